@@ -1,0 +1,183 @@
+"""The deputy-bot command line: run, demo, import, invite."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.catalog import CatalogError, load_catalog
+from bot.config import ConfigError, Settings, load_settings
+from bot.errors import Refused
+from bot.invitations import InvitationRequest
+from bot.people import Role
+from bot.services import NoCampaignError, Services
+from bot.texts import Texts
+from storage.db import DatabaseError
+
+log = logging.getLogger("deputy-bot")
+
+
+class CliError(Exception):
+    """One clear message for the operator, and exit status 1."""
+
+
+def _settings(path: Path | None) -> Settings:
+    if path is not None and not path.exists():
+        raise CliError(f"config file not found: {path} (copy config.example.toml to start)")
+    return load_settings(path)
+
+
+async def _import(settings: Settings, catalog_path: Path) -> int:
+    from storage.catalog import import_catalog
+
+    catalog = load_catalog(catalog_path)
+    services = await Services.open(settings, require_campaign=False)
+    try:
+        report = await import_catalog(services.db, catalog)
+    finally:
+        await services.close()
+    tables = sorted(set(report.created) | set(report.updated) | set(report.unchanged))
+    print(f"Imported campaign {report.campaign_code} into {settings.storage.database_path}")
+    for table in tables:
+        print(
+            f"  {table:15} created {report.created.get(table, 0):4}  "
+            f"updated {report.updated.get(table, 0):4}  unchanged {report.unchanged.get(table, 0):4}"
+        )
+    if not report.changed:
+        print("Nothing changed: the database already matched this file.")
+    return 0
+
+
+async def _bot_username(settings: Settings) -> str:
+    if settings.telegram.bot_username:
+        return settings.telegram.bot_username.lstrip("@")
+    token = settings.token()
+    if not token:
+        raise CliError(
+            "cannot make a link: set [telegram] bot_username in the config, or a token "
+            "(DEPUTY_BOT_TOKEN) so the bot's name can be asked from Telegram"
+        )
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    try:
+        async with Bot(
+            token, base_url=settings.telegram.base_url, base_file_url=settings.telegram.base_file_url
+        ) as tg_bot:
+            return tg_bot.username
+    except TelegramError as exc:
+        raise CliError(f"cannot reach the Bot API to learn the bot's name: {exc}") from exc
+
+
+async def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.membership import issue_invitation
+
+    username = await _bot_username(settings)
+    services = await Services.open(settings)
+    try:
+        issued = await issue_invitation(
+            services,
+            InvitationRequest(args.name, Role(args.role), args.group, args.unit),
+            bot_username=username,
+            created_by=None,
+        )
+    except Refused as refused:
+        raise CliError(Texts("en")(refused.key, **refused.params)) from refused
+    finally:
+        await services.close()
+    print(f"Invitation for {issued.name} ({issued.role}), valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(f"link:  {issued.link}")
+    print(f"token: {issued.token}")
+    return 0
+
+
+async def _run(settings: Settings) -> int:
+    from bot.app import build_application, running
+
+    token = settings.token()
+    if not token:
+        raise CliError(
+            "no bot token: set DEPUTY_BOT_TOKEN (or [telegram] token_file) — "
+            "or try `deputy-bot demo`, which needs none"
+        )
+    services = await Services.open(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        app = build_application(settings, services)
+        async with running(app, settings):
+            print(f"deputy-bot is running as @{app.bot.username}; Ctrl+C stops it.", flush=True)
+            await stop.wait()
+    finally:
+        await services.close()
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deputy-bot", description=__doc__)
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: config)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_config(p: argparse.ArgumentParser, required: bool = True) -> None:
+        p.add_argument("--config", type=Path, required=required, help="path to config.toml")
+
+    run = sub.add_parser("run", help="run the bot (long polling or webhook, as configured)")
+    with_config(run)
+
+    demo = sub.add_parser("demo", help="offline demonstration against a local Bot API server")
+    with_config(demo, required=False)
+    demo.add_argument("--data", type=Path, default=Path("demo-data"), help="folder for the demo's data")
+    demo.add_argument("--catalog", type=Path, default=None, help="catalog to import (default: examples/hangzhou.toml)")
+
+    imp = sub.add_parser("import", help="import or update a campaign catalog (TOML)")
+    with_config(imp)
+    imp.add_argument("catalog", type=Path)
+
+    inv = sub.add_parser("invite", help="create an invitation link for a person")
+    with_config(inv)
+    inv.add_argument("--role", required=True, choices=[r.value for r in Role])
+    inv.add_argument("--name", required=True)
+    inv.add_argument("--group", help="supervision group code (deputies and leaders)")
+    inv.add_argument("--unit", help="lead unit code (liaisons)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings(getattr(args, "config", None))
+        # The demo's transcript is the point; its log lines would only interleave with it.
+        default_level = "WARNING" if args.command == "demo" else settings.runtime.log_level
+        logging.basicConfig(
+            level=(args.log_level or default_level).upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        # httpx logs every request URL, and those contain the bot token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        if args.command == "import":
+            return asyncio.run(_import(settings, args.catalog))
+        if args.command == "invite":
+            return asyncio.run(_invite(settings, args))
+        if args.command == "run":
+            return asyncio.run(_run(settings))
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(settings, args.data, args.catalog))
+    except (CliError, ConfigError, CatalogError, DatabaseError, NoCampaignError) as exc:
+        print(f"deputy-bot: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

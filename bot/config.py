@@ -1,0 +1,178 @@
+"""Typed settings: one pydantic model per TOML section of config.toml.
+
+Secrets never need to be in the file: the token comes from DEPUTY_BOT_TOKEN (or a token file), the
+webhook secret from DEPUTY_BOT_WEBHOOK_SECRET. Environment values override the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+TOKEN_ENV = "DEPUTY_BOT_TOKEN"
+WEBHOOK_SECRET_ENV = "DEPUTY_BOT_WEBHOOK_SECRET"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookSettings(_Section):
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    url_path: str = "telegram"
+    public_url: str = ""
+    secret_token: SecretStr | None = None
+
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    token_file: Path | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    bot_username: str = ""
+    mode: Literal["polling", "webhook"] = "polling"
+    poll_timeout_seconds: int = Field(default=30, ge=0, le=50)
+    webhook: WebhookSettings = WebhookSettings()
+
+
+class StorageSettings(_Section):
+    data_dir: Path = Path("data")
+    busy_timeout_ms: int = Field(default=5000, ge=0)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "deputy-bot.sqlite3"
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+
+class CampaignSettings(_Section):
+    code: str = ""
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class I18nSettings(_Section):
+    default_language: Literal["zh", "en"] = "zh"
+
+
+class InvitationSettings(_Section):
+    ttl_days: float = Field(default=7, gt=0, le=365)
+
+
+class CheckinSettings(_Section):
+    search_radius_m: float = Field(default=3000, gt=0)
+    max_sites_listed: int = Field(default=6, ge=1, le=20)
+    max_accuracy_m: float = Field(default=500, gt=0)
+    recent_hours: float = Field(default=4, gt=0)
+
+
+class ReportSettings(_Section):
+    description_min_chars: int = Field(default=5, ge=1)
+    description_max_chars: int = Field(default=2000, ge=10, le=3500)
+    max_photos: int = Field(default=10, ge=0, le=50)
+
+
+class PhotoSettings(_Section):
+    max_file_mb: float = Field(default=20, gt=0, le=20)
+    max_megapixels: float = Field(default=40, gt=0)
+    display_max_px: int = Field(default=1600, ge=320)
+    thumb_px: int = Field(default=320, ge=64)
+    max_age_hours: float = Field(default=72, gt=0)
+    max_distance_m: float = Field(default=1000, gt=0)
+    duplicate_distance: int = Field(default=6, ge=0, le=32)
+
+
+class RuntimeSettings(_Section):
+    max_concurrent_updates: int = Field(default=256, ge=1)
+    persistence_interval_seconds: float = Field(default=1.0, gt=0)
+    log_level: str = "INFO"
+
+
+class Settings(_Section):
+    telegram: TelegramSettings = TelegramSettings()
+    storage: StorageSettings = StorageSettings()
+    campaign: CampaignSettings = CampaignSettings()
+    i18n: I18nSettings = I18nSettings()
+    invitations: InvitationSettings = InvitationSettings()
+    checkin: CheckinSettings = CheckinSettings()
+    reports: ReportSettings = ReportSettings()
+    photos: PhotoSettings = PhotoSettings()
+    runtime: RuntimeSettings = RuntimeSettings()
+
+    def token(self) -> str | None:
+        """The bot token: environment first, then token_file, then the file's token."""
+        env = os.environ.get(TOKEN_ENV, "").strip()
+        if env:
+            return env
+        tg = self.telegram
+        if tg.token_file is not None:
+            try:
+                return tg.token_file.read_text(encoding="utf-8").strip() or None
+            except OSError as exc:
+                raise ConfigError(f"cannot read telegram.token_file {tg.token_file}: {exc}") from exc
+        if tg.token is not None and tg.token.get_secret_value().strip():
+            return tg.token.get_secret_value().strip()
+        return None
+
+    def webhook_secret(self) -> str | None:
+        env = os.environ.get(WEBHOOK_SECRET_ENV, "").strip()
+        if env:
+            return env
+        secret = self.telegram.webhook.secret_token
+        return secret.get_secret_value() if secret is not None else None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.campaign.timezone)
+
+
+def _format_errors(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read config.toml (None: defaults only). Relative data_dir is relative to the file."""
+    if path is None:
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid configuration:\n{_format_errors(exc)}") from exc
+    data_dir = settings.storage.data_dir
+    if not data_dir.is_absolute():
+        storage = settings.storage.model_copy(update={"data_dir": path.parent / data_dir})
+        settings = settings.model_copy(update={"storage": storage})
+    return settings

@@ -1,0 +1,246 @@
+"""`deputy-bot demo`: the real bot against a local Bot API server, with two scripted deputies.
+
+Needs no token and no network. It imports the example catalog into a fresh data folder, runs the
+same Application as production, plays a short session and prints what each person saw.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import random
+import re
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+from pydantic import SecretStr
+
+from bot.app import build_application, running
+from bot.catalog import load_catalog
+from bot.clock import utcnow
+from bot.config import Settings, StorageSettings, TelegramSettings
+from bot.invitations import InvitationRequest
+from bot.membership import issue_invitation
+from bot.people import Role
+from bot.services import Services
+from localapi import BotMessage, LocalBotApi, SimUser
+from storage.catalog import import_catalog
+
+DEMO_TOKEN = "424242:DEMO-token-not-for-telegram"
+DEMO_BOT = "deputy_demo_bot"
+DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "examples" / "hangzhou.toml"
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _plain(text: str | None) -> str:
+    return html.unescape(_TAG.sub("", text or ""))
+
+
+def demo_photo(seed: int, taken_at: datetime, lat: float, lon: float) -> bytes:
+    """A stand-in site photo: a JPEG with EXIF time and GPS, as a phone sends it "as a file"."""
+    rng = random.Random(seed)
+    img = Image.new("RGB", (1600, 1200), (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    draw = ImageDraw.Draw(img)
+    for _ in range(40):
+        x, y = rng.randrange(1500), rng.randrange(1100)
+        w, h = rng.randrange(60, 500), rng.randrange(60, 400)
+        fill = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        draw.rectangle((x, y, x + w, y + h), fill=fill)
+    exif = Image.Exif()
+    exif[0x0132] = taken_at.strftime("%Y:%m:%d %H:%M:%S")
+    exif_ifd = exif.get_ifd(0x8769)
+    exif_ifd[0x9003] = taken_at.strftime("%Y:%m:%d %H:%M:%S")
+    exif_ifd[0x9011] = "+08:00"
+
+    def dms(value: float) -> tuple[float, float, float]:
+        value = abs(value)
+        degrees = int(value)
+        minutes = int((value - degrees) * 60)
+        return (float(degrees), float(minutes), round((value - degrees - minutes / 60) * 3600, 4))
+
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = ("N" if lat >= 0 else "S"), dms(lat)
+    gps[3], gps[4] = ("E" if lon >= 0 else "W"), dms(lon)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()
+
+
+class Transcript:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._shown: dict[int, str] = {}
+
+    def say(self, who: str, what: str) -> None:
+        line = f"👤 {who}: {what}"
+        self.lines.append(line)
+        print(line, flush=True)
+
+    def bot(self, events: list[BotMessage]) -> None:
+        for event in events:
+            if event.edited and not event.buttons and self._shown.get(event.message_id) == event.text:
+                continue  # only the buttons were taken away: nothing new to read
+            self._shown[event.message_id] = event.text or ""
+            prefix = "🤖 (edited) " if event.edited else "🤖 "
+            body = _plain(event.text) if event.text else f"[{event.kind}]"
+            if event.files and event.kind != "text":
+                body = f"[{len(event.files)} photo(s)] {body}".strip()
+            lines = body.splitlines() or [""]
+            text = "\n   ".join(lines)
+            extra = []
+            if event.buttons:
+                extra.append("buttons: " + " | ".join(event.buttons))
+            if event.keyboard:
+                extra.append("keyboard: " + " | ".join(event.keyboard))
+            line = prefix + text + ("".join(f"\n   ⌨ {e}" for e in extra))
+            self.lines.append(line)
+            print(line, flush=True)
+
+
+async def _step(t: Transcript, user: SimUser, who: str, what: str) -> list[BotMessage]:
+    t.say(who, what)
+    events = await user.settle(quiet=0.25, timeout=30)
+    t.bot(events)
+    return events
+
+
+def _prepare(data_dir: Path) -> None:
+    """Start from a clean folder, but never delete one that is not a demo folder."""
+    if data_dir.exists():
+        marker = data_dir / ".deputy-bot-demo"
+        if any(data_dir.iterdir()) and not marker.exists():
+            raise SystemExit(f"{data_dir} exists and is not a demo folder; choose another with --data")
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    (data_dir / ".deputy-bot-demo").write_text("made by deputy-bot demo\n", encoding="utf-8")
+
+
+async def run_demo(base: Settings, data_dir: Path, catalog_path: Path | None) -> int:
+    data_dir = data_dir.resolve()
+    _prepare(data_dir)
+    catalog = load_catalog(catalog_path or DEFAULT_CATALOG)
+    t = Transcript()
+    async with LocalBotApi(token=DEMO_TOKEN, bot_username=DEMO_BOT, bot_first_name="人大代表监督助手") as api:
+        settings = base.model_copy(
+            update={
+                # The demo token is no secret: it only opens the local server started above.
+                "telegram": TelegramSettings(
+                    token=SecretStr(DEMO_TOKEN),
+                    base_url=api.base_url,
+                    base_file_url=api.base_file_url,
+                    bot_username=DEMO_BOT,
+                    poll_timeout_seconds=10,
+                ),
+                "storage": StorageSettings(data_dir=data_dir),
+            }
+        )
+        services = await Services.open(settings, require_campaign=False)
+        await import_catalog(services.db, catalog)
+        await services.close()
+        services = await Services.open(settings)
+        try:
+            await _play(t, api, settings, services)
+        finally:
+            await services.close()
+    print()
+    print(f"Database: {settings.storage.database_path}")
+    print(f"Photos:   {settings.storage.photos_dir}")
+    (data_dir / "transcript.txt").write_text("\n".join(t.lines) + "\n", encoding="utf-8")
+    print(f"Transcript: {data_dir / 'transcript.txt'}")
+    return 0
+
+
+async def _play(t: Transcript, api: LocalBotApi, settings: Settings, services: Services) -> None:
+    campaign = services.campaign
+    groups = await services.catalog.groups(campaign.id)
+    group = groups[0]
+    projects = await services.catalog.group_project_ids(group.id)
+    sites = []
+    for project_id in sorted(projects):
+        sites.extend(await services.catalog.sites_of_project(campaign.id, project_id))
+    site = sites[0]
+    wang = await issue_invitation(
+        services, InvitationRequest("王芳", Role.DEPUTY, group.code), bot_username=DEMO_BOT, created_by=None
+    )
+    li = await issue_invitation(
+        services, InvitationRequest("李建国", Role.DEPUTY, group.code), bot_username=DEMO_BOT, created_by=None
+    )
+    print(f"== Campaign {campaign.name}: group {group.name}, site {site.name}")
+    print("== Staff issued two invitations (deputy-bot invite ...); the deputies open their links.\n")
+
+    alice = api.user(910001, "王芳", language_code="zh-hans")
+    bob = api.user(910002, "李建国", language_code="zh-hans")
+    app = build_application(settings, services)
+    async with running(app, settings):
+        await alice.send_text(f"/start {wang.token}")
+        await _step(t, alice, "王芳", "/start <邀请码>")
+        await bob.send_text(f"/start {li.token}")
+        await _step(t, bob, "李建国", "/start <邀请码>")
+
+        # 王芳 checks in on site and sends an evidence photo as a file (EXIF kept).
+        await alice.send_text("/checkin")
+        await _step(t, alice, "王芳", "/checkin")
+        near_lat, near_lon = site.lat + 0.0002, site.lon + 0.0001
+        await alice.send_location(near_lat, near_lon, horizontal_accuracy=12.0)
+        await _step(t, alice, "王芳", f"[位置 {near_lat:.5f}, {near_lon:.5f} ±12 m]")
+        await alice.press(site.name)
+        await _step(t, alice, "王芳", f"[点按] {site.name}")
+        taken = (utcnow() - timedelta(minutes=5)).astimezone(settings.zone).replace(tzinfo=None)
+        photo = demo_photo(1, taken, near_lat, near_lon)
+        await alice.send_document(photo, file_name="IMG_0001.jpg", mime_type="image/jpeg")
+        await _step(t, alice, "王芳", "[以文件发送照片 IMG_0001.jpg]")
+        await alice.press("完成")
+        await _step(t, alice, "王芳", "[点按] 完成")
+
+        # ... then reports a problem at the site she just checked in at.
+        await alice.send_text("/problem")
+        await _step(t, alice, "王芳", "/problem")
+        await alice.press(site.name)
+        await _step(t, alice, "王芳", f"[点按] {site.name}")
+        await alice.press("进度滞后")
+        await _step(t, alice, "王芳", "[点按] 进度滞后")
+        await alice.press("较重")
+        await _step(t, alice, "王芳", "[点按] 较重")
+        description = "主体结构已完工，但外立面脚手架已停工两周，现场无施工人员，按计划 8 月底交付存在风险。"
+        await alice.send_text(description)
+        await _step(t, alice, "王芳", description)
+        await alice.send_photo(demo_photo(2, taken, near_lat, near_lon))
+        await _step(t, alice, "王芳", "[发送照片]")
+        await alice.press("跳过 / 完成")
+        await _step(t, alice, "王芳", "[点按] 跳过 / 完成")
+        summary = alice.messages[-1]
+        confirm = summary.button_data["✅ 确认提交"]
+        await alice.press_data(summary.message_id, confirm)
+        await _step(t, alice, "王芳", "[点按] ✅ 确认提交")
+        # A nervous double tap: the same button pressed again before its message changed.
+        second = await alice.press_data(summary.message_id, confirm)
+        await _step(t, alice, "王芳", "[再次点按] ✅ 确认提交")
+        answer = await alice.next_answer(timeout=5)
+        while answer.query_id != second.query_id:
+            answer = await alice.next_answer(timeout=5)
+        t.lines.append(f"🤖 (提示) {answer.text}")
+        print(f"🤖 (提示) {answer.text}", flush=True)
+
+        # 李建国 has no check-in: he picks the project and a sub-item for his suggestion.
+        await bob.send_text("/suggest")
+        events = await _step(t, bob, "李建国", "/suggest")
+        first_project = next((b for b in events[-1].buttons if "学校" in b), events[-1].buttons[0])
+        await bob.press(first_project)
+        events = await _step(t, bob, "李建国", f"[点按] {first_project}")
+        choice = next(b for b in events[-1].buttons if b.startswith("📋"))
+        await bob.press(choice)
+        await _step(t, bob, "李建国", f"[点按] {choice}")
+        suggestion = "建议在校门口增设家长等候区和临时停车泊位，缓解放学高峰拥堵。"
+        await bob.send_text(suggestion)
+        await _step(t, bob, "李建国", suggestion)
+        await bob.press("跳过 / 完成")
+        await _step(t, bob, "李建国", "[点按] 跳过 / 完成")
+        await bob.press("确认提交")
+        await _step(t, bob, "李建国", "[点按] ✅ 确认提交")
+
+        await alice.send_text("/mine")
+        events = await _step(t, alice, "王芳", "/mine")
+        await alice.press(events[-1].buttons[0])
+        await _step(t, alice, "王芳", f"[点按] {events[-1].buttons[0]}")

@@ -1,0 +1,105 @@
+"""Evidence photos: validate, keep, derive, flag and record one photo for an item or a visit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.config import PhotoSettings
+from bot.photos import PhotoFlag, PhotoPolicy, ProcessedPhoto, photo_flags, process_photo
+from bot.photostore import PhotoStore, StoredFiles
+from bot.records import SiteRecord
+from storage.photos import NewPhoto, PhotoRepo, PhotoTarget
+
+log = logging.getLogger(__name__)
+
+
+def policy_from(settings: PhotoSettings) -> PhotoPolicy:
+    return PhotoPolicy(
+        max_bytes=int(settings.max_file_mb * 1024 * 1024),
+        max_pixels=int(settings.max_megapixels * 1_000_000),
+        display_max_px=settings.display_max_px,
+        thumb_px=settings.thumb_px,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    count: int  # photos on the record now
+    created: bool  # False: this file was already on the record
+    flags: tuple[PhotoFlag, ...]
+
+
+class Evidence:
+    def __init__(
+        self, repo: PhotoRepo, store: PhotoStore, settings: PhotoSettings, zone: ZoneInfo
+    ) -> None:
+        self.repo = repo
+        self.store = store
+        self.settings = settings
+        self.policy = policy_from(settings)
+        self.zone = zone
+
+    def _process_and_keep(self, data: bytes) -> tuple[ProcessedPhoto, StoredFiles]:
+        photo = process_photo(data, self.policy)
+        files = self.store.save(
+            photo.sha256, photo.extension, data, photo.display_jpeg, photo.thumb_jpeg
+        )
+        return photo, files
+
+    async def ingest(
+        self,
+        data: bytes,
+        *,
+        person_id: int,
+        target: PhotoTarget,
+        site: SiteRecord | None,
+        reference_time: datetime,
+        as_file: bool,
+        file_unique_id: str,
+        now: datetime,
+    ) -> Ingested:
+        """Raises bot.photos.PhotoRejected for files that are not usable photos."""
+        # Decoding a 12-megapixel JPEG takes tens of milliseconds: never on the event loop.
+        photo, files = await asyncio.to_thread(self._process_and_keep, data)
+        earlier = await self.repo.hashes_elsewhere(target)
+        flags = tuple(
+            photo_flags(
+                photo,
+                reference_time=reference_time,
+                tz=self.zone,
+                max_age=timedelta(hours=self.settings.max_age_hours),
+                site=(site.lat, site.lon) if site else None,
+                max_distance_m=self.settings.max_distance_m,
+                earlier_hashes=earlier,
+                duplicate_distance=self.settings.duplicate_distance,
+            )
+        )
+        count, created = await self.repo.add(
+            NewPhoto(
+                person_id=person_id,
+                target=target,
+                sha256=photo.sha256,
+                format=photo.format,
+                width=photo.width,
+                height=photo.height,
+                size_bytes=photo.size_bytes,
+                original_path=files.original,
+                display_path=files.display,
+                thumb_path=files.thumb,
+                phash=photo.phash,
+                taken_at=photo.taken_at,
+                gps_lat=photo.gps_lat,
+                gps_lon=photo.gps_lon,
+                as_file=as_file,
+                flags=tuple(str(f) for f in flags),
+                file_unique_id=file_unique_id,
+                received_at=now,
+            )
+        )
+        if flags:
+            log.info("Photo %s on %s %s flagged: %s", photo.sha256[:12], target.column, target.value, flags)
+        return Ingested(count, created, flags)

@@ -1,0 +1,67 @@
+"""Invitations: the only way in. Tokens are random, single-use, expire, and are stored hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.errors import require
+from bot.people import Role
+
+# Deep-link payloads allow [A-Za-z0-9_-] and at most 64 characters; 32 random bytes fit as 43.
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "ignore")).hexdigest()
+
+
+def looks_like_token(text: str) -> bool:
+    return bool(_TOKEN_RE.match(text))
+
+
+def deep_link(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username.lstrip('@')}?start={token}"
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationRequest:
+    """What staff ask for: a person of `role`, in a group (deputies, leaders) or unit (liaisons)."""
+
+    name: str
+    role: Role
+    group_code: str | None = None
+    unit_code: str | None = None
+
+    def validate(self) -> None:
+        require(0 < len(self.name.strip()) <= 40, "invite_bad_name")
+        if self.role in (Role.DEPUTY, Role.LEADER):
+            require(self.group_code is not None, "invite_needs_group")
+        if self.role is Role.LIAISON:
+            require(self.unit_code is not None, "invite_needs_unit")
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationState:
+    expires_at: datetime
+    used_at: datetime | None
+    person_bound: bool
+
+
+def check_redeemable(state: InvitationState | None, now: datetime) -> None:
+    """Refuse unknown, used and expired tokens, each with its own explanation."""
+    require(state is not None, "start_token_unknown")
+    assert state is not None
+    require(state.used_at is None and not state.person_bound, "start_token_used")
+    require(now < state.expires_at, "start_token_expired")
+
+
+def expiry(now: datetime, ttl_days: float) -> datetime:
+    return now + timedelta(days=ttl_days)

@@ -1,0 +1,140 @@
+"""Items (problems and suggestions): their life, the rules of each step, and their numbers.
+
+The full life is in DOMAIN.md; this first version covers draft -> submitted -> withdrawn.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.errors import require
+from bot.people import Person
+
+
+class Kind(StrEnum):
+    PROBLEM = "problem"
+    SUGGESTION = "suggestion"
+
+
+class Severity(StrEnum):
+    NORMAL = "normal"  # 一般
+    SERIOUS = "serious"  # 较重
+    GRAVE = "grave"  # 严重
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"
+    MERGED = "merged"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    FORWARDED = "forwarded"
+    RETURNED = "returned"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    RATED = "rated"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: int
+    campaign_id: int
+    kind: Kind
+    status: Status
+    number: int | None
+    year: int
+    author_id: int
+    visit_id: int | None
+    site_id: int | None
+    site_name: str | None
+    project_id: int | None
+    project_title: str | None
+    subitem_id: int | None
+    subitem_title: str | None
+    category_id: int | None
+    category_name: str | None
+    category_name_en: str | None
+    severity: Severity | None
+    description: str
+    created_at: datetime
+    submitted_at: datetime | None
+    photo_count: int
+
+    @property
+    def display_number(self) -> str:
+        return format_number(self.year, self.number) if self.number is not None else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A change of status, recorded as an event with who and why."""
+
+    item_id: int
+    from_status: Status
+    to_status: Status
+    actor_id: int
+    note: str = ""
+
+
+def format_number(year: int, number: int) -> str:
+    """Numbers read like 2025-0042: per campaign, gap-free, never reused."""
+    return f"{year}-{number:04d}"
+
+
+_INVISIBLE = {"Cf", "Cc", "Cs", "Co", "Cn"}
+
+
+def clean_description(text: str) -> str:
+    """Drop control, zero-width and bidi-override characters; keep line breaks and all scripts."""
+    kept = [
+        ch
+        for ch in unicodedata.normalize("NFC", text)
+        if ch in "\n\t" or unicodedata.category(ch) not in _INVISIBLE
+    ]
+    lines = ["".join(line).strip() for line in "".join(kept).split("\n")]
+    return "\n".join(lines).strip()
+
+
+def has_words(text: str) -> bool:
+    """At least some letters or digits: a row of emoji says nothing staff can act on."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def validate_description(text: str, min_chars: int, max_chars: int) -> str:
+    cleaned = clean_description(text)
+    require(len(cleaned) >= min_chars, "report_description_too_short", min=min_chars)
+    require(len(cleaned) <= max_chars, "report_description_too_long", max=max_chars, got=len(cleaned))
+    require(has_words(cleaned), "report_description_no_words")
+    return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class DraftFields:
+    kind: Kind
+    site_id: int | None
+    project_id: int | None
+    subitem_id: int | None
+    category_id: int | None
+    severity: Severity | None
+    description: str
+
+
+def check_complete(draft: DraftFields) -> None:
+    """A draft can be submitted when it says where, what kind of problem, and what."""
+    require(draft.site_id is not None or draft.project_id is not None, "report_missing_place")
+    if draft.kind is Kind.PROBLEM:
+        require(draft.category_id is not None, "report_missing_category")
+        require(draft.severity is not None, "report_missing_severity")
+    require(bool(draft.description), "report_missing_description")
+
+
+def withdraw(item: Item, actor: Person) -> Transition:
+    """The author takes an item back while nobody has reviewed it yet."""
+    require(item.author_id == actor.id, "item_not_yours")
+    require(item.status is Status.SUBMITTED, "withdraw_not_possible")
+    return Transition(item.id, item.status, Status.WITHDRAWN, actor.id)

@@ -1,0 +1,85 @@
+"""Joining by invitation, and issuing invitations (from the CLI or by staff in the bot)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import utcnow
+from bot.errors import Refused, require
+from bot.invitations import (
+    InvitationRequest,
+    deep_link,
+    expiry,
+    hash_token,
+    looks_like_token,
+    new_token,
+)
+from bot.people import Person, Role
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedInvitation:
+    person_id: int
+    token: str
+    link: str
+    expires_at: datetime
+    role: Role
+    name: str
+
+
+async def issue_invitation(
+    services: Services,
+    request: InvitationRequest,
+    *,
+    bot_username: str,
+    created_by: Person | None,
+) -> IssuedInvitation:
+    """Create the invited person and a single-use token; only the token's hash is stored."""
+    if created_by is not None:
+        require(created_by.role is Role.STAFF and created_by.active, "not_allowed")
+    request.validate()
+    campaign_id = services.campaign.id
+    group_id = unit_id = None
+    if request.group_code is not None:
+        group = await services.catalog.group_by_code(campaign_id, request.group_code)
+        require(group is not None, "invite_unknown_group", code=request.group_code)
+        assert group is not None
+        group_id = group.id
+    if request.unit_code is not None:
+        unit = await services.catalog.unit_by_code(campaign_id, request.unit_code)
+        require(unit is not None, "invite_unknown_unit", code=request.unit_code)
+        assert unit is not None
+        unit_id = unit.id
+    now = utcnow()
+    token = new_token()
+    expires_at = expiry(now, services.settings.invitations.ttl_days)
+    person_id = await services.people.invite(
+        campaign_id=campaign_id,
+        name=request.name.strip(),
+        role=request.role,
+        group_id=group_id,
+        unit_id=unit_id,
+        token_hash=hash_token(token),
+        created_by=created_by.id if created_by else None,
+        now=now,
+        expires_at=expires_at,
+    )
+    log.info("Invitation issued for person %s (role %s)", person_id, request.role)
+    return IssuedInvitation(
+        person_id, token, deep_link(bot_username, token), expires_at, request.role, request.name
+    )
+
+
+async def join(services: Services, token: str, telegram_user_id: int) -> tuple[Person, bool]:
+    """Bind a Telegram account to the invited person. Returns (person, newly_joined)."""
+    if not looks_like_token(token):
+        raise Refused("start_token_unknown")
+    person, newly = await services.people.redeem(hash_token(token), telegram_user_id, utcnow())
+    if newly:
+        log.info("Person %s joined as telegram user %s", person.id, telegram_user_id)
+    return person, newly

@@ -1,0 +1,71 @@
+"""What the front end works with: the open database, the repositories and the domain services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.evidence import Evidence
+from bot.photostore import PhotoStore
+from bot.records import CampaignRecord
+from storage.catalog import CatalogRepo
+from storage.db import Database
+from storage.items import ItemRepo
+from storage.people import PeopleRepo
+from storage.photos import PhotoRepo
+from storage.visits import VisitRepo
+
+
+class NoCampaignError(Exception):
+    """No campaign has been imported yet (or the configured one is missing)."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    catalog: CatalogRepo
+    people: PeopleRepo
+    visits: VisitRepo
+    items: ItemRepo
+    photos: PhotoRepo
+    store: PhotoStore
+    evidence: Evidence
+    campaign: CampaignRecord
+
+    @classmethod
+    async def open(cls, settings: Settings, *, require_campaign: bool = True) -> Services:
+        """Open the database (applying migrations) and load the active campaign."""
+        db = Database(settings.storage.database_path, busy_timeout_ms=settings.storage.busy_timeout_ms)
+        await db.open()
+        try:
+            catalog = CatalogRepo(db)
+            campaign = await catalog.campaign(settings.campaign.code)
+            if campaign is None:
+                if require_campaign:
+                    wanted = settings.campaign.code or "any campaign"
+                    raise NoCampaignError(
+                        f"the database has no {wanted}: import a catalog first "
+                        "(deputy-bot import --config CONFIG CATALOG.toml)"
+                    )
+                campaign = CampaignRecord(0, "", "", 0, settings.campaign.timezone, "")
+            photos = PhotoRepo(db)
+            store = PhotoStore(settings.storage.photos_dir)
+            return cls(
+                settings=settings,
+                db=db,
+                catalog=catalog,
+                people=PeopleRepo(db),
+                visits=VisitRepo(db),
+                items=ItemRepo(db),
+                photos=photos,
+                store=store,
+                evidence=Evidence(photos, store, settings.photos, settings.zone),
+                campaign=campaign,
+            )
+        except BaseException:
+            await db.close()
+            raise
+
+    async def close(self) -> None:
+        await self.db.close()

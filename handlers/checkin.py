@@ -1,0 +1,274 @@
+"""/checkin: share a location, pick the site, optionally send photos."""
+
+from __future__ import annotations
+
+import html
+from telegram import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.ext import ConversationHandler
+
+from bot.clock import utcnow
+from bot.people import Action, require_can
+from bot.visits import NearbySite, Position, plan_visit, rank_nearby
+from handlers.context import BotContext
+from handlers.flow import button, current_flow, end_flow, pressed, start_flow
+from handlers.photos import receive_photo
+from storage.photos import PhotoTarget
+
+LOCATION, SITE, PROJECT, PHOTOS = "checkin.location", "checkin.site", "checkin.project", "checkin.photos"
+PREFIX = "ck"
+
+
+def format_distance(metres: float) -> str:
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+
+
+async def start_checkin(update: Update, context: BotContext) -> str:
+    """Ask for the deputy's current location with a location button."""
+    require_can(context.person, Action.CHECKIN)
+    start_flow(context, "checkin")
+    message = update.effective_message
+    assert message is not None
+    texts = context.texts
+    keyboard = ReplyKeyboardMarkup(
+        [[KeyboardButton(texts("checkin_share_button"), request_location=True)], [texts("button.cancel")]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    await message.reply_text(texts("checkin_ask_location"), reply_markup=keyboard)
+    return LOCATION
+
+
+def _site_keyboard(context: BotContext, nonce: str, nearby: list[NearbySite]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            button(
+                f"{'★ ' if n.in_group else ''}{n.site.name} · {format_distance(n.distance_m)}",
+                PREFIX,
+                nonce,
+                "site",
+                n.site.id,
+            )
+        ]
+        for n in nearby
+    ]
+    rows.append([button(context.texts("checkin_not_listed"), PREFIX, nonce, "projects")])
+    rows.append([button(context.texts("button.cancel"), PREFIX, nonce, "cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _project_keyboard(context: BotContext, nonce: str) -> InlineKeyboardMarkup:
+    services = context.services
+    projects = await services.catalog.projects(services.campaign.id)
+    mine: set[int] = set()
+    if context.me.group_id is not None:
+        mine = await services.catalog.group_project_ids(context.me.group_id)
+    projects.sort(key=lambda p: p.id not in mine)
+    rows = [[button(f"{p.code} {p.title}", PREFIX, nonce, "project", p.id)] for p in projects]
+    rows.append([button(context.texts("button.cancel"), PREFIX, nonce, "cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def receive_location(update: Update, context: BotContext) -> str:
+    """Offer the sites nearest to the shared location, the deputy's group's first."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    texts = context.texts
+    if message.forward_origin is not None:
+        await message.reply_text(texts("checkin_forwarded_location"))
+        return LOCATION
+    if message.venue is not None:
+        await message.reply_text(texts("checkin_venue_refused"))
+        return LOCATION
+    loc = message.location
+    settings = context.services.settings.checkin
+    flow = current_flow(context)
+    flow["position"] = {
+        "lat": loc.latitude,
+        "lon": loc.longitude,
+        "accuracy": loc.horizontal_accuracy,
+        "live": bool(loc.live_period),
+        "key": f"loc:{message.message_id}",
+    }
+    services = context.services
+    candidates = await services.catalog.sites_within_box(
+        services.campaign.id, loc.latitude, loc.longitude, settings.search_radius_m
+    )
+    group_projects: set[int] = set()
+    if context.me.group_id is not None:
+        group_projects = await services.catalog.group_project_ids(context.me.group_id)
+    nearby = rank_nearby(
+        candidates,
+        loc.latitude,
+        loc.longitude,
+        within_m=settings.search_radius_m,
+        group_project_ids=group_projects,
+        limit=settings.max_sites_listed,
+    )
+    accuracy = texts("checkin_accuracy", metres=round(loc.horizontal_accuracy)) if loc.horizontal_accuracy else ""
+    await message.reply_text(texts("checkin_location_received", accuracy=accuracy), reply_markup=ReplyKeyboardRemove())
+    if not nearby:
+        await message.reply_text(
+            texts("checkin_none_nearby", km=f"{settings.search_radius_m / 1000:g}"),
+            reply_markup=await _project_keyboard(context, flow["nonce"]),
+        )
+        return PROJECT
+    await message.reply_text(
+        texts("checkin_choose_site"), reply_markup=_site_keyboard(context, flow["nonce"], nearby)
+    )
+    return SITE
+
+
+async def location_expected(update: Update, context: BotContext) -> str:
+    """Anything but a location while the location is awaited."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("checkin_need_location"))
+    return LOCATION
+
+
+async def site_step(update: Update, context: BotContext) -> str | int:
+    """The deputy picked a site, asked for the full list, or cancelled."""
+    press = await pressed(update, context, PREFIX)
+    if press is None:
+        return SITE
+    query = update.callback_query
+    assert query is not None
+    flow = current_flow(context)
+    if press.verb == "projects":
+        await query.edit_message_text(
+            context.texts("checkin_choose_project"),
+            reply_markup=await _project_keyboard(context, flow["nonce"]),
+        )
+        return PROJECT
+    if press.verb == "project" and press.int_arg() is not None:
+        return await _show_project_sites(update, context, press.int_arg() or 0)
+    if press.verb == "site" and press.int_arg() is not None:
+        return await _record_visit(update, context, press.int_arg() or 0)
+    if press.verb == "cancel":
+        end_flow(context)
+        await query.edit_message_text(context.texts("cancelled"))
+        return ConversationHandler.END
+    return SITE
+
+
+async def _show_project_sites(update: Update, context: BotContext, project_id: int) -> str:
+    services = context.services
+    query = update.callback_query
+    assert query is not None
+    flow = current_flow(context)
+    project = await services.catalog.project(services.campaign.id, project_id)
+    sites = await services.catalog.sites_of_project(services.campaign.id, project_id) if project else []
+    if project is None or not sites:
+        await query.edit_message_text(
+            context.texts("checkin_project_has_no_sites"),
+            reply_markup=await _project_keyboard(context, flow["nonce"]),
+        )
+        return PROJECT
+    rows = [[button(f"{s.name}（{s.district}）", PREFIX, flow["nonce"], "site", s.id)] for s in sites]
+    rows.append([button(context.texts("button.back"), PREFIX, flow["nonce"], "projects")])
+    await query.edit_message_text(
+        context.texts("checkin_choose_site_of", project=html.escape(project.title)),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+    return SITE
+
+
+async def _record_visit(update: Update, context: BotContext, site_id: int) -> str:
+    services = context.services
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    flow = current_flow(context)
+    site = await services.catalog.site(services.campaign.id, site_id)
+    if site is None:
+        await query.answer(context.texts("button_expired"), show_alert=True)
+        return SITE
+    pos = flow.get("position")
+    position = (
+        Position(pos["lat"], pos["lon"], pos["accuracy"], pos["live"]) if isinstance(pos, dict) else None
+    )
+    source_key = pos["key"] if isinstance(pos, dict) else f"pick:{query.message.message_id}"
+    planned = plan_visit(
+        campaign_id=services.campaign.id,
+        person_id=context.me.id,
+        site=site,
+        position=position,
+        at=utcnow(),
+        source_key=source_key,
+        max_accuracy_m=services.settings.checkin.max_accuracy_m,
+    )
+    visit, _created = await services.visits.record(planned)
+    flow["visit_id"] = visit.id
+    flow["site_id"] = visit.site_id
+    texts = context.texts
+    distance = texts("checkin_distance", distance=format_distance(visit.distance_m)) if visit.distance_m is not None else ""
+    local = visit.at.astimezone(services.settings.zone)
+    await query.edit_message_text(
+        texts(
+            "checkin_recorded",
+            site=html.escape(visit.site_name),
+            time=local.strftime("%H:%M"),
+            distance=distance,
+            verdict=texts(f"presence.{visit.reason}"),
+        )
+    )
+    await query.message.reply_text(
+        texts("checkin_photos_prompt"),
+        reply_markup=InlineKeyboardMarkup([[button(texts("button.done"), PREFIX, flow["nonce"], "done")]]),
+    )
+    return PHOTOS
+
+
+async def project_step(update: Update, context: BotContext) -> str | int:
+    """The deputy picked a project from the full list (or cancelled)."""
+    return await site_step(update, context)
+
+
+async def visit_photo(update: Update, context: BotContext) -> str:
+    """A photo for the visit just recorded."""
+    flow = current_flow(context)
+    services = context.services
+    visit_id = flow.get("visit_id")
+    if not isinstance(visit_id, int):
+        return PHOTOS
+    visit = await services.visits.get(visit_id)
+    assert visit is not None
+    site = await services.catalog.site(services.campaign.id, visit.site_id)
+    await receive_photo(
+        update,
+        context,
+        target=PhotoTarget(visit_id=visit_id),
+        site=site,
+        reference_time=visit.at,
+        limit=services.settings.reports.max_photos,
+    )
+    return PHOTOS
+
+
+async def photos_done(update: Update, context: BotContext) -> str | int:
+    """Finish the check-in."""
+    if update.callback_query is not None:
+        press = await pressed(update, context, PREFIX)
+        if press is None or press.verb != "done":
+            return PHOTOS
+        await update.callback_query.edit_message_reply_markup(None)
+    flow = end_flow(context)
+    services = context.services
+    visit_id = flow.get("visit_id")
+    count = await services.photos.count(PhotoTarget(visit_id=visit_id)) if isinstance(visit_id, int) else 0
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("checkin_finished", count=count))
+    return ConversationHandler.END
+
+
+async def photos_expected(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("checkin_photos_expected"))
+    return PHOTOS

@@ -1,0 +1,72 @@
+"""Scratch state of an open conversation and the buttons that belong to it.
+
+Each conversation run gets a nonce that its buttons carry, so a button from an earlier run (or
+forged data) is recognised as expired instead of acting on today's conversation.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardButton, Update
+
+from handlers.context import BotContext
+
+FLOW = "flow"
+
+
+def start_flow(context: BotContext, kind: str, **fields: Any) -> dict[str, Any]:
+    flow = {"kind": kind, "nonce": secrets.token_hex(3), **fields}
+    context.scratch[FLOW] = flow
+    return flow
+
+
+def current_flow(context: BotContext) -> dict[str, Any]:
+    flow = context.scratch.get(FLOW)
+    return flow if isinstance(flow, dict) else {}
+
+
+def end_flow(context: BotContext) -> dict[str, Any]:
+    flow = context.scratch.pop(FLOW, None)
+    return flow if isinstance(flow, dict) else {}
+
+
+def cb(prefix: str, nonce: str, verb: str, arg: str | int = "") -> str:
+    data = f"{prefix}:{nonce}:{verb}:{arg}"
+    if len(data.encode()) > 64:  # Bot API limit
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def button(label: str, prefix: str, nonce: str, verb: str, arg: str | int = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=cb(prefix, nonce, verb, arg))
+
+
+@dataclass(frozen=True, slots=True)
+class Pressed:
+    verb: str
+    arg: str
+
+    def int_arg(self) -> int | None:
+        return int(self.arg) if self.arg.isdigit() and len(self.arg) < 12 else None
+
+
+async def expired(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    if query is not None:
+        await query.answer(context.texts("button_expired"), show_alert=True)
+
+
+async def pressed(update: Update, context: BotContext, prefix: str) -> Pressed | None:
+    """Parse a button of the open conversation; answer "expired" for anything else."""
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    flow = current_flow(context)
+    if len(parts) != 4 or parts[0] != prefix or not flow or parts[1] != flow.get("nonce"):
+        await expired(update, context)
+        return None
+    await query.answer()
+    return Pressed(parts[2], parts[3])

@@ -1,0 +1,113 @@
+"""/invite (staff): role, then group or unit, then the person's name; answers with the link."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
+
+from bot.errors import Refused
+from bot.invitations import InvitationRequest
+from bot.membership import issue_invitation
+from bot.people import Action, Role, require_can
+from handlers.context import BotContext
+from handlers.flow import button, current_flow, end_flow, pressed, start_flow
+
+ROLE, SCOPE, NAME = "invite.role", "invite.scope", "invite.name"
+PREFIX = "iv"
+
+
+async def start_invite(update: Update, context: BotContext) -> str:
+    """Ask which role the new person gets."""
+    require_can(context.person, Action.INVITE)
+    flow = start_flow(context, "invite")
+    message = update.effective_message
+    assert message is not None
+    texts = context.texts
+    rows = [[button(texts(f"role.{r}"), PREFIX, flow["nonce"], "role", r)] for r in Role]
+    rows.append([button(texts("button.cancel"), PREFIX, flow["nonce"], "cancel")])
+    await message.reply_text(texts("invite_choose_role"), reply_markup=InlineKeyboardMarkup(rows))
+    return ROLE
+
+
+async def role_step(update: Update, context: BotContext) -> str | int:
+    press = await pressed(update, context, PREFIX)
+    if press is None:
+        return ROLE
+    query = update.callback_query
+    assert query is not None
+    if press.verb == "cancel":
+        end_flow(context)
+        await query.edit_message_text(context.texts("cancelled"))
+        return ConversationHandler.END
+    if press.verb != "role" or press.arg not in {r.value for r in Role}:
+        return ROLE
+    role = Role(press.arg)
+    flow = current_flow(context)
+    flow["role"] = str(role)
+    services = context.services
+    texts = context.texts
+    if role is Role.STAFF:
+        await query.edit_message_text(texts("invite_ask_name", role=texts(f"role.{role}")))
+        return NAME
+    if role is Role.LIAISON:
+        units = await services.catalog.units(services.campaign.id)
+        rows = [[button(u.name, PREFIX, flow["nonce"], "unit", u.code)] for u in units]
+    else:
+        groups = await services.catalog.groups(services.campaign.id)
+        rows = [[button(g.name, PREFIX, flow["nonce"], "group", g.code)] for g in groups]
+    await query.edit_message_text(texts("invite_choose_scope"), reply_markup=InlineKeyboardMarkup(rows))
+    return SCOPE
+
+
+async def scope_step(update: Update, context: BotContext) -> str:
+    press = await pressed(update, context, PREFIX)
+    if press is None or press.verb not in {"group", "unit"}:
+        return SCOPE
+    flow = current_flow(context)
+    flow[press.verb] = press.arg
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_text(context.texts("invite_ask_name", role=context.texts(f"role.{flow['role']}")))
+    return NAME
+
+
+async def name_step(update: Update, context: BotContext) -> str | int:
+    """Create the person and their invitation; show the link to pass on."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    flow = current_flow(context)
+    request = InvitationRequest(
+        name=message.text.strip(),
+        role=Role(flow["role"]),
+        group_code=flow.get("group"),
+        unit_code=flow.get("unit"),
+    )
+    try:
+        issued = await issue_invitation(
+            context.services, request, bot_username=context.bot.username, created_by=context.me
+        )
+    except Refused as refused:
+        await message.reply_text(context.texts(refused.key, **refused.params))
+        return NAME
+    end_flow(context)
+    texts = context.texts
+    expires = issued.expires_at.astimezone(context.services.settings.zone).strftime("%Y-%m-%d %H:%M")
+    await message.reply_text(
+        texts(
+            "invite_created",
+            name=html.escape(issued.name),
+            role=texts(f"role.{issued.role}"),
+            link=issued.link,
+            expires=expires,
+        )
+    )
+    return ConversationHandler.END
+
+
+async def name_expected(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("invite_name_expected"))
+    return NAME

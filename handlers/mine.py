@@ -1,0 +1,140 @@
+"""/mine: the deputy's own items, a page at a time; open one, see its photos, withdraw it."""
+
+from __future__ import annotations
+
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram.error import BadRequest
+
+from bot.clock import utcnow
+from bot.errors import Refused
+from bot.items import Item, Status, withdraw
+from bot.people import Action, require_can
+from bot.views import item_summary, number_label
+from handlers.context import BotContext
+from storage.photos import PhotoTarget
+
+PAGE_SIZE = 5
+
+
+def _button(label: str, verb: str, arg: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=f"mine:{verb}:{arg}")
+
+
+async def _page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    services = context.services
+    texts = context.texts
+    me = context.me
+    total = await services.items.count_own(me.id)
+    if total == 0:
+        return texts("mine_empty"), None
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = max(0, min(page, pages - 1))
+    items = await services.items.list_own(me.id, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    zone = services.settings.zone
+    rows = []
+    for item in items:
+        date = item.submitted_at.astimezone(zone).strftime("%m-%d") if item.submitted_at else ""
+        where = item.site_name or item.subitem_title or item.project_title or ""
+        label = f"{number_label(item, texts)} · {where[:14]} · {texts(f'status.{item.status}')} · {date}"
+        rows.append([_button(label, "open", item.id)])
+    nav = []
+    if page > 0:
+        nav.append(_button(texts("button.previous"), "page", page - 1))
+    if page < pages - 1:
+        nav.append(_button(texts("button.next"), "page", page + 1))
+    if nav:
+        rows.append(nav)
+    return texts("mine_title", total=total, page=page + 1, pages=pages), InlineKeyboardMarkup(rows)
+
+
+async def mine(update: Update, context: BotContext) -> None:
+    """List the caller's items, newest first."""
+    require_can(context.person, Action.OWN_ITEMS)
+    message = update.effective_message
+    assert message is not None
+    text, markup = await _page(context, 0)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def _own_item(context: BotContext, item_id: int) -> Item:
+    """The caller's own item; anyone else's id in a button is treated as an expired button."""
+    item = await context.services.items.get(item_id)
+    if item is None or item.author_id != context.me.id or item.status is Status.DRAFT:
+        raise Refused("button_expired")
+    return item
+
+
+async def mine_button(update: Update, context: BotContext) -> None:
+    """Page, open, photos, withdraw (with a confirmation)."""
+    require_can(context.person, Action.OWN_ITEMS)
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    parts = (query.data or "").split(":")
+    if len(parts) != 3 or not parts[2].isdigit() or len(parts[2]) > 12:
+        raise Refused("button_expired")
+    verb, arg = parts[1], int(parts[2])
+    texts = context.texts
+    services = context.services
+    if verb == "page":
+        await query.answer()
+        text, markup = await _page(context, arg)
+        await query.edit_message_text(text, reply_markup=markup)
+        return
+    item = await _own_item(context, arg)
+    if verb == "open":
+        await query.answer()
+        await _show_item(update, context, item)
+        return
+    if verb == "photos":
+        await query.answer()
+        photos = await services.photos.of(PhotoTarget(item_id=item.id))
+        if not photos:
+            return
+        media = [
+            InputMediaPhoto(services.store.read(p.display_path), caption=number_label(item, texts) if i == 0 else None)
+            for i, p in enumerate(photos[:10])
+        ]
+        await query.message.reply_media_group(media)
+        return
+    if verb == "withdraw":
+        await query.answer()
+        rows = [
+            [_button(texts("mine_withdraw_yes"), "withdraw_ok", item.id)],
+            [_button(texts("button.back"), "open", item.id)],
+        ]
+        await query.edit_message_text(
+            texts("mine_withdraw_confirm", label=number_label(item, texts)),
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
+        return
+    if verb == "withdraw_ok":
+        transition = withdraw(item, context.me)
+        applied = await services.items.apply(transition, utcnow())
+        if not applied:
+            raise Refused("withdraw_not_possible")
+        await query.answer(texts("mine_withdrawn", label=number_label(item, texts)))
+        refreshed = await _own_item(context, item.id)
+        await _show_item(update, context, refreshed)
+        return
+    raise Refused("button_expired")
+
+
+async def _show_item(update: Update, context: BotContext, item: Item) -> None:
+    query = update.callback_query
+    assert query is not None
+    texts = context.texts
+    rows = []
+    if item.photo_count:
+        rows.append([_button(texts("mine_photos", count=item.photo_count), "photos", item.id)])
+    if item.status is Status.SUBMITTED:
+        rows.append([_button(texts("mine_withdraw"), "withdraw", item.id)])
+    rows.append([_button(texts("button.back_to_list"), "page", 0)])
+    text = item_summary(item, texts, context.services.settings.zone)
+    try:
+        await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+

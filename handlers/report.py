@@ -1,0 +1,420 @@
+"""/problem and /suggest: place, (category and severity), description, photos, confirm.
+
+The draft is a row in our items table from the first step, so nothing typed is lost on a restart;
+it gets its number only when confirmed.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import ConversationHandler
+
+from bot.clock import utcnow
+from bot.errors import Refused
+from bot.items import Item, Kind, Severity, Status, validate_description
+from bot.people import Action, require_can
+from bot.views import item_summary, number_label
+from handlers.context import BotContext
+from handlers.flow import button, current_flow, end_flow, pressed, start_flow
+from handlers.photos import receive_photo
+from storage.photos import PhotoTarget
+
+PLACE, CATEGORY, SEVERITY = "report.place", "report.category", "report.severity"
+DESCRIPTION, PHOTOS, CONFIRM, EDIT = "report.description", "report.photos", "report.confirm", "report.edit"
+PREFIX = "rp"
+
+
+async def _discard_open_draft(context: BotContext) -> None:
+    flow = end_flow(context)
+    item_id = flow.get("item_id")
+    if isinstance(item_id, int):
+        await context.services.items.delete_draft(item_id, context.me.id)
+
+
+async def start_report(update: Update, context: BotContext) -> str:
+    """Open a draft problem or suggestion and ask where it was found."""
+    require_can(context.person, Action.REPORT)
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    kind = Kind.SUGGESTION if message.text.split()[0].split("@")[0] == "/suggest" else Kind.PROBLEM
+    await _discard_open_draft(context)
+    services = context.services
+    me = context.me
+    item_id = await services.items.create_draft(
+        campaign_id=services.campaign.id, kind=kind, author_id=me.id, group_id=me.group_id, now=utcnow()
+    )
+    flow = start_flow(context, "report", item_id=item_id, report_kind=str(kind))
+    since = utcnow() - timedelta(hours=services.settings.checkin.recent_hours)
+    recent = await services.visits.recent(me.id, since)
+    texts = context.texts
+    intro = texts(f"report_start.{kind}")
+    if recent:
+        seen: set[int] = set()
+        rows = []
+        for visit in recent:
+            if visit.site_id in seen:
+                continue
+            seen.add(visit.site_id)
+            local = visit.at.astimezone(services.settings.zone).strftime("%H:%M")
+            rows.append(
+                [button(texts("report_recent_site", site=visit.site_name, time=local), PREFIX, flow["nonce"], "visit", visit.id)]
+            )
+        rows.append([button(texts("report_other_place"), PREFIX, flow["nonce"], "projects")])
+        rows.append([button(texts("button.cancel"), PREFIX, flow["nonce"], "cancel")])
+        await message.reply_text(
+            intro + "\n\n" + texts("report_choose_recent"), reply_markup=InlineKeyboardMarkup(rows)
+        )
+    else:
+        await message.reply_text(
+            intro + "\n\n" + texts("report_choose_project"),
+            reply_markup=await _projects_keyboard(context, flow["nonce"]),
+        )
+    return PLACE
+
+
+async def _projects_keyboard(context: BotContext, nonce: str) -> InlineKeyboardMarkup:
+    services = context.services
+    projects = await services.catalog.projects(services.campaign.id)
+    mine: set[int] = set()
+    if context.me.group_id is not None:
+        mine = await services.catalog.group_project_ids(context.me.group_id)
+    projects.sort(key=lambda p: p.id not in mine)
+    rows = [[button(f"{p.code} {p.title}", PREFIX, nonce, "project", p.id)] for p in projects]
+    rows.append([button(context.texts("button.cancel"), PREFIX, nonce, "cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def place_step(update: Update, context: BotContext) -> str | int:
+    """A recent visit, a project, a site or a sub-item was picked."""
+    press = await pressed(update, context, PREFIX)
+    if press is None:
+        return PLACE
+    query = update.callback_query
+    assert query is not None
+    services = context.services
+    campaign_id = services.campaign.id
+    flow = current_flow(context)
+    nonce = flow["nonce"]
+    texts = context.texts
+    arg = press.int_arg()
+    if press.verb == "cancel":
+        return await cancel_report(update, context)
+    if press.verb == "projects":
+        await query.edit_message_text(texts("report_choose_project"), reply_markup=await _projects_keyboard(context, nonce))
+        return PLACE
+    if press.verb == "project" and arg is not None:
+        project = await services.catalog.project(campaign_id, arg)
+        if project is None:
+            raise Refused("button_expired")
+        sites = await services.catalog.sites_of_project(campaign_id, arg)
+        subitems = await services.catalog.subitems_of_project(campaign_id, arg)
+        rows = [[button(f"📍 {s.name}", PREFIX, nonce, "site", s.id)] for s in sites]
+        rows += [[button(f"📋 {s.title}", PREFIX, nonce, "subitem", s.id)] for s in subitems]
+        rows.append([button(texts("report_whole_project"), PREFIX, nonce, "whole", arg)])
+        rows.append([button(texts("button.back"), PREFIX, nonce, "projects")])
+        await query.edit_message_text(
+            texts("report_choose_site", project=html.escape(project.title)),
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
+        return PLACE
+    fields: dict[str, int | None] | None = None
+    if press.verb == "visit" and arg is not None:
+        visit = await services.visits.get(arg)
+        site = await services.catalog.site(campaign_id, visit.site_id) if visit else None
+        if visit is None or visit.person_id != context.me.id or site is None:
+            raise Refused("button_expired")
+        fields = {"visit_id": visit.id, "site_id": site.id, "project_id": site.project_id, "subitem_id": site.subitem_id}
+    elif press.verb == "site" and arg is not None:
+        site = await services.catalog.site(campaign_id, arg)
+        if site is None:
+            raise Refused("button_expired")
+        fields = {"visit_id": None, "site_id": site.id, "project_id": site.project_id, "subitem_id": site.subitem_id}
+    elif press.verb == "subitem" and arg is not None:
+        subitem = await services.catalog.subitem(campaign_id, arg)
+        if subitem is None:
+            raise Refused("button_expired")
+        fields = {"visit_id": None, "site_id": None, "project_id": subitem.project_id, "subitem_id": subitem.id}
+    elif press.verb == "whole" and arg is not None:
+        if await services.catalog.project(campaign_id, arg) is None:
+            raise Refused("button_expired")
+        fields = {"visit_id": None, "site_id": None, "project_id": arg, "subitem_id": None}
+    if fields is None:
+        return PLACE
+    await _save(context, **fields)
+    item = await _draft(context)
+    await query.edit_message_text(texts("report_place_set", place=html.escape(_place(item))))
+    if flow.get("editing"):
+        return await _show_summary(update, context)
+    if item.kind is Kind.PROBLEM:
+        return await _ask_category(update, context)
+    return await _ask_description(update, context)
+
+
+def _place(item: Item) -> str:
+    parts = [p for p in (item.project_title, item.subitem_title, item.site_name) if p]
+    return " / ".join(parts)
+
+
+async def _save(context: BotContext, **fields: object) -> None:
+    flow = current_flow(context)
+    changed = await context.services.items.update_draft(flow["item_id"], context.me.id, utcnow(), **fields)
+    if not changed:
+        raise Refused("report_draft_gone")
+
+
+async def _draft(context: BotContext) -> Item:
+    item = await context.services.items.get(current_flow(context)["item_id"])
+    if item is None or item.author_id != context.me.id:
+        raise Refused("report_draft_gone")
+    return item
+
+
+async def _send(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def _ask_category(update: Update, context: BotContext) -> str:
+    services = context.services
+    flow = current_flow(context)
+    categories = await services.catalog.categories(services.campaign.id)
+    language = context.texts.language
+    buttons = [button(c.label(language), PREFIX, flow["nonce"], "cat", c.id) for c in categories]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    await _send(update, context.texts("report_choose_category"), InlineKeyboardMarkup(rows))
+    return CATEGORY
+
+
+async def category_step(update: Update, context: BotContext) -> str:
+    press = await pressed(update, context, PREFIX)
+    if press is None or press.verb != "cat" or press.int_arg() is None:
+        return CATEGORY
+    services = context.services
+    category = await services.catalog.category(services.campaign.id, press.int_arg() or 0)
+    if category is None:
+        raise Refused("button_expired")
+    await _save(context, category_id=category.id)
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_text(context.texts("report_category_set", category=html.escape(category.label(context.texts.language))))
+    if current_flow(context).get("editing"):
+        return await _show_summary(update, context)
+    return await _ask_severity(update, context)
+
+
+async def _ask_severity(update: Update, context: BotContext) -> str:
+    nonce = current_flow(context)["nonce"]
+    rows = [[button(context.texts(f"severity.{s}"), PREFIX, nonce, "sev", s) for s in Severity]]
+    await _send(update, context.texts("report_choose_severity"), InlineKeyboardMarkup(rows))
+    return SEVERITY
+
+
+async def severity_step(update: Update, context: BotContext) -> str:
+    press = await pressed(update, context, PREFIX)
+    if press is None or press.verb != "sev" or press.arg not in {s.value for s in Severity}:
+        return SEVERITY
+    severity = Severity(press.arg)
+    await _save(context, severity=severity)
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_text(context.texts("report_severity_set", severity=context.texts(f"severity.{severity}")))
+    if current_flow(context).get("editing"):
+        return await _show_summary(update, context)
+    return await _ask_description(update, context)
+
+
+async def _ask_description(update: Update, context: BotContext) -> str:
+    settings = context.services.settings.reports
+    await _send(
+        update,
+        context.texts(
+            f"report_ask_description.{current_flow(context)['report_kind']}",
+            min=settings.description_min_chars,
+            max=settings.description_max_chars,
+        ),
+    )
+    return DESCRIPTION
+
+
+async def description_step(update: Update, context: BotContext) -> str:
+    """Store the description (cleaned, within limits), then ask for photos."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    settings = context.services.settings.reports
+    try:
+        text = validate_description(message.text, settings.description_min_chars, settings.description_max_chars)
+    except Refused as refused:
+        await message.reply_text(context.texts(refused.key, **refused.params))
+        return DESCRIPTION
+    await _save(context, description=text)
+    flow = current_flow(context)
+    if flow.get("editing"):
+        return await _show_summary(update, context)
+    markup = InlineKeyboardMarkup([[button(context.texts("report_photos_skip"), PREFIX, flow["nonce"], "photos_done")]])
+    await message.reply_text(context.texts("report_ask_photos", max=settings.max_photos), reply_markup=markup)
+    return PHOTOS
+
+
+async def description_expected(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("report_description_expected"))
+    return DESCRIPTION
+
+
+async def report_photo(update: Update, context: BotContext) -> str:
+    """A photo for the draft."""
+    services = context.services
+    item = await _draft(context)
+    site = await services.catalog.site(services.campaign.id, item.site_id) if item.site_id else None
+    # Photos are judged against the visit when the report is tied to one.
+    visit = await services.visits.get(item.visit_id) if item.visit_id else None
+    reference = visit.at if visit else item.created_at
+    await receive_photo(
+        update,
+        context,
+        target=PhotoTarget(item_id=item.id),
+        site=site,
+        reference_time=reference,
+        limit=services.settings.reports.max_photos,
+    )
+    return PHOTOS
+
+
+async def photos_done(update: Update, context: BotContext) -> str:
+    press = await pressed(update, context, PREFIX)
+    if press is None or press.verb != "photos_done":
+        return PHOTOS
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest:
+        pass
+    return await _show_summary(update, context)
+
+
+async def photos_expected(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("report_photos_expected"))
+    return PHOTOS
+
+
+async def _show_summary(update: Update, context: BotContext) -> str:
+    flow = current_flow(context)
+    flow["editing"] = False
+    item = await _draft(context)
+    nonce = flow["nonce"]
+    texts = context.texts
+    rows = [
+        [button(texts("button.confirm"), PREFIX, nonce, "confirm", item.id)],
+        [
+            button(texts("button.edit"), PREFIX, nonce, "edit"),
+            button(texts("button.cancel"), PREFIX, nonce, "cancel"),
+        ],
+    ]
+    await _send(
+        update,
+        texts("report_summary_title") + "\n\n" + item_summary(item, texts),
+        InlineKeyboardMarkup(rows),
+    )
+    return CONFIRM
+
+
+async def confirm_step(update: Update, context: BotContext) -> str | int:
+    """Confirm (store and number), edit a field, or cancel."""
+    press = await pressed(update, context, PREFIX)
+    if press is None:
+        return CONFIRM
+    query = update.callback_query
+    assert query is not None
+    texts = context.texts
+    nonce = current_flow(context)["nonce"]
+    if press.verb == "cancel":
+        return await cancel_report(update, context)
+    if press.verb == "edit":
+        item = await _draft(context)
+        fields = ["place"]
+        if item.kind is Kind.PROBLEM:
+            fields += ["category", "severity"]
+        fields += ["description", "photos"]
+        rows = [[button(texts(f"report_field.{f}"), PREFIX, nonce, "field", f)] for f in fields]
+        rows.append([button(texts("button.back"), PREFIX, nonce, "summary")])
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+        return EDIT
+    if press.verb == "confirm":
+        # Durable first: the item is committed and numbered before the deputy is told.
+        item, _newly = await context.services.items.submit(current_flow(context)["item_id"], context.me.id, utcnow())
+        end_flow(context)
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest:
+            pass
+        await _send(update, texts("report_submitted", label=number_label(item, texts)))
+        return ConversationHandler.END
+    return CONFIRM
+
+
+async def edit_step(update: Update, context: BotContext) -> str:
+    """Go back to one step; after it the summary is shown again."""
+    press = await pressed(update, context, PREFIX)
+    if press is None:
+        return EDIT
+    query = update.callback_query
+    assert query is not None
+    flow = current_flow(context)
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest:
+        pass
+    if press.verb == "summary":
+        return await _show_summary(update, context)
+    flow["editing"] = True
+    if press.arg == "place":
+        await _send(update, context.texts("report_choose_project"), await _projects_keyboard(context, flow["nonce"]))
+        return PLACE
+    if press.arg == "category":
+        return await _ask_category(update, context)
+    if press.arg == "severity":
+        return await _ask_severity(update, context)
+    if press.arg == "description":
+        return await _ask_description(update, context)
+    if press.arg == "photos":
+        flow["editing"] = False
+        markup = InlineKeyboardMarkup([[button(context.texts("button.done"), PREFIX, flow["nonce"], "photos_done")]])
+        await _send(update, context.texts("report_ask_photos", max=context.services.settings.reports.max_photos), markup)
+        return PHOTOS
+    return EDIT
+
+
+async def cancel_report(update: Update, context: BotContext) -> int:
+    await _discard_open_draft(context)
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest:
+            pass
+    await _send(update, context.texts("report_cancelled"))
+    return ConversationHandler.END
+
+
+async def late_confirm(update: Update, context: BotContext) -> None:
+    """A second tap on "confirm" after the item was stored: say its number, store nothing."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        item_id = int((query.data or "").rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        item_id = -1
+    item = await context.services.items.get(item_id)
+    if item is None or context.person is None or item.author_id != context.person.id or item.status is Status.DRAFT:
+        await query.answer(context.texts("button_expired"), show_alert=True)
+        return
+    await query.answer(context.texts("report_already_submitted", label=number_label(item, context.texts)), show_alert=True)

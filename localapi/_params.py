@@ -1,0 +1,194 @@
+"""Decoding of Bot API request parameters from form, multipart and JSON bodies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .models import JSONDict, UploadedFile, bad_request
+
+# Form and multipart bodies carry every value as a string; these names hold JSON-serialized
+# objects. Decoding by name rather than by shape matters: a text of "123" or "[1]" must stay
+# a string.
+JSON_PARAMS = frozenset(
+    {
+        "reply_markup",
+        "media",
+        "commands",
+        "scope",
+        "link_preview_options",
+        "allowed_updates",
+        "entities",
+        "caption_entities",
+        "reply_parameters",
+        "menu_button",
+        "results",
+        "options",
+    }
+)
+INT_PARAMS = frozenset(
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "reply_to_message_id",
+        "message_thread_id",
+        "live_period",
+        "heading",
+        "proximity_alert_radius",
+        "cache_time",
+        "max_connections",
+        "user_id",
+        "from_chat_id",
+        "duration",
+        "width",
+        "height",
+    }
+)
+# getUpdates' timeout is a float because PTB may send fractional seconds.
+FLOAT_PARAMS = frozenset({"latitude", "longitude", "horizontal_accuracy", "timeout"})
+BOOL_PARAMS = frozenset(
+    {
+        "show_alert",
+        "disable_notification",
+        "protect_content",
+        "drop_pending_updates",
+        "disable_web_page_preview",
+        "allow_sending_without_reply",
+        "has_spoiler",
+        "disable_content_type_detection",
+        "show_caption_above_media",
+        "allow_paid_broadcast",
+    }
+)
+
+
+def _coerce(name: str, value: object) -> object:
+    if name in JSON_PARAMS:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise bad_request(f"can't parse {name} JSON object") from None
+        return value
+    if not isinstance(value, str):
+        return value
+    if name in INT_PARAMS:
+        try:
+            return int(value)
+        except ValueError:
+            # chat_id may legitimately be "@username"; handlers decide what a string means.
+            return value
+    if name in FLOAT_PARAMS:
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if name in BOOL_PARAMS:
+        lowered = value.strip().lower()
+        if lowered in ("true", "1"):
+            return True
+        if lowered in ("false", "0", ""):
+            return False
+    return value
+
+
+def normalize(raw: Mapping[str, object]) -> JSONDict:
+    return {name: _coerce(name, value) for name, value in raw.items()}
+
+
+class Params:
+    """Typed access to one call's parameters, with Telegram-style errors for bad input."""
+
+    def __init__(self, values: JSONDict, files: Mapping[str, UploadedFile]) -> None:
+        self.values = values
+        self.files = files
+
+    def has(self, name: str) -> bool:
+        return self.values.get(name) is not None or name in self.files
+
+    def opt_str(self, name: str) -> str | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool | int | float):
+            return str(value)
+        raise bad_request(f"wrong parameter {name} in request")
+
+    def req_str(self, name: str, empty_error: str | None = None) -> str:
+        value = self.opt_str(name)
+        if value is None or value == "":
+            raise bad_request(empty_error or f"{name} is empty")
+        return value
+
+    def opt_int(self, name: str) -> int | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise bad_request(f"wrong parameter {name} in request")
+
+    def req_int(self, name: str, empty_error: str | None = None) -> int:
+        value = self.opt_int(name)
+        if value is None:
+            raise bad_request(empty_error or f"{name} is empty")
+        return value
+
+    def opt_float(self, name: str) -> float | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise bad_request(f"wrong parameter {name} in request")
+
+    def req_float(self, name: str) -> float:
+        value = self.opt_float(name)
+        if value is None:
+            raise bad_request(f"{name} is empty")
+        return value
+
+    def opt_bool(self, name: str) -> bool:
+        value = self.values.get(name)
+        if value is None:
+            return False
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return value != 0
+        raise bad_request(f"wrong parameter {name} in request")
+
+    def opt_dict(self, name: str) -> JSONDict | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return value
+        raise bad_request(f"can't parse {name} JSON object")
+
+    def opt_list(self, name: str) -> list[Any] | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return value
+        raise bad_request(f"can't parse {name} JSON array")
+
+    def chat_ref(self, name: str = "chat_id") -> int | str:
+        value = self.values.get(name)
+        if value is None or value == "":
+            raise bad_request(f"{name} is empty")
+        if isinstance(value, bool):
+            raise bad_request("chat not found")
+        if isinstance(value, int | str):
+            return value
+        raise bad_request("chat not found")

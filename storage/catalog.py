@@ -1,0 +1,327 @@
+"""The campaign catalog in the database: all-or-nothing import by stable codes, and look-ups."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+
+from bot.catalog import Catalog
+from bot.clock import to_db, utcnow
+from bot.records import (
+    CampaignRecord,
+    CategoryRecord,
+    GroupRecord,
+    ProjectRecord,
+    SiteRecord,
+    SubitemRecord,
+    UnitRecord,
+)
+from storage.db import Database, Row, insert
+
+
+@dataclass
+class ImportReport:
+    campaign_code: str
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values()) or any(self.updated.values())
+
+    def count(self, table: str, outcome: str) -> None:
+        bucket = getattr(self, outcome)
+        bucket[table] = bucket.get(table, 0) + 1
+
+
+async def _upsert(
+    conn: aiosqlite.Connection,
+    report: ImportReport,
+    table: str,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    on_insert: Mapping[str, Any] | None = None,
+) -> int:
+    """Insert or update one row found by its natural key; count what happened."""
+    where = " AND ".join(f"{k} = ?" for k in key)
+    cols = ", ".join(values)
+    async with conn.execute(f"SELECT id, {cols} FROM {table} WHERE {where}", tuple(key.values())) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        extra = on_insert or {}
+        names = [*key, *values, *extra]
+        marks = ", ".join("?" for _ in names)
+        row_id = await insert(
+            conn,
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})",
+            [*key.values(), *values.values(), *extra.values()],
+        )
+        report.count(table, "created")
+        return row_id
+    if any(row[name] != value for name, value in values.items()):
+        sets = ", ".join(f"{k} = ?" for k in values)
+        await conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), row["id"]))
+        report.count(table, "updated")
+    else:
+        report.count(table, "unchanged")
+    return int(row["id"])
+
+
+async def _replace_links(
+    conn: aiosqlite.Connection,
+    report: ImportReport,
+    table: str,
+    column: str,
+    group_id: int,
+    wanted: set[int],
+) -> None:
+    async with conn.execute(f"SELECT {column} FROM {table} WHERE group_id = ?", (group_id,)) as cur:
+        have = {int(r[0]) for r in await cur.fetchall()}
+    if have == wanted:
+        return
+    await conn.execute(f"DELETE FROM {table} WHERE group_id = ?", (group_id,))
+    await conn.executemany(
+        f"INSERT INTO {table} (group_id, {column}) VALUES (?, ?)", [(group_id, i) for i in wanted]
+    )
+    report.count(table, "updated")
+
+
+async def import_catalog(db: Database, catalog: Catalog) -> ImportReport:
+    """Load a campaign in one transaction; re-importing the same file changes nothing."""
+    c = catalog.campaign
+    report = ImportReport(campaign_code=c.code)
+    async with db.transaction() as conn:
+        campaign_id = await _upsert(
+            conn,
+            report,
+            "campaigns",
+            {"code": c.code},
+            {"name": c.name, "year": c.year, "timezone": c.timezone, "authority": c.authority},
+            on_insert={"imported_at": to_db(utcnow())},
+        )
+        scope = {"campaign_id": campaign_id}
+        units = {}
+        for u in catalog.units:
+            units[u.code] = await _upsert(conn, report, "units", {**scope, "code": u.code}, {"name": u.name})
+        projects = {}
+        for pos, p in enumerate(catalog.projects):
+            projects[p.code] = await _upsert(
+                conn,
+                report,
+                "projects",
+                {**scope, "code": p.code},
+                {
+                    "title": p.title,
+                    "description": p.description,
+                    "level": p.level,
+                    "district": p.district or "",
+                    "position": pos,
+                },
+            )
+        subitems = {}
+        for pos, s in enumerate(catalog.subitems):
+            subitems[s.code] = await _upsert(
+                conn,
+                report,
+                "subitems",
+                {**scope, "code": s.code},
+                {
+                    "project_id": projects[s.project],
+                    "unit_id": units[s.unit],
+                    "title": s.title,
+                    "target": s.target,
+                    "position": pos,
+                },
+            )
+        for site in catalog.sites:
+            lat, lon = site.wgs84()
+            await _upsert(
+                conn,
+                report,
+                "sites",
+                {**scope, "code": site.code},
+                {
+                    "project_id": projects[site.project],
+                    "subitem_id": subitems[site.subitem] if site.subitem else None,
+                    "name": site.name,
+                    "address": site.address,
+                    "district": site.district,
+                    "lat": round(lat, 7),
+                    "lon": round(lon, 7),
+                    "radius_m": float(site.radius_m),
+                    "source_crs": str(site.crs),
+                    "source_lat": site.lat,
+                    "source_lon": site.lon,
+                    "illustrative": int(site.illustrative),
+                },
+            )
+        for g in catalog.groups:
+            group_id = await _upsert(
+                conn, report, "groups", {**scope, "code": g.code}, {"name": g.name, "led_by": g.led_by}
+            )
+            await _replace_links(
+                conn, report, "group_projects", "project_id", group_id, {projects[p] for p in g.projects}
+            )
+            await _replace_links(
+                conn, report, "group_units", "unit_id", group_id, {units[u] for u in g.units}
+            )
+        for pos, cat in enumerate(catalog.categories):
+            await _upsert(
+                conn,
+                report,
+                "categories",
+                {**scope, "code": cat.code},
+                {"name": cat.name, "name_en": cat.name_en, "position": pos},
+            )
+    return report
+
+
+def _campaign(row: Row) -> CampaignRecord:
+    return CampaignRecord(
+        row["id"], row["code"], row["name"], row["year"], row["timezone"], row["authority"]
+    )
+
+
+def _site(row: Row) -> SiteRecord:
+    return SiteRecord(
+        id=row["id"],
+        project_id=row["project_id"],
+        subitem_id=row["subitem_id"],
+        code=row["code"],
+        name=row["name"],
+        district=row["district"],
+        address=row["address"],
+        lat=row["lat"],
+        lon=row["lon"],
+        radius_m=row["radius_m"],
+    )
+
+
+_SITE_COLS = "id, project_id, subitem_id, code, name, district, address, lat, lon, radius_m"
+
+
+class CatalogRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def campaign(self, code: str = "") -> CampaignRecord | None:
+        """The configured campaign, or the most recently imported one when none is configured."""
+        if code:
+            row = await self.db.fetch_one("SELECT * FROM campaigns WHERE code = ?", (code,))
+        else:
+            row = await self.db.fetch_one("SELECT * FROM campaigns ORDER BY id DESC LIMIT 1")
+        return _campaign(row) if row else None
+
+    async def campaign_by_id(self, campaign_id: int) -> CampaignRecord | None:
+        row = await self.db.fetch_one("SELECT * FROM campaigns WHERE id = ?", (campaign_id,))
+        return _campaign(row) if row else None
+
+    async def sites_within_box(
+        self, campaign_id: int, lat: float, lon: float, radius_m: float
+    ) -> list[SiteRecord]:
+        """Candidates in a bounding box around the point; the caller measures exact distances."""
+        dlat = radius_m / 111_320.0
+        dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
+        rows = await self.db.fetch_all(
+            f"SELECT {_SITE_COLS} FROM sites WHERE campaign_id = ? AND lat BETWEEN ? AND ? "
+            "AND lon BETWEEN ? AND ?",
+            (campaign_id, lat - dlat, lat + dlat, lon - dlon, lon + dlon),
+        )
+        return [_site(r) for r in rows]
+
+    async def site(self, campaign_id: int, site_id: int) -> SiteRecord | None:
+        row = await self.db.fetch_one(
+            f"SELECT {_SITE_COLS} FROM sites WHERE campaign_id = ? AND id = ?", (campaign_id, site_id)
+        )
+        return _site(row) if row else None
+
+    async def sites_of_project(self, campaign_id: int, project_id: int) -> list[SiteRecord]:
+        rows = await self.db.fetch_all(
+            f"SELECT {_SITE_COLS} FROM sites WHERE campaign_id = ? AND project_id = ? ORDER BY code",
+            (campaign_id, project_id),
+        )
+        return [_site(r) for r in rows]
+
+    async def projects(self, campaign_id: int) -> list[ProjectRecord]:
+        rows = await self.db.fetch_all(
+            "SELECT id, code, title, level, district FROM projects WHERE campaign_id = ? "
+            "ORDER BY position, code",
+            (campaign_id,),
+        )
+        return [ProjectRecord(r["id"], r["code"], r["title"], r["level"], r["district"]) for r in rows]
+
+    async def project(self, campaign_id: int, project_id: int) -> ProjectRecord | None:
+        row = await self.db.fetch_one(
+            "SELECT id, code, title, level, district FROM projects WHERE campaign_id = ? AND id = ?",
+            (campaign_id, project_id),
+        )
+        return ProjectRecord(row["id"], row["code"], row["title"], row["level"], row["district"]) if row else None
+
+    async def subitems_of_project(self, campaign_id: int, project_id: int) -> list[SubitemRecord]:
+        rows = await self.db.fetch_all(
+            "SELECT id, project_id, code, title, target, unit_id FROM subitems "
+            "WHERE campaign_id = ? AND project_id = ? ORDER BY position, code",
+            (campaign_id, project_id),
+        )
+        return [SubitemRecord(*r) for r in rows]
+
+    async def subitem(self, campaign_id: int, subitem_id: int) -> SubitemRecord | None:
+        row = await self.db.fetch_one(
+            "SELECT id, project_id, code, title, target, unit_id FROM subitems "
+            "WHERE campaign_id = ? AND id = ?",
+            (campaign_id, subitem_id),
+        )
+        return SubitemRecord(*row) if row else None
+
+    async def categories(self, campaign_id: int) -> list[CategoryRecord]:
+        rows = await self.db.fetch_all(
+            "SELECT id, code, name, name_en FROM categories WHERE campaign_id = ? ORDER BY position",
+            (campaign_id,),
+        )
+        return [CategoryRecord(*r) for r in rows]
+
+    async def category(self, campaign_id: int, category_id: int) -> CategoryRecord | None:
+        row = await self.db.fetch_one(
+            "SELECT id, code, name, name_en FROM categories WHERE campaign_id = ? AND id = ?",
+            (campaign_id, category_id),
+        )
+        return CategoryRecord(*row) if row else None
+
+    async def groups(self, campaign_id: int) -> list[GroupRecord]:
+        rows = await self.db.fetch_all(
+            "SELECT id, code, name FROM groups WHERE campaign_id = ? ORDER BY code", (campaign_id,)
+        )
+        return [GroupRecord(*r) for r in rows]
+
+    async def units(self, campaign_id: int) -> list[UnitRecord]:
+        rows = await self.db.fetch_all(
+            "SELECT id, code, name FROM units WHERE campaign_id = ? ORDER BY code", (campaign_id,)
+        )
+        return [UnitRecord(*r) for r in rows]
+
+    async def group_by_code(self, campaign_id: int, code: str) -> GroupRecord | None:
+        row = await self.db.fetch_one(
+            "SELECT id, code, name FROM groups WHERE campaign_id = ? AND code = ?", (campaign_id, code)
+        )
+        return GroupRecord(*row) if row else None
+
+    async def unit_by_code(self, campaign_id: int, code: str) -> UnitRecord | None:
+        row = await self.db.fetch_one(
+            "SELECT id, code, name FROM units WHERE campaign_id = ? AND code = ?", (campaign_id, code)
+        )
+        return UnitRecord(*row) if row else None
+
+    async def group_project_ids(self, group_id: int) -> set[int]:
+        """Projects a group covers: named directly, or through a lead unit it covers."""
+        rows = await self.db.fetch_all(
+            "SELECT project_id FROM group_projects WHERE group_id = ? "
+            "UNION SELECT s.project_id FROM subitems s JOIN group_units gu ON gu.unit_id = s.unit_id "
+            "WHERE gu.group_id = ?",
+            (group_id, group_id),
+        )
+        return {int(r[0]) for r in rows}

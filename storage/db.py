@@ -1,0 +1,132 @@
+"""The SQLite database: connections, pragmas, versioned migrations, transactions.
+
+One writer connection serialised by a lock (SQLite allows one writer at a time anyway) and one reader
+connection; WAL lets the reader see committed data while a write is under way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Row = sqlite3.Row
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or migrated; the message says why."""
+
+
+def _migrations() -> list[tuple[int, str]]:
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 5000) -> None:
+        self.path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    async def open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = await self._connect()
+            mode = await (await self._writer.execute("PRAGMA journal_mode = WAL")).fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                log.warning("SQLite refused WAL mode (got %s)", mode[0] if mode else None)
+            await self._migrate()
+            self._reader = await self._connect()
+        except (sqlite3.Error, OSError) as exc:
+            await self.close()
+            raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def _migrate(self) -> None:
+        assert self._writer is not None
+        row = await (await self._writer.execute("PRAGMA user_version")).fetchone()
+        current = int(row[0]) if row else 0
+        for version, sql in _migrations():
+            if version <= current:
+                continue
+            log.info("Applying database migration %04d", version)
+            # executescript commits on its own; the version bump is inside the script so a crash
+            # half-way leaves the old version number and the migration is retried.
+            await self._writer.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise DatabaseError("database is not open")
+        return self._reader
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: committed when the block ends, rolled back on an exception."""
+        if self._writer is None:
+            raise DatabaseError("database is not open")
+        async with self._write_lock:
+            conn = self._writer
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        async with self.reader.execute(sql, params) as cur:
+            row: Row | None = await cur.fetchone()
+            return row
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self.reader.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    async def integrity_check(self) -> str:
+        return str(await self.fetch_value("PRAGMA integrity_check"))
+
+
+async def insert(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> int:
+    cur = await conn.execute(sql, tuple(params))
+    rowid = cur.lastrowid
+    await cur.close()
+    if rowid is None:
+        raise DatabaseError("insert returned no row id")
+    return rowid

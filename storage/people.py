@@ -1,0 +1,125 @@
+"""People and invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import from_db, to_db
+from bot.errors import Refused
+from bot.invitations import InvitationState, check_redeemable
+from bot.people import Person, Role
+from storage.db import Database, Row, insert
+
+_PERSON_COLS = "id, campaign_id, name, role, group_id, unit_id, telegram_user_id, language, active"
+
+
+def _person(row: Row) -> Person:
+    return Person(
+        id=row["id"],
+        campaign_id=row["campaign_id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        group_id=row["group_id"],
+        unit_id=row["unit_id"],
+        telegram_user_id=row["telegram_user_id"],
+        language=row["language"],
+        active=bool(row["active"]),
+    )
+
+
+class PeopleRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
+        row = await self.db.fetch_one(
+            f"SELECT {_PERSON_COLS} FROM persons WHERE telegram_user_id = ?", (telegram_user_id,)
+        )
+        return _person(row) if row else None
+
+    async def by_id(self, person_id: int) -> Person | None:
+        row = await self.db.fetch_one(f"SELECT {_PERSON_COLS} FROM persons WHERE id = ?", (person_id,))
+        return _person(row) if row else None
+
+    async def invite(
+        self,
+        *,
+        campaign_id: int,
+        name: str,
+        role: Role,
+        group_id: int | None,
+        unit_id: int | None,
+        token_hash: str,
+        created_by: int | None,
+        now: datetime,
+        expires_at: datetime,
+    ) -> int:
+        """Create the invited person and their single invitation together."""
+        async with self.db.transaction() as conn:
+            person_id = await insert(
+                conn,
+                "INSERT INTO persons (campaign_id, name, role, group_id, unit_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (campaign_id, name, str(role), group_id, unit_id, to_db(now)),
+            )
+            await conn.execute(
+                "INSERT INTO invitations (person_id, token_hash, created_by, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (person_id, token_hash, created_by, to_db(now), to_db(expires_at)),
+            )
+        return person_id
+
+    async def redeem(self, token_hash: str, telegram_user_id: int, now: datetime) -> tuple[Person, bool]:
+        """Bind a Telegram account to the invited person. Returns (person, newly_joined).
+
+        A redelivered /start with the same token by the same account is a no-op that returns
+        the person again, so the user sees the welcome once more instead of an error.
+        """
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT i.id, i.person_id, i.expires_at, i.used_at, i.used_by, p.telegram_user_id "
+                "FROM invitations i JOIN persons p ON p.id = i.person_id WHERE i.token_hash = ?",
+                (token_hash,),
+            ) as cur:
+                inv = await cur.fetchone()
+            if inv is not None and inv["used_by"] == telegram_user_id:
+                async with conn.execute(
+                    f"SELECT {_PERSON_COLS} FROM persons WHERE id = ?", (inv["person_id"],)
+                ) as cur:
+                    row = await cur.fetchone()
+                assert row is not None
+                return _person(row), False
+            state = None
+            if inv is not None:
+                expires = from_db(inv["expires_at"])
+                assert expires is not None
+                state = InvitationState(
+                    expires_at=expires,
+                    used_at=from_db(inv["used_at"]),
+                    person_bound=inv["telegram_user_id"] is not None,
+                )
+            check_redeemable(state, now)
+            assert inv is not None
+            async with conn.execute(
+                "SELECT 1 FROM persons WHERE telegram_user_id = ?", (telegram_user_id,)
+            ) as cur:
+                if await cur.fetchone() is not None:
+                    raise Refused("start_already_registered")
+            await conn.execute(
+                "UPDATE invitations SET used_at = ?, used_by = ? WHERE id = ?",
+                (to_db(now), telegram_user_id, inv["id"]),
+            )
+            await conn.execute(
+                "UPDATE persons SET telegram_user_id = ?, joined_at = ? WHERE id = ?",
+                (telegram_user_id, to_db(now), inv["person_id"]),
+            )
+            async with conn.execute(
+                f"SELECT {_PERSON_COLS} FROM persons WHERE id = ?", (inv["person_id"],)
+            ) as cur:
+                row = await cur.fetchone()
+            assert row is not None
+            return _person(row), True
+
+    async def set_language(self, person_id: int, language: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE persons SET language = ? WHERE id = ?", (language, person_id))

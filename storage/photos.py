@@ -1,0 +1,137 @@
+"""Photo records. The files themselves live on disk, content-addressed (see bot/photostore.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import to_db
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoTarget:
+    """A photo belongs to exactly one record: an item or a visit."""
+
+    item_id: int | None = None
+    visit_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.item_id is None) == (self.visit_id is None):
+            raise ValueError("a photo belongs to exactly one item or visit")
+
+    @property
+    def column(self) -> str:
+        return "item_id" if self.item_id is not None else "visit_id"
+
+    @property
+    def value(self) -> int:
+        value = self.item_id if self.item_id is not None else self.visit_id
+        assert value is not None
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class NewPhoto:
+    person_id: int
+    target: PhotoTarget
+    sha256: str
+    format: str
+    width: int
+    height: int
+    size_bytes: int
+    original_path: str
+    display_path: str
+    thumb_path: str
+    phash: int
+    taken_at: datetime | None
+    gps_lat: float | None
+    gps_lon: float | None
+    as_file: bool
+    flags: tuple[str, ...]
+    file_unique_id: str
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPhoto:
+    id: int
+    display_path: str
+    thumb_path: str
+    flags: tuple[str, ...]
+
+
+class PhotoRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def exists(self, target: PhotoTarget, file_unique_id: str) -> bool:
+        row = await self.db.fetch_one(
+            f"SELECT 1 FROM photos WHERE {target.column} = ? AND file_unique_id = ?",
+            (target.value, file_unique_id),
+        )
+        return row is not None
+
+    async def add(self, photo: NewPhoto) -> tuple[int, bool]:
+        """Store a photo once per record and Telegram file. Returns (count on record, created)."""
+        t = photo.target
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO photos (person_id, item_id, visit_id, sha256, format, width, height, "
+                "size_bytes, original_path, display_path, thumb_path, phash, taken_at, gps_lat, gps_lon, "
+                "as_file, flags, file_unique_id, received_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    photo.person_id,
+                    t.item_id,
+                    t.visit_id,
+                    photo.sha256,
+                    photo.format,
+                    photo.width,
+                    photo.height,
+                    photo.size_bytes,
+                    photo.original_path,
+                    photo.display_path,
+                    photo.thumb_path,
+                    photo.phash,
+                    photo.taken_at.isoformat() if photo.taken_at else None,
+                    photo.gps_lat,
+                    photo.gps_lon,
+                    int(photo.as_file),
+                    ",".join(photo.flags),
+                    photo.file_unique_id,
+                    to_db(photo.received_at),
+                ),
+            )
+            created = cur.rowcount == 1
+            await cur.close()
+            async with conn.execute(
+                f"SELECT COUNT(*) FROM photos WHERE {t.column} = ?", (t.value,)
+            ) as c:
+                row = await c.fetchone()
+        return (int(row[0]) if row else 0), created
+
+    async def count(self, target: PhotoTarget) -> int:
+        return int(
+            await self.db.fetch_value(
+                f"SELECT COUNT(*) FROM photos WHERE {target.column} = ?", (target.value,)
+            )
+        )
+
+    async def of(self, target: PhotoTarget) -> list[StoredPhoto]:
+        rows = await self.db.fetch_all(
+            f"SELECT id, display_path, thumb_path, flags FROM photos WHERE {target.column} = ? "
+            "ORDER BY id",
+            (target.value,),
+        )
+        return [
+            StoredPhoto(r[0], r[1], r[2], tuple(f for f in r[3].split(",") if f)) for r in rows
+        ]
+
+    async def hashes_elsewhere(self, target: PhotoTarget) -> list[int]:
+        """Perceptual hashes of photos in other records, for near-duplicate flags."""
+        rows = await self.db.fetch_all(
+            f"SELECT phash FROM photos WHERE {target.column} IS NULL OR {target.column} != ?",
+            (target.value,),
+        )
+        return [int(r[0]) for r in rows]
