@@ -67,7 +67,9 @@ async def _bot_username(settings: Settings) -> str:
 
     try:
         async with Bot(
-            token, base_url=settings.telegram.base_url, base_file_url=settings.telegram.base_file_url
+            token,
+            base_url=settings.telegram.base_url,
+            base_file_url=settings.telegram.base_file_url,
         ) as tg_bot:
             return tg_bot.username
     except TelegramError as exc:
@@ -90,7 +92,9 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(Texts("en")(refused.key, **refused.params)) from refused
     finally:
         await services.close()
-    print(f"Invitation for {issued.name} ({issued.role}), valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(
+        f"Invitation for {issued.name} ({issued.role}), valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC"
+    )
     print(f"link:  {issued.link}")
     print(f"token: {issued.token}")
     return 0
@@ -133,8 +137,15 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="offline demonstration against a local Bot API server")
     with_config(demo, required=False)
-    demo.add_argument("--data", type=Path, default=Path("demo-data"), help="folder for the demo's data")
-    demo.add_argument("--catalog", type=Path, default=None, help="catalog to import (default: examples/hangzhou.toml)")
+    demo.add_argument(
+        "--data", type=Path, default=Path("demo-data"), help="folder for the demo's data"
+    )
+    demo.add_argument(
+        "--catalog",
+        type=Path,
+        default=None,
+        help="catalog to import (default: examples/hangzhou.toml)",
+    )
 
     imp = sub.add_parser("import", help="import or update a campaign catalog (TOML)")
     with_config(imp)
@@ -170,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from bot.demo import run_demo
 
-            return asyncio.run(run_demo(settings, args.data, args.catalog))
+            return asyncio.run(run_demo(settings, args.data.absolute(), args.catalog))
     except (CliError, ConfigError, CatalogError, DatabaseError, NoCampaignError) as exc:
         print(f"deputy-bot: error: {exc}", file=sys.stderr)
         return 1

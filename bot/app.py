@@ -6,13 +6,14 @@ import logging
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, dict[str, Any], dict[str, Any], Runtime, Any]
 
+StepHandler = BaseHandler[Update, BotContext, object]
+
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 MESSAGE = filters.UpdateType.MESSAGE
@@ -57,8 +60,11 @@ async def buttons_expected(update: Update, context: BotContext) -> None:
 
 def _conversations() -> ConversationHandler[BotContext]:
     """Check-in, reporting and inviting share one conversation, so starting one ends the other."""
-    buttons_only = MessageHandler(TYPED, buttons_expected)
-    cancel_key = MessageHandler(MESSAGE & CANCEL_LABELS, common.leave_conversation)
+    # Shared by several steps; the cast only widens the return type the step lists expect.
+    buttons_only = cast(StepHandler, MessageHandler(TYPED, buttons_expected))
+    cancel_key = cast(
+        StepHandler, MessageHandler(MESSAGE & CANCEL_LABELS, common.leave_conversation)
+    )
     return ConversationHandler(
         entry_points=[
             CommandHandler("checkin", checkin.start_checkin),
@@ -73,7 +79,10 @@ def _conversations() -> ConversationHandler[BotContext]:
                 MessageHandler(TYPED, checkin.location_expected),
             ],
             checkin.SITE: [CallbackQueryHandler(checkin.site_step, pattern=r"^ck:"), buttons_only],
-            checkin.PROJECT: [CallbackQueryHandler(checkin.project_step, pattern=r"^ck:"), buttons_only],
+            checkin.PROJECT: [
+                CallbackQueryHandler(checkin.project_step, pattern=r"^ck:"),
+                buttons_only,
+            ],
             checkin.PHOTOS: [
                 MessageHandler(PHOTO_INPUT, checkin.visit_photo),
                 CallbackQueryHandler(checkin.photos_done, pattern=r"^ck:"),
@@ -82,8 +91,14 @@ def _conversations() -> ConversationHandler[BotContext]:
             ],
             # /problem and /suggest
             report.PLACE: [CallbackQueryHandler(report.place_step, pattern=r"^rp:"), buttons_only],
-            report.CATEGORY: [CallbackQueryHandler(report.category_step, pattern=r"^rp:"), buttons_only],
-            report.SEVERITY: [CallbackQueryHandler(report.severity_step, pattern=r"^rp:"), buttons_only],
+            report.CATEGORY: [
+                CallbackQueryHandler(report.category_step, pattern=r"^rp:"),
+                buttons_only,
+            ],
+            report.SEVERITY: [
+                CallbackQueryHandler(report.severity_step, pattern=r"^rp:"),
+                buttons_only,
+            ],
             report.DESCRIPTION: [
                 MessageHandler(TYPED & filters.TEXT, report.description_step),
                 MessageHandler(TYPED, report.description_expected),
@@ -93,7 +108,10 @@ def _conversations() -> ConversationHandler[BotContext]:
                 CallbackQueryHandler(report.photos_done, pattern=r"^rp:"),
                 MessageHandler(TYPED, report.photos_expected),
             ],
-            report.CONFIRM: [CallbackQueryHandler(report.confirm_step, pattern=r"^rp:"), buttons_only],
+            report.CONFIRM: [
+                CallbackQueryHandler(report.confirm_step, pattern=r"^rp:"),
+                buttons_only,
+            ],
             report.EDIT: [CallbackQueryHandler(report.edit_step, pattern=r"^rp:"), buttons_only],
             # /invite (staff)
             invite.ROLE: [CallbackQueryHandler(invite.role_step, pattern=r"^iv:"), buttons_only],
@@ -168,7 +186,9 @@ def build_application(
     # 4. Buttons that live outside conversations.
     app.add_handler(CallbackQueryHandler(common.lang_chosen, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(mine.mine_button, pattern=r"^mine:"))
-    app.add_handler(CallbackQueryHandler(report.late_confirm, pattern=r"^rp:[0-9a-f]+:confirm:\d+$"))
+    app.add_handler(
+        CallbackQueryHandler(report.late_confirm, pattern=r"^rp:[0-9a-f]+:confirm:\d+$")
+    )
 
     # 5. Whatever is left: stale or forged buttons, and messages nobody waits for.
     app.add_handler(CallbackQueryHandler(common.expired_button))

@@ -130,7 +130,9 @@ class Settings(_Section):
             try:
                 return tg.token_file.read_text(encoding="utf-8").strip() or None
             except OSError as exc:
-                raise ConfigError(f"cannot read telegram.token_file {tg.token_file}: {exc}") from exc
+                raise ConfigError(
+                    f"cannot read telegram.token_file {tg.token_file}: {exc}"
+                ) from exc
         if tg.token is not None and tg.token.get_secret_value().strip():
             return tg.token.get_secret_value().strip()
         return None

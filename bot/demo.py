@@ -6,6 +6,7 @@ same Application as production, plays a short session and prints what each perso
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import random
@@ -41,7 +42,9 @@ def _plain(text: str | None) -> str:
 def demo_photo(seed: int, taken_at: datetime, lat: float, lon: float) -> bytes:
     """A stand-in site photo: a JPEG with EXIF time and GPS, as a phone sends it "as a file"."""
     rng = random.Random(seed)
-    img = Image.new("RGB", (1600, 1200), (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    img = Image.new(
+        "RGB", (1600, 1200), (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+    )
     draw = ImageDraw.Draw(img)
     for _ in range(40):
         x, y = rng.randrange(1500), rng.randrange(1100)
@@ -80,7 +83,11 @@ class Transcript:
 
     def bot(self, events: list[BotMessage]) -> None:
         for event in events:
-            if event.edited and not event.buttons and self._shown.get(event.message_id) == event.text:
+            if (
+                event.edited
+                and not event.buttons
+                and self._shown.get(event.message_id) == event.text
+            ):
                 continue  # only the buttons were taken away: nothing new to read
             self._shown[event.message_id] = event.text or ""
             prefix = "🤖 (edited) " if event.edited else "🤖 "
@@ -111,18 +118,22 @@ def _prepare(data_dir: Path) -> None:
     if data_dir.exists():
         marker = data_dir / ".deputy-bot-demo"
         if any(data_dir.iterdir()) and not marker.exists():
-            raise SystemExit(f"{data_dir} exists and is not a demo folder; choose another with --data")
+            raise SystemExit(
+                f"{data_dir} exists and is not a demo folder; choose another with --data"
+            )
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
     (data_dir / ".deputy-bot-demo").write_text("made by deputy-bot demo\n", encoding="utf-8")
 
 
 async def run_demo(base: Settings, data_dir: Path, catalog_path: Path | None) -> int:
-    data_dir = data_dir.resolve()
-    _prepare(data_dir)
+    """Play the scripted session; `data_dir` must be absolute (the CLI resolves it)."""
+    await asyncio.to_thread(_prepare, data_dir)
     catalog = load_catalog(catalog_path or DEFAULT_CATALOG)
     t = Transcript()
-    async with LocalBotApi(token=DEMO_TOKEN, bot_username=DEMO_BOT, bot_first_name="人大代表监督助手") as api:
+    async with LocalBotApi(
+        token=DEMO_TOKEN, bot_username=DEMO_BOT, bot_first_name="人大代表监督助手"
+    ) as api:
         settings = base.model_copy(
             update={
                 # The demo token is no secret: it only opens the local server started above.
@@ -162,13 +173,21 @@ async def _play(t: Transcript, api: LocalBotApi, settings: Settings, services: S
         sites.extend(await services.catalog.sites_of_project(campaign.id, project_id))
     site = sites[0]
     wang = await issue_invitation(
-        services, InvitationRequest("王芳", Role.DEPUTY, group.code), bot_username=DEMO_BOT, created_by=None
+        services,
+        InvitationRequest("王芳", Role.DEPUTY, group.code),
+        bot_username=DEMO_BOT,
+        created_by=None,
     )
     li = await issue_invitation(
-        services, InvitationRequest("李建国", Role.DEPUTY, group.code), bot_username=DEMO_BOT, created_by=None
+        services,
+        InvitationRequest("李建国", Role.DEPUTY, group.code),
+        bot_username=DEMO_BOT,
+        created_by=None,
     )
     print(f"== Campaign {campaign.name}: group {group.name}, site {site.name}")
-    print("== Staff issued two invitations (deputy-bot invite ...); the deputies open their links.\n")
+    print(
+        "== Staff issued two invitations (deputy-bot invite ...); the deputies open their links.\n"
+    )
 
     alice = api.user(910001, "王芳", language_code="zh-hans")
     bob = api.user(910002, "李建国", language_code="zh-hans")
@@ -203,7 +222,9 @@ async def _play(t: Transcript, api: LocalBotApi, settings: Settings, services: S
         await _step(t, alice, "王芳", "[点按] 进度滞后")
         await alice.press("较重")
         await _step(t, alice, "王芳", "[点按] 较重")
-        description = "主体结构已完工，但外立面脚手架已停工两周，现场无施工人员，按计划 8 月底交付存在风险。"
+        description = (
+            "主体结构已完工，但外立面脚手架已停工两周，现场无施工人员，按计划 8 月底交付存在风险。"
+        )
         await alice.send_text(description)
         await _step(t, alice, "王芳", description)
         await alice.send_photo(demo_photo(2, taken, near_lat, near_lon))

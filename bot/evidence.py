@@ -101,5 +101,11 @@ class Evidence:
             )
         )
         if flags:
-            log.info("Photo %s on %s %s flagged: %s", photo.sha256[:12], target.column, target.value, flags)
+            log.info(
+                "Photo %s on %s %s flagged: %s",
+                photo.sha256[:12],
+                target.column,
+                target.value,
+                flags,
+            )
         return Ingested(count, created, flags)

@@ -108,7 +108,9 @@ def has_words(text: str) -> bool:
 def validate_description(text: str, min_chars: int, max_chars: int) -> str:
     cleaned = clean_description(text)
     require(len(cleaned) >= min_chars, "report_description_too_short", min=min_chars)
-    require(len(cleaned) <= max_chars, "report_description_too_long", max=max_chars, got=len(cleaned))
+    require(
+        len(cleaned) <= max_chars, "report_description_too_long", max=max_chars, got=len(cleaned)
+    )
     require(has_words(cleaned), "report_description_no_words")
     return cleaned
 

@@ -36,7 +36,9 @@ class Services:
     @classmethod
     async def open(cls, settings: Settings, *, require_campaign: bool = True) -> Services:
         """Open the database (applying migrations) and load the active campaign."""
-        db = Database(settings.storage.database_path, busy_timeout_ms=settings.storage.busy_timeout_ms)
+        db = Database(
+            settings.storage.database_path, busy_timeout_ms=settings.storage.busy_timeout_ms
+        )
         await db.open()
         try:
             catalog = CatalogRepo(db)

@@ -26,12 +26,20 @@ def item_summary(item: Item, texts: Texts, zone: ZoneInfo | None = None) -> str:
         lines.append(f"<b>{texts(f'kind.{item.kind}')}</b>")
     lines.append(texts("summary.place", place=html.escape(place_of(item)) or "—"))
     if item.kind is Kind.PROBLEM:
-        category = item.category_name_en if texts.language == "en" and item.category_name_en else item.category_name
+        category = (
+            item.category_name_en
+            if texts.language == "en" and item.category_name_en
+            else item.category_name
+        )
         lines.append(texts("summary.category", category=html.escape(category or "—")))
         severity = texts(f"severity.{item.severity}") if item.severity else "—"
         lines.append(texts("summary.severity", severity=severity))
     lines.append(texts("summary.description", description=html.escape(item.description) or "—"))
     lines.append(texts("summary.photos", count=item.photo_count))
     if item.submitted_at is not None and zone is not None:
-        lines.append(texts("summary.date", date=item.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")))
+        lines.append(
+            texts(
+                "summary.date", date=item.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            )
+        )
     return "\n".join(lines)

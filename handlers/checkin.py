@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+
 from telegram import (
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -20,7 +21,12 @@ from handlers.flow import button, current_flow, end_flow, pressed, start_flow
 from handlers.photos import receive_photo
 from storage.photos import PhotoTarget
 
-LOCATION, SITE, PROJECT, PHOTOS = "checkin.location", "checkin.site", "checkin.project", "checkin.photos"
+LOCATION, SITE, PROJECT, PHOTOS = (
+    "checkin.location",
+    "checkin.site",
+    "checkin.project",
+    "checkin.photos",
+)
 PREFIX = "ck"
 
 
@@ -36,7 +42,10 @@ async def start_checkin(update: Update, context: BotContext) -> str:
     assert message is not None
     texts = context.texts
     keyboard = ReplyKeyboardMarkup(
-        [[KeyboardButton(texts("checkin_share_button"), request_location=True)], [texts("button.cancel")]],
+        [
+            [KeyboardButton(texts("checkin_share_button"), request_location=True)],
+            [texts("button.cancel")],
+        ],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
@@ -44,7 +53,9 @@ async def start_checkin(update: Update, context: BotContext) -> str:
     return LOCATION
 
 
-def _site_keyboard(context: BotContext, nonce: str, nearby: list[NearbySite]) -> InlineKeyboardMarkup:
+def _site_keyboard(
+    context: BotContext, nonce: str, nearby: list[NearbySite]
+) -> InlineKeyboardMarkup:
     rows = [
         [
             button(
@@ -110,8 +121,14 @@ async def receive_location(update: Update, context: BotContext) -> str:
         group_project_ids=group_projects,
         limit=settings.max_sites_listed,
     )
-    accuracy = texts("checkin_accuracy", metres=round(loc.horizontal_accuracy)) if loc.horizontal_accuracy else ""
-    await message.reply_text(texts("checkin_location_received", accuracy=accuracy), reply_markup=ReplyKeyboardRemove())
+    accuracy = (
+        texts("checkin_accuracy", metres=round(loc.horizontal_accuracy))
+        if loc.horizontal_accuracy
+        else ""
+    )
+    await message.reply_text(
+        texts("checkin_location_received", accuracy=accuracy), reply_markup=ReplyKeyboardRemove()
+    )
     if not nearby:
         await message.reply_text(
             texts("checkin_none_nearby", km=f"{settings.search_radius_m / 1000:g}"),
@@ -163,14 +180,18 @@ async def _show_project_sites(update: Update, context: BotContext, project_id: i
     assert query is not None
     flow = current_flow(context)
     project = await services.catalog.project(services.campaign.id, project_id)
-    sites = await services.catalog.sites_of_project(services.campaign.id, project_id) if project else []
+    sites = (
+        await services.catalog.sites_of_project(services.campaign.id, project_id) if project else []
+    )
     if project is None or not sites:
         await query.edit_message_text(
             context.texts("checkin_project_has_no_sites"),
             reply_markup=await _project_keyboard(context, flow["nonce"]),
         )
         return PROJECT
-    rows = [[button(f"{s.name}（{s.district}）", PREFIX, flow["nonce"], "site", s.id)] for s in sites]
+    rows = [
+        [button(f"{s.name}（{s.district}）", PREFIX, flow["nonce"], "site", s.id)] for s in sites
+    ]
     rows.append([button(context.texts("button.back"), PREFIX, flow["nonce"], "projects")])
     await query.edit_message_text(
         context.texts("checkin_choose_site_of", project=html.escape(project.title)),
@@ -190,7 +211,9 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
         return SITE
     pos = flow.get("position")
     position = (
-        Position(pos["lat"], pos["lon"], pos["accuracy"], pos["live"]) if isinstance(pos, dict) else None
+        Position(pos["lat"], pos["lon"], pos["accuracy"], pos["live"])
+        if isinstance(pos, dict)
+        else None
     )
     source_key = pos["key"] if isinstance(pos, dict) else f"pick:{query.message.message_id}"
     planned = plan_visit(
@@ -206,7 +229,11 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
     flow["visit_id"] = visit.id
     flow["site_id"] = visit.site_id
     texts = context.texts
-    distance = texts("checkin_distance", distance=format_distance(visit.distance_m)) if visit.distance_m is not None else ""
+    distance = (
+        texts("checkin_distance", distance=format_distance(visit.distance_m))
+        if visit.distance_m is not None
+        else ""
+    )
     local = visit.at.astimezone(services.settings.zone)
     await query.edit_message_text(
         texts(
@@ -217,9 +244,13 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
             verdict=texts(f"presence.{visit.reason}"),
         )
     )
-    await query.message.reply_text(
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(
         texts("checkin_photos_prompt"),
-        reply_markup=InlineKeyboardMarkup([[button(texts("button.done"), PREFIX, flow["nonce"], "done")]]),
+        reply_markup=InlineKeyboardMarkup(
+            [[button(texts("button.done"), PREFIX, flow["nonce"], "done")]]
+        ),
     )
     return PHOTOS
 
@@ -260,7 +291,11 @@ async def photos_done(update: Update, context: BotContext) -> str | int:
     flow = end_flow(context)
     services = context.services
     visit_id = flow.get("visit_id")
-    count = await services.photos.count(PhotoTarget(visit_id=visit_id)) if isinstance(visit_id, int) else 0
+    count = (
+        await services.photos.count(PhotoTarget(visit_id=visit_id))
+        if isinstance(visit_id, int)
+        else 0
+    )
     message = update.effective_message
     assert message is not None
     await message.reply_text(context.texts("checkin_finished", count=count))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 
@@ -57,7 +58,9 @@ async def gate(update: Update, context: BotContext) -> None:
             await update.edited_message.reply_text(context.texts("edit_ignored"))
         raise ApplicationHandlerStop
     if context.person is None:
-        is_start = message is not None and (message.text or "").split(" ")[0].split("@")[0] == "/start"
+        is_start = (
+            message is not None and (message.text or "").split(" ")[0].split("@")[0] == "/start"
+        )
         if is_start:
             return
         if query is not None:
@@ -67,7 +70,9 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
 
 
-async def set_person_commands(context: BotContext, chat_id: int, person: Person, texts: Texts) -> None:
+async def set_person_commands(
+    context: BotContext, chat_id: int, person: Person, texts: Texts
+) -> None:
     """Show only the commands of the person's role in their chat's menu."""
     commands = [BotCommand(name, texts(f"command.{name}")) for name in commands_for(person.role)]
     try:
@@ -83,9 +88,7 @@ async def set_default_commands(bot: Bot, default_language: str) -> None:
         texts = Texts(language)
         commands = [BotCommand(n, texts(f"command.{n}")) for n in ("start", "help", "lang")]
         code = None if language == default_language else language
-        await bot.set_my_commands(
-            commands, scope=BotCommandScopeDefault(), language_code=code
-        )
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -106,7 +109,9 @@ async def start(update: Update, context: BotContext) -> None:
         return
     person, _newly = await join(context.services, context.args[0], user.id)
     context.person = person
-    texts = Texts(pick_language(person.language, user.language_code, context.bot_data.default_language))
+    texts = Texts(
+        pick_language(person.language, user.language_code, context.bot_data.default_language)
+    )
     context.texts = texts
     await set_person_commands(context, message.chat_id, person, texts)
     await message.reply_text(
@@ -128,7 +133,12 @@ async def lang_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("中文", callback_data="lang:zh"), InlineKeyboardButton("English", callback_data="lang:en")]]
+        [
+            [
+                InlineKeyboardButton("中文", callback_data="lang:zh"),
+                InlineKeyboardButton("English", callback_data="lang:en"),
+            ]
+        ]
     )
     await message.reply_text(context.texts("lang_choose"), reply_markup=keyboard)
 
@@ -181,10 +191,8 @@ async def leave_conversation(update: Update, context: BotContext) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
         if message is not None:
-            try:
+            with contextlib.suppress(BadRequest):
                 await update.callback_query.edit_message_reply_markup(None)
-            except BadRequest:
-                pass
     if message is not None:
         await message.reply_text(text, reply_markup=ReplyKeyboardRemove())
     return ConversationHandler.END

@@ -40,7 +40,9 @@ def cb(prefix: str, nonce: str, verb: str, arg: str | int = "") -> str:
     return data
 
 
-def button(label: str, prefix: str, nonce: str, verb: str, arg: str | int = "") -> InlineKeyboardButton:
+def button(
+    label: str, prefix: str, nonce: str, verb: str, arg: str | int = ""
+) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=cb(prefix, nonce, verb, arg))
 
 

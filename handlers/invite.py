@@ -57,7 +57,9 @@ async def role_step(update: Update, context: BotContext) -> str | int:
     else:
         groups = await services.catalog.groups(services.campaign.id)
         rows = [[button(g.name, PREFIX, flow["nonce"], "group", g.code)] for g in groups]
-    await query.edit_message_text(texts("invite_choose_scope"), reply_markup=InlineKeyboardMarkup(rows))
+    await query.edit_message_text(
+        texts("invite_choose_scope"), reply_markup=InlineKeyboardMarkup(rows)
+    )
     return SCOPE
 
 
@@ -69,7 +71,9 @@ async def scope_step(update: Update, context: BotContext) -> str:
     flow[press.verb] = press.arg
     query = update.callback_query
     assert query is not None
-    await query.edit_message_text(context.texts("invite_ask_name", role=context.texts(f"role.{flow['role']}")))
+    await query.edit_message_text(
+        context.texts("invite_ask_name", role=context.texts(f"role.{flow['role']}"))
+    )
     return NAME
 
 
@@ -93,7 +97,9 @@ async def name_step(update: Update, context: BotContext) -> str | int:
         return NAME
     end_flow(context)
     texts = context.texts
-    expires = issued.expires_at.astimezone(context.services.settings.zone).strftime("%Y-%m-%d %H:%M")
+    expires = issued.expires_at.astimezone(context.services.settings.zone).strftime(
+        "%Y-%m-%d %H:%M"
+    )
     await message.reply_text(
         texts(
             "invite_created",

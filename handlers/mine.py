@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import BadRequest
 
@@ -69,7 +68,8 @@ async def mine_button(update: Update, context: BotContext) -> None:
     """Page, open, photos, withdraw (with a confirmation)."""
     require_can(context.person, Action.OWN_ITEMS)
     query = update.callback_query
-    assert query is not None and query.message is not None
+    message = update.effective_message
+    assert query is not None and message is not None
     parts = (query.data or "").split(":")
     if len(parts) != 3 or not parts[2].isdigit() or len(parts[2]) > 12:
         raise Refused("button_expired")
@@ -91,11 +91,21 @@ async def mine_button(update: Update, context: BotContext) -> None:
         photos = await services.photos.of(PhotoTarget(item_id=item.id))
         if not photos:
             return
-        media = [
-            InputMediaPhoto(services.store.read(p.display_path), caption=number_label(item, texts) if i == 0 else None)
-            for i, p in enumerate(photos[:10])
-        ]
-        await query.message.reply_media_group(media)
+        label = number_label(item, texts)
+        if len(photos) == 1:  # an album needs 2 to 10 photos
+            await message.reply_photo(services.store.read(photos[0].display_path), caption=label)
+            return
+        for start in range(0, len(photos), 10):
+            media = [
+                InputMediaPhoto(
+                    services.store.read(p.display_path), caption=label if i == 0 else None
+                )
+                for i, p in enumerate(photos[start : start + 10])
+            ]
+            if len(media) == 1:
+                await message.reply_photo(media[0].media, caption=label)
+            else:
+                await message.reply_media_group(media)
         return
     if verb == "withdraw":
         await query.answer()
@@ -136,5 +146,3 @@ async def _show_item(update: Update, context: BotContext, item: Item) -> None:
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
-
-

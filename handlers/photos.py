@@ -47,7 +47,9 @@ async def _acknowledge(message: Message, context: BotContext, text: str) -> None
     acks: dict[str, int] = flow.setdefault("album_acks", {})
     if group and group in acks:
         try:
-            await context.bot.edit_message_text(text, chat_id=message.chat_id, message_id=acks[group])
+            await context.bot.edit_message_text(
+                text, chat_id=message.chat_id, message_id=acks[group]
+            )
             return
         except BadRequest:
             pass  # the acknowledgement is gone or unchanged: send a fresh one
@@ -84,7 +86,9 @@ async def receive_photo(
         return None
     max_bytes = int(services.settings.photos.max_file_mb * 1024 * 1024)
     if size is not None and size > max_bytes:
-        await message.reply_text(texts("photo.too_big", max_mb=int(services.settings.photos.max_file_mb)))
+        await message.reply_text(
+            texts("photo.too_big", max_mb=int(services.settings.photos.max_file_mb))
+        )
         return None
     try:
         tg_file = await context.bot.get_file(file_id)

@@ -6,6 +6,7 @@ it gets its number only when confirmed.
 
 from __future__ import annotations
 
+import contextlib
 import html
 from datetime import timedelta
 
@@ -24,7 +25,12 @@ from handlers.photos import receive_photo
 from storage.photos import PhotoTarget
 
 PLACE, CATEGORY, SEVERITY = "report.place", "report.category", "report.severity"
-DESCRIPTION, PHOTOS, CONFIRM, EDIT = "report.description", "report.photos", "report.confirm", "report.edit"
+DESCRIPTION, PHOTOS, CONFIRM, EDIT = (
+    "report.description",
+    "report.photos",
+    "report.confirm",
+    "report.edit",
+)
 PREFIX = "rp"
 
 
@@ -45,7 +51,11 @@ async def start_report(update: Update, context: BotContext) -> str:
     services = context.services
     me = context.me
     item_id = await services.items.create_draft(
-        campaign_id=services.campaign.id, kind=kind, author_id=me.id, group_id=me.group_id, now=utcnow()
+        campaign_id=services.campaign.id,
+        kind=kind,
+        author_id=me.id,
+        group_id=me.group_id,
+        now=utcnow(),
     )
     flow = start_flow(context, "report", item_id=item_id, report_kind=str(kind))
     since = utcnow() - timedelta(hours=services.settings.checkin.recent_hours)
@@ -61,7 +71,15 @@ async def start_report(update: Update, context: BotContext) -> str:
             seen.add(visit.site_id)
             local = visit.at.astimezone(services.settings.zone).strftime("%H:%M")
             rows.append(
-                [button(texts("report_recent_site", site=visit.site_name, time=local), PREFIX, flow["nonce"], "visit", visit.id)]
+                [
+                    button(
+                        texts("report_recent_site", site=visit.site_name, time=local),
+                        PREFIX,
+                        flow["nonce"],
+                        "visit",
+                        visit.id,
+                    )
+                ]
             )
         rows.append([button(texts("report_other_place"), PREFIX, flow["nonce"], "projects")])
         rows.append([button(texts("button.cancel"), PREFIX, flow["nonce"], "cancel")])
@@ -104,7 +122,9 @@ async def place_step(update: Update, context: BotContext) -> str | int:
     if press.verb == "cancel":
         return await cancel_report(update, context)
     if press.verb == "projects":
-        await query.edit_message_text(texts("report_choose_project"), reply_markup=await _projects_keyboard(context, nonce))
+        await query.edit_message_text(
+            texts("report_choose_project"), reply_markup=await _projects_keyboard(context, nonce)
+        )
         return PLACE
     if press.verb == "project" and arg is not None:
         project = await services.catalog.project(campaign_id, arg)
@@ -127,17 +147,32 @@ async def place_step(update: Update, context: BotContext) -> str | int:
         site = await services.catalog.site(campaign_id, visit.site_id) if visit else None
         if visit is None or visit.person_id != context.me.id or site is None:
             raise Refused("button_expired")
-        fields = {"visit_id": visit.id, "site_id": site.id, "project_id": site.project_id, "subitem_id": site.subitem_id}
+        fields = {
+            "visit_id": visit.id,
+            "site_id": site.id,
+            "project_id": site.project_id,
+            "subitem_id": site.subitem_id,
+        }
     elif press.verb == "site" and arg is not None:
         site = await services.catalog.site(campaign_id, arg)
         if site is None:
             raise Refused("button_expired")
-        fields = {"visit_id": None, "site_id": site.id, "project_id": site.project_id, "subitem_id": site.subitem_id}
+        fields = {
+            "visit_id": None,
+            "site_id": site.id,
+            "project_id": site.project_id,
+            "subitem_id": site.subitem_id,
+        }
     elif press.verb == "subitem" and arg is not None:
         subitem = await services.catalog.subitem(campaign_id, arg)
         if subitem is None:
             raise Refused("button_expired")
-        fields = {"visit_id": None, "site_id": None, "project_id": subitem.project_id, "subitem_id": subitem.id}
+        fields = {
+            "visit_id": None,
+            "site_id": None,
+            "project_id": subitem.project_id,
+            "subitem_id": subitem.id,
+        }
     elif press.verb == "whole" and arg is not None:
         if await services.catalog.project(campaign_id, arg) is None:
             raise Refused("button_expired")
@@ -161,7 +196,9 @@ def _place(item: Item) -> str:
 
 async def _save(context: BotContext, **fields: object) -> None:
     flow = current_flow(context)
-    changed = await context.services.items.update_draft(flow["item_id"], context.me.id, utcnow(), **fields)
+    changed = await context.services.items.update_draft(
+        flow["item_id"], context.me.id, utcnow(), **fields
+    )
     if not changed:
         raise Refused("report_draft_gone")
 
@@ -201,7 +238,11 @@ async def category_step(update: Update, context: BotContext) -> str:
     await _save(context, category_id=category.id)
     query = update.callback_query
     assert query is not None
-    await query.edit_message_text(context.texts("report_category_set", category=html.escape(category.label(context.texts.language))))
+    await query.edit_message_text(
+        context.texts(
+            "report_category_set", category=html.escape(category.label(context.texts.language))
+        )
+    )
     if current_flow(context).get("editing"):
         return await _show_summary(update, context)
     return await _ask_severity(update, context)
@@ -222,7 +263,9 @@ async def severity_step(update: Update, context: BotContext) -> str:
     await _save(context, severity=severity)
     query = update.callback_query
     assert query is not None
-    await query.edit_message_text(context.texts("report_severity_set", severity=context.texts(f"severity.{severity}")))
+    await query.edit_message_text(
+        context.texts("report_severity_set", severity=context.texts(f"severity.{severity}"))
+    )
     if current_flow(context).get("editing"):
         return await _show_summary(update, context)
     return await _ask_description(update, context)
@@ -247,7 +290,9 @@ async def description_step(update: Update, context: BotContext) -> str:
     assert message is not None and message.text is not None
     settings = context.services.settings.reports
     try:
-        text = validate_description(message.text, settings.description_min_chars, settings.description_max_chars)
+        text = validate_description(
+            message.text, settings.description_min_chars, settings.description_max_chars
+        )
     except Refused as refused:
         await message.reply_text(context.texts(refused.key, **refused.params))
         return DESCRIPTION
@@ -255,8 +300,12 @@ async def description_step(update: Update, context: BotContext) -> str:
     flow = current_flow(context)
     if flow.get("editing"):
         return await _show_summary(update, context)
-    markup = InlineKeyboardMarkup([[button(context.texts("report_photos_skip"), PREFIX, flow["nonce"], "photos_done")]])
-    await message.reply_text(context.texts("report_ask_photos", max=settings.max_photos), reply_markup=markup)
+    markup = InlineKeyboardMarkup(
+        [[button(context.texts("report_photos_skip"), PREFIX, flow["nonce"], "photos_done")]]
+    )
+    await message.reply_text(
+        context.texts("report_ask_photos", max=settings.max_photos), reply_markup=markup
+    )
     return PHOTOS
 
 
@@ -292,10 +341,8 @@ async def photos_done(update: Update, context: BotContext) -> str:
         return PHOTOS
     query = update.callback_query
     assert query is not None
-    try:
+    with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(None)
-    except BadRequest:
-        pass
     return await _show_summary(update, context)
 
 
@@ -350,12 +397,12 @@ async def confirm_step(update: Update, context: BotContext) -> str | int:
         return EDIT
     if press.verb == "confirm":
         # Durable first: the item is committed and numbered before the deputy is told.
-        item, _newly = await context.services.items.submit(current_flow(context)["item_id"], context.me.id, utcnow())
+        item, _newly = await context.services.items.submit(
+            current_flow(context)["item_id"], context.me.id, utcnow()
+        )
         end_flow(context)
-        try:
+        with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
-        except BadRequest:
-            pass
         await _send(update, texts("report_submitted", label=number_label(item, texts)))
         return ConversationHandler.END
     return CONFIRM
@@ -369,15 +416,17 @@ async def edit_step(update: Update, context: BotContext) -> str:
     query = update.callback_query
     assert query is not None
     flow = current_flow(context)
-    try:
+    with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(None)
-    except BadRequest:
-        pass
     if press.verb == "summary":
         return await _show_summary(update, context)
     flow["editing"] = True
     if press.arg == "place":
-        await _send(update, context.texts("report_choose_project"), await _projects_keyboard(context, flow["nonce"]))
+        await _send(
+            update,
+            context.texts("report_choose_project"),
+            await _projects_keyboard(context, flow["nonce"]),
+        )
         return PLACE
     if press.arg == "category":
         return await _ask_category(update, context)
@@ -387,8 +436,14 @@ async def edit_step(update: Update, context: BotContext) -> str:
         return await _ask_description(update, context)
     if press.arg == "photos":
         flow["editing"] = False
-        markup = InlineKeyboardMarkup([[button(context.texts("button.done"), PREFIX, flow["nonce"], "photos_done")]])
-        await _send(update, context.texts("report_ask_photos", max=context.services.settings.reports.max_photos), markup)
+        markup = InlineKeyboardMarkup(
+            [[button(context.texts("button.done"), PREFIX, flow["nonce"], "photos_done")]]
+        )
+        await _send(
+            update,
+            context.texts("report_ask_photos", max=context.services.settings.reports.max_photos),
+            markup,
+        )
         return PHOTOS
     return EDIT
 
@@ -397,10 +452,8 @@ async def cancel_report(update: Update, context: BotContext) -> int:
     await _discard_open_draft(context)
     query = update.callback_query
     if query is not None:
-        try:
+        with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
-        except BadRequest:
-            pass
     await _send(update, context.texts("report_cancelled"))
     return ConversationHandler.END
 
@@ -414,7 +467,15 @@ async def late_confirm(update: Update, context: BotContext) -> None:
     except (IndexError, ValueError):
         item_id = -1
     item = await context.services.items.get(item_id)
-    if item is None or context.person is None or item.author_id != context.person.id or item.status is Status.DRAFT:
+    if (
+        item is None
+        or context.person is None
+        or item.author_id != context.person.id
+        or item.status is Status.DRAFT
+    ):
         await query.answer(context.texts("button_expired"), show_alert=True)
         return
-    await query.answer(context.texts("report_already_submitted", label=number_label(item, context.texts)), show_alert=True)
+    await query.answer(
+        context.texts("report_already_submitted", label=number_label(item, context.texts)),
+        show_alert=True,
+    )

@@ -50,7 +50,9 @@ async def _upsert(
     """Insert or update one row found by its natural key; count what happened."""
     where = " AND ".join(f"{k} = ?" for k in key)
     cols = ", ".join(values)
-    async with conn.execute(f"SELECT id, {cols} FROM {table} WHERE {where}", tuple(key.values())) as cur:
+    async with conn.execute(
+        f"SELECT id, {cols} FROM {table} WHERE {where}", tuple(key.values())
+    ) as cur:
         row = await cur.fetchone()
     if row is None:
         extra = on_insert or {}
@@ -107,7 +109,9 @@ async def import_catalog(db: Database, catalog: Catalog) -> ImportReport:
         scope = {"campaign_id": campaign_id}
         units = {}
         for u in catalog.units:
-            units[u.code] = await _upsert(conn, report, "units", {**scope, "code": u.code}, {"name": u.name})
+            units[u.code] = await _upsert(
+                conn, report, "units", {**scope, "code": u.code}, {"name": u.name}
+            )
         projects = {}
         for pos, p in enumerate(catalog.projects):
             projects[p.code] = await _upsert(
@@ -162,10 +166,19 @@ async def import_catalog(db: Database, catalog: Catalog) -> ImportReport:
             )
         for g in catalog.groups:
             group_id = await _upsert(
-                conn, report, "groups", {**scope, "code": g.code}, {"name": g.name, "led_by": g.led_by}
+                conn,
+                report,
+                "groups",
+                {**scope, "code": g.code},
+                {"name": g.name, "led_by": g.led_by},
             )
             await _replace_links(
-                conn, report, "group_projects", "project_id", group_id, {projects[p] for p in g.projects}
+                conn,
+                report,
+                "group_projects",
+                "project_id",
+                group_id,
+                {projects[p] for p in g.projects},
             )
             await _replace_links(
                 conn, report, "group_units", "unit_id", group_id, {units[u] for u in g.units}
@@ -236,7 +249,8 @@ class CatalogRepo:
 
     async def site(self, campaign_id: int, site_id: int) -> SiteRecord | None:
         row = await self.db.fetch_one(
-            f"SELECT {_SITE_COLS} FROM sites WHERE campaign_id = ? AND id = ?", (campaign_id, site_id)
+            f"SELECT {_SITE_COLS} FROM sites WHERE campaign_id = ? AND id = ?",
+            (campaign_id, site_id),
         )
         return _site(row) if row else None
 
@@ -253,14 +267,20 @@ class CatalogRepo:
             "ORDER BY position, code",
             (campaign_id,),
         )
-        return [ProjectRecord(r["id"], r["code"], r["title"], r["level"], r["district"]) for r in rows]
+        return [
+            ProjectRecord(r["id"], r["code"], r["title"], r["level"], r["district"]) for r in rows
+        ]
 
     async def project(self, campaign_id: int, project_id: int) -> ProjectRecord | None:
         row = await self.db.fetch_one(
             "SELECT id, code, title, level, district FROM projects WHERE campaign_id = ? AND id = ?",
             (campaign_id, project_id),
         )
-        return ProjectRecord(row["id"], row["code"], row["title"], row["level"], row["district"]) if row else None
+        return (
+            ProjectRecord(row["id"], row["code"], row["title"], row["level"], row["district"])
+            if row
+            else None
+        )
 
     async def subitems_of_project(self, campaign_id: int, project_id: int) -> list[SubitemRecord]:
         rows = await self.db.fetch_all(
@@ -306,13 +326,15 @@ class CatalogRepo:
 
     async def group_by_code(self, campaign_id: int, code: str) -> GroupRecord | None:
         row = await self.db.fetch_one(
-            "SELECT id, code, name FROM groups WHERE campaign_id = ? AND code = ?", (campaign_id, code)
+            "SELECT id, code, name FROM groups WHERE campaign_id = ? AND code = ?",
+            (campaign_id, code),
         )
         return GroupRecord(*row) if row else None
 
     async def unit_by_code(self, campaign_id: int, code: str) -> UnitRecord | None:
         row = await self.db.fetch_one(
-            "SELECT id, code, name FROM units WHERE campaign_id = ? AND code = ?", (campaign_id, code)
+            "SELECT id, code, name FROM units WHERE campaign_id = ? AND code = ?",
+            (campaign_id, code),
         )
         return UnitRecord(*row) if row else None
 

@@ -61,9 +61,7 @@ def _item(row: Row) -> Item:
     )
 
 
-async def _event(
-    conn: aiosqlite.Connection, transition: Transition, now: datetime
-) -> None:
+async def _event(conn: aiosqlite.Connection, transition: Transition, now: datetime) -> None:
     await conn.execute(
         "INSERT INTO item_events (item_id, actor_id, at, from_status, to_status, note) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -97,7 +95,9 @@ class ItemRepo:
                 (campaign_id, str(kind), author_id, group_id, to_db(now), to_db(now)),
             )
 
-    async def update_draft(self, item_id: int, author_id: int, now: datetime, **fields: Any) -> bool:
+    async def update_draft(
+        self, item_id: int, author_id: int, now: datetime, **fields: Any
+    ) -> bool:
         """Change fields of the author's own draft. False when it is no longer a draft."""
         unknown = set(fields) - _DRAFT_FIELDS
         if unknown:
@@ -169,7 +169,12 @@ class ItemRepo:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE items SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-                (str(transition.to_status), to_db(now), transition.item_id, str(transition.from_status)),
+                (
+                    str(transition.to_status),
+                    to_db(now),
+                    transition.item_id,
+                    str(transition.from_status),
+                ),
             )
             applied = cur.rowcount == 1
             await cur.close()

@@ -38,7 +38,9 @@ class PeopleRepo:
         return _person(row) if row else None
 
     async def by_id(self, person_id: int) -> Person | None:
-        row = await self.db.fetch_one(f"SELECT {_PERSON_COLS} FROM persons WHERE id = ?", (person_id,))
+        row = await self.db.fetch_one(
+            f"SELECT {_PERSON_COLS} FROM persons WHERE id = ?", (person_id,)
+        )
         return _person(row) if row else None
 
     async def invite(
@@ -69,7 +71,9 @@ class PeopleRepo:
             )
         return person_id
 
-    async def redeem(self, token_hash: str, telegram_user_id: int, now: datetime) -> tuple[Person, bool]:
+    async def redeem(
+        self, token_hash: str, telegram_user_id: int, now: datetime
+    ) -> tuple[Person, bool]:
         """Bind a Telegram account to the invited person. Returns (person, newly_joined).
 
         A redelivered /start with the same token by the same account is a no-op that returns
@@ -122,4 +126,6 @@ class PeopleRepo:
 
     async def set_language(self, person_id: int, language: str) -> None:
         async with self.db.transaction() as conn:
-            await conn.execute("UPDATE persons SET language = ? WHERE id = ?", (language, person_id))
+            await conn.execute(
+                "UPDATE persons SET language = ? WHERE id = ?", (language, person_id)
+            )

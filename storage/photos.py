@@ -124,9 +124,7 @@ class PhotoRepo:
             "ORDER BY id",
             (target.value,),
         )
-        return [
-            StoredPhoto(r[0], r[1], r[2], tuple(f for f in r[3].split(",") if f)) for r in rows
-        ]
+        return [StoredPhoto(r[0], r[1], r[2], tuple(f for f in r[3].split(",") if f)) for r in rows]
 
     async def hashes_elsewhere(self, target: PhotoTarget) -> list[int]:
         """Perceptual hashes of photos in other records, for near-duplicate flags."""

@@ -1,0 +1,151 @@
+"""The test harness: a local Bot API server on 127.0.0.1 and the real Application polling it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import BotApplication, build_application, running
+from bot.catalog import load_catalog
+from bot.config import RuntimeSettings, Settings, StorageSettings, TelegramSettings
+from bot.invitations import InvitationRequest
+from bot.membership import issue_invitation
+from bot.people import Role
+from bot.records import SiteRecord
+from bot.services import Services
+from localapi import CallbackPress, LocalBotApi, SimUser
+from storage.catalog import import_catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
+TOKEN = "123456:TEST-TOKEN-deputy-bot"
+BOT_USERNAME = "deputy_test_bot"
+
+
+def make_settings(api: LocalBotApi, data_dir: Path, **overrides: Any) -> Settings:
+    settings = Settings(
+        telegram=TelegramSettings(
+            token=SecretStr(TOKEN),
+            base_url=api.base_url,
+            base_file_url=api.base_file_url,
+            bot_username=BOT_USERNAME,
+            poll_timeout_seconds=5,
+        ),
+        storage=StorageSettings(data_dir=data_dir),
+        runtime=RuntimeSettings(persistence_interval_seconds=0.2),
+    )
+    return settings.model_copy(update=overrides)
+
+
+@dataclass
+class Harness:
+    """The running bot, its database, and helpers to bring people in."""
+
+    api: LocalBotApi
+    settings: Settings
+    services: Services
+    app: BotApplication
+    stack: AsyncExitStack
+    _next_user: int = 700_000
+    users: dict[int, SimUser] = field(default_factory=dict)
+
+    async def invite(
+        self,
+        name: str,
+        role: Role = Role.DEPUTY,
+        group: str | None = "G01",
+        unit: str | None = None,
+    ) -> str:
+        if role in (Role.STAFF,):
+            group = None
+        if role is Role.LIAISON:
+            group, unit = None, unit or "health"
+        issued = await issue_invitation(
+            self.services,
+            InvitationRequest(name, role, group, unit),
+            bot_username=BOT_USERNAME,
+            created_by=None,
+        )
+        return issued.token
+
+    async def join(
+        self,
+        name: str,
+        role: Role = Role.DEPUTY,
+        *,
+        group: str | None = "G01",
+        language_code: str = "zh-hans",
+    ) -> SimUser:
+        """Invite a person and have them open their link; returns their simulated phone."""
+        token = await self.invite(name, role, group)
+        self._next_user += 1
+        user = self.api.user(self._next_user, name, language_code=language_code)
+        await user.send_text(f"/start {token}")
+        welcome = await user.next_message()
+        assert name in (welcome.text or ""), welcome.describe()
+        await user.settle(quiet=0.1)
+        return user
+
+    async def site_of_group(self, group_code: str = "G01") -> SiteRecord:
+        campaign_id = self.services.campaign.id
+        group = await self.services.catalog.group_by_code(campaign_id, group_code)
+        assert group is not None
+        for project_id in sorted(await self.services.catalog.group_project_ids(group.id)):
+            sites = await self.services.catalog.sites_of_project(campaign_id, project_id)
+            if sites:
+                return sites[0]
+        raise AssertionError(f"group {group_code} has no sites")
+
+    async def value(self, sql: str, *params: Any) -> Any:
+        return await self.services.db.fetch_value(sql, params)
+
+    async def restart(self) -> None:
+        """Stop the bot the way an operator would, and start a new process's worth of objects."""
+        await self.stack.aclose()
+        await self.services.close()
+        self.services = await Services.open(self.settings)
+        self.app = build_application(self.settings, self.services)
+        self.stack = AsyncExitStack()
+        await self.stack.enter_async_context(running(self.app, self.settings))
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[LocalBotApi]:
+    async with LocalBotApi(token=TOKEN, bot_username=BOT_USERNAME) as server:
+        yield server
+
+
+async def start_harness(api: LocalBotApi, settings: Settings) -> Harness:
+    services = await Services.open(settings, require_campaign=False)
+    await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG))
+    await services.close()
+    services = await Services.open(settings)
+    app = build_application(settings, services)
+    stack = AsyncExitStack()
+    await stack.enter_async_context(running(app, settings))
+    return Harness(api, settings, services, app, stack)
+
+
+@pytest.fixture
+async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
+    harness = await start_harness(api, make_settings(api, tmp_path / "data"))
+    try:
+        yield harness
+    finally:
+        await harness.stack.aclose()
+        await harness.services.close()
+        assert not api.internal_errors, api.internal_errors
+
+
+async def answer_to(user: SimUser, press: CallbackPress) -> str:
+    """The text the bot answered to this press (earlier presses' answers are skipped)."""
+    answer = await user.next_answer()
+    while answer.query_id != press.query_id:
+        answer = await user.next_answer()
+    return answer.text or ""

@@ -1,0 +1,138 @@
+"""A deputy checks in at a site: location, nearest sites, on-site verdict, photos."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.geo import distance_m
+from localapi import SimUser
+from tests.conftest import Harness
+from tests.images import make_jpeg
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+async def _start_checkin(deputy: SimUser) -> None:
+    await deputy.send_text("/checkin")
+    ask = await deputy.next_message()
+    assert ask.location_buttons == ["📍 发送我的当前位置"], ask.describe()
+
+
+async def test_on_site_checkin_with_evidence_photo_as_file(bot: Harness) -> None:
+    deputy = await bot.join("王芳")
+    site = await bot.site_of_group("G01")
+    await _start_checkin(deputy)
+    lat, lon = site.lat + 0.0002, site.lon  # about 22 m north of the site
+    await deputy.send_location(lat, lon, horizontal_accuracy=15)
+    received = await deputy.next_message()
+    assert received.removes_keyboard and "精度约 15 米" in (received.text or "")
+    choose = await deputy.next_message()
+    first = choose.buttons[0]
+    assert first.startswith("★ ") and site.name in first and "22 m" in first, choose.buttons
+    await deputy.press(site.name)
+    recorded = await deputy.next_message(edited=True)
+    assert "已签到" in (recorded.text or "") and "在现场" in (recorded.text or "")
+    assert "完成" in (await deputy.next_message()).buttons
+
+    taken = datetime.now(SHANGHAI).replace(tzinfo=None) - timedelta(minutes=3)
+    photo = make_jpeg(1200, 900, pattern_seed=11, taken_at=taken, offset="+08:00", gps=(lat, lon))
+    await deputy.send_document(photo, file_name="IMG_2001.jpg", mime_type="image/jpeg")
+    saved = await deputy.next_message()
+    assert "已保存照片" in (saved.text or "") and "⚠️" not in (saved.text or "")
+    await deputy.press("完成")
+    finished = await deputy.settle()
+    assert any("签到完成，共保存 1 张照片" in (m.text or "") for m in finished)
+
+    row = await bot.services.db.fetch_one("SELECT * FROM visits")
+    assert row is not None
+    assert row["site_id"] == site.id and row["on_site"] == 1 and row["reason"] == "within_radius"
+    assert (
+        row["accuracy_m"] == 15
+        and abs(row["distance_m"] - distance_m(lat, lon, site.lat, site.lon)) < 0.01
+    )
+    stored = await bot.services.db.fetch_one(
+        "SELECT * FROM photos WHERE visit_id = ?", (row["id"],)
+    )
+    assert stored is not None and stored["as_file"] == 1 and stored["flags"] == ""
+    assert stored["sha256"] == hashlib.sha256(photo).hexdigest()
+    assert stored["gps_lat"] is not None and abs(stored["gps_lat"] - lat) < 1e-5
+    # The original is kept byte for byte; the display copy carries no EXIF.
+    photos_dir = bot.settings.storage.photos_dir
+    assert (photos_dir / stored["original_path"]).read_bytes() == photo
+    display = (photos_dir / stored["display_path"]).read_bytes()
+    assert b"Exif" not in display[:200]
+
+
+async def test_forwarded_location_is_refused_and_live_location_accepted(bot: Harness) -> None:
+    deputy = await bot.join("王芳")
+    site = await bot.site_of_group("G01")
+    await _start_checkin(deputy)
+    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=5, forwarded=True)
+    assert "不能使用转发的位置" in ((await deputy.next_message()).text or "")
+    await deputy.send_text("我在这里")
+    assert "发送我的当前位置" in ((await deputy.next_message()).text or "")
+    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=5, live_period=900)
+    await deputy.next_message()
+    assert site.name in " ".join((await deputy.next_message()).buttons)
+    await deputy.press(site.name)
+    await deputy.settle()
+    assert await bot.value("SELECT live FROM visits") == 1
+
+
+async def test_far_away_deputy_chooses_from_list_and_is_marked_off_site(bot: Harness) -> None:
+    deputy = await bot.join("王芳")
+    site = await bot.site_of_group("G01")
+    await _start_checkin(deputy)
+    await deputy.send_location(29.0, 119.0, horizontal_accuracy=10)  # far from every Hangzhou site
+    await deputy.next_message()
+    listing = await deputy.next_message()
+    assert "没有登记的点位" in (listing.text or "") and "非现场" in (listing.text or "")
+    project_button = next(b for b in listing.buttons if b.startswith("C01 "))
+    await deputy.press(project_button)
+    sites = await deputy.next_message(edited=True)
+    await deputy.press(next(b for b in sites.buttons if b.startswith(site.name)))
+    recorded = await deputy.next_message(edited=True)
+    assert "不在点位范围内" in (recorded.text or "")
+    row = await bot.services.db.fetch_one("SELECT on_site, reason, distance_m FROM visits")
+    assert row is not None and row["on_site"] == 0 and row["reason"] == "too_far"
+    assert row["distance_m"] > 50_000
+
+
+async def test_imprecise_location_cannot_prove_presence(bot: Harness) -> None:
+    deputy = await bot.join("王芳")
+    site = await bot.site_of_group("G01")
+    await _start_checkin(deputy)
+    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=1500)
+    await deputy.next_message()
+    await deputy.next_message()
+    await deputy.press(site.name)
+    recorded = await deputy.next_message(edited=True)
+    assert "定位精度不足" in (recorded.text or "")
+    assert await bot.value("SELECT reason FROM visits") == "low_accuracy"
+
+
+async def test_double_tap_on_a_site_records_one_visit(bot: Harness) -> None:
+    deputy = await bot.join("王芳")
+    site = await bot.site_of_group("G01")
+    await _start_checkin(deputy)
+    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=8)
+    await deputy.next_message()
+    listing = await deputy.next_message()
+    data = listing.button_data[next(b for b in listing.buttons if site.name in b)]
+    await deputy.press_data(listing.message_id, data)
+    await deputy.press_data(listing.message_id, data)
+    await deputy.settle()
+    assert await bot.value("SELECT COUNT(*) FROM visits") == 1
+
+
+async def test_cancel_leaves_nothing_behind(bot: Harness) -> None:
+    deputy = await bot.join("王芳")
+    await _start_checkin(deputy)
+    await deputy.send_text("取消")
+    cancelled = await deputy.next_message()
+    assert "已取消" in (cancelled.text or "") and cancelled.removes_keyboard
+    await deputy.send_text("/cancel")
+    assert "没有进行中的操作" in ((await deputy.next_message()).text or "")
+    assert await bot.value("SELECT COUNT(*) FROM visits") == 0

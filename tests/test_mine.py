@@ -1,0 +1,127 @@
+"""/mine lists a deputy's own items, opens one with its photos, withdraws it; staff /invite."""
+
+from __future__ import annotations
+
+from bot.clock import utcnow
+from bot.items import Kind
+from bot.people import Role
+from tests.conftest import Harness, answer_to
+
+
+async def _submitted(bot: Harness, author_telegram_id: int, count: int) -> list[int]:
+    """Items made through the same repository calls the conversation uses."""
+    person = await bot.services.people.by_telegram_id(author_telegram_id)
+    assert person is not None
+    site = await bot.site_of_group("G01")
+    ids = []
+    for i in range(count):
+        item_id = await bot.services.items.create_draft(
+            campaign_id=bot.services.campaign.id,
+            kind=Kind.SUGGESTION,
+            author_id=person.id,
+            group_id=person.group_id,
+            now=utcnow(),
+        )
+        await bot.services.items.update_draft(
+            item_id,
+            person.id,
+            utcnow(),
+            site_id=site.id,
+            project_id=site.project_id,
+            description=f"第 {i + 1} 条建议：增设遮阳棚",
+        )
+        await bot.services.items.submit(item_id, person.id, utcnow())
+        ids.append(item_id)
+    return ids
+
+
+async def test_mine_pages_opens_and_withdraws(bot: Harness) -> None:
+    deputy = await bot.join("王芳")
+    await deputy.send_text("/mine")
+    assert "还没有提交过" in ((await deputy.next_message()).text or "")
+    ids = await _submitted(bot, deputy.user_id, 7)
+
+    await deputy.send_text("/mine")
+    page1 = await deputy.next_message()
+    assert "共 7 条，第 1/2 页" in (page1.text or "")
+    assert page1.buttons[0].startswith("建议 2020-0007") and page1.buttons[-1] == "下一页 »"
+    await deputy.press("下一页 »")
+    page2 = await deputy.next_message(edited=True)
+    assert "第 2/2 页" in (page2.text or "") and page2.buttons[-1] == "« 上一页"
+    await deputy.press("建议 2020-0001")
+    detail = await deputy.next_message(edited=True)
+    assert "第 1 条建议" in (detail.text or "") and "已提交" in (detail.text or "")
+    await deputy.press("撤回")
+    confirm = await deputy.next_message(edited=True)
+    assert "确定撤回 建议 2020-0001" in (confirm.text or "")
+    await deputy.press("确定撤回")
+    after = await deputy.next_message(edited=True)
+    assert "已撤回" in (after.text or "") and "撤回" not in after.buttons
+    assert await bot.value("SELECT status FROM items WHERE id = ?", ids[0]) == "withdrawn"
+    assert (
+        await bot.value(
+            "SELECT COUNT(*) FROM item_events WHERE item_id = ? AND to_status = 'withdrawn'", ids[0]
+        )
+        == 1
+    )
+    # Pressing the stale "withdraw" confirmation again changes nothing.
+    press = await deputy.press_data(after.message_id, f"mine:withdraw_ok:{ids[0]}")
+    assert "不能撤回" in await answer_to(deputy, press)
+
+
+async def test_another_deputys_item_is_never_shown(bot: Harness) -> None:
+    alice = await bot.join("王芳")
+    mallory = await bot.join("冒名者")
+    ids = await _submitted(bot, alice.user_id, 1)
+    await mallory.send_text("/mine")
+    empty = await mallory.next_message()
+    for verb in ("open", "photos", "withdraw", "withdraw_ok"):
+        press = await mallory.press_data(empty.message_id, f"mine:{verb}:{ids[0]}")
+        assert "已失效" in await answer_to(mallory, press)
+    assert all("增设遮阳棚" not in (m.text or "") for m in mallory.messages)
+    assert await bot.value("SELECT status FROM items WHERE id = ?", ids[0]) == "submitted"
+
+
+async def test_photos_of_an_item_are_sent_back(bot: Harness) -> None:
+    from tests.images import make_jpeg
+    from tests.test_report import DESCRIPTION, _check_in, _problem_up_to_description
+
+    deputy = await bot.join("王芳")
+    await _check_in(bot, deputy)
+    await _problem_up_to_description(bot, deputy)
+    await deputy.send_text(DESCRIPTION)
+    await deputy.next_message()
+    await deputy.send_photo(make_jpeg(900, 700, pattern_seed=5))
+    await deputy.next_message()
+    await deputy.press("跳过 / 完成")
+    await deputy.next_message(edited=False)
+    await deputy.press("确认提交")
+    await deputy.settle()
+    await deputy.send_text("/mine")
+    await deputy.next_message()
+    await deputy.press("问题 2020-0001")
+    await deputy.next_message(edited=True)
+    await deputy.press("查看照片")
+    album = await deputy.next_message()
+    assert album.files and album.files[0][:2] == b"\xff\xd8"  # a JPEG display copy
+
+
+async def test_staff_invites_from_inside_the_bot(bot: Harness) -> None:
+    staff = await bot.join("赵工作", Role.STAFF, group=None)
+    await staff.send_text("/invite")
+    roles = await staff.next_message()
+    assert roles.buttons[:4] == ["人大代表", "监督小组组长", "人大机关工作人员", "单位联络员"]
+    await staff.press("单位联络员")
+    units = await staff.next_message(edited=True)
+    await staff.press(units.buttons[0])
+    await staff.next_message(edited=True)
+    await staff.send_text("钱联络")
+    created = await staff.next_message()
+    link = next(w for w in (created.text or "").split() if w.startswith("https://t.me/"))
+    token = link.split("start=")[1]
+    liaison = bot.api.user(880001, "钱联络", language_code="zh")
+    await liaison.send_text(f"/start {token}")
+    assert "单位联络员" in ((await liaison.next_message()).text or "")
+    await liaison.send_text("/mine")
+    assert "无权" in ((await liaison.next_message()).text or "")
+    assert await bot.value("SELECT unit_id IS NOT NULL FROM persons WHERE name = '钱联络'") == 1
