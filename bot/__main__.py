@@ -179,9 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return asyncio.run(_run(settings))
         if args.command == "demo":
-            from bot.demo import run_demo
+            from bot.demo import DemoError, run_demo
 
-            return asyncio.run(run_demo(settings, args.data.absolute(), args.catalog))
+            try:
+                return asyncio.run(run_demo(settings, args.data.absolute(), args.catalog))
+            except DemoError as exc:
+                raise CliError(str(exc)) from exc
     except (CliError, ConfigError, CatalogError, DatabaseError, NoCampaignError) as exc:
         print(f"deputy-bot: error: {exc}", file=sys.stderr)
         return 1

@@ -113,12 +113,18 @@ async def _step(t: Transcript, user: SimUser, who: str, what: str) -> list[BotMe
     return events
 
 
+class DemoError(Exception):
+    """The demo cannot start; the message says why."""
+
+
 def _prepare(data_dir: Path) -> None:
     """Start from a clean folder, but never delete one that is not a demo folder."""
     if data_dir.exists():
+        if not data_dir.is_dir():
+            raise DemoError(f"{data_dir} is a file, not a folder; choose another with --data")
         marker = data_dir / ".deputy-bot-demo"
         if any(data_dir.iterdir()) and not marker.exists():
-            raise SystemExit(
+            raise DemoError(
                 f"{data_dir} exists and is not a demo folder; choose another with --data"
             )
         shutil.rmtree(data_dir)

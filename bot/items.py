@@ -87,6 +87,9 @@ def format_number(year: int, number: int) -> str:
 
 
 _INVISIBLE = {"Cf", "Cc", "Cs", "Co", "Cn"}
+# Zero-width (non-)joiners are format characters too, but they hold emoji sequences such as
+# 👨‍👩‍👧 and Indic and Persian words together.
+_JOINERS = {"\u200c", "\u200d"}
 
 
 def clean_description(text: str) -> str:
@@ -94,7 +97,7 @@ def clean_description(text: str) -> str:
     kept = [
         ch
         for ch in unicodedata.normalize("NFC", text)
-        if ch in "\n\t" or unicodedata.category(ch) not in _INVISIBLE
+        if ch in "\n\t" or ch in _JOINERS or unicodedata.category(ch) not in _INVISIBLE
     ]
     lines = ["".join(line).strip() for line in "".join(kept).split("\n")]
     return "\n".join(lines).strip()

@@ -113,7 +113,7 @@ class Finished:
 
 
 async def acli(
-    *args: str | Path, cwd: Path, env: dict[str, str], timeout: float = CLI_TIMEOUT
+    *args: str | Path, cwd: Path, env: dict[str, str], seconds: float = CLI_TIMEOUT
 ) -> Finished:
     """The CLI without blocking the event loop (needed while a LocalBotApi serves in it)."""
     proc = await asyncio.create_subprocess_exec(
@@ -127,7 +127,7 @@ async def acli(
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        out, err = await asyncio.wait_for(proc.communicate(), seconds)
     except TimeoutError:
         proc.kill()
         await proc.wait()
@@ -226,7 +226,9 @@ def test_import_example_twice_second_run_changes_nothing(tmp_path: Path) -> None
     second = cli("import", "--config", config, EXAMPLE_CATALOG, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "Nothing changed" in second.stdout
-    assert re.search(r"^\s+sites\s+created\s+0\s+updated\s+0\s+unchanged\s+39$", second.stdout, re.M)
+    assert re.search(
+        r"^\s+sites\s+created\s+0\s+updated\s+0\s+unchanged\s+39$", second.stdout, re.M
+    )
     assert row_counts(db) == counts
     assert dump(db) == before
 
@@ -274,7 +276,15 @@ def test_invite_prints_link_and_stores_only_the_token_hash(tmp_path: Path, impor
     config = write_config(tmp_path, '[telegram]\nbot_username = "x_bot"\n')
 
     result = cli(
-        "invite", "--config", config, "--role", "deputy", "--name", "王芳", "--group", "G01",
+        "invite",
+        "--config",
+        config,
+        "--role",
+        "deputy",
+        "--name",
+        "王芳",
+        "--group",
+        "G01",
         cwd=tmp_path,
     )
 
@@ -290,7 +300,9 @@ def test_invite_prints_link_and_stores_only_the_token_hash(tmp_path: Path, impor
         "SELECT i.token_hash, p.name, p.role, g.code, p.telegram_user_id, i.used_at "
         "FROM invitations i JOIN persons p ON p.id = i.person_id JOIN groups g ON g.id = p.group_id",
     )
-    assert rows == [(hashlib.sha256(token.encode()).hexdigest(), "王芳", "deputy", "G01", None, None)]
+    assert rows == [
+        (hashlib.sha256(token.encode()).hexdigest(), "王芳", "deputy", "G01", None, None)
+    ]
     assert not any(token in line for line in dump(imported))
     assert token not in result.stderr
 
@@ -298,7 +310,15 @@ def test_invite_prints_link_and_stores_only_the_token_hash(tmp_path: Path, impor
 def test_invite_liaison_with_a_unit(tmp_path: Path, imported: Path) -> None:
     config = write_config(tmp_path, '[telegram]\nbot_username = "@x_bot"\n')
     result = cli(
-        "invite", "--config", config, "--role", "liaison", "--name", "赵联络", "--unit", "health",
+        "invite",
+        "--config",
+        config,
+        "--role",
+        "liaison",
+        "--name",
+        "赵联络",
+        "--unit",
+        "health",
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -340,7 +360,15 @@ def test_invite_refusals_are_clear_and_create_nobody(
 def test_invite_before_any_import_says_to_import_first(tmp_path: Path) -> None:
     config = write_config(tmp_path, '[telegram]\nbot_username = "x_bot"\n')
     result = cli(
-        "invite", "--config", config, "--role", "deputy", "--name", "王芳", "--group", "G01",
+        "invite",
+        "--config",
+        config,
+        "--role",
+        "deputy",
+        "--name",
+        "王芳",
+        "--group",
+        "G01",
         cwd=tmp_path,
     )
     stderr = assert_clean_failure(result)
@@ -444,8 +472,17 @@ async def test_run_polls_welcomes_a_deputy_and_stops_on_sigterm(
     assert imported.returncode == 0, imported.stderr
     # No bot_username in the config: `invite` asks the Bot API (getMe) with the token.
     invited = await acli(
-        "invite", "--config", config, "--role", "deputy", "--name", "王芳", "--group", "G01",
-        cwd=tmp_path, env=env,
+        "invite",
+        "--config",
+        config,
+        "--role",
+        "deputy",
+        "--name",
+        "王芳",
+        "--group",
+        "G01",
+        cwd=tmp_path,
+        env=env,
     )
     assert invited.returncode == 0, invited.stderr
     link = re.search(rf"https://t\.me/deputy_run_bot\?start=(?P<token>{TOKEN_RE})", invited.stdout)
@@ -454,8 +491,16 @@ async def test_run_polls_welcomes_a_deputy_and_stops_on_sigterm(
     assert run_api.calls_to("getMe")
 
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config),
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         await wait_for_call(run_api, "getUpdates", proc)
@@ -548,11 +593,6 @@ def test_demo_refuses_a_folder_that_is_not_a_demo_folder(tmp_path: Path) -> None
     assert (data / "minutes.txt").read_text(encoding="utf-8") == "do not delete\n"
 
 
-@pytest.mark.xfail(
-    reason="bot/demo.py _prepare: `--data` naming a regular file calls iterdir() on it and dies "
-    "with a NotADirectoryError traceback instead of a clear message",
-    strict=True,
-)
 def test_demo_refuses_a_data_path_that_is_a_file(tmp_path: Path) -> None:
     target = tmp_path / "notes.txt"
     target.write_text("keep me\n", encoding="utf-8")
@@ -563,4 +603,3 @@ def test_demo_refuses_a_data_path_that_is_a_file(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr, result.stderr
     assert "notes.txt" in result.stderr
-

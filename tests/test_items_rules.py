@@ -1,0 +1,365 @@
+"""Item rules (cleaning, validation, completeness, withdrawal, numbers) and the permissions."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.errors import Refused, require
+from bot.items import (
+    DraftFields,
+    Item,
+    Kind,
+    Severity,
+    Status,
+    Transition,
+    check_complete,
+    clean_description,
+    format_number,
+    has_words,
+    validate_description,
+    withdraw,
+)
+from bot.people import (
+    COMMON_COMMANDS,
+    ROLE_COMMANDS,
+    Action,
+    Person,
+    Role,
+    can,
+    commands_for,
+    require_can,
+)
+
+NOW = datetime(2025, 6, 3, 9, 30, tzinfo=UTC)
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def test_refused_carries_key_and_params() -> None:
+    refused = Refused("report_description_too_long", max=10, got=12)
+    assert refused.key == "report_description_too_long"
+    assert refused.params == {"max": 10, "got": 12}
+    assert str(refused) == "report_description_too_long"
+    require(True, "never")
+    with pytest.raises(Refused) as info:
+        require(False, "invite_unknown_group", code="G99")
+    assert (info.value.key, info.value.params) == ("invite_unknown_group", {"code": "G99"})
+
+
+# --- cleaning descriptions ----------------------------------------------------------------------
+
+
+def test_clean_strips_zero_width_and_bidi_overrides() -> None:
+    assert clean_description("漏\u200b水") == "漏水"
+    assert clean_description("a\u202eevil\u202cb") == "aevilb"
+    assert clean_description("\u2066isolate\u2069 \ufeffbom") == "isolate bom"
+
+
+def test_clean_strips_control_characters_but_keeps_line_breaks() -> None:
+    assert clean_description("bell\x07 esc\x1b[31m null\x00 del\x7f") == "bell esc[31m null del"
+    text = "line one\r\nline two\n\nline four"
+    assert clean_description(text) == "line one\nline two\n\nline four"
+
+
+def test_clean_trims_each_line_and_the_whole_text() -> None:
+    assert clean_description("  \n  墙面开裂  \n\t外墙脱落 \n\n ") == "墙面开裂\n外墙脱落"
+    assert clean_description("   ") == ""
+    assert clean_description("\u200b\u200b") == ""
+
+
+def test_clean_keeps_cjk_emoji_and_other_scripts() -> None:
+    text = "电梯加装进度滞后，居民反映强烈 😠🚧 ❤️ 🇨🇳 Ünïcödé русский العربية 123"
+    assert clean_description(text) == text
+
+
+def test_clean_normalises_to_nfc() -> None:
+    assert clean_description("e\u0301") == "\u00e9"
+
+
+def test_clean_keeps_emoji_zwj_sequences() -> None:
+    family = "👨\u200d👩\u200d👧"
+    mechanic = "👩\u200d🔧"
+    assert clean_description(f"工地 {family} {mechanic}") == f"工地 {family} {mechanic}"
+
+
+def test_has_words() -> None:
+    assert has_words("漏水")
+    assert has_words("A")
+    assert has_words("3")
+    assert not has_words("😀😀😀")
+    assert not has_words("!!! ？？？ …")
+    assert not has_words("")
+
+
+# --- validating descriptions --------------------------------------------------------------------
+
+
+def test_validate_returns_the_cleaned_text() -> None:
+    assert validate_description("  路面\u200b破损严重  ", 2, 100) == "路面破损严重"
+
+
+def test_validate_refuses_too_short_after_cleaning() -> None:
+    with pytest.raises(Refused) as info:
+        validate_description("ab\u200b\u200b\u200b  ", 5, 100)
+    assert info.value.key == "report_description_too_short"
+    assert info.value.params == {"min": 5}
+    assert validate_description("abcde", 5, 100) == "abcde"  # exactly the minimum is fine
+
+
+def test_validate_refuses_too_long_with_the_length() -> None:
+    with pytest.raises(Refused) as info:
+        validate_description("字" * 11, 1, 10)
+    assert info.value.key == "report_description_too_long"
+    assert info.value.params == {"max": 10, "got": 11}
+    assert validate_description("字" * 10, 1, 10) == "字" * 10
+
+
+def test_validate_counts_characters_not_bytes() -> None:
+    assert validate_description("中文五个字", 5, 5) == "中文五个字"
+
+
+def test_validate_refuses_emoji_only() -> None:
+    with pytest.raises(Refused) as info:
+        validate_description("😀😀😀😀😀😀", 5, 100)
+    assert info.value.key == "report_description_no_words"
+    assert info.value.params == {}
+
+
+def test_validate_short_emoji_is_too_short_first() -> None:
+    with pytest.raises(Refused) as info:
+        validate_description("😀", 5, 100)
+    assert info.value.key == "report_description_too_short"
+
+
+# --- completeness -------------------------------------------------------------------------------
+
+PROBLEM = DraftFields(
+    kind=Kind.PROBLEM,
+    site_id=1,
+    project_id=None,
+    subitem_id=None,
+    category_id=3,
+    severity=Severity.SERIOUS,
+    description="外墙脱落",
+)
+SUGGESTION = DraftFields(
+    kind=Kind.SUGGESTION,
+    site_id=None,
+    project_id=4,
+    subitem_id=None,
+    category_id=None,
+    severity=None,
+    description="建议增加休息座椅",
+)
+
+
+def test_complete_drafts_pass() -> None:
+    check_complete(PROBLEM)
+    check_complete(SUGGESTION)
+    check_complete(dataclasses.replace(PROBLEM, site_id=None, project_id=2))  # project only
+
+
+@pytest.mark.parametrize(
+    ("draft", "key"),
+    [
+        (dataclasses.replace(PROBLEM, site_id=None, project_id=None), "report_missing_place"),
+        (dataclasses.replace(PROBLEM, category_id=None), "report_missing_category"),
+        (dataclasses.replace(PROBLEM, severity=None), "report_missing_severity"),
+        (dataclasses.replace(PROBLEM, description=""), "report_missing_description"),
+        (dataclasses.replace(SUGGESTION, project_id=None), "report_missing_place"),
+        (dataclasses.replace(SUGGESTION, description=""), "report_missing_description"),
+    ],
+)
+def test_incomplete_drafts_are_refused(draft: DraftFields, key: str) -> None:
+    with pytest.raises(Refused) as info:
+        check_complete(draft)
+    assert info.value.key == key
+
+
+def test_suggestions_need_no_category_or_severity() -> None:
+    check_complete(dataclasses.replace(SUGGESTION, category_id=None, severity=None))
+
+
+def test_the_place_is_checked_first() -> None:
+    empty = DraftFields(Kind.PROBLEM, None, None, None, None, None, "")
+    with pytest.raises(Refused) as info:
+        check_complete(empty)
+    assert info.value.key == "report_missing_place"
+
+
+# --- withdrawal ---------------------------------------------------------------------------------
+
+
+def _person(person_id: int = 1, role: Role = Role.DEPUTY, *, active: bool = True) -> Person:
+    return Person(
+        id=person_id,
+        campaign_id=1,
+        name=f"person {person_id}",
+        role=role,
+        group_id=1 if role in (Role.DEPUTY, Role.LEADER) else None,
+        unit_id=1 if role is Role.LIAISON else None,
+        telegram_user_id=1000 + person_id,
+        language=None,
+        active=active,
+    )
+
+
+def _item(status: Status = Status.SUBMITTED, author_id: int = 1, number: int | None = 42) -> Item:
+    return Item(
+        id=7,
+        campaign_id=1,
+        kind=Kind.PROBLEM,
+        status=status,
+        number=number,
+        year=2025,
+        author_id=author_id,
+        visit_id=None,
+        site_id=1,
+        site_name="site",
+        project_id=1,
+        project_title="project",
+        subitem_id=None,
+        subitem_title=None,
+        category_id=1,
+        category_name="进度滞后",
+        category_name_en="Behind schedule",
+        severity=Severity.NORMAL,
+        description="描述",
+        created_at=NOW,
+        submitted_at=NOW,
+        photo_count=0,
+    )
+
+
+def test_the_author_withdraws_a_submitted_item() -> None:
+    transition = withdraw(_item(), _person(1))
+    assert transition == Transition(7, Status.SUBMITTED, Status.WITHDRAWN, 1)
+    assert transition.note == ""
+
+
+def test_only_the_author_may_withdraw() -> None:
+    for other in (_person(2), _person(3, Role.STAFF), _person(4, Role.LEADER)):
+        with pytest.raises(Refused) as info:
+            withdraw(_item(author_id=1), other)
+        assert info.value.key == "item_not_yours"
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s is not Status.SUBMITTED])
+def test_only_submitted_items_can_be_withdrawn(status: Status) -> None:
+    with pytest.raises(Refused) as info:
+        withdraw(_item(status=status), _person(1))
+    assert info.value.key == "withdraw_not_possible"
+
+
+def test_ownership_is_checked_before_status() -> None:
+    with pytest.raises(Refused) as info:
+        withdraw(_item(status=Status.FORWARDED, author_id=1), _person(2))
+    assert info.value.key == "item_not_yours"
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("year", "number", "text"),
+    [
+        (2025, 1, "2025-0001"),
+        (2025, 42, "2025-0042"),
+        (2024, 9999, "2024-9999"),
+        (2025, 12345, "2025-12345"),
+    ],
+)
+def test_format_number(year: int, number: int, text: str) -> None:
+    assert format_number(year, number) == text
+
+
+def test_display_number() -> None:
+    assert _item(number=42).display_number == "2025-0042"
+    assert _item(status=Status.DRAFT, number=None).display_number == ""
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+EXPECTED: dict[Role, set[Action]] = {
+    Role.DEPUTY: {Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS},
+    Role.LEADER: {Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS},
+    Role.STAFF: {Action.INVITE},
+    Role.LIAISON: set(),
+}
+MATRIX = [(role, action) for role in Role for action in Action]
+
+
+def test_the_matrix_covers_every_role() -> None:
+    assert set(EXPECTED) == set(Role)
+
+
+@pytest.mark.parametrize(("role", "action"), MATRIX, ids=[f"{r}-{a}" for r, a in MATRIX])
+def test_can(role: Role, action: Action) -> None:
+    allowed = action in EXPECTED[role]
+    person = _person(role=role)
+    assert can(person, action) is allowed
+    if allowed:
+        require_can(person, action)
+    else:
+        with pytest.raises(Refused) as info:
+            require_can(person, action)
+        assert info.value.key == "not_allowed"
+
+
+@pytest.mark.parametrize(("role", "action"), MATRIX, ids=[f"{r}-{a}" for r, a in MATRIX])
+def test_inactive_people_may_do_nothing(role: Role, action: Action) -> None:
+    person = _person(role=role, active=False)
+    assert can(person, action) is False
+    with pytest.raises(Refused) as info:
+        require_can(person, action)
+    assert info.value.key == "not_registered"
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_strangers_may_do_nothing(action: Action) -> None:
+    assert can(None, action) is False
+    with pytest.raises(Refused) as info:
+        require_can(None, action)
+    assert info.value.key == "not_registered"
+
+
+# --- menus --------------------------------------------------------------------------------------
+
+
+def test_commands_for_each_role() -> None:
+    deputy = ("checkin", "problem", "suggest", "mine", "help", "lang", "cancel")
+    assert commands_for(Role.DEPUTY) == deputy
+    assert commands_for(Role.LEADER) == commands_for(Role.DEPUTY)
+    assert commands_for(Role.STAFF) == ("invite", "help", "lang", "cancel")
+    assert commands_for(Role.LIAISON) == ("help", "lang", "cancel")
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_menus_end_with_the_common_commands_and_have_no_duplicates(role: Role) -> None:
+    commands = commands_for(role)
+    assert commands[-len(COMMON_COMMANDS) :] == COMMON_COMMANDS
+    assert len(set(commands)) == len(commands)
+    assert "start" not in commands
+
+
+_COMMAND_ACTION = {
+    "checkin": Action.CHECKIN,
+    "problem": Action.REPORT,
+    "suggest": Action.REPORT,
+    "mine": Action.OWN_ITEMS,
+    "invite": Action.INVITE,
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_menus_offer_only_what_the_role_may_do(role: Role) -> None:
+    person = _person(role=role)
+    for command in ROLE_COMMANDS[role]:
+        assert can(person, _COMMAND_ACTION[command]), (role, command)
+    # And every allowed action is reachable from the menu.
+    offered = {_COMMAND_ACTION[c] for c in ROLE_COMMANDS[role]}
+    assert offered == EXPECTED[role]

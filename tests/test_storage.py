@@ -1,0 +1,790 @@
+"""Storage: the SQLite database, catalog import, items, visits, photos, people and persistence."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from bot.catalog import Catalog, load_catalog
+from bot.errors import Refused
+from bot.geo import Presence, PresenceReason
+from bot.invitations import hash_token, new_token
+from bot.items import Kind, Severity, Status, Transition
+from bot.people import Role
+from bot.records import SiteRecord
+from bot.visits import NewVisit, Position
+from storage.catalog import CatalogRepo, import_catalog
+from storage.db import Database, DatabaseError
+from storage.items import ItemRepo
+from storage.people import PeopleRepo
+from storage.persistence import SqlitePersistence
+from storage.photos import NewPhoto, PhotoRepo, PhotoTarget
+from storage.visits import VisitRepo
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
+MIGRATIONS = sorted((ROOT / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]*.sql"))
+NOW = datetime(2025, 6, 3, 1, 30, tzinfo=UTC)
+DESCRIPTION = "外墙脱落, 存在安全隐患"
+CATALOG_TABLES = (
+    "campaigns",
+    "units",
+    "projects",
+    "subitems",
+    "sites",
+    "groups",
+    "group_projects",
+    "group_units",
+    "categories",
+)
+
+
+@cache
+def example_catalog() -> Catalog:
+    return load_catalog(EXAMPLE_CATALOG)
+
+
+async def _counts(db: Database, tables: tuple[str, ...] = CATALOG_TABLES) -> dict[str, int]:
+    return {t: int(await db.fetch_value(f"SELECT COUNT(*) FROM {t}")) for t in tables}
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "data" / "test.sqlite3")
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@dataclass
+class World:
+    """An imported campaign with a few people, and the repositories."""
+
+    db: Database
+    catalog: CatalogRepo
+    people: PeopleRepo
+    items: ItemRepo
+    visits: VisitRepo
+    photos: PhotoRepo
+    campaign_id: int
+    year: int
+    group_id: int
+    site: SiteRecord
+    category_id: int
+    deputy_id: int
+    other_id: int
+
+
+async def _invite(
+    people: PeopleRepo,
+    campaign_id: int,
+    name: str,
+    *,
+    role: Role = Role.DEPUTY,
+    group_id: int | None = None,
+    token: str | None = None,
+    expires_at: datetime | None = None,
+) -> int:
+    return await people.invite(
+        campaign_id=campaign_id,
+        name=name,
+        role=role,
+        group_id=group_id,
+        unit_id=None,
+        token_hash=hash_token(token or new_token()),
+        created_by=None,
+        now=NOW,
+        expires_at=expires_at or NOW + timedelta(days=7),
+    )
+
+
+async def _build_template(path: Path) -> None:
+    database = Database(path)
+    await database.open()
+    try:
+        await import_catalog(database, example_catalog())
+    finally:
+        await database.close()
+
+
+@pytest.fixture(scope="module")
+def imported_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the example catalog imported, built once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "imported.sqlite3"
+    asyncio.run(_build_template(path))
+    assert not path.with_name(path.name + "-wal").exists()  # closed cleanly: one file
+    return path
+
+
+@pytest.fixture
+async def world(tmp_path: Path, imported_template: Path) -> AsyncIterator[World]:
+    path = tmp_path / "world.sqlite3"
+    shutil.copyfile(imported_template, path)
+    db = Database(path)
+    await db.open()
+    try:
+        yield await _world(db)
+    finally:
+        await db.close()
+
+
+async def _world(db: Database) -> World:
+    catalog = CatalogRepo(db)
+    campaign = await catalog.campaign()
+    assert campaign is not None
+    group = await catalog.group_by_code(campaign.id, "G01")
+    assert group is not None
+    project_id = min(await catalog.group_project_ids(group.id))
+    sites = await catalog.sites_of_project(campaign.id, project_id)
+    categories = await catalog.categories(campaign.id)
+    people = PeopleRepo(db)
+    deputy = await _invite(people, campaign.id, "王伟", group_id=group.id)
+    other = await _invite(people, campaign.id, "李娜", group_id=group.id)
+    return World(
+        db=db,
+        catalog=catalog,
+        people=people,
+        items=ItemRepo(db),
+        visits=VisitRepo(db),
+        photos=PhotoRepo(db),
+        campaign_id=campaign.id,
+        year=campaign.year,
+        group_id=group.id,
+        site=sites[0],
+        category_id=categories[0].id,
+        deputy_id=deputy,
+        other_id=other,
+    )
+
+
+# --- the database -------------------------------------------------------------------------------
+
+
+async def test_a_fresh_database_is_migrated_with_wal_and_foreign_keys(db: Database) -> None:
+    assert db.path.exists()
+    assert str(await db.fetch_value("PRAGMA journal_mode")).lower() == "wal"
+    assert await db.fetch_value("PRAGMA foreign_keys") == 1
+    async with db.transaction() as conn, conn.execute("PRAGMA foreign_keys") as cur:
+        row = await cur.fetchone()
+    assert row is not None and row[0] == 1
+    assert MIGRATIONS, "no migrations found"
+    version = await db.fetch_value("PRAGMA user_version")
+    assert version == len(MIGRATIONS) == int(MIGRATIONS[-1].name[:4])
+    tables = {r[0] for r in await db.fetch_all("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {*CATALOG_TABLES, "persons", "invitations", "visits", "items", "photos"} <= tables
+    assert await db.integrity_check() == "ok"
+
+
+async def test_foreign_keys_are_enforced(db: Database) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO units (campaign_id, code, name) VALUES (999, 'u', 'U')")
+
+
+async def test_reopening_does_not_reapply_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "reopen.sqlite3"
+    first = Database(path)
+    await first.open()
+    await import_catalog(first, example_catalog())
+    before = await _counts(first)
+    await first.close()
+
+    second = Database(path)
+    await second.open()  # a re-applied CREATE TABLE would fail here
+    try:
+        assert await second.fetch_value("PRAGMA user_version") == len(MIGRATIONS)
+        assert await _counts(second) == before
+    finally:
+        await second.close()
+
+
+async def test_a_rolled_back_transaction_leaves_nothing(db: Database) -> None:
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO campaigns (code, name, year, timezone, imported_at) "
+                "VALUES ('c', 'C', 2025, 'Asia/Shanghai', '2025-01-01T00:00:00+00:00')"
+            )
+            await conn.execute("INSERT INTO units (campaign_id, code, name) VALUES (1, 'u', 'U')")
+            raise Boom
+    assert await _counts(db, ("campaigns", "units")) == {"campaigns": 0, "units": 0}
+    # The connection is usable afterwards: the transaction really ended.
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO campaigns (code, name, year, timezone, imported_at) "
+            "VALUES ('c', 'C', 2025, 'Asia/Shanghai', '2025-01-01T00:00:00+00:00')"
+        )
+    assert await db.fetch_value("SELECT COUNT(*) FROM campaigns") == 1
+
+
+async def test_a_closed_database_refuses_work(tmp_path: Path) -> None:
+    database = Database(tmp_path / "closed.sqlite3")
+    with pytest.raises(DatabaseError):
+        _ = database.reader
+    with pytest.raises(DatabaseError):
+        async with database.transaction():
+            pass
+
+
+async def test_an_unopenable_path_is_a_database_error(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError, match="cannot open database"):
+        await Database(tmp_path).open()  # a directory, not a file
+
+
+# --- catalog import -----------------------------------------------------------------------------
+
+
+async def test_import_creates_the_catalog(db: Database) -> None:
+    catalog = example_catalog()
+    report = await import_catalog(db, catalog)
+    assert report.changed
+    assert report.campaign_code == catalog.campaign.code
+    counts = await _counts(db)
+    assert counts["campaigns"] == 1
+    assert counts["units"] == len(catalog.units)
+    assert counts["projects"] == len(catalog.projects)
+    assert counts["subitems"] == len(catalog.subitems)
+    assert counts["sites"] == len(catalog.sites)
+    assert counts["groups"] == len(catalog.groups)
+    assert counts["categories"] == len(catalog.categories)
+    assert report.created["sites"] == len(catalog.sites)
+    assert report.updated.get("sites", 0) == 0
+
+
+@pytest.mark.xfail(
+    reason="storage/catalog.py _replace_links counts a group whose project/unit links were "
+    "written as 'updated' (once per group, not per link), also on the first import, so "
+    "`deputy-bot import` of a fresh catalog prints e.g. 'group_projects created 0 updated 20'",
+    strict=True,
+)
+async def test_a_first_import_reports_nothing_as_updated(db: Database) -> None:
+    report = await import_catalog(db, example_catalog())
+    assert report.updated == {}
+    assert report.created.get("group_projects", 0) == await db.fetch_value(
+        "SELECT COUNT(*) FROM group_projects"
+    )
+
+
+async def test_importing_the_same_catalog_again_changes_nothing(db: Database) -> None:
+    catalog = example_catalog()
+    await import_catalog(db, catalog)
+    before = await _counts(db)
+    ids = await db.fetch_all("SELECT id, code FROM sites ORDER BY id")
+    report = await import_catalog(db, catalog)
+    assert report.changed is False
+    assert report.created == {} and report.updated == {}
+    assert report.unchanged["sites"] == len(catalog.sites)
+    assert await _counts(db) == before
+    assert [tuple(r) for r in await db.fetch_all("SELECT id, code FROM sites ORDER BY id")] == [
+        tuple(r) for r in ids
+    ]
+
+
+async def test_a_renamed_site_is_exactly_one_update(db: Database) -> None:
+    catalog = example_catalog()
+    await import_catalog(db, catalog)
+    before = await _counts(db)
+    renamed = catalog.sites[3].model_copy(update={"name": "新名称点位"})
+    edited = catalog.model_copy(
+        update={"sites": [*catalog.sites[:3], renamed, *catalog.sites[4:]]}
+    )
+    old = await db.fetch_one("SELECT id, name FROM sites WHERE code = ?", (renamed.code,))
+    assert old is not None
+    report = await import_catalog(db, edited)
+    assert report.changed
+    assert report.created == {}
+    assert report.updated == {"sites": 1}
+    assert await _counts(db) == before
+    new = await db.fetch_one("SELECT id, name FROM sites WHERE code = ?", (renamed.code,))
+    assert new is not None
+    assert (new["id"], new["name"]) == (old["id"], "新名称点位")
+
+
+async def test_imported_sites_are_stored_in_wgs84(db: Database) -> None:
+    catalog = example_catalog()
+    await import_catalog(db, catalog)
+    for site in catalog.sites:
+        row = await db.fetch_one(
+            "SELECT lat, lon, source_crs, source_lat, source_lon FROM sites WHERE code = ?",
+            (site.code,),
+        )
+        assert row is not None
+        lat, lon = site.wgs84()
+        assert row["lat"] == pytest.approx(lat, abs=1e-7)
+        assert row["lon"] == pytest.approx(lon, abs=1e-7)
+        assert (row["source_crs"], row["source_lat"], row["source_lon"]) == (
+            str(site.crs),
+            site.lat,
+            site.lon,
+        )
+
+
+# --- items --------------------------------------------------------------------------------------
+
+
+async def _complete_draft(w: World, kind: Kind = Kind.PROBLEM, author: int | None = None) -> int:
+    author_id = author or w.deputy_id
+    item_id = await w.items.create_draft(
+        campaign_id=w.campaign_id, kind=kind, author_id=author_id, group_id=w.group_id, now=NOW
+    )
+    fields: dict[str, object] = {"site_id": w.site.id, "description": DESCRIPTION}
+    if kind is Kind.PROBLEM:
+        fields.update(category_id=w.category_id, severity=Severity.SERIOUS)
+    assert await w.items.update_draft(item_id, author_id, NOW, **fields)
+    return item_id
+
+
+async def test_create_and_update_a_draft(world: World) -> None:
+    item_id = await world.items.create_draft(
+        campaign_id=world.campaign_id,
+        kind=Kind.PROBLEM,
+        author_id=world.deputy_id,
+        group_id=world.group_id,
+        now=NOW,
+    )
+    draft = await world.items.get(item_id)
+    assert draft is not None
+    assert (draft.status, draft.number, draft.kind) == (Status.DRAFT, None, Kind.PROBLEM)
+    assert draft.created_at == NOW and draft.submitted_at is None
+    assert draft.description == "" and draft.severity is None
+
+    changed = await world.items.update_draft(
+        item_id,
+        world.deputy_id,
+        NOW,
+        site_id=world.site.id,
+        severity=Severity.GRAVE,
+        description="路面塌陷",
+        category_id=world.category_id,
+    )
+    assert changed
+    draft = await world.items.get(item_id)
+    assert draft is not None
+    assert draft.severity is Severity.GRAVE
+    assert draft.site_id == world.site.id and draft.site_name == world.site.name
+    assert draft.description == "路面塌陷"
+    assert draft.category_id == world.category_id and draft.category_name
+
+
+async def test_update_draft_refuses_unknown_fields(world: World) -> None:
+    item_id = await _complete_draft(world)
+    for field in ("status", "number", "kind", "campaign_id", "group_id", "nonsense"):
+        with pytest.raises(ValueError, match=field):
+            await world.items.update_draft(item_id, world.deputy_id, NOW, **{field: 1})
+    item = await world.items.get(item_id)
+    assert item is not None and item.status is Status.DRAFT and item.number is None
+
+
+async def test_update_draft_refuses_non_drafts_and_other_authors(world: World) -> None:
+    item_id = await _complete_draft(world)
+    items = world.items
+    assert not await items.update_draft(item_id, world.other_id, NOW, description="改写别人的")
+    await world.items.submit(item_id, world.deputy_id, NOW)
+    assert not await world.items.update_draft(item_id, world.deputy_id, NOW, description="提交后")
+    item = await world.items.get(item_id)
+    assert item is not None and item.description == DESCRIPTION
+
+
+async def test_submit_numbers_gap_free_across_kinds(world: World) -> None:
+    kinds = [Kind.PROBLEM, Kind.SUGGESTION, Kind.PROBLEM]
+    drafts = [await _complete_draft(world, kind) for kind in kinds]
+    numbers = []
+    for item_id in drafts:
+        item, newly = await world.items.submit(item_id, world.deputy_id, NOW)
+        assert newly
+        assert item.status is Status.SUBMITTED and item.submitted_at == NOW
+        numbers.append(item.number)
+    assert numbers == [1, 2, 3]
+    second = await world.items.get(drafts[1])
+    assert second is not None
+    assert second.display_number == f"{world.year}-0002"
+
+
+async def test_concurrent_submits_take_each_number_exactly_once(world: World) -> None:
+    drafts: list[tuple[int, int]] = []
+    for i in range(20):
+        author = world.deputy_id if i % 2 else world.other_id
+        kind = Kind.PROBLEM if i % 3 else Kind.SUGGESTION
+        drafts.append((await _complete_draft(world, kind, author), author))
+    results = await asyncio.gather(
+        *(world.items.submit(item_id, author, NOW) for item_id, author in drafts)
+    )
+    assert all(newly for _, newly in results)
+    numbers = sorted(item.number or 0 for item, _ in results)
+    assert numbers == list(range(1, 21))
+    assert {item.id for item, _ in results} == {item_id for item_id, _ in drafts}
+    next_number = await world.db.fetch_value(
+        "SELECT next_number FROM campaigns WHERE id = ?", (world.campaign_id,)
+    )
+    assert next_number == 21
+
+
+async def test_a_second_submit_returns_the_same_number(world: World) -> None:
+    item_id = await _complete_draft(world)
+    first, newly = await world.items.submit(item_id, world.deputy_id, NOW)
+    again, again_newly = await world.items.submit(item_id, world.deputy_id, NOW + timedelta(1))
+    assert newly and not again_newly
+    assert again.number == first.number == 1
+    assert again.submitted_at == NOW
+    # No number was used up by the repeat: the next item gets 2.
+    nxt, _ = await world.items.submit(await _complete_draft(world), world.deputy_id, NOW)
+    assert nxt.number == 2
+    assert [e[:2] for e in await world.items.events(item_id)] == [("draft", "submitted")]
+
+
+async def test_the_same_draft_submitted_twice_at_once_gets_one_number(world: World) -> None:
+    item_id = await _complete_draft(world)
+    results = await asyncio.gather(
+        *(world.items.submit(item_id, world.deputy_id, NOW) for _ in range(5))
+    )
+    assert [newly for _, newly in results].count(True) == 1
+    assert {item.number for item, _ in results} == {1}
+
+
+async def test_an_incomplete_draft_is_refused_without_using_a_number(world: World) -> None:
+    item_id = await world.items.create_draft(
+        campaign_id=world.campaign_id,
+        kind=Kind.PROBLEM,
+        author_id=world.deputy_id,
+        group_id=world.group_id,
+        now=NOW,
+    )
+    await world.items.update_draft(item_id, world.deputy_id, NOW, site_id=world.site.id)
+    with pytest.raises(Refused) as info:
+        await world.items.submit(item_id, world.deputy_id, NOW)
+    assert info.value.key == "report_missing_category"
+    item = await world.items.get(item_id)
+    assert item is not None and item.status is Status.DRAFT and item.number is None
+    done, _ = await world.items.submit(await _complete_draft(world), world.deputy_id, NOW)
+    assert done.number == 1
+
+
+async def test_submit_of_someone_elses_or_a_missing_draft_is_refused(world: World) -> None:
+    item_id = await _complete_draft(world)
+    for author, target in ((world.other_id, item_id), (world.deputy_id, 99_999)):
+        with pytest.raises(Refused) as info:
+            await world.items.submit(target, author, NOW)
+        assert info.value.key == "report_draft_gone"
+
+
+async def test_delete_draft(world: World) -> None:
+    submitted = await _complete_draft(world)
+    await world.items.submit(submitted, world.deputy_id, NOW)
+    await world.items.delete_draft(submitted, world.deputy_id)
+    assert await world.items.get(submitted) is not None  # a submitted item is never deleted
+
+    draft = await _complete_draft(world)
+    await world.items.delete_draft(draft, world.other_id)
+    assert await world.items.get(draft) is not None  # nor someone else's draft
+    await world.items.delete_draft(draft, world.deputy_id)
+    assert await world.items.get(draft) is None
+
+
+async def test_apply_moves_only_from_the_expected_status(world: World) -> None:
+    item_id = await _complete_draft(world)
+    await world.items.submit(item_id, world.deputy_id, NOW)
+    later = NOW + timedelta(hours=1)
+
+    wrong = Transition(item_id, Status.REVIEWED, Status.FORWARDED, world.deputy_id)
+    assert not await world.items.apply(wrong, later)
+    withdraw = Transition(item_id, Status.SUBMITTED, Status.WITHDRAWN, world.deputy_id, "重复")
+    assert await world.items.apply(withdraw, later)
+    assert not await world.items.apply(withdraw, later)  # already moved on
+
+    item = await world.items.get(item_id)
+    assert item is not None and item.status is Status.WITHDRAWN and item.number == 1
+    events = await world.items.events(item_id)
+    assert [e[:2] for e in events] == [("draft", "submitted"), ("submitted", "withdrawn")]
+    assert events[1][2] == later
+    rows = await world.db.fetch_all(
+        "SELECT actor_id, note FROM item_events WHERE item_id = ? ORDER BY id", (item_id,)
+    )
+    assert [tuple(r) for r in rows] == [(world.deputy_id, ""), (world.deputy_id, "重复")]
+
+
+async def test_own_items_lists_only_submitted_ones(world: World) -> None:
+    drafts = [await _complete_draft(world) for _ in range(3)]
+    await _complete_draft(world)  # stays a draft
+    others = await _complete_draft(world, author=world.other_id)
+    await world.items.submit(others, world.other_id, NOW)
+    for i, item_id in enumerate(drafts):
+        await world.items.submit(item_id, world.deputy_id, NOW + timedelta(minutes=i))
+    assert await world.items.count_own(world.deputy_id) == 3
+    page = await world.items.list_own(world.deputy_id, offset=0, limit=2)
+    assert [i.id for i in page] == [drafts[2], drafts[1]]  # newest first
+    rest = await world.items.list_own(world.deputy_id, offset=2, limit=2)
+    assert [i.id for i in rest] == [drafts[0]]
+
+
+# --- visits -------------------------------------------------------------------------------------
+
+
+def _visit(w: World, source_key: str, at: datetime = NOW) -> NewVisit:
+    return NewVisit(
+        campaign_id=w.campaign_id,
+        person_id=w.deputy_id,
+        site_id=w.site.id,
+        at=at,
+        position=Position(w.site.lat, w.site.lon, accuracy_m=12.0, live=False),
+        distance_m=3.5,
+        presence=Presence(True, PresenceReason.WITHIN_RADIUS),
+        source_key=source_key,
+    )
+
+
+async def test_a_visit_is_recorded_once_per_source_key(world: World) -> None:
+    first, created = await world.visits.record(_visit(world, "chat:1:msg:10"))
+    again, created_again = await world.visits.record(
+        _visit(world, "chat:1:msg:10", NOW + timedelta(minutes=5))
+    )
+    assert created and not created_again
+    assert again == first
+    assert first.at == NOW and first.on_site and first.reason == "within_radius"
+    assert first.site_name == world.site.name
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM visits") == 1
+
+    other, created_other = await world.visits.record(_visit(world, "chat:1:msg:11"))
+    assert created_other and other.id != first.id
+    assert await world.visits.get(first.id) == first
+
+
+async def test_a_visit_without_location(world: World) -> None:
+    visit = NewVisit(
+        campaign_id=world.campaign_id,
+        person_id=world.deputy_id,
+        site_id=world.site.id,
+        at=NOW,
+        position=None,
+        distance_m=None,
+        presence=Presence(False, PresenceReason.NO_LOCATION),
+        source_key="k",
+    )
+    stored, created = await world.visits.record(visit)
+    assert created and stored.distance_m is None and not stored.on_site
+    assert stored.reason == "no_location"
+
+
+async def test_recent_visits(world: World) -> None:
+    for i in range(4):
+        await world.visits.record(_visit(world, f"k{i}", NOW - timedelta(hours=i)))
+    recent = await world.visits.recent(world.deputy_id, NOW - timedelta(hours=2, minutes=30))
+    assert [v.at for v in recent] == [NOW, NOW - timedelta(hours=1), NOW - timedelta(hours=2)]
+    assert len(await world.visits.recent(world.deputy_id, NOW - timedelta(days=1), limit=2)) == 2
+
+
+# --- photos -------------------------------------------------------------------------------------
+
+
+def _photo(w: World, target: PhotoTarget, file_unique_id: str, sha: str = "ab" * 32) -> NewPhoto:
+    return NewPhoto(
+        person_id=w.deputy_id,
+        target=target,
+        sha256=sha,
+        format="JPEG",
+        width=1600,
+        height=1200,
+        size_bytes=123_456,
+        original_path=f"originals/{sha}.jpg",
+        display_path=f"display/{sha}.jpg",
+        thumb_path=f"thumbs/{sha}.jpg",
+        phash=0x0123_4567_89AB_CDEF,
+        taken_at=NOW - timedelta(minutes=10),
+        gps_lat=None,
+        gps_lon=None,
+        as_file=True,
+        flags=("near_duplicate",),
+        file_unique_id=file_unique_id,
+        received_at=NOW,
+    )
+
+
+async def test_the_same_file_on_one_record_is_stored_once(world: World) -> None:
+    item_id = await _complete_draft(world)
+    target = PhotoTarget(item_id=item_id)
+    assert not await world.photos.exists(target, "AQADuniq1")
+    assert await world.photos.add(_photo(world, target, "AQADuniq1")) == (1, True)
+    assert await world.photos.add(_photo(world, target, "AQADuniq1")) == (1, False)
+    assert await world.photos.exists(target, "AQADuniq1")
+    assert await world.photos.count(target) == 1
+    assert await world.photos.add(_photo(world, target, "AQADuniq2")) == (2, True)
+    stored = await world.photos.of(target)
+    assert [p.flags for p in stored] == [("near_duplicate",), ("near_duplicate",)]
+    item = await world.items.get(item_id)
+    assert item is not None and item.photo_count == 2
+
+
+async def test_the_same_file_on_another_record_is_another_photo(world: World) -> None:
+    visit, _ = await world.visits.record(_visit(world, "v1"))
+    item_id = await _complete_draft(world)
+    on_visit, on_item = PhotoTarget(visit_id=visit.id), PhotoTarget(item_id=item_id)
+    assert await world.photos.add(_photo(world, on_visit, "same")) == (1, True)
+    assert await world.photos.add(_photo(world, on_item, "same")) == (1, True)
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM photos") == 2
+    assert await world.photos.hashes_elsewhere(on_item) == [0x0123_4567_89AB_CDEF]
+
+
+def test_a_photo_target_is_exactly_one_record() -> None:
+    with pytest.raises(ValueError):
+        PhotoTarget()
+    with pytest.raises(ValueError):
+        PhotoTarget(item_id=1, visit_id=2)
+    assert (PhotoTarget(item_id=3).column, PhotoTarget(item_id=3).value) == ("item_id", 3)
+    assert (PhotoTarget(visit_id=4).column, PhotoTarget(visit_id=4).value) == ("visit_id", 4)
+
+
+# --- people and invitations ---------------------------------------------------------------------
+
+
+async def test_invite_then_redeem(world: World) -> None:
+    token = new_token()
+    person_id = await _invite(
+        world.people, world.campaign_id, "张敏", role=Role.STAFF, token=token
+    )
+    invited = await world.people.by_id(person_id)
+    assert invited is not None
+    assert (invited.name, invited.role, invited.telegram_user_id) == ("张敏", Role.STAFF, None)
+    stored = await world.db.fetch_value(
+        "SELECT token_hash FROM invitations WHERE person_id = ?", (person_id,)
+    )
+    assert stored == hash_token(token) and stored != token
+
+    person, newly = await world.people.redeem(hash_token(token), 5551, NOW + timedelta(hours=1))
+    assert newly and person.id == person_id and person.telegram_user_id == 5551
+    assert await world.people.by_telegram_id(5551) == person
+
+
+async def test_redeeming_twice_with_the_same_account_is_idempotent(world: World) -> None:
+    token = new_token()
+    await _invite(world.people, world.campaign_id, "赵强", group_id=world.group_id, token=token)
+    first, newly = await world.people.redeem(hash_token(token), 5552, NOW)
+    later = NOW + timedelta(days=30)  # even after the invitation expired
+    again, again_newly = await world.people.redeem(hash_token(token), 5552, later)
+    assert newly and not again_newly
+    assert again == first
+    used = await world.db.fetch_one(
+        "SELECT used_at, used_by FROM invitations WHERE token_hash = ?", (hash_token(token),)
+    )
+    assert used is not None and used["used_by"] == 5552
+
+
+async def test_a_used_invitation_refuses_another_account(world: World) -> None:
+    token = new_token()
+    await _invite(world.people, world.campaign_id, "孙丽", group_id=world.group_id, token=token)
+    await world.people.redeem(hash_token(token), 5553, NOW)
+    with pytest.raises(Refused) as info:
+        await world.people.redeem(hash_token(token), 5554, NOW)
+    assert info.value.key == "start_token_used"
+    assert await world.people.by_telegram_id(5554) is None
+
+
+async def test_a_registered_account_cannot_take_another_invitation(world: World) -> None:
+    first, second = new_token(), new_token()
+    await _invite(world.people, world.campaign_id, "周杰", group_id=world.group_id, token=first)
+    second_id = await _invite(
+        world.people, world.campaign_id, "吴敏", group_id=world.group_id, token=second
+    )
+    await world.people.redeem(hash_token(first), 5555, NOW)
+    with pytest.raises(Refused) as info:
+        await world.people.redeem(hash_token(second), 5555, NOW)
+    assert info.value.key == "start_already_registered"
+    # Nothing changed: the second invitation is still free for its real owner.
+    person, newly = await world.people.redeem(hash_token(second), 5556, NOW)
+    assert newly and person.id == second_id
+
+
+async def test_unknown_and_expired_invitations(world: World) -> None:
+    with pytest.raises(Refused) as info:
+        await world.people.redeem(hash_token(new_token()), 5557, NOW)
+    assert info.value.key == "start_token_unknown"
+
+    token = new_token()
+    await _invite(
+        world.people,
+        world.campaign_id,
+        "郑华",
+        group_id=world.group_id,
+        token=token,
+        expires_at=NOW + timedelta(days=1),
+    )
+    with pytest.raises(Refused) as info:
+        await world.people.redeem(hash_token(token), 5558, NOW + timedelta(days=1, seconds=1))
+    assert info.value.key == "start_token_expired"
+    assert await world.people.by_telegram_id(5558) is None
+
+
+async def test_set_language(world: World) -> None:
+    await world.people.set_language(world.deputy_id, "en")
+    person = await world.people.by_id(world.deputy_id)
+    assert person is not None and person.language == "en"
+
+
+# --- persistence --------------------------------------------------------------------------------
+
+
+async def test_persistence_round_trips_user_data(db: Database) -> None:
+    persistence = SqlitePersistence(db)
+    assert await persistence.get_user_data() == {}
+    await persistence.update_user_data(7001, {"flow": {"kind": "problem", "site_id": 3}, "n": 1})
+    await persistence.update_user_data(7002, {"text": "外墙脱落 😠"})
+    assert await persistence.get_user_data() == {
+        7001: {"flow": {"kind": "problem", "site_id": 3}, "n": 1},
+        7002: {"text": "外墙脱落 😠"},
+    }
+    await persistence.update_user_data(7001, {"n": 2})  # overwritten, not merged
+    assert (await persistence.get_user_data())[7001] == {"n": 2}
+    await persistence.update_user_data(7002, {})  # empty scratch data is not kept
+    await persistence.drop_user_data(7001)
+    assert await persistence.get_user_data() == {}
+    await persistence.drop_user_data(7999)  # dropping nothing is fine
+
+
+async def test_persistence_round_trips_conversations_with_tuple_keys(db: Database) -> None:
+    persistence = SqlitePersistence(db)
+    assert await persistence.get_conversations("report") == {}
+    await persistence.update_conversation("report", (1001, 1001), "DESCRIBE")
+    await persistence.update_conversation("report", (-100123, 1002), 3)
+    await persistence.update_conversation("checkin", (1001,), "LOCATION")
+    assert await persistence.get_conversations("report") == {
+        (1001, 1001): "DESCRIBE",
+        (-100123, 1002): 3,
+    }
+    assert await persistence.get_conversations("checkin") == {(1001,): "LOCATION"}
+    await persistence.update_conversation("report", (1001, 1001), "CONFIRM")
+    await persistence.update_conversation("report", (-100123, 1002), None)  # conversation ended
+    assert await persistence.get_conversations("report") == {(1001, 1001): "CONFIRM"}
+    keys = list(await persistence.get_conversations("report"))
+    assert all(isinstance(k, tuple) for k in keys)
+
+
+async def test_persistence_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "persist.sqlite3"
+    first = Database(path)
+    await first.open()
+    await SqlitePersistence(first).update_user_data(1, {"a": [1, 2]})
+    await SqlitePersistence(first).update_conversation("c", (1, 2), "S")
+    await first.close()
+    second = Database(path)
+    await second.open()
+    try:
+        persistence = SqlitePersistence(second)
+        assert await persistence.get_user_data() == {1: {"a": [1, 2]}}
+        assert await persistence.get_conversations("c") == {(1, 2): "S"}
+        assert await persistence.get_chat_data() == {}
+        assert await persistence.get_bot_data() == {}
+        assert await persistence.get_callback_data() is None
+        assert persistence.store_data.user_data and not persistence.store_data.chat_data
+    finally:
+        await second.close()

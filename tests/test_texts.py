@@ -1,0 +1,416 @@
+"""Message catalogs: both languages complete and alike, well-formed Telegram HTML, every key in use.
+
+A required product test: both catalogs have the same keys and the same placeholders.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import pytest
+
+from bot.geo import PresenceReason
+from bot.items import Kind, Severity, Status
+from bot.people import COMMON_COMMANDS, ROLE_COMMANDS, Role
+from bot.photos import PhotoFlag, RejectReason
+from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, Texts, catalog, pick_language, placeholders
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ("bot", "handlers")
+ALLOWED_TAGS = {"b", "i", "code", "a"}
+
+# Tables looked up with a computed suffix, e.g. texts(f"status.{item.status}").
+PREFIX_TABLES = (
+    "status.",
+    "role.",
+    "photo.",
+    "photo_flag.",
+    "presence.",
+    "help.",
+    "severity.",
+    "kind.",
+    "command.",
+    "report_start.",
+    "report_ask_description.",
+    "report_field.",
+    "summary.",
+)
+
+
+def _sources() -> list[Path]:
+    files = [p for d in SOURCE_DIRS for p in sorted((ROOT / d).rglob("*.py"))]
+    assert len(files) > 10, "the source tree was not found"
+    return files
+
+
+# --- same keys, same placeholders --------------------------------------------------------------
+
+
+def test_both_catalogs_have_the_same_keys() -> None:
+    zh, en = catalog("zh"), catalog("en")
+    assert sorted(set(zh) - set(en)) == [], "keys only in zh.toml"
+    assert sorted(set(en) - set(zh)) == [], "keys only in en.toml"
+    assert len(zh) > 100
+
+
+def test_both_catalogs_have_the_same_placeholders_per_key() -> None:
+    zh, en = catalog("zh"), catalog("en")
+    mismatched = {
+        key: (sorted(placeholders(zh[key])), sorted(placeholders(en[key])))
+        for key in zh.keys() & en.keys()
+        if placeholders(zh[key]) != placeholders(en[key])
+    }
+    assert mismatched == {}
+
+
+def test_placeholders_helper() -> None:
+    assert placeholders("{a} and {b}, {a}") == {"a", "b"}
+    assert placeholders("no fields, {{literal}} braces") == set()
+
+
+def _all_templates() -> Iterator[tuple[str, str, str]]:
+    for language in LANGUAGES:
+        for key, template in catalog(language).items():
+            yield language, key, template
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_template_formats_with_its_placeholders(language: str) -> None:
+    texts = Texts(language)
+    for key, template in catalog(language).items():
+        params = {name: f"<{name}>" for name in placeholders(template)}
+        rendered = texts(key, **params)
+        for name in params:
+            assert f"<{name}>" in rendered, (language, key)
+        assert "{" not in rendered.replace("{{", "") or not params, (language, key)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_template_is_empty_or_untranslated_placeholder_only(language: str) -> None:
+    for key, template in catalog(language).items():
+        assert template.strip(), (language, key)
+
+
+def test_templates_are_in_their_language() -> None:
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    words = re.compile(r"[A-Za-z]{2,}")
+
+    def prose(template: str) -> str:
+        """The template without placeholders, tags, entities and /commands."""
+        return re.sub(r"\{[^}]*\}|<[^>]*>|&[#\w]+;|/[a-z]+", "", template)
+
+    zh, en = catalog("zh"), catalog("en")
+    bilingual = {"command.lang"}  # the language switch is labelled in both on purpose
+    chinese_in_en = [k for k, v in en.items() if k not in bilingual and cjk.search(v)]
+    english_in_zh = [
+        k
+        for k, v in zh.items()
+        if k not in bilingual and words.search(prose(v)) and not cjk.search(v)
+    ]
+    assert chinese_in_en == []
+    assert english_in_zh == []
+
+
+# --- Telegram HTML ------------------------------------------------------------------------------
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^<>]*)?)>")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9A-Fa-f]+);")
+
+
+def html_problems(text: str) -> list[str]:
+    """What Telegram's HTML parse mode would reject or misread in `text`."""
+    problems: list[str] = []
+    stack: list[str] = []
+    for match in _TAG.finditer(text):
+        closing, name, attrs = match.group(1) == "/", match.group(2), match.group(3)
+        if name not in ALLOWED_TAGS:
+            problems.append(f"tag <{name}> not allowed")
+            continue
+        if closing:
+            if attrs.strip():
+                problems.append(f"closing tag </{name}> with attributes")
+            if not stack or stack[-1] != name:
+                problems.append(f"</{name}> does not close the innermost open tag {stack[-1:]}")
+            else:
+                stack.pop()
+        else:
+            if name == "a" and not re.fullmatch(r'\s+href="[^"<>]*"', attrs):
+                problems.append("<a> needs exactly an href")
+            elif name != "a" and attrs.strip():
+                problems.append(f"<{name}> takes no attributes")
+            stack.append(name)
+    if stack:
+        problems.append(f"unclosed tags {stack}")
+    bare = _TAG.sub("", text)
+    if "<" in bare or ">" in bare:
+        problems.append("bare < or >")
+    if "&" in _ENTITY.sub("", bare):
+        problems.append("bare & (write &amp;)")
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("<b>bold</b> and <i>it</i> <code>x</code>", True),
+        ('<a href="https://t.me/x">link</a>', True),
+        ("a &lt; b &amp;&amp; c &gt; d &#39;", True),
+        ("<b>unclosed", False),
+        ("<b><i>crossed</b></i>", False),
+        ("<u>underline</u>", False),
+        ("<br>", False),
+        ("1 < 2", False),
+        ("fish & chips", False),
+        ('<b class="x">y</b>', False),
+        ("<a>no href</a>", False),
+    ],
+)
+def test_the_html_checker_itself(text: str, ok: bool) -> None:
+    assert (html_problems(text) == []) is ok
+
+
+def test_templates_are_well_formed_telegram_html() -> None:
+    bad = {
+        f"{language}:{key}": problems
+        for language, key, template in _all_templates()
+        if (problems := html_problems(template))
+    }
+    assert bad == {}
+
+
+def test_templates_stay_well_formed_after_formatting() -> None:
+    """Values are escaped by the caller; the template's own markup must still balance."""
+    for language, key, template in _all_templates():
+        rendered = template.format(**{name: "x" for name in placeholders(template)})
+        assert html_problems(rendered) == [], (language, key)
+
+
+# --- choosing the language ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "client", "default", "expected"),
+    [
+        ("en", "zh-hans", "zh", "en"),  # the person's own choice wins
+        ("zh", "en", "en", "zh"),
+        (None, "zh-hans", "en", "zh"),  # then the Telegram client's language
+        (None, "zh-hant", "en", "zh"),
+        (None, "en-US", "zh", "en"),
+        (None, "EN", "zh", "en"),
+        (None, "zh", "en", "zh"),
+        ("fr", "en-GB", "zh", "en"),  # an unknown stored value is ignored
+        (None, "ru", "zh", "zh"),  # then the configured default
+        (None, "ru", "en", "en"),
+        (None, None, "en", "en"),
+        (None, "", "en", "en"),
+        (None, None, "de", DEFAULT_LANGUAGE),  # a bad default falls back to Chinese
+        ("", "de-AT", "xx", DEFAULT_LANGUAGE),
+    ],
+)
+def test_pick_language(stored: str | None, client: str | None, default: str, expected: str) -> None:
+    assert pick_language(stored, client, default) == expected
+
+
+def test_texts_of_an_unknown_language_are_chinese() -> None:
+    texts = Texts("fr")
+    assert texts.language == "zh"
+    assert texts("lang_set") == catalog("zh")["lang_set"]
+    assert Texts("en")("lang_set") == catalog("en")["lang_set"]
+
+
+def test_texts_renders_and_knows_its_keys() -> None:
+    en = Texts("en")
+    assert en("start_welcome", name="Li", role="deputy") == (
+        "Welcome, Li! You are registered as <b>deputy</b>."
+    )
+    assert en.has("start_welcome") and en.has("role.deputy")
+    assert not en.has("no_such_key") and not en.has("role")
+    with pytest.raises(KeyError):
+        en("no_such_key")
+
+
+# --- every key the code uses exists -------------------------------------------------------------
+
+_CALL_RE = re.compile(r"""\btexts\(\s*(f?)(["'])(.*?)\2""", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Use:
+    where: str
+    key: str  # the literal key, or the prefix before the first {field} of an f-string
+    computed: bool
+
+
+def _regex_uses() -> set[Use]:
+    uses: set[Use] = set()
+    for path in _sources():
+        text = path.read_text(encoding="utf-8")
+        for match in _CALL_RE.finditer(text):
+            is_f, body = match.group(1) == "f", match.group(3)
+            line = text.count("\n", 0, match.start()) + 1
+            where = f"{path.relative_to(ROOT)}:{line}"
+            if is_f and "{" in body:
+                uses.add(Use(where, body.split("{", 1)[0], True))
+            else:
+                uses.add(Use(where, body, False))
+    return uses
+
+
+def _ast_calls(names: set[str]) -> Iterator[tuple[Path, ast.Call]]:
+    for path in _sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if name in names:
+                    yield path, node
+
+
+def _key_of(arg: ast.expr) -> tuple[str, bool] | None:
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value, False
+    if isinstance(arg, ast.JoinedStr) and arg.values:
+        head = arg.values[0]
+        prefix = head.value if isinstance(head, ast.Constant) else ""
+        return str(prefix), len(arg.values) > 1 or not isinstance(head, ast.Constant)
+    return None
+
+
+def _ast_uses() -> set[Use]:
+    uses: set[Use] = set()
+    for path, call in _ast_calls({"texts"}):
+        if call.args and (found := _key_of(call.args[0])) is not None:
+            where = f"{path.relative_to(ROOT)}:{call.args[0].lineno}"
+            uses.add(Use(where, *found))
+    return uses
+
+
+def test_regex_scan_finds_every_texts_call() -> None:
+    """The grep below misses nothing the parser sees (and the other way round)."""
+    by_regex = {
+        (u.key, u.computed) for u in _regex_uses() if not u.where.startswith("bot/texts.py")
+    }
+    by_ast = {(u.key, u.computed) for u in _ast_uses()}
+    assert by_regex == by_ast
+    assert len(by_ast) > 60
+
+
+def test_every_literal_key_used_in_code_exists() -> None:
+    known = catalog("zh").keys() & catalog("en").keys()
+    missing = sorted(
+        f"{u.where}: {u.key}"
+        for u in _regex_uses()
+        if not u.computed and u.key not in known and not u.where.startswith("bot/texts.py")
+    )
+    assert missing == []
+
+
+def test_every_computed_key_prefix_is_a_table() -> None:
+    known = catalog("zh").keys() & catalog("en").keys()
+    prefixes = {u.key for u in _regex_uses() if u.computed}
+    assert prefixes, "no computed keys found"
+    unknown = sorted(p for p in prefixes if not p.endswith(".") or p not in PREFIX_TABLES)
+    assert unknown == [], "a computed key with a prefix this test does not know"
+    empty = sorted(p for p in PREFIX_TABLES if not any(k.startswith(p) for k in known))
+    assert empty == []
+
+
+ENUM_TABLES: list[tuple[type[StrEnum], str]] = [
+    (Status, "status."),
+    (Role, "role."),
+    (Role, "help."),
+    (Severity, "severity."),
+    (Kind, "kind."),
+    (Kind, "report_start."),
+    (Kind, "report_ask_description."),
+    (PhotoFlag, "photo_flag."),
+    (RejectReason, "photo."),
+    (PresenceReason, "presence."),
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("enum", "prefix"), ENUM_TABLES, ids=[f"{e.__name__}-{p}" for e, p in ENUM_TABLES]
+)
+def test_every_enum_value_has_its_text(language: str, enum: type[StrEnum], prefix: str) -> None:
+    messages = catalog(language)
+    wanted = [f"{prefix}{member.value}" for member in enum]
+    missing = [key for key in wanted if key not in messages]
+    assert missing == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_menu_command_has_a_description(language: str) -> None:
+    messages = catalog(language)
+    names = {"start", *COMMON_COMMANDS}
+    for commands in ROLE_COMMANDS.values():
+        names.update(commands)
+    assert set(ROLE_COMMANDS) == set(Role)
+    missing = sorted(n for n in names if f"command.{n}" not in messages)
+    assert missing == []
+    # Bot API: a command description has 1-256 characters.
+    for name in names:
+        assert 1 <= len(messages[f"command.{name}"]) <= 256
+
+
+def test_every_summary_field_exists() -> None:
+    for language in LANGUAGES:
+        messages = catalog(language)
+        for field in ("place", "category", "severity", "description", "photos"):
+            assert f"report_field.{field}" in messages
+            assert f"summary.{field}" in messages
+
+
+def _refusal_keys() -> list[tuple[str, str, set[str] | None]]:
+    """(where, key, keyword params or None if **params) of every Refused(...) and require(...)."""
+    found: list[tuple[str, str, set[str] | None]] = []
+    for path, call in _ast_calls({"Refused", "require"}):
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        index = 0 if name == "Refused" else 1
+        if len(call.args) <= index:
+            continue
+        arg = call.args[index]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            kws = {k.arg for k in call.keywords}
+            params = None if None in kws else {k for k in kws if k is not None}
+            found.append((f"{path.relative_to(ROOT)}:{call.lineno}", arg.value, params))
+    return found
+
+
+def test_every_refusal_has_its_text_with_its_parameters() -> None:
+    """A Refused key is rendered with its params by the handlers: both must fit the template."""
+    refusals = [r for r in _refusal_keys() if not r[0].startswith("bot/errors.py")]
+    assert len(refusals) > 10
+    for language in LANGUAGES:
+        messages = catalog(language)
+        for where, key, params in refusals:
+            assert key in messages, f"{where}: {key} missing in {language}"
+            if params is not None:
+                assert placeholders(messages[key]) <= params, f"{where}: {key}"
+
+
+def test_literal_calls_pass_every_placeholder() -> None:
+    """texts(key) without params returns the raw template, so a forgotten param shows "{name}"."""
+    zh = catalog("zh")
+    problems: list[str] = []
+    for path, call in _ast_calls({"texts"}):
+        if not call.args or (found := _key_of(call.args[0])) is None:
+            continue
+        key, computed = found
+        kws = {k.arg for k in call.keywords}
+        if None in kws:
+            continue  # **params: checked through the refusals above
+        keys = [k for k in zh if k.startswith(key)] if computed else [key]
+        for k in keys:
+            if k in zh and not placeholders(zh[k]) <= kws:
+                lacking = sorted(placeholders(zh[k]) - kws)
+                problems.append(f"{path.relative_to(ROOT)}:{call.lineno}: {k} lacks {lacking}")
+    assert problems == []
