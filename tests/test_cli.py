@@ -459,15 +459,25 @@ async def wait_for_call(api: LocalBotApi, method: str, proc: asyncio.subprocess.
         await asyncio.sleep(0.05)
 
 
-async def test_run_polls_welcomes_a_deputy_and_stops_on_sigterm(
-    tmp_path: Path, run_api: LocalBotApi
-) -> None:
+@dataclass
+class ServedRun:
+    """What `run` printed while serving one deputy, and the secrets it must never print."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    setup_output: str
+    secrets: tuple[str, ...]
+
+
+async def serve_one_deputy(tmp_path: Path, api: LocalBotApi, *options: str) -> ServedRun:
+    """Import, invite and `run` by the CLI; the invited deputy joins and asks for help; SIGTERM."""
     config = write_config(
         tmp_path,
-        f'[telegram]\nbase_url = "{run_api.base_url}"\nbase_file_url = "{run_api.base_file_url}"\n'
+        f'[telegram]\nbase_url = "{api.base_url}"\nbase_file_url = "{api.base_file_url}"\n'
         "\n[runtime]\npersistence_interval_seconds = 0.2\n",
     )
-    env = cli_env(DEPUTY_BOT_TOKEN=run_api.token)
+    env = cli_env(DEPUTY_BOT_TOKEN=api.token)
     imported = await acli("import", "--config", config, EXAMPLE_CATALOG, cwd=tmp_path, env=env)
     assert imported.returncode == 0, imported.stderr
     # No bot_username in the config: `invite` asks the Bot API (getMe) with the token.
@@ -488,12 +498,13 @@ async def test_run_polls_welcomes_a_deputy_and_stops_on_sigterm(
     link = re.search(rf"https://t\.me/deputy_run_bot\?start=(?P<token>{TOKEN_RE})", invited.stdout)
     assert link is not None, invited.stdout
     invitation = link["token"]
-    assert run_api.calls_to("getMe")
+    assert api.calls_to("getMe")
 
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
+        *options,
         "run",
         "--config",
         str(config),
@@ -503,8 +514,8 @@ async def test_run_polls_welcomes_a_deputy_and_stops_on_sigterm(
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await wait_for_call(run_api, "getUpdates", proc)
-        deputy = run_api.user(880001, "王芳", language_code="zh-hans")
+        await wait_for_call(api, "getUpdates", proc)
+        deputy = api.user(880001, "王芳", language_code="zh-hans")
         await deputy.send_text(f"/start {invitation}")
         welcome = await deputy.next_message(timeout=10)
         assert "欢迎您，王芳" in (welcome.text or ""), welcome.describe()
@@ -518,18 +529,50 @@ async def test_run_polls_welcomes_a_deputy_and_stops_on_sigterm(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-    stdout, stderr = out.decode("utf-8"), err.decode("utf-8")
-    assert proc.returncode == 0, stderr
-    assert "deputy-bot is running as @deputy_run_bot" in stdout
-    assert "Traceback" not in stderr, stderr
-    # Neither secret ever reaches the logs: not the bot token, not the invitation.
-    for secret in (run_api.token, run_api.token.partition(":")[2], invitation):
-        assert secret not in stdout + stderr
-        assert secret not in imported.stdout + imported.stderr + invited.stderr
-    assert not run_api.internal_errors, run_api.internal_errors
+    assert proc.returncode is not None
+    assert not api.internal_errors, api.internal_errors
     db = tmp_path / "data" / DB_NAME
     assert scalar(db, "SELECT telegram_user_id FROM persons WHERE name = '王芳'") == 880001
     assert scalar(db, "SELECT used_by FROM invitations") == 880001
+    return ServedRun(
+        returncode=proc.returncode,
+        stdout=out.decode("utf-8"),
+        stderr=err.decode("utf-8"),
+        setup_output=imported.stdout + imported.stderr + invited.stderr,
+        secrets=(api.token, api.token.partition(":")[2], invitation),
+    )
+
+
+async def test_run_polls_welcomes_a_deputy_and_stops_on_sigterm(
+    tmp_path: Path, run_api: LocalBotApi
+) -> None:
+    served = await serve_one_deputy(tmp_path, run_api)
+
+    assert served.returncode == 0, served.stderr
+    assert "deputy-bot is running as @deputy_run_bot" in served.stdout
+    assert "Traceback" not in served.stderr, served.stderr
+    # Neither secret reaches the output: not the bot token, not the invitation; nor the name.
+    for secret in served.secrets:
+        assert secret not in served.stdout + served.stderr
+        assert secret not in served.setup_output
+    assert "王芳" not in served.stderr
+
+
+@pytest.mark.xfail(
+    reason="bot/__main__.py main(): only the httpx logger is held at WARNING; with --log-level "
+    "DEBUG (or [runtime] log_level = 'DEBUG') python-telegram-bot's own loggers print the bot "
+    "token ('Set Bot API URL: .../bot<token>'), raw updates with the invitation token, and names",
+    strict=True,
+)
+async def test_run_at_debug_level_keeps_secrets_out_of_the_logs(
+    tmp_path: Path, run_api: LocalBotApi
+) -> None:
+    served = await serve_one_deputy(tmp_path, run_api, "--log-level", "DEBUG")
+
+    assert served.returncode == 0, served.stderr
+    assert "DEBUG" in served.stderr  # the level took effect
+    for secret in served.secrets:
+        assert secret not in served.stdout + served.stderr
 
 
 # --- 6. the demo ------------------------------------------------------------------------------------
@@ -586,9 +629,9 @@ def test_demo_refuses_a_folder_that_is_not_a_demo_folder(tmp_path: Path) -> None
 
     result = cli("demo", "--data", data, cwd=tmp_path, timeout=60)
 
-    assert result.returncode != 0
-    assert "not a demo folder" in result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
+    stderr = assert_clean_failure(result)
+    assert "not a demo folder" in stderr
+    assert str(data) in stderr
     assert sorted(p.name for p in data.iterdir()) == ["minutes.txt"]
     assert (data / "minutes.txt").read_text(encoding="utf-8") == "do not delete\n"
 
@@ -599,7 +642,21 @@ def test_demo_refuses_a_data_path_that_is_a_file(tmp_path: Path) -> None:
 
     result = cli("demo", "--data", target, cwd=tmp_path, timeout=60)
 
+    stderr = assert_clean_failure(result)
+    assert "notes.txt" in stderr
     assert target.read_text(encoding="utf-8") == "keep me\n"
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr, result.stderr
-    assert "notes.txt" in result.stderr
+
+
+@pytest.mark.xfail(
+    reason="bot/demo.py _prepare: data_dir.mkdir(parents=True) is unguarded, so a --data path "
+    "under a regular file ends in a NotADirectoryError traceback instead of a clear message",
+    strict=True,
+)
+def test_demo_data_path_under_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("keep me\n", encoding="utf-8")
+
+    result = cli("demo", "--data", tmp_path / "notes.txt" / "demo", cwd=tmp_path, timeout=60)
+
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "keep me\n"
+    stderr = assert_clean_failure(result)
+    assert "notes.txt" in stderr
