@@ -24,7 +24,7 @@ def hash_token(token: str) -> str:
 
 
 def looks_like_token(text: str) -> bool:
-    return bool(_TOKEN_RE.match(text))
+    return bool(_TOKEN_RE.fullmatch(text))
 
 
 def deep_link(bot_username: str, token: str) -> str:

@@ -90,7 +90,7 @@ async def _replace_links(
     await conn.executemany(
         f"INSERT INTO {table} (group_id, {column}) VALUES (?, ?)", [(group_id, i) for i in wanted]
     )
-    report.count(table, "updated")
+    report.count(table, "created" if not have else "updated")
 
 
 async def import_catalog(db: Database, catalog: Catalog) -> ImportReport:

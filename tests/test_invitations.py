@@ -102,11 +102,6 @@ def test_looks_like_token_refuses(text: str) -> None:
     assert not looks_like_token(text)
 
 
-@pytest.mark.xfail(
-    reason="bot/invitations.py _TOKEN_RE ends with '$', which also matches before a trailing "
-    "newline, so looks_like_token() accepts 'token\\n' (should use fullmatch or \\Z)",
-    strict=True,
-)
 def test_looks_like_token_refuses_a_trailing_newline() -> None:
     assert not looks_like_token("A" * 43 + "\n")
 
