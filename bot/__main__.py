@@ -172,6 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         # httpx logs every request URL, and those contain the bot token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        # python-telegram-bot's DEBUG output has the token in URLs and whole updates (names,
+        # texts, invitation tokens); it is never shown, whatever level is asked for.
+        logging.getLogger("telegram").setLevel(logging.INFO)
         if args.command == "import":
             return asyncio.run(_import(settings, args.catalog))
         if args.command == "invite":

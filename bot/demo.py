@@ -128,7 +128,10 @@ def _prepare(data_dir: Path) -> None:
                 f"{data_dir} exists and is not a demo folder; choose another with --data"
             )
         shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True)
+    try:
+        data_dir.mkdir(parents=True)
+    except OSError as exc:
+        raise DemoError(f"cannot create {data_dir}: {exc}") from exc
     (data_dir / ".deputy-bot-demo").write_text("made by deputy-bot demo\n", encoding="utf-8")
 
 

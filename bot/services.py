@@ -45,7 +45,11 @@ class Services:
             campaign = await catalog.campaign(settings.campaign.code)
             if campaign is None:
                 if require_campaign:
-                    wanted = settings.campaign.code or "any campaign"
+                    wanted = (
+                        f"campaign {settings.campaign.code}"
+                        if settings.campaign.code
+                        else "campaign"
+                    )
                     raise NoCampaignError(
                         f"the database has no {wanted}: import a catalog first "
                         "(deputy-bot import --config CONFIG CATALOG.toml)"

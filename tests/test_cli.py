@@ -558,12 +558,6 @@ async def test_run_polls_welcomes_a_deputy_and_stops_on_sigterm(
     assert "王芳" not in served.stderr
 
 
-@pytest.mark.xfail(
-    reason="bot/__main__.py main(): only the httpx logger is held at WARNING; with --log-level "
-    "DEBUG (or [runtime] log_level = 'DEBUG') python-telegram-bot's own loggers print the bot "
-    "token ('Set Bot API URL: .../bot<token>'), raw updates with the invitation token, and names",
-    strict=True,
-)
 async def test_run_at_debug_level_keeps_secrets_out_of_the_logs(
     tmp_path: Path, run_api: LocalBotApi
 ) -> None:
@@ -647,11 +641,6 @@ def test_demo_refuses_a_data_path_that_is_a_file(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "keep me\n"
 
 
-@pytest.mark.xfail(
-    reason="bot/demo.py _prepare: data_dir.mkdir(parents=True) is unguarded, so a --data path "
-    "under a regular file ends in a NotADirectoryError traceback instead of a clear message",
-    strict=True,
-)
 def test_demo_data_path_under_a_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("keep me\n", encoding="utf-8")
 
