@@ -80,7 +80,7 @@ def _conversations() -> ConversationHandler[BotContext]:
             ],
             checkin.SITE: [CallbackQueryHandler(checkin.site_step, pattern=r"^ck:"), buttons_only],
             checkin.PROJECT: [
-                CallbackQueryHandler(checkin.project_step, pattern=r"^ck:"),
+                CallbackQueryHandler(checkin.site_step, pattern=r"^ck:"),
                 buttons_only,
             ],
             checkin.PHOTOS: [

@@ -17,7 +17,16 @@ from bot.clock import utcnow
 from bot.people import Action, require_can
 from bot.visits import NearbySite, Position, plan_visit, rank_nearby
 from handlers.context import BotContext
-from handlers.flow import button, current_flow, end_flow, pressed, start_flow
+from handlers.flow import (
+    button,
+    current_flow,
+    end_flow,
+    my_group_projects,
+    pressed,
+    projects_keyboard,
+    remove_buttons,
+    start_flow,
+)
 from handlers.photos import receive_photo
 from storage.photos import PhotoTarget
 
@@ -73,18 +82,6 @@ def _site_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-async def _project_keyboard(context: BotContext, nonce: str) -> InlineKeyboardMarkup:
-    services = context.services
-    projects = await services.catalog.projects(services.campaign.id)
-    mine: set[int] = set()
-    if context.me.group_id is not None:
-        mine = await services.catalog.group_project_ids(context.me.group_id)
-    projects.sort(key=lambda p: p.id not in mine)
-    rows = [[button(f"{p.code} {p.title}", PREFIX, nonce, "project", p.id)] for p in projects]
-    rows.append([button(context.texts("button.cancel"), PREFIX, nonce, "cancel")])
-    return InlineKeyboardMarkup(rows)
-
-
 async def receive_location(update: Update, context: BotContext) -> str:
     """Offer the sites nearest to the shared location, the deputy's group's first."""
     message = update.effective_message
@@ -110,9 +107,7 @@ async def receive_location(update: Update, context: BotContext) -> str:
     candidates = await services.catalog.sites_within_box(
         services.campaign.id, loc.latitude, loc.longitude, settings.search_radius_m
     )
-    group_projects: set[int] = set()
-    if context.me.group_id is not None:
-        group_projects = await services.catalog.group_project_ids(context.me.group_id)
+    group_projects = await my_group_projects(context)
     nearby = rank_nearby(
         candidates,
         loc.latitude,
@@ -132,7 +127,7 @@ async def receive_location(update: Update, context: BotContext) -> str:
     if not nearby:
         await message.reply_text(
             texts("checkin_none_nearby", km=f"{settings.search_radius_m / 1000:g}"),
-            reply_markup=await _project_keyboard(context, flow["nonce"]),
+            reply_markup=await projects_keyboard(context, PREFIX, flow["nonce"]),
         )
         return PROJECT
     await message.reply_text(
@@ -160,7 +155,7 @@ async def site_step(update: Update, context: BotContext) -> str | int:
     if press.verb == "projects":
         await query.edit_message_text(
             context.texts("checkin_choose_project"),
-            reply_markup=await _project_keyboard(context, flow["nonce"]),
+            reply_markup=await projects_keyboard(context, PREFIX, flow["nonce"]),
         )
         return PROJECT
     if press.verb == "project" and press.int_arg() is not None:
@@ -186,7 +181,7 @@ async def _show_project_sites(update: Update, context: BotContext, project_id: i
     if project is None or not sites:
         await query.edit_message_text(
             context.texts("checkin_project_has_no_sites"),
-            reply_markup=await _project_keyboard(context, flow["nonce"]),
+            reply_markup=await projects_keyboard(context, PREFIX, flow["nonce"]),
         )
         return PROJECT
     rows = [
@@ -227,7 +222,6 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
     )
     visit, _created = await services.visits.record(planned)
     flow["visit_id"] = visit.id
-    flow["site_id"] = visit.site_id
     texts = context.texts
     distance = (
         texts("checkin_distance", distance=format_distance(visit.distance_m))
@@ -253,11 +247,6 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
         ),
     )
     return PHOTOS
-
-
-async def project_step(update: Update, context: BotContext) -> str | int:
-    """The deputy picked a project from the full list (or cancelled)."""
-    return await site_step(update, context)
 
 
 async def visit_photo(update: Update, context: BotContext) -> str:
@@ -287,7 +276,7 @@ async def photos_done(update: Update, context: BotContext) -> str | int:
         press = await pressed(update, context, PREFIX)
         if press is None or press.verb != "done":
             return PHOTOS
-        await update.callback_query.edit_message_reply_markup(None)
+        await remove_buttons(update)
     flow = end_flow(context)
     services = context.services
     visit_id = flow.get("visit_id")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
 import logging
 
@@ -17,7 +16,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.errors import Refused
@@ -25,7 +24,7 @@ from bot.membership import join
 from bot.people import Person, commands_for
 from bot.texts import LANGUAGES, Texts, pick_language
 from handlers.context import BotContext
-from handlers.flow import end_flow
+from handlers.flow import abandon_flow, remove_buttons
 
 log = logging.getLogger(__name__)
 
@@ -182,17 +181,12 @@ async def expired_button(update: Update, context: BotContext) -> None:
 
 async def leave_conversation(update: Update, context: BotContext) -> int:
     """/cancel inside a conversation: drop its scratch state; saved records stay saved."""
-    flow = end_flow(context)
-    item_id = flow.get("item_id")
-    if isinstance(item_id, int) and context.person is not None:
-        await context.services.items.delete_draft(item_id, context.person.id)
+    await abandon_flow(context)
     message = update.effective_message
     text = context.texts("cancelled")
     if update.callback_query is not None:
         await update.callback_query.answer()
-        if message is not None:
-            with contextlib.suppress(BadRequest):
-                await update.callback_query.edit_message_reply_markup(None)
+        await remove_buttons(update)
     if message is not None:
         await message.reply_text(text, reply_markup=ReplyKeyboardRemove())
     return ConversationHandler.END

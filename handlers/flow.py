@@ -6,11 +6,13 @@ forged data) is recognised as expired instead of acting on today's conversation.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardButton, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from handlers.context import BotContext
 
@@ -72,3 +74,38 @@ async def pressed(update: Update, context: BotContext, prefix: str) -> Pressed |
         return None
     await query.answer()
     return Pressed(parts[2], parts[3])
+
+
+async def abandon_flow(context: BotContext) -> None:
+    """End the open conversation; a draft item it was building is deleted (it has no number)."""
+    item_id = end_flow(context).get("item_id")
+    if isinstance(item_id, int) and context.person is not None:
+        await context.services.items.delete_draft(item_id, context.person.id)
+
+
+async def remove_buttons(update: Update) -> None:
+    """Take the buttons off the pressed message, so the step cannot be answered twice."""
+    query = update.callback_query
+    if query is not None:
+        # The message may be gone or already without buttons; neither matters here.
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+
+
+async def my_group_projects(context: BotContext) -> set[int]:
+    """Ids of the projects the caller's supervision group covers (empty without a group)."""
+    group_id = context.me.group_id
+    if group_id is None:
+        return set()
+    return await context.services.catalog.group_project_ids(group_id)
+
+
+async def projects_keyboard(context: BotContext, prefix: str, nonce: str) -> InlineKeyboardMarkup:
+    """All projects of the campaign as buttons, the caller's group's first, then cancel."""
+    services = context.services
+    projects = await services.catalog.projects(services.campaign.id)
+    mine = await my_group_projects(context)
+    projects.sort(key=lambda p: p.id not in mine)  # stable: catalog order within each half
+    rows = [[button(f"{p.code} {p.title}", prefix, nonce, "project", p.id)] for p in projects]
+    rows.append([button(context.texts("button.cancel"), prefix, nonce, "cancel")])
+    return InlineKeyboardMarkup(rows)

@@ -77,18 +77,16 @@ async def receive_photo(
         await message.reply_text(texts("photo_not_image"))
         return None
     file_id, unique_id, size, as_file = found
+    count = await services.photos.count(target)
     if await services.photos.exists(target, unique_id):
-        count = await services.photos.count(target)
         await _acknowledge(message, context, texts("photo_saved", count=count))
         return None
-    if await services.photos.count(target) >= limit:
+    if count >= limit:
         await message.reply_text(texts("photo_limit", max=limit))
         return None
-    max_bytes = int(services.settings.photos.max_file_mb * 1024 * 1024)
-    if size is not None and size > max_bytes:
-        await message.reply_text(
-            texts("photo.too_big", max_mb=int(services.settings.photos.max_file_mb))
-        )
+    max_mb = int(services.settings.photos.max_file_mb)
+    if size is not None and size > services.evidence.policy.max_bytes:
+        await message.reply_text(texts("photo.too_big", max_mb=max_mb))
         return None
     try:
         tg_file = await context.bot.get_file(file_id)
@@ -96,7 +94,7 @@ async def receive_photo(
     except BadRequest as exc:
         log.info("Download of a photo failed: %s", exc)
         key = "photo.too_big" if "too big" in str(exc).lower() else "photo_download_failed"
-        await message.reply_text(texts(key, max_mb=int(services.settings.photos.max_file_mb)))
+        await message.reply_text(texts(key, max_mb=max_mb))
         return None
     except TelegramError as exc:
         log.warning("Download of a photo failed: %s", exc)
@@ -118,7 +116,7 @@ async def receive_photo(
         await message.reply_text(
             texts(
                 f"photo.{rejected.reason}",
-                max_mb=int(services.settings.photos.max_file_mb),
+                max_mb=max_mb,
                 max_mp=int(services.settings.photos.max_megapixels),
             )
         )

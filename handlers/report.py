@@ -6,12 +6,10 @@ it gets its number only when confirmed.
 
 from __future__ import annotations
 
-import contextlib
 import html
 from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot.clock import utcnow
@@ -20,7 +18,16 @@ from bot.items import Item, Kind, Severity, Status, validate_description
 from bot.people import Action, require_can
 from bot.views import item_summary, number_label
 from handlers.context import BotContext
-from handlers.flow import button, current_flow, end_flow, pressed, start_flow
+from handlers.flow import (
+    abandon_flow,
+    button,
+    current_flow,
+    end_flow,
+    pressed,
+    projects_keyboard,
+    remove_buttons,
+    start_flow,
+)
 from handlers.photos import receive_photo
 from storage.photos import PhotoTarget
 
@@ -34,20 +41,13 @@ DESCRIPTION, PHOTOS, CONFIRM, EDIT = (
 PREFIX = "rp"
 
 
-async def _discard_open_draft(context: BotContext) -> None:
-    flow = end_flow(context)
-    item_id = flow.get("item_id")
-    if isinstance(item_id, int):
-        await context.services.items.delete_draft(item_id, context.me.id)
-
-
 async def start_report(update: Update, context: BotContext) -> str:
     """Open a draft problem or suggestion and ask where it was found."""
     require_can(context.person, Action.REPORT)
     message = update.effective_message
     assert message is not None and message.text is not None
     kind = Kind.SUGGESTION if message.text.split()[0].split("@")[0] == "/suggest" else Kind.PROBLEM
-    await _discard_open_draft(context)
+    await abandon_flow(context)
     services = context.services
     me = context.me
     item_id = await services.items.create_draft(
@@ -89,21 +89,9 @@ async def start_report(update: Update, context: BotContext) -> str:
     else:
         await message.reply_text(
             intro + "\n\n" + texts("report_choose_project"),
-            reply_markup=await _projects_keyboard(context, flow["nonce"]),
+            reply_markup=await projects_keyboard(context, PREFIX, flow["nonce"]),
         )
     return PLACE
-
-
-async def _projects_keyboard(context: BotContext, nonce: str) -> InlineKeyboardMarkup:
-    services = context.services
-    projects = await services.catalog.projects(services.campaign.id)
-    mine: set[int] = set()
-    if context.me.group_id is not None:
-        mine = await services.catalog.group_project_ids(context.me.group_id)
-    projects.sort(key=lambda p: p.id not in mine)
-    rows = [[button(f"{p.code} {p.title}", PREFIX, nonce, "project", p.id)] for p in projects]
-    rows.append([button(context.texts("button.cancel"), PREFIX, nonce, "cancel")])
-    return InlineKeyboardMarkup(rows)
 
 
 async def place_step(update: Update, context: BotContext) -> str | int:
@@ -123,7 +111,8 @@ async def place_step(update: Update, context: BotContext) -> str | int:
         return await cancel_report(update, context)
     if press.verb == "projects":
         await query.edit_message_text(
-            texts("report_choose_project"), reply_markup=await _projects_keyboard(context, nonce)
+            texts("report_choose_project"),
+            reply_markup=await projects_keyboard(context, PREFIX, nonce),
         )
         return PLACE
     if press.verb == "project" and arg is not None:
@@ -341,8 +330,7 @@ async def photos_done(update: Update, context: BotContext) -> str:
         return PHOTOS
     query = update.callback_query
     assert query is not None
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(None)
+    await remove_buttons(update)
     return await _show_summary(update, context)
 
 
@@ -401,8 +389,7 @@ async def confirm_step(update: Update, context: BotContext) -> str | int:
             current_flow(context)["item_id"], context.me.id, utcnow()
         )
         end_flow(context)
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
+        await remove_buttons(update)
         await _send(update, texts("report_submitted", label=number_label(item, texts)))
         return ConversationHandler.END
     return CONFIRM
@@ -416,8 +403,7 @@ async def edit_step(update: Update, context: BotContext) -> str:
     query = update.callback_query
     assert query is not None
     flow = current_flow(context)
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(None)
+    await remove_buttons(update)
     if press.verb == "summary":
         return await _show_summary(update, context)
     flow["editing"] = True
@@ -425,7 +411,7 @@ async def edit_step(update: Update, context: BotContext) -> str:
         await _send(
             update,
             context.texts("report_choose_project"),
-            await _projects_keyboard(context, flow["nonce"]),
+            await projects_keyboard(context, PREFIX, flow["nonce"]),
         )
         return PLACE
     if press.arg == "category":
@@ -449,11 +435,10 @@ async def edit_step(update: Update, context: BotContext) -> str:
 
 
 async def cancel_report(update: Update, context: BotContext) -> int:
-    await _discard_open_draft(context)
+    await abandon_flow(context)
     query = update.callback_query
     if query is not None:
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
+        await remove_buttons(update)
     await _send(update, context.texts("report_cancelled"))
     return ConversationHandler.END
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,6 @@ class Harness:
     app: BotApplication
     stack: AsyncExitStack
     _next_user: int = 700_000
-    users: dict[int, SimUser] = field(default_factory=dict)
 
     async def invite(
         self,

@@ -6,6 +6,8 @@ import hashlib
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from PIL import Image
+
 from bot.geo import distance_m
 from localapi import SimUser
 from tests.conftest import Harness
@@ -61,8 +63,11 @@ async def test_on_site_checkin_with_evidence_photo_as_file(bot: Harness) -> None
     # The original is kept byte for byte; the display copy carries no EXIF.
     photos_dir = bot.settings.storage.photos_dir
     assert (photos_dir / stored["original_path"]).read_bytes() == photo
-    display = (photos_dir / stored["display_path"]).read_bytes()
-    assert b"Exif" not in display[:200]
+    with Image.open(photos_dir / stored["display_path"]) as display:
+        assert display.format == "JPEG" and max(display.size) <= 1600
+        assert not display.getexif() and "exif" not in display.info
+    with Image.open(photos_dir / stored["thumb_path"]) as thumb:
+        assert max(thumb.size) <= 320 and not thumb.getexif()
 
 
 async def test_forwarded_location_is_refused_and_live_location_accepted(bot: Harness) -> None:

@@ -6,6 +6,8 @@ from bot.clock import utcnow
 from bot.items import Kind
 from bot.people import Role
 from tests.conftest import Harness, answer_to
+from tests.images import make_jpeg
+from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
 
 
 async def _submitted(bot: Harness, author_telegram_id: int, count: int) -> list[int]:
@@ -83,20 +85,15 @@ async def test_another_deputys_item_is_never_shown(bot: Harness) -> None:
 
 
 async def test_photos_of_an_item_are_sent_back(bot: Harness) -> None:
-    from tests.images import make_jpeg
-    from tests.test_report import DESCRIPTION, _check_in, _problem_up_to_description
-
     deputy = await bot.join("王芳")
-    await _check_in(bot, deputy)
-    await _problem_up_to_description(bot, deputy)
+    await check_in(bot, deputy)
+    await problem_up_to_description(deputy)
     await deputy.send_text(DESCRIPTION)
     await deputy.next_message()
     await deputy.send_photo(make_jpeg(900, 700, pattern_seed=5))
     await deputy.next_message()
-    await deputy.press("跳过 / 完成")
-    await deputy.next_message(edited=False)
-    await deputy.press("确认提交")
-    await deputy.settle()
+    await skip_photos(deputy)
+    await confirm(deputy)
     await deputy.send_text("/mine")
     await deputy.next_message()
     await deputy.press("问题 2020-0001")

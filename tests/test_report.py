@@ -5,46 +5,22 @@ from __future__ import annotations
 import os
 
 from bot.people import Role
-from localapi import SimUser
 from tests.conftest import Harness, answer_to
 from tests.images import fake_heic, make_jpeg, truncated_jpeg
-
-DESCRIPTION = "外立面脚手架已停工两周，现场无施工人员，交付存在风险。"
-
-
-async def _check_in(bot: Harness, deputy: SimUser) -> None:
-    site = await bot.site_of_group("G01")
-    await deputy.send_text("/checkin")
-    await deputy.next_message()
-    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=10)
-    await deputy.next_message()
-    await deputy.next_message()
-    await deputy.press(site.name)
-    await deputy.next_message(edited=True)
-    await deputy.next_message()
-    await deputy.press("完成")
-    await deputy.settle()
-
-
-async def _problem_up_to_description(bot: Harness, deputy: SimUser) -> None:
-    await deputy.send_text("/problem")
-    place = await deputy.next_message()
-    assert "是否是您刚签到的点位" in (place.text or ""), place.describe()
-    await deputy.press("签到）")
-    await deputy.next_message(edited=True)
-    assert "进度滞后" in (await deputy.next_message()).buttons
-    await deputy.press("进度滞后")
-    await deputy.next_message(edited=True)
-    assert (await deputy.next_message()).buttons == ["一般", "较重", "严重"]
-    await deputy.press("较重")
-    await deputy.next_message(edited=True)
-    assert "请用文字描述" in ((await deputy.next_message()).text or "")
+from tests.steps import (
+    DESCRIPTION,
+    check_in,
+    confirm,
+    open_problem_at_visited_site,
+    problem_up_to_description,
+    skip_photos,
+)
 
 
 async def test_problem_after_checkin_with_album_is_numbered_and_stored(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await _check_in(bot, deputy)
-    await _problem_up_to_description(bot, deputy)
+    await check_in(bot, deputy)
+    await problem_up_to_description(deputy)
     await deputy.send_text(DESCRIPTION)
     assert "可以发送照片" in ((await deputy.next_message()).text or "")
     await deputy.send_album(
@@ -54,12 +30,10 @@ async def test_problem_after_checkin_with_album_is_numbered_and_stored(bot: Harn
     # One acknowledgement per album, edited as photos arrive.
     assert len({m.message_id for m in acks}) == 1, [m.describe() for m in acks]
     assert "共 2 张" in (acks[-1].text or "")
-    await deputy.press("跳过 / 完成")
-    summary = await deputy.next_message(edited=False)
+    summary = await skip_photos(deputy)
     assert "请核对" in (summary.text or "") and DESCRIPTION in (summary.text or "")
     assert "类别：进度滞后" in (summary.text or "") and "照片：2 张" in (summary.text or "")
-    await deputy.press("确认提交")
-    done = await deputy.settle()
+    done = await confirm(deputy)
     assert any("已提交：<b>问题 2020-0001</b>" in (m.text or "") for m in done), [
         m.describe() for m in done
     ]
@@ -82,12 +56,11 @@ async def test_problem_after_checkin_with_album_is_numbered_and_stored(bot: Harn
 
 async def test_double_tap_on_confirm_creates_one_item(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await _check_in(bot, deputy)
-    await _problem_up_to_description(bot, deputy)
+    await check_in(bot, deputy)
+    await problem_up_to_description(deputy)
     await deputy.send_text(DESCRIPTION)
     await deputy.next_message()
-    await deputy.press("跳过 / 完成")
-    summary = await deputy.next_message(edited=False)
+    summary = await skip_photos(deputy)
     data = summary.button_data["✅ 确认提交"]
     await deputy.press_data(summary.message_id, data)
     second = await deputy.press_data(summary.message_id, data)
@@ -98,8 +71,8 @@ async def test_double_tap_on_confirm_creates_one_item(bot: Harness) -> None:
 
 async def test_bad_descriptions_are_explained_and_change_nothing(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await _check_in(bot, deputy)
-    await _problem_up_to_description(bot, deputy)
+    await check_in(bot, deputy)
+    await problem_up_to_description(deputy)
     for text, answer in [
         ("短", "描述太短"),
         ("很" * 2500, "描述太长了（2500 字）"),
@@ -139,23 +112,20 @@ async def test_suggestion_without_checkin_by_subitem_and_gap_free_numbers(bot: H
     assert "意见建议" in ((await bob.next_message()).text or "")
     await bob.send_text("建议在校门口增设家长等候区和临时停车泊位。")
     await bob.next_message()
-    await bob.press("跳过 / 完成")
-    summary = await bob.next_message(edited=False)
+    summary = await skip_photos(bob)
     assert "类别" not in (summary.text or "")  # suggestions have no category or severity
-    await bob.press("确认提交")
-    assert any("建议 2020-0001" in (m.text or "") for m in await bob.settle())
+    assert any("建议 2020-0001" in (m.text or "") for m in await confirm(bob))
     row = await bot.services.db.fetch_one("SELECT site_id, subitem_id, project_id FROM items")
     assert row is not None and row["site_id"] is None and row["subitem_id"] is not None
 
 
 async def test_edit_from_summary_changes_the_field(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await _check_in(bot, deputy)
-    await _problem_up_to_description(bot, deputy)
+    await check_in(bot, deputy)
+    await problem_up_to_description(deputy)
     await deputy.send_text(DESCRIPTION)
     await deputy.next_message()
-    await deputy.press("跳过 / 完成")
-    await deputy.next_message(edited=False)
+    await skip_photos(deputy)
     await deputy.press("修改")
     fields = await deputy.next_message(edited=True)
     assert fields.buttons[:5] == ["点位 / 项目", "问题类别", "严重程度", "描述", "补充照片"]
@@ -165,15 +135,14 @@ async def test_edit_from_summary_changes_the_field(bot: Harness) -> None:
     await deputy.next_message(edited=True)
     summary = await deputy.next_message(edited=False)
     assert "严重程度：严重" in (summary.text or "")
-    await deputy.press("确认提交")
-    await deputy.settle()
+    await confirm(deputy)
     assert await bot.value("SELECT severity FROM items") == "grave"
 
 
 async def test_bad_photos_get_clear_answers_and_are_not_stored(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await _check_in(bot, deputy)
-    await _problem_up_to_description(bot, deputy)
+    await check_in(bot, deputy)
+    await problem_up_to_description(deputy)
     await deputy.send_text(DESCRIPTION)
     await deputy.next_message()
     cases = [
@@ -197,20 +166,18 @@ async def test_bad_photos_get_clear_answers_and_are_not_stored(bot: Harness) -> 
 
 async def test_near_duplicate_photo_in_a_later_record_is_flagged(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await _check_in(bot, deputy)
+    await check_in(bot, deputy)
     photo = make_jpeg(1000, 750, pattern_seed=77)
     for _ in range(2):
-        await _problem_up_to_description(bot, deputy)
+        await problem_up_to_description(deputy)
         await deputy.send_text(DESCRIPTION)
         await deputy.next_message()
         await deputy.send_photo(
             photo if _ == 0 else make_jpeg(800, 600, pattern_seed=77, quality=70)
         )
         ack = await deputy.next_message()
-        await deputy.press("跳过 / 完成")
-        await deputy.next_message(edited=False)
-        await deputy.press("确认提交")
-        await deputy.settle()
+        await skip_photos(deputy)
+        await confirm(deputy)
     assert "非常相似" in (ack.text or "")
     assert await bot.value("SELECT flags FROM photos ORDER BY id DESC LIMIT 1") == "near_duplicate"
     assert await bot.value("SELECT COUNT(*) FROM items WHERE status = 'submitted'") == 2
@@ -218,12 +185,8 @@ async def test_near_duplicate_photo_in_a_later_record_is_flagged(bot: Harness) -
 
 async def test_conversation_survives_a_restart(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await _check_in(bot, deputy)
-    await deputy.send_text("/problem")
-    await deputy.next_message()
-    await deputy.press("签到）")
-    await deputy.next_message(edited=True)
-    await deputy.next_message()
+    await check_in(bot, deputy)
+    await open_problem_at_visited_site(deputy)
     await deputy.press("工程质量")
     await deputy.next_message(edited=True)
     severity = await deputy.next_message()
@@ -237,22 +200,16 @@ async def test_conversation_survives_a_restart(bot: Harness) -> None:
     assert "请用文字描述" in ((await deputy.next_message()).text or "")
     await deputy.send_text(DESCRIPTION)
     await deputy.next_message()
-    await deputy.press("跳过 / 完成")
-    summary = await deputy.next_message(edited=False)
+    summary = await skip_photos(deputy)
     assert "类别：工程质量" in (summary.text or "")
-    await deputy.press("确认提交")
-    assert any("问题 2020-0001" in (m.text or "") for m in await deputy.settle())
+    assert any("问题 2020-0001" in (m.text or "") for m in await confirm(deputy))
     assert await bot.value("SELECT COUNT(*) FROM items") == 1
 
 
 async def test_stale_and_forged_buttons_expire_and_change_nothing(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await _check_in(bot, deputy)
-    await deputy.send_text("/problem")
-    await deputy.next_message()
-    await deputy.press("签到）")
-    await deputy.next_message(edited=True)
-    categories = await deputy.next_message()
+    await check_in(bot, deputy)
+    categories = await open_problem_at_visited_site(deputy)
     await deputy.send_text("/cancel")
     await deputy.settle()
     # A button from the cancelled conversation.

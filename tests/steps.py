@@ -1,0 +1,60 @@
+"""Steps of the deputy's story that several end-to-end tests walk through."""
+
+from __future__ import annotations
+
+from localapi import BotMessage, SimUser
+from tests.conftest import Harness
+
+DESCRIPTION = "外立面脚手架已停工两周，现场无施工人员，交付存在风险。"
+
+
+async def check_in(bot: Harness, deputy: SimUser) -> None:
+    """Check in on site at the first site of group G01, without photos."""
+    site = await bot.site_of_group("G01")
+    await deputy.send_text("/checkin")
+    await deputy.next_message()
+    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=10)
+    await deputy.next_message()
+    await deputy.next_message()
+    await deputy.press(site.name)
+    await deputy.next_message(edited=True)
+    await deputy.next_message()
+    await deputy.press("完成")
+    await deputy.settle()
+
+
+async def open_problem_at_visited_site(deputy: SimUser) -> BotMessage:
+    """/problem at the site just checked in at; returns the category question."""
+    await deputy.send_text("/problem")
+    place = await deputy.next_message()
+    assert "是否是您刚签到的点位" in (place.text or ""), place.describe()
+    await deputy.press("签到）")
+    await deputy.next_message(edited=True)
+    categories = await deputy.next_message()
+    assert "进度滞后" in categories.buttons, categories.describe()
+    return categories
+
+
+async def problem_up_to_description(deputy: SimUser) -> None:
+    """A 进度滞后 / 较重 problem at the visited site, up to the description question."""
+    await open_problem_at_visited_site(deputy)
+    await deputy.press("进度滞后")
+    await deputy.next_message(edited=True)
+    assert (await deputy.next_message()).buttons == ["一般", "较重", "严重"]
+    await deputy.press("较重")
+    await deputy.next_message(edited=True)
+    assert "请用文字描述" in ((await deputy.next_message()).text or "")
+
+
+async def skip_photos(deputy: SimUser) -> BotMessage:
+    """Leave the photo step; returns the summary with its confirm/edit/cancel buttons."""
+    await deputy.press("跳过 / 完成")
+    summary = await deputy.next_message(edited=False)
+    assert "请核对" in (summary.text or ""), summary.describe()
+    return summary
+
+
+async def confirm(deputy: SimUser) -> list[BotMessage]:
+    """Tap confirm on the summary; returns what the bot said."""
+    await deputy.press("确认提交")
+    return await deputy.settle()
