@@ -24,22 +24,55 @@ def _key(update: object) -> int | None:
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """At most `max_concurrent_updates` run at once; a user's next update waits for their last.
+
+    PTB takes its own concurrency slot before `do_process_update` runs, that is before we know
+    whether the update must queue behind the same user's earlier one. Updates waiting their turn
+    would hold those slots idle, and one user with many queued updates could stall everyone. So
+    PTB's bound is only a generous backstop, and the real limit is taken here, after the user's
+    lock: waiting for your own turn never occupies a slot.
+    """
+
+    _BACKSTOP_FACTOR = 64
+
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        if max_concurrent_updates < 1:
+            raise ValueError("`max_concurrent_updates` must be a positive integer!")
+        super().__init__(max_concurrent_updates * self._BACKSTOP_FACTOR)
+        self._limit = max_concurrent_updates
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._running = 0
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+
+    @property
+    def max_concurrent_updates(self) -> int:
+        # PTB's __init__ reads this before _limit exists, to size its backstop semaphore.
+        return getattr(self, "_limit", self._max_concurrent_updates)
+
+    @property
+    def current_concurrent_updates(self) -> int:
+        return self._running
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        async with self._slots:
+            self._running += 1
+            try:
+                await coroutine
+            finally:
+                self._running -= 1
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
-            await coroutine
+            await self._run(coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             # asyncio.Lock wakes waiters first-in first-out, which keeps the user's order.
             async with lock:
-                await coroutine
+                await self._run(coroutine)
         finally:
             self._waiting[key] -= 1
             if self._waiting[key] == 0:

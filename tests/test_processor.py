@@ -266,13 +266,6 @@ async def test_the_processor_works_as_a_context_manager() -> None:
     assert rec.log == ["start A1", "end A1"]
 
 
-@pytest.mark.xfail(
-    reason="bot/processor.py: BaseUpdateProcessor.process_update takes a concurrency slot "
-    "before do_process_update waits for the user's lock, so updates queued behind one user's "
-    "slow update hold slots while idle; once one user has max_concurrent_updates updates in "
-    "flight, every other user is stalled until the slow one ends",
-    strict=True,
-)
 async def test_a_users_queued_updates_do_not_starve_other_users() -> None:
     processor = PerUserUpdateProcessor(2)
     rec = Recorder()
