@@ -1,4 +1,4 @@
-"""The deputy-bot command line: run, demo, import, invite."""
+"""The deputy-bot command line: run, demo, import, invite, tally, export."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import export_cli, tally_cli
 from bot.catalog import CatalogError, load_catalog
 from bot.config import ConfigError, Settings, load_settings
-from bot.errors import Refused
+from bot.errors import CliError, Refused
 from bot.invitations import InvitationRequest
 from bot.people import Role
 from bot.services import NoCampaignError, Services
@@ -20,10 +21,6 @@ from bot.texts import Texts
 from storage.db import DatabaseError
 
 log = logging.getLogger("deputy-bot")
-
-
-class CliError(Exception):
-    """One clear message for the operator, and exit status 1."""
 
 
 def _settings(path: Path | None) -> Settings:
@@ -157,6 +154,9 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--name", required=True)
     inv.add_argument("--group", help="supervision group code (deputies and leaders)")
     inv.add_argument("--unit", help="lead unit code (liaisons)")
+
+    tally_cli.add_parser(sub, with_config)
+    export_cli.add_parser(sub, with_config)
     return parser
 
 
@@ -179,6 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_import(settings, args.catalog))
         if args.command == "invite":
             return asyncio.run(_invite(settings, args))
+        if args.command == "tally":
+            return asyncio.run(tally_cli.run(settings, args))
+        if args.command == "export":
+            return asyncio.run(export_cli.run(settings, args))
         if args.command == "run":
             return asyncio.run(_run(settings))
         if args.command == "demo":

@@ -13,7 +13,6 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -29,9 +28,24 @@ from telegram.warnings import PTBUserWarning
 from bot.config import Settings
 from bot.processor import PerUserUpdateProcessor
 from bot.services import Services
-from bot.texts import LANGUAGES, Texts
-from handlers import checkin, common, invite, mine, report
+from handlers import (
+    checkin,
+    common,
+    export,
+    forward,
+    inbox,
+    invite,
+    lookback,
+    manage,
+    mine,
+    rating,
+    report,
+    review,
+    summary,
+    tally,
+)
 from handlers.context import BotContext, Runtime
+from handlers.flow import CANCEL_LABELS, MESSAGE, TYPED, StepHandler, buttons_expected
 from handlers.photos import PHOTO_INPUT
 from storage.persistence import SqlitePersistence
 
@@ -39,27 +53,19 @@ log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, dict[str, Any], dict[str, Any], Runtime, Any]
 
-StepHandler = BaseHandler[Update, BotContext, object]
-
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
-
-MESSAGE = filters.UpdateType.MESSAGE
-TYPED = MESSAGE & ~filters.COMMAND
-CANCEL_LABELS = filters.Text([Texts(lang)("button.cancel") for lang in LANGUAGES])
 
 # Conversations mix message and button steps on purpose; PTB's per_message hint does not apply.
 warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
 
 
-async def buttons_expected(update: Update, context: BotContext) -> None:
-    """Typing while the step waits for a button: point at the buttons, stay in the step."""
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(context.texts("buttons_expected"))
+# Features of the closed loop, in menu order. Each contributes conversation entry points and
+# steps (joined into the one conversation below) and handlers that work outside conversations.
+FEATURES = (review, summary, tally, export, forward, inbox, rating, lookback, manage)
 
 
 def _conversations() -> ConversationHandler[BotContext]:
-    """Check-in, reporting and inviting share one conversation, so starting one ends the other."""
+    """All multi-step flows share one conversation, so starting one ends the other."""
     # Shared by several steps; the cast only widens the return type the step lists expect.
     buttons_only = cast(StepHandler, MessageHandler(TYPED, buttons_expected))
     cancel_key = cast(
@@ -70,6 +76,7 @@ def _conversations() -> ConversationHandler[BotContext]:
             CommandHandler("checkin", checkin.start_checkin),
             CommandHandler(["problem", "suggest"], report.start_report),
             CommandHandler("invite", invite.start_invite),
+            *(handler for feature in FEATURES for handler in feature.entry_points()),
         ],
         states={
             # /checkin
@@ -120,6 +127,8 @@ def _conversations() -> ConversationHandler[BotContext]:
                 MessageHandler(TYPED & filters.TEXT, invite.name_step),
                 MessageHandler(TYPED, invite.name_expected),
             ],
+            # review, export, forward, inbox, rating, look-back, manage
+            **{state: steps for feature in FEATURES for state, steps in feature.states().items()},
         },
         fallbacks=[CommandHandler("cancel", common.leave_conversation)],
         allow_reentry=True,
@@ -182,6 +191,9 @@ def build_application(
     app.add_handler(CommandHandler("lang", common.lang_command))
     app.add_handler(CommandHandler("mine", mine.mine))
     app.add_handler(CommandHandler("cancel", common.cancel_idle))
+    for feature in FEATURES:
+        for handler in feature.commands():
+            app.add_handler(handler)
 
     # 4. Buttons that live outside conversations.
     app.add_handler(CallbackQueryHandler(common.lang_chosen, pattern=r"^lang:"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,6 +58,11 @@ class StorageSettings(_Section):
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
 
+    @property
+    def files_dir(self) -> Path:
+        """Files the bot makes (exports, charts, contact sheets) before sending them."""
+        return self.data_dir / "files"
+
 
 class CampaignSettings(_Section):
     code: str = ""
@@ -103,6 +109,56 @@ class PhotoSettings(_Section):
     duplicate_distance: int = Field(default=6, ge=0, le=32)
 
 
+def _clock_time(value: str) -> str:
+    try:
+        time.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"expected a local time like 20:00, got {value!r}") from exc
+    return value
+
+
+class DeadlineSettings(_Section):
+    answer_months: int = Field(default=3, ge=1, le=24)
+    rehandle_months: int = Field(default=1, ge=1, le=12)
+    return_working_days: int = Field(default=7, ge=1, le=60)
+    due_soon_days: int = Field(default=14, ge=0, le=90)
+    rating_window_days: int = Field(default=14, ge=1, le=90)
+    lookback_after_days: int = Field(default=90, ge=1, le=730)
+
+
+class ScheduleSettings(_Section):
+    summary_time: str = "20:00"
+    reminder_time: str = "09:00"
+    stale_site_days: int = Field(default=14, ge=1, le=365)
+
+    _times = field_validator("summary_time", "reminder_time")(_clock_time)
+
+    @property
+    def summary_at(self) -> time:
+        return time.fromisoformat(self.summary_time)
+
+    @property
+    def reminder_at(self) -> time:
+        return time.fromisoformat(self.reminder_time)
+
+
+class OutboxSettings(_Section):
+    messages_per_second: float = Field(default=30, gt=0, le=30)
+    per_chat_seconds: float = Field(default=1.0, ge=0)
+    max_attempts: int = Field(default=12, ge=1)
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_max_seconds: float = Field(default=900, gt=0)
+    poll_seconds: float = Field(default=1.0, gt=0)
+
+
+class LetterSettings(_Section):
+    issuer: str = "杭州市人大常委会办公厅"
+    recipient: str = "杭州市人民政府办公厅"
+    number_prefix: str = "杭人办函"
+    signature: str = "杭州市人大常委会办公厅"
+    contact: str = ""
+
+
 class RuntimeSettings(_Section):
     max_concurrent_updates: int = Field(default=256, ge=1)
     persistence_interval_seconds: float = Field(default=1.0, gt=0)
@@ -118,6 +174,10 @@ class Settings(_Section):
     checkin: CheckinSettings = CheckinSettings()
     reports: ReportSettings = ReportSettings()
     photos: PhotoSettings = PhotoSettings()
+    deadlines: DeadlineSettings = DeadlineSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    letter: LetterSettings = LetterSettings()
     runtime: RuntimeSettings = RuntimeSettings()
 
     def token(self) -> str | None:

@@ -21,3 +21,7 @@ class Refused(Exception):
 def require(condition: bool, key: str, **params: Any) -> None:
     if not condition:
         raise Refused(key, **params)
+
+
+class CliError(Exception):
+    """One clear message for the operator on the command line, and exit status 1."""

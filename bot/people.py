@@ -19,23 +19,46 @@ class Action(StrEnum):
     CHECKIN = "checkin"
     REPORT = "report"
     OWN_ITEMS = "own_items"
+    RATE = "rate"  # rate a unit's answer to an item one raised
+    LOOKBACK = "lookback"  # re-check a closed item of one's group
+    SUMMARY = "summary"  # a group's daily summary
+    REVIEW = "review"  # accept, merge, decline, ask for more
+    TALLY = "tally"
+    EXPORT = "export"
+    FORWARD = "forward"  # forward to units, re-route returned items, record paper answers
     INVITE = "invite"
+    MANAGE = "manage"  # change people's roles and groups, upload the catalog
+    INBOX = "inbox"  # a liaison's items: accept, return, progress, answer
 
+
+_DEPUTY = frozenset({Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK})
 
 # Leaders are deputies too: they visit sites and raise items like everyone in their group.
+# Scope is checked with the action: a leader reviews and summarises only their own group, a
+# liaison sees only their unit's items; staff see the whole campaign.
 _ALLOWED: dict[Role, frozenset[Action]] = {
-    Role.DEPUTY: frozenset({Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS}),
-    Role.LEADER: frozenset({Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS}),
-    Role.STAFF: frozenset({Action.INVITE}),
-    Role.LIAISON: frozenset(),
+    Role.DEPUTY: _DEPUTY,
+    Role.LEADER: _DEPUTY | {Action.SUMMARY, Action.REVIEW},
+    Role.STAFF: frozenset(
+        {
+            Action.SUMMARY,
+            Action.REVIEW,
+            Action.TALLY,
+            Action.EXPORT,
+            Action.FORWARD,
+            Action.INVITE,
+            Action.MANAGE,
+        }
+    ),
+    Role.LIAISON: frozenset({Action.INBOX}),
 }
 
 # Which commands each role's menu shows, in order. /start, /help, /lang and /cancel are for all.
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.DEPUTY: ("checkin", "problem", "suggest", "mine"),
-    Role.LEADER: ("checkin", "problem", "suggest", "mine"),
-    Role.STAFF: ("invite",),
-    Role.LIAISON: (),
+    Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "lookback"),
+    Role.LEADER: ("checkin", "problem", "suggest", "mine", "review", "summary", "lookback"),
+    Role.STAFF: ("tally", "export", "forward", "review", "summary", "invite", "people", "catalog"),
+    Role.LIAISON: ("inbox",),
 }
 COMMON_COMMANDS: tuple[str, ...] = ("help", "lang", "cancel")
 

@@ -11,6 +11,7 @@ from bot.records import CampaignRecord
 from storage.catalog import CatalogRepo
 from storage.db import Database
 from storage.items import ItemRepo
+from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.photos import PhotoRepo
 from storage.visits import VisitRepo
@@ -29,6 +30,7 @@ class Services:
     visits: VisitRepo
     items: ItemRepo
     photos: PhotoRepo
+    outbox: OutboxRepo
     store: PhotoStore
     evidence: Evidence
     campaign: CampaignRecord
@@ -65,6 +67,7 @@ class Services:
                 visits=VisitRepo(db),
                 items=ItemRepo(db),
                 photos=photos,
+                outbox=OutboxRepo(db),
                 store=store,
                 evidence=Evidence(photos, store, settings.photos, settings.zone),
                 campaign=campaign,

@@ -1,4 +1,7 @@
-"""User-facing text: message catalogs in Chinese (default) and English, in bot/locales/*.toml.
+"""User-facing text: message catalogs in Chinese (default) and English, in bot/locales/.
+
+Each language is `locales/<lang>.toml` plus any fragments in `locales/<lang>/*.toml` (one per
+feature, so features keep their sentences together); a key defined twice is an error.
 
 Handlers never hold sentences; they ask `texts(key, **params)`. A test proves both catalogs have the
 same keys and the same placeholders.
@@ -18,8 +21,21 @@ DEFAULT_LANGUAGE = "zh"
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    raw = resources.files("bot.locales").joinpath(f"{language}.toml").read_text(encoding="utf-8")
-    return _flatten(tomllib.loads(raw))
+    root = resources.files("bot.locales")
+    sources = [root.joinpath(f"{language}.toml")]
+    folder = root.joinpath(language)
+    if folder.is_dir():
+        sources += sorted(
+            (f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name
+        )
+    merged: dict[str, str] = {}
+    for source in sources:
+        flat = _flatten(tomllib.loads(source.read_text(encoding="utf-8")))
+        twice = sorted(set(flat) & set(merged))
+        if twice:
+            raise ValueError(f"{language}/{source.name} redefines {twice}")
+        merged.update(flat)
+    return merged
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:

@@ -13,8 +13,17 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
+from telegram.ext import BaseHandler, filters
 
+from bot.texts import LANGUAGES, Texts
 from handlers.context import BotContext
+
+# A handler of a conversation step (the cast-free element type of ConversationHandler's lists).
+StepHandler = BaseHandler[Update, BotContext, object]
+
+MESSAGE = filters.UpdateType.MESSAGE
+TYPED = MESSAGE & ~filters.COMMAND
+CANCEL_LABELS = filters.Text([Texts(lang)("button.cancel") for lang in LANGUAGES])
 
 FLOW = "flow"
 
@@ -109,3 +118,10 @@ async def projects_keyboard(context: BotContext, prefix: str, nonce: str) -> Inl
     rows = [[button(f"{p.code} {p.title}", prefix, nonce, "project", p.id)] for p in projects]
     rows.append([button(context.texts("button.cancel"), prefix, nonce, "cancel")])
     return InlineKeyboardMarkup(rows)
+
+
+async def buttons_expected(update: Update, context: BotContext) -> None:
+    """Typing while the step waits for a button: point at the buttons, stay in the step."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(context.texts("buttons_expected"))

@@ -39,6 +39,11 @@ PREFIX_TABLES = (
     "report_ask_description.",
     "report_field.",
     "summary.",
+    "notice.",
+    "response_class.",
+    "rating.",
+    "light.",
+    "event.",
 )
 
 

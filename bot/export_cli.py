@@ -1,0 +1,21 @@
+"""`deputy-bot export`: export the problem-and-suggestion list (xlsx, csv, docx, zip)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from bot.config import Settings
+from bot.errors import CliError
+
+WithConfig = Callable[[argparse.ArgumentParser], None]
+
+
+def add_parser(sub: Any, with_config: WithConfig) -> None:
+    parser = sub.add_parser("export", help="export the problem-and-suggestion list (xlsx, csv, docx, zip)")
+    with_config(parser)
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    raise CliError("not implemented yet")

@@ -1,0 +1,92 @@
+"""Notifications: what the bot tells someone because something happened.
+
+A notice is data, not a sentence: a catalog key and parameters, rendered in the recipient's
+language when it is sent (they may switch language in between). It is written to the outbox in
+the same transaction as the change that causes it, and the sender delivers it later.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Param = str | int | float
+
+FileKind = Literal["photo", "document"]
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeButton:
+    """An inline button: its label is a catalog key; its data is checked again when pressed."""
+
+    label_key: str
+    data: str
+    label_params: Mapping[str, Param] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One message to one person.
+
+    Either `key` (a catalog key rendered with `params`, and `localized` parameters whose values
+    are catalog keys themselves, e.g. {"status": "status.forwarded"}) or `text`, already
+    rendered (long summaries, split at Telegram's limit before they are queued).
+    `dedup` makes the notice unique in the outbox; when empty, storage derives one from the
+    event that caused it.
+    """
+
+    person_id: int
+    key: str | None = None
+    params: Mapping[str, Param] = field(default_factory=dict)
+    localized: Mapping[str, str] = field(default_factory=dict)
+    text: str | None = None
+    buttons: tuple[tuple[NoticeButton, ...], ...] = ()
+    file_path: str | None = None
+    file_kind: FileKind | None = None
+    dedup: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.key is None) == (self.text is None) and self.file_path is None:
+            raise ValueError("a notice has either a catalog key or a rendered text")
+        if (self.file_path is None) != (self.file_kind is None):
+            raise ValueError("a file needs its kind (photo or document)")
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "key": self.key,
+                "params": dict(self.params),
+                "localized": dict(self.localized),
+                "text": self.text,
+                "buttons": [
+                    [
+                        {"label": b.label_key, "data": b.data, "params": dict(b.label_params)}
+                        for b in row
+                    ]
+                    for row in self.buttons
+                ],
+                "file_path": self.file_path,
+                "file_kind": self.file_kind,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, person_id: int, raw: str, dedup: str = "") -> Notice:
+        data: dict[str, Any] = json.loads(raw)
+        return cls(
+            person_id=person_id,
+            key=data.get("key"),
+            params=data.get("params") or {},
+            localized=data.get("localized") or {},
+            text=data.get("text"),
+            buttons=tuple(
+                tuple(NoticeButton(b["label"], b["data"], b.get("params") or {}) for b in row)
+                for row in data.get("buttons") or []
+            ),
+            file_path=data.get("file_path"),
+            file_kind=data.get("file_kind"),
+            dedup=dedup,
+        )
