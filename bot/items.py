@@ -1,6 +1,7 @@
-"""Items (problems and suggestions): their life, the rules of each step, and their numbers.
+"""Items (problems and suggestions): what they are, their drafts, their numbers.
 
-The full life is in DOMAIN.md; this first version covers draft -> submitted -> withdrawn.
+The rules of their later life (review, forwarding, answers, ratings, look-back) are in
+bot/lifecycle.py; the full picture is in DOMAIN.md.
 """
 
 from __future__ import annotations
@@ -64,6 +65,20 @@ class Item:
     created_at: datetime
     submitted_at: datetime | None
     photo_count: int
+    group_id: int | None = None
+    unit_id: int | None = None  # the unit it is (to be) forwarded to
+    unit_name: str | None = None
+    lead_unit_id: int | None = None  # the sub-item's lead unit: where it goes unless re-routed
+    merged_into_id: int | None = None
+    forwarded_at: datetime | None = None
+    due_at: datetime | None = None
+    for_letter: bool = False
+    round: int = 0
+    response_class: str | None = None
+    answered_at: datetime | None = None
+    rating: str | None = None
+    closed_at: datetime | None = None
+    lookback_result: str | None = None
 
     @property
     def display_number(self) -> str:
@@ -77,7 +92,7 @@ class Transition:
     item_id: int
     from_status: Status
     to_status: Status
-    actor_id: int
+    actor_id: int | None  # None: the bot itself (a deadline passed)
     note: str = ""
 
 
