@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.config import Settings
 from bot.evidence import Evidence
+from bot.lifecycle import Change, Policy
 from bot.photostore import PhotoStore
 from bot.records import CampaignRecord
 from storage.catalog import CatalogRepo
@@ -34,6 +37,7 @@ class Services:
     store: PhotoStore
     evidence: Evidence
     campaign: CampaignRecord
+    on_queued: Callable[[], None] | None = None
 
     @classmethod
     async def open(cls, settings: Settings, *, require_campaign: bool = True) -> Services:
@@ -75,6 +79,22 @@ class Services:
         except BaseException:
             await db.close()
             raise
+
+    def wake_sender(self) -> None:
+        """Tell the outbox sender new notices are queued (set by the running bot)."""
+        if self.on_queued is not None:
+            self.on_queued()
+
+    async def apply(self, change: Change, now: datetime) -> bool:
+        """Apply a lifecycle change (see bot/lifecycle.py); False if the item had moved on."""
+        applied = await self.items.commit(change, now)
+        if applied and change.notices:
+            self.wake_sender()
+        return applied
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(self.settings.deadlines, self.settings.zone)
 
     async def close(self) -> None:
         await self.db.close()

@@ -11,10 +11,15 @@ from storage.db import Database
 
 @dataclass(frozen=True, slots=True)
 class PhotoTarget:
-    """A photo belongs to exactly one record: an item or a visit."""
+    """A photo belongs to exactly one record: an item or a visit.
+
+    An item's photos have a purpose: the deputy's evidence, information added on the leader's
+    request, the unit's answer, or a look-back; each purpose is counted on its own.
+    """
 
     item_id: int | None = None
     visit_id: int | None = None
+    purpose: str = "evidence"
 
     def __post_init__(self) -> None:
         if (self.item_id is None) == (self.visit_id is None):
@@ -29,6 +34,15 @@ class PhotoTarget:
         value = self.item_id if self.item_id is not None else self.visit_id
         assert value is not None
         return value
+
+    @property
+    def where(self) -> str:
+        """SQL condition selecting this target's photos; its parameters are `params`."""
+        return f"{self.column} = ? AND purpose = ?"
+
+    @property
+    def params(self) -> tuple[int, str]:
+        return self.value, self.purpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +93,8 @@ class PhotoRepo:
             cur = await conn.execute(
                 "INSERT INTO photos (person_id, item_id, visit_id, sha256, format, width, height, "
                 "size_bytes, original_path, display_path, thumb_path, phash, taken_at, gps_lat, gps_lon, "
-                "as_file, flags, file_unique_id, received_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                "as_file, flags, file_unique_id, received_at, purpose) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     photo.person_id,
                     t.item_id,
@@ -101,28 +115,27 @@ class PhotoRepo:
                     ",".join(photo.flags),
                     photo.file_unique_id,
                     to_db(photo.received_at),
+                    t.purpose,
                 ),
             )
             created = cur.rowcount == 1
             await cur.close()
-            async with conn.execute(
-                f"SELECT COUNT(*) FROM photos WHERE {t.column} = ?", (t.value,)
-            ) as c:
+            async with conn.execute(f"SELECT COUNT(*) FROM photos WHERE {t.where}", t.params) as c:
                 row = await c.fetchone()
         return (int(row[0]) if row else 0), created
 
     async def count(self, target: PhotoTarget) -> int:
         return int(
             await self.db.fetch_value(
-                f"SELECT COUNT(*) FROM photos WHERE {target.column} = ?", (target.value,)
+                f"SELECT COUNT(*) FROM photos WHERE {target.where}", target.params
             )
         )
 
     async def of(self, target: PhotoTarget) -> list[StoredPhoto]:
         rows = await self.db.fetch_all(
-            f"SELECT id, display_path, thumb_path, flags FROM photos WHERE {target.column} = ? "
+            f"SELECT id, display_path, thumb_path, flags FROM photos WHERE {target.where} "
             "ORDER BY id",
-            (target.value,),
+            target.params,
         )
         return [StoredPhoto(r[0], r[1], r[2], tuple(f for f in r[3].split(",") if f)) for r in rows]
 
