@@ -16,7 +16,7 @@ from bot.catalog import load_catalog
 from bot.config import RuntimeSettings, Settings, StorageSettings, TelegramSettings
 from bot.invitations import InvitationRequest
 from bot.membership import issue_invitation
-from bot.people import Role
+from bot.people import Person, Role
 from bot.records import SiteRecord
 from bot.services import Services
 from localapi import CallbackPress, LocalBotApi, SimUser
@@ -79,10 +79,11 @@ class Harness:
         role: Role = Role.DEPUTY,
         *,
         group: str | None = "G01",
+        unit: str | None = None,
         language_code: str = "zh-hans",
     ) -> SimUser:
         """Invite a person and have them open their link; returns their simulated phone."""
-        token = await self.invite(name, role, group)
+        token = await self.invite(name, role, group, unit)
         self._next_user += 1
         user = self.api.user(self._next_user, name, language_code=language_code)
         await user.send_text(f"/start {token}")
@@ -100,6 +101,12 @@ class Harness:
             if sites:
                 return sites[0]
         raise AssertionError(f"group {group_code} has no sites")
+
+    async def person(self, user: SimUser) -> Person:
+        """The Person behind a simulated phone."""
+        person = await self.services.people.by_telegram_id(user.user_id)
+        assert person is not None
+        return person
 
     async def value(self, sql: str, *params: Any) -> Any:
         return await self.services.db.fetch_value(sql, params)
