@@ -127,6 +127,7 @@ class DeadlineSettings(_Section):
 
 
 class ScheduleSettings(_Section):
+    enabled: bool = True
     summary_time: str = "20:00"
     reminder_time: str = "09:00"
     stale_site_days: int = Field(default=14, ge=1, le=365)

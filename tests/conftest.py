@@ -13,7 +13,13 @@ from pydantic import SecretStr
 
 from bot.app import BotApplication, build_application, running
 from bot.catalog import load_catalog
-from bot.config import RuntimeSettings, Settings, StorageSettings, TelegramSettings
+from bot.config import (
+    RuntimeSettings,
+    ScheduleSettings,
+    Settings,
+    StorageSettings,
+    TelegramSettings,
+)
 from bot.invitations import InvitationRequest
 from bot.membership import issue_invitation
 from bot.people import Person, Role
@@ -39,6 +45,9 @@ def make_settings(api: LocalBotApi, data_dir: Path, **overrides: Any) -> Setting
         ),
         storage=StorageSettings(data_dir=data_dir),
         runtime=RuntimeSettings(persistence_interval_seconds=0.2),
+        # Daily jobs would fire whenever the suite runs after 09:00 or 20:00 Shanghai time;
+        # tests run them explicitly.
+        schedule=ScheduleSettings(enabled=False),
     )
     return settings.model_copy(update=overrides)
 
