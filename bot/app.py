@@ -45,8 +45,10 @@ from handlers import (
     tally,
 )
 from handlers.context import BotContext, Runtime
+from handlers.delivery import delivering
 from handlers.flow import CANCEL_LABELS, MESSAGE, TYPED, StepHandler, buttons_expected
 from handlers.photos import PHOTO_INPUT
+from handlers.schedule import schedule_daily_jobs
 from storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -233,10 +235,17 @@ async def running(app: BotApplication, settings: Settings) -> AsyncIterator[BotA
                 timeout=tg.poll_timeout_seconds,
                 allowed_updates=ALLOWED_UPDATES,
             )
+        services = app.bot_data.services
+        assert services is not None
+        schedule_daily_jobs(app, settings)
         await app.start()
-        log.info("Bot @%s is running (%s)", app.bot.username, tg.mode)
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
+        # The sender stops before the database closes; notices still queued stay in the outbox.
+        async with delivering(app, settings, services) as sender:
+            services.on_queued = sender.wake
+            log.info("Bot @%s is running (%s)", app.bot.username, tg.mode)
+            try:
+                yield app
+            finally:
+                services.on_queued = None
+                await app.updater.stop()
+                await app.stop()

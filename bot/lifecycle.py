@@ -12,6 +12,7 @@ double tap or a redelivered update applies it once.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -218,7 +219,12 @@ def _notify(
             Notice(
                 person_id,
                 key,
-                params={"number": _number(item), "project": item.project_title or "", **params},
+                # Notices are Telegram HTML: people's text and catalog names are escaped.
+                params={
+                    "number": _number(item),
+                    "project": html.escape(item.project_title or ""),
+                    **{k: html.escape(v) if isinstance(v, str) else v for k, v in params.items()},
+                },
                 localized={"kind": f"kind.{item.kind}", **(localized or {})},
                 buttons=buttons,
             )

@@ -13,6 +13,7 @@ from bot.photostore import PhotoStore
 from bot.records import CampaignRecord
 from storage.catalog import CatalogRepo
 from storage.db import Database
+from storage.delivery import DeliveryRepo
 from storage.items import ItemRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
@@ -34,6 +35,7 @@ class Services:
     items: ItemRepo
     photos: PhotoRepo
     outbox: OutboxRepo
+    delivery: DeliveryRepo
     store: PhotoStore
     evidence: Evidence
     campaign: CampaignRecord
@@ -72,6 +74,7 @@ class Services:
                 items=ItemRepo(db),
                 photos=photos,
                 outbox=OutboxRepo(db),
+                delivery=DeliveryRepo(db),
                 store=store,
                 evidence=Evidence(photos, store, settings.photos, settings.zone),
                 campaign=campaign,

@@ -16,9 +16,10 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
+from bot.clock import utcnow
 from bot.errors import Refused
 from bot.membership import join
 from bot.people import Person, commands_for
@@ -67,6 +68,9 @@ async def gate(update: Update, context: BotContext) -> None:
         elif message is not None:
             await message.reply_text(context.texts("not_registered"))
         raise ApplicationHandlerStop
+    # Writing to the bot again after blocking it: what could not be delivered comes back.
+    elif await context.services.delivery.unblock(context.person.id, utcnow()):
+        context.services.wake_sender()
 
 
 async def set_person_commands(
@@ -208,7 +212,14 @@ async def on_error(update: object, context: BotContext) -> None:
         text = context.texts("internal_error")
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except BadRequest:
+                # Already answered by the step (a query is answered once): say it in the chat.
+                if update.effective_message is None:
+                    raise
+                await update.effective_message.reply_text(text)
         elif update.effective_message is not None and (
             update.effective_chat is None or update.effective_chat.type == ChatType.PRIVATE
         ):

@@ -405,8 +405,11 @@ class ItemRepo:
             (item.id,),
         )
         people = await self.db.fetch_all(
+            # Only people who joined can be told anything; a unit whose liaison has not opened
+            # the invitation yet is reached by letter.
             "SELECT id, role, group_id, unit_id FROM persons WHERE campaign_id = ? AND active = 1 "
-            "AND role IN ('staff', 'leader', 'liaison') ORDER BY id",
+            "AND telegram_user_id IS NOT NULL AND role IN ('staff', 'leader', 'liaison') "
+            "ORDER BY id",
             (item.campaign_id,),
         )
         raiser_ids = tuple(r[0] for r in raisers) or (item.author_id,)
