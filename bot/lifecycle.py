@@ -307,7 +307,7 @@ def ask_more(item: Item, actor: Person, question: str, parties: Parties) -> Chan
     """The leader asks the author for more; the item waits in review."""
     _reviewer(item, actor)
     _state(item, REVIEWABLE)
-    question = _text(question)
+    question = _text(question, "lifecycle_text_missing")
     return Change(
         item.id,
         actor.id,

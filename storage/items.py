@@ -42,7 +42,7 @@ def _db_value(value: object) -> object:
     return value
 
 
-_SELECT = """
+ITEM_SELECT = """
 SELECT i.id, i.campaign_id, i.kind, i.status, i.number, c.year, i.author_id, i.visit_id,
        i.site_id, s.name AS site_name, i.project_id, p.title AS project_title,
        i.subitem_id, si.title AS subitem_title, i.category_id, cat.name AS category_name,
@@ -67,7 +67,7 @@ _DRAFT_FIELDS = frozenset(
 )
 
 
-def _item(row: Row) -> Item:
+def item_from_row(row: Row) -> Item:
     created = from_db(row["created_at"])
     assert created is not None
     return Item(
@@ -137,8 +137,8 @@ class ItemRepo:
         self.db = db
 
     async def get(self, item_id: int) -> Item | None:
-        row = await self.db.fetch_one(f"{_SELECT} WHERE i.id = ?", (item_id,))
-        return _item(row) if row else None
+        row = await self.db.fetch_one(f"{ITEM_SELECT} WHERE i.id = ?", (item_id,))
+        return item_from_row(row) if row else None
 
     async def create_draft(
         self, *, campaign_id: int, kind: Kind, author_id: int, group_id: int | None, now: datetime
@@ -184,11 +184,11 @@ class ItemRepo:
         already submitted and gets the same number back instead of a second record.
         """
         async with self.db.transaction() as conn:
-            async with conn.execute(f"{_SELECT} WHERE i.id = ?", (item_id,)) as cur:
+            async with conn.execute(f"{ITEM_SELECT} WHERE i.id = ?", (item_id,)) as cur:
                 row = await cur.fetchone()
             if row is None or row["author_id"] != author_id:
                 raise Refused("report_draft_gone")
-            item = _item(row)
+            item = item_from_row(row)
             if item.status is not Status.DRAFT:
                 return item, False
             check_complete(
@@ -219,10 +219,10 @@ class ItemRepo:
                 "INSERT INTO item_raisers (item_id, person_id, added_at) VALUES (?, ?, ?)",
                 (item_id, author_id, to_db(now)),
             )
-            async with conn.execute(f"{_SELECT} WHERE i.id = ?", (item_id,)) as cur:
+            async with conn.execute(f"{ITEM_SELECT} WHERE i.id = ?", (item_id,)) as cur:
                 row = await cur.fetchone()
         assert row is not None
-        return _item(row), True
+        return item_from_row(row), True
 
     async def apply(self, transition: Transition, now: datetime) -> bool:
         """Move an item from one status to the next, only if it is still where the rule saw it."""
@@ -251,11 +251,11 @@ class ItemRepo:
 
     async def list_own(self, author_id: int, *, offset: int, limit: int) -> list[Item]:
         rows = await self.db.fetch_all(
-            f"{_SELECT} WHERE i.author_id = ? AND i.status != 'draft' "
+            f"{ITEM_SELECT} WHERE i.author_id = ? AND i.status != 'draft' "
             "ORDER BY i.submitted_at DESC, i.id DESC LIMIT ? OFFSET ?",
             (author_id, limit, offset),
         )
-        return [_item(r) for r in rows]
+        return [item_from_row(r) for r in rows]
 
     async def events(self, item_id: int) -> list[tuple[str | None, str, datetime]]:
         rows = await self.db.fetch_all(
@@ -453,10 +453,10 @@ class ItemRepo:
             "number": "i.number, i.id",
         }[order]
         rows = await self.db.fetch_all(
-            f"{_SELECT} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
+            f"{ITEM_SELECT} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
-        return [_item(r) for r in rows]
+        return [item_from_row(r) for r in rows]
 
     async def count(
         self,
@@ -488,9 +488,9 @@ class ItemRepo:
 
     async def get_by_number(self, campaign_id: int, number: int) -> Item | None:
         row = await self.db.fetch_one(
-            f"{_SELECT} WHERE i.campaign_id = ? AND i.number = ?", (campaign_id, number)
+            f"{ITEM_SELECT} WHERE i.campaign_id = ? AND i.number = ?", (campaign_id, number)
         )
-        return _item(row) if row else None
+        return item_from_row(row) if row else None
 
     async def timeline(self, item_id: int) -> list[Row]:
         """Every event with who did it: for an item's history as users see it."""
