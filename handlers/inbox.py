@@ -1,18 +1,898 @@
-"""/inbox: a liaison's items: accept, return, progress, answer."""
+"""/inbox: a liaison's items: accept, return, progress, answer.
+
+A liaison only ever sees or acts on items forwarded to their own unit. That is checked again on
+every press and every typed step (a button is data the client sends, not a permission), and once
+more by the rules in bot/lifecycle.py.
+
+A press is answered (answerCallbackQuery) only after every check and change has passed: a
+refusal raised before that is shown as an alert by the error handler, and Telegram accepts only
+one answer per press.
+"""
 
 from __future__ import annotations
 
-from handlers.flow import StepHandler
+import html
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
+from typing import Any, cast
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.clock import from_db, utcnow
+from bot.deadlines import Light, days_overdue, light
+from bot.errors import Refused, require
+from bot.items import Item, Kind, Status
+from bot.lifecycle import (
+    WITH_UNIT,
+    EventKind,
+    ResponseClass,
+    answer,
+    give_back,
+    post_progress,
+    return_deadline,
+    take_on,
+)
+from bot.people import Action, require_can
+from bot.texts import Texts
+from bot.views import number_label
+from handlers.context import BotContext
+from handlers.flow import (
+    TYPED,
+    Pressed,
+    StepHandler,
+    abandon_flow,
+    button,
+    buttons_expected,
+    current_flow,
+    expired,
+    remove_buttons,
+    start_flow,
+)
+from handlers.photos import PHOTO_INPUT, receive_photo
+from storage.inbox import INBOX_STATUSES, InboxRepo
+from storage.photos import PhotoTarget
+
+log = logging.getLogger(__name__)
+
+BROWSE = "inbox.browse"  # the list, a card, the choice of answer class
+REASON = "inbox.reason"  # typing why the item is not the unit's
+PROGRESS = "inbox.progress"  # typing a progress note
+ANSWER_TEXT = "inbox.answer_text"  # typing the answer
+ANSWER_PHOTOS = "inbox.answer_photos"  # sending photos of the answer, then 完成
+ANSWER_CONFIRM = "inbox.answer_confirm"  # the answer's summary: confirm or cancel
+
+PREFIX = "ix"  # nonce'd buttons of this conversation; "ib:<id>" is the notification's button
+FLOW_KIND = "inbox"
+PAGE_SIZE = 8
+ALBUM = 10  # Telegram's album limit: the first ten evidence photos are sent
+PLACE_CHARS = 14  # of a site name on a list button
+# Telegram allows 4096 characters a message; these keep the card well within it.
+DESCRIPTION_CHARS = 1500
+NOTE_CHARS = 300
+NOTES_SHOWN = 4
+ANSWER_CHARS = 800
+
+# Refusals of typed text that the liaison fixes by typing again; any other ends the step.
+_RETYPE = frozenset(
+    {"lifecycle_reason_missing", "lifecycle_text_missing", "lifecycle_text_too_long"}
+)
+
+Result = str | None  # the next state; None keeps the current one
+Markup = InlineKeyboardMarkup | None
+
+# --- data behind the views -------------------------------------------------------------------
+
+
+def _repo(context: BotContext) -> InboxRepo:
+    return InboxRepo(context.services.db)
+
+
+def _unit_of_caller(context: BotContext) -> int:
+    require_can(context.person, Action.INBOX)
+    unit_id = context.me.unit_id
+    require(unit_id is not None, "inbox.no_unit")
+    assert unit_id is not None
+    return unit_id
+
+
+async def _my_item(context: BotContext, item_id: object) -> Item:
+    """An item in the caller's unit's inbox. Anyone else's item reveals nothing about itself."""
+    unit_id = _unit_of_caller(context)
+    if not isinstance(item_id, int) or not 0 < item_id < 10**12:
+        raise Refused("button_expired")
+    item = await context.services.items.get(item_id)
+    if item is None or item.campaign_id != context.services.campaign.id:
+        raise Refused("item_not_your_unit")
+    require(item.unit_id == unit_id, "item_not_your_unit")
+    require(item.status in INBOX_STATUSES, "inbox.item_gone")
+    return item
+
+
+def _with_unit(item: Item) -> None:
+    require(item.status in WITH_UNIT, "item_state_changed", number=item.display_number)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _marker(item: Item, texts: Texts, now: datetime, due_soon_days: int) -> str:
+    lit = light(item.status, item.due_at, now, due_soon_days)
+    if lit is Light.RED:
+        return texts("inbox.dot_red")
+    if lit is Light.YELLOW:
+        return texts("inbox.dot_yellow")
+    if lit is Light.GREEN:
+        return texts("inbox.dot_green")
+    if item.status is Status.ANSWERED:
+        return texts("inbox.mark_answered")
+    if item.status is Status.RETURNED:
+        return texts("inbox.mark_returned")
+    return texts("inbox.dot_none")
+
+
+async def _list_view(context: BotContext, page: int) -> tuple[str, Markup]:
+    """A page of the unit's items as buttons, with the counts by traffic light."""
+    unit_id = _unit_of_caller(context)
+    services = context.services
+    texts = context.texts
+    repo = _repo(context)
+    now = utcnow()
+    soon = services.settings.deadlines.due_soon_days
+    unit = html.escape(await repo.unit_name(unit_id) or "")
+    counts = await repo.counts(services.campaign.id, unit_id, now=now, due_soon_days=soon)
+    flow = current_flow(context)
+    if counts.total == 0:
+        flow["page"] = 0
+        return texts("inbox.empty", unit=unit), None
+    pages = (counts.total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = max(0, min(page, pages - 1))
+    flow["page"] = page
+    nonce = flow["nonce"]
+    ids = await repo.page(
+        services.campaign.id,
+        unit_id,
+        now=now,
+        due_soon_days=soon,
+        limit=PAGE_SIZE,
+        offset=page * PAGE_SIZE,
+    )
+    rows = []
+    for item_id in ids:
+        item = await services.items.get(item_id)
+        if item is None:
+            continue
+        where = item.site_name or item.subitem_title or item.project_title or ""
+        label = texts(
+            "inbox.entry",
+            mark=_marker(item, texts, now, soon),
+            number=item.display_number,
+            place=_clip(where, PLACE_CHARS),
+        )
+        rows.append([button(label, PREFIX, nonce, "open", item.id)])
+    nav = []
+    if page > 0:
+        nav.append(button(texts("button.previous"), PREFIX, nonce, "page", page - 1))
+    if page < pages - 1:
+        nav.append(button(texts("button.next"), PREFIX, nonce, "page", page + 1))
+    if nav:
+        rows.append(nav)
+    text = "\n".join(
+        (
+            texts("inbox.title", unit=unit, total=counts.total, page=page + 1, pages=pages),
+            texts(
+                "inbox.counts",
+                red=counts.red,
+                yellow=counts.yellow,
+                green=counts.green,
+                answered=counts.answered,
+                returned=counts.returned,
+            ),
+            texts("inbox.hint"),
+        )
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _return_until(item: Item, context: BotContext, now: datetime) -> datetime | None:
+    """The end of the return window while it is open for this item, else None."""
+    if item.status is not Status.FORWARDED:
+        return None
+    limit = return_deadline(item, context.services.policy)
+    return limit if limit is not None and now <= limit else None
+
+
+async def _card_view(context: BotContext, item: Item) -> tuple[str, Markup]:
+    """Everything the unit needs to handle the item, and the buttons its status allows."""
+    services = context.services
+    texts = context.texts
+    policy = services.policy
+    now = utcnow()
+    lines = [
+        texts(
+            "inbox.card_head",
+            label=number_label(item, texts),
+            status=texts(f"status.{item.status}"),
+        )
+    ]
+    lit = light(item.status, item.due_at, now, services.settings.deadlines.due_soon_days)
+    if item.due_at is not None and lit is not None:
+        day = policy.day(item.due_at)
+        if lit is Light.RED:
+            lines.append(
+                texts(
+                    "inbox.card_overdue",
+                    light=texts(f"light.{lit}"),
+                    date=day,
+                    days=days_overdue(item.due_at, now),
+                )
+            )
+        else:
+            lines.append(texts("inbox.card_due", light=texts(f"light.{lit}"), date=day))
+    if item.round > 1:
+        lines.append(texts("inbox.card_round", round=item.round))
+    if item.project_title:
+        lines.append(texts("inbox.card_project", project=html.escape(item.project_title)))
+    if item.subitem_title:
+        lines.append(texts("inbox.card_subitem", subitem=html.escape(item.subitem_title)))
+    if item.site_name:
+        lines.append(texts("inbox.card_site", site=html.escape(item.site_name)))
+    if item.kind is Kind.PROBLEM:
+        category = (
+            item.category_name_en
+            if texts.language == "en" and item.category_name_en
+            else item.category_name
+        )
+        severity = texts(f"severity.{item.severity}") if item.severity else "—"
+        lines.append(
+            texts("inbox.card_category", category=html.escape(category or "—"), severity=severity)
+        )
+    lines.append(
+        texts(
+            "inbox.card_description",
+            description=html.escape(_clip(item.description, DESCRIPTION_CHARS)),
+        )
+    )
+    raisers = len(await services.items.raiser_names(item.id))
+    lines.append(texts("inbox.card_raisers", count=raisers, photos=item.photo_count))
+    if item.forwarded_at is not None:
+        lines.append(texts("inbox.card_forwarded", date=policy.day(item.forwarded_at)))
+    until = _return_until(item, context, now)
+    if until is not None:
+        lines.append(
+            texts(
+                "inbox.card_return_until",
+                date=policy.day(until),
+                days=services.settings.deadlines.return_working_days,
+            )
+        )
+    notes = [
+        row
+        for row in await services.items.timeline(item.id)
+        if row["kind"] == EventKind.PROGRESS and row["note"]
+    ]
+    if notes:
+        lines.append(texts("inbox.card_history"))
+        for row in notes[-NOTES_SHOWN:]:
+            at = from_db(row["at"])
+            assert at is not None
+            lines.append(
+                texts(
+                    "inbox.card_event",
+                    date=policy.day(at),
+                    kind=texts(f"event.{row['kind']}"),
+                    note=html.escape(_clip(row["note"], NOTE_CHARS)),
+                )
+            )
+    if item.status is Status.ANSWERED:
+        response = await _repo(context).latest_response(item.id)
+        if response is not None:
+            lines.append(
+                texts(
+                    "inbox.card_response",
+                    cls=texts(f"response_class.{response.response_class}"),
+                    date=policy.day(response.at),
+                    text=html.escape(_clip(response.text, ANSWER_CHARS)),
+                )
+            )
+        lines.append(texts("inbox.card_awaiting_rating"))
+    elif item.status is Status.RETURNED:
+        lines.append(texts("inbox.card_returned"))
+
+    nonce = current_flow(context)["nonce"]
+    rows: list[list[InlineKeyboardButton]] = []
+    if item.status is Status.FORWARDED:
+        rows.append([button(texts("inbox.button_take"), PREFIX, nonce, "take", item.id)])
+        if until is not None:
+            rows.append([button(texts("inbox.button_return"), PREFIX, nonce, "ret", item.id)])
+    if item.status in WITH_UNIT:
+        rows.append(
+            [
+                button(texts("inbox.button_progress"), PREFIX, nonce, "prog", item.id),
+                button(texts("inbox.button_answer"), PREFIX, nonce, "ans", item.id),
+            ]
+        )
+    if item.photo_count:
+        rows.append(
+            [
+                button(
+                    texts("inbox.button_photos", count=item.photo_count),
+                    PREFIX,
+                    nonce,
+                    "photos",
+                    item.id,
+                )
+            ]
+        )
+    page = current_flow(context).get("page", 0)
+    rows.append([button(texts("button.back_to_list"), PREFIX, nonce, "page", page)])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+# --- sending and editing ---------------------------------------------------------------------
+
+
+async def _send(update: Update, context: BotContext, text: str, markup: Markup = None) -> None:
+    """A new message in the caller's chat (the pressed message may be too old to reply to)."""
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+async def _edit(update: Update, text: str, markup: Markup) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def _cancel_row(context: BotContext, item_id: int) -> list[InlineKeyboardButton]:
+    nonce = current_flow(context)["nonce"]
+    return [button(context.texts("button.cancel"), PREFIX, nonce, "back", item_id)]
+
+
+# --- the flow's scratch state ----------------------------------------------------------------
+
+
+def _clear_pending(context: BotContext) -> dict[str, object]:
+    """Forget the step under way (which item, answer class, answer text)."""
+    flow = current_flow(context)
+    return {key: flow.pop(key, None) for key in ("item", "cls", "text")}
+
+
+async def _drop_pending(context: BotContext) -> int:
+    """Leave the step under way; photos of an unconfirmed answer are deleted."""
+    item_id = _clear_pending(context)["item"]
+    if isinstance(item_id, int) and context.person is not None:
+        removed = await _repo(context).discard_pending_response_photos(item_id, context.person.id)
+        if removed:
+            log.info("Discarded %d unconfirmed answer photos of item %s", removed, item_id)
+        return removed
+    return 0
+
+
+async def _leave_previous(context: BotContext) -> None:
+    if current_flow(context).get("kind") == FLOW_KIND:
+        await _drop_pending(context)
+    await abandon_flow(context)
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+
+async def start_inbox(update: Update, context: BotContext) -> str:
+    """The unit's items, overdue and newest first."""
+    _unit_of_caller(context)
+    message = update.effective_message
+    assert message is not None
+    await _leave_previous(context)
+    start_flow(context, FLOW_KIND, page=0)
+    text, markup = await _list_view(context, 0)
+    await message.reply_text(text, reply_markup=markup)
+    return BROWSE
+
+
+async def open_from_notice(update: Update, context: BotContext) -> str:
+    """The "open" button of a forwarding notice: that item's card, checked like any press."""
+    query = update.callback_query
+    assert query is not None
+    digits = (query.data or "").split(":", 1)[1]
+    item = await _my_item(context, int(digits) if len(digits) < 12 else None)
+    await _leave_previous(context)
+    start_flow(context, FLOW_KIND, page=0)
+    text, markup = await _card_view(context, item)
+    await query.answer()
+    await _send(update, context, text, markup)
+    return BROWSE
+
+
+# --- buttons ---------------------------------------------------------------------------------
+
+
+async def _parse(update: Update, context: BotContext) -> Pressed | None:
+    """A button of the open inbox conversation, not yet answered; "expired" for anything else."""
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    flow = current_flow(context)
+    if (
+        len(parts) != 4
+        or parts[0] != PREFIX
+        or flow.get("kind") != FLOW_KIND
+        or parts[1] != flow.get("nonce")
+    ):
+        await expired(update, context)
+        return None
+    return Pressed(parts[2], parts[3])
+
+
+async def on_button(update: Update, context: BotContext) -> Result:
+    """Every button of the inbox; each verb checks role, unit and state before it acts."""
+    press = await _parse(update, context)
+    if press is None:
+        return None
+    verb = _VERBS.get(press.verb)
+    if verb is None:
+        await expired(update, context)
+        return None
+    return await verb(update, context, press)
+
+
+async def _page(update: Update, context: BotContext, press: Pressed) -> Result:
+    await _drop_pending(context)
+    text, markup = await _list_view(context, press.int_arg() or 0)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _edit(update, text, markup)
+    return BROWSE
+
+
+async def _open(update: Update, context: BotContext, press: Pressed) -> Result:
+    item = await _my_item(context, press.int_arg())
+    await _drop_pending(context)
+    text, markup = await _card_view(context, item)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _edit(update, text, markup)
+    return BROWSE
+
+
+async def _photos(update: Update, context: BotContext, press: Pressed) -> Result:
+    """The deputies' evidence photos of the item, as one album."""
+    item = await _my_item(context, press.int_arg())
+    services = context.services
+    photos = (await services.photos.of(PhotoTarget(item_id=item.id)))[:ALBUM]
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    label = number_label(item, context.texts)
+    if len(photos) == 1:  # an album needs 2 to 10 photos
+        await context.bot.send_photo(
+            chat.id, services.store.read(photos[0].display_path), caption=label
+        )
+    elif photos:
+        media = [
+            InputMediaPhoto(services.store.read(p.display_path), caption=label if i == 0 else None)
+            for i, p in enumerate(photos)
+        ]
+        await context.bot.send_media_group(chat.id, media)
+    return None
+
+
+async def _take(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Accept the item: it is in progress, and its raisers are told."""
+    item = await _my_item(context, press.int_arg())
+    services = context.services
+    change = take_on(item, context.me, await services.items.parties(item))
+    if not await services.apply(change, utcnow()):
+        raise Refused("item_state_changed", number=item.display_number)
+    fresh = await _my_item(context, item.id)
+    text, markup = await _card_view(context, fresh)
+    assert update.callback_query is not None
+    await update.callback_query.answer(
+        context.texts("inbox.taken", label=number_label(item, context.texts))
+    )
+    await _edit(update, text, markup)
+    return BROWSE
+
+
+async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Return the item: only while it is forwarded and the window is open; then ask why."""
+    item = await _my_item(context, press.int_arg())
+    policy = context.services.policy
+    require(item.status is Status.FORWARDED, "item_state_changed", number=item.display_number)
+    until = _return_until(item, context, utcnow())
+    require(until is not None, "return_too_late", days=policy.deadlines.return_working_days)
+    assert until is not None
+    await _drop_pending(context)
+    current_flow(context)["item"] = item.id
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await remove_buttons(update)
+    texts = context.texts
+    await _send(
+        update,
+        context,
+        texts("inbox.ask_reason", label=number_label(item, texts), date=policy.day(until)),
+        InlineKeyboardMarkup([_cancel_row(context, item.id)]),
+    )
+    return REASON
+
+
+async def _ask_progress(update: Update, context: BotContext, press: Pressed) -> Result:
+    item = await _my_item(context, press.int_arg())
+    _with_unit(item)
+    await _drop_pending(context)
+    current_flow(context)["item"] = item.id
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await remove_buttons(update)
+    await _send(
+        update,
+        context,
+        context.texts("inbox.ask_progress", label=number_label(item, context.texts)),
+        InlineKeyboardMarkup([_cancel_row(context, item.id)]),
+    )
+    return PROGRESS
+
+
+async def _ask_class(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Start an answer: first its class."""
+    item = await _my_item(context, press.int_arg())
+    _with_unit(item)
+    # Photos left over from an answer abandoned with /cancel are not part of this one.
+    await _drop_pending(context)
+    current_flow(context)["item"] = item.id
+    nonce = current_flow(context)["nonce"]
+    texts = context.texts
+    rows = [
+        [button(texts(f"response_class.{c}"), PREFIX, nonce, "cls", c.value)] for c in ResponseClass
+    ]
+    rows.append(_cancel_row(context, item.id))
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await remove_buttons(update)
+    await _send(
+        update,
+        context,
+        texts("inbox.choose_class", label=number_label(item, texts)),
+        InlineKeyboardMarkup(rows),
+    )
+    return BROWSE
+
+
+async def _pending_item(context: BotContext) -> Item:
+    """The item whose answer is being written, still with the unit."""
+    item = await _my_item(context, current_flow(context).get("item"))
+    _with_unit(item)
+    return item
+
+
+async def _choose_class(update: Update, context: BotContext, press: Pressed) -> Result:
+    item = await _pending_item(context)
+    if press.arg not in {c.value for c in ResponseClass}:
+        raise Refused("button_expired")
+    flow = current_flow(context)
+    flow["cls"] = press.arg
+    flow.pop("text", None)
+    texts = context.texts
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _edit(
+        update,
+        texts(
+            "inbox.ask_answer_text",
+            label=number_label(item, texts),
+            cls=texts(f"response_class.{press.arg}"),
+        ),
+        InlineKeyboardMarkup([_cancel_row(context, item.id)]),
+    )
+    return ANSWER_TEXT
+
+
+def _answer_draft(context: BotContext) -> tuple[ResponseClass, str] | None:
+    flow = current_flow(context)
+    cls, text = flow.get("cls"), flow.get("text")
+    if not isinstance(cls, str) or not isinstance(text, str):
+        return None
+    return ResponseClass(cls), text
+
+
+async def _photos_done(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Photos are in: show the answer once more before it is sent."""
+    draft = _answer_draft(context)
+    if draft is None:
+        raise Refused("button_expired")
+    item = await _pending_item(context)
+    count = await _repo(context).pending_response_photos(item.id, context.me.id)
+    texts = context.texts
+    nonce = current_flow(context)["nonce"]
+    rows = [
+        [button(texts("button.confirm"), PREFIX, nonce, "send", item.id)],
+        _cancel_row(context, item.id),
+    ]
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await remove_buttons(update)
+    await _send(
+        update,
+        context,
+        texts(
+            "inbox.answer_summary",
+            label=number_label(item, texts),
+            cls=texts(f"response_class.{draft[0]}"),
+            text=html.escape(_clip(draft[1], ANSWER_CHARS)),
+            count=count,
+        ),
+        InlineKeyboardMarkup(rows),
+    )
+    return ANSWER_CONFIRM
+
+
+async def _send_answer(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Record the answer; every raiser is asked to rate it (through the outbox)."""
+    draft = _answer_draft(context)
+    if draft is None:
+        # A second tap on 确认提交, or a redelivered press: the answer is in already.
+        item = await _my_item(context, press.int_arg())
+        raise Refused("item_state_changed", number=item.display_number)
+    item = await _pending_item(context)
+    services = context.services
+    now = utcnow()
+    change = answer(item, context.me, draft[0], draft[1], await services.items.parties(item), now)
+    count = await _repo(context).pending_response_photos(item.id, context.me.id)
+    if not await services.apply(change, now):
+        raise Refused("item_state_changed", number=item.display_number)
+    _clear_pending(context)
+    texts = context.texts
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await remove_buttons(update)
+    await _send(
+        update,
+        context,
+        texts(
+            "inbox.answered",
+            label=number_label(item, texts),
+            cls=texts(f"response_class.{draft[0]}"),
+            count=count,
+        ),
+    )
+    text, markup = await _card_view(context, await _my_item(context, item.id))
+    await _send(update, context, text, markup)
+    return BROWSE
+
+
+async def _back(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Cancel the step under way (an answer's photos are deleted) and show the card again."""
+    removed = await _drop_pending(context)
+    try:
+        item = await _my_item(context, press.int_arg())
+        text, markup = await _card_view(context, item)
+    except Refused:
+        # The item left the inbox meanwhile (re-routed, closed): the list is what is left.
+        text, markup = await _list_view(context, current_flow(context).get("page", 0))
+    texts = context.texts
+    assert update.callback_query is not None
+    await update.callback_query.answer(
+        texts("inbox.answer_cancelled") if removed else texts("inbox.cancelled")
+    )
+    await _edit(update, text, markup)
+    return BROWSE
+
+
+_VERBS: dict[str, Callable[[Update, BotContext, Pressed], Awaitable[Result]]] = {
+    "page": _page,
+    "open": _open,
+    "photos": _photos,
+    "take": _take,
+    "ret": _ask_reason,
+    "prog": _ask_progress,
+    "ans": _ask_class,
+    "cls": _choose_class,
+    "done": _photos_done,
+    "send": _send_answer,
+    "back": _back,
+}
+
+
+# --- typed steps -----------------------------------------------------------------------------
+
+
+async def _typed_refusal(update: Update, context: BotContext, refused: Refused) -> Result:
+    """Text to fix: say so and wait for another. Anything else: say so and show the list."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts(refused.key, **refused.params))
+    if refused.key in _RETYPE:
+        return None
+    await _drop_pending(context)
+    text, markup = await _list_view(context, current_flow(context).get("page", 0))
+    await message.reply_text(text, reply_markup=markup)
+    return BROWSE
+
+
+def _typed(update: Update) -> str:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    return message.text
+
+
+async def reason_typed(update: Update, context: BotContext) -> Result:
+    """The reason for returning the item: it goes back to staff, who re-route it."""
+    services = context.services
+    now = utcnow()
+    try:
+        item = await _my_item(context, current_flow(context).get("item"))
+        change = give_back(
+            item,
+            context.me,
+            _typed(update),
+            await services.items.parties(item),
+            now,
+            services.policy,
+        )
+    except Refused as refused:
+        return await _typed_refusal(update, context, refused)
+    applied = await services.apply(change, now)
+    _clear_pending(context)
+    texts = context.texts
+    label = number_label(item, texts)
+    if applied:
+        confirmation = texts("inbox.returned", label=label)
+    else:
+        confirmation = texts("item_state_changed", number=item.display_number)
+    await _send(update, context, confirmation)
+    text, markup = await _list_view(context, current_flow(context).get("page", 0))
+    await _send(update, context, text, markup)
+    return BROWSE
+
+
+async def progress_typed(update: Update, context: BotContext) -> Result:
+    """A progress note: recorded, and the raisers are told."""
+    services = context.services
+    try:
+        item = await _my_item(context, current_flow(context).get("item"))
+        change = post_progress(item, context.me, _typed(update), await services.items.parties(item))
+    except Refused as refused:
+        return await _typed_refusal(update, context, refused)
+    applied = await services.apply(change, utcnow())
+    _clear_pending(context)
+    texts = context.texts
+    if applied:
+        confirmation = texts("inbox.progress_posted", label=number_label(item, texts))
+    else:
+        confirmation = texts("item_state_changed", number=item.display_number)
+    await _send(update, context, confirmation)
+    text, markup = await _card_view(context, await _my_item(context, item.id))
+    await _send(update, context, text, markup)
+    return BROWSE
+
+
+async def answer_text_typed(update: Update, context: BotContext) -> Result:
+    """The answer's text; checked by the rule now, so the summary never shows a bad one."""
+    flow = current_flow(context)
+    cls = flow.get("cls")
+    services = context.services
+    try:
+        if not isinstance(cls, str):
+            raise Refused("button_expired")
+        item = await _pending_item(context)
+        # The rule is pure: calling it here only validates; the change is made on 确认提交.
+        answer(
+            item,
+            context.me,
+            ResponseClass(cls),
+            _typed(update),
+            await services.items.parties(item),
+            utcnow(),
+        )
+    except Refused as refused:
+        return await _typed_refusal(update, context, refused)
+    flow["text"] = _typed(update).strip()
+    texts = context.texts
+    nonce = flow["nonce"]
+    rows = [
+        [button(texts("button.done"), PREFIX, nonce, "done", item.id)],
+        _cancel_row(context, item.id),
+    ]
+    await _send(
+        update,
+        context,
+        texts("inbox.ask_answer_photos", max=services.settings.reports.max_photos),
+        InlineKeyboardMarkup(rows),
+    )
+    return ANSWER_PHOTOS
+
+
+async def answer_photo(update: Update, context: BotContext) -> Result:
+    """A photo of the answer, stored at once with purpose "response" (deleted on cancel)."""
+    if _answer_draft(context) is None:
+        raise Refused("button_expired")
+    item = await _pending_item(context)
+    services = context.services
+    target = PhotoTarget(item_id=item.id, purpose="response")
+    pending = await _repo(context).pending_response_photos(item.id, context.me.id)
+    # Earlier rounds' answer photos stay; each answer may bring its own set.
+    earlier = await services.photos.count(target) - pending
+    await receive_photo(
+        update,
+        context,
+        target=target,
+        site=None,
+        reference_time=utcnow(),
+        limit=earlier + services.settings.reports.max_photos,
+    )
+    return None
+
+
+async def text_expected(update: Update, context: BotContext) -> Result:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("inbox.text_expected"))
+    return None
+
+
+async def photos_expected(update: Update, context: BotContext) -> Result:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("inbox.photos_expected"))
+    return None
+
+
+# --- registration ----------------------------------------------------------------------------
+
+
+def _step(handler: object) -> StepHandler:
+    # Only widens the handler's type to the element type the conversation's lists expect.
+    return cast(StepHandler, handler)
+
+
+def _buttons() -> StepHandler:
+    return _step(CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"))
+
+
+def _typing(
+    callback: Callable[[Update, BotContext], Coroutine[Any, Any, Result]],
+) -> list[StepHandler]:
+    return [
+        _step(MessageHandler(TYPED & filters.TEXT, callback)),
+        _buttons(),
+        _step(MessageHandler(TYPED, text_expected)),
+    ]
 
 
 def entry_points() -> list[StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return []
+    return [
+        _step(CommandHandler("inbox", start_inbox)),
+        _step(CallbackQueryHandler(open_from_notice, pattern=r"^ib:\d+$")),
+    ]
 
 
 def states() -> dict[str, list[StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    return {}
+    buttons_only = _step(MessageHandler(TYPED, buttons_expected))
+    return {
+        BROWSE: [_buttons(), buttons_only],
+        REASON: _typing(reason_typed),
+        PROGRESS: _typing(progress_typed),
+        ANSWER_TEXT: _typing(answer_text_typed),
+        ANSWER_PHOTOS: [
+            _step(MessageHandler(PHOTO_INPUT, answer_photo)),
+            _buttons(),
+            _step(MessageHandler(TYPED, photos_expected)),
+        ],
+        ANSWER_CONFIRM: [_buttons(), buttons_only],
+    }
 
 
 def commands() -> list[StepHandler]:

@@ -448,7 +448,7 @@ class ItemRepo:
         """Items of the campaign by status, group and unit; `order` is "number" or "due"."""
         where, params = self._where(campaign_id, statuses, group_id, unit_id)
         order_by = {
-            # Overdue first (earliest due), then the newest forwarded.
+            # Earliest due first (so the overdue lead); items without a due date last.
             "due": "i.due_at IS NULL, i.due_at, i.forwarded_at DESC, i.id DESC",
             "number": "i.number, i.id",
         }[order]

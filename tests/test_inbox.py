@@ -1,0 +1,314 @@
+"""/inbox: a unit's liaison accepts, returns, reports progress on and answers forwarded items.
+
+The deputy reports through the real conversation; the leader's acceptance and the staff's
+forwarding go through the same rules and `services.apply` the review and forward screens use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+from bot.clock import to_db, utcnow
+from bot.items import Item
+from bot.lifecycle import accept, forward
+from bot.people import Person, Role
+from localapi import BotMessage, SimUser
+from tests.conftest import Harness, answer_to
+from tests.images import make_jpeg
+from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
+
+# The first site of group G01 (tests/steps.py) belongs to sub-item C01-1, whose lead unit in
+# examples/hangzhou.toml is "health" (市卫健委). "edu" (市教育局) is a unit with nothing of it.
+LEAD_UNIT = "health"
+OTHER_UNIT = "edu"
+
+
+async def _next(user: SimUser, *, edited: bool = False) -> BotMessage:
+    """The bot's next new (or edited) message, past notifications the outbox may deliver."""
+    while True:
+        message = await user.next_message(edited=edited)
+        if "新交办事项" not in (message.text or ""):
+            return message
+
+
+async def _report(deputy: SimUser, description: str, photo_seed: int | None = None) -> None:
+    """A 进度滞后 problem at the site the deputy checked in at, through the real conversation."""
+    await problem_up_to_description(deputy)
+    await deputy.send_text(description)
+    await deputy.next_message()
+    if photo_seed is not None:
+        await deputy.send_photo(make_jpeg(900, 700, pattern_seed=photo_seed))
+        await deputy.next_message()
+    await skip_photos(deputy)
+    await confirm(deputy)
+
+
+async def _item(bot: Harness, number: int) -> Item:
+    item = await bot.services.items.get_by_number(bot.services.campaign.id, number)
+    assert item is not None
+    return item
+
+
+async def _accept_and_forward(bot: Harness, number: int, leader: Person, staff: Person) -> Item:
+    """The G01 leader accepts the item and staff forward it to its sub-item's lead unit."""
+    services = bot.services
+    item = await _item(bot, number)
+    now = utcnow()
+    assert await services.apply(accept(item, leader, await services.items.parties(item), now), now)
+    item = await _item(bot, number)
+    assert item.lead_unit_id is not None
+    parties = await services.items.parties(item, unit_id=item.lead_unit_id)
+    assert parties.liaisons, "the liaison joined before forwarding, so it goes through the bot"
+    change = forward(item, staff, item.lead_unit_id, parties, now, services.policy)
+    assert await services.apply(change, now)
+    return await _item(bot, number)
+
+
+async def _cast(bot: Harness, reports: int) -> tuple[SimUser, SimUser, Person, Person]:
+    """A deputy of G01 with `reports` problems, the G01 leader, staff and the lead unit's
+    liaison; every problem accepted and forwarded to the lead unit."""
+    deputy = await bot.join("王芳")
+    leader = await bot.person(await bot.join("李组长", Role.LEADER, group="G01"))
+    staff = await bot.person(await bot.join("赵工作", Role.STAFF, group=None))
+    liaison = await bot.join("钱联络", Role.LIAISON, group=None, unit=LEAD_UNIT)
+    await check_in(bot, deputy)
+    # All reported before any is accepted: the deputy's notices would interleave with the steps.
+    for n in range(1, reports + 1):
+        await _report(deputy, f"第 {n} 个问题：{DESCRIPTION}", photo_seed=40 if n == 1 else None)
+    for n in range(1, reports + 1):
+        await _accept_and_forward(bot, n, leader, staff)
+    return deputy, liaison, leader, staff
+
+
+async def _until(user: SimUser, fragment: str) -> BotMessage:
+    """The next message of the bot containing `fragment`; notifications before it are passed."""
+    while True:
+        message = await user.next_message()
+        if fragment in (message.text or ""):
+            return message
+
+
+async def _delivered(user: SimUser, *fragments: str) -> BotMessage:
+    """A notification the outbox sender delivered, whenever it came."""
+    for _ in range(100):
+        for message in user.messages:
+            if all(f in (message.text or "") for f in fragments):
+                return message
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no notification with {fragments}")
+
+
+async def _outbox_keys(bot: Harness, person: Person) -> list[dict[str, object]]:
+    rows = await bot.services.db.fetch_all(
+        "SELECT payload FROM outbox WHERE person_id = ? ORDER BY id", (person.id,)
+    )
+    return [json.loads(r[0]) for r in rows]
+
+
+async def test_liaison_accepts_reports_progress_and_answers(bot: Harness) -> None:
+    deputy, liaison, _leader, _staff = await _cast(bot, 1)
+    deputy_person = await bot.person(deputy)
+    item = await _item(bot, 1)
+    assert (item.status, item.unit_id) == ("forwarded", item.lead_unit_id)
+
+    await liaison.send_text("/inbox")
+    listing = await _next(liaison)
+    assert "市卫健委" in (listing.text or "") and "共 1 条" in (listing.text or "")
+    assert listing.buttons[0].startswith("🟢 2020-0001"), listing.describe()
+
+    await liaison.press("2020-0001")
+    card = await _next(liaison, edited=True)
+    text = card.text or ""
+    assert "第 1 个问题" in text and "进度滞后" in text and "较重" in text
+    assert "提出代表：1 人" in text and "🟢 按期" in text and "可退回至" in text
+    assert card.buttons == [
+        "✅ 接收办理",
+        "↩️ 退回",
+        "📝 报告进展",
+        "📨 答复",
+        "📷 现场照片（1）",
+        "« 返回列表",
+    ]
+    await liaison.press("📷 现场照片")
+    photo = await _next(liaison)
+    assert photo.files and photo.files[0][:2] == b"\xff\xd8"
+
+    take = card.button_data["✅ 接收办理"]
+    press = await liaison.press_data(card.message_id, take)
+    assert "已接收 问题 2020-0001" in await answer_to(liaison, press)
+    card = await _next(liaison, edited=True)
+    assert "办理中" in (card.text or "") and "✅ 接收办理" not in card.buttons
+    assert (await _item(bot, 1)).status == "in_progress"
+    assert "notice.in_progress" in [n["key"] for n in await _outbox_keys(bot, deputy_person)]
+    # A double tap (or Telegram redelivering the press) accepts it once.
+    again = await liaison.press_data(card.message_id, take)
+    assert "状态已经变化" in await answer_to(liaison, again)
+    assert (
+        await bot.value(
+            "SELECT COUNT(*) FROM item_events WHERE item_id = ? AND to_status = 'in_progress' "
+            "AND kind = 'transition'",
+            item.id,
+        )
+        == 1
+    )
+
+    await liaison.press("📝 报告进展")
+    assert "请输入办理进展" in ((await _next(liaison)).text or "")
+    await liaison.send_text("已约谈施工单位，下周一复工。")
+    assert "已报告 问题 2020-0001 的办理进展" in ((await _next(liaison)).text or "")
+    card = await _next(liaison)
+    assert "办理记录" in (card.text or "") and "已约谈施工单位" in (card.text or "")
+    assert (
+        await bot.value(
+            "SELECT note FROM item_events WHERE item_id = ? AND kind = 'progress'", item.id
+        )
+        == "已约谈施工单位，下周一复工。"
+    )
+    assert "notice.progress" in [n["key"] for n in await _outbox_keys(bot, deputy_person)]
+
+    # An answer begun and cancelled leaves nothing behind, not even its photo.
+    await liaison.press("📨 答复")
+    assert "请选择答复类型" in ((await _next(liaison)).text or "")
+    await liaison.press("B 类")
+    await _next(liaison, edited=True)
+    await liaison.send_text("列入明年计划。")
+    await _next(liaison)
+    await liaison.send_photo(make_jpeg(800, 600, pattern_seed=51))
+    assert "已保存照片" in ((await _next(liaison)).text or "")
+    press = await liaison.press("取消")
+    assert "照片已删除" in await answer_to(liaison, press)
+    await _next(liaison, edited=True)
+    assert await bot.value("SELECT COUNT(*) FROM photos WHERE purpose = 'response'") == 0
+    assert (await _item(bot, 1)).status == "in_progress"
+
+    await liaison.press("📨 答复")
+    await _next(liaison)
+    await liaison.press("A 类")
+    assert "答复类型：A 类（已解决）" in ((await _next(liaison, edited=True)).text or "")
+    await liaison.send_text("短")
+    assert "至少 2 个字" in ((await _next(liaison)).text or "")  # one character says nothing
+    await liaison.send_text("已督促施工单位复工，脚手架已恢复作业。")
+    assert "可以发送整改照片" in ((await _next(liaison)).text or "")
+    await liaison.send_photo(make_jpeg(800, 600, pattern_seed=52))
+    assert "已保存照片" in ((await _next(liaison)).text or "")
+    await liaison.press("完成")
+    summary = await _next(liaison)
+    assert "请核对答复" in (summary.text or "") and "照片：1 张" in (summary.text or "")
+    send = summary.button_data["✅ 确认提交"]
+    await liaison.press_data(summary.message_id, send)
+    done = await _next(liaison)
+    assert "已提交 问题 2020-0001 的答复" in (done.text or ""), done.describe()
+    card = await _next(liaison)
+    assert "已答复" in (card.text or "") and "等待代表评价" in (card.text or "")
+    assert "📨 答复" not in card.buttons
+    again = await liaison.press_data(summary.message_id, send)
+    assert "状态已经变化" in await answer_to(liaison, again)
+
+    answered = await _item(bot, 1)
+    assert (answered.status, answered.response_class, answered.round) == ("answered", "A", 1)
+    responses = await bot.services.db.fetch_all("SELECT class, text FROM responses")
+    assert [tuple(r) for r in responses] == [("A", "已督促施工单位复工，脚手架已恢复作业。")]
+    assert await bot.value("SELECT COUNT(*) FROM photos WHERE purpose = 'response'") == 1
+    rating = [n for n in await _outbox_keys(bot, deputy_person) if n["key"] == "notice.answered"]
+    assert len(rating) == 1
+    data = [b["data"] for row in rating[0]["buttons"] for b in row]
+    assert f"rt:{item.id}:1:satisfied" in data
+
+    await liaison.send_text("/inbox")
+    listing = await _next(liaison)
+    assert listing.buttons[0].startswith("⏳ 2020-0001") and "待评价 1" in (listing.text or "")
+
+
+async def test_return_window_overdue_first_and_the_notice_button(bot: Harness) -> None:
+    _deputy, liaison, _leader, staff = await _cast(bot, 3)
+    first, second, third = [await _item(bot, n) for n in (1, 2, 3)]
+    # Answers are due months after forwarding; nothing can age an item inside a running test,
+    # so due dates are moved instead: item 3 as if forwarded long ago, item 1 due in 3 days.
+    async with bot.services.db.transaction() as conn:
+        for item, days in ((third, -2), (first, 3)):
+            await conn.execute(
+                "UPDATE items SET due_at = ? WHERE id = ?",
+                (to_db(utcnow() + timedelta(days=days)), item.id),
+            )
+
+    await liaison.send_text("/inbox")
+    listing = await _next(liaison)
+    assert [b.split(" ")[:2] for b in listing.buttons[:3]] == [
+        ["🔴", "2020-0003"],  # overdue first
+        ["🟡", "2020-0001"],  # then due soon
+        ["🟢", "2020-0002"],  # then the newest forwarded
+    ], listing.describe()
+    assert "已逾期 1 · 🟡 即将到期 1 · 🟢 按期 1" in (listing.text or "")
+    await liaison.press("2020-0003")
+    overdue = await _next(liaison, edited=True)
+    assert "🔴 已逾期" in (overdue.text or "") and "已逾期 2 天" in (overdue.text or "")
+
+    # The forwarding notice's button opens the item's card, checked like any press.
+    notice = await _delivered(liaison, "新交办事项", "2020-0002")
+    assert notice.button_data == {"打开查看": f"ib:{second.id}"}
+    press = await liaison.press_data(notice.message_id, f"ib:{second.id}")
+    await answer_to(liaison, press)
+    card = await _next(liaison, edited=False)
+    assert "第 2 个问题" in (card.text or "") and "↩️ 退回" in card.buttons
+
+    await liaison.press("↩️ 退回")
+    assert "请输入退回理由" in ((await _next(liaison)).text or "")
+    await liaison.send_text("否")
+    assert "请写明理由" in ((await _next(liaison)).text or "")
+    assert (await _item(bot, 2)).status == "forwarded"
+    await liaison.send_text("该点位由区教育局建设，不属于本单位职责。")
+    assert "已退回 问题 2020-0002" in ((await _next(liaison)).text or "")
+    after = await _next(liaison)
+    assert any(b.startswith("↩️ 2020-0002") for b in after.buttons), after.describe()
+    assert (await _item(bot, 2)).status == "returned"
+    staff_notices = await _outbox_keys(bot, staff)
+    assert any(
+        n["key"] == "notice.returned" and "区教育局" in str(n["params"]) for n in staff_notices
+    )
+
+    # The unit may say "not ours" within 7 working days of forwarding, which span at most 11
+    # calendar days (a Friday forward plus two weekends); 15 days back is past it on any
+    # weekday. Moving the forwarding date back stands in for waiting that long.
+    async with bot.services.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE items SET forwarded_at = ? WHERE id = ?",
+            (to_db(utcnow() - timedelta(days=15)), first.id),
+        )
+    await liaison.press("2020-0001")
+    late = await _next(liaison, edited=True)
+    assert "↩️ 退回" not in late.buttons and "可退回至" not in (late.text or "")
+    forged = late.button_data["✅ 接收办理"].replace(":take:", ":ret:")
+    press = await liaison.press_data(late.message_id, forged)
+    assert "已超过退回期限" in await answer_to(liaison, press)
+    assert (await _item(bot, 1)).status == "forwarded"
+
+
+async def test_other_units_and_deputies_see_nothing(bot: Harness) -> None:
+    deputy, _liaison, _leader, _staff = await _cast(bot, 1)
+    item = await _item(bot, 1)
+    stranger = await bot.join("孙联络", Role.LIAISON, group=None, unit=OTHER_UNIT)
+
+    await stranger.send_text("/inbox")
+    empty = await stranger.next_message()
+    assert "市教育局目前没有交办事项" in (empty.text or ""), empty.describe()
+    press = await stranger.press_data(empty.message_id, f"ib:{item.id}")
+    assert "没有交办给您的单位" in await answer_to(stranger, press)
+    # Buttons of the stranger's own open conversation (its real nonce, as a modified client
+    # could send), carrying the other unit's item id: refused on the server, every one.
+    nonce = bot.app.user_data[stranger.user_id]["flow"]["nonce"]
+    for verb in ("open", "take", "ret", "prog", "ans", "photos"):
+        press = await stranger.press_data(empty.message_id, f"ix:{nonce}:{verb}:{item.id}")
+        assert "没有交办给您的单位" in await answer_to(stranger, press), verb
+    await stranger.settle()
+    assert all("第 1 个问题" not in (m.text or "") for m in stranger.messages)
+    assert all(not m.files for m in stranger.messages)
+    assert (await _item(bot, 1)).status == "forwarded"
+    assert await bot.value("SELECT COUNT(*) FROM item_events WHERE item_id = ?", item.id) == 3
+
+    await deputy.send_text("/inbox")
+    refusal = await _until(deputy, "无权")
+    press = await deputy.press_data(refusal.message_id, f"ib:{item.id}")
+    assert "无权" in await answer_to(deputy, press)
+    assert (await _item(bot, 1)).status == "forwarded"
