@@ -803,6 +803,9 @@ async def _leader(w: World) -> Person:
     leader_id = await _invite(
         w.people, w.campaign_id, "张组长", role=Role.LEADER, group_id=w.group_id
     )
+    # Joined: only people with a Telegram account are told anything.
+    async with w.db.transaction() as conn:
+        await conn.execute("UPDATE persons SET telegram_user_id = 4242 WHERE id = ?", (leader_id,))
     return await _person(w, leader_id)
 
 
