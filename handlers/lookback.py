@@ -1,18 +1,369 @@
-"""/lookback: a group re-checks closed items."""
+"""/lookback: a group re-checks closed items on site: the fix held, or the problem is back.
+
+One card per due look-back of the caller's group. A deputy may first send photos of what they see
+(kept with the item, purpose "lookback"), then says 效果保持 (held) or 问题反弹 (broken, with a
+note typed): a broken fix reopens the item with its unit (bot/lifecycle.py look_back).
+"""
 
 from __future__ import annotations
 
-from handlers.flow import StepHandler
+import contextlib
+import html
+import logging
+from datetime import datetime
+from typing import cast
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.clock import utcnow
+from bot.errors import Refused, require
+from bot.items import Item, Status
+from bot.lifecycle import LookbackResult, look_back
+from bot.people import Action, require_can
+from bot.views import number_label, place_of
+from handlers.context import BotContext
+from handlers.flow import (
+    TYPED,
+    Pressed,
+    StepHandler,
+    abandon_flow,
+    button,
+    buttons_expected,
+    current_flow,
+    end_flow,
+    expired,
+    start_flow,
+)
+from handlers.photos import PHOTO_INPUT, receive_photo
+from storage import lookbacks, ratings
+from storage.lookbacks import LookbackRecord
+from storage.photos import PhotoTarget
+
+log = logging.getLogger(__name__)
+
+CHOOSE, PHOTOS, NOTE = "lookback.choose", "lookback.photos", "lookback.note"
+PREFIX = "lb"
+DUE_SHOWN = 10  # cards per /lookback; the rest come with the next /lookback
+UPCOMING_SHOWN = 5
+ANSWER_SHOWN = 600  # characters of the unit's answer repeated on a card
+
+
+async def start_lookback(update: Update, context: BotContext) -> str | int:
+    """Show the group's due look-backs, one card each (and, for information, the coming ones)."""
+    require_can(context.person, Action.LOOKBACK)
+    message = update.effective_message
+    assert message is not None
+    me = context.me
+    require(me.group_id is not None, "lookback.no_group")
+    assert me.group_id is not None
+    await abandon_flow(context)
+    services = context.services
+    texts = context.texts
+    now = utcnow()
+    due = await lookbacks.due_for_group(services.db, me.group_id, now, limit=DUE_SHOWN)
+    upcoming = await lookbacks.upcoming_for_group(
+        services.db, me.group_id, now, limit=UPCOMING_SHOWN
+    )
+    upcoming_text = await _upcoming(context, upcoming)
+    if not due:
+        await message.reply_text(texts("lookback.none_due") + upcoming_text)
+        return ConversationHandler.END
+    flow = start_flow(context, "lookback", open=[lb.id for lb in due], cards={})
+    await message.reply_text(texts("lookback.intro", count=len(due)) + upcoming_text)
+    for record in due:
+        item = await services.items.get(record.item_id)
+        if item is None:
+            continue
+        card = await message.reply_text(
+            await _card(context, item, record), reply_markup=_verdict_buttons(context, record.id)
+        )
+        flow["cards"][str(record.id)] = card.message_id
+    return CHOOSE
+
+
+async def _upcoming(context: BotContext, upcoming: list[LookbackRecord]) -> str:
+    if not upcoming:
+        return ""
+    services = context.services
+    lines = []
+    for record in upcoming:
+        item = await services.items.get(record.item_id)
+        if item is not None:
+            lines.append(
+                f"• {number_label(item, context.texts)} {html.escape(item.project_title or '')}"
+                f" · {services.policy.day(record.due_at)}"
+            )
+    return "\n\n" + context.texts("lookback.upcoming", lines="\n".join(lines))
+
+
+async def _card(context: BotContext, item: Item, record: LookbackRecord) -> str:
+    """What the deputy needs on site: the item, the unit's answer, the rating, the photos."""
+    services = context.services
+    texts = context.texts
+    answer = await ratings.response(services.db, item.id)
+    answer_text = answer.text if answer else ""
+    if len(answer_text) > ANSWER_SHOWN:
+        answer_text = answer_text[:ANSWER_SHOWN] + "…"
+    closed = services.policy.day(item.closed_at) if item.closed_at else "—"
+    return texts(
+        "lookback.card",
+        label=number_label(item, texts),
+        place=html.escape(place_of(item)) or "—",
+        description=html.escape(item.description) or "—",
+        cls=texts(f"response_class.{answer.response_class}") if answer else "—",
+        answer=html.escape(answer_text) or "—",
+        rating=texts(f"rating.{item.rating}") if item.rating else texts("rating.none"),
+        closed=closed,
+        photos=item.photo_count,
+        due=services.policy.day(record.due_at),
+    )
+
+
+def _verdict_buttons(context: BotContext, lookback_id: int) -> InlineKeyboardMarkup:
+    texts = context.texts
+    nonce = current_flow(context)["nonce"]
+    return InlineKeyboardMarkup(
+        [
+            [button(texts("lookback.button_photos"), PREFIX, nonce, "photos", lookback_id)],
+            [
+                button(texts("lookback.button_held"), PREFIX, nonce, "held", lookback_id),
+                button(texts("lookback.button_broken"), PREFIX, nonce, "broken", lookback_id),
+            ],
+        ]
+    )
+
+
+async def _open_lookback(
+    context: BotContext, lookback_id: int | None
+) -> tuple[LookbackRecord, Item]:
+    """The look-back a button names, still open, of the caller's group, with its item."""
+    require(lookback_id is not None, "button_expired")
+    assert lookback_id is not None
+    services = context.services
+    record = await lookbacks.get(services.db, lookback_id)
+    require(record is not None and record.group_id == context.me.group_id, "item_not_your_group")
+    assert record is not None
+    item = await services.items.get(record.item_id)
+    require(item is not None, "button_expired")
+    assert item is not None
+    require(record.open, "lookback.already_done", label=number_label(item, context.texts))
+    require(
+        item.status is Status.CLOSED and item.round == record.round,
+        "item_state_changed",
+        number=item.display_number,
+    )
+    return record, item
+
+
+async def lookback_button(update: Update, context: BotContext) -> str | int:
+    """Photos, held, broken (then a note), done with photos, back."""
+    press = await _peek(update, context)
+    if press is None:
+        return _state_of(context)
+    query = update.callback_query
+    assert query is not None
+    # Answered only once the press was acted on: a refusal on the way becomes its alert.
+    next_state = await _act(update, context, press)
+    await query.answer()
+    return next_state
+
+
+async def _peek(update: Update, context: BotContext) -> Pressed | None:
+    """A button of this conversation (else "expired"), not yet answered."""
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    flow = current_flow(context)
+    if len(parts) != 4 or parts[0] != PREFIX or not flow or parts[1] != flow.get("nonce"):
+        await expired(update, context)
+        return None
+    return Pressed(parts[2], parts[3])
+
+
+async def _act(update: Update, context: BotContext, press: Pressed) -> str | int:
+    texts = context.texts
+    flow = current_flow(context)
+    record, item = await _open_lookback(context, press.int_arg())
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    chat_id = query.message.chat.id
+    if press.verb == "photos":
+        flow["current"] = record.id
+        flow["step"] = PHOTOS
+        await context.bot.send_message(
+            chat_id,
+            texts(
+                "lookback.ask_photos",
+                label=number_label(item, texts),
+                max=context.services.settings.reports.max_photos,
+            ),
+            reply_markup=InlineKeyboardMarkup(
+                [[button(texts("button.done"), PREFIX, flow["nonce"], "photos_done", record.id)]]
+            ),
+        )
+        return PHOTOS
+    if press.verb == "photos_done":
+        flow["step"] = CHOOSE
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+        await context.bot.send_message(
+            chat_id,
+            texts("lookback.ask_verdict", label=number_label(item, texts)),
+            reply_markup=_verdict_buttons(context, record.id),
+        )
+        return CHOOSE
+    if press.verb == "held":
+        return await _conclude(context, chat_id, record, item, LookbackResult.HELD, "")
+    if press.verb == "broken":
+        flow["current"] = record.id
+        flow["step"] = NOTE
+        await context.bot.send_message(
+            chat_id,
+            texts("lookback.ask_note", label=number_label(item, texts)),
+            reply_markup=InlineKeyboardMarkup(
+                [[button(texts("button.back"), PREFIX, flow["nonce"], "back", record.id)]]
+            ),
+        )
+        return NOTE
+    if press.verb == "back":
+        flow["step"] = CHOOSE
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_text(texts("lookback.note_dropped"))
+        return CHOOSE
+    return _state_of(context)
+
+
+def _state_of(context: BotContext) -> str:
+    step = current_flow(context).get("step")
+    return step if step in (CHOOSE, PHOTOS, NOTE) else CHOOSE
+
+
+async def lookback_photo(update: Update, context: BotContext) -> str:
+    """A photo of what the deputy sees on site now, kept with the item."""
+    flow = current_flow(context)
+    services = context.services
+    record, item = await _open_lookback(context, flow.get("current"))
+    site = await services.catalog.site(item.campaign_id, item.site_id) if item.site_id else None
+    await receive_photo(
+        update,
+        context,
+        target=PhotoTarget(item_id=item.id, purpose="lookback"),
+        site=site,
+        reference_time=utcnow(),
+        limit=services.settings.reports.max_photos,
+    )
+    log.info("Look-back %s: photo received", record.id)
+    return PHOTOS
+
+
+async def photos_expected(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("lookback.photos_expected"))
+    return PHOTOS
+
+
+async def note_step(update: Update, context: BotContext) -> str | int:
+    """What is wrong again: the item goes back to its unit with this note."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    flow = current_flow(context)
+    record, item = await _open_lookback(context, flow.get("current"))
+    try:
+        return await _conclude(
+            context, message.chat_id, record, item, LookbackResult.BROKEN, message.text
+        )
+    except Refused as refused:
+        if refused.key in ("lifecycle_reason_missing", "lifecycle_text_too_long"):
+            # A note that is too short or too long: say so and wait for a better one.
+            await message.reply_text(context.texts(refused.key, **refused.params))
+            return NOTE
+        raise
+
+
+async def note_expected(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("lookback.note_expected"))
+    return NOTE
+
+
+async def _conclude(
+    context: BotContext,
+    chat_id: int,
+    record: LookbackRecord,
+    item: Item,
+    result: LookbackResult,
+    note: str,
+) -> str | int:
+    """Apply the look-back; the card loses its buttons; the next card waits, or we are done."""
+    services = context.services
+    texts = context.texts
+    now = utcnow()
+    parties = await services.items.parties(item)
+    change = look_back(item, context.me, record.round, result, note, parties, now, services.policy)
+    if not await services.apply(change, now):
+        raise Refused("item_state_changed", number=item.display_number)
+    log.info("Look-back %s of item %s: %s", record.id, item.id, result)
+    flow = current_flow(context)
+    card_id = flow.get("cards", {}).get(str(record.id))
+    if isinstance(card_id, int):
+        # The card may be gone or already without buttons; neither matters.
+        with contextlib.suppress(BadRequest):
+            await context.bot.edit_message_reply_markup(chat_id, card_id, reply_markup=None)
+    label = number_label(item, texts)
+    if result is LookbackResult.HELD:
+        done = texts("lookback.held_done", label=label)
+    else:
+        due = change.fields.get("due_at")
+        done = texts(
+            "lookback.broken_done",
+            label=label,
+            due=services.policy.day(due) if isinstance(due, datetime) else "—",
+        )
+    remaining = [i for i in flow.get("open", []) if i != record.id]
+    flow["open"] = remaining
+    flow["step"] = CHOOSE
+    flow.pop("current", None)
+    if not remaining:
+        end_flow(context)
+        await context.bot.send_message(chat_id, done + "\n\n" + texts("lookback.all_done"))
+        return ConversationHandler.END
+    await context.bot.send_message(
+        chat_id, done + "\n\n" + texts("lookback.next", count=len(remaining))
+    )
+    return CHOOSE
 
 
 def entry_points() -> list[StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return []
+    return [cast(StepHandler, CommandHandler("lookback", start_lookback))]
 
 
 def states() -> dict[str, list[StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    return {}
+    buttons = cast(StepHandler, CallbackQueryHandler(lookback_button, pattern=rf"^{PREFIX}:"))
+    return {
+        CHOOSE: [buttons, cast(StepHandler, MessageHandler(TYPED, buttons_expected))],
+        PHOTOS: [
+            cast(StepHandler, MessageHandler(PHOTO_INPUT, lookback_photo)),
+            buttons,
+            cast(StepHandler, MessageHandler(TYPED, photos_expected)),
+        ],
+        NOTE: [
+            cast(StepHandler, MessageHandler(TYPED & filters.TEXT, note_step)),
+            buttons,
+            cast(StepHandler, MessageHandler(TYPED, note_expected)),
+        ],
+    }
 
 
 def commands() -> list[StepHandler]:

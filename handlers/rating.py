@@ -1,18 +1,209 @@
-"""Deputies rate a unit's answer: 满意 / 基本满意 / 不满意."""
+"""Deputies rate a unit's answer: 满意 / 基本满意 / 不满意 (or abstain), then may add a comment.
+
+The rating buttons come with the answer's notification (bot/lifecycle.py rating_buttons), outside
+any conversation; every press is checked again here: the presser raised the item, the item is
+answered and the round is the current one. The vote is stored before anything is said, and the
+rating is concluded as soon as every raiser has voted; the optional comment comes afterwards and
+only annotates the stored vote.
+"""
 
 from __future__ import annotations
 
-from handlers.flow import StepHandler
+import contextlib
+import html
+import logging
+import re
+from typing import cast
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+
+from bot.clock import utcnow
+from bot.errors import Refused, require
+from bot.items import Item, clean_description, has_words
+from bot.lifecycle import Rating, conclude_rating, vote
+from bot.people import Action, require_can
+from bot.views import number_label
+from handlers.context import BotContext
+from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow
+from storage import ratings
+
+log = logging.getLogger(__name__)
+
+COMMENT = "rating.comment"
+PREFIX = "rc"  # the comment step's own buttons (the notification's buttons are "rt:")
+# The notification's buttons: rt:{item_id}:{round}:{value}. Anything else is not a rating.
+RATING_DATA = r"^rt:\d+:\d+:(satisfied|basically|dissatisfied|abstain)$"
+_RATING_RE = re.compile(RATING_DATA)
+COMMENT_MAX = 1000
+ANSWER_SHOWN = 1500  # characters of the answer repeated on the rated message
+
+
+def _parse(data: str) -> tuple[int, int, Rating]:
+    """Item id, round and value of a rating button; forged data is an expired button."""
+    if not _RATING_RE.fullmatch(data):
+        raise Refused("button_expired")
+    _, item_id, round_, value = data.split(":")
+    if len(item_id) > 12 or len(round_) > 6:
+        raise Refused("button_expired")
+    return int(item_id), int(round_), Rating(value)
+
+
+async def rate(update: Update, context: BotContext) -> str | int | None:
+    """Record the raiser's rating once, conclude when all have voted, offer a comment."""
+    query = update.callback_query
+    assert query is not None
+    require_can(context.person, Action.RATE)
+    item_id, round_, value = _parse(query.data or "")
+    services = context.services
+    texts = context.texts
+    me = context.me
+    item = await services.items.get(item_id)
+    require(item is not None and item.campaign_id == services.campaign.id, "rating_closed")
+    assert item is not None
+    parties = await services.items.parties(item)
+    # The rule checks who may vote and whether this round is still open.
+    the_vote = vote(item, me, round_, value, "", parties)
+    now = utcnow()
+    if not await services.items.record_vote(the_vote, now):
+        previous = await ratings.vote_of(services.db, item.id, round_, me.id)
+        if previous is None:
+            # The round ended between the check and the write.
+            raise Refused("rating_closed")
+        await query.answer(
+            texts("rating_flow.already", rating=texts(f"rating.{previous}")), show_alert=True
+        )
+        await _show_choice(update, context, item, round_, Rating(previous))
+        return None
+    log.info("Item %s round %s: person %s voted", item.id, round_, me.id)
+    await query.answer(texts("rating_flow.thanks"))
+    await _show_choice(update, context, item, round_, value)
+    change = conclude_rating(
+        item, await services.items.votes(item.id), parties, now, services.policy, window_over=False
+    )
+    if change is not None and await services.apply(change, now):
+        log.info("Item %s round %s: rating concluded", item.id, round_)
+
+    flow = current_flow(context)
+    if flow and flow.get("kind") != "rating":
+        # The deputy is in the middle of something else (a report, a check-in): the vote
+        # stands, and their open conversation is left as it was instead of being replaced.
+        return None
+    message = query.message
+    assert message is not None
+    if flow:
+        await _close_prompt(context, message.chat.id)  # an earlier rating's comment prompt
+    flow = start_flow(context, "rating", rated_item=item.id, rated_round=round_)
+    prompt = await context.bot.send_message(
+        message.chat.id,
+        texts("rating_flow.ask_comment", label=number_label(item, texts)),
+        reply_markup=InlineKeyboardMarkup(
+            [[button(texts("rating_flow.skip"), PREFIX, flow["nonce"], "skip")]]
+        ),
+    )
+    flow["prompt_id"] = prompt.message_id
+    return COMMENT
+
+
+async def _show_choice(
+    update: Update, context: BotContext, item: Item, round_: int, value: Rating
+) -> None:
+    """Turn the pressed message into a record of the answer and the chosen rating, no buttons."""
+    query = update.callback_query
+    assert query is not None
+    texts = context.texts
+    answer = await ratings.response(context.services.db, item.id, round_)
+    answer_text = answer.text if answer else ""
+    if len(answer_text) > ANSWER_SHOWN:
+        answer_text = answer_text[:ANSWER_SHOWN] + "…"
+    text = texts(
+        "rating_flow.rated",
+        label=number_label(item, texts),
+        project=html.escape(item.project_title or "—"),
+        cls=texts(f"response_class.{answer.response_class}") if answer else "—",
+        answer=html.escape(answer_text) or "—",
+        rating=texts(f"rating.{value}"),
+    )
+    try:
+        await query.edit_message_text(text, reply_markup=None)
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
+            return
+        # A message that cannot be edited (a photo, too old): keep it, drop its buttons.
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+
+
+async def comment_step(update: Update, context: BotContext) -> str | int:
+    """The deputy's comment on their rating, stored with their vote."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    texts = context.texts
+    comment = clean_description(message.text)
+    if not has_words(comment):
+        await message.reply_text(texts("rating_flow.comment_expected"))
+        return COMMENT
+    if len(comment) > COMMENT_MAX:
+        await message.reply_text(texts("lifecycle_text_too_long", max=COMMENT_MAX))
+        return COMMENT
+    flow = current_flow(context)
+    item_id, round_ = flow.get("rated_item"), flow.get("rated_round")
+    if not isinstance(item_id, int) or not isinstance(round_, int):
+        end_flow(context)
+        await message.reply_text(texts("button_expired"))
+        return ConversationHandler.END
+    saved = await ratings.set_comment(context.services.db, item_id, round_, context.me.id, comment)
+    await _close_prompt(context, message.chat_id)
+    end_flow(context)
+    await message.reply_text(
+        texts("rating_flow.comment_saved") if saved else texts("rating_flow.comment_lost")
+    )
+    return ConversationHandler.END
+
+
+async def skip_step(update: Update, context: BotContext) -> str | int:
+    """No comment: the rating stands as it is."""
+    press = await pressed(update, context, PREFIX)
+    if press is None or press.verb != "skip":
+        return COMMENT
+    query = update.callback_query
+    assert query is not None
+    end_flow(context)
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(context.texts("rating_flow.comment_skipped"))
+    return ConversationHandler.END
+
+
+async def comment_expected(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.texts("rating_flow.comment_expected"))
+    return COMMENT
+
+
+async def _close_prompt(context: BotContext, chat_id: int) -> None:
+    prompt_id = current_flow(context).get("prompt_id")
+    if isinstance(prompt_id, int):
+        # The prompt may be gone or already without its button; neither matters.
+        with contextlib.suppress(BadRequest):
+            await context.bot.edit_message_reply_markup(chat_id, prompt_id, reply_markup=None)
 
 
 def entry_points() -> list[StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return []
+    return [cast(StepHandler, CallbackQueryHandler(rate, pattern=RATING_DATA))]
 
 
 def states() -> dict[str, list[StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    return {}
+    return {
+        COMMENT: [
+            cast(StepHandler, MessageHandler(TYPED & filters.TEXT, comment_step)),
+            cast(StepHandler, CallbackQueryHandler(skip_step, pattern=rf"^{PREFIX}:")),
+            cast(StepHandler, MessageHandler(TYPED, comment_expected)),
+        ]
+    }
 
 
 def commands() -> list[StepHandler]:

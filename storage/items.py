@@ -34,6 +34,10 @@ _CHANGE_FIELDS = frozenset(
 )
 
 
+class _Superseded(Exception):
+    """The change lost a race inside its transaction; it is rolled back."""
+
+
 def _db_value(value: object) -> object:
     if isinstance(value, datetime):
         return to_db(value)
@@ -272,6 +276,12 @@ class ItemRepo:
         Only if the item is still in the status and round the rule saw: a second tap, a
         redelivered update or a concurrent actor finds it moved on and changes nothing.
         """
+        try:
+            return await self._commit(change, now)
+        except _Superseded:
+            return False
+
+    async def _commit(self, change: Change, now: datetime) -> bool:
         unknown = set(change.fields) - _CHANGE_FIELDS
         if unknown:
             raise ValueError(f"not lifecycle fields: {sorted(unknown)}")
@@ -334,7 +344,7 @@ class ItemRepo:
                     ),
                 )
             if (done := change.lookback_done) is not None:
-                await conn.execute(
+                cur = await conn.execute(
                     "UPDATE lookbacks SET done_at = ?, done_by = ?, result = ?, note = ? "
                     "WHERE item_id = ? AND round = ? AND done_at IS NULL",
                     (
@@ -346,6 +356,11 @@ class ItemRepo:
                         done.round,
                     ),
                 )
+                concluded = cur.rowcount == 1
+                await cur.close()
+                if not concluded:
+                    # Two deputies concluded the same look-back at once: the first one counts.
+                    raise _Superseded
             # Keyed by the first event of this change: unique, and the same on no second run
             # because a second run fails the status check above.
             await enqueue(conn, change.notices, now, default_dedup=f"ev{first_event}")

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from bot.app import BotApplication, build_application, running
 from bot.catalog import load_catalog
 from bot.config import (
+    OutboxSettings,
     RuntimeSettings,
     ScheduleSettings,
     Settings,
@@ -48,6 +49,9 @@ def make_settings(api: LocalBotApi, data_dir: Path, **overrides: Any) -> Setting
         # Daily jobs would fire whenever the suite runs after 09:00 or 20:00 Shanghai time;
         # tests run them explicitly.
         schedule=ScheduleSettings(enabled=False),
+        # One message a second per chat is Telegram's rule, and the sender's tests check it;
+        # the other stories should not wait for it between notices.
+        outbox=OutboxSettings(per_chat_seconds=0),
     )
     return settings.model_copy(update=overrides)
 

@@ -1,0 +1,200 @@
+"""Staff manage people (role, group, unit, access) and rehearse a catalog import.
+
+Every change to a person is written with its audit rows (person_events) and the person's notice
+in one transaction, and only if the person is still as the staff member saw them: a double tap
+or two staff members at once change them once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+import aiosqlite
+
+from bot.catalog import Catalog
+from bot.clock import to_db
+from bot.notices import Notice
+from bot.people import Role
+from storage.catalog import ImportReport, import_catalog
+from storage.db import Database, Row, insert
+from storage.outbox import enqueue
+
+
+@dataclass(frozen=True, slots=True)
+class PersonCard:
+    """A person as staff see them when managing: role, scope, whether they joined."""
+
+    id: int
+    campaign_id: int
+    name: str
+    role: Role
+    group_id: int | None
+    group_name: str | None
+    unit_id: int | None
+    unit_name: str | None
+    telegram_user_id: int | None
+    language: str | None
+    active: bool
+    joined: bool
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PersonChange:
+    role: Role
+    group_id: int | None
+    unit_id: int | None
+    active: bool
+
+
+_SELECT = """
+SELECT p.id, p.campaign_id, p.name, p.role, p.group_id, g.name AS group_name, p.unit_id,
+       u.name AS unit_name, p.telegram_user_id, p.language, p.active, p.joined_at, p.blocked_at
+FROM persons p
+LEFT JOIN groups g ON g.id = p.group_id
+LEFT JOIN units u ON u.id = p.unit_id
+"""
+
+
+def _card(row: Row) -> PersonCard:
+    return PersonCard(
+        id=row["id"],
+        campaign_id=row["campaign_id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        group_id=row["group_id"],
+        group_name=row["group_name"],
+        unit_id=row["unit_id"],
+        unit_name=row["unit_name"],
+        telegram_user_id=row["telegram_user_id"],
+        language=row["language"],
+        active=bool(row["active"]),
+        joined=row["joined_at"] is not None,
+        blocked=row["blocked_at"] is not None,
+    )
+
+
+def _like(fragment: str) -> str:
+    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def find_people(
+    db: Database, campaign_id: int, fragment: str, *, limit: int = 10
+) -> list[PersonCard]:
+    """People of the campaign whose name contains `fragment`, exact matches first."""
+    rows = await db.fetch_all(
+        f"{_SELECT} WHERE p.campaign_id = ? AND p.name LIKE ? ESCAPE '\\' "
+        "ORDER BY p.name != ?, p.name, p.id LIMIT ?",
+        (campaign_id, _like(fragment), fragment, limit),
+    )
+    return [_card(r) for r in rows]
+
+
+async def person_card(db: Database, person_id: int) -> PersonCard | None:
+    row = await db.fetch_one(f"{_SELECT} WHERE p.id = ?", (person_id,))
+    return _card(row) if row else None
+
+
+async def change_person(
+    db: Database,
+    seen: PersonCard,
+    change: PersonChange,
+    *,
+    actor_id: int,
+    now: datetime,
+    notices: Iterable[Notice] = (),
+) -> int | None:
+    """Apply the change if the person is still as `seen`; returns the first audit row's id.
+
+    None when nothing differs or the person was changed meanwhile (nothing is written then).
+    """
+    before: dict[str, object] = {
+        "role": str(seen.role),
+        "group_id": seen.group_id,
+        "unit_id": seen.unit_id,
+        "active": int(seen.active),
+    }
+    after: dict[str, object] = {
+        "role": str(change.role),
+        "group_id": change.group_id,
+        "unit_id": change.unit_id,
+        "active": int(change.active),
+    }
+    differs = [name for name in before if before[name] != after[name]]
+    if not differs:
+        return None
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE persons SET role = ?, group_id = ?, unit_id = ?, active = ? "
+            "WHERE id = ? AND role = ? AND group_id IS ? AND unit_id IS ? AND active = ?",
+            (*after.values(), seen.id, *before.values()),
+        )
+        applied = cur.rowcount == 1
+        await cur.close()
+        if not applied:
+            return None
+        first = 0
+        for name in differs:
+            event_id = await insert(
+                conn,
+                "INSERT INTO person_events (person_id, actor_id, at, field, old_value, new_value) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (seen.id, actor_id, to_db(now), name, _text(before[name]), _text(after[name])),
+            )
+            first = first or event_id
+        await enqueue(conn, notices, now, default_dedup=f"pe{first}")
+    return first
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+async def person_events(db: Database, person_id: int) -> list[Row]:
+    """The person's audit trail, oldest first."""
+    return await db.fetch_all(
+        "SELECT actor_id, at, field, old_value, new_value FROM person_events "
+        "WHERE person_id = ? ORDER BY id",
+        (person_id,),
+    )
+
+
+# --- the catalog ---------------------------------------------------------------------------------
+
+
+class _Rehearsed(Exception):
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("rehearsal")
+        self.report = report
+
+
+class _InTransaction:
+    """Stands in for the Database inside a transaction that is already open, so that
+    import_catalog's own transaction becomes part of ours (and is rolled back with it)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        yield self._conn
+
+
+async def rehearse_import(db: Database, catalog: Catalog) -> ImportReport:
+    """What importing the catalog would create and update, without changing anything.
+
+    The real import runs inside a transaction that is then rolled back: the preview is what the
+    import will do, not an estimate kept in step with it by hand.
+    """
+    try:
+        async with db.transaction() as conn:
+            report = await import_catalog(cast(Database, _InTransaction(conn)), catalog)
+            raise _Rehearsed(report)
+    except _Rehearsed as rehearsed:
+        return rehearsed.report
+    raise AssertionError("the rehearsal always rolls back")

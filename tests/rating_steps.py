@@ -1,0 +1,184 @@
+"""Steps that bring an item through the closed loop the way the product does: the repository
+submits it, the lifecycle rules decide and Services.apply commits (as the review, forward and
+inbox screens do), so rating, look-back and job tests start from a real answered or closed item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import utcnow
+from bot.config import OutboxSettings
+from bot.items import Item, Kind, Severity
+from bot.lifecycle import (
+    Change,
+    Rating,
+    ResponseClass,
+    accept,
+    answer,
+    conclude_rating,
+    forward,
+    merge,
+    vote,
+)
+from bot.people import Person
+from localapi import BotMessage, CallbackPress, LocalBotApi, SimUser
+from tests.conftest import Harness, make_settings, start_harness
+
+ANSWER = "已完成实验室设备安装调试，并通过验收。"
+
+
+@asynccontextmanager
+async def quick_bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The bot, with notices delivered without the per-chat pause (Telegram's courtesy limit),
+    so that an item's notices arrive before the step that follows them."""
+    settings = make_settings(api, tmp_path / "data", outbox=OutboxSettings(per_chat_seconds=0))
+    harness = await start_harness(api, settings)
+    try:
+        yield harness
+    finally:
+        await harness.stack.aclose()
+        await harness.services.close()
+        assert not api.internal_errors, api.internal_errors
+
+
+async def delivered(bot: Harness, *users: SimUser) -> None:
+    """Wait until the outbox has delivered everything queued for these people, then for quiet."""
+    ids = [(await bot.person(u)).id for u in users]
+    marks = ", ".join("?" * len(ids))
+    for _ in range(200):
+        pending = await bot.value(
+            f"SELECT COUNT(*) FROM outbox WHERE person_id IN ({marks}) "
+            "AND sent_at IS NULL AND gave_up_at IS NULL",
+            *ids,
+        )
+        if not pending:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError(f"notices for {ids} still pending")
+    for user in users:
+        await user.settle(quiet=0.1)
+
+
+async def raise_item(bot: Harness, author: Person, description: str = "实验室建设进度滞后") -> Item:
+    """A submitted problem at the first site of the author's group, as /problem leaves it."""
+    services = bot.services
+    campaign_id = services.campaign.id
+    site = await bot.site_of_group("G01")
+    category = (await services.catalog.categories(campaign_id))[0]
+    now = utcnow()
+    item_id = await services.items.create_draft(
+        campaign_id=campaign_id,
+        kind=Kind.PROBLEM,
+        author_id=author.id,
+        group_id=author.group_id,
+        now=now,
+    )
+    await services.items.update_draft(
+        item_id,
+        author.id,
+        now,
+        site_id=site.id,
+        project_id=site.project_id,
+        subitem_id=site.subitem_id,
+        category_id=category.id,
+        severity=Severity.SERIOUS,
+        description=description,
+    )
+    item, _ = await services.items.submit(item_id, author.id, now)
+    return item
+
+
+async def reload(bot: Harness, item: Item) -> Item:
+    fresh = await bot.services.items.get(item.id)
+    assert fresh is not None
+    return fresh
+
+
+async def apply(bot: Harness, change: Change, now: datetime | None = None) -> None:
+    assert await bot.services.apply(change, now or utcnow())
+
+
+async def answered_item(
+    bot: Harness,
+    raisers: list[Person],
+    leader: Person,
+    staff: Person,
+    liaison: Person,
+    *,
+    now: datetime | None = None,
+) -> Item:
+    """Raised by every raiser (the later ones merged into the first), accepted, forwarded to the
+    liaison's unit and answered (class A) by the liaison."""
+    services = bot.services
+    now = now or utcnow()
+    first = await raise_item(bot, raisers[0])
+    for other in raisers[1:]:
+        duplicate = await raise_item(bot, other, "实验室工程进度明显滞后")
+        target = await reload(bot, first)
+        await apply(bot, merge(duplicate, target, leader, await services.items.parties(duplicate)))
+    item = await reload(bot, first)
+    await apply(bot, accept(item, leader, await services.items.parties(item), now), now)
+    item = await reload(bot, first)
+    assert liaison.unit_id is not None
+    parties = await services.items.parties(item, unit_id=liaison.unit_id)
+    await apply(bot, forward(item, staff, liaison.unit_id, parties, now, services.policy), now)
+    item = await reload(bot, first)
+    parties = await services.items.parties(item)
+    await apply(bot, answer(item, liaison, ResponseClass.A, ANSWER, parties, now), now)
+    return await reload(bot, first)
+
+
+async def closed_item(
+    bot: Harness,
+    raiser: Person,
+    leader: Person,
+    staff: Person,
+    liaison: Person,
+    *,
+    now: datetime | None = None,
+) -> Item:
+    """Answered, rated 满意 by its one raiser, closed: its look-back is scheduled."""
+    services = bot.services
+    now = now or utcnow()
+    item = await answered_item(bot, [raiser], leader, staff, liaison, now=now)
+    parties = await services.items.parties(item)
+    assert await services.items.record_vote(
+        vote(item, raiser, item.round, Rating.SATISFIED, "", parties), now
+    )
+    change = conclude_rating(
+        item, await services.items.votes(item.id), parties, now, services.policy, window_over=False
+    )
+    assert change is not None
+    await apply(bot, change, now)
+    return await reload(bot, item)
+
+
+def rating_message(user: SimUser) -> BotMessage:
+    """The answer's notice with its rating buttons once the outbox delivers it; until then the
+    latest message in the chat (the buttons' data is what the bot checks, not the message)."""
+    for message in reversed(user.messages):
+        if any(data.startswith("rt:") for data in message.button_data.values()):
+            return message
+    return user.messages[-1]
+
+
+async def press_rating(
+    user: SimUser, item: Item, value: str, round_: int | None = None
+) -> CallbackPress:
+    message = rating_message(user)
+    round_ = item.round if round_ is None else round_
+    return await user.press_data(message.message_id, f"rt:{item.id}:{round_}:{value}")
+
+
+async def outbox_keys(bot: Harness, person: Person) -> list[str]:
+    rows = await bot.services.db.fetch_all(
+        "SELECT json_extract(payload, '$.key') FROM outbox WHERE person_id = ? ORDER BY id",
+        (person.id,),
+    )
+    return [str(r[0]) for r in rows]
