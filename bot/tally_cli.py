@@ -3,19 +3,68 @@
 from __future__ import annotations
 
 import argparse
+import html
+import json
+import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from bot.config import Settings
 from bot.errors import CliError
+from bot.services import Services
+from bot.tally import Period, PeriodError, compute_tally, parse_day, render_tally, tally_json
+from bot.texts import LANGUAGES, Texts
 
 WithConfig = Callable[[argparse.ArgumentParser], None]
 
+_TAG = re.compile(r"</?(?:b|i|code|a)(?:\s[^<>]*)?>")
+
 
 def add_parser(sub: Any, with_config: WithConfig) -> None:
-    parser = sub.add_parser("tally", help="headline figures and breakdowns for a period")
+    parser = sub.add_parser(
+        "tally",
+        help="headline figures and breakdowns for a period",
+        description="Headline figures (groups, deputies, problems, suggestions) and breakdowns by "
+        "project, sub-item, lead unit, category, group and status. Dates are local dates in the "
+        "campaign's time zone, both included; without them, the whole campaign.",
+    )
     with_config(parser)
+    parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day")
+    parser.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the report")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default="zh", help="language of the report (default: zh)"
+    )
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_day(text)
+    except PeriodError as exc:
+        raise CliError(f"{option} {text!r}: expected a date like 2025-06-01") from exc
+
+
+def plain(message: str) -> str:
+    """A Telegram HTML message as terminal text."""
+    return html.unescape(_TAG.sub("", message))
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    raise CliError("not implemented yet")
+    first, last = _day(args.first, "--from"), _day(args.last, "--to")
+    try:
+        period = Period(first, last)
+    except PeriodError as exc:
+        raise CliError(f"--from {first} is after --to {last}") from exc
+    services = await Services.open(settings)
+    try:
+        tally = await compute_tally(services, period)
+    finally:
+        await services.close()
+    if args.json:
+        print(json.dumps(tally_json(tally), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(plain(part) for part in render_tally(tally, Texts(args.lang))))
+    return 0

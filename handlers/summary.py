@@ -1,8 +1,131 @@
-"""/summary: a group's daily summary on demand."""
+"""/summary: a group's daily summary on demand (a leader's own group; any group for staff)."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import cast
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.clock import utcnow
+from bot.errors import Refused, require
+from bot.people import Action, Role, require_can
+from bot.summary import group_summary, render_summary, summary_pictures
+from bot.tally import PeriodError, parse_day
+from handlers.context import BotContext
 from handlers.flow import StepHandler
+from storage.reports import ReportsRepo
+
+PREFIX = "dsum"
+
+
+def _today(context: BotContext) -> date:
+    return utcnow().astimezone(context.services.settings.zone).date()
+
+
+def _parse_args(args: list[str]) -> tuple[str | None, date | None]:
+    """(group code, day) from `/summary [CODE] [YYYY-MM-DD]`, in either order."""
+    if len(args) > 2:
+        raise PeriodError("too many arguments")
+    code: str | None = None
+    day: date | None = None
+    for arg in args:
+        if arg[:4].isdigit():
+            if day is not None:
+                raise PeriodError("two dates")
+            day = parse_day(arg)
+        else:
+            if code is not None:
+                raise PeriodError("two groups")
+            code = arg
+    return code, day
+
+
+async def summary_command(update: Update, context: BotContext) -> None:
+    """Send a day's summary; staff without a group code get the list of groups to choose from."""
+    require_can(context.person, Action.SUMMARY)
+    me = context.me
+    message = update.effective_message
+    assert message is not None
+    texts = context.texts
+    services = context.services
+    try:
+        code, day = _parse_args(list(context.args or []))
+    except PeriodError:
+        await message.reply_text(texts("dailysum.bad_args"))
+        return
+    day = day or _today(context)
+    if day > _today(context):
+        await message.reply_text(texts("dailysum.future_day", day=day.isoformat()))
+        return
+    campaign_id = services.campaign.id
+    group = None
+    if code is not None:
+        group = await services.catalog.group_by_code(campaign_id, code)
+        if group is None and code.upper() != code:
+            group = await services.catalog.group_by_code(campaign_id, code.upper())
+    if me.role is Role.STAFF:
+        if code is None:
+            groups = await services.catalog.groups(campaign_id)
+            rows = [
+                [
+                    InlineKeyboardButton(
+                        f"{g.code} {g.name}", callback_data=f"{PREFIX}:{g.id}:{day.isoformat()}"
+                    )
+                ]
+                for g in groups
+            ]
+            await message.reply_text(
+                texts("dailysum.pick_group", day=day.isoformat()),
+                reply_markup=InlineKeyboardMarkup(rows),
+            )
+            return
+        if group is None:
+            await message.reply_text(texts("dailysum.unknown_group", code=code))
+            return
+        group_id = group.id
+    else:
+        # A leader's scope is their own group, whatever code they type.
+        require(me.group_id is not None, "dailysum.no_group")
+        assert me.group_id is not None
+        if code is not None:
+            require(group is not None and group.id == me.group_id, "dailysum.not_your_group")
+        group_id = me.group_id
+    await _send_summary(message, context, group_id, day)
+
+
+async def summary_button(update: Update, context: BotContext) -> None:
+    """Staff chose a group from the list: send that group's summary of the listed day."""
+    require_can(context.person, Action.SUMMARY)
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 12:
+        raise Refused("button_expired")
+    try:
+        day = parse_day(parts[2])
+    except PeriodError as exc:
+        raise Refused("button_expired") from exc
+    group_id = int(parts[1])
+    me = context.me
+    # Checked again on the press: the list was for staff, and a forged id names no group of ours.
+    group = await ReportsRepo(context.services.db).group(group_id)
+    if group is None or group[2] != context.services.campaign.id:
+        raise Refused("button_expired")
+    require(me.role is Role.STAFF or me.group_id == group_id, "dailysum.not_your_group")
+    await query.answer()
+    assert isinstance(query.message, Message)
+    await _send_summary(query.message, context, group_id, day)
+
+
+async def _send_summary(message: Message, context: BotContext, group_id: int, day: date) -> None:
+    texts = context.texts
+    summary = await group_summary(context.services, group_id, day)
+    for part in render_summary(summary, texts):
+        await message.reply_text(part)
+    for picture in await summary_pictures(summary, texts):
+        await message.reply_photo(picture.data, caption=picture.caption)
 
 
 def entry_points() -> list[StepHandler]:
@@ -17,4 +140,7 @@ def states() -> dict[str, list[StepHandler]]:
 
 def commands() -> list[StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
-    return []
+    return [
+        cast(StepHandler, CommandHandler("summary", summary_command)),
+        cast(StepHandler, CallbackQueryHandler(summary_button, pattern=rf"^{PREFIX}:")),
+    ]

@@ -1,8 +1,34 @@
-"""/tally: staff's headline figures and breakdowns."""
+"""/tally: staff's headline figures and breakdowns for a period."""
 
 from __future__ import annotations
 
+from typing import cast
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.clock import utcnow
+from bot.people import Action, require_can
+from bot.tally import Period, PeriodError, compute_tally, render_tally
+from handlers.context import BotContext
 from handlers.flow import StepHandler
+
+
+async def tally_command(update: Update, context: BotContext) -> None:
+    """Answer with the period's figures: /tally, /tally 2025-06, /tally 2025-05-01 2025-06-30."""
+    require_can(context.person, Action.TALLY)
+    message = update.effective_message
+    assert message is not None
+    services = context.services
+    today = utcnow().astimezone(services.settings.zone).date()
+    try:
+        period = Period.parse(context.args or [], today)
+    except PeriodError:
+        await message.reply_text(context.texts("tally.bad_period"))
+        return
+    tally = await compute_tally(services, period)
+    for part in render_tally(tally, context.texts):
+        await message.reply_text(part)
 
 
 def entry_points() -> list[StepHandler]:
@@ -17,4 +43,4 @@ def states() -> dict[str, list[StepHandler]]:
 
 def commands() -> list[StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
-    return []
+    return [cast(StepHandler, CommandHandler("tally", tally_command))]

@@ -1,0 +1,97 @@
+"""A contact sheet: the day's photo thumbnails in a grid, each with its item number and site.
+
+One image instead of dozens of messages: the leader sees the day at a glance and opens the
+items themselves for the full photos.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
+from bot.chart import FontType, load_font
+
+log = logging.getLogger(__name__)
+
+PER_SHEET = 24
+COLUMNS = 4  # a tall grid reads better on a phone
+# The photo store's thumbnails are at most 320 px (settings.photos.thumb_px): a landscape one
+# fills its cell without resampling.
+CELL_W, CELL_H = 320, 240
+CAPTION_H = 48
+PAD = 10
+HEADER_H = 56
+BACKGROUND = (250, 250, 250)
+INK = (33, 33, 33)
+MISSING = (210, 210, 210)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetPhoto:
+    """A thumbnail file and the two caption lines under it (plain text, not HTML)."""
+
+    id: int
+    path: Path
+    caption: str
+    detail: str = ""
+
+
+def chunks(photos: Sequence[SheetPhoto], per_sheet: int = PER_SHEET) -> list[list[SheetPhoto]]:
+    return [list(photos[i : i + per_sheet]) for i in range(0, len(photos), per_sheet)]
+
+
+def _fit(text: str, font: FontType | ImageFont.ImageFont, width: int) -> str:
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def render_sheet(photos: Sequence[SheetPhoto], title: str, font_path: Path) -> bytes:
+    """One sheet (at most PER_SHEET photos) as JPEG bytes. Blocking: use asyncio.to_thread."""
+    font = load_font(font_path, 17)
+    title_font = load_font(font_path, 24)
+    photos = list(photos[:PER_SHEET])
+    columns = min(COLUMNS, max(1, len(photos)))
+    rows = max(1, -(-len(photos) // columns))
+    width = PAD + columns * (CELL_W + PAD)
+    height = HEADER_H + rows * (CELL_H + CAPTION_H + PAD) + PAD
+    sheet = Image.new("RGB", (width, height), BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    draw.text((PAD, 14), _fit(title, title_font, width - 2 * PAD), font=title_font, fill=INK)
+    for index, photo in enumerate(photos):
+        col, row = index % columns, index // columns
+        x = PAD + col * (CELL_W + PAD)
+        y = HEADER_H + row * (CELL_H + CAPTION_H + PAD)
+        thumb = _thumbnail(photo)
+        if thumb is None:
+            draw.rectangle((x, y, x + CELL_W - 1, y + CELL_H - 1), fill=MISSING)
+        else:
+            sheet.paste(thumb, (x + (CELL_W - thumb.width) // 2, y + (CELL_H - thumb.height) // 2))
+        draw.text((x, y + CELL_H + 4), _fit(photo.caption, font, CELL_W), font=font, fill=INK)
+        if photo.detail:
+            draw.text((x, y + CELL_H + 25), _fit(photo.detail, font, CELL_W), font=font, fill=INK)
+    out = io.BytesIO()
+    sheet.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def _thumbnail(photo: SheetPhoto) -> Image.Image | None:
+    """The photo scaled into its cell; None when the file is gone or unreadable."""
+    try:
+        with Image.open(photo.path) as image:
+            # Thumbnails are small already; bilinear is plenty for a grid and several times
+            # faster than the default, which matters when every group's sheet is drawn at once.
+            image.draft("RGB", (CELL_W, CELL_H))
+            fitted = image.convert("RGB")
+            fitted.thumbnail((CELL_W, CELL_H), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    except (OSError, UnidentifiedImageError, ValueError):
+        log.warning("Contact sheet: photo %s is missing or unreadable", photo.id)
+        return None
+    return fitted

@@ -1,0 +1,398 @@
+"""The tally: a period's headline figures and breakdowns, in the form of the congress's reports.
+
+"10个监督小组、168名代表参加，累计发现问题67个、提出意见建议102条" — then by project, sub-item,
+lead unit, category, group and status, and how many answers are overdue or due soon.
+
+Counting rules: items count by the local date they were submitted; drafts, withdrawn and merged
+items are not counted (a merged item lives on in the item it was merged into); declined items
+appear in the status breakdown only. A deputy (or leader) took part when they checked in or
+submitted something in the period; a group took part when one of its members did.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from bot.clock import to_db, utcnow
+from bot.deadlines import Light
+from bot.items import Kind, Status
+from bot.texts import Texts
+from storage.reports import AFTER_ALL, BEFORE_ALL, ReportsRepo
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+# Telegram's limit for one message's text.
+MESSAGE_LIMIT = 4096
+
+# The status breakdown in the order of an item's life; merged, withdrawn and drafts are not counted.
+STATUS_ORDER = tuple(s for s in Status if s not in (Status.DRAFT, Status.WITHDRAWN, Status.MERGED))
+
+
+class PeriodError(ValueError):
+    """A period given by a person that is not a date, a month, or is the wrong way round."""
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Local dates in the campaign's zone, both included; None: open on that side."""
+
+    first: date | None = None
+    last: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.first is not None and self.last is not None and self.first > self.last:
+            raise PeriodError(f"{self.first} is after {self.last}")
+
+    def bounds(self, zone: ZoneInfo) -> tuple[str, str]:
+        """The UTC range [start, end) as stored, from local midnight to the midnight after."""
+        start = to_db(datetime.combine(self.first, time.min, zone)) if self.first else BEFORE_ALL
+        end = (
+            to_db(datetime.combine(self.last + timedelta(days=1), time.min, zone))
+            if self.last
+            else AFTER_ALL
+        )
+        return start, end
+
+    @classmethod
+    def parse(cls, args: Sequence[str], today: date) -> Period:
+        """What /tally accepts: nothing (the whole campaign), a month, a day, or two of them.
+
+        One day alone runs from that day until today; one month alone is that month; of two,
+        the first is the start (a month: its first day) and the second the end (its last day).
+        """
+        if not args:
+            return cls()
+        if len(args) > 2:
+            raise PeriodError("at most two dates")
+        first, first_end = _parse_one(args[0])
+        if len(args) == 1:
+            if first_end is None:  # a single day: from then until today
+                return cls(first, max(first, today))
+            return cls(first, first_end)
+        last_start, last_end = _parse_one(args[1])
+        return cls(first, last_end or last_start)
+
+
+_DAY = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_MONTH = re.compile(r"\d{4}-\d{1,2}")
+
+
+def _parse_one(text: str) -> tuple[date, date | None]:
+    """(first day, last day if a month was given) of `YYYY-MM-DD` or `YYYY-MM`."""
+    text = text.strip()
+    try:
+        if _DAY.fullmatch(text):
+            year, month, day = (int(p) for p in text.split("-"))
+            return date(year, month, day), None
+        if _MONTH.fullmatch(text):
+            year, month = (int(p) for p in text.split("-"))
+            first = date(year, month, 1)
+            following = date(year + month // 12, month % 12 + 1, 1)
+            return first, following - timedelta(days=1)
+    except ValueError as exc:
+        raise PeriodError(f"not a date: {text!r}") from exc
+    raise PeriodError(f"not a date: {text!r}")
+
+
+def parse_day(text: str) -> date:
+    """A single YYYY-MM-DD (the CLI's --from and --to, /summary's date)."""
+    day, month_end = _parse_one(text)
+    if month_end is not None:
+        raise PeriodError(f"not a day: {text!r}")
+    return day
+
+
+class Row(NamedTuple):
+    """One line of a breakdown. label_en: the catalog's English name, where it has one."""
+
+    label: str
+    problems: int
+    suggestions: int
+    label_en: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    period: Period
+    groups: int
+    deputies: int
+    problems: int
+    suggestions: int
+    by_project: list[Row]
+    by_subitem: list[Row]
+    by_unit: list[Row]
+    by_category: list[Row]  # problems only: suggestions have no category
+    by_group: list[Row]
+    by_status: list[tuple[Status, int]]
+    overdue: int
+    due_soon: int
+    on_time: int
+
+    @property
+    def lights(self) -> dict[Light, int]:
+        """Items of the period a unit still has to answer, by traffic light."""
+        return {Light.RED: self.overdue, Light.YELLOW: self.due_soon, Light.GREEN: self.on_time}
+
+
+def _rows(
+    counts: dict[int | None, list[int]],
+    order: Iterable[int],
+    label: dict[int, str],
+    label_en: dict[int, str] | None = None,
+) -> list[Row]:
+    """Catalog order; entries without any item are left out; the unassigned come last."""
+    rows = [
+        Row(label[key], counts[key][0], counts[key][1], (label_en or {}).get(key, ""))
+        for key in order
+        if key in counts
+    ]
+    known = set(label)
+    # An id the catalog no longer has, or none at all: shown as unassigned, never dropped.
+    stray = [0, 0]
+    for key, (problems, suggestions) in counts.items():
+        if key is None or key not in known:
+            stray[0] += problems
+            stray[1] += suggestions
+    if stray != [0, 0]:
+        rows.append(Row("", stray[0], stray[1]))
+    return rows
+
+
+async def compute_tally(
+    services: Services, period: Period, *, now: datetime | None = None
+) -> Tally:
+    """Headline figures and breakdowns of the active campaign for a period."""
+    now = now or utcnow()
+    settings = services.settings
+    campaign_id = services.campaign.id
+    start, end = period.bounds(settings.zone)
+    repo = ReportsRepo(services.db)
+    labels = await repo.labels(campaign_id)
+    places = await repo.place_counts(campaign_id, start, end)
+    groups = await repo.group_counts(campaign_id, start, end)
+    soon = now + timedelta(days=settings.deadlines.due_soon_days)
+    deadlines = await repo.deadline_counts(campaign_id, start, end, to_db(now), to_db(soon))
+    deputies, groups_taking_part = await repo.participation(campaign_id, start, end)
+
+    def zero() -> list[int]:
+        return [0, 0]
+
+    by_project: dict[int | None, list[int]] = defaultdict(zero)
+    by_subitem: dict[int | None, list[int]] = defaultdict(zero)
+    by_unit: dict[int | None, list[int]] = defaultdict(zero)
+    by_category: dict[int | None, list[int]] = defaultdict(zero)
+    by_status: dict[str, int] = defaultdict(int)
+    for c in places:
+        by_status[c.status] += c.count
+        if c.status == Status.DECLINED:
+            continue
+        column = 0 if c.kind == Kind.PROBLEM else 1
+        subitem = c.subitem_id
+        project = c.project_id or (labels.subitem_project.get(subitem) if subitem else None)
+        # The unit it was forwarded to, else the sub-item's lead unit (DOMAIN.md).
+        unit = c.unit_id or (labels.subitem_unit.get(subitem) if subitem else None)
+        by_project[project][column] += c.count
+        by_subitem[subitem][column] += c.count
+        by_unit[unit][column] += c.count
+        if c.kind == Kind.PROBLEM:
+            by_category[c.category_id][0] += c.count
+    by_group: dict[int | None, list[int]] = defaultdict(zero)
+    for g in groups:
+        if g.status != Status.DECLINED:
+            by_group[g.group_id][0 if g.kind == Kind.PROBLEM else 1] += g.count
+
+    problems = sum(p for p, _ in by_project.values())
+    suggestions = sum(s for _, s in by_project.values())
+    # Rows without a sub-item are the items raised for a whole project or a site without one.
+    subitem_rows = _rows(by_subitem, labels.subitem_order, labels.subitems)
+    return Tally(
+        period=period,
+        groups=groups_taking_part,
+        deputies=deputies,
+        problems=problems,
+        suggestions=suggestions,
+        by_project=_rows(by_project, labels.project_order, labels.projects),
+        by_subitem=subitem_rows,
+        by_unit=_rows(by_unit, labels.unit_order, labels.units),
+        by_category=_rows(
+            by_category,
+            labels.category_order,
+            {k: v[0] for k, v in labels.categories.items()},
+            {k: v[1] for k, v in labels.categories.items()},
+        ),
+        by_group=_rows(by_group, labels.group_order, {k: v[1] for k, v in labels.groups.items()}),
+        by_status=[(s, by_status[s]) for s in STATUS_ORDER if by_status.get(s)],
+        overdue=deadlines.overdue,
+        due_soon=deadlines.due_soon,
+        on_time=deadlines.waiting - deadlines.overdue - deadlines.due_soon,
+    )
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def period_text(period: Period, texts: Texts) -> str:
+    first, last = period.first, period.last
+    if first and last:
+        if first == last:
+            return first.isoformat()
+        return texts("tally.period_range", first=first.isoformat(), last=last.isoformat())
+    if first:
+        return texts("tally.period_from", first=first.isoformat())
+    if last:
+        return texts("tally.period_until", last=last.isoformat())
+    return texts("tally.period_all")
+
+
+def _label(row: Row, texts: Texts) -> str:
+    label = row.label_en if texts.language == "en" and row.label_en else row.label
+    return html.escape(label) if label else texts("tally.unassigned")
+
+
+def render_tally(tally: Tally, texts: Texts) -> list[str]:
+    """The tally as Telegram messages (HTML), split at line boundaries under the limit."""
+    lines = [
+        texts("tally.title", period=period_text(tally.period, texts)),
+        texts(
+            "tally.headline",
+            groups=tally.groups,
+            deputies=tally.deputies,
+            problems=tally.problems,
+            suggestions=tally.suggestions,
+        ),
+    ]
+    if not tally.by_status:
+        lines.append(texts("tally.nothing"))
+        return split_message("\n".join(lines))
+    sections = (
+        (texts("tally.by_project"), tally.by_project),
+        (texts("tally.by_subitem"), tally.by_subitem),
+        (texts("tally.by_unit"), tally.by_unit),
+        (texts("tally.by_group"), tally.by_group),
+    )
+    for title, rows in sections:
+        if not rows:
+            continue
+        lines += ["", title]
+        lines += [
+            texts(
+                "tally.row",
+                label=_label(row, texts),
+                problems=row.problems,
+                suggestions=row.suggestions,
+            )
+            for row in rows
+        ]
+    if tally.by_category:
+        lines += ["", texts("tally.by_category")]
+        lines += [
+            texts("tally.category_row", label=_label(row, texts), problems=row.problems)
+            for row in tally.by_category
+        ]
+    lines += ["", texts("tally.by_status")]
+    lines += [
+        texts("tally.status_row", status=texts(f"status.{status}"), count=count)
+        for status, count in tally.by_status
+    ]
+    lines += [
+        "",
+        texts(
+            "tally.deadlines",
+            overdue=tally.overdue,
+            due_soon=tally.due_soon,
+            on_time=tally.on_time,
+        ),
+    ]
+    return split_message("\n".join(lines))
+
+
+def tally_json(tally: Tally) -> dict[str, Any]:
+    """The same figures for machines (`deputy-bot tally --json`)."""
+
+    def rows(items: list[Row]) -> list[dict[str, Any]]:
+        return [
+            {"label": r.label or None, "problems": r.problems, "suggestions": r.suggestions}
+            for r in items
+        ]
+
+    return {
+        "period": {
+            "from": tally.period.first.isoformat() if tally.period.first else None,
+            "to": tally.period.last.isoformat() if tally.period.last else None,
+        },
+        "groups": tally.groups,
+        "deputies": tally.deputies,
+        "problems": tally.problems,
+        "suggestions": tally.suggestions,
+        "by_project": rows(tally.by_project),
+        "by_subitem": rows(tally.by_subitem),
+        "by_unit": rows(tally.by_unit),
+        "by_category": [
+            {"label": r.label or None, "label_en": r.label_en or None, "problems": r.problems}
+            for r in tally.by_category
+        ],
+        "by_group": rows(tally.by_group),
+        "by_status": {str(status): count for status, count in tally.by_status},
+        "deadlines": {str(light): count for light, count in tally.lights.items()},
+    }
+
+
+# --- splitting ---------------------------------------------------------------------------------
+
+
+def _units(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units); markup counted too, to be safe."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+_TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|.", re.DOTALL)
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    """A line longer than a message, cut between characters, never inside a tag or entity."""
+    pieces: list[str] = []
+    current, size = "", 0
+    for token in _TOKEN.findall(line):
+        width = _units(token)
+        if size + width > limit and current:
+            pieces.append(current)
+            current, size = "", 0
+        current += token
+        size += width
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Messages of at most `limit`, split between lines; only an over-long line is cut itself."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        width = _units(line)
+        if width > limit:
+            if current:
+                parts.append("\n".join(current))
+                current, size = [], 0
+            parts.extend(_cut_line(line, limit))
+            continue
+        added = width + (1 if current else 0)
+        if size + added > limit:
+            parts.append("\n".join(current))
+            current, size = [line], width
+        else:
+            current.append(line)
+            size += added
+    if current:
+        parts.append("\n".join(current))
+    # A part of blank lines only would be refused by Telegram ("message text is empty").
+    return [p.strip("\n") for p in parts if p.strip()]
