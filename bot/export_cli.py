@@ -4,18 +4,133 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
 
 from bot.config import Settings
 from bot.errors import CliError
+from bot.items import Status
+from bot.listing import FORMATS, Format, ListFilter
+from bot.services import Services
+from bot.texts import LANGUAGES
 
 WithConfig = Callable[[argparse.ArgumentParser], None]
 
 
 def add_parser(sub: Any, with_config: WithConfig) -> None:
-    parser = sub.add_parser("export", help="export the problem-and-suggestion list (xlsx, csv, docx, zip)")
+    parser = sub.add_parser(
+        "export", help="export the problem-and-suggestion list (xlsx, csv, docx, zip)"
+    )
     with_config(parser)
+    parser.add_argument("--format", required=True, choices=FORMATS, help="file format")
+    parser.add_argument("--out", required=True, type=Path, help="file to write")
+    parser.add_argument("--from", dest="date_from", help="first submission day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="date_to", help="last submission day, YYYY-MM-DD")
+    parser.add_argument("--project", help="project code, e.g. C01")
+    parser.add_argument("--group", help="supervision group code, e.g. G01")
+    parser.add_argument("--unit", help="lead unit code, e.g. health")
+    parser.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        help="only items in this status (repeatable; default: all but withdrawn, merged, declined)",
+    )
+    parser.add_argument(
+        "--letter-number", type=int, default=1, help="the letter's number n in 〔year〕n号 (docx)"
+    )
+    parser.add_argument("--language", choices=LANGUAGES, default=None, help="zh or en")
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CliError(f"{option} {value!r}: expected a date like 2020-06-30") from exc
+
+
+def _statuses(values: list[str]) -> tuple[Status, ...]:
+    known = [s.value for s in Status if s is not Status.DRAFT]
+    statuses = []
+    for value in values:
+        if value not in known:
+            raise CliError(f"--status {value!r}: expected one of {', '.join(known)}")
+        statuses.append(Status(value))
+    return tuple(statuses)
+
+
+async def _check_codes(services: Services, filters: ListFilter) -> None:
+    campaign_id = services.campaign.id
+    catalog = services.catalog
+    if filters.project is not None:
+        codes = [p.code for p in await catalog.projects(campaign_id)]
+        if filters.project not in codes:
+            raise CliError(
+                f"--project {filters.project!r}: no such project (known: {', '.join(codes)})"
+            )
+    if (
+        filters.group is not None
+        and await catalog.group_by_code(campaign_id, filters.group) is None
+    ):
+        codes = [g.code for g in await catalog.groups(campaign_id)]
+        raise CliError(f"--group {filters.group!r}: no such group (known: {', '.join(codes)})")
+    if filters.unit is not None and await catalog.unit_by_code(campaign_id, filters.unit) is None:
+        codes = [u.code for u in await catalog.units(campaign_id)]
+        raise CliError(f"--unit {filters.unit!r}: no such unit (known: {', '.join(codes)})")
+
+
+def _filters(args: argparse.Namespace) -> ListFilter:
+    date_from = _date(args.date_from, "--from")
+    date_to = _date(args.date_to, "--to")
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise CliError(f"--from {date_from} is after --to {date_to}")
+    return ListFilter(
+        date_from=date_from,
+        date_to=date_to,
+        project=args.project,
+        group=args.group,
+        unit=args.unit,
+        statuses=_statuses(args.status),
+    )
+
+
+def _out(path: Path) -> Path:
+    if path.is_dir():
+        raise CliError(
+            f"--out {path} is a folder; name the file to write, e.g. {path / 'list.xlsx'}"
+        )
+    if not path.parent.is_dir():
+        raise CliError(f"--out {path}: the folder {path.parent} does not exist")
+    return path
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    raise CliError("not implemented yet")
+    filters = _filters(args)
+    out = _out(args.out)
+    if args.letter_number < 1:
+        raise CliError("--letter-number must be 1 or more")
+    fmt = cast(Format, args.format)
+    # XlsxWriter and python-docx load only for this command, not for every start of the CLI.
+    from bot.exports import export_list
+
+    services = await Services.open(settings)
+    try:
+        await _check_codes(services, filters)
+        result = await export_list(
+            services,
+            fmt,
+            out,
+            filters,
+            language=args.language or settings.i18n.default_language,
+            letter_number=args.letter_number,
+        )
+    finally:
+        await services.close()
+    print(f"Wrote {result.path} ({result.bytes} bytes)")
+    print(
+        f"  {result.rows} items: {result.problems} problems, {result.suggestions} suggestions"
+        + (f"; {result.photos} photos" if fmt == "zip" else "")
+    )
+    return 0

@@ -1,18 +1,272 @@
-"""/export: staff's problem-and-suggestion list as files."""
+"""/export: staff's problem-and-suggestion list as files (Excel, CSV, the letter, the photos).
+
+Format, then period (a button or two typed dates), then one status message edited as rows are
+written, and the file as a document. The export itself runs off the event loop (bot/exports.py),
+so other people's updates go on while a large list is written.
+"""
 
 from __future__ import annotations
 
-from handlers.flow import StepHandler
+import asyncio
+import contextlib
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import cast
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
+from telegram.ext import filters as tg_filters
+
+from bot.errors import Refused
+from bot.exports import BATCH_ROWS, export_list, suggested_name
+from bot.listing import (
+    FORMATS,
+    PERIODS,
+    Format,
+    ListFilter,
+    local_today,
+    parse_period,
+    period_dates,
+)
+from bot.people import Action, require_can
+from bot.texts import Texts
+from handlers.context import BotContext
+from handlers.flow import (
+    TYPED,
+    StepHandler,
+    abandon_flow,
+    button,
+    buttons_expected,
+    current_flow,
+    end_flow,
+    pressed,
+    remove_buttons,
+    start_flow,
+)
+
+FORMAT, PERIOD = "export.format", "export.period"
+PREFIX = "ex"
+# The Bot API refuses documents over 50 MB from bots (without a local Bot API server).
+TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024
+# Edits of the status message: often enough to show life, rarely enough for Telegram's limits.
+PROGRESS_SECONDS = 1.5
+
+
+def _format_labels(texts: Texts) -> dict[str, str]:
+    return {
+        "xlsx": texts("export.format.xlsx"),
+        "csv": texts("export.format.csv"),
+        "docx": texts("export.format.docx"),
+        "zip": texts("export.format.zip"),
+    }
+
+
+def _period_labels(texts: Texts) -> dict[str, str]:
+    return {
+        "all": texts("export.period.all"),
+        "this_month": texts("export.period.this_month"),
+        "last_month": texts("export.period.last_month"),
+        "this_week": texts("export.period.this_week"),
+    }
+
+
+async def start_export(update: Update, context: BotContext) -> str:
+    """Ask staff which kind of file they want."""
+    require_can(context.person, Action.EXPORT)
+    message = update.effective_message
+    assert message is not None
+    await abandon_flow(context)
+    nonce = start_flow(context, "export")["nonce"]
+    texts = context.texts
+    buttons = [
+        button(label, PREFIX, nonce, "fmt", fmt) for fmt, label in _format_labels(texts).items()
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([button(texts("button.cancel"), PREFIX, nonce, "cancel")])
+    await message.reply_text(texts("export.choose_format"), reply_markup=InlineKeyboardMarkup(rows))
+    return FORMAT
+
+
+async def _cancel(update: Update, context: BotContext) -> int:
+    end_flow(context)
+    query = update.callback_query
+    if query is not None:
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_text(context.texts("cancelled"))
+    return ConversationHandler.END
+
+
+async def format_step(update: Update, context: BotContext) -> str | int:
+    """A format was picked: ask for the period."""
+    press = await pressed(update, context, PREFIX)
+    if press is None:
+        return FORMAT
+    if press.verb == "cancel":
+        return await _cancel(update, context)
+    if press.verb != "fmt" or press.arg not in FORMATS:
+        return FORMAT
+    require_can(context.person, Action.EXPORT)
+    flow = current_flow(context)
+    flow["format"] = press.arg
+    texts = context.texts
+    nonce = flow["nonce"]
+    buttons = [
+        button(label, PREFIX, nonce, "period", key) for key, label in _period_labels(texts).items()
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([button(texts("button.cancel"), PREFIX, nonce, "cancel")])
+    query = update.callback_query
+    assert query is not None
+    sent = await query.edit_message_text(
+        texts("export.choose_period", format=_format_labels(texts)[press.arg]),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+    if isinstance(sent, Message):
+        flow["message_id"] = sent.message_id
+    return PERIOD
+
+
+async def period_step(update: Update, context: BotContext) -> str | int:
+    """A period button: export now."""
+    press = await pressed(update, context, PREFIX)
+    if press is None:
+        return PERIOD
+    if press.verb == "cancel":
+        return await _cancel(update, context)
+    if press.verb != "period" or press.arg not in PERIODS:
+        return PERIOD
+    await remove_buttons(update)
+    today = local_today(context.services.settings.zone)
+    start, end = period_dates(press.arg, today)
+    return await _export(update, context, start, end, _period_labels(context.texts)[press.arg])
+
+
+async def typed_period(update: Update, context: BotContext) -> str | int:
+    """Two typed dates: export that range (bad dates get an example and change nothing)."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    start, end = parse_period(message.text)
+    message_id = current_flow(context).get("message_id")
+    if isinstance(message_id, int):
+        # The period buttons belong to this step; once a range is typed they must not linger.
+        with contextlib.suppress(BadRequest):
+            await context.bot.edit_message_reply_markup(
+                message.chat_id, message_id, reply_markup=None
+            )
+    label = context.texts("export.period.range", start=start.isoformat(), end=end.isoformat())
+    return await _export(update, context, start, end, label)
+
+
+def _cli_command(fmt: str, start: date | None, end: date | None, name: str) -> str:
+    parts = ["deputy-bot export --config config.toml", f"--format {fmt}", f"--out {name}"]
+    if start is not None:
+        parts.append(f"--from {start.isoformat()}")
+    if end is not None:
+        parts.append(f"--to {end.isoformat()}")
+    return " ".join(parts)
+
+
+async def _export(
+    update: Update, context: BotContext, start: date | None, end: date | None, period: str
+) -> int:
+    require_can(context.person, Action.EXPORT)
+    message = update.effective_message
+    assert message is not None
+    fmt = current_flow(context).get("format")
+    end_flow(context)
+    if fmt not in FORMATS:
+        raise Refused("button_expired")
+    fmt = cast(Format, fmt)
+    services = context.services
+    texts = context.texts
+    format_label = _format_labels(texts)[fmt]
+    status = await message.reply_text(texts("export.started", format=format_label, period=period))
+    files_dir = services.settings.storage.files_dir
+    await asyncio.to_thread(files_dir.mkdir, parents=True, exist_ok=True)
+    out = files_dir / f"export-{context.me.id}-{secrets.token_hex(4)}.{fmt}"
+    loop = asyncio.get_running_loop()
+    last_edit = float("-inf")
+
+    async def progress(done: int, total: int) -> None:
+        nonlocal last_edit
+        if done >= total or loop.time() - last_edit < PROGRESS_SECONDS:
+            return
+        last_edit = loop.time()
+        with contextlib.suppress(BadRequest):
+            await status.edit_text(texts("export.progress", done=done, total=total))
+
+    try:
+        result = await export_list(
+            services,
+            fmt,
+            out,
+            ListFilter(date_from=start, date_to=end),
+            language=texts.language,
+            progress=progress,
+            batch=BATCH_ROWS,
+        )
+        if result.rows == 0:
+            await status.edit_text(texts("export.empty", period=period))
+            return ConversationHandler.END
+        if fmt == "zip" and result.photos == 0:
+            await status.edit_text(texts("export.no_photos", period=period))
+            return ConversationHandler.END
+        name = suggested_name(texts, fmt, local_today(services.settings.zone))
+        if result.bytes > TELEGRAM_DOCUMENT_LIMIT:
+            await status.edit_text(
+                texts(
+                    "export.too_big",
+                    size_mb=f"{result.bytes / 1024 / 1024:.0f}",
+                    command=_cli_command(fmt, start, end, name),
+                )
+            )
+            return ConversationHandler.END
+        if fmt == "zip":
+            done = texts("export.done_zip", period=period, photos=result.photos, rows=result.rows)
+        else:
+            done = texts(
+                "export.done",
+                format=format_label,
+                period=period,
+                rows=result.rows,
+                problems=result.problems,
+                suggestions=result.suggestions,
+            )
+        with contextlib.suppress(BadRequest):
+            await status.edit_text(done)
+        data = await asyncio.to_thread(out.read_bytes)
+        await message.reply_document(document=data, filename=name)
+    finally:
+        await asyncio.to_thread(_remove, out)
+    return ConversationHandler.END
+
+
+def _remove(path: Path) -> None:
+    # The file can be made again at any time; keeping it would only keep personal data around.
+    path.unlink(missing_ok=True)
 
 
 def entry_points() -> list[StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return []
+    return [cast(StepHandler, CommandHandler("export", start_export))]
 
 
 def states() -> dict[str, list[StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    return {}
+    buttons_only = cast(StepHandler, MessageHandler(TYPED, buttons_expected))
+    return {
+        FORMAT: [
+            cast(StepHandler, CallbackQueryHandler(format_step, pattern=rf"^{PREFIX}:")),
+            buttons_only,
+        ],
+        PERIOD: [
+            cast(StepHandler, CallbackQueryHandler(period_step, pattern=rf"^{PREFIX}:")),
+            cast(StepHandler, MessageHandler(TYPED & tg_filters.TEXT, typed_period)),
+            buttons_only,
+        ],
+    }
 
 
 def commands() -> list[StepHandler]:
