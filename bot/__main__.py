@@ -174,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("httpx").setLevel(logging.WARNING)
         # python-telegram-bot's DEBUG output has the token in URLs and whole updates (names,
         # texts, invitation tokens); it is never shown, whatever level is asked for.
-        logging.getLogger("telegram").setLevel(logging.INFO)
+        telegram_log = logging.getLogger("telegram")
+        telegram_log.setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
         if args.command == "import":
             return asyncio.run(_import(settings, args.catalog))
         if args.command == "invite":

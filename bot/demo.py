@@ -21,8 +21,10 @@ from pydantic import SecretStr
 from bot.app import build_application, running
 from bot.catalog import load_catalog
 from bot.clock import utcnow
-from bot.config import Settings, StorageSettings, TelegramSettings
+from bot.config import OutboxSettings, ScheduleSettings, Settings, StorageSettings, TelegramSettings
+from bot.exports import export_list
 from bot.invitations import InvitationRequest
+from bot.listing import Format, ListFilter
 from bot.membership import issue_invitation
 from bot.people import Role
 from bot.services import Services
@@ -92,8 +94,11 @@ class Transcript:
             self._shown[event.message_id] = event.text or ""
             prefix = "🤖 (edited) " if event.edited else "🤖 "
             body = _plain(event.text) if event.text else f"[{event.kind}]"
-            if event.files and event.kind != "text":
-                body = f"[{len(event.files)} photo(s)] {body}".strip()
+            if event.kind == "document":
+                names = ", ".join(n or "?" for n in event.file_names)
+                body = f"[文件 {names}] {body if event.text else ''}".strip()
+            elif event.files and event.kind != "text":
+                body = f"[{len(event.files)} 张图片] {body}".strip()
             lines = body.splitlines() or [""]
             text = "\n   ".join(lines)
             extra = []
@@ -154,6 +159,9 @@ async def run_demo(base: Settings, data_dir: Path, catalog_path: Path | None) ->
                     poll_timeout_seconds=10,
                 ),
                 "storage": StorageSettings(data_dir=data_dir),
+                # The demo shows each step at once; the daily jobs are shown on demand.
+                "outbox": OutboxSettings(per_chat_seconds=0.1),
+                "schedule": ScheduleSettings(enabled=False),
             }
         )
         services = await Services.open(settings, require_campaign=False)
@@ -274,3 +282,137 @@ async def _play(t: Transcript, api: LocalBotApi, settings: Settings, services: S
         events = await _step(t, alice, "王芳", "/mine")
         await alice.press(events[-1].buttons[0])
         await _step(t, alice, "王芳", f"[点按] {events[-1].buttons[0]}")
+
+        await _close_the_loop(t, api, settings, services, group.code, alice, bob)
+
+
+async def _invite_and_join(
+    t: Transcript,
+    api: LocalBotApi,
+    services: Services,
+    request: InvitationRequest,
+    user_id: int,
+) -> SimUser:
+    issued = await issue_invitation(services, request, bot_username=DEMO_BOT, created_by=None)
+    user = api.user(user_id, request.name, language_code="zh-hans")
+    await user.send_text(f"/start {issued.token}")
+    await _step(t, user, request.name, "/start <邀请码>")
+    return user
+
+
+async def _press(t: Transcript, user: SimUser, who: str, label: str) -> list[BotMessage]:
+    await user.press(label)
+    return await _step(t, user, who, f"[点按] {label}")
+
+
+async def _told(t: Transcript, user: SimUser, who: str) -> list[BotMessage]:
+    """What the outbox delivered to someone who did nothing themselves."""
+    events = await user.settle(quiet=0.6, timeout=30)
+    if events:
+        t.say(who, "(收到通知)")
+        t.bot(events)
+    return events
+
+
+def _first_with(events: list[BotMessage], fragment: str) -> str:
+    for event in reversed(events):
+        for label in event.buttons:
+            if fragment in label:
+                return label
+    raise DemoError(f"the bot offered no button with {fragment!r}")
+
+
+async def _close_the_loop(
+    t: Transcript,
+    api: LocalBotApi,
+    settings: Settings,
+    services: Services,
+    group_code: str,
+    alice: SimUser,
+    bob: SimUser,
+) -> None:
+    """Review, summary, tally, forwarding, the unit's answer, the rating, and the exports."""
+    problem = await services.items.get_by_number(services.campaign.id, 1)
+    if problem is None or problem.lead_unit_id is None:
+        raise DemoError("the demo's problem has no lead unit")
+    unit = next(
+        u
+        for u in await services.catalog.units(services.campaign.id)
+        if u.id == problem.lead_unit_id
+    )
+    print(f"\n== Closing the loop: leader, staff and the liaison of {unit.name} join.\n")
+    zhang = await _invite_and_join(
+        t, api, services, InvitationRequest("张伟", Role.LEADER, group_code), 910003
+    )
+    zhao = await _invite_and_join(
+        t, api, services, InvitationRequest("赵敏", Role.STAFF, None), 910004
+    )
+    qian = await _invite_and_join(
+        t, api, services, InvitationRequest("钱进", Role.LIAISON, None, unit.code), 910005
+    )
+
+    # The leader reviews the group's two items; the deputies are told.
+    await zhang.send_text("/review")
+    events = await _step(t, zhang, "张伟", "/review")
+    while any("通过" in label for e in events for label in e.buttons):
+        events = await _press(t, zhang, "张伟", "✅ 通过")
+    await _told(t, alice, "王芳")
+    await _told(t, bob, "李建国")
+
+    # The leader's summary of the day (also pushed every evening at summary_time).
+    await zhang.send_text("/summary")
+    await _step(t, zhang, "张伟", "/summary")
+
+    # Staff: the figures, then forwarding to the units.
+    await zhao.send_text("/tally")
+    await _step(t, zhao, "赵敏", "/tally")
+    # One unit at a time, until nothing is left to forward.
+    while True:
+        await zhao.send_text("/forward")
+        events = await _step(t, zhao, "赵敏", "/forward")
+        if "按单位交办（0）" in _first_with(events, "按单位交办"):
+            await _press(t, zhao, "赵敏", "取消")
+            break
+        events = await _press(t, zhao, "赵敏", "按单位交办")
+        events = await _press(t, zhao, "赵敏", _first_with(events, "（"))
+        await _press(t, zhao, "赵敏", "全部交办")
+    await _told(t, alice, "王芳")
+    await _told(t, bob, "李建国")
+
+    # The unit's liaison opens the item from the notice, takes it on and answers (class A).
+    events = await _told(t, qian, "钱进")
+    await _press(t, qian, "钱进", _first_with(events, "打开"))
+    await _press(t, qian, "钱进", "接收办理")
+    events = await _press(t, qian, "钱进", "答复")
+    await _press(t, qian, "钱进", _first_with(events, "A"))
+    answer = "已协调施工单位增派人员，外立面脚手架于本周复工，预计 8 月 20 日完成外立面施工。"
+    await qian.send_text(answer)
+    await _step(t, qian, "钱进", answer)
+    await _press(t, qian, "钱进", "完成")
+    await _press(t, qian, "钱进", "确认提交")
+
+    # 王芳 raised it: she rates the answer from the notice; with every vote in, it closes.
+    events = await _told(t, alice, "王芳")
+    await _press(t, alice, "王芳", _first_with(events, "满意"))
+    await _press(t, alice, "王芳", "跳过")
+    await _told(t, alice, "王芳")
+
+    # Staff export the list in chat, and the demo writes every format to disk.
+    await zhao.send_text("/export")
+    events = await _step(t, zhao, "赵敏", "/export")
+    events = await _press(t, zhao, "赵敏", _first_with(events, "Excel"))
+    await _press(t, zhao, "赵敏", _first_with(events, "全部"))
+    await zhao.settle(quiet=1.0, timeout=60)
+
+    folder = settings.storage.data_dir / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    print("\n== Exports written by the demo (deputy-bot export does the same):")
+    formats: tuple[tuple[Format, str], ...] = (
+        ("xlsx", "问题与建议清单.xlsx"),
+        ("csv", "问题与建议清单.csv"),
+        ("docx", "关于交办问题与建议清单的函.docx"),
+        ("zip", "照片包.zip"),
+    )
+    for fmt, name in formats:
+        result = await export_list(services, fmt, folder / name, ListFilter())
+        print(f"   {folder / name}  ({result.rows} rows)")

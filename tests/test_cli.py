@@ -591,7 +591,25 @@ def check_demo_run(result: subprocess.CompletedProcess[str], data: Path) -> None
     assert db.exists()
     assert (data / ".deputy-bot-demo").exists()
     items = query(db, "SELECT kind, status, number FROM items ORDER BY number")
-    assert items == [("problem", "submitted", 1), ("suggestion", "submitted", 2)]
+    # The whole loop: reviewed, forwarded, answered, rated 满意 and closed; the suggestion went to
+    # a unit without a liaison, by letter.
+    assert items == [("problem", "closed", 1), ("suggestion", "forwarded", 2)]
+    assert query(db, "SELECT value FROM ratings") == [("satisfied",)]
+    assert query(db, "SELECT class, on_paper FROM responses") == [("A", 0)]
+    assert scalar(db, "SELECT COUNT(*) FROM lookbacks") == 1
+    assert scalar(db, "SELECT for_letter FROM items WHERE number = 2") == 1
+    # Every notice was delivered, none twice.
+    assert scalar(db, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == 0
+    assert scalar(db, "SELECT COUNT(*) FROM outbox") >= 8
+    for name in (
+        "问题与建议清单.xlsx",
+        "问题与建议清单.csv",
+        "关于交办问题与建议清单的函.docx",
+        "照片包.zip",
+    ):
+        assert f"{data / 'exports' / name}  (2 rows)" in result.stdout
+        assert (data / "exports" / name).stat().st_size > 0
+    assert "已办结，评价结果：满意" in result.stdout
     visits = scalar(db, "SELECT COUNT(*) FROM visits")
     assert isinstance(visits, int) and visits >= 1
     photos = query(db, "SELECT original_path, display_path, thumb_path, size_bytes FROM photos")
@@ -600,7 +618,7 @@ def check_demo_run(result: subprocess.CompletedProcess[str], data: Path) -> None
         for relative in (original, display, thumb):
             assert (photos_dir / str(relative)).is_file(), relative
         assert (photos_dir / str(original)).stat().st_size == size
-    assert scalar(db, "SELECT COUNT(*) FROM photos WHERE item_id IS NOT NULL") == 1
+    assert scalar(db, "SELECT COUNT(*) FROM photos WHERE item_id IS NOT NULL") == 1  # evidence
     assert scalar(db, "SELECT COUNT(*) FROM photos WHERE visit_id IS NOT NULL") == 1
 
 
