@@ -39,7 +39,14 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
     parser.add_argument(
         "--letter-number", type=int, default=1, help="the letter's number n in 〔year〕n号 (docx)"
     )
-    parser.add_argument("--language", choices=LANGUAGES, default=None, help="zh or en")
+    parser.add_argument(
+        "--lang",
+        "--language",
+        dest="language",
+        choices=LANGUAGES,
+        default=None,
+        help="language of the headers and letter (default: the configured one)",
+    )
 
 
 def _date(value: str | None, option: str) -> date | None:
