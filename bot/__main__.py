@@ -1,4 +1,4 @@
-"""The deputy-bot command line: run, demo, import, invite, tally, export."""
+"""The deputy-bot command line: run, demo, import, invite, tally, export, backup."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import export_cli, tally_cli
+from bot import backup_cli, export_cli, tally_cli
 from bot.catalog import CatalogError, load_catalog
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import CliError, Refused
@@ -157,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
 
     tally_cli.add_parser(sub, with_config)
     export_cli.add_parser(sub, with_config)
+    backup_cli.add_parser(sub, with_config)
     return parser
 
 
@@ -184,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(tally_cli.run(settings, args))
         if args.command == "export":
             return asyncio.run(export_cli.run(settings, args))
+        if args.command == "backup":
+            return asyncio.run(backup_cli.run(settings, args))
         if args.command == "run":
             return asyncio.run(_run(settings))
         if args.command == "demo":
