@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.errors import require
+from bot.items import clean_description, has_words
 from bot.people import Role
 
 # Deep-link payloads allow [A-Za-z0-9_-] and at most 64 characters; 32 random bytes fit as 43.
@@ -41,7 +42,8 @@ class InvitationRequest:
     unit_code: str | None = None
 
     def validate(self) -> None:
-        require(0 < len(self.name.strip()) <= 40, "invite_bad_name")
+        name = clean_description(self.name)
+        require(0 < len(name) <= 40 and has_words(name), "invite_bad_name")
         if self.role in (Role.DEPUTY, Role.LEADER):
             require(self.group_code is not None, "invite_needs_group")
         if self.role is Role.LIAISON:

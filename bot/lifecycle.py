@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from bot.config import DeadlineSettings
 from bot.deadlines import add_months, add_working_days
 from bot.errors import require
-from bot.items import Item, Status
+from bot.items import Item, Status, clean_description, has_words
 from bot.notices import Notice, NoticeButton
 from bot.people import Person, Role
 
@@ -189,8 +189,9 @@ def _number(item: Item) -> str:
 
 
 def _text(text: str, key: str = "lifecycle_reason_missing") -> str:
-    cleaned = text.strip()
-    require(len(cleaned) >= 2, key)
+    """People's text on an item: invisible characters dropped, and something readable left."""
+    cleaned = clean_description(text)
+    require(len(cleaned) >= 2 and has_words(cleaned), key)
     require(len(cleaned) <= 2000, "lifecycle_text_too_long", max=2000)
     return cleaned
 

@@ -14,6 +14,7 @@ from telegram import (
 from telegram.ext import ConversationHandler
 
 from bot.clock import utcnow
+from bot.errors import Refused
 from bot.people import Action, require_can
 from bot.visits import NearbySite, Position, plan_visit, rank_nearby
 from handlers.context import BotContext
@@ -202,8 +203,8 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
     flow = current_flow(context)
     site = await services.catalog.site(services.campaign.id, site_id)
     if site is None:
-        await query.answer(context.texts("button_expired"), show_alert=True)
-        return SITE
+        # The press was answered already; the error handler says it in the chat.
+        raise Refused("button_expired")
     pos = flow.get("position")
     position = (
         Position(pos["lat"], pos["lon"], pos["accuracy"], pos["live"])

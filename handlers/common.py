@@ -52,6 +52,10 @@ async def gate(update: Update, context: BotContext) -> None:
         elif message is not None and message.text and message.text.startswith("/"):
             await message.reply_text(context.texts("group_chat_note"))
         raise ApplicationHandlerStop
+    if query is not None and not query.data:
+        # PTB offers a press without data to every button handler, whatever its pattern.
+        await query.answer(context.texts("button_expired"), show_alert=True)
+        raise ApplicationHandlerStop
     if update.edited_message is not None:
         # Live locations arrive as a stream of edits; only typed edits deserve an answer.
         if update.edited_message.location is None:

@@ -24,7 +24,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.clock import from_db, utcnow
 from bot.deadlines import Light, days_overdue, light
 from bot.errors import Refused, require
-from bot.items import Item, Kind, Status
+from bot.items import Item, Kind, Status, clean_description
 from bot.lifecycle import (
     WITH_UNIT,
     EventKind,
@@ -797,7 +797,7 @@ async def answer_text_typed(update: Update, context: BotContext) -> Result:
         )
     except Refused as refused:
         return await _typed_refusal(update, context, refused)
-    flow["text"] = _typed(update).strip()
+    flow["text"] = clean_description(_typed(update))
     texts = context.texts
     nonce = flow["nonce"]
     rows = [
