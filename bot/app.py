@@ -27,6 +27,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.processor import PerUserUpdateProcessor
+from bot.request import AiohttpRequest
 from bot.services import Services
 from handlers import (
     checkin,
@@ -172,7 +173,7 @@ def build_application(
         .concurrent_updates(PerUserUpdateProcessor(runtime_settings.max_concurrent_updates))
     )
     # Long polling holds one connection open; give it its own pool so replies never wait for it.
-    builder = builder.request(request or HTTPXRequest(connection_pool_size=64, read_timeout=30))
+    builder = builder.request(request or AiohttpRequest(connection_pool_size=256, read_timeout=30))
     builder = builder.get_updates_request(
         get_updates_request
         or HTTPXRequest(read_timeout=settings.telegram.poll_timeout_seconds + 10)

@@ -14,10 +14,12 @@ import copy
 import hashlib
 import io
 import json
+import math
 import mimetypes
 import re
 import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -87,6 +89,13 @@ _SCOPE_TYPES = frozenset(
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _FILE_ID_PREFIX = {"photo": "AgAC", "document": "BQAC", "sticker": "CAAC"}
+# Methods that post a message, which is what Telegram's flood control counts (edits, answers to
+# button presses and reads are not limited the same way).
+_FLOOD_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendLocation", "sendVenue"}
+)
+# (messages, seconds): at most that many in any rolling window of that length.
+FloodLimit = tuple[int, float]
 
 
 @dataclass
@@ -153,6 +162,8 @@ class LocalBotApi:
         webhook_retries: int = 3,
         webhook_backoff: float = 0.05,
         webhook_timeout: float = 5.0,
+        flood_limit: FloodLimit | None = None,
+        chat_flood_limit: FloodLimit | None = None,
     ) -> None:
         bot_id, _, secret = token.partition(":")
         if not bot_id.isdigit() or not secret:
@@ -168,6 +179,18 @@ class LocalBotApi:
         self.webhook_retries = webhook_retries
         self.webhook_backoff = webhook_backoff
         self.webhook_timeout = webhook_timeout
+        # Telegram's flood control, off unless asked for: at most flood_limit messages per
+        # rolling window for the whole bot (Telegram: about 30 a second) and chat_flood_limit per
+        # chat (about 1 a second, a short burst tolerated: e.g. (3, 3.0)). A message beyond
+        # either is answered 429 with parameters.retry_after, and is not counted.
+        for limit in (flood_limit, chat_flood_limit):
+            if limit is not None and (limit[0] < 1 or limit[1] <= 0):
+                raise ValueError("a flood limit is (messages >= 1, seconds > 0)")
+        self.flood_limit = flood_limit
+        self.chat_flood_limit = chat_flood_limit
+        self.flood_rejections = 0
+        self._sent_at: deque[float] = deque()
+        self._chat_sent_at: dict[int, deque[float]] = {}
         self.calls: list[ApiCall] = []
         self.downloads: list[str] = []
         self.interceptors: list[Interceptor] = []
@@ -525,6 +548,8 @@ class LocalBotApi:
                 injected = await interceptor(call)
                 if injected is not None:
                     raise injected
+            if entry[0] in _FLOOD_METHODS:
+                self._check_flood(chat_key)
             result = await entry[1](Params(values, files))
             status, payload = 200, {"ok": True, "result": result}
         except ApiError as error:
@@ -557,6 +582,37 @@ class LocalBotApi:
         return web.Response(
             body=stored.data, content_type=stored.mime_type or "application/octet-stream"
         )
+
+    # -- flood control -------------------------------------------------------------------
+
+    def _check_flood(self, chat_id: int | None) -> None:
+        """Count one message, or refuse it with 429 if it would exceed a limit."""
+        if self.flood_limit is None and self.chat_flood_limit is None:
+            return
+        now = time.monotonic()
+        windows: list[tuple[deque[float], FloodLimit]] = []
+        if self.flood_limit is not None:
+            windows.append((self._sent_at, self.flood_limit))
+        if self.chat_flood_limit is not None and chat_id is not None:
+            times = self._chat_sent_at.setdefault(chat_id, deque())
+            windows.append((times, self.chat_flood_limit))
+        wait = 0.0
+        for times, (count, seconds) in windows:
+            while times and times[0] <= now - seconds:
+                times.popleft()
+            if len(times) >= count:
+                wait = max(wait, times[len(times) - count] + seconds - now)
+        if wait > 0:
+            self.flood_rejections += 1
+            # Telegram only ever says whole seconds.
+            retry_after = max(1, math.ceil(wait))
+            raise ApiError(
+                429,
+                f"Too Many Requests: retry after {retry_after}",
+                {"retry_after": retry_after},
+            )
+        for times, _ in windows:
+            times.append(now)
 
     # -- chats and messages --------------------------------------------------------------
 
