@@ -1,0 +1,296 @@
+"""Benchmark 2: a 12-megapixel phone JPEG through the bot's whole photo path.
+
+    .venv/bin/python -m bench.photo_ingest            # 15 photos per figure (under a minute)
+    .venv/bin/python -m bench.photo_ingest --quick    # 3 photos per figure (seconds; CI)
+
+Goal (issue 4): at most 1.5x the floor, and under 100 ms per photo.
+
+- figure: what the bot does with a downloaded photo, as the photo handler calls it
+  (handlers/photos.py): PhotoRepo.exists, then Evidence.ingest: validation, SHA-256, EXIF,
+  display copy, thumbnail, perceptual hash (bot/photos.py process_photo, in a worker thread),
+  the three files written and fsynced (bot/photostore.py), the near-duplicate check against
+  every stored perceptual hash, and the database row. Each photo is a different 4000x3000 JPEG
+  (about 5 MB, quality 92, 4:2:0, EXIF time, offset and GPS as a phone writes them) and goes
+  to its own item. The median of the photos; one photo before them warms Pillow up.
+- floor: Pillow decoding the same file with draft() and making the thumbnail alone
+  (Image.open, draft("RGB", (320, 320)), thumbnail((320, 320)), JPEG-encoded to memory).
+- the same path again with 10,000 photos stored already (Evidence.ingest loads every stored
+  perceptual hash for each new photo: storage/photos.py hashes_elsewhere).
+- where the time goes: the same steps as process_photo, timed one by one (informative).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import io
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from PIL import Image
+
+from bench._data import (
+    ZONE,
+    Shape,
+    add_photo_rows,
+    build,
+    goal,
+    header,
+    median,
+    noise,
+    photo_exif,
+    scene,
+)
+from bot.photos import photo_flags, process_photo
+from bot.photostore import PhotoStore
+from bot.services import Services
+from storage.photos import PhotoTarget
+
+RATIO_GOAL = 1.5
+ABSOLUTE_GOAL_MS = 100.0
+STORED = 10_000
+THUMB = (320, 320)
+
+
+def photos(count: int, *, width: int = 4000, height: int = 3000) -> list[bytes]:
+    """`count` different phone-like JPEGs: different scenes under one shared grain."""
+    grain = noise(width, height)
+    taken = datetime(2020, 6, 2, 10, 30)
+    out = []
+    for n in range(count):
+        buffer = io.BytesIO()
+        scene(width, height, 100 + n, grain).save(
+            buffer, "JPEG", quality=92, exif=photo_exif(taken, 30.2741, 120.1551)
+        )
+        out.append(buffer.getvalue())
+    return out
+
+
+def floor_one(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as im:
+        im.draft("RGB", THUMB)
+        im.thumbnail(THUMB)
+        buffer = io.BytesIO()
+        im.save(buffer, "JPEG", quality=85)
+        return buffer.getvalue()
+
+
+def ms_each(call: Callable[[bytes], object], datas: list[bytes]) -> list[float]:
+    times = []
+    for data in datas:
+        started = time.perf_counter()
+        call(data)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def stages(data: bytes) -> dict[str, float]:
+    """process_photo's steps one by one, in its order and with its settings (milliseconds)."""
+    marks: dict[str, float] = {}
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        marks[name] = (now - t) * 1000
+        t = now
+
+    with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as im:
+        lap("open + header")
+        # process_photo drafts to the display copy's size: 1600x1200 for a 4:3 photo.
+        scale = 1600 / max(im.size)
+        target = (round(im.size[0] * scale), round(im.size[1] * scale))
+        drafted = im.draft("RGB", target)
+        box = drafted[1] if drafted else None
+        im.load()
+        lap(f"decode at {im.size[0]}x{im.size[1]} (draft)")
+        exif = im.getexif()
+        exif.get_ifd(0x8769)
+        exif.get_ifd(0x8825)
+        lap("EXIF")
+        display = im.resize(target, Image.Resampling.BICUBIC, box=box, reducing_gap=2.0)
+        lap("display copy: resize to 1600x1200")
+        display.info = {}
+        buffer = io.BytesIO()
+        display.save(buffer, "JPEG", quality=85)
+        lap("display copy: JPEG encode")
+        thumb = display.resize((320, 240), Image.Resampling.BICUBIC, reducing_gap=1.0)
+        buffer = io.BytesIO()
+        thumb.save(buffer, "JPEG", quality=85)
+        lap("thumbnail: resize + encode")
+        thumb.resize((9, 8), Image.Resampling.BOX).convert("L").tobytes()
+        lap("perceptual hash")
+    hashlib.sha256(data).hexdigest()
+    lap("SHA-256")
+    return marks
+
+
+async def ingest_all(
+    services: Services, datas: list[bytes], item_ids: list[int], person_id: int
+) -> list[float]:
+    """The handler's part after the download, per photo (milliseconds)."""
+    times = []
+    for n, (data, item_id) in enumerate(zip(datas, item_ids, strict=True)):
+        target = PhotoTarget(item_id=item_id)
+        unique = f"bench-ingest-{item_id}-{n}"
+        now = datetime.now(ZONE)
+        started = time.perf_counter()
+        if not await services.photos.exists(target, unique):
+            result = await services.evidence.ingest(
+                data,
+                person_id=person_id,
+                target=target,
+                site=None,
+                reference_time=now,
+                as_file=True,
+                file_unique_id=unique,
+                now=now,
+            )
+            assert result.created
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+async def run(args: argparse.Namespace) -> None:
+    quick: bool = args.quick
+    count = args.photos or (3 if quick else 15)
+    header(f"bench.photo_ingest: a 12-megapixel JPEG through the whole photo path, {count} photos")
+    t0 = time.perf_counter()
+    warmup, *batch = photos(1 + 3 * count)
+    sets = batch[:count], batch[count : 2 * count], batch[2 * count :]
+    sizes = [len(d) for d in batch]
+    print(
+        f"photos: {len(batch) + 1} different 4000x3000 JPEGs with EXIF, "
+        f"{min(sizes) / 1e6:.1f}-{max(sizes) / 1e6:.1f} MB, made in {time.perf_counter() - t0:.1f} s"
+    )
+
+    # Warm up the decoders and the plugins once, outside every figure.
+    floor_one(warmup)
+    process_photo(warmup)
+
+    floor_ms = ms_each(floor_one, sets[0])
+    process_ms = ms_each(process_photo, sets[0])
+    parts: dict[str, list[float]] = {}
+    for data in sets[0]:
+        for name, value in stages(data).items():
+            parts.setdefault(name, []).append(value)
+
+    with tempfile.TemporaryDirectory(prefix="deputy-bench-") as tmp:
+        data_dir = Path(tmp) / "data"
+        built = await build(data_dir, Shape(items=2 * count + 100, groups=20, deputies_per_group=5))
+        settings = built.settings
+        db_path = settings.storage.database_path
+        conn = sqlite3.connect(db_path)
+        rows = conn.execute("SELECT id, author_id FROM items ORDER BY id").fetchall()
+        conn.close()
+        ids = [r[0] for r in rows]
+        person = int(rows[0][1])
+        store_ms = []
+        store = PhotoStore(Path(tmp) / "store-only")
+        for data in sets[0]:
+            # Original, display copy and thumbnail of about the real sizes.
+            sha = hashlib.sha256(data).hexdigest()
+            started = time.perf_counter()
+            store.save(sha, "jpg", data, data[:400_000], data[:25_000])
+            store_ms.append((time.perf_counter() - started) * 1000)
+
+        services = await Services.open(settings)
+        try:
+            await services.evidence.ingest(
+                warmup,
+                person_id=person,
+                target=PhotoTarget(item_id=ids[-1]),
+                site=None,
+                reference_time=datetime.now(ZONE),
+                as_file=True,
+                file_unique_id="warmup",
+                now=datetime.now(ZONE),
+            )
+            async with services.db.transaction() as c:
+                await c.execute("DELETE FROM photos")
+            empty_ms = await ingest_all(services, sets[1], ids[:count], person)
+        finally:
+            await services.close()
+        add_photo_rows(db_path, STORED)
+        services = await Services.open(settings)
+        try:
+            stored = int(await services.db.fetch_value("SELECT COUNT(*) FROM photos"))
+            full_ms = await ingest_all(services, sets[2], ids[count : 2 * count], person)
+            load_ms, compare_ms = [], []
+            probe = process_photo(sets[0][0])
+            for _ in range(5):
+                t = time.perf_counter()
+                found = await services.photos.hashes_elsewhere(PhotoTarget(item_id=ids[0]))
+                t1 = time.perf_counter()
+                photo_flags(
+                    probe,
+                    reference_time=datetime.now(ZONE),
+                    tz=ZONE,
+                    max_age=timedelta(hours=72),
+                    site=None,
+                    max_distance_m=1000,
+                    earlier_hashes=found,
+                    duplicate_distance=6,
+                )
+                t2 = time.perf_counter()
+                load_ms.append((t1 - t) * 1000)
+                compare_ms.append((t2 - t1) * 1000)
+        finally:
+            await services.close()
+
+    figure = median(empty_ms)
+    floor = median(floor_ms)
+    with_stored = median(full_ms)
+    print(f"figure: whole path per photo, no photos stored (median of {count}): {figure:.1f} ms")
+    print(f"  of which process_photo (measured alone, median): {median(process_ms):.1f} ms")
+    print(
+        f"  of which the three files written and fsynced (alone, median): {median(store_ms):.1f} ms"
+    )
+    print(f"floor: Pillow draft() + thumbnail alone, same files (median): {floor:.1f} ms")
+    print(f"ratio: {figure / floor:.2f}")
+    print(
+        f"with {stored:,} photos stored: {with_stored:.1f} ms per photo "
+        f"({with_stored - figure:+.1f} ms): loading {len(found):,} stored hashes "
+        f"{median(load_ms):.1f} ms, comparing with them {median(compare_ms):.1f} ms, per photo"
+    )
+    print("where process_photo's time goes (median of each step, same order):")
+    total = 0.0
+    for name, values in parts.items():
+        value = median(values)
+        total += value
+        print(f"  {name:<40} {value:6.1f} ms")
+    print(f"  {'sum of the steps':<40} {total:6.1f} ms")
+
+    note = f" [quick: {count} photos]" if quick else ""
+    goal(
+        figure <= RATIO_GOAL * floor,
+        f"whole path at most {RATIO_GOAL}x the floor: {figure:.1f} ms / {floor:.1f} ms = "
+        f"{figure / floor:.2f}x{note}",
+    )
+    goal(
+        figure < ABSOLUTE_GOAL_MS,
+        f"whole path under {ABSOLUTE_GOAL_MS:.0f} ms per photo: {figure:.1f} ms{note}",
+    )
+    goal(
+        with_stored < ABSOLUTE_GOAL_MS,
+        f"whole path under {ABSOLUTE_GOAL_MS:.0f} ms with {STORED:,} photos stored: "
+        f"{with_stored:.1f} ms{note}",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.photo_ingest")
+    parser.add_argument("--quick", action="store_true", help="3 photos per figure (CI)")
+    parser.add_argument("--photos", type=int, default=0, help="photos per figure")
+    args = parser.parse_args(argv)
+    asyncio.run(run(args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
