@@ -194,7 +194,8 @@ async def _save(context: BotContext, **fields: object) -> None:
 
 async def _draft(context: BotContext) -> Item:
     item = await context.services.items.get(current_flow(context)["item_id"])
-    if item is None or item.author_id != context.me.id:
+    # After a crash the conversation may resume a step behind an item already submitted.
+    if item is None or item.author_id != context.me.id or item.status is not Status.DRAFT:
         raise Refused("report_draft_gone")
     return item
 
@@ -389,8 +390,9 @@ async def confirm_step(update: Update, context: BotContext) -> str | int:
             current_flow(context)["item_id"], context.me.id, utcnow()
         )
         end_flow(context)
-        await remove_buttons(update)
+        # The number first: a crash before the buttons go still lets a second tap show it.
         await _send(update, texts("report_submitted", label=number_label(item, texts)))
+        await remove_buttons(update)
         return ConversationHandler.END
     return CONFIRM
 

@@ -106,14 +106,15 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
+    # Reads run to completion in one call: a cursor left open on the shared reader connection
+    # keeps its read transaction, and every other read would see the database as it was then
+    # (the outbox sender re-sent rows it had just marked sent; tests/test_faults.py).
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        async with self.reader.execute(sql, params) as cur:
-            row: Row | None = await cur.fetchone()
-            return row
+        rows = list(await self.reader.execute_fetchall(sql, params))
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self.reader.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self.reader.execute_fetchall(sql, params))
 
     async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetch_one(sql, params)
