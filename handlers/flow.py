@@ -72,16 +72,34 @@ async def expired(update: Update, context: BotContext) -> None:
         await query.answer(context.texts("button_expired"), show_alert=True)
 
 
-async def pressed(update: Update, context: BotContext, prefix: str) -> Pressed | None:
-    """Parse a button of the open conversation; answer "expired" for anything else."""
+async def pressed(
+    update: Update,
+    context: BotContext,
+    prefix: str,
+    *,
+    kind: str | None = None,
+    answer: bool = True,
+) -> Pressed | None:
+    """Parse a button of the open conversation (of `kind`, if given); "expired" for anything else.
+
+    With answer=False the press is left unanswered: Telegram takes one answer per press, so a
+    step that may still refuse answers it itself (or the error handler shows the refusal).
+    """
     query = update.callback_query
     assert query is not None
     parts = (query.data or "").split(":")
     flow = current_flow(context)
-    if len(parts) != 4 or parts[0] != prefix or not flow or parts[1] != flow.get("nonce"):
+    if (
+        len(parts) != 4
+        or parts[0] != prefix
+        or not flow
+        or parts[1] != flow.get("nonce")
+        or (kind is not None and flow.get("kind") != kind)
+    ):
         await expired(update, context)
         return None
-    await query.answer()
+    if answer:
+        await query.answer()
     return Pressed(parts[2], parts[3])
 
 

@@ -45,6 +45,7 @@ from handlers.flow import (
     current_flow,
     end_flow,
     expired,
+    pressed,
     start_flow,
 )
 from storage.forwarding import ForwardingRepo
@@ -87,22 +88,6 @@ def _b(context: BotContext, label: str, verb: str, arg: str | int = "") -> Inlin
 
 def _markup(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([list(r) for r in rows if r])
-
-
-def _parse(update: Update, context: BotContext) -> Pressed | None:
-    """A button of the open /forward run; None for anything else (not yet answered)."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    flow = current_flow(context)
-    if (
-        len(parts) != 4
-        or parts[0] != PREFIX
-        or flow.get("kind") != "forward"
-        or parts[1] != flow.get("nonce")
-    ):
-        return None
-    return Pressed(parts[2], parts[3])
 
 
 async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -169,9 +154,8 @@ async def choose_step(update: Update, context: BotContext) -> Next:
     require_can(context.person, Action.FORWARD)
     query = update.callback_query
     assert query is not None
-    press = _parse(update, context)
+    press = await pressed(update, context, PREFIX, kind="forward", answer=False)
     if press is None:
-        await expired(update, context)
         return None
     handler = _VERBS.get(press.verb)
     if handler is None:

@@ -48,6 +48,7 @@ from handlers.flow import (
     buttons_expected,
     current_flow,
     expired,
+    pressed,
     remove_buttons,
     start_flow,
 )
@@ -415,26 +416,9 @@ async def open_from_notice(update: Update, context: BotContext) -> str:
 # --- buttons ---------------------------------------------------------------------------------
 
 
-async def _parse(update: Update, context: BotContext) -> Pressed | None:
-    """A button of the open inbox conversation, not yet answered; "expired" for anything else."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    flow = current_flow(context)
-    if (
-        len(parts) != 4
-        or parts[0] != PREFIX
-        or flow.get("kind") != FLOW_KIND
-        or parts[1] != flow.get("nonce")
-    ):
-        await expired(update, context)
-        return None
-    return Pressed(parts[2], parts[3])
-
-
 async def on_button(update: Update, context: BotContext) -> Result:
     """Every button of the inbox; each verb checks role, unit and state before it acts."""
-    press = await _parse(update, context)
+    press = await pressed(update, context, PREFIX, kind=FLOW_KIND, answer=False)
     if press is None:
         return None
     verb = _VERBS.get(press.verb)

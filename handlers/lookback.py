@@ -39,7 +39,7 @@ from handlers.flow import (
     buttons_expected,
     current_flow,
     end_flow,
-    expired,
+    pressed,
     start_flow,
 )
 from handlers.photos import PHOTO_INPUT, receive_photo
@@ -165,7 +165,7 @@ async def _open_lookback(
 
 async def lookback_button(update: Update, context: BotContext) -> str | int:
     """Photos, held, broken (then a note), done with photos, back."""
-    press = await _peek(update, context)
+    press = await pressed(update, context, PREFIX, answer=False)
     if press is None:
         return _state_of(context)
     query = update.callback_query
@@ -174,18 +174,6 @@ async def lookback_button(update: Update, context: BotContext) -> str | int:
     next_state = await _act(update, context, press)
     await query.answer()
     return next_state
-
-
-async def _peek(update: Update, context: BotContext) -> Pressed | None:
-    """A button of this conversation (else "expired"), not yet answered."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    flow = current_flow(context)
-    if len(parts) != 4 or parts[0] != PREFIX or not flow or parts[1] != flow.get("nonce"):
-        await expired(update, context)
-        return None
-    return Pressed(parts[2], parts[3])
 
 
 async def _act(update: Update, context: BotContext, press: Pressed) -> str | int:

@@ -46,7 +46,6 @@ from handlers.flow import (
     buttons_expected,
     current_flow,
     end_flow,
-    expired,
     pressed,
     start_flow,
 )
@@ -165,7 +164,7 @@ def _card_view(
 async def people_button(update: Update, context: BotContext) -> str | int:
     """Open a person, choose a role, a group or a unit, switch access, or finish."""
     require_can(context.person, Action.MANAGE)
-    press = await _peek(update, context)
+    press = await pressed(update, context, PREFIX, answer=False)
     if press is None:
         return CARD if current_flow(context).get("person") else PICK
     query = update.callback_query
@@ -174,18 +173,6 @@ async def people_button(update: Update, context: BotContext) -> str | int:
     next_state = await _act(update, context, press)
     await query.answer()
     return next_state
-
-
-async def _peek(update: Update, context: BotContext) -> Pressed | None:
-    """A button of this conversation (else "expired"), not yet answered."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    flow = current_flow(context)
-    if len(parts) != 4 or parts[0] != PREFIX or not flow or parts[1] != flow.get("nonce"):
-        await expired(update, context)
-        return None
-    return Pressed(parts[2], parts[3])
 
 
 async def _act(update: Update, context: BotContext, press: Pressed) -> str | int:

@@ -41,6 +41,7 @@ from bot.views import item_summary, number_label
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
+    Pressed,
     StepHandler,
     button,
     buttons_expected,
@@ -300,21 +301,12 @@ async def _current(update: Update, context: BotContext, item_id: int | None) -> 
     return await context.services.items.get(item_id)
 
 
-def _parse(update: Update, context: BotContext) -> tuple[str, int | None, int | None] | None:
-    """(verb, item id, merge target id) of a button of the open review, else None.
-
-    Unlike flow.pressed() the query is not answered yet: a refusal can still be its answer.
-    """
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    flow = current_flow(context)
-    if len(parts) != 4 or parts[0] != PREFIX or not flow or parts[1] != flow.get("nonce"):
-        return None
-    item_part, _, target_part = parts[3].partition(".")
+def _ids(press: Pressed) -> tuple[int | None, int | None]:
+    """(item id, merge target id) of a review button's argument "item[.target]"."""
+    item_part, _, target_part = press.arg.partition(".")
     item_id = int(item_part) if item_part.isdigit() and len(item_part) < 12 else None
     target_id = int(target_part) if target_part.isdigit() and len(target_part) < 12 else None
-    return parts[2], item_id, target_id
+    return item_id, target_id
 
 
 async def item_step(update: Update, context: BotContext) -> StepResult:
@@ -338,12 +330,11 @@ async def reason_step(update: Update, context: BotContext) -> StepResult:
 async def _on_button(update: Update, context: BotContext, state: str) -> StepResult:
     query = update.callback_query
     assert query is not None
-    parsed = _parse(update, context)
-    if parsed is None:
-        await expired(update, context)
+    press = await pressed(update, context, PREFIX, answer=False)
+    if press is None:
         return state
     require_can(context.person, Action.REVIEW)
-    verb, item_id, target_id = parsed
+    verb, (item_id, target_id) = press.verb, _ids(press)
     if verb == "end":
         await query.answer()
         await remove_buttons(update)
