@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import DeadlineSettings
@@ -139,6 +140,11 @@ class Change:
     lookback: NewLookback | None = None
     lookback_done: LookbackDone | None = None
 
+    @classmethod
+    def of(cls, item: Item, actor_id: int | None, steps: tuple[Step, ...], **rest: Any) -> Change:
+        """A change of `item` as the rule sees it now (its status and round are the guard)."""
+        return cls(item.id, actor_id, item.status, item.round, steps, **rest)
+
     @property
     def final_status(self) -> Status:
         return self.steps[-1].to if self.steps else self.expect
@@ -256,11 +262,9 @@ def accept(item: Item, actor: Person, parties: Parties, now: datetime) -> Change
     """The leader confirms the item belongs on the list."""
     _reviewer(item, actor)
     _state(item, REVIEWABLE)
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(Status.REVIEWED),),
         fields={"reviewed_at": now},
         notices=_notify(parties.raisers, "notice.reviewed", item, skip=actor.id),
@@ -275,11 +279,9 @@ def merge(item: Item, target: Item, actor: Person, parties: Parties) -> Change:
     require(target.campaign_id == item.campaign_id, "merge_target_gone")
     require(target.status in MERGE_TARGETS, "merge_target_gone")
     require(target.merged_into_id is None, "merge_target_gone")
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(Status.MERGED, note=target.display_number),),
         fields={"merged_into_id": target.id},
         notices=_notify(
@@ -294,11 +296,9 @@ def decline(item: Item, actor: Person, reason: str, parties: Parties) -> Change:
     _reviewer(item, actor)
     _state(item, REVIEWABLE)
     reason = _text(reason)
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(Status.DECLINED, note=reason),),
         notices=_notify(parties.raisers, "notice.declined", item, skip=actor.id, reason=reason),
     )
@@ -309,11 +309,9 @@ def ask_more(item: Item, actor: Person, question: str, parties: Parties) -> Chan
     _reviewer(item, actor)
     _state(item, REVIEWABLE)
     question = _text(question, "lifecycle_text_missing")
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(item.status, EventKind.ASK_MORE, question),),
         notices=_notify(
             (item.author_id,),
@@ -332,11 +330,9 @@ def add_more(item: Item, actor: Person, text: str, parties: Parties) -> Change:
     require(actor.id == item.author_id, "item_not_yours")
     _state(item, REVIEWABLE)
     text = _text(text, "lifecycle_text_missing")
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(item.status, EventKind.MORE_INFO, text),),
         notices=_notify(parties.leaders, "notice.more_info", item, skip=actor.id, text=text),
     )
@@ -358,20 +354,17 @@ def forward(
     _state(item, {Status.REVIEWED})
     due = add_months(now, policy.deadlines.answer_months)
     by_letter = not parties.liaisons
-    unit_item = _with_unit(item, unit_id)
     notices = _notify(parties.raisers, "notice.forwarded", item, skip=actor.id)
     notices += _notify(
         parties.liaisons,
         "notice.forwarded_unit",
-        unit_item,
+        item,
         buttons=_inbox_button(item),
         due=policy.day(due),
     )
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(Status.FORWARDED),),
         fields={
             "unit_id": unit_id,
@@ -389,11 +382,9 @@ def reroute(item: Item, actor: Person, unit_id: int, parties: Parties) -> Change
     _staff(actor)
     _state(item, {Status.RETURNED})
     require(unit_id != item.unit_id, "reroute_same_unit")
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(Status.REVIEWED),),
         fields={"unit_id": unit_id, "due_at": None, "for_letter": False},
     )
@@ -406,11 +397,9 @@ def take_on(item: Item, actor: Person, parties: Parties) -> Change:
     """The unit accepts the item and starts handling it."""
     _liaison_of(item, actor)
     _state(item, {Status.FORWARDED})
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(Status.IN_PROGRESS),),
         notices=_notify(parties.raisers, "notice.in_progress", item),
     )
@@ -441,11 +430,9 @@ def give_back(
         days=policy.deadlines.return_working_days,
     )
     reason = _text(reason)
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(Status.RETURNED, note=reason),),
         notices=_notify(
             parties.staff, "notice.returned", item, reason=reason, unit=item.unit_name or ""
@@ -462,11 +449,9 @@ def post_progress(item: Item, actor: Person, text: str, parties: Parties) -> Cha
     if item.status is Status.FORWARDED:
         steps = (Step(Status.IN_PROGRESS),)
     steps += (Step(Status.IN_PROGRESS, EventKind.PROGRESS, text),)
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         steps,
         notices=_notify(parties.raisers, "notice.progress", item, text=text),
     )
@@ -493,11 +478,9 @@ def answer(
     _state(item, WITH_UNIT)
     text = _text(text, "lifecycle_text_missing")
     round_ = max(item.round, 1)
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(Status.ANSWERED, note=f"{response_class}: {text}"),),
         fields={"response_class": str(response_class), "answered_at": now, "round": round_},
         notices=_notify(
@@ -510,6 +493,12 @@ def answer(
         ),
         response=NewResponse(round_, item.unit_id, response_class, text, on_paper),
     )
+
+
+def _handle_again(item: Item, now: datetime, policy: Policy) -> tuple[datetime, dict[str, object]]:
+    """A new handling round for the unit (不满意, or a failed look-back): due in rehandle_months."""
+    due = add_months(now, policy.deadlines.rehandle_months)
+    return due, {"due_at": due, "round": item.round + 1}
 
 
 # --- deputies: rating ----------------------------------------------------------------------------
@@ -573,7 +562,7 @@ def conclude_rating(
     result = aggregate([v.value for v in current])
     rated = Step(Status.RATED, note=str(result or ""))
     if result is Rating.DISSATISFIED:
-        due = add_months(now, policy.deadlines.rehandle_months)
+        due, again = _handle_again(item, now, policy)
         notices = _notify(parties.raisers, "notice.rehandle", item, due=policy.day(due))
         notices += _notify(
             parties.liaisons,
@@ -582,13 +571,11 @@ def conclude_rating(
             buttons=_inbox_button(item),
             due=policy.day(due),
         )
-        return Change(
-            item.id,
+        return Change.of(
+            item,
             None,
-            item.status,
-            item.round,
             (rated, Step(Status.IN_PROGRESS)),
-            fields={"rating": str(result), "due_at": due, "round": item.round + 1},
+            fields={"rating": str(result), **again},
             notices=notices,
         )
     notices = _notify(
@@ -597,11 +584,9 @@ def conclude_rating(
         item,
         localized={"rating": f"rating.{result}" if result else "rating.none"},
     )
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         None,
-        item.status,
-        item.round,
         (rated, Step(Status.CLOSED)),
         fields={"rating": str(result) if result else None, "closed_at": now},
         notices=notices,
@@ -631,18 +616,16 @@ def look_back(
     _state(item, {Status.CLOSED})
     done = LookbackDone(lookback_round, result, note.strip())
     if result is LookbackResult.HELD:
-        return Change(
-            item.id,
+        return Change.of(
+            item,
             actor.id,
-            item.status,
-            item.round,
             (Step(Status.CLOSED, EventKind.LOOKBACK, note.strip()),),
             fields={"lookback_result": str(result)},
             notices=_notify(parties.raisers, "notice.lookback_held", item, skip=actor.id),
             lookback_done=done,
         )
     note = _text(note)
-    due = add_months(now, policy.deadlines.rehandle_months)
+    due, again = _handle_again(item, now, policy)
     notices = _notify(
         parties.liaisons,
         "notice.reopened_unit",
@@ -653,26 +636,11 @@ def look_back(
     )
     notices += _notify(parties.staff, "notice.reopened", item, note=note)
     notices += _notify(parties.raisers, "notice.reopened", item, skip=actor.id, note=note)
-    return Change(
-        item.id,
+    return Change.of(
+        item,
         actor.id,
-        item.status,
-        item.round,
         (Step(Status.IN_PROGRESS, note=note),),
-        fields={
-            "lookback_result": str(result),
-            "due_at": due,
-            "round": item.round + 1,
-            "closed_at": None,
-            "rating": None,
-        },
+        fields={"lookback_result": str(result), "closed_at": None, "rating": None, **again},
         notices=notices,
         lookback_done=done,
     )
-
-
-# --- helpers -------------------------------------------------------------------------------------
-
-
-def _with_unit(item: Item, unit_id: int) -> Item:
-    return replace(item, unit_id=unit_id)
