@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.clock import utcnow
+from bot.items import Kind
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness
 
@@ -58,3 +60,29 @@ async def confirm(deputy: SimUser) -> list[BotMessage]:
     """Tap confirm on the summary; returns what the bot said."""
     await deputy.press("确认提交")
     return await deputy.settle()
+
+
+async def submitted_suggestions(bot: Harness, author: SimUser, count: int) -> list[int]:
+    """Suggestions at G01's first site, made through the repository calls /suggest uses."""
+    person = await bot.person(author)
+    site = await bot.site_of_group("G01")
+    ids = []
+    for i in range(count):
+        item_id = await bot.services.items.create_draft(
+            campaign_id=bot.services.campaign.id,
+            kind=Kind.SUGGESTION,
+            author_id=person.id,
+            group_id=person.group_id,
+            now=utcnow(),
+        )
+        await bot.services.items.update_draft(
+            item_id,
+            person.id,
+            utcnow(),
+            site_id=site.id,
+            project_id=site.project_id,
+            description=f"第 {i + 1} 条建议：增设遮阳棚",
+        )
+        await bot.services.items.submit(item_id, person.id, utcnow())
+        ids.append(item_id)
+    return ids

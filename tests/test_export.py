@@ -20,12 +20,18 @@ from docx import Document
 import handlers.export
 from bot import exports
 from bot.clock import utcnow
-from bot.items import Kind
 from bot.people import Role
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness
 from tests.images import make_jpeg
-from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
+from tests.steps import (
+    DESCRIPTION,
+    check_in,
+    confirm,
+    problem_up_to_description,
+    skip_photos,
+    submitted_suggestions,
+)
 
 
 async def reported_with_photo(bot: Harness) -> SimUser:
@@ -40,30 +46,6 @@ async def reported_with_photo(bot: Harness) -> SimUser:
     await skip_photos(deputy)
     await confirm(deputy)
     return deputy
-
-
-async def suggestions(bot: Harness, author: SimUser, count: int) -> None:
-    """Suggestions made through the same repository calls the conversation uses."""
-    person = await bot.services.people.by_telegram_id(author.user_id)
-    assert person is not None
-    site = await bot.site_of_group("G01")
-    for i in range(count):
-        item_id = await bot.services.items.create_draft(
-            campaign_id=bot.services.campaign.id,
-            kind=Kind.SUGGESTION,
-            author_id=person.id,
-            group_id=person.group_id,
-            now=utcnow(),
-        )
-        await bot.services.items.update_draft(
-            item_id,
-            person.id,
-            utcnow(),
-            site_id=site.id,
-            project_id=site.project_id,
-            description=f"第 {i + 1} 条建议：增设遮阳棚",
-        )
-        await bot.services.items.submit(item_id, person.id, utcnow())
 
 
 def files_left(bot: Harness) -> list[str]:
@@ -133,7 +115,7 @@ async def test_the_letter_and_the_photos_through_the_chat(bot: Harness) -> None:
 
 async def test_typed_period_bad_dates_and_an_empty_period(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await suggestions(bot, deputy, 2)
+    await submitted_suggestions(bot, deputy, 2)
     staff = await bot.join("赵工作", Role.STAFF, group=None)
     await staff.send_text("/export")
     await staff.next_message()
@@ -168,7 +150,7 @@ async def test_a_large_export_shows_progress_and_others_are_not_kept_waiting(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deputy = await bot.join("王芳")
-    await suggestions(bot, deputy, 7)
+    await submitted_suggestions(bot, deputy, 7)
     staff = await bot.join("赵工作", Role.STAFF, group=None)
     # Two rows a batch, and a slow disk: a small list behaves like a large one.
     monkeypatch.setattr(handlers.export, "BATCH_ROWS", 2)
@@ -206,7 +188,7 @@ async def test_a_file_over_telegrams_limit_points_to_the_command_line(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deputy = await bot.join("王芳")
-    await suggestions(bot, deputy, 1)
+    await submitted_suggestions(bot, deputy, 1)
     staff = await bot.join("赵工作", Role.STAFF, group=None)
     monkeypatch.setattr(handlers.export, "TELEGRAM_DOCUMENT_LIMIT", 100)
     events = await export_via_chat(staff, "Excel", "全部")
@@ -219,7 +201,7 @@ async def test_a_file_over_telegrams_limit_points_to_the_command_line(
 
 async def test_a_deputy_cannot_export_and_nothing_is_written(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await suggestions(bot, deputy, 1)
+    await submitted_suggestions(bot, deputy, 1)
     await deputy.send_text("/export")
     answer = await deputy.next_message()
     assert "无权使用此功能" in (answer.text or "")

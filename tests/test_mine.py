@@ -2,46 +2,24 @@
 
 from __future__ import annotations
 
-from bot.clock import utcnow
-from bot.items import Kind
 from bot.people import Role
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
-from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
-
-
-async def _submitted(bot: Harness, author_telegram_id: int, count: int) -> list[int]:
-    """Items made through the same repository calls the conversation uses."""
-    person = await bot.services.people.by_telegram_id(author_telegram_id)
-    assert person is not None
-    site = await bot.site_of_group("G01")
-    ids = []
-    for i in range(count):
-        item_id = await bot.services.items.create_draft(
-            campaign_id=bot.services.campaign.id,
-            kind=Kind.SUGGESTION,
-            author_id=person.id,
-            group_id=person.group_id,
-            now=utcnow(),
-        )
-        await bot.services.items.update_draft(
-            item_id,
-            person.id,
-            utcnow(),
-            site_id=site.id,
-            project_id=site.project_id,
-            description=f"第 {i + 1} 条建议：增设遮阳棚",
-        )
-        await bot.services.items.submit(item_id, person.id, utcnow())
-        ids.append(item_id)
-    return ids
+from tests.steps import (
+    DESCRIPTION,
+    check_in,
+    confirm,
+    problem_up_to_description,
+    skip_photos,
+    submitted_suggestions,
+)
 
 
 async def test_mine_pages_opens_and_withdraws(bot: Harness) -> None:
     deputy = await bot.join("王芳")
     await deputy.send_text("/mine")
     assert "还没有提交过" in ((await deputy.next_message()).text or "")
-    ids = await _submitted(bot, deputy.user_id, 7)
+    ids = await submitted_suggestions(bot, deputy, 7)
 
     await deputy.send_text("/mine")
     page1 = await deputy.next_message()
@@ -74,7 +52,7 @@ async def test_mine_pages_opens_and_withdraws(bot: Harness) -> None:
 async def test_another_deputys_item_is_never_shown(bot: Harness) -> None:
     alice = await bot.join("王芳")
     mallory = await bot.join("冒名者")
-    ids = await _submitted(bot, alice.user_id, 1)
+    ids = await submitted_suggestions(bot, alice, 1)
     await mallory.send_text("/mine")
     empty = await mallory.next_message()
     for verb in ("open", "photos", "withdraw", "withdraw_ok"):
