@@ -496,17 +496,13 @@ async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> Re
     until = _return_until(item, context, utcnow())
     require(until is not None, "return_too_late", days=policy.deadlines.return_working_days)
     assert until is not None
-    await _drop_pending(context)
-    current_flow(context)["item"] = item.id
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    await remove_buttons(update)
     texts = context.texts
-    await _send(
+    await _ask_about(
         update,
         context,
+        item,
         texts("inbox.ask_reason", label=number_label(item, texts), date=policy.day(until)),
-        InlineKeyboardMarkup([_cancel_row(context, item.id)]),
+        [_cancel_row(context, item.id)],
     )
     return REASON
 
@@ -514,16 +510,12 @@ async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> Re
 async def _ask_progress(update: Update, context: BotContext, press: Pressed) -> Result:
     item = await _my_item(context, press.int_arg())
     _with_unit(item)
-    await _drop_pending(context)
-    current_flow(context)["item"] = item.id
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    await remove_buttons(update)
-    await _send(
+    await _ask_about(
         update,
         context,
+        item,
         context.texts("inbox.ask_progress", label=number_label(item, context.texts)),
-        InlineKeyboardMarkup([_cancel_row(context, item.id)]),
+        [_cancel_row(context, item.id)],
     )
     return PROGRESS
 
@@ -532,25 +524,33 @@ async def _ask_class(update: Update, context: BotContext, press: Pressed) -> Res
     """Start an answer: first its class."""
     item = await _my_item(context, press.int_arg())
     _with_unit(item)
-    # Photos left over from an answer abandoned with /cancel are not part of this one.
-    await _drop_pending(context)
-    current_flow(context)["item"] = item.id
     nonce = current_flow(context)["nonce"]
     texts = context.texts
     rows = [
         [button(texts(f"response_class.{c}"), PREFIX, nonce, "cls", c.value)] for c in ResponseClass
     ]
     rows.append(_cancel_row(context, item.id))
+    await _ask_about(
+        update, context, item, texts("inbox.choose_class", label=number_label(item, texts)), rows
+    )
+    return BROWSE
+
+
+async def _ask_about(
+    update: Update,
+    context: BotContext,
+    item: Item,
+    question: str,
+    rows: list[list[InlineKeyboardButton]],
+) -> None:
+    """The press is accepted: this item is the one being written about; ask the question."""
+    # Photos left over from an answer abandoned with /cancel are not part of what comes next.
+    await _drop_pending(context)
+    current_flow(context)["item"] = item.id
     assert update.callback_query is not None
     await update.callback_query.answer()
     await remove_buttons(update)
-    await _send(
-        update,
-        context,
-        texts("inbox.choose_class", label=number_label(item, texts)),
-        InlineKeyboardMarkup(rows),
-    )
-    return BROWSE
+    await _send(update, context, question, InlineKeyboardMarkup(rows))
 
 
 async def _pending_item(context: BotContext) -> Item:
