@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 
 import pytest
 
 from bot.errors import Refused, require
 from bot.items import (
     DraftFields,
-    Item,
     Kind,
     Severity,
     Status,
@@ -26,15 +24,12 @@ from bot.people import (
     COMMON_COMMANDS,
     ROLE_COMMANDS,
     Action,
-    Person,
     Role,
     can,
     commands_for,
     require_can,
 )
-
-NOW = datetime(2025, 6, 3, 9, 30, tzinfo=UTC)
-
+from tests import builders
 
 # --- errors -------------------------------------------------------------------------------------
 
@@ -194,70 +189,33 @@ def test_the_place_is_checked_first() -> None:
 # --- withdrawal ---------------------------------------------------------------------------------
 
 
-def _person(person_id: int = 1, role: Role = Role.DEPUTY, *, active: bool = True) -> Person:
-    return Person(
-        id=person_id,
-        campaign_id=1,
-        name=f"person {person_id}",
-        role=role,
-        group_id=1 if role in (Role.DEPUTY, Role.LEADER) else None,
-        unit_id=1 if role is Role.LIAISON else None,
-        telegram_user_id=1000 + person_id,
-        language=None,
-        active=active,
-    )
-
-
-def _item(status: Status = Status.SUBMITTED, author_id: int = 1, number: int | None = 42) -> Item:
-    return Item(
-        id=7,
-        campaign_id=1,
-        kind=Kind.PROBLEM,
-        status=status,
-        number=number,
-        year=2025,
-        author_id=author_id,
-        visit_id=None,
-        site_id=1,
-        site_name="site",
-        project_id=1,
-        project_title="project",
-        subitem_id=None,
-        subitem_title=None,
-        category_id=1,
-        category_name="进度滞后",
-        category_name_en="Behind schedule",
-        severity=Severity.NORMAL,
-        description="描述",
-        created_at=NOW,
-        submitted_at=NOW,
-        photo_count=0,
-    )
-
-
-def test_the_author_withdraws_a_submitted_item() -> None:
-    transition = withdraw(_item(), _person(1))
+def test_the_author_withdraws_a_submitteditem() -> None:
+    transition = withdraw(builders.item(), builders.person(1))
     assert transition == Transition(7, Status.SUBMITTED, Status.WITHDRAWN, 1)
     assert transition.note == ""
 
 
 def test_only_the_author_may_withdraw() -> None:
-    for other in (_person(2), _person(3, Role.STAFF), _person(4, Role.LEADER)):
+    for other in (
+        builders.person(2),
+        builders.person(3, Role.STAFF),
+        builders.person(4, Role.LEADER),
+    ):
         with pytest.raises(Refused) as info:
-            withdraw(_item(author_id=1), other)
+            withdraw(builders.item(author_id=1), other)
         assert info.value.key == "item_not_yours"
 
 
 @pytest.mark.parametrize("status", [s for s in Status if s is not Status.SUBMITTED])
 def test_only_submitted_items_can_be_withdrawn(status: Status) -> None:
     with pytest.raises(Refused) as info:
-        withdraw(_item(status=status), _person(1))
+        withdraw(builders.item(status=status), builders.person(1))
     assert info.value.key == "withdraw_not_possible"
 
 
 def test_ownership_is_checked_before_status() -> None:
     with pytest.raises(Refused) as info:
-        withdraw(_item(status=Status.FORWARDED, author_id=1), _person(2))
+        withdraw(builders.item(status=Status.FORWARDED, author_id=1), builders.person(2))
     assert info.value.key == "item_not_yours"
 
 
@@ -278,8 +236,8 @@ def test_format_number(year: int, number: int, text: str) -> None:
 
 
 def test_display_number() -> None:
-    assert _item(number=42).display_number == "2025-0042"
-    assert _item(status=Status.DRAFT, number=None).display_number == ""
+    assert builders.item(number=42).display_number == "2025-0042"
+    assert builders.item(status=Status.DRAFT, number=None).display_number == ""
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -309,7 +267,7 @@ def test_the_matrix_covers_every_role() -> None:
 @pytest.mark.parametrize(("role", "action"), MATRIX, ids=[f"{r}-{a}" for r, a in MATRIX])
 def test_can(role: Role, action: Action) -> None:
     allowed = action in EXPECTED[role]
-    person = _person(role=role)
+    person = builders.person(1, role=role)
     assert can(person, action) is allowed
     if allowed:
         require_can(person, action)
@@ -321,7 +279,7 @@ def test_can(role: Role, action: Action) -> None:
 
 @pytest.mark.parametrize(("role", "action"), MATRIX, ids=[f"{r}-{a}" for r, a in MATRIX])
 def test_inactive_people_may_do_nothing(role: Role, action: Action) -> None:
-    person = _person(role=role, active=False)
+    person = builders.person(1, role=role, active=False)
     assert can(person, action) is False
     with pytest.raises(Refused) as info:
         require_can(person, action)
@@ -378,7 +336,7 @@ _BY_NOTICE = {Action.RATE}
 
 @pytest.mark.parametrize("role", list(Role))
 def test_menus_offer_only_what_the_role_may_do(role: Role) -> None:
-    person = _person(role=role)
+    person = builders.person(1, role=role)
     for command in ROLE_COMMANDS[role]:
         assert can(person, _COMMAND_ACTION[command]), (role, command)
     # And every allowed action is reachable from the menu.
