@@ -34,6 +34,13 @@ _CHANGE_FIELDS = frozenset(
 )
 
 
+async def _still(conn: aiosqlite.Connection, item_id: int, status: Status, round_: int) -> bool:
+    """Inside a write transaction: is the item still where the caller saw it?"""
+    async with conn.execute("SELECT status, round FROM items WHERE id = ?", (item_id,)) as cur:
+        row = await cur.fetchone()
+    return row is not None and row[0] == status and row[1] == round_
+
+
 class _Superseded(Exception):
     """The change lost a race inside its transaction; it is rolled back."""
 
@@ -286,11 +293,7 @@ class ItemRepo:
         if unknown:
             raise ValueError(f"not lifecycle fields: {sorted(unknown)}")
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT status, round FROM items WHERE id = ?", (change.item_id,)
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None or row[0] != change.expect or row[1] != change.expect_round:
+            if not await _still(conn, change.item_id, change.expect, change.expect_round):
                 return False
             first_event = 0
             current = change.expect
@@ -369,11 +372,7 @@ class ItemRepo:
     async def record_vote(self, vote: Vote, now: datetime) -> bool:
         """One vote per raiser and round; False when this raiser has voted already."""
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT status, round FROM items WHERE id = ?", (vote.item_id,)
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None or row[0] != Status.ANSWERED or row[1] != vote.round:
+            if not await _still(conn, vote.item_id, Status.ANSWERED, vote.round):
                 return False
             cur = await conn.execute(
                 "INSERT INTO ratings (item_id, round, person_id, value, comment, at) "
