@@ -6,6 +6,7 @@ bot/lifecycle.py; the full picture is in DOMAIN.md.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,6 +100,17 @@ class Transition:
 def format_number(year: int, number: int) -> str:
     """Numbers read like 2025-0042: per campaign, gap-free, never reused."""
     return f"{year}-{number:04d}"
+
+
+_TYPED_NUMBER = re.compile(r"^\s*(?:(\d{4})\s*[-－–—]\s*)?(\d{1,6})\s*$")
+
+
+def parse_number(text: str) -> tuple[int | None, int] | None:
+    """A number as people type it: 2025-0042, 0042 or 42 (any dash) -> (year or None, number)."""
+    match = _TYPED_NUMBER.match(text)
+    if match is None:
+        return None
+    return (int(match.group(1)) if match.group(1) else None), int(match.group(2))
 
 
 _INVISIBLE = {"Cf", "Cc", "Cs", "Co", "Cn"}

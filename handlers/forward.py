@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import html
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import cast
@@ -27,7 +26,7 @@ from bot.clock import utcnow
 from bot.deadlines import add_months
 from bot.errors import Refused, require
 from bot.forward_list import ListRow, file_name, write_list
-from bot.items import Item, Status, format_number
+from bot.items import Item, Status, format_number, parse_number
 from bot.lifecycle import ResponseClass
 from bot.notices import Notice
 from bot.people import Action, require_can
@@ -58,7 +57,6 @@ LIST_LIMIT = 30  # items spelled out on a batch screen (Telegram caps a message 
 PAGE_SIZE = 8  # toggle buttons per page when picking items one by one
 SHORT = 28  # characters of an item's text on buttons and list lines
 
-_NUMBER = re.compile(r"^\s*(?:(\d{4})\s*[-－–—]\s*)?(\d{1,6})\s*$")
 
 Next = str | int | None  # the next state; None stays in the current one
 Screen = tuple[str, InlineKeyboardMarkup]
@@ -603,10 +601,10 @@ async def number_step(update: Update, context: BotContext) -> Next:
     services = context.services
     campaign = services.campaign
     example = format_number(campaign.year, 7)
-    match = _NUMBER.match(message.text)
+    typed = parse_number(message.text)
     item = None
-    if match and (match.group(1) is None or int(match.group(1)) == campaign.year):
-        item = await services.items.get_by_number(campaign.id, int(match.group(2)))
+    if typed and typed[0] in (None, campaign.year):
+        item = await services.items.get_by_number(campaign.id, typed[1])
     if item is None:
         number = html.escape(message.text.strip()[:20])
         await message.reply_text(texts("forward.paper_not_found", number=number, example=example))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +33,7 @@ from bot import lifecycle
 from bot.clock import utcnow
 from bot.duplicates import likely_duplicates
 from bot.errors import Refused, require
-from bot.items import Item, Status
+from bot.items import Item, Status, parse_number
 from bot.lifecycle import Change, Parties
 from bot.people import Action, Role, require_can
 from bot.views import item_summary, number_label
@@ -69,7 +68,6 @@ MORE_TEXT, MORE_PHOTOS = "review.more_text", "review.more_photos"
 PREFIX = "rv"
 ALL = "all"
 
-_NUMBER = re.compile(r"^\s*(?:(\d{4})\s*[-－—]\s*)?(\d{1,6})\s*$")
 _EXCERPT = 40
 StepResult = str | int
 Rule = Callable[[Parties], Change]
@@ -430,17 +428,17 @@ async def merge_typed(update: Update, context: BotContext) -> StepResult:
     texts = context.texts
     services = context.services
     flow = current_flow(context)
-    match = _NUMBER.match(message.text or "")
-    if match is None:
+    typed = parse_number(message.text or "")
+    if typed is None:
         await message.reply_text(texts("review.merge_bad_number", example=_example(context)))
         return MERGE
-    year, number = match.group(1), int(match.group(2))
+    year, number = typed
     target = None
-    if year is None or int(year) == services.campaign.year:
+    if year in (None, services.campaign.year):
         target = await services.items.get_by_number(services.campaign.id, number)
     if target is None or target.status is Status.DRAFT:
         await message.reply_text(
-            texts("review.merge_not_found", number=html.escape(match.group(0).strip()))
+            texts("review.merge_not_found", number=html.escape((message.text or "").strip()))
         )
         return MERGE
     item = await services.items.get(int(flow.get("reviewing", 0)))

@@ -17,6 +17,7 @@ from bot.items import (
     clean_description,
     format_number,
     has_words,
+    parse_number,
     validate_description,
     withdraw,
 )
@@ -342,3 +343,22 @@ def test_menus_offer_only_what_the_role_may_do(role: Role) -> None:
     # And every allowed action is reachable from the menu.
     offered = {_COMMAND_ACTION[c] for c in ROLE_COMMANDS[role]}
     assert offered == EXPECTED[role] - _BY_NOTICE
+
+
+@pytest.mark.parametrize(
+    ("typed", "parsed"),
+    [
+        ("2025-0042", (2025, 42)),
+        (" 2025－42 ", (2025, 42)),
+        ("2025—0042", (2025, 42)),
+        ("0042", (None, 42)),
+        ("7", (None, 7)),
+        ("2025-", None),
+        ("第42号", None),
+        ("", None),
+    ],
+)
+def test_a_typed_number_is_read_as_people_write_it(
+    typed: str, parsed: tuple[int | None, int] | None
+) -> None:
+    assert parse_number(typed) == parsed
