@@ -74,6 +74,7 @@ class Person:
     telegram_user_id: int | None
     language: str | None
     active: bool
+    blocked: bool = False  # Telegram said they blocked the bot (persons.blocked_at)
 
 
 def can(person: Person | None, action: Action) -> bool:

@@ -73,7 +73,9 @@ async def gate(update: Update, context: BotContext) -> None:
             await message.reply_text(context.texts("not_registered"))
         raise ApplicationHandlerStop
     # Writing to the bot again after blocking it: what could not be delivered comes back.
-    elif await context.services.delivery.unblock(context.person.id, utcnow()):
+    elif context.person.blocked and await context.services.delivery.unblock(
+        context.person.id, utcnow()
+    ):
         context.services.wake_sender()
 
 

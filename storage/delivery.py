@@ -171,7 +171,7 @@ class DeliveryRepo:
         parked while they were away that are younger than `revive_within` (older news would
         only flood them). Returns how many were queued again (0 when they were not blocked).
 
-        Cheap when the person is not blocked (one read, no write), so it can run on every update.
+        The gate calls it only for a person loaded as blocked.
         """
         blocked = await self.db.fetch_value(
             "SELECT blocked_at FROM persons WHERE id = ?", (person_id,)

@@ -10,7 +10,9 @@ from bot.invitations import InvitationState, check_redeemable
 from bot.people import Person, Role
 from storage.db import Database, Row, insert
 
-_PERSON_COLS = "id, campaign_id, name, role, group_id, unit_id, telegram_user_id, language, active"
+_PERSON_COLS = (
+    "id, campaign_id, name, role, group_id, unit_id, telegram_user_id, language, active, blocked_at"
+)
 
 
 def _person(row: Row) -> Person:
@@ -24,6 +26,7 @@ def _person(row: Row) -> Person:
         telegram_user_id=row["telegram_user_id"],
         language=row["language"],
         active=bool(row["active"]),
+        blocked=row["blocked_at"] is not None,
     )
 
 
