@@ -35,8 +35,8 @@ from bot.config import ScheduleSettings, Settings, StorageSettings, TelegramSett
 from bot.invitations import InvitationRequest
 from bot.membership import issue_invitation
 from bot.people import Role
-from bot.request import AiohttpRequest
 from bot.services import Services
+from handlers.request import AiohttpRequest
 from localapi import LocalBotApi
 from storage.catalog import import_catalog
 

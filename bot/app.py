@@ -26,8 +26,6 @@ from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
-from bot.processor import PerUserUpdateProcessor
-from bot.request import AiohttpRequest
 from bot.services import Services
 from handlers import (
     checkin,
@@ -49,6 +47,8 @@ from handlers.context import BotContext, Runtime
 from handlers.delivery import delivering
 from handlers.flow import CANCEL_LABELS, MESSAGE, TYPED, StepHandler, buttons_expected
 from handlers.photos import PHOTO_INPUT
+from handlers.processor import PerUserUpdateProcessor
+from handlers.request import AiohttpRequest
 from handlers.schedule import schedule_daily_jobs
 from storage.persistence import SqlitePersistence
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.processor import PerUserUpdateProcessor
+from handlers.processor import PerUserUpdateProcessor
 
 USER_A = 1001
 USER_B = 2002
