@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import time
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -287,8 +286,8 @@ def test_cli_prints_the_same_figures_as_text_and_json(
     assert "after" in capsys.readouterr().err
 
 
-def test_tally_is_fast_enough_for_a_year_of_a_busy_campaign(tmp_path: Path) -> None:
-    """A smoke version of the benchmark: grouped queries, not a loop over items."""
+def test_a_year_of_twenty_thousand_items_is_counted_whole(tmp_path: Path) -> None:
+    """20,000 items over a year and every group; how fast is bench/tally.py's business."""
     asyncio.run(_bulk_tally(tmp_path))
 
 
@@ -325,14 +324,11 @@ async def _bulk_tally(tmp_path: Path) -> None:
                 JOIN subitems s ON s.id = 1 + i % (SELECT COUNT(*) FROM subitems)
                 """
             )
-        started = time.perf_counter()
         tally = await compute_tally(services, Period(date(2020, 1, 1), date(2020, 12, 31)))
-        elapsed = time.perf_counter() - started
     finally:
         await services.close()
     assert tally.problems + tally.suggestions == 16000  # a fifth were declined
     assert tally.deputies == await _count_groups(settings)
-    assert elapsed < 1.0, elapsed
 
 
 async def _count_groups(settings: Any) -> int:
