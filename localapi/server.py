@@ -1090,38 +1090,23 @@ class LocalBotApi:
         return True
 
     async def _send_photo(self, params: Params) -> object:
-        chat = self._resolve_chat(params)
-        stored = self._input_file(
-            params, params.values.get("photo"), kind="photo", upload_field="photo"
-        )
-        markup = self._reply_markup(params)
-        content = {**self._media_content(stored), **self._caption(params)}
-        if params.opt_bool("has_spoiler"):
-            content["has_media_spoiler"] = True
-        message = self._new_message(chat, params, content, markup)
-        record = self._record(
-            chat,
-            message,
-            "photo",
-            markup=markup,
-            files=[stored],
-            parse_mode=params.opt_str("parse_mode"),
-        )
-        chat.emit(record)
-        return message
+        extra = {"has_media_spoiler": True} if params.opt_bool("has_spoiler") else {}
+        return self._send_file(params, "photo", extra)
 
     async def _send_document(self, params: Params) -> object:
+        return self._send_file(params, "document", {})
+
+    def _send_file(self, params: Params, kind: str, extra: JSONDict) -> object:
+        """sendPhoto and sendDocument: one file under the field named like the kind."""
         chat = self._resolve_chat(params)
-        stored = self._input_file(
-            params, params.values.get("document"), kind="document", upload_field="document"
-        )
+        stored = self._input_file(params, params.values.get(kind), kind=kind, upload_field=kind)
         markup = self._reply_markup(params)
-        content = {**self._media_content(stored), **self._caption(params)}
+        content = {**self._media_content(stored), **self._caption(params), **extra}
         message = self._new_message(chat, params, content, markup)
         record = self._record(
             chat,
             message,
-            "document",
+            kind,
             markup=markup,
             files=[stored],
             parse_mode=params.opt_str("parse_mode"),
