@@ -210,7 +210,7 @@ async def new_campaign(data_dir: Path) -> Settings:
     settings = settings_for(data_dir)
     services = await Services.open(settings, require_campaign=False)
     try:
-        await import_catalog(services.db, load_catalog(CATALOG))
+        await import_catalog(services.db, load_catalog(CATALOG), now=services.clock.now())
     finally:
         await services.close()
     return settings

@@ -81,7 +81,7 @@ async def seed_catalog(settings: Settings) -> None:
     """A new database with the example campaign (Hangzhou 2020) imported."""
     services = await Services.open(settings, require_campaign=False)
     try:
-        await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG))
+        await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG), now=services.clock.now())
     finally:
         await services.close()
 

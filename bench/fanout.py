@@ -20,11 +20,9 @@ import asyncio
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 from bot.catalog import load_catalog
-from bot.clock import utcnow
 from bot.membership import join
 from bot.people import Role
 from bot.services import Services
@@ -96,8 +94,9 @@ async def run(args: argparse.Namespace) -> int:
             services = await Services.open(settings)
             try:
                 leaders = await _seed_leaders(services, api, args.leaders)
-                day = datetime.now(settings.zone).date()
-                queued = await queue_daily_summaries(services, day, utcnow())
+                now = services.clock.now()
+                day = now.astimezone(settings.zone).date()
+                queued = await queue_daily_summaries(services, day, now)
                 print(f"Queued: {queued} outbox rows for {len(leaders)} leaders ({day})")
 
                 bot, requests = delivery_bot(settings, TOKEN)
@@ -126,7 +125,7 @@ async def run(args: argparse.Namespace) -> int:
                     await task
                     for request in requests:
                         await request.shutdown()
-                stats = await services.delivery.stats(utcnow())
+                stats = await services.delivery.stats(bot.now())
             finally:
                 await services.close()
             sends = [c for c in api.calls[calls_before:] if c.method in _SENDS]

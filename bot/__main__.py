@@ -35,7 +35,7 @@ async def _import(settings: Settings, catalog_path: Path) -> int:
     catalog = load_catalog(catalog_path)
     services = await Services.open(settings, require_campaign=False)
     try:
-        report = await import_catalog(services.db, catalog)
+        report = await import_catalog(services.db, catalog, now=services.clock.now())
     finally:
         await services.close()
     tables = sorted(set(report.created) | set(report.updated) | set(report.unchanged))

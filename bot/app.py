@@ -26,6 +26,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
+from bot.schedule import scheduled
 from bot.services import Services
 from handlers import (
     checkin,
@@ -49,7 +50,6 @@ from handlers.flow import CANCEL_LABELS, MESSAGE, TYPED, StepHandler, buttons_ex
 from handlers.photos import PHOTO_INPUT
 from handlers.processor import PerUserUpdateProcessor
 from handlers.request import AiohttpRequest
-from handlers.schedule import schedule_daily_jobs
 from storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -238,10 +238,9 @@ async def running(app: BotApplication, settings: Settings) -> AsyncIterator[BotA
             )
         services = app.bot_data.services
         assert services is not None
-        schedule_daily_jobs(app, settings)
         await app.start()
         # The sender stops before the database closes; notices still queued stay in the outbox.
-        async with delivering(app, settings, services) as sender:
+        async with delivering(app, settings, services) as sender, scheduled(services):
             services.on_queued = sender.wake
             log.info("Bot @%s is running (%s)", app.bot.username, tg.mode)
             try:

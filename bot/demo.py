@@ -20,7 +20,6 @@ from pydantic import SecretStr
 
 from bot.app import build_application, running
 from bot.catalog import load_catalog
-from bot.clock import utcnow
 from bot.config import OutboxSettings, ScheduleSettings, Settings, StorageSettings, TelegramSettings
 from bot.exports import export_list
 from bot.invitations import InvitationRequest
@@ -165,7 +164,7 @@ async def run_demo(base: Settings, data_dir: Path, catalog_path: Path | None) ->
             }
         )
         services = await Services.open(settings, require_campaign=False)
-        await import_catalog(services.db, catalog)
+        await import_catalog(services.db, catalog, now=services.clock.now())
         await services.close()
         services = await Services.open(settings)
         try:
@@ -223,7 +222,7 @@ async def _play(t: Transcript, api: LocalBotApi, settings: Settings, services: S
         await _step(t, alice, "王芳", f"[位置 {near_lat:.5f}, {near_lon:.5f} ±12 m]")
         await alice.press(site.name)
         await _step(t, alice, "王芳", f"[点按] {site.name}")
-        taken = (utcnow() - timedelta(minutes=5)).astimezone(settings.zone).replace(tzinfo=None)
+        taken = (services.clock.now() - timedelta(minutes=5)).astimezone(settings.zone).replace(tzinfo=None)
         photo = demo_photo(1, taken, near_lat, near_lon)
         await alice.send_document(photo, file_name="IMG_0001.jpg", mime_type="image/jpeg")
         await _step(t, alice, "王芳", "[以文件发送照片 IMG_0001.jpg]")
@@ -414,5 +413,7 @@ async def _close_the_loop(
         ("zip", "照片包.zip"),
     )
     for fmt, name in formats:
-        result = await export_list(services, fmt, folder / name, ListFilter())
+        result = await export_list(
+            services, fmt, folder / name, ListFilter(), now=services.clock.now()
+        )
         print(f"   {folder / name}  ({result.rows} rows)")

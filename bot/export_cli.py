@@ -132,6 +132,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             filters,
             language=args.language or settings.i18n.default_language,
             letter_number=args.letter_number,
+            now=services.clock.now(),
         )
     finally:
         await services.close()

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.clock import utcnow
 from bot.items import Kind
 from bot.letter import LetterFacts, LetterWriter
 from bot.listing import (
@@ -232,7 +231,7 @@ async def export_list(
     language: str = "zh",
     progress: Progress | None = None,
     letter_number: int = 1,
-    now: datetime | None = None,
+    now: datetime,
     batch: int = BATCH_ROWS,
 ) -> ExportResult:
     """Write the list as `fmt` to `out`; `progress(done, total)` is awaited as batches are written.
@@ -244,7 +243,6 @@ async def export_list(
         raise ValueError(f"unknown export format {fmt!r}")
     settings = services.settings
     zone = settings.zone
-    now = now or utcnow()
     texts = Texts(language)
     labels = ListLabels(texts, zone, now, settings.deadlines.due_soon_days)
     repo = ListRepo(services.db)

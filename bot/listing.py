@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -310,6 +310,6 @@ def parse_period(text: str) -> tuple[date, date]:
     return start, end
 
 
-def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
+def local_today(zone: ZoneInfo, now: datetime) -> date:
     """Today's date where the campaign is."""
-    return (now or datetime.now(UTC)).astimezone(zone).date()
+    return now.astimezone(zone).date()

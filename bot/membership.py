@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import utcnow
 from bot.errors import Refused, require
 from bot.invitations import (
     InvitationRequest,
@@ -55,7 +54,7 @@ async def issue_invitation(
         require(unit is not None, "invite_unknown_unit", code=request.unit_code)
         assert unit is not None
         unit_id = unit.id
-    now = utcnow()
+    now = services.clock.now()
     token = new_token()
     expires_at = expiry(now, services.settings.invitations.ttl_days)
     person_id = await services.people.invite(
@@ -79,7 +78,7 @@ async def join(services: Services, token: str, telegram_user_id: int) -> tuple[P
     """Bind a Telegram account to the invited person. Returns (person, newly_joined)."""
     if not looks_like_token(token):
         raise Refused("start_token_unknown")
-    person, newly = await services.people.redeem(hash_token(token), telegram_user_id, utcnow())
+    person, newly = await services.people.redeem(hash_token(token), telegram_user_id, services.clock.now())
     if newly:
         log.info("Person %s joined as telegram user %s", person.id, telegram_user_id)
     return person, newly

@@ -27,10 +27,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
-from bot.clock import utcnow
+from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.notices import FileKind, Notice
 from bot.texts import Texts
@@ -228,7 +228,7 @@ class OutboxSender:
         limiter: RateLimiter | None = None,
         max_in_flight: int = 64,
         shutdown_grace_seconds: float = 10.0,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock,
         rng: random.Random | None = None,
     ) -> None:
         self.repo = repo
@@ -337,7 +337,7 @@ class OutboxSender:
             room = self.max_in_flight - len(self._tasks)
             if room <= 0:
                 return 0
-            rows = await self.repo.due(self._clock(), room, exclude_persons=list(self._tasks))
+            rows = await self.repo.due(self._clock.now(), room, exclude_persons=list(self._tasks))
             for row in rows:
                 task = asyncio.create_task(self._deliver(row), name=f"outbox row {row.id}")
                 self._tasks[row.person_id] = task
@@ -364,7 +364,7 @@ class OutboxSender:
             return
         # Known to be unreachable: park without asking Telegram again (unless they came back
         # since the row was read, in which case it is sent on the next round).
-        if row.blocked and await self.repo.park_if_blocked(row.id, self._clock()):
+        if row.blocked and await self.repo.park_if_blocked(row.id, self._clock.now()):
             return
         try:
             notice = Notice.from_json(row.person_id, row.payload)
@@ -415,7 +415,7 @@ class OutboxSender:
 
     async def _failed(self, row: DueRow, exc: DeliveryError) -> None:
         if isinstance(exc, Blocked):
-            parked = await self.repo.mark_blocked(row.person_id, self._clock())
+            parked = await self.repo.mark_blocked(row.person_id, self._clock.now())
             log.info("Outbox: person %d blocked the bot; %d notices parked", row.person_id, parked)
         else:
             await self._give_up(row, str(exc) or "permanent", attempts=row.attempts + 1)
@@ -456,7 +456,7 @@ class OutboxSender:
         delay = 0.1
         while True:
             try:
-                await self.repo.mark_sent(row.id, message_id, self._clock())
+                await self.repo.mark_sent(row.id, message_id, self._clock.now())
             except Exception:
                 log.exception("Outbox: row %d was sent but cannot be marked yet", row.id)
                 await asyncio.sleep(delay)
@@ -477,7 +477,7 @@ class OutboxSender:
             self._rng,
         )
         await self.repo.reschedule(
-            row.id, attempts, self._clock() + timedelta(seconds=delay), error
+            row.id, attempts, self._clock.now() + timedelta(seconds=delay), error
         )
 
     async def _give_up(self, row: DueRow, error: str, *, attempts: int | None = None) -> None:
@@ -487,5 +487,5 @@ class OutboxSender:
             attempts if attempts is not None else row.attempts,
             error.split(":")[0],
         )
-        await self.repo.give_up(row.id, self._clock(), error, attempts=attempts)
+        await self.repo.give_up(row.id, self._clock.now(), error, attempts=attempts)
         self.given_up += 1

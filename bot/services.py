@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.clock import Clock, process_clock
 from bot.config import Settings
 from bot.evidence import Evidence
 from bot.lifecycle import Change, Policy
@@ -39,10 +40,13 @@ class Services:
     store: PhotoStore
     evidence: Evidence
     campaign: CampaignRecord
+    clock: Clock
     on_queued: Callable[[], None] | None = None
 
     @classmethod
-    async def open(cls, settings: Settings, *, require_campaign: bool = True) -> Services:
+    async def open(
+        cls, settings: Settings, *, clock: Clock | None = None, require_campaign: bool = True
+    ) -> Services:
         """Open the database (applying migrations) and load the active campaign."""
         db = Database(
             settings.storage.database_path, busy_timeout_ms=settings.storage.busy_timeout_ms
@@ -78,6 +82,7 @@ class Services:
                 store=store,
                 evidence=Evidence(photos, store, settings.photos, settings.zone),
                 campaign=campaign,
+                clock=clock or process_clock(),
             )
         except BaseException:
             await db.close()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.chart import ChartData, FontMissing, ProjectBars, find_cjk_font, render_chart
-from bot.clock import from_db, to_db, utcnow
+from bot.clock import from_db, to_db
 from bot.contactsheet import PER_SHEET, SheetPhoto, chunks, render_sheet
 from bot.items import Kind, format_number
 from bot.notices import Notice
@@ -127,10 +127,9 @@ def day_bounds(day: date, services: Services) -> tuple[str, str]:
 
 
 async def group_summary(
-    services: Services, group_id: int, day: date, *, now: datetime | None = None
+    services: Services, group_id: int, day: date, *, now: datetime
 ) -> GroupSummary:
     """What the group did on `day` (a local date), and what it still owes."""
-    now = now or utcnow()
     settings = services.settings
     zone = settings.zone
     repo = ReportsRepo(services.db)

@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from bot.clock import to_db, utcnow
+from bot.clock import to_db
 from bot.deadlines import Light
 from bot.items import Kind, Status
 from bot.texts import Texts
@@ -167,10 +167,9 @@ def _rows(
 
 
 async def compute_tally(
-    services: Services, period: Period, *, now: datetime | None = None
+    services: Services, period: Period, *, now: datetime
 ) -> Tally:
     """Headline figures and breakdowns of the active campaign for a period."""
-    now = now or utcnow()
     settings = services.settings
     campaign_id = services.campaign.id
     start, end = period.bounds(settings.zone)

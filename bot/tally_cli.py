@@ -60,7 +60,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(f"--from {first} is after --to {last}") from exc
     services = await Services.open(settings)
     try:
-        tally = await compute_tally(services, period)
+        tally = await compute_tally(services, period, now=services.clock.now())
     finally:
         await services.close()
     if args.json:

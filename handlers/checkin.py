@@ -13,7 +13,6 @@ from telegram import (
 )
 from telegram.ext import ConversationHandler
 
-from bot.clock import utcnow
 from bot.errors import Refused
 from bot.people import Action, require_can
 from bot.visits import NearbySite, Position, plan_visit, rank_nearby
@@ -217,7 +216,7 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
         person_id=context.me.id,
         site=site,
         position=position,
-        at=utcnow(),
+        at=context.now(),
         source_key=source_key,
         max_accuracy_m=services.settings.checkin.max_accuracy_m,
     )

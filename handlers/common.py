@@ -19,7 +19,6 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
-from bot.clock import utcnow
 from bot.errors import Refused
 from bot.membership import join
 from bot.people import Person, commands_for
@@ -74,7 +73,7 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     # Writing to the bot again after blocking it: what could not be delivered comes back.
     elif context.person.blocked and await context.services.delivery.unblock(
-        context.person.id, utcnow()
+        context.person.id, context.now()
     ):
         context.services.wake_sender()
 

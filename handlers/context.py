@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -41,6 +42,10 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[str, Any], Runtime
         if services is None:
             raise RuntimeError("services are not attached to the application")
         return services
+
+    def now(self) -> datetime:
+        """The current instant from the bot's one clock."""
+        return self.services.clock.now()
 
     @property
     def texts(self) -> Texts:

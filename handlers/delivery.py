@@ -156,6 +156,7 @@ def build_sender(bot: Bot, settings: Settings, services: Services) -> OutboxSend
         settings.outbox,
         default_language=settings.i18n.default_language,
         max_in_flight=MAX_IN_FLIGHT,
+        clock=services.clock,
     )
 
 

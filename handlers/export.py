@@ -138,7 +138,7 @@ async def period_step(update: Update, context: BotContext) -> str | int:
     if press.verb != "period" or press.arg not in PERIODS:
         return PERIOD
     await remove_buttons(update)
-    today = local_today(context.services.settings.zone)
+    today = local_today(context.services.settings.zone, context.now())
     start, end = period_dates(press.arg, today)
     return await _export(update, context, start, end, _period_labels(context.texts)[press.arg])
 
@@ -206,6 +206,7 @@ async def _export(
             language=texts.language,
             progress=progress,
             batch=BATCH_ROWS,
+            now=context.now(),
         )
         if result.rows == 0:
             await status.edit_text(texts("export.empty", period=period))
@@ -213,7 +214,7 @@ async def _export(
         if fmt == "zip" and result.photos == 0:
             await status.edit_text(texts("export.no_photos", period=period))
             return ConversationHandler.END
-        name = suggested_name(texts, fmt, local_today(services.settings.zone))
+        name = suggested_name(texts, fmt, local_today(services.settings.zone, context.now()))
         if result.bytes > TELEGRAM_DOCUMENT_LIMIT:
             await status.edit_text(
                 texts(

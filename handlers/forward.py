@@ -22,7 +22,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.ext import filters as tg_filters
 
 from bot import lifecycle
-from bot.clock import utcnow
 from bot.deadlines import add_months
 from bot.errors import Refused, require
 from bot.forward_list import ListRow, file_name, write_list
@@ -289,7 +288,7 @@ async def _batch_screen(context: BotContext) -> Screen:
     months = policy.deadlines.answer_months
     lines.append("")
     lines.append(
-        texts("forward.batch_due", due=policy.day(add_months(utcnow(), months)), months=months)
+        texts("forward.batch_due", due=policy.day(add_months(context.now(), months)), months=months)
     )
     liaisons = await _repo(context).liaison_count(services.campaign.id, unit.id)
     lines.append(
@@ -377,7 +376,7 @@ async def _forward(update: Update, context: BotContext, ids: list[int]) -> Resul
     flow = end_flow(context)
     unit = await _unit(context, flow.get("unit"))
     wanted = None if flow.get("orphan") else unit.id
-    now = utcnow()
+    now = context.now()
     policy = services.policy
     forwarded: list[Item] = []
     liaisons: tuple[int, ...] = ()
@@ -565,7 +564,7 @@ async def _on_reroute(update: Update, context: BotContext, press: Pressed) -> Re
     unit = await _unit(context, press.int_arg())
     parties = await services.items.parties(item, unit_id=unit.id)
     change = lifecycle.reroute(item, context.me, unit.id, parties)
-    if not await services.apply(change, utcnow()):
+    if not await services.apply(change, context.now()):
         raise Refused("item_state_changed", number=item.display_number)
     log.info("Staff %s re-routed item %s to unit %s", context.me.id, item.id, unit.id)
     ids: list[int] = flow.get("returns") or []
@@ -654,7 +653,7 @@ async def answer_step(update: Update, context: BotContext) -> Next:
     item = await _item(context, flow.get("paper_id"))
     response_class = ResponseClass(str(flow.get("paper_class")))
     parties = await services.items.parties(item)
-    now = utcnow()
+    now = context.now()
     try:
         change = lifecycle.answer(
             item, context.me, response_class, message.text, parties, now, on_paper=True

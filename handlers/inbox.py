@@ -21,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.clock import from_db, utcnow
+from bot.clock import from_db
 from bot.deadlines import Light, days_overdue, light
 from bot.errors import Refused, require
 from bot.items import Item, Kind, Status, clean_description
@@ -141,7 +141,7 @@ async def _list_view(context: BotContext, page: int) -> tuple[str, Markup]:
     services = context.services
     texts = context.texts
     repo = _repo(context)
-    now = utcnow()
+    now = context.now()
     soon = services.settings.deadlines.due_soon_days
     unit = html.escape(await repo.unit_name(unit_id) or "")
     counts = await repo.counts(services.campaign.id, unit_id, now=now, due_soon_days=soon)
@@ -211,7 +211,7 @@ async def _card_view(context: BotContext, item: Item) -> tuple[str, Markup]:
     services = context.services
     texts = context.texts
     policy = services.policy
-    now = utcnow()
+    now = context.now()
     lines = [
         texts(
             "inbox.card_head",
@@ -476,7 +476,7 @@ async def _take(update: Update, context: BotContext, press: Pressed) -> Result:
     item = await _my_item(context, press.int_arg())
     services = context.services
     change = take_on(item, context.me, await services.items.parties(item))
-    if not await services.apply(change, utcnow()):
+    if not await services.apply(change, context.now()):
         raise Refused("item_state_changed", number=item.display_number)
     fresh = await _my_item(context, item.id)
     text, markup = await _card_view(context, fresh)
@@ -493,7 +493,7 @@ async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> Re
     item = await _my_item(context, press.int_arg())
     policy = context.services.policy
     require(item.status is Status.FORWARDED, "item_state_changed", number=item.display_number)
-    until = _return_until(item, context, utcnow())
+    until = _return_until(item, context, context.now())
     require(until is not None, "return_too_late", days=policy.deadlines.return_working_days)
     assert until is not None
     texts = context.texts
@@ -630,7 +630,7 @@ async def _send_answer(update: Update, context: BotContext, press: Pressed) -> R
         raise Refused("item_state_changed", number=item.display_number)
     item = await _pending_item(context)
     services = context.services
-    now = utcnow()
+    now = context.now()
     change = answer(item, context.me, draft[0], draft[1], await services.items.parties(item), now)
     count = await _repo(context).pending_response_photos(item.id, context.me.id)
     if not await services.apply(change, now):
@@ -713,7 +713,7 @@ def _typed(update: Update) -> str:
 async def reason_typed(update: Update, context: BotContext) -> Result:
     """The reason for returning the item: it goes back to staff, who re-route it."""
     services = context.services
-    now = utcnow()
+    now = context.now()
     try:
         item = await _my_item(context, current_flow(context).get("item"))
         change = give_back(
@@ -748,7 +748,7 @@ async def progress_typed(update: Update, context: BotContext) -> Result:
         change = post_progress(item, context.me, _typed(update), await services.items.parties(item))
     except Refused as refused:
         return await _typed_refusal(update, context, refused)
-    applied = await services.apply(change, utcnow())
+    applied = await services.apply(change, context.now())
     _clear_pending(context)
     texts = context.texts
     if applied:
@@ -777,7 +777,7 @@ async def answer_text_typed(update: Update, context: BotContext) -> Result:
             ResponseClass(cls),
             _typed(update),
             await services.items.parties(item),
-            utcnow(),
+            context.now(),
         )
     except Refused as refused:
         return await _typed_refusal(update, context, refused)
@@ -812,7 +812,7 @@ async def answer_photo(update: Update, context: BotContext) -> Result:
         context,
         target=target,
         site=None,
-        reference_time=utcnow(),
+        reference_time=context.now(),
         limit=earlier + services.settings.reports.max_photos,
     )
     return None

@@ -23,7 +23,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.clock import utcnow
 from bot.errors import Refused, require
 from bot.items import Item, Status
 from bot.lifecycle import LookbackResult, look_back
@@ -67,7 +66,7 @@ async def start_lookback(update: Update, context: BotContext) -> str | int:
     await abandon_flow(context)
     services = context.services
     texts = context.texts
-    now = utcnow()
+    now = context.now()
     due = await lookbacks.due_for_group(services.db, me.group_id, now, limit=DUE_SHOWN)
     upcoming = await lookbacks.upcoming_for_group(
         services.db, me.group_id, now, limit=UPCOMING_SHOWN
@@ -245,7 +244,7 @@ async def lookback_photo(update: Update, context: BotContext) -> str:
         context,
         target=PhotoTarget(item_id=item.id, purpose="lookback"),
         site=site,
-        reference_time=utcnow(),
+        reference_time=context.now(),
         limit=services.settings.reports.max_photos,
     )
     log.info("Look-back %s: photo received", record.id)
@@ -295,7 +294,7 @@ async def _conclude(
     """Apply the look-back; the card loses its buttons; the next card waits, or we are done."""
     services = context.services
     texts = context.texts
-    now = utcnow()
+    now = context.now()
     parties = await services.items.parties(item)
     change = look_back(item, context.me, record.round, result, note, parties, now, services.policy)
     if not await services.apply(change, now):

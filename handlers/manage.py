@@ -29,7 +29,6 @@ from telegram.ext import (
 )
 
 from bot.catalog import Catalog, CatalogError, parse_catalog
-from bot.clock import utcnow
 from bot.errors import require
 from bot.notices import Notice
 from bot.people import Action, Role, require_can
@@ -298,7 +297,7 @@ async def _apply(
             )
         )
     event = await manage.change_person(
-        services.db, card, change, actor_id=context.me.id, now=utcnow(), notices=notices
+        services.db, card, change, actor_id=context.me.id, now=context.now(), notices=notices
     )
     fresh = await manage.person_card(services.db, card.id)
     assert fresh is not None
@@ -393,7 +392,7 @@ async def catalog_file(update: Update, context: BotContext) -> str | int:
     catalog = await _validated(update, context, data, name)
     if catalog is None:
         return CATALOG_FILE
-    report = await manage.rehearse_import(services.db, catalog)
+    report = await manage.rehearse_import(services.db, catalog, now=context.now())
     if not report.changed:
         end_flow(context)
         await message.reply_text(texts("manage.catalog_unchanged"))
@@ -526,7 +525,7 @@ async def catalog_confirm(update: Update, context: BotContext) -> str | int:
     catalog = await _validated(update, context, data, path.name)
     if catalog is None:
         return ConversationHandler.END
-    report = await import_catalog(services.db, catalog)
+    report = await import_catalog(services.db, catalog, now=context.now())
     refreshed = await services.catalog.campaign(services.campaign.code)
     if refreshed is not None:
         services.campaign = refreshed

@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import BadRequest
 
-from bot.clock import utcnow
 from bot.errors import Refused
 from bot.items import Item, Status, withdraw
 from bot.people import Action, require_can
@@ -120,7 +119,7 @@ async def mine_button(update: Update, context: BotContext) -> None:
         return
     if verb == "withdraw_ok":
         transition = withdraw(item, context.me)
-        applied = await services.items.apply(transition, utcnow())
+        applied = await services.items.apply(transition, context.now())
         if not applied:
             raise Refused("withdraw_not_possible")
         await query.answer(texts("mine_withdrawn", label=number_label(item, texts)))

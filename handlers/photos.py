@@ -9,7 +9,6 @@ from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import filters
 
-from bot.clock import utcnow
 from bot.evidence import Ingested
 from bot.photos import PhotoRejected
 from bot.records import SiteRecord
@@ -109,7 +108,7 @@ async def receive_photo(
             reference_time=reference_time,
             as_file=as_file,
             file_unique_id=unique_id,
-            now=utcnow(),
+            now=context.now(),
         )
     except PhotoRejected as rejected:
         log.info("Photo rejected: %s (%s)", rejected.reason, rejected.detail)

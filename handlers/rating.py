@@ -19,7 +19,6 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from bot.clock import utcnow
 from bot.errors import Refused, require
 from bot.items import Item, clean_description, has_words
 from bot.lifecycle import Rating, conclude_rating, vote
@@ -65,7 +64,7 @@ async def rate(update: Update, context: BotContext) -> str | int | None:
     parties = await services.items.parties(item)
     # The rule checks who may vote and whether this round is still open.
     the_vote = vote(item, me, round_, value, "", parties)
-    now = utcnow()
+    now = context.now()
     if not await services.items.record_vote(the_vote, now):
         previous = await ratings.vote_of(services.db, item.id, round_, me.id)
         if previous is None:

@@ -12,7 +12,6 @@ from datetime import timedelta
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot.clock import utcnow
 from bot.errors import Refused
 from bot.items import Item, Kind, Severity, Status, validate_description
 from bot.people import Action, require_can
@@ -55,10 +54,10 @@ async def start_report(update: Update, context: BotContext) -> str:
         kind=kind,
         author_id=me.id,
         group_id=me.group_id,
-        now=utcnow(),
+        now=context.now(),
     )
     flow = start_flow(context, "report", item_id=item_id, report_kind=str(kind))
-    since = utcnow() - timedelta(hours=services.settings.checkin.recent_hours)
+    since = context.now() - timedelta(hours=services.settings.checkin.recent_hours)
     recent = await services.visits.recent(me.id, since)
     texts = context.texts
     intro = texts(f"report_start.{kind}")
@@ -186,7 +185,7 @@ def _place(item: Item) -> str:
 async def _save(context: BotContext, **fields: object) -> None:
     flow = current_flow(context)
     changed = await context.services.items.update_draft(
-        flow["item_id"], context.me.id, utcnow(), **fields
+        flow["item_id"], context.me.id, context.now(), **fields
     )
     if not changed:
         raise Refused("report_draft_gone")
@@ -387,7 +386,7 @@ async def confirm_step(update: Update, context: BotContext) -> str | int:
     if press.verb == "confirm":
         # Durable first: the item is committed and numbered before the deputy is told.
         item, _newly = await context.services.items.submit(
-            current_flow(context)["item_id"], context.me.id, utcnow()
+            current_flow(context)["item_id"], context.me.id, context.now()
         )
         end_flow(context)
         # The number first: a crash before the buttons go still lets a second tap show it.

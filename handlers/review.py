@@ -30,7 +30,6 @@ from telegram.ext import (
 )
 
 from bot import lifecycle
-from bot.clock import utcnow
 from bot.duplicates import likely_duplicates
 from bot.errors import Refused, require
 from bot.items import Item, Status, parse_number
@@ -358,7 +357,7 @@ async def _on_button(update: Update, context: BotContext, state: str) -> StepRes
             update,
             context,
             item,
-            lambda parties: lifecycle.accept(item, context.me, parties, utcnow()),
+            lambda parties: lifecycle.accept(item, context.me, parties, context.now()),
             texts("review.accepted", number=item.display_number),
         )
     if verb == "merge":
@@ -553,7 +552,7 @@ async def _apply(
             return stay
         applied = False
     else:
-        applied = await services.apply(change, utcnow())
+        applied = await services.apply(change, context.now())
     await remove_buttons(update)
     flow.setdefault("handled", []).append(item.id)
     if not applied:
@@ -652,7 +651,7 @@ async def more_photo(update: Update, context: BotContext) -> StepResult:
         context,
         target=PhotoTarget(item_id=item.id, purpose="more_info"),
         site=site,
-        reference_time=utcnow(),
+        reference_time=context.now(),
         limit=services.settings.reports.max_photos,
     )
     return MORE_PHOTOS
@@ -687,7 +686,7 @@ async def more_button(update: Update, context: BotContext) -> StepResult:
             raise
         applied = False
     else:
-        applied = await services.apply(change, utcnow())
+        applied = await services.apply(change, context.now())
     end_flow(context)
     if applied:
         await message.reply_text(texts("review.more_saved", label=number_label(item, texts)))

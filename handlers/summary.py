@@ -8,7 +8,6 @@ from typing import cast
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.clock import utcnow
 from bot.errors import Refused, require
 from bot.people import Action, Role, require_can
 from bot.summary import group_summary, render_summary, summary_pictures
@@ -21,7 +20,7 @@ PREFIX = "dsum"
 
 
 def _today(context: BotContext) -> date:
-    return utcnow().astimezone(context.services.settings.zone).date()
+    return context.now().astimezone(context.services.settings.zone).date()
 
 
 def _parse_args(args: list[str]) -> tuple[str | None, date | None]:
@@ -121,7 +120,7 @@ async def summary_button(update: Update, context: BotContext) -> None:
 
 async def _send_summary(message: Message, context: BotContext, group_id: int, day: date) -> None:
     texts = context.texts
-    summary = await group_summary(context.services, group_id, day)
+    summary = await group_summary(context.services, group_id, day, now=context.now())
     for part in render_summary(summary, texts):
         await message.reply_text(part)
     for picture in await summary_pictures(summary, texts):

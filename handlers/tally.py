@@ -7,7 +7,6 @@ from typing import cast
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.clock import utcnow
 from bot.people import Action, require_can
 from bot.tally import Period, PeriodError, compute_tally, render_tally
 from handlers.context import BotContext
@@ -20,13 +19,13 @@ async def tally_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     services = context.services
-    today = utcnow().astimezone(services.settings.zone).date()
+    today = context.now().astimezone(services.settings.zone).date()
     try:
         period = Period.parse(context.args or [], today)
     except PeriodError:
         await message.reply_text(context.texts("tally.bad_period"))
         return
-    tally = await compute_tally(services, period)
+    tally = await compute_tally(services, period, now=context.now())
     for part in render_tally(tally, context.texts):
         await message.reply_text(part)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
 from bot.catalog import Catalog
-from bot.clock import to_db, utcnow
+from bot.clock import to_db
 from bot.records import (
     CampaignRecord,
     CategoryRecord,
@@ -93,7 +94,7 @@ async def _replace_links(
     report.count(table, "created" if not have else "updated")
 
 
-async def import_catalog(db: Database, catalog: Catalog) -> ImportReport:
+async def import_catalog(db: Database, catalog: Catalog, *, now: datetime) -> ImportReport:
     """Load a campaign in one transaction; re-importing the same file changes nothing."""
     c = catalog.campaign
     report = ImportReport(campaign_code=c.code)
@@ -104,7 +105,7 @@ async def import_catalog(db: Database, catalog: Catalog) -> ImportReport:
             "campaigns",
             {"code": c.code},
             {"name": c.name, "year": c.year, "timezone": c.timezone, "authority": c.authority},
-            on_insert={"imported_at": to_db(utcnow())},
+            on_insert={"imported_at": to_db(now)},
         )
         scope = {"campaign_id": campaign_id}
         units = {}

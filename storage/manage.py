@@ -185,7 +185,7 @@ class _InTransaction:
         yield self._conn
 
 
-async def rehearse_import(db: Database, catalog: Catalog) -> ImportReport:
+async def rehearse_import(db: Database, catalog: Catalog, *, now: datetime) -> ImportReport:
     """What importing the catalog would create and update, without changing anything.
 
     The real import runs inside a transaction that is then rolled back: the preview is what the
@@ -193,7 +193,7 @@ async def rehearse_import(db: Database, catalog: Catalog) -> ImportReport:
     """
     try:
         async with db.transaction() as conn:
-            report = await import_catalog(cast(Database, _InTransaction(conn)), catalog)
+            report = await import_catalog(cast(Database, _InTransaction(conn)), catalog, now=now)
             raise _Rehearsed(report)
     except _Rehearsed as rehearsed:
         return rehearsed.report

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import SecretStr
 
 from bot.app import BotApplication, build_application, running
 from bot.catalog import load_catalog
+from bot.clock import SetClock
 from bot.config import (
     OutboxSettings,
     RuntimeSettings,
@@ -33,6 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
 TOKEN = "123456:TEST-TOKEN-deputy-bot"
 BOT_USERNAME = "deputy_test_bot"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Every test starts at the same instant, whatever the machine's clock says: a Tuesday morning of
+# the example campaign's year, in its supervision week. A test that needs another moment sets it.
+START = datetime(2020, 6, 16, 10, 0, tzinfo=SHANGHAI)
+
+
+def start_clock(start: datetime = START) -> SetClock:
+    return SetClock(start)
 
 
 def make_settings(api: LocalBotApi, data_dir: Path, **overrides: Any) -> Settings:
@@ -66,6 +77,15 @@ class Harness:
     app: BotApplication
     stack: AsyncExitStack
     _next_user: int = 700_000
+
+    @property
+    def clock(self) -> SetClock:
+        clock = self.services.clock
+        assert isinstance(clock, SetClock)
+        return clock
+
+    def now(self) -> datetime:
+        return self.services.clock.now()
 
     async def invite(
         self,
@@ -128,7 +148,7 @@ class Harness:
         """Stop the bot the way an operator would, and start a new process's worth of objects."""
         await self.stack.aclose()
         await self.services.close()
-        self.services = await Services.open(self.settings)
+        self.services = await Services.open(self.settings, clock=self.services.clock)
         self.app = build_application(self.settings, self.services)
         self.stack = AsyncExitStack()
         await self.stack.enter_async_context(running(self.app, self.settings))
@@ -140,11 +160,14 @@ async def api() -> AsyncIterator[LocalBotApi]:
         yield server
 
 
-async def start_harness(api: LocalBotApi, settings: Settings) -> Harness:
-    services = await Services.open(settings, require_campaign=False)
-    await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG))
+async def start_harness(
+    api: LocalBotApi, settings: Settings, clock: SetClock | None = None
+) -> Harness:
+    clock = clock or start_clock()
+    services = await Services.open(settings, clock=clock, require_campaign=False)
+    await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
     await services.close()
-    services = await Services.open(settings)
+    services = await Services.open(settings, clock=clock)
     app = build_application(settings, services)
     stack = AsyncExitStack()
     await stack.enter_async_context(running(app, settings))

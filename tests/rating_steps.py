@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
-from bot.clock import utcnow
 from bot.config import OutboxSettings
 from bot.items import Item, Kind, Severity
 from bot.lifecycle import (
@@ -71,7 +70,7 @@ async def raise_item(bot: Harness, author: Person, description: str = "实验室
     campaign_id = services.campaign.id
     site = await bot.site_of_group("G01")
     category = (await services.catalog.categories(campaign_id))[0]
-    now = utcnow()
+    now = bot.now()
     item_id = await services.items.create_draft(
         campaign_id=campaign_id,
         kind=Kind.PROBLEM,
@@ -101,7 +100,7 @@ async def reload(bot: Harness, item: Item) -> Item:
 
 
 async def apply(bot: Harness, change: Change, now: datetime | None = None) -> None:
-    assert await bot.services.apply(change, now or utcnow())
+    assert await bot.services.apply(change, now or bot.now())
 
 
 async def answered_item(
@@ -116,7 +115,7 @@ async def answered_item(
     """Raised by every raiser (the later ones merged into the first), accepted, forwarded to the
     liaison's unit and answered (class A) by the liaison."""
     services = bot.services
-    now = now or utcnow()
+    now = now or bot.now()
     first = await raise_item(bot, raisers[0])
     for other in raisers[1:]:
         duplicate = await raise_item(bot, other, "实验室工程进度明显滞后")
@@ -145,7 +144,7 @@ async def closed_item(
 ) -> Item:
     """Answered, rated 满意 by its one raiser, closed: its look-back is scheduled."""
     services = bot.services
-    now = now or utcnow()
+    now = now or bot.now()
     item = await answered_item(bot, [raiser], leader, staff, liaison, now=now)
     parties = await services.items.parties(item)
     assert await services.items.record_vote(

@@ -32,6 +32,7 @@ from typing import IO
 
 from aiohttp import web
 
+from bot.clock import CLOCK_ENV, SetClock
 from bot.texts import Texts
 from localapi import BotMessage, LocalBotApi, SimUser
 from localapi.models import ApiCall, ApiError
@@ -217,8 +218,13 @@ class BotProcess:
     is slow"; `up` is set once the current process polls for updates.
     """
 
-    def __init__(self, api: LocalBotApi, config: Path, workdir: Path, token: str) -> None:
+    def __init__(
+        self, api: LocalBotApi, config: Path, workdir: Path, token: str, clock: SetClock
+    ) -> None:
         self.api = api
+        # Each process starts its clock where the test's clock stands: one time line across
+        # restarts, whatever the machine's clock reads.
+        self.clock = clock
         self.config = config
         self.workdir = workdir
         self.env = {
@@ -257,7 +263,7 @@ class BotProcess:
             "--config",
             str(self.config),
             cwd=self.workdir,
-            env=self.env,
+            env={**self.env, CLOCK_ENV: self.clock.now().isoformat()},
             stdout=self._log,
             stderr=asyncio.subprocess.STDOUT,
         )

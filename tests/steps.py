@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.clock import utcnow
 from bot.items import Kind
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness
@@ -73,16 +72,16 @@ async def submitted_suggestions(bot: Harness, author: SimUser, count: int) -> li
             kind=Kind.SUGGESTION,
             author_id=person.id,
             group_id=person.group_id,
-            now=utcnow(),
+            now=bot.now(),
         )
         await bot.services.items.update_draft(
             item_id,
             person.id,
-            utcnow(),
+            bot.now(),
             site_id=site.id,
             project_id=site.project_id,
             description=f"第 {i + 1} 条建议：增设遮阳棚",
         )
-        await bot.services.items.submit(item_id, person.id, utcnow())
+        await bot.services.items.submit(item_id, person.id, bot.now())
         ids.append(item_id)
     return ids

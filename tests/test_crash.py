@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import load_catalog
-from bot.clock import utcnow
+from bot.clock import SetClock
 from bot.config import load_settings
 from bot.invitations import InvitationRequest
 from bot.membership import issue_invitation
@@ -46,7 +46,7 @@ from bot.services import Services
 from localapi import LocalBotApi
 from localapi.models import ApiCall, ApiError
 from storage.catalog import import_catalog
-from tests.conftest import BOT_USERNAME, EXAMPLE_CATALOG, TOKEN
+from tests.conftest import BOT_USERNAME, EXAMPLE_CATALOG, TOKEN, start_clock
 from tests.images import make_jpeg
 from tests.reliability import (
     SOAK,
@@ -74,6 +74,10 @@ class World:
     bot: BotProcess
     config: Path
     database: Path
+    clock: SetClock
+
+    async def services(self) -> Services:
+        return await Services.open(load_settings(self.config), clock=self.clock)
 
 
 def write_config(folder: Path, api: LocalBotApi) -> Path:
@@ -91,16 +95,18 @@ def write_config(folder: Path, api: LocalBotApi) -> Path:
     return config
 
 
-async def prepare(config: Path, count: int) -> tuple[list[str], list[tuple[float, float, str]]]:
+async def prepare(
+    config: Path, count: int, clock: SetClock
+) -> tuple[list[str], list[tuple[float, float, str]]]:
     """Import the catalog and invite `count` deputies, spread over the supervision groups;
     returns their invitation tokens and the site each will check in at."""
     settings = load_settings(config)
-    services = await Services.open(settings, require_campaign=False)
+    services = await Services.open(settings, clock=clock, require_campaign=False)
     try:
-        await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG))
+        await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
     finally:
         await services.close()
-    services = await Services.open(settings)
+    services = await Services.open(settings, clock=clock)
     try:
         campaign_id = services.campaign.id
         sites: dict[str, tuple[float, float, str]] = {}
@@ -133,9 +139,10 @@ async def prepare(config: Path, count: int) -> tuple[list[str], list[tuple[float
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with LocalBotApi(token=TOKEN, bot_username=BOT_USERNAME) as api:
         config = write_config(tmp_path, api)
-        bot = BotProcess(api, config, tmp_path, TOKEN)
+        clock = start_clock()
+        bot = BotProcess(api, config, tmp_path, TOKEN, clock)
         try:
-            yield World(api, bot, config, tmp_path / "data" / "deputy-bot.sqlite3")
+            yield World(api, bot, config, tmp_path / "data" / "deputy-bot.sqlite3", clock)
         finally:
             code = await bot.stop()
             assert code in (0, -9), f"the bot exited with {code}: {bot.tail()}"
@@ -148,7 +155,7 @@ def query(database: Path, sql: str, *params: object) -> list[tuple[object, ...]]
 
 
 async def join(world: World, count: int, seed: int) -> list[Deputy]:
-    tokens, places = await prepare(world.config, count)
+    tokens, places = await prepare(world.config, count, world.clock)
     await world.bot.start()
     deputies = [
         Deputy(
@@ -183,14 +190,14 @@ def person_ids(world: World) -> dict[int, int]:
 
 async def queue_notices(world: World, people: list[int], per_person: int) -> list[str]:
     """Notices queued by another process while the bot runs (as a daily job or staff would)."""
-    services = await Services.open(load_settings(world.config))
+    services = await world.services()
     try:
         notices = [
             Notice(person, text=f"📣 通知 crash-{person}-{k}", dedup=f"crash-{person}-{k}")
             for person in people
             for k in range(per_person)
         ]
-        await services.outbox.enqueue(notices, utcnow())
+        await services.outbox.enqueue(notices, services.clock.now())
         return [notice.text or "" for notice in notices]
     finally:
         await services.close()

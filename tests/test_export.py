@@ -19,7 +19,6 @@ from docx import Document
 
 import handlers.export
 from bot import exports
-from bot.clock import utcnow
 from bot.people import Role
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness
@@ -78,7 +77,7 @@ async def test_staff_export_the_list_as_excel_and_open_it(bot: Harness) -> None:
 
     sent = document_of(events)
     assert (
-        sent.file_names[0] == f"问题与建议清单-{utcnow().astimezone(bot.settings.zone).date()}.xlsx"
+        sent.file_names[0] == f"问题与建议清单-{bot.now().astimezone(bot.settings.zone).date()}.xlsx"
     )
     wb = openpyxl.load_workbook(io.BytesIO(sent.files[0]))
     assert wb.sheetnames == ["问题", "意见建议"]
@@ -132,7 +131,7 @@ async def test_typed_period_bad_dates_and_an_empty_period(bot: Harness) -> None:
     ]
     assert not [e for e in events if e.kind == "document"]
 
-    today = utcnow().astimezone(bot.settings.zone).date()
+    today = bot.now().astimezone(bot.settings.zone).date()
     await staff.send_text("/export")
     await staff.next_message()
     await staff.press("CSV")

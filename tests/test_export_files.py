@@ -27,7 +27,7 @@ from docx.shared import Pt
 
 from bot import export_cli, exports
 from bot.catalog import load_catalog
-from bot.clock import to_db, utcnow
+from bot.clock import to_db
 from bot.config import Settings, StorageSettings
 from bot.errors import CliError, Refused
 from bot.exports import ExportResult, export_list
@@ -39,6 +39,7 @@ from bot.people import Person, Role
 from bot.services import Services
 from storage.catalog import import_catalog
 from storage.photos import PhotoTarget
+from tests.conftest import start_clock
 from tests.images import make_jpeg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,10 +50,11 @@ FORMULA = "=1+1 现场积水严重，需要排查"
 @pytest.fixture
 async def services(tmp_path: Path) -> AsyncIterator[Services]:
     settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
-    setup = await Services.open(settings, require_campaign=False)
-    await import_catalog(setup.db, load_catalog(EXAMPLE_CATALOG))
+    clock = start_clock()
+    setup = await Services.open(settings, clock=clock, require_campaign=False)
+    await import_catalog(setup.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
     await setup.close()
-    opened = await Services.open(settings)
+    opened = await Services.open(settings, clock=clock)
     try:
         yield opened
     finally:
@@ -96,7 +98,7 @@ async def item(
         kind=kind,
         author_id=author.id,
         group_id=author.group_id,
-        now=utcnow(),
+        now=services.clock.now(),
     )
     fields: dict[str, object] = {
         "site_id": site.id,
@@ -106,19 +108,19 @@ async def item(
     }
     if kind is Kind.PROBLEM:
         fields |= {"category_id": categories[0].id, "severity": Severity.SERIOUS}
-    await services.items.update_draft(item_id, author.id, utcnow(), **fields)
+    await services.items.update_draft(item_id, author.id, services.clock.now(), **fields)
     for seed in range(photos):
         await services.evidence.ingest(
             make_jpeg(800, 600, pattern_seed=item_id * 10 + seed),
             person_id=author.id,
             target=PhotoTarget(item_id=item_id),
             site=None,
-            reference_time=utcnow(),
+            reference_time=services.clock.now(),
             as_file=True,
             file_unique_id=f"f{item_id}-{seed}",
-            now=utcnow(),
+            now=services.clock.now(),
         )
-    await services.items.submit(item_id, author.id, utcnow())
+    await services.items.submit(item_id, author.id, services.clock.now())
     return item_id
 
 
@@ -151,6 +153,7 @@ async def export(
     services: Services, fmt: str, tmp_path: Path, filters: ListFilter | None = None, **kw: object
 ) -> ExportResult:
     out = tmp_path / f"list.{fmt}"
+    kw.setdefault("now", services.clock.now())
     return await export_list(services, fmt, out, filters or ListFilter(), **kw)  # type: ignore[arg-type]
 
 
@@ -240,7 +243,7 @@ async def test_light_answer_rating_and_look_back_columns(
     services: Services, tmp_path: Path
 ) -> None:
     ids = await sample(services)
-    now = utcnow()
+    now = services.clock.now()
     # Shortcuts: forwarded items with their due dates, an answer, a rating, a look-back.
     await sql(
         services,
@@ -319,7 +322,7 @@ async def test_csv_has_a_bom_and_the_workbooks_rows(services: Services, tmp_path
     assert rows[2][col["内容"]] == "'" + FORMULA
     assert rows[5][col["内容"]] == "'+86 热线电话应公示。"
     assert (
-        rows[1][col["提出日期"]] == utcnow().astimezone(services.settings.zone).date().isoformat()
+        rows[1][col["提出日期"]] == services.clock.now().astimezone(services.settings.zone).date().isoformat()
     )
 
     # The same cells as the workbook, column for column.
@@ -359,7 +362,7 @@ async def test_letter_follows_gbt_9704_and_carries_the_list(
     assert [round(m.mm, 1) for m in margins] == [37, 35, 28, 26]
 
     texts = [p.text for p in doc.paragraphs]
-    year = utcnow().astimezone(services.settings.zone).year
+    year = services.clock.now().astimezone(services.settings.zone).year
     assert f"杭人办函〔{year}〕7号" in texts
     title = next(p for p in doc.paragraphs if p.text.startswith("关于转交"))
     assert title.text == "关于转交杭州市2020年民生实事项目专项监督问题与建议清单的函"
@@ -379,7 +382,7 @@ async def test_letter_follows_gbt_9704_and_carries_the_list(
     )
     assert doc.styles["Normal"].paragraph_format.line_spacing == Pt(28.95)
     assert "附件：问题与建议清单" in texts
-    today = utcnow().astimezone(services.settings.zone).date()
+    today = services.clock.now().astimezone(services.settings.zone).date()
     assert f"{today.year}年{today.month}月{today.day}日" in texts
 
     (table,) = doc.tables

@@ -34,14 +34,13 @@ from telegram.request import HTTPXRequest
 
 from bot.app import build_application, running
 from bot.catalog import load_catalog
-from bot.clock import utcnow
 from bot.config import OutboxSettings, Settings
 from bot.notices import Notice
 from bot.people import Role
 from bot.services import Services
 from localapi.models import ApiCall, ApiError
 from storage.catalog import import_catalog
-from tests.conftest import BOT_USERNAME, EXAMPLE_CATALOG, TOKEN, Harness, make_settings
+from tests.conftest import BOT_USERNAME, EXAMPLE_CATALOG, TOKEN, Harness, make_settings, start_clock
 from tests.reliability import (
     SOAK,
     STALE_READ_BUG,
@@ -119,10 +118,11 @@ def fast_settings(api: FaultyBotApi, data: Path) -> Settings:
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with FaultyBotApi(token=TOKEN, bot_username=BOT_USERNAME) as api:
         settings = fast_settings(api, tmp_path / "data")
-        services = await Services.open(settings, require_campaign=False)
-        await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG))
+        clock = start_clock()
+        services = await Services.open(settings, clock=clock, require_campaign=False)
+        await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
         await services.close()
-        services = await Services.open(settings)
+        services = await Services.open(settings, clock=clock)
         app = build_application(
             settings,
             services,
@@ -147,7 +147,7 @@ async def notices_for(bot: Harness, people: list[int], count: int, tag: str) -> 
         for k in range(count)
         for person in people
     ]
-    await bot.services.outbox.enqueue(notices, utcnow())
+    await bot.services.outbox.enqueue(notices, bot.now())
     return [n.text or "" for n in notices]
 
 

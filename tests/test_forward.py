@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from bot import lifecycle
-from bot.clock import from_db, utcnow
+from bot.clock import from_db
 from bot.deadlines import add_months
 from bot.forward_list import ListRow, safe_cell, write_list
 from bot.people import Role
@@ -42,8 +42,8 @@ async def accept(bot: Harness, leader: SimUser, *item_ids: int) -> None:
         item = await bot.services.items.get(item_id)
         assert item is not None
         parties = await bot.services.items.parties(item)
-        change = lifecycle.accept(item, person, parties, utcnow())
-        assert await bot.services.apply(change, utcnow())
+        change = lifecycle.accept(item, person, parties, bot.now())
+        assert await bot.services.apply(change, bot.now())
 
 
 async def outbox(bot: Harness, user: SimUser) -> list[dict[str, Any]]:
@@ -90,7 +90,7 @@ async def test_staff_forward_a_units_items_and_its_liaison_gets_them_with_the_li
     done = staff.messages[-1].text or ""
     assert "已交办 2 条给 <b>市卫健委</b>" in done and "已通知该单位 1 位联络员" in done
 
-    before = utcnow()
+    before = bot.now()
     health = await bot.value("SELECT id FROM units WHERE code = 'health'")
     for item_id in ids:
         row = await bot.services.db.fetch_one("SELECT * FROM items WHERE id = ?", (item_id,))
@@ -231,10 +231,10 @@ async def test_a_returned_item_is_rerouted_and_reaches_the_other_units_liaison(
         await bot.person(health),
         "该点位由教育部门负责建设。",
         await services.items.parties(item),
-        utcnow(),
+        bot.now(),
         services.policy,
     )
-    assert await services.apply(change, utcnow())
+    assert await services.apply(change, bot.now())
     # Staff are told through the outbox, and asked to re-route.
     told = await staff.next_message()
     assert "市卫健委 退回了问题" in (told.text or "") and "/forward" in (told.text or "")

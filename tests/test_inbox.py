@@ -10,7 +10,7 @@ import asyncio
 import json
 from datetime import timedelta
 
-from bot.clock import to_db, utcnow
+from bot.clock import to_db
 from bot.items import Item
 from bot.lifecycle import accept, forward
 from bot.people import Person, Role
@@ -55,7 +55,7 @@ async def _accept_and_forward(bot: Harness, number: int, leader: Person, staff: 
     """The G01 leader accepts the item and staff forward it to its sub-item's lead unit."""
     services = bot.services
     item = await _item(bot, number)
-    now = utcnow()
+    now = bot.now()
     assert await services.apply(accept(item, leader, await services.items.parties(item), now), now)
     item = await _item(bot, number)
     assert item.lead_unit_id is not None
@@ -230,7 +230,7 @@ async def test_return_window_overdue_first_and_the_notice_button(bot: Harness) -
         for item, days in ((third, -2), (first, 3)):
             await conn.execute(
                 "UPDATE items SET due_at = ? WHERE id = ?",
-                (to_db(utcnow() + timedelta(days=days)), item.id),
+                (to_db(bot.now() + timedelta(days=days)), item.id),
             )
 
     await liaison.send_text("/inbox")
@@ -274,7 +274,7 @@ async def test_return_window_overdue_first_and_the_notice_button(bot: Harness) -
     async with bot.services.db.transaction() as conn:
         await conn.execute(
             "UPDATE items SET forwarded_at = ? WHERE id = ?",
-            (to_db(utcnow() - timedelta(days=15)), first.id),
+            (to_db(bot.now() - timedelta(days=15)), first.id),
         )
     await liaison.press("2020-0001")
     late = await _next(liaison, edited=True)

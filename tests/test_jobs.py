@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import utcnow
 from bot.items import Item
 from bot.jobs import run_daily_jobs
 from bot.lifecycle import Rating, accept, forward, vote
@@ -40,7 +39,7 @@ async def _forwarded(
 ) -> Item:
     """A problem forwarded `days_ago` days ago: due three months after that."""
     services = bot.services
-    then = utcnow() - timedelta(days=days_ago)
+    then = bot.now() - timedelta(days=days_ago)
     item = await raise_item(bot, author)
     await apply(bot, accept(item, leader, await services.items.parties(item), then), then)
     item = await reload(bot, item)
@@ -81,9 +80,9 @@ async def test_liaisons_and_staff_are_reminded_once_a_day(bot: Harness) -> None:
     await _forwarded(bot, author, leader, staff, liaison.unit_id, days_ago=1)  # on time
     await delivered(bot, deputy, staff_phone, liaison_phone)
 
-    first = await run_daily_jobs(bot.services, utcnow())
+    first = await run_daily_jobs(bot.services, bot.now())
     assert first["reminders"] == 2  # the liaison, and staff's digest
-    again = await run_daily_jobs(bot.services, utcnow() + timedelta(hours=3))
+    again = await run_daily_jobs(bot.services, bot.now() + timedelta(hours=3))
     assert again == {"ratings_closed": 0, "lookbacks_announced": 0, "reminders": 0}
 
     [(person_id, reminder)] = await _payloads(bot, "remind:")
@@ -111,7 +110,7 @@ async def test_nothing_due_means_no_reminder(bot: Harness) -> None:
     _deputy, _staff_phone, _liaison_phone, author, leader, staff, liaison = await _people(bot)
     assert liaison.unit_id is not None
     await _forwarded(bot, author, leader, staff, liaison.unit_id, days_ago=1)
-    counts = await run_daily_jobs(bot.services, utcnow())
+    counts = await run_daily_jobs(bot.services, bot.now())
     assert counts["reminders"] == 0
     assert await _payloads(bot, "remind:") == [] and await _payloads(bot, "digest:") == []
 
@@ -120,7 +119,7 @@ async def test_an_expired_rating_window_concludes_with_the_votes_cast(bot: Harne
     _deputy, _staff_phone, _liaison_phone, wang, leader, staff, liaison = await _people(bot)
     li = await bot.person(await bot.join("李强"))
     window = bot.settings.deadlines.rating_window_days
-    long_ago = utcnow() - timedelta(days=window + 1)
+    long_ago = bot.now() - timedelta(days=window + 1)
     # Two raisers, one voted 不满意, the other never did.
     rated = await answered_item(bot, [wang, li], leader, staff, liaison, now=long_ago)
     parties = await bot.services.items.parties(rated)
@@ -131,26 +130,26 @@ async def test_an_expired_rating_window_concludes_with_the_votes_cast(bot: Harne
     # Answered yesterday: its window is still open.
     fresh = await answered_item(bot, [wang], leader, staff, liaison)
 
-    counts = await run_daily_jobs(bot.services, utcnow())
+    counts = await run_daily_jobs(bot.services, bot.now())
     assert counts["ratings_closed"] == 2
     rated, silent, fresh = [await reload(bot, i) for i in (rated, silent, fresh)]
     assert (rated.status, rated.rating, rated.round) == ("in_progress", "dissatisfied", 2)
     assert (silent.status, silent.rating) == ("closed", None)
     assert await bot.value("SELECT COUNT(*) FROM lookbacks WHERE item_id = ?", silent.id) == 1
     assert fresh.status == "answered"
-    assert (await run_daily_jobs(bot.services, utcnow()))["ratings_closed"] == 0
+    assert (await run_daily_jobs(bot.services, bot.now()))["ratings_closed"] == 0
 
 
 async def test_a_due_look_back_is_announced_to_its_group_once(bot: Harness) -> None:
     deputy, _staff_phone, _liaison_phone, author, leader, staff, liaison = await _people(bot)
     other_group = await bot.join("吴代表", group="G02")
-    item = await closed_item(bot, author, leader, staff, liaison, now=utcnow() - timedelta(days=91))
+    item = await closed_item(bot, author, leader, staff, liaison, now=bot.now() - timedelta(days=91))
     not_yet = await closed_item(bot, author, leader, staff, liaison)
     await delivered(bot, deputy)
 
-    counts = await run_daily_jobs(bot.services, utcnow())
+    counts = await run_daily_jobs(bot.services, bot.now())
     assert counts["lookbacks_announced"] == 2  # the deputy and the leader of G01
-    assert (await run_daily_jobs(bot.services, utcnow()))["lookbacks_announced"] == 0
+    assert (await run_daily_jobs(bot.services, bot.now()))["lookbacks_announced"] == 0
     announced = await _payloads(bot, "lookback:")
     assert sorted(p for p, _ in announced) == sorted([author.id, leader.id])
     assert all(

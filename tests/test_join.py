@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.clock import to_db, utcnow
+from bot.clock import to_db
 from bot.people import Role
 from localapi import LocalBotApi
 from tests.conftest import Harness
@@ -56,7 +56,7 @@ async def test_used_and_expired_invitations_are_refused(bot: Harness) -> None:
     late = await bot.invite("李四")
     async with bot.services.db.transaction() as conn:
         await conn.execute(
-            "UPDATE invitations SET expires_at = ? WHERE used_at IS NULL", (to_db(utcnow()),)
+            "UPDATE invitations SET expires_at = ? WHERE used_at IS NULL", (to_db(bot.now()),)
         )
     await thief.send_text(f"/start {late}")
     assert "已过期" in ((await thief.next_message()).text or "")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import from_db, utcnow
+from bot.clock import from_db
 from bot.deadlines import add_months
 from bot.items import Item
 from bot.people import Person, Role
@@ -35,7 +35,7 @@ async def _closed(bot: Harness, *, due: bool = True) -> tuple[Item, SimUser, Per
     leader = await bot.person(await bot.join("赵组长", Role.LEADER))
     staff = await bot.person(await bot.join("陈工作人员", Role.STAFF))
     liaison = await bot.person(await bot.join("周联络员", Role.LIAISON, unit="health"))
-    now = utcnow() - LONG_AGO if due else utcnow()
+    now = bot.now() - LONG_AGO if due else bot.now()
     item = await closed_item(bot, await bot.person(author), leader, staff, liaison, now=now)
     assert item.status == "closed"
     await delivered(bot, author)  # the notices of its life so far
@@ -93,7 +93,7 @@ async def test_the_leader_finds_the_problem_back_and_the_unit_gets_it_again(bot:
     assert any("问题反弹，已重新交办责任单位" in (m.text or "") for m in done), [
         m.describe() for m in done
     ]
-    now = utcnow()
+    now = bot.now()
     fresh = await bot.services.items.get(item.id)
     assert fresh is not None
     assert (fresh.status, fresh.round, fresh.lookback_result) == ("in_progress", 2, "broken")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import to_db, utcnow
+from bot.clock import to_db
 from bot.jobs import run_daily_jobs
 from bot.people import Role
 from localapi import BotMessage, LocalBotApi, SimUser
@@ -152,11 +152,11 @@ async def test_an_item_goes_round_the_whole_loop(bot: Harness) -> None:
     # deputy finds the problem back.
     async with bot.services.db.transaction() as conn:
         await conn.execute(
-            "UPDATE lookbacks SET due_at = ?", (to_db(utcnow() - timedelta(days=1)),)
+            "UPDATE lookbacks SET due_at = ?", (to_db(bot.now() - timedelta(days=1)),)
         )
-    counts = await run_daily_jobs(bot.services, utcnow())
+    counts = await run_daily_jobs(bot.services, bot.now())
     assert counts["lookbacks_announced"] >= 3  # both deputies and the leader
-    assert (await run_daily_jobs(bot.services, utcnow()))["lookbacks_announced"] == 0
+    assert (await run_daily_jobs(bot.services, bot.now()))["lookbacks_announced"] == 0
     await _told(bot, li, "/lookback")
     await li.send_text("/lookback")
     await li.settle()

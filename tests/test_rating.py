@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import from_db, utcnow
+from bot.clock import from_db
 from bot.deadlines import add_months
 from bot.items import Item
 from bot.people import Person, Role
@@ -133,7 +133,7 @@ async def test_two_dissatisfied_send_the_item_back_for_a_month(bot: Harness) -> 
         press = await press_rating(user, item, "dissatisfied")
         assert "已记录您的评价" in await answer_to(user, press)
         await user.settle()
-    before = utcnow()
+    before = bot.now()
 
     row = await bot.services.db.fetch_one(
         "SELECT status, rating, round, due_at FROM items WHERE id = ?", (item.id,)

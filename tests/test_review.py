@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from bot import lifecycle
-from bot.clock import utcnow
 from bot.errors import Refused
 from bot.items import Kind
 from bot.people import Role
@@ -67,18 +66,18 @@ async def submitted(bot: Harness, author: SimUser, description: str, group: str 
         kind=Kind.SUGGESTION,
         author_id=person.id,
         group_id=person.group_id,
-        now=utcnow(),
+        now=bot.now(),
     )
     await items.update_draft(
         new_id,
         person.id,
-        utcnow(),
+        bot.now(),
         site_id=site.id,
         project_id=site.project_id,
         subitem_id=site.subitem_id,
         description=description,
     )
-    await items.submit(new_id, person.id, utcnow())
+    await items.submit(new_id, person.id, bot.now())
     return new_id
 
 
@@ -241,7 +240,7 @@ async def test_deputies_and_other_groups_leaders_cannot_review(bot: Harness) -> 
     assert item is not None
     with pytest.raises(Refused) as refused:
         lifecycle.accept(
-            item, await bot.person(other), await bot.services.items.parties(item), utcnow()
+            item, await bot.person(other), await bot.services.items.parties(item), bot.now()
         )
     assert refused.value.key == "item_not_your_group"
 
@@ -304,7 +303,7 @@ async def test_add_more_is_refused_politely_unless_asked_of_the_author(bot: Harn
     change = lifecycle.ask_more(
         item, await bot.person(leader), QUESTION, await bot.services.items.parties(item)
     )
-    assert await bot.services.apply(change, utcnow())
+    assert await bot.services.apply(change, bot.now())
 
     for who, target, answer in [
         (wang, asked, "这不是您提交的记录"),  # someone else's item
@@ -320,6 +319,6 @@ async def test_add_more_is_refused_politely_unless_asked_of_the_author(bot: Harn
     decided = lifecycle.decline(
         item, await bot.person(leader), REASON, await bot.services.items.parties(item)
     )
-    assert await bot.services.apply(decided, utcnow())
+    assert await bot.services.apply(decided, bot.now())
     press = await press_am(li, asked)
     assert "不需要再补充" in await answer_to(li, press)

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from bot.clock import utcnow
 from bot.config import OutboxSettings, Settings
 from bot.notices import Notice, NoticeButton
 from bot.people import Role
@@ -29,7 +28,7 @@ from handlers.delivery import TelegramTransport, delivering, delivery_bot
 from localapi import LocalBotApi, SimUser
 from localapi.models import ApiCall, ApiError
 from storage.delivery import DeliveryRepo
-from tests.conftest import TOKEN, Harness, make_settings
+from tests.conftest import TOKEN, Harness, make_settings, start_clock
 from tests.images import make_jpeg
 
 FAST = OutboxSettings(
@@ -75,7 +74,7 @@ class World:
         return (await self.people(1, language))[0]
 
     async def queue(self, *notices: Notice) -> None:
-        await self.services.outbox.enqueue(notices, utcnow())
+        await self.services.outbox.enqueue(notices, self.services.clock.now())
 
     def sender(self, **outbox: Any) -> OutboxSender:
         sender = OutboxSender(
@@ -85,6 +84,7 @@ class World:
             default_language="zh",
             rng=random.Random(7),
             shutdown_grace_seconds=3,
+            clock=self.services.clock,
         )
         self.senders.append(sender)
         return sender
@@ -108,7 +108,7 @@ class World:
 @pytest.fixture
 async def world(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[World]:
     settings = make_settings(api, tmp_path / "data")
-    services = await Services.open(settings, require_campaign=False)
+    services = await Services.open(settings, clock=start_clock(), require_campaign=False)
     async with services.db.transaction() as conn:
         cur = await conn.execute(
             "INSERT INTO campaigns (code, name, year, timezone, imported_at) "
@@ -316,8 +316,8 @@ async def test_a_person_who_blocked_the_bot_is_recorded_and_others_are_served(
     # Bob unblocks and writes to the bot: what was parked arrives, in order.
     bob.unblock(notify=False)
     repo = DeliveryRepo(world.services.db)
-    assert await repo.unblock(b, utcnow()) == 3
-    assert await repo.unblock(b, utcnow()) == 0
+    assert await repo.unblock(b, world.services.clock.now()) == 3
+    assert await repo.unblock(b, world.services.clock.now()) == 0
     await sender.drain(10)
     assert [m.text for m in bob.messages] == ["问题 1", "问题 2", "问题 3"]
 
@@ -435,7 +435,7 @@ async def test_the_running_bot_delivers_a_queued_notice_when_woken(bot: Harness)
     assert person is not None
     await bot.services.people.set_language(person.id, "en")
     async with delivering(bot.app, bot.settings, bot.services) as sender:
-        await bot.services.outbox.enqueue([label(person.id, "2025-0009", "live")], utcnow())
+        await bot.services.outbox.enqueue([label(person.id, "2025-0009", "live")], bot.now())
         sender.wake()
         assert (await leader.next_message(timeout=3)).text == "Problem 2025-0009"
     assert sender.delivered == 1

@@ -116,7 +116,7 @@ async def _build_template(path: Path) -> None:
     database = Database(path)
     await database.open()
     try:
-        await import_catalog(database, example_catalog())
+        await import_catalog(database, example_catalog(), now=NOW)
     finally:
         await database.close()
 
@@ -199,7 +199,7 @@ async def test_reopening_does_not_reapply_migrations(tmp_path: Path) -> None:
     path = tmp_path / "reopen.sqlite3"
     first = Database(path)
     await first.open()
-    await import_catalog(first, example_catalog())
+    await import_catalog(first, example_catalog(), now=NOW)
     before = await _counts(first)
     await first.close()
 
@@ -253,7 +253,7 @@ async def test_an_unopenable_path_is_a_database_error(tmp_path: Path) -> None:
 
 async def test_import_creates_the_catalog(db: Database) -> None:
     catalog = example_catalog()
-    report = await import_catalog(db, catalog)
+    report = await import_catalog(db, catalog, now=NOW)
     assert report.changed
     assert report.campaign_code == catalog.campaign.code
     counts = await _counts(db)
@@ -269,7 +269,7 @@ async def test_import_creates_the_catalog(db: Database) -> None:
 
 
 async def test_a_first_import_reports_nothing_as_updated(db: Database) -> None:
-    report = await import_catalog(db, example_catalog())
+    report = await import_catalog(db, example_catalog(), now=NOW)
     assert report.updated == {}
     assert report.created.get("group_projects", 0) == await db.fetch_value(
         "SELECT COUNT(*) FROM group_projects"
@@ -278,10 +278,10 @@ async def test_a_first_import_reports_nothing_as_updated(db: Database) -> None:
 
 async def test_importing_the_same_catalog_again_changes_nothing(db: Database) -> None:
     catalog = example_catalog()
-    await import_catalog(db, catalog)
+    await import_catalog(db, catalog, now=NOW)
     before = await _counts(db)
     ids = await db.fetch_all("SELECT id, code FROM sites ORDER BY id")
-    report = await import_catalog(db, catalog)
+    report = await import_catalog(db, catalog, now=NOW)
     assert report.changed is False
     assert report.created == {} and report.updated == {}
     assert report.unchanged["sites"] == len(catalog.sites)
@@ -293,13 +293,13 @@ async def test_importing_the_same_catalog_again_changes_nothing(db: Database) ->
 
 async def test_a_renamed_site_is_exactly_one_update(db: Database) -> None:
     catalog = example_catalog()
-    await import_catalog(db, catalog)
+    await import_catalog(db, catalog, now=NOW)
     before = await _counts(db)
     renamed = catalog.sites[3].model_copy(update={"name": "新名称点位"})
     edited = catalog.model_copy(update={"sites": [*catalog.sites[:3], renamed, *catalog.sites[4:]]})
     old = await db.fetch_one("SELECT id, name FROM sites WHERE code = ?", (renamed.code,))
     assert old is not None
-    report = await import_catalog(db, edited)
+    report = await import_catalog(db, edited, now=NOW)
     assert report.changed
     assert report.created == {}
     assert report.updated == {"sites": 1}
@@ -311,7 +311,7 @@ async def test_a_renamed_site_is_exactly_one_update(db: Database) -> None:
 
 async def test_imported_sites_are_stored_in_wgs84(db: Database) -> None:
     catalog = example_catalog()
-    await import_catalog(db, catalog)
+    await import_catalog(db, catalog, now=NOW)
     for site in catalog.sites:
         row = await db.fetch_one(
             "SELECT lat, lon, source_crs, source_lat, source_lon FROM sites WHERE code = ?",

@@ -14,7 +14,7 @@ from PIL import Image
 
 import bot.summary as summary_module
 from bot.chart import FontMissing
-from bot.clock import from_db, to_db, utcnow
+from bot.clock import from_db, to_db
 from bot.people import Role
 from bot.summary import (
     GroupSummary,
@@ -86,7 +86,7 @@ async def test_evening_summary_is_queued_once_for_every_leader(bot: Harness) -> 
     leader = await bot.join("陈组长", Role.LEADER)
     quiet_leader = await bot.join("周组长", Role.LEADER, group="G02")
     day = await _today(bot)
-    now = utcnow()
+    now = bot.now()
 
     added = await queue_daily_summaries(bot.services, day, now)
 
@@ -137,7 +137,7 @@ async def test_summary_follows_each_leaders_language(bot: Harness) -> None:
     await en_leader.press("English")
     await en_leader.settle()
     day = await _today(bot)
-    await queue_daily_summaries(bot.services, day, utcnow())
+    await queue_daily_summaries(bot.services, day, bot.now())
     zh_text = str((await _outbox(bot, zh_leader.user_id))[0][1]["text"])
     en_text = str((await _outbox(bot, en_leader.user_id))[0][1]["text"])
     assert "每日汇总" in zh_text and "在现场" in zh_text
@@ -158,7 +158,7 @@ async def test_a_missing_cjk_font_costs_the_pictures_not_the_summary(
     monkeypatch.setattr(summary_module, "_font_path", None)
     monkeypatch.setattr(summary_module, "find_cjk_font", no_font)
     with caplog.at_level(logging.WARNING, logger="bot.summary"):
-        added = await queue_daily_summaries(bot.services, await _today(bot), utcnow())
+        added = await queue_daily_summaries(bot.services, await _today(bot), bot.now())
     rows = await _outbox(bot, leader.user_id)
     assert added == 1 and [k.rsplit(":", 1)[1] for k, _ in rows] == ["text1"]
     assert "新的问题 1 个" in str(rows[0][1]["text"])
@@ -187,7 +187,7 @@ async def test_leader_asks_for_the_summary_and_gets_text_chart_and_photos(bot: H
     assert "组长只能查看本组的汇总" in ((await leader.next_message()).text or "")
     await leader.send_text("/summary 2020-13-45")
     assert "/summary 2025-06-01" in ((await leader.next_message()).text or "")
-    tomorrow = (utcnow().astimezone(SHANGHAI) + timedelta(days=2)).date()
+    tomorrow = (bot.now().astimezone(SHANGHAI) + timedelta(days=2)).date()
     await leader.send_text(f"/summary {tomorrow.isoformat()}")
     assert "还没有到" in ((await leader.next_message()).text or "")
     # Nothing was queued by asking.
@@ -286,16 +286,16 @@ async def test_summary_of_an_earlier_day_uses_that_days_bounds(bot: Harness) -> 
     late = datetime(2020, 6, 1, 23, 30, tzinfo=SHANGHAI)
     async with bot.services.db.transaction() as conn:
         await conn.execute("UPDATE visits SET at = ?", (to_db(late),))
-    on_day = await group_summary(bot.services, group.id, date(2020, 6, 1))
-    next_day = await group_summary(bot.services, group.id, date(2020, 6, 2))
+    on_day = await group_summary(bot.services, group.id, date(2020, 6, 1), now=bot.now())
+    next_day = await group_summary(bot.services, group.id, date(2020, 6, 2), now=bot.now())
     assert len(on_day.visits) == 1 and on_day.visits[0].at.hour == 23
     assert next_day.visits == []
     # Sites not visited for 14 days, as they stood on the evening of each day.
     site = (await bot.site_of_group("G01")).name
     assert site not in dict(on_day.stale_sites) and site not in dict(next_day.stale_sites)
-    weeks_later = await group_summary(bot.services, group.id, date(2020, 6, 20))
+    weeks_later = await group_summary(bot.services, group.id, date(2020, 6, 20), now=bot.now())
     assert dict(weeks_later.stale_sites)[site] == date(2020, 6, 1)
-    before = await group_summary(bot.services, group.id, date(2020, 5, 31))
+    before = await group_summary(bot.services, group.id, date(2020, 5, 31), now=bot.now())
     assert dict(before.stale_sites)[site] is None
     text = "\n".join(render_summary(weeks_later, Texts("zh")))
     assert f"14 天以上无人签到的点位（{len(weeks_later.stale_sites)} 个）" in text

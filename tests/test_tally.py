@@ -15,7 +15,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.catalog import load_catalog
-from bot.clock import from_db, to_db, utcnow
+from bot.clock import from_db, to_db
 from bot.config import Settings, StorageSettings
 from bot.deadlines import Light, light
 from bot.items import Status
@@ -23,7 +23,7 @@ from bot.people import Role
 from bot.services import Services
 from bot.tally import Period, PeriodError, compute_tally, parse_day, split_message, tally_json
 from storage.catalog import import_catalog
-from tests.conftest import EXAMPLE_CATALOG, Harness
+from tests.conftest import EXAMPLE_CATALOG, START, Harness, start_clock
 from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
 
 SHANGHAI_OFFSET = timedelta(hours=8)
@@ -59,7 +59,7 @@ def _item(
         "kind": kind,
         "subitem": subitem,
         "category": category if kind == "problem" else None,
-        "at": to_db(at or utcnow()),
+        "at": to_db(at or START),
         "due": to_db(due) if due else None,
     }
 
@@ -83,7 +83,7 @@ async def _story(bot: Harness) -> tuple[Any, Any]:
     await check_in(bot, bob)
     await bot.invite("张三", Role.DEPUTY, "G02")
     await bot.invite("何四", Role.DEPUTY, "G03")  # does nothing: not counted
-    now = utcnow()
+    now = bot.now()
     await _insert(
         bot,
         _item(101, "张三", "submitted", kind="suggestion"),
@@ -120,7 +120,7 @@ async def test_staff_tally_reads_like_the_seeds_report(bot: Harness) -> None:
     assert "已合并" not in text and "已撤回" not in text and "草稿" not in text
     assert "🔴 超期 1 条 · 🟡 即将到期 1 条 · 🟢 按期办理中 1 条" in text
 
-    today = (utcnow() + SHANGHAI_OFFSET).date()
+    today = (bot.now() + SHANGHAI_OFFSET).date()
     await staff.send_text(f"/tally {today:%Y-%m}")
     month = "\n".join(m.text or "" for m in await staff.settle())
     assert f"{today.replace(day=1)} 至" in month and "累计发现问题4个" in month
@@ -141,7 +141,7 @@ async def test_staff_tally_reads_like_the_seeds_report(bot: Harness) -> None:
 
 async def test_tally_counts_and_lights_agree_with_the_rules(bot: Harness) -> None:
     await _story(bot)
-    now = utcnow()
+    now = bot.now()
     tally = await compute_tally(bot.services, Period(), now=now)
     assert (tally.groups, tally.deputies, tally.problems, tally.suggestions) == (2, 3, 4, 1)
     assert dict(tally.by_status) == {
@@ -170,8 +170,8 @@ async def test_tally_counts_and_lights_agree_with_the_rules(bot: Harness) -> Non
     late = datetime(2020, 6, 1, 15, 30, tzinfo=UTC)  # 23:30 at UTC+8
     async with bot.services.db.transaction() as conn:
         await conn.execute("UPDATE items SET submitted_at = ? WHERE number = 101", (to_db(late),))
-    june1 = await compute_tally(bot.services, Period(date(2020, 6, 1), date(2020, 6, 1)))
-    june2 = await compute_tally(bot.services, Period(date(2020, 6, 2), date(2020, 6, 2)))
+    june1 = await compute_tally(bot.services, Period(date(2020, 6, 1), date(2020, 6, 1)), now=bot.now())
+    june2 = await compute_tally(bot.services, Period(date(2020, 6, 2), date(2020, 6, 2)), now=bot.now())
     assert (june1.suggestions, june1.deputies, june1.groups) == (1, 1, 1)
     assert june2.suggestions == 0
 
@@ -293,10 +293,11 @@ def test_a_year_of_twenty_thousand_items_is_counted_whole(tmp_path: Path) -> Non
 
 async def _bulk_tally(tmp_path: Path) -> None:
     settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
-    services = await Services.open(settings, require_campaign=False)
-    await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG))
+    clock = start_clock()
+    services = await Services.open(settings, clock=clock, require_campaign=False)
+    await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
     await services.close()
-    services = await Services.open(settings)
+    services = await Services.open(settings, clock=clock)
     try:
         async with services.db.transaction() as conn:
             await conn.execute(
@@ -324,7 +325,7 @@ async def _bulk_tally(tmp_path: Path) -> None:
                 JOIN subitems s ON s.id = 1 + i % (SELECT COUNT(*) FROM subitems)
                 """
             )
-        tally = await compute_tally(services, Period(date(2020, 1, 1), date(2020, 12, 31)))
+        tally = await compute_tally(services, Period(date(2020, 1, 1), date(2020, 12, 31)), now=services.clock.now())
     finally:
         await services.close()
     assert tally.problems + tally.suggestions == 16000  # a fifth were declined
