@@ -175,8 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("httpx").setLevel(logging.WARNING)
         # python-telegram-bot's DEBUG output has the token in URLs and whole updates (names,
         # texts, invitation tokens); it is never shown, whatever level is asked for.
-        telegram_log = logging.getLogger("telegram")
-        telegram_log.setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+        # aiosqlite's DEBUG output has every statement's parameters: the journaled updates.
+        for noisy in ("telegram", "aiosqlite"):
+            logging.getLogger(noisy).setLevel(
+                max(logging.INFO, logging.getLogger().getEffectiveLevel())
+            )
         if args.command == "import":
             return asyncio.run(_import(settings, args.catalog))
         if args.command == "invite":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
+from aiohttp import web
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -16,16 +19,16 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     Defaults,
     MessageHandler,
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
+from bot.pacing import pacer_for
 from bot.schedule import scheduled
 from bot.services import Services
 from handlers import (
@@ -45,12 +48,17 @@ from handlers import (
     tally,
 )
 from handlers.context import BotContext, Runtime
+from handlers.conversation import Conversations
 from handlers.delivery import delivering
+from handlers.flood import PacedRequests
 from handlers.flow import CANCEL_LABELS, MESSAGE, TYPED, StepHandler, buttons_expected
+from handlers.intake import Intake
 from handlers.photos import PHOTO_INPUT
+from handlers.polling import LongPoll
 from handlers.processor import PerUserUpdateProcessor
 from handlers.request import AiohttpRequest
-from storage.persistence import SqlitePersistence
+from handlers.webhook import MAX_BODY_BYTES, add_webhook_route
+from storage.intake import IntakeRepo
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +75,14 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 FEATURES = (review, summary, tally, export, forward, inbox, rating, lookback, manage)
 
 
-def _conversations() -> ConversationHandler[BotContext]:
+def _conversations() -> Conversations:
     """All multi-step flows share one conversation, so starting one ends the other."""
     # Shared by several steps; the cast only widens the return type the step lists expect.
     buttons_only = cast(StepHandler, MessageHandler(TYPED, buttons_expected))
     cancel_key = cast(
         StepHandler, MessageHandler(MESSAGE & CANCEL_LABELS, common.leave_conversation)
     )
-    return ConversationHandler(
+    return Conversations(
         entry_points=[
             CommandHandler("checkin", checkin.start_checkin),
             CommandHandler(["problem", "suggest"], report.start_report),
@@ -134,9 +142,6 @@ def _conversations() -> ConversationHandler[BotContext]:
             **{state: steps for feature in FEATURES for state, steps in feature.states().items()},
         },
         fallbacks=[CommandHandler("cancel", common.leave_conversation)],
-        allow_reentry=True,
-        name="main",
-        persistent=True,
     )
 
 
@@ -145,13 +150,17 @@ def build_application(
     services: Services,
     *,
     request: BaseRequest | None = None,
-    get_updates_request: BaseRequest | None = None,
+    poll_read_margin: float = 10.0,
 ) -> BotApplication:
     """The bot with every handler registered, in the order they are tried."""
     token = settings.token()
     if not token:
         raise ValueError("no bot token configured")
     runtime_settings = settings.runtime
+    # One flood budget for everything the bot sends: replies here, notices in the sender.
+    pacer = pacer_for(settings.outbox)
+    conversations = _conversations()
+    processor = PerUserUpdateProcessor(runtime_settings.max_concurrent_updates)
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -165,28 +174,27 @@ def build_application(
                 tzinfo=settings.zone,
             )
         )
-        .persistence(
-            SqlitePersistence(
-                services.db, update_interval=runtime_settings.persistence_interval_seconds
-            )
-        )
-        .concurrent_updates(PerUserUpdateProcessor(runtime_settings.max_concurrent_updates))
+        # Updates come from the durable intake (handlers/intake.py), not PTB's Updater.
+        .updater(None)
+        .rate_limiter(PacedRequests(pacer, attempts=settings.outbox.reply_attempts))
+        .concurrent_updates(processor)
     )
-    # Long polling holds one connection open; give it its own pool so replies never wait for it.
     builder = builder.request(request or AiohttpRequest(connection_pool_size=256, read_timeout=30))
-    builder = builder.get_updates_request(
-        get_updates_request
-        or HTTPXRequest(read_timeout=settings.telegram.poll_timeout_seconds + 10)
-    )
     app: BotApplication = builder.build()
-    app.bot_data.services = services
-    app.bot_data.default_language = settings.i18n.default_language
+    runtime = app.bot_data
+    runtime.services = services
+    runtime.default_language = settings.i18n.default_language
+    runtime.pacer = pacer
+    runtime.conversations = conversations
+    runtime.intake = Intake(app, IntakeRepo(services.db), conversations, services.clock)
+    runtime.poll_read_margin = poll_read_margin
+    processor.on_done = runtime.intake.finish
 
     # 1. The gate: every update, before anything else. Groups, strangers and edits stop here.
     app.add_handler(TypeHandler(Update, common.gate), group=-1)
 
-    # 2. Conversations (check-in, problem/suggestion, invite); their commands restart them.
-    app.add_handler(_conversations())
+    # 2. Conversations (every multi-step flow); their commands restart them.
+    app.add_handler(conversations)
 
     # 3. Commands that work anywhere, also in the middle of a conversation.
     app.add_handler(CommandHandler("start", common.start))
@@ -214,38 +222,72 @@ def build_application(
 
 
 @asynccontextmanager
-async def running(app: BotApplication, settings: Settings) -> AsyncIterator[BotApplication]:
-    """Initialise, fetch updates (long polling or webhook), and stop cleanly on exit."""
-    async with app:
-        await common.set_default_commands(app.bot, settings.i18n.default_language)
-        assert app.updater is not None
-        tg = settings.telegram
-        if tg.mode == "webhook":
-            hook = tg.webhook
-            await app.updater.start_webhook(
-                listen=hook.listen,
-                port=hook.port,
-                url_path=hook.url_path,
-                webhook_url=f"{hook.public_url.rstrip('/')}/{hook.url_path}",
+async def _receiving(
+    app: BotApplication, settings: Settings, intake: Intake
+) -> AsyncIterator[None]:
+    """Take updates by long polling or on a webhook, for the life of the block."""
+    tg = settings.telegram
+    if tg.mode == "webhook":
+        hook = tg.webhook
+        web_app = web.Application(client_max_size=MAX_BODY_BYTES)
+        add_webhook_route(web_app, intake, hook.url_path, settings.webhook_secret())
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, hook.listen, hook.port).start()
+        try:
+            await app.bot.set_webhook(
+                f"{hook.public_url.rstrip('/')}/{hook.url_path}",
                 secret_token=settings.webhook_secret(),
                 allowed_updates=ALLOWED_UPDATES,
             )
-        else:
-            await app.updater.start_polling(
-                poll_interval=0.0,
-                timeout=tg.poll_timeout_seconds,
-                allowed_updates=ALLOWED_UPDATES,
-            )
-        services = app.bot_data.services
-        assert services is not None
+            yield
+        finally:
+            await runner.cleanup()
+        return
+    await app.bot.delete_webhook()
+    stop = asyncio.Event()
+    # Its own connection, so replies never wait for the long poll's.
+    source = LongPoll(app.bot.base_url, read_margin_seconds=app.bot_data.poll_read_margin)
+    polling = asyncio.create_task(
+        intake.poll(
+            source, stop, poll_seconds=tg.poll_timeout_seconds, allowed_updates=ALLOWED_UPDATES
+        ),
+        name="getUpdates",
+    )
+    try:
+        yield
+    finally:
+        stop.set()
+        polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        await source.close()
+
+
+@asynccontextmanager
+async def running(app: BotApplication, settings: Settings) -> AsyncIterator[BotApplication]:
+    """Initialise, take updates (long polling or webhook), and stop cleanly on exit."""
+    async with app:
+        await common.set_default_commands(app.bot, settings.i18n.default_language)
+        runtime = app.bot_data
+        services, intake = runtime.services, runtime.intake
+        assert services is not None and intake is not None and runtime.conversations is not None
+        runtime.conversations.load(await intake.repo.conversations())
         await app.start()
+        # What was sent before a crash and not done goes first, each person's in order.
+        await intake.replay()
         # The sender stops before the database closes; notices still queued stay in the outbox.
-        async with delivering(app, settings, services) as sender, scheduled(services):
+        async with (
+            delivering(app, settings, services, runtime.pacer) as sender,
+            scheduled(services),
+            _receiving(app, settings, intake),
+        ):
             services.on_queued = sender.wake
-            log.info("Bot @%s is running (%s)", app.bot.username, tg.mode)
+            log.info("Bot @%s is running (%s)", app.bot.username, settings.telegram.mode)
             try:
                 yield app
             finally:
                 services.on_queued = None
-                await app.updater.stop()
-                await app.stop()
+        # No more updates come in: finish what arrived, then stop.
+        await intake.drain()
+        await app.stop()

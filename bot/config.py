@@ -10,10 +10,18 @@ import os
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 TOKEN_ENV = "DEPUTY_BOT_TOKEN"
 WEBHOOK_SECRET_ENV = "DEPUTY_BOT_WEBHOOK_SECRET"
@@ -145,8 +153,12 @@ class ScheduleSettings(_Section):
 
 class OutboxSettings(_Section):
     # Below Telegram's 30/s: arrival jitter would otherwise put 31 in some second (bench/fanout.py).
-    messages_per_second: float = Field(default=28, gt=0, le=30)
+    # Up to 1000/s: Telegram's paid broadcasts, or a local Bot API server without limits.
+    messages_per_second: float = Field(default=28, gt=0, le=1000)
     per_chat_seconds: float = Field(default=1.0, ge=0)
+    per_chat_burst: int = Field(default=3, ge=1)
+    group_messages_per_minute: int = Field(default=20, ge=1)
+    reply_attempts: int = Field(default=5, ge=1)
     max_attempts: int = Field(default=12, ge=1)
     backoff_base_seconds: float = Field(default=2.0, gt=0)
     backoff_max_seconds: float = Field(default=900, gt=0)
@@ -163,8 +175,15 @@ class LetterSettings(_Section):
 
 class RuntimeSettings(_Section):
     max_concurrent_updates: int = Field(default=256, ge=1)
-    persistence_interval_seconds: float = Field(default=1.0, gt=0)
     log_level: str = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: Any) -> Any:
+        # Conversations are now saved with each step; an older config's interval is ignored.
+        if isinstance(data, dict) and "persistence_interval_seconds" in data:
+            data = {k: v for k, v in data.items() if k != "persistence_interval_seconds"}
+        return data
 
 
 class Settings(_Section):

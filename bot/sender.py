@@ -24,15 +24,14 @@ import contextlib
 import functools
 import logging
 import random
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
 from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.notices import FileKind, Notice
+from bot.pacing import Pacer, Priority, pacer_for
 from bot.texts import Texts
 from storage.delivery import DeliveryRepo, DueRow
 
@@ -116,102 +115,6 @@ def backoff_seconds(
     return ceiling * (0.5 + 0.5 * jitter)
 
 
-# --- pace ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _ChatPace:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    next_at: float = 0.0
-    users: int = 0
-
-
-class RateLimiter:
-    """Telegram's limits kept on our side, so they can be measured without Telegram.
-
-    At most `per_second` messages overall (bursts up to `burst`), at least `per_chat_seconds`
-    between two messages to one chat, and nothing at all while paused by a 429.
-    """
-
-    _PRUNE_ABOVE = 1024
-
-    def __init__(
-        self,
-        per_second: float,
-        per_chat_seconds: float,
-        *,
-        burst: int = 1,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if per_second <= 0 or burst < 1:
-            raise ValueError("the rate must be positive and the burst at least 1")
-        self.per_second = per_second
-        self.per_chat_seconds = per_chat_seconds
-        self._interval = 1.0 / per_second
-        self._tolerance = (burst - 1) * self._interval
-        self._clock = clock
-        # GCRA: the time the next message is due if we kept exactly to the rate.
-        self._tat = 0.0
-        self._paused_until = 0.0
-        # Waiters queue on this lock in arrival order, so the oldest notice goes first.
-        self._lock = asyncio.Lock()
-        self._chats: dict[int, _ChatPace] = {}
-
-    def pause(self, seconds: float) -> None:
-        """Flood control: hold every chat for `seconds` from now (a longer pause wins)."""
-        self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
-
-    @property
-    def paused_for(self) -> float:
-        return max(0.0, self._paused_until - self._clock())
-
-    async def acquire(self, chat_id: int) -> None:
-        """Wait until a message to `chat_id` may be sent, and count it as sent; call
-        `release(chat_id)` when Telegram has answered."""
-        pace = self._chats.get(chat_id)
-        if pace is None:
-            pace = self._chats[chat_id] = _ChatPace()
-        pace.users += 1
-        try:
-            # The chat's spacing is waited out before joining the global queue, so one busy
-            # chat never holds up messages to everyone else.
-            async with pace.lock:
-                wait = pace.next_at - self._clock()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                await self._acquire_global()
-                pace.next_at = self._clock() + self.per_chat_seconds
-        finally:
-            pace.users -= 1
-            if len(self._chats) > self._PRUNE_ABOVE:
-                self._prune()
-
-    def release(self, chat_id: int) -> None:
-        """The message to `chat_id` has been answered: its spacing counts from now, so it holds
-        as Telegram sees it whatever the network jitter."""
-        pace = self._chats.get(chat_id)
-        if pace is not None:
-            pace.next_at = max(pace.next_at, self._clock() + self.per_chat_seconds)
-
-    async def _acquire_global(self) -> None:
-        async with self._lock:
-            while True:
-                now = self._clock()
-                ready = max(self._paused_until, self._tat - self._tolerance)
-                if ready <= now:
-                    break
-                await asyncio.sleep(ready - now)
-            # Waking a little late (event-loop jitter) keeps the schedule instead of restarting
-            # it, so the long-run rate is the configured one rather than slightly below it.
-            on_schedule = now - self._tat < self._interval
-            self._tat = (self._tat if on_schedule else now) + self._interval
-
-    def _prune(self) -> None:
-        now = self._clock()
-        for chat_id in [c for c, p in self._chats.items() if p.users == 0 and p.next_at <= now]:
-            del self._chats[chat_id]
-
-
 # --- the sender ---------------------------------------------------------------------------
 
 
@@ -225,7 +128,7 @@ class OutboxSender:
         settings: OutboxSettings,
         *,
         default_language: str,
-        limiter: RateLimiter | None = None,
+        pacer: Pacer | None = None,
         max_in_flight: int = 64,
         shutdown_grace_seconds: float = 10.0,
         clock: Clock,
@@ -235,9 +138,8 @@ class OutboxSender:
         self.transport = transport
         self.settings = settings
         self.default_language = default_language
-        self.limiter = limiter or RateLimiter(
-            settings.messages_per_second, settings.per_chat_seconds
-        )
+        # Shared with the replies when the bot runs (handlers/flood.py): one flood budget.
+        self.limiter = pacer or pacer_for(settings)
         self.max_in_flight = max_in_flight
         self.shutdown_grace_seconds = shutdown_grace_seconds
         self._clock = clock
@@ -377,7 +279,7 @@ class OutboxSender:
         while True:
             self._waiting.add(row.person_id)
             try:
-                await self.limiter.acquire(chat_id)
+                await self.limiter.acquire(chat_id, Priority.NOTICE)
             finally:
                 self._waiting.discard(row.person_id)
             if self._stopping:

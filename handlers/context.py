@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.pacing import Pacer
 from bot.people import Person
 from bot.services import Services
 from bot.texts import Texts
+
+if TYPE_CHECKING:
+    from handlers.conversation import Conversations
+    from handlers.intake import Intake
 
 
 class Runtime:
@@ -18,6 +23,10 @@ class Runtime:
     def __init__(self) -> None:
         self.services: Services | None = None
         self.default_language = "zh"
+        self.pacer: Pacer | None = None
+        self.conversations: Conversations | None = None
+        self.intake: Intake | None = None
+        self.poll_read_margin = 10.0
 
 
 UserData = dict[str, Any]
@@ -35,6 +44,10 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[str, Any], Runtime
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.person: Person | None = None
         self._texts: Texts | None = None
+        # The open conversation's scratch data, set by handlers.conversation for its steps.
+        self.flow_data: UserData | None = None
+        # The update being handled, set by handlers.conversation for its steps.
+        self.update_id: int | None = None
 
     @property
     def services(self) -> Services:
@@ -59,11 +72,10 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[str, Any], Runtime
 
     @property
     def scratch(self) -> UserData:
-        """Per-user scratch data of the open conversation (persisted by SqlitePersistence)."""
-        data = self.user_data
-        if data is None:
-            raise RuntimeError("no user in this update")
-        return data
+        """Scratch data of the open conversation, saved with each of its steps."""
+        if self.flow_data is None:
+            raise RuntimeError("scratch data exists only in the steps of a conversation")
+        return self.flow_data
 
     @property
     def me(self) -> Person:

@@ -1,7 +1,8 @@
 """The outbox's Telegram side: how a rendered notice is sent, and what Telegram's errors mean.
 
-The sender itself (pace, retries, ordering) is bot/sender.py; this module only translates. PTB's
-AIORateLimiter is deliberately not used: our limiter is measurable and testable without Telegram.
+The sender itself (pace, retries, ordering) is bot/sender.py; this module only translates. The
+pace is the one Pacer the replies use too (handlers/flood.py), so notices and replies share
+Telegram's flood budget.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
+from bot.pacing import Pacer
 from bot.sender import (
     Blocked,
     OutboxSender,
@@ -149,7 +151,9 @@ def delivery_bot(settings: Settings, token: str) -> tuple[Bot, list[HTTPXRequest
     return bot, requests
 
 
-def build_sender(bot: Bot, settings: Settings, services: Services) -> OutboxSender:
+def build_sender(
+    bot: Bot, settings: Settings, services: Services, pacer: Pacer | None = None
+) -> OutboxSender:
     return OutboxSender(
         DeliveryRepo(services.db),
         TelegramTransport(bot),
@@ -157,19 +161,23 @@ def build_sender(bot: Bot, settings: Settings, services: Services) -> OutboxSend
         default_language=settings.i18n.default_language,
         max_in_flight=MAX_IN_FLIGHT,
         clock=services.clock,
+        pacer=pacer,
     )
 
 
 @asynccontextmanager
 async def delivering(
-    app: Application[Any, Any, Any, Any, Any, Any], settings: Settings, services: Services
+    app: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    services: Services,
+    pacer: Pacer | None = None,
 ) -> AsyncIterator[OutboxSender]:
     """Run the outbox sender for the life of the block; on exit let messages on the wire finish.
 
     Only the application's bot token is used; the sender has its own connections.
     """
     bot, requests = delivery_bot(settings, app.bot.token)
-    sender = build_sender(bot, settings, services)
+    sender = build_sender(bot, settings, services, pacer)
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run(stop), name="outbox sender")
     try:

@@ -7,6 +7,7 @@ forged data) is recognised as expired instead of acting on today's conversation.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -29,9 +30,17 @@ FLOW = "flow"
 
 
 def start_flow(context: BotContext, kind: str, **fields: Any) -> dict[str, Any]:
-    flow = {"kind": kind, "nonce": secrets.token_hex(3), **fields}
+    flow = {"kind": kind, "nonce": _nonce(context), **fields}
     context.scratch[FLOW] = flow
     return flow
+
+
+def _nonce(context: BotContext) -> str:
+    """Tells this run's buttons from an earlier run's. Taken from the update that starts the
+    run, so the same update processed again after a crash keeps the buttons already shown."""
+    if context.update_id is None:
+        return secrets.token_hex(3)
+    return hashlib.blake2s(str(context.update_id).encode(), digest_size=3).hexdigest()
 
 
 def current_flow(context: BotContext) -> dict[str, Any]:

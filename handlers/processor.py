@@ -7,11 +7,17 @@ overtake the description typed just before it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+# Called with each update once it has been processed (the intake marks it done).
+DoneHook = Callable[[object], Awaitable[None]]
 
 
 def _key(update: object) -> int | None:
@@ -35,7 +41,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     _BACKSTOP_FACTOR = 64
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, on_done: DoneHook | None = None) -> None:
         if max_concurrent_updates < 1:
             raise ValueError("`max_concurrent_updates` must be a positive integer!")
         super().__init__(max_concurrent_updates * self._BACKSTOP_FACTOR)
@@ -44,6 +50,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._running = 0
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self.on_done = on_done
 
     @property
     def max_concurrent_updates(self) -> int:
@@ -62,10 +69,21 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             finally:
                 self._running -= 1
 
+    async def _done(self, update: object) -> None:
+        if self.on_done is None:
+            return
+        try:
+            await self.on_done(update)
+        except Exception:
+            # Not marked done: the update is processed again after a restart, which the steps
+            # are made to survive; better than losing it.
+            log.exception("Could not mark update %s done", getattr(update, "update_id", "?"))
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
             await self._run(coroutine)
+            await self._done(update)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
@@ -73,6 +91,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             # asyncio.Lock wakes waiters first-in first-out, which keeps the user's order.
             async with lock:
                 await self._run(coroutine)
+                # Inside the user's turn: their next update's state is saved after this one's.
+                await self._done(update)
         finally:
             self._waiting[key] -= 1
             if self._waiting[key] == 0:

@@ -55,6 +55,7 @@ async def start_report(update: Update, context: BotContext) -> str:
         author_id=me.id,
         group_id=me.group_id,
         now=context.now(),
+        discard_unfinished=True,
     )
     flow = start_flow(context, "report", item_id=item_id, report_kind=str(kind))
     since = context.now() - timedelta(hours=services.settings.checkin.recent_hours)

@@ -14,6 +14,14 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 
+class NotSent(NetworkError):
+    """The request never reached Telegram (no connection could be made): safe to send again."""
+
+
+class ConnectionLost(NetworkError):
+    """The connection broke after the request went out: Telegram may have acted on it."""
+
+
 class AiohttpRequest(BaseRequest):
     """python-telegram-bot's requests over aiohttp (the `--client aiohttp` experiment).
 
@@ -89,7 +97,10 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=data, timeout=timeout) as response:
                 return response.status, await response.read()
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            # Raised before a byte of the request left: Telegram cannot have acted on it.
+            raise NotSent(f"aiohttp.{type(exc).__name__}: {exc}") from exc
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            raise ConnectionLost(f"aiohttp.{type(exc).__name__}: {exc}") from exc

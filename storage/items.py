@@ -152,9 +152,23 @@ class ItemRepo:
         return item_from_row(row) if row else None
 
     async def create_draft(
-        self, *, campaign_id: int, kind: Kind, author_id: int, group_id: int | None, now: datetime
+        self,
+        *,
+        campaign_id: int,
+        kind: Kind,
+        author_id: int,
+        group_id: int | None,
+        now: datetime,
+        discard_unfinished: bool = False,
     ) -> int:
+        """A new draft. With `discard_unfinished`, the author's other drafts go in the same
+        transaction: a deputy writes one report at a time, and a report started again after a
+        crash must not leave the first attempt behind."""
         async with self.db.transaction() as conn:
+            if discard_unfinished:
+                await conn.execute(
+                    "DELETE FROM items WHERE author_id = ? AND status = 'draft'", (author_id,)
+                )
             return await insert(
                 conn,
                 "INSERT INTO items (campaign_id, kind, status, author_id, group_id, created_at, "

@@ -18,7 +18,6 @@ from bot.catalog import load_catalog
 from bot.clock import SetClock
 from bot.config import (
     OutboxSettings,
-    RuntimeSettings,
     ScheduleSettings,
     Settings,
     StorageSettings,
@@ -56,7 +55,6 @@ def make_settings(api: LocalBotApi, data_dir: Path, **overrides: Any) -> Setting
             poll_timeout_seconds=5,
         ),
         storage=StorageSettings(data_dir=data_dir),
-        runtime=RuntimeSettings(persistence_interval_seconds=0.2),
         # Daily jobs would fire whenever the suite runs after 09:00 or 20:00 Shanghai time;
         # tests run them explicitly.
         schedule=ScheduleSettings(enabled=False),
@@ -86,6 +84,15 @@ class Harness:
 
     def now(self) -> datetime:
         return self.services.clock.now()
+
+    def flow(self, user: SimUser) -> dict[str, Any]:
+        """The scratch data of the person's open conversation (empty when none is open)."""
+        conversations = self.app.bot_data.conversations
+        assert conversations is not None
+        open_ = conversations.open.get(str(user.user_id))
+        flow = open_.data.get("flow", {}) if open_ is not None else {}
+        assert isinstance(flow, dict)
+        return flow
 
     async def invite(
         self,

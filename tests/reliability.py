@@ -6,10 +6,11 @@
 - `FaultPlan`: a seeded schedule of 500, 502, 429 with retry_after, dropped connections and
   stalls, per kind of call (the bot's replies, its long poll, the outbox's notices).
 - `BotProcess`: `python -m bot run` as a separate OS process, so it can be SIGKILLed.
-- `Deputy`: a deputy's phone driven through /checkin and /problem by someone who does not give
-  up: when the bot goes silent because it died, they try the same tap again once it is back, and
-  when it does not understand any more, they /cancel and start over. Everything the bot says is
-  scanned for the item numbers it reports as saved.
+- `Deputy`: a deputy's phone driven through /checkin and /problem. When the bot dies after a tap,
+  the deputy waits: the restarted bot must answer what was sent (it was journaled, or is still
+  waiting at Telegram); a step it never answers counts as unanswered. When the bot no longer
+  understands, the deputy /cancels and starts over, which counts as a restarted flow. Everything
+  the bot says is scanned for the item numbers it reports as saved.
 
 The long version of each test runs with DEPUTY_BOT_SOAK=1; DEPUTY_BOT_SEED=<n> repeats a run.
 """
@@ -359,8 +360,7 @@ TROUBLE = (
     ZH("report_draft_gone"),
     ZH("internal_error"),
     ZH("unknown_input"),
-    # The bot waits for something else: after a crash its conversation state can be up to
-    # persistence_interval_seconds older than what the deputy saw.
+    # The bot waits for something else: its conversation state is not where the deputy is.
     ZH("checkin_need_location"),
     ZH("checkin_photos_expected"),
     ZH("report_description_expected"),
@@ -401,9 +401,10 @@ class Tally:
     confirmed: set[int] = field(default_factory=set)  # item ids whose confirm was tapped
     checkins: int = 0
     reports: int = 0
-    resent: int = 0  # a step tried again after the bot died, and it went on from there
-    continued: int = 0
+    crossed: int = 0  # steps during which the bot was killed, answered by the restarted bot
+    unanswered: int = 0  # steps the bot never answered (lost input)
     cancelled: int = 0  # conversations left with /cancel to start over
+    cancelled_after_kill: int = 0  # ... of them, where a kill came since the flow started
     trouble: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
 
@@ -411,15 +412,10 @@ class Tally:
 class Deputy:
     """A deputy's phone and patience (see the module docstring)."""
 
-    # Seconds the restarted bot gets to answer a redelivered update before the deputy taps again.
-    GRACE = 1.5
-    # Seconds without an answer, in a conversation started since the last crash, that count as
-    # the bot not answering (a failure).
+    # Seconds without an answer while the bot is up that count as the step being lost.
     HARD = 25.0
-    # Seconds a deputy waits in a conversation that was open during a crash before giving up on
-    # it: the restored state may be older than their screen, and some steps then stay silent.
+    # Seconds a deputy waits for an answer while faults are injected on purpose.
     PATIENCE = 5.0
-    RESENDS = 4
     ATTEMPTS = 8
 
     def __init__(
@@ -440,9 +436,8 @@ class Deputy:
         self.strict = True
         self.tally = Tally()
         self.trace: list[str] = []
-        # The bot generation in which the open conversation was started, or -1 when a crash
-        # may have happened since (its state may then be older than the deputy's screen).
-        self.flow_generation = -1
+        # The bot generation in which the open conversation was started.
+        self.flow_generation = 0
         self._messages = len(user.chat.events.items)
         self._answers = len(user.answers.items)
 
@@ -544,15 +539,14 @@ class Deputy:
         if not await action():
             return None
         asked_at = loop.time()
-        resends = 0
+        crossed = False
         while True:
             for seen in self._poll():
                 if want(seen):
-                    if resends:
-                        self.tally.continued += 1
+                    if crossed:
+                        self.tally.crossed += 1
                     if starts:
-                        current = self.bot.generation if self.bot is not None else 0
-                        self.flow_generation = current if current == generation else -1
+                        self.flow_generation = self._generation()
                     return seen
                 trouble = next((t for t in TROUBLE if t in seen.text), None)
                 if trouble is not None:
@@ -560,35 +554,21 @@ class Deputy:
                     return None
             now = loop.time()
             if self.bot is not None and self.bot.generation != generation:
-                # It died after we asked. Once it is back (and had a moment for a redelivered
-                # update), ask again: a person taps again when nothing happens.
+                # It died after we asked. What we sent was journaled (or still waits at
+                # Telegram): the restarted bot answers it without being asked again.
                 if not self.bot.up.is_set():
                     await self.bot.up.wait()
                     continue
-                if now < self.bot.up_at + self.GRACE:
-                    await self._wait(self.bot.up_at + self.GRACE - now)
-                    continue
-                if resends >= self.RESENDS:
-                    # Every try was cut short by another crash: start over, like a person would.
-                    self.tally.trouble[f"{what}: crashed {resends} times in a row"] += 1
-                    return None
-                resends += 1
-                self.tally.resent += 1
-                self._log(f"-> {what} again")
+                crossed = True
                 generation = self.bot.generation
-                asked_at = now
-                if not await action():
-                    return None
+                asked_at = self.bot.up_at
+                self._log(f"-- {what}: the bot restarted; waiting for its answer")
             elif not self.strict:
                 if now - asked_at > self.PATIENCE:
                     self.tally.trouble[f"{what}: no answer during faults"] += 1
                     return None
-            elif self.bot is not None and self.flow_generation != self.bot.generation:
-                if now - max(asked_at, self.bot.up_at + self.GRACE) > self.PATIENCE:
-                    self.tally.trouble[f"{what}: silent after a crash"] += 1
-                    self._log(f"-- {what}: silent, giving up")
-                    return None
             elif now - asked_at > self.HARD:
+                self.tally.unanswered += 1
                 self.tally.failures.append(
                     f"{what}: no answer within {self.HARD:g}s while the bot was up\n"
                     + self.diagnose()
@@ -628,6 +608,11 @@ class Deputy:
     def _generation(self) -> int:
         return self.bot.generation if self.bot is not None else 0
 
+    def _restarted(self) -> None:
+        self.tally.cancelled += 1
+        if self._generation() != self.flow_generation:
+            self.tally.cancelled_after_kill += 1
+
     def _attempts(self) -> Iterator[None]:
         """ATTEMPTS tries that no crash interrupted (interrupted ones are free, up to 100)."""
         clean = 0
@@ -654,7 +639,7 @@ class Deputy:
             ):
                 self.tally.checkins += 1
                 return True
-            self.tally.cancelled += 1
+            self._restarted()
             if not await self.cancel():
                 return False
         if self.strict:
@@ -696,7 +681,7 @@ class Deputy:
             if await self.open_report(description) and await self.confirm():
                 self.tally.reports += 1
                 return True
-            self.tally.cancelled += 1
+            self._restarted()
             if not await self.cancel():
                 return False
         if self.strict:

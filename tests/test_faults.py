@@ -127,7 +127,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             settings,
             services,
             request=HTTPXRequest(connection_pool_size=64, read_timeout=REPLY_TIMEOUT),
-            get_updates_request=HTTPXRequest(read_timeout=POLL_READ_TIMEOUT),
+            poll_read_margin=POLL_READ_TIMEOUT,
         )
         stack = AsyncExitStack()
         await stack.enter_async_context(running(app, settings))

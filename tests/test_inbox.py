@@ -297,7 +297,7 @@ async def test_other_units_and_deputies_see_nothing(bot: Harness) -> None:
     assert "没有交办给您的单位" in await answer_to(stranger, press)
     # Buttons of the stranger's own open conversation (its real nonce, as a modified client
     # could send), carrying the other unit's item id: refused on the server, every one.
-    nonce = bot.app.user_data[stranger.user_id]["flow"]["nonce"]
+    nonce = bot.flow(stranger)["nonce"]
     for verb in ("open", "take", "ret", "prog", "ans", "photos"):
         press = await stranger.press_data(empty.message_id, f"ix:{nonce}:{verb}:{item.id}")
         assert "没有交办给您的单位" in await answer_to(stranger, press), verb

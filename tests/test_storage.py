@@ -29,7 +29,6 @@ from storage.catalog import CatalogRepo, import_catalog
 from storage.db import Database, DatabaseError
 from storage.items import ItemRepo
 from storage.people import PeopleRepo
-from storage.persistence import SqlitePersistence
 from storage.photos import NewPhoto, PhotoRepo, PhotoTarget
 from storage.visits import VisitRepo
 
@@ -723,65 +722,6 @@ async def test_set_language(world: World) -> None:
     await world.people.set_language(world.deputy_id, "en")
     person = await world.people.by_id(world.deputy_id)
     assert person is not None and person.language == "en"
-
-
-# --- persistence --------------------------------------------------------------------------------
-
-
-async def test_persistence_round_trips_user_data(db: Database) -> None:
-    persistence = SqlitePersistence(db)
-    assert await persistence.get_user_data() == {}
-    await persistence.update_user_data(7001, {"flow": {"kind": "problem", "site_id": 3}, "n": 1})
-    await persistence.update_user_data(7002, {"text": "外墙脱落 😠"})
-    assert await persistence.get_user_data() == {
-        7001: {"flow": {"kind": "problem", "site_id": 3}, "n": 1},
-        7002: {"text": "外墙脱落 😠"},
-    }
-    await persistence.update_user_data(7001, {"n": 2})  # overwritten, not merged
-    assert (await persistence.get_user_data())[7001] == {"n": 2}
-    await persistence.update_user_data(7002, {})  # empty scratch data is not kept
-    await persistence.drop_user_data(7001)
-    assert await persistence.get_user_data() == {}
-    await persistence.drop_user_data(7999)  # dropping nothing is fine
-
-
-async def test_persistence_round_trips_conversations_with_tuple_keys(db: Database) -> None:
-    persistence = SqlitePersistence(db)
-    assert await persistence.get_conversations("report") == {}
-    await persistence.update_conversation("report", (1001, 1001), "DESCRIBE")
-    await persistence.update_conversation("report", (-100123, 1002), 3)
-    await persistence.update_conversation("checkin", (1001,), "LOCATION")
-    assert await persistence.get_conversations("report") == {
-        (1001, 1001): "DESCRIBE",
-        (-100123, 1002): 3,
-    }
-    assert await persistence.get_conversations("checkin") == {(1001,): "LOCATION"}
-    await persistence.update_conversation("report", (1001, 1001), "CONFIRM")
-    await persistence.update_conversation("report", (-100123, 1002), None)  # conversation ended
-    assert await persistence.get_conversations("report") == {(1001, 1001): "CONFIRM"}
-    keys = list(await persistence.get_conversations("report"))
-    assert all(isinstance(k, tuple) for k in keys)
-
-
-async def test_persistence_survives_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "persist.sqlite3"
-    first = Database(path)
-    await first.open()
-    await SqlitePersistence(first).update_user_data(1, {"a": [1, 2]})
-    await SqlitePersistence(first).update_conversation("c", (1, 2), "S")
-    await first.close()
-    second = Database(path)
-    await second.open()
-    try:
-        persistence = SqlitePersistence(second)
-        assert await persistence.get_user_data() == {1: {"a": [1, 2]}}
-        assert await persistence.get_conversations("c") == {(1, 2): "S"}
-        assert await persistence.get_chat_data() == {}
-        assert await persistence.get_bot_data() == {}
-        assert await persistence.get_callback_data() is None
-        assert persistence.store_data.user_data and not persistence.store_data.chat_data
-    finally:
-        await second.close()
 
 
 # --- the closed loop: changes, their events, records and notices in one transaction ------------

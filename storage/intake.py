@@ -1,0 +1,144 @@
+"""The inbound journal and the open conversations (schema version 5).
+
+An update is journaled before Telegram is told it arrived, and marked done in one transaction
+with the conversation it leaves behind; see storage/migrations/0005_durable_intake.sql.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.clock import to_db
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    seq: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Where a person is in a multi-step flow, and the flow's scratch data."""
+
+    state: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """What one processed update leaves: its journal rows done, and the conversation of its
+    sender (None: no open conversation any more)."""
+
+    seqs: tuple[int, ...]
+    address: str | None = None
+    conversation: Conversation | None = None
+    touched: bool = False  # False: the update did not concern a conversation; leave it
+
+
+class IntakeRepo:
+    def __init__(self, db: Database, channel: str = "telegram") -> None:
+        self.db = db
+        self.channel = channel
+
+    async def record(
+        self, updates: Sequence[tuple[int, str | None, dict[str, Any]]], now: datetime
+    ) -> list[int]:
+        """Journal a batch of (seq, sender, update) in one transaction; returns the seqs that
+        were new (a redelivered update is already there and is not processed twice)."""
+        fresh: list[int] = []
+        async with self.db.transaction() as conn:
+            for seq, address, payload in updates:
+                cur = await conn.execute(
+                    "INSERT OR IGNORE INTO inbound (channel, seq, address, payload, received_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (
+                        self.channel,
+                        seq,
+                        address,
+                        json.dumps(payload, ensure_ascii=False),
+                        to_db(now),
+                    ),
+                )
+                if cur.rowcount == 1:
+                    fresh.append(seq)
+                await cur.close()
+        return fresh
+
+    async def next_offset(self) -> int | None:
+        """The getUpdates offset that confirms everything journaled so far."""
+        last = await self.db.fetch_value(
+            "SELECT MAX(seq) FROM inbound WHERE channel = ?", (self.channel,)
+        )
+        return None if last is None else int(last) + 1
+
+    async def pending(self) -> list[Inbound]:
+        """Updates journaled but not done, oldest first. The first of each sender's counts one
+        more attempt: a sender's updates are processed one after the other, so only that one
+        can have been in progress when the bot stopped."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE inbound SET attempts = attempts + 1 WHERE channel = ? AND seq IN ("
+                " SELECT MIN(seq) FROM inbound WHERE channel = ? AND done_at IS NULL"
+                " GROUP BY COALESCE(address, 'seq:' || seq))",
+                (self.channel, self.channel),
+            )
+            async with conn.execute(
+                "SELECT seq, payload, attempts FROM inbound "
+                "WHERE channel = ? AND done_at IS NULL ORDER BY seq",
+                (self.channel,),
+            ) as cur:
+                rows = await cur.fetchall()
+        return [Inbound(r[0], json.loads(r[1]), r[2]) for r in rows]
+
+    async def finish(self, finished: Finished, now: datetime) -> None:
+        """Mark the update done and save the conversation it left, in one transaction."""
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE inbound SET done_at = ? WHERE channel = ? AND seq = ?",
+                [(to_db(now), self.channel, seq) for seq in finished.seqs],
+            )
+            if finished.touched and finished.address is not None:
+                if finished.conversation is None:
+                    await conn.execute(
+                        "DELETE FROM conversations WHERE channel = ? AND address = ?",
+                        (self.channel, finished.address),
+                    )
+                else:
+                    await conn.execute(
+                        "INSERT INTO conversations (channel, address, state, data, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, address) DO UPDATE SET "
+                        "state = excluded.state, data = excluded.data, "
+                        "updated_at = excluded.updated_at",
+                        (
+                            self.channel,
+                            finished.address,
+                            finished.conversation.state,
+                            json.dumps(finished.conversation.data, ensure_ascii=False),
+                            to_db(now),
+                        ),
+                    )
+
+    async def conversations(self) -> dict[str, Conversation]:
+        rows = await self.db.fetch_all(
+            "SELECT address, state, data FROM conversations WHERE channel = ?", (self.channel,)
+        )
+        return {r[0]: Conversation(r[1], json.loads(r[2])) for r in rows}
+
+    async def prune(self, before: datetime) -> int:
+        """Forget updates done before `before` (kept a while for redeliveries and inquiries)."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM inbound WHERE channel = ? AND done_at IS NOT NULL AND done_at < ? "
+                "AND seq < (SELECT MAX(seq) FROM inbound WHERE channel = ?)",
+                (self.channel, to_db(before), self.channel),
+            )
+            removed = cur.rowcount
+            await cur.close()
+        return removed
