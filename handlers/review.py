@@ -735,26 +735,26 @@ def states() -> dict[str, list[StepHandler]]:
     return {
         GROUP: _steps(
             CallbackQueryHandler(_guarded(group_step), pattern=r"^rv:"),
-            MessageHandler(TYPED, buttons_expected),
+            MessageHandler(TYPED, _guarded(buttons_expected)),
         ),
         ITEM: _steps(
             CallbackQueryHandler(_guarded(item_step), pattern=r"^rv:"),
-            MessageHandler(TYPED, buttons_expected),
+            MessageHandler(TYPED, _guarded(buttons_expected)),
         ),
         MERGE: _steps(
             CallbackQueryHandler(_guarded(merge_step), pattern=r"^rv:"),
             MessageHandler(text, _guarded(merge_typed)),
-            MessageHandler(TYPED, merge_other),
+            MessageHandler(TYPED, _guarded(merge_other)),
         ),
         QUESTION: _steps(
             CallbackQueryHandler(_guarded(question_step), pattern=r"^rv:"),
             MessageHandler(text, _guarded(question_typed)),
-            MessageHandler(TYPED, question_other),
+            MessageHandler(TYPED, _guarded(question_other)),
         ),
         REASON: _steps(
             CallbackQueryHandler(_guarded(reason_step), pattern=r"^rv:"),
             MessageHandler(text, _guarded(reason_typed)),
-            MessageHandler(TYPED, reason_other),
+            MessageHandler(TYPED, _guarded(reason_other)),
         ),
         MORE_TEXT: _steps(
             more,
