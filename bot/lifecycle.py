@@ -265,9 +265,7 @@ def merge(item: Item, target: Item, actor: Person, parties: Parties) -> Change:
     # Whose item it is comes before what became of it: another group's item says nothing more.
     scope.require_merge_target(actor, item, target)
     require(target.status not in GONE and target.merged_into_id is None, "merge_target_gone")
-    require(
-        target.status in MERGE_TARGETS, "merge_target_closed", number=target.display_number
-    )
+    require(target.status in MERGE_TARGETS, "merge_target_closed", number=target.display_number)
     return Change.of(
         item,
         actor.id,

@@ -371,9 +371,8 @@ async def test_a_leader_merges_only_into_their_groups_items_still_being_handled(
         assert await bot.services.items.raiser_names(target.id) in (["赵敏"], ["王芳"])
     assert await bot.value("SELECT COUNT(*) FROM item_raisers WHERE item_id = ?", theirs.id) == 1
     assert await bot.value("SELECT COUNT(*) FROM item_raisers WHERE item_id = ?", ours.id) == 1
-    assert (
-        await bot.value("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%notice.merged%'") == 0
-    )
+    merged = await bot.value("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%notice.merged%'")
+    assert merged == 0
 
 
 async def test_a_leader_moved_to_another_group_sees_nothing_more_of_the_old_one(
