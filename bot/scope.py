@@ -174,10 +174,15 @@ def lookback_group(person: Person | None, opened_group: int | None) -> int:
 # --- summaries (leaders: their group; staff: any group) -----------------------------------------
 
 
+def may_see_group_summaries(person: Person) -> bool:
+    """Staff see every group's summary (and choose from the list of groups)."""
+    return can(person, Action.SUMMARY) and person.role is Role.STAFF
+
+
 def may_see_group_summary(person: Person, group_id: int) -> bool:
-    if not can(person, Action.SUMMARY):
-        return False
-    return person.role is Role.STAFF or _of_own_group(person, group_id)
+    return may_see_group_summaries(person) or (
+        can(person, Action.SUMMARY) and _of_own_group(person, group_id)
+    )
 
 
 def require_group_summary(person: Person | None, group_id: int) -> None:
@@ -186,12 +191,16 @@ def require_group_summary(person: Person | None, group_id: int) -> None:
     require(may_see_group_summary(person, group_id), "dailysum.not_your_group")
 
 
-def own_summary_group(person: Person | None) -> int:
-    """A leader's summary is of their own group."""
+def summary_group(person: Person | None, requested_group: int | None) -> int | None:
+    """Whose summary the person gets: staff the group they name (None: they choose from a list);
+    a leader their own group, whether they name it or not."""
     person = require_active(person)
     require(can(person, Action.SUMMARY), "not_allowed")
+    if may_see_group_summaries(person):
+        return requested_group
     require(person.group_id is not None, "dailysum.no_group")
-    assert person.group_id is not None
+    if requested_group is not None:
+        require_group_summary(person, requested_group)
     return person.group_id
 
 
