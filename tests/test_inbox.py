@@ -368,6 +368,28 @@ async def test_a_liaison_moved_to_another_unit_sees_nothing_more_of_the_old_one(
     said = _said(await liaison.settle(quiet=0.1))
     assert "您已不再负责该单位的事项" in said, said
     assert "市卫健委" not in said and "市教育局" not in said, said
+    assert await bot.value("SELECT COUNT(*) FROM item_events WHERE kind = 'progress'") == 0
+
+    # Moved while an answer waits for its photos: the answer and its photo go with the inbox.
+    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市卫健委")
+    await liaison.settle(quiet=0.1)
+    await liaison.send_text("/inbox")
+    await _until(liaison, "市卫健委")
+    await liaison.press("2020-0001")
+    await liaison.settle(quiet=0.1)
+    await liaison.press("📨 答复")
+    await liaison.settle(quiet=0.1)
+    await liaison.press("A 类")
+    await liaison.settle(quiet=0.1)
+    await liaison.send_text("已督促施工单位复工。")
+    await liaison.settle(quiet=0.1)
+    await liaison.send_photo(make_jpeg(800, 600, pattern_seed=53))
+    assert "已保存照片" in _said(await liaison.settle(quiet=0.1))
+    assert await bot.value("SELECT COUNT(*) FROM photos WHERE purpose = 'response'") == 1
+    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市教育局")
+    await liaison.settle(quiet=0.1)
+    await liaison.press("完成")
+    assert "您已不再负责该单位的事项" in _said(await liaison.settle(quiet=0.1))
+    assert await bot.value("SELECT COUNT(*) FROM photos WHERE purpose = 'response'") == 0
     for item in (first, second):
         assert (await _item(bot, item.number or 0)).status == "forwarded"
-    assert await bot.value("SELECT COUNT(*) FROM item_events WHERE kind = 'progress'") == 0
