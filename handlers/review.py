@@ -590,7 +590,7 @@ async def start_more(update: Update, context: BotContext) -> StepResult | None:
     item = await context.services.items.get(item_id)
     if item is None or item.status is Status.DRAFT:
         refusal = texts("button_expired")
-    elif item.author_id != context.me.id:
+    elif not scope.is_author(context.me, item):
         refusal = texts("item_not_yours")
     elif item.status is not Status.SUBMITTED:
         refusal = texts("review.more_closed", number=item.display_number)
@@ -616,7 +616,7 @@ async def start_more(update: Update, context: BotContext) -> StepResult | None:
 
 async def _own_submitted(context: BotContext) -> Item:
     item = await context.services.items.get(int(current_flow(context).get("adding_to", 0)))
-    if item is None or item.author_id != context.me.id:
+    if item is None or not scope.is_author(context.me, item):
         raise Refused("button_expired")
     return item
 
