@@ -101,19 +101,17 @@ def _unit(context: BotContext) -> int:
 
 
 async def _my_item(context: BotContext, item_id: object) -> Item:
-    return await _unit_item(context, item_id, _unit(context))
+    """An item of the open inbox, while the caller still handles its unit."""
+    _unit(context)
+    return await _unit_item(context, item_id)
 
 
-async def _unit_item(context: BotContext, item_id: object, unit_id: int) -> Item:
-    """An item in the unit's inbox. Anyone else's item reveals nothing about itself."""
+async def _unit_item(context: BotContext, item_id: object) -> Item:
+    """An item in the caller's unit's inbox. Anyone else's item reveals nothing about itself."""
     if not isinstance(item_id, int) or not 0 < item_id < 10**12:
         raise Refused("button_expired")
     item = await context.services.items.get(item_id)
-    if (
-        item is None
-        or item.unit_id != unit_id
-        or not scope.may_see_item_as_liaison(context.me, item)
-    ):
+    if item is None or not scope.may_see_item_as_liaison(context.me, item):
         raise Refused("item_not_your_unit")
     require(item.status in INBOX_STATUSES, "inbox.item_gone")
     return item
@@ -412,7 +410,7 @@ async def open_from_notice(update: Update, context: BotContext) -> str:
     assert query is not None
     digits = (query.data or "").split(":", 1)[1]
     unit_id = scope.own_unit(context.person)
-    item = await _unit_item(context, int(digits) if len(digits) < 12 else None, unit_id)
+    item = await _unit_item(context, int(digits) if len(digits) < 12 else None)
     await _leave_previous(context)
     start_flow(context, FLOW_KIND, page=0, unit_id=unit_id)
     text, markup = await _card_view(context, item)
