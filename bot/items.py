@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot import scope
 from bot.errors import require
 from bot.people import Person
 
@@ -167,6 +168,6 @@ def check_complete(draft: DraftFields) -> None:
 
 def withdraw(item: Item, actor: Person) -> Transition:
     """The author takes an item back while nobody has reviewed it yet."""
-    require(item.author_id == actor.id, "item_not_yours")
+    scope.require_author(actor, item)
     require(item.status is Status.SUBMITTED, "withdraw_not_possible")
     return Transition(item.id, item.status, Status.WITHDRAWN, actor.id)

@@ -4,10 +4,10 @@
     submitted -> merged | declined | withdrawn;  forwarded -> returned -> reviewed (re-routed)
     rated 不满意 -> in_progress (due in a month);  look-back finds it broken -> in_progress
 
-Each rule checks the caller's role and scope and the item's state, then returns a `Change`: the
-status steps, the item fields to set, the records to add and the notices to queue. The repository
-applies a change in one transaction, only if the item is still in the state the rule saw; so a
-double tap or a redelivered update applies it once.
+Each rule checks the caller's role and scope (bot/scope.py) and the item's state, then returns a
+`Change`: the status steps, the item fields to set, the records to add and the notices to queue.
+The repository applies a change in one transaction, only if the item is still in the state the
+rule saw; so a double tap or a redelivered update applies it once.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import scope
 from bot.config import DeadlineSettings
 from bot.deadlines import add_months, add_working_days
+from bot.duplicates import GONE
 from bot.errors import require
 from bot.items import Item, Status, clean_description, has_words
 from bot.notices import Notice, NoticeButton
-from bot.people import Person, Role
+from bot.people import Person
 
 
 class EventKind(StrEnum):
@@ -57,18 +59,16 @@ class LookbackResult(StrEnum):
 
 # Statuses in which the author's item has not reached a unit, and a leader may still act on it.
 REVIEWABLE = frozenset({Status.SUBMITTED})
-# An item can be merged into one that is alive: not a draft and not itself gone.
+# What a duplicate may be merged into. Its raisers join the target's raisers: they are told of its
+# forwarding and progress and vote on its answer. That is worth something only while the answer
+# is still ahead: submitted and reviewed (not yet with a unit), forwarded and in_progress (with a
+# unit, including a second round after 不满意 or a failed look-back) and returned (back with staff
+# for another unit). Once answered, the rating round has begun with the raisers who were there (a
+# newcomer's vote would be a formal satisfaction figure on an answer to a question they were never
+# part of); rated and closed items are finished. Drafts, withdrawn, declined and merged items are
+# gone (bot/duplicates.py GONE).
 MERGE_TARGETS = frozenset(
-    {
-        Status.SUBMITTED,
-        Status.REVIEWED,
-        Status.FORWARDED,
-        Status.RETURNED,
-        Status.IN_PROGRESS,
-        Status.ANSWERED,
-        Status.RATED,
-        Status.CLOSED,
-    }
+    {Status.SUBMITTED, Status.REVIEWED, Status.FORWARDED, Status.RETURNED, Status.IN_PROGRESS}
 )
 WITH_UNIT = frozenset({Status.FORWARDED, Status.IN_PROGRESS})
 
@@ -159,31 +159,12 @@ class Vote:
     comment: str
 
 
-# --- who may act -------------------------------------------------------------------------------
+# --- in which state (who may act is bot/scope.py's) ----------------------------------------------
 
 
-def _active(actor: Person) -> None:
-    require(actor.active, "not_registered")
-
-
-def _reviewer(item: Item, actor: Person) -> None:
-    """Leaders review their own group's items; staff may review any."""
-    _active(actor)
-    if actor.role is Role.STAFF:
-        return
-    require(actor.role is Role.LEADER, "not_allowed")
-    require(actor.group_id is not None and actor.group_id == item.group_id, "item_not_your_group")
-
-
-def _staff(actor: Person) -> None:
-    _active(actor)
-    require(actor.role is Role.STAFF, "not_allowed")
-
-
-def _liaison_of(item: Item, actor: Person) -> None:
-    _active(actor)
-    require(actor.role is Role.LIAISON, "not_allowed")
-    require(actor.unit_id is not None and actor.unit_id == item.unit_id, "item_not_your_unit")
+def takes_raisers(target: Item) -> bool:
+    """Whether an item may still take the raisers of a duplicate (the state half of merge)."""
+    return target.status in MERGE_TARGETS and target.merged_into_id is None
 
 
 def _state(item: Item, allowed: frozenset[Status] | set[Status]) -> None:
@@ -260,7 +241,7 @@ def _inbox_button(item: Item) -> tuple[tuple[NoticeButton, ...], ...]:
 
 def accept(item: Item, actor: Person, parties: Parties, now: datetime) -> Change:
     """The leader confirms the item belongs on the list."""
-    _reviewer(item, actor)
+    scope.require_review(actor, item)
     _state(item, REVIEWABLE)
     return Change.of(
         item,
@@ -272,13 +253,19 @@ def accept(item: Item, actor: Person, parties: Parties, now: datetime) -> Change
 
 
 def merge(item: Item, target: Item, actor: Person, parties: Parties) -> Change:
-    """A duplicate joins an earlier item; its raisers become raisers of that one."""
-    _reviewer(item, actor)
+    """A duplicate joins an earlier item; its raisers become raisers of that one.
+
+    Only within the actor's reach (a leader's own group, staff's campaign: bot/scope.py), and
+    only into an item whose answer is still ahead (MERGE_TARGETS).
+    """
+    scope.require_review(actor, item)
     _state(item, REVIEWABLE)
     require(target.id != item.id, "merge_into_itself")
     require(target.campaign_id == item.campaign_id, "merge_target_gone")
-    require(target.status in MERGE_TARGETS, "merge_target_gone")
-    require(target.merged_into_id is None, "merge_target_gone")
+    # Whose item it is comes before what became of it: another group's item says nothing more.
+    scope.require_merge_target(actor, item, target)
+    require(target.status not in GONE and target.merged_into_id is None, "merge_target_gone")
+    require(target.status in MERGE_TARGETS, "merge_target_closed", number=target.display_number)
     return Change.of(
         item,
         actor.id,
@@ -293,7 +280,7 @@ def merge(item: Item, target: Item, actor: Person, parties: Parties) -> Change:
 
 def decline(item: Item, actor: Person, reason: str, parties: Parties) -> Change:
     """The leader turns the item down, saying why; the author is told."""
-    _reviewer(item, actor)
+    scope.require_review(actor, item)
     _state(item, REVIEWABLE)
     reason = _text(reason)
     return Change.of(
@@ -306,7 +293,7 @@ def decline(item: Item, actor: Person, reason: str, parties: Parties) -> Change:
 
 def ask_more(item: Item, actor: Person, question: str, parties: Parties) -> Change:
     """The leader asks the author for more; the item waits in review."""
-    _reviewer(item, actor)
+    scope.require_review(actor, item)
     _state(item, REVIEWABLE)
     question = _text(question, "lifecycle_text_missing")
     return Change.of(
@@ -326,8 +313,7 @@ def ask_more(item: Item, actor: Person, question: str, parties: Parties) -> Chan
 
 def add_more(item: Item, actor: Person, text: str, parties: Parties) -> Change:
     """The author answers the leader's question before review."""
-    _active(actor)
-    require(actor.id == item.author_id, "item_not_yours")
+    scope.require_author(actor, item)
     _state(item, REVIEWABLE)
     text = _text(text, "lifecycle_text_missing")
     return Change.of(
@@ -350,7 +336,7 @@ def forward(
     policy: Policy,
 ) -> Change:
     """Staff send a reviewed item to a unit; its liaisons are told, or it goes by letter."""
-    _staff(actor)
+    scope.require_staff(actor, item)
     _state(item, {Status.REVIEWED})
     due = add_months(now, policy.deadlines.answer_months)
     by_letter = not parties.liaisons
@@ -379,7 +365,7 @@ def forward(
 
 def reroute(item: Item, actor: Person, unit_id: int, parties: Parties) -> Change:
     """Staff take back a returned item and pick another unit; it is ready to forward again."""
-    _staff(actor)
+    scope.require_staff(actor, item)
     _state(item, {Status.RETURNED})
     require(unit_id != item.unit_id, "reroute_same_unit")
     return Change.of(
@@ -395,7 +381,7 @@ def reroute(item: Item, actor: Person, unit_id: int, parties: Parties) -> Change
 
 def take_on(item: Item, actor: Person, parties: Parties) -> Change:
     """The unit accepts the item and starts handling it."""
-    _liaison_of(item, actor)
+    scope.require_unit_item(actor, item)
     _state(item, {Status.FORWARDED})
     return Change.of(
         item,
@@ -421,7 +407,7 @@ def give_back(
     policy: Policy,
 ) -> Change:
     """The unit says the item is not theirs, within the return window; staff re-route it."""
-    _liaison_of(item, actor)
+    scope.require_unit_item(actor, item)
     _state(item, {Status.FORWARDED})
     limit = return_deadline(item, policy)
     require(
@@ -442,7 +428,7 @@ def give_back(
 
 def post_progress(item: Item, actor: Person, text: str, parties: Parties) -> Change:
     """The unit tells the raisers how handling goes (accepting the item if it had not yet)."""
-    _liaison_of(item, actor)
+    scope.require_unit_item(actor, item)
     _state(item, WITH_UNIT)
     text = _text(text, "lifecycle_text_missing")
     steps: tuple[Step, ...] = ()
@@ -472,9 +458,9 @@ def answer(
     Staff may record an answer a unit sent on paper, on the unit's behalf.
     """
     if on_paper:
-        _staff(actor)
+        scope.require_staff(actor, item)
     else:
-        _liaison_of(item, actor)
+        scope.require_unit_item(actor, item)
     _state(item, WITH_UNIT)
     text = _text(text, "lifecycle_text_missing")
     round_ = max(item.round, 1)
@@ -508,8 +494,7 @@ def vote(
     item: Item, actor: Person, round_: int, value: Rating, comment: str, parties: Parties
 ) -> Vote:
     """A raiser rates the answer of the current round; one vote each."""
-    _active(actor)
-    require(actor.id in parties.raisers, "rating_not_a_raiser")
+    scope.require_raiser(actor, parties.raisers)
     require(item.status is Status.ANSWERED and item.round == round_, "rating_closed")
     comment = comment.strip()
     require(len(comment) <= 1000, "lifecycle_text_too_long", max=1000)
@@ -610,9 +595,7 @@ def look_back(
     policy: Policy,
 ) -> Change:
     """A deputy of the item's group re-checks a closed item: the fix held, or it is reopened."""
-    _active(actor)
-    require(actor.role in (Role.DEPUTY, Role.LEADER), "not_allowed")
-    require(actor.group_id is not None and actor.group_id == item.group_id, "item_not_your_group")
+    scope.require_lookback(actor, item)
     _state(item, {Status.CLOSED})
     done = LookbackDone(lookback_round, result, note.strip())
     if result is LookbackResult.HELD:

@@ -2,7 +2,8 @@
 
 One message is edited from screen to screen: the menu, the units with reviewed items, a unit's
 batch (forward all, or pick some), the returned items one by one, and the paper-answer steps.
-Every press is checked again on the server: the caller is staff, the item is still where the
+Every press is checked again on the server: the caller is still staff (bot/scope.py; a /forward
+left open by someone who is staff no more ends, handlers/guard.py), the item is still where the
 screen showed it, and the lifecycle rule applies it once (a double tap forwards nothing twice).
 """
 
@@ -14,21 +15,21 @@ import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 from telegram.ext import filters as tg_filters
 
-from bot import lifecycle
+from bot import lifecycle, scope
 from bot.deadlines import add_months
 from bot.errors import Refused, require
 from bot.forward_list import ListRow, file_name, write_list
 from bot.items import Item, Status, format_number, parse_number
 from bot.lifecycle import ResponseClass
 from bot.notices import Notice
-from bot.people import Action, require_can
+from bot.people import Person
 from bot.records import UnitRecord
 from bot.texts import Texts
 from bot.views import item_summary, number_label
@@ -46,6 +47,7 @@ from handlers.flow import (
     pressed,
     start_flow,
 )
+from handlers.guard import within
 from storage.forwarding import ForwardingRepo
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,7 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None =
 async def _item(context: BotContext, item_id: object) -> Item:
     """An item of this campaign named by a button; anything else is an expired button."""
     item = await context.services.items.get(item_id) if isinstance(item_id, int) else None
-    if item is None or item.campaign_id != context.services.campaign.id:
+    if item is None or not scope.may_forward(context.me, item):
         raise Refused("button_expired")
     return item
 
@@ -121,7 +123,7 @@ async def _unit(context: BotContext, unit_id: object) -> UnitRecord:
 
 async def start_forward(update: Update, context: BotContext) -> str:
     """Show what waits for staff: forwarding by unit, returned items, paper answers."""
-    require_can(context.person, Action.FORWARD)
+    scope.require_staff(context.person)
     message = update.effective_message
     assert message is not None
     await abandon_flow(context)
@@ -148,7 +150,6 @@ async def _menu(context: BotContext) -> Screen:
 
 async def choose_step(update: Update, context: BotContext) -> Next:
     """Every button of /forward; refusals are answered by the error handler, state unchanged."""
-    require_can(context.person, Action.FORWARD)
     query = update.callback_query
     assert query is not None
     press = await pressed(update, context, PREFIX, kind="forward", answer=False)
@@ -593,7 +594,6 @@ async def _on_paper(update: Update, context: BotContext, press: Pressed) -> Resu
 
 async def number_step(update: Update, context: BotContext) -> Next:
     """The number of the item a unit answered on paper."""
-    require_can(context.person, Action.FORWARD)
     message = update.effective_message
     assert message is not None and message.text is not None
     texts = context.texts
@@ -644,7 +644,6 @@ async def _on_class(update: Update, context: BotContext, press: Pressed) -> Resu
 
 async def answer_step(update: Update, context: BotContext) -> Next:
     """The answer's text: recorded on the unit's behalf; the raisers are asked to rate it."""
-    require_can(context.person, Action.FORWARD)
     message = update.effective_message
     assert message is not None and message.text is not None
     texts = context.texts
@@ -716,21 +715,30 @@ def entry_points() -> list[StepHandler]:
     return [cast(StepHandler, CommandHandler("forward", start_forward))]
 
 
+def _still_staff(person: Person | None, flow: dict[str, Any]) -> object:
+    scope.forwarding(person)
+    return None
+
+
+# Every step of an open /forward first checks that the caller is still staff.
+_guarded = within("forward", _still_staff)
+
+
 def states() -> dict[str, list[StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    buttons = cast(StepHandler, CallbackQueryHandler(choose_step, pattern=r"^fw:"))
+    buttons = cast(StepHandler, CallbackQueryHandler(_guarded(choose_step), pattern=r"^fw:"))
     typed_text = TYPED & tg_filters.TEXT
     return {
-        CHOOSE: [buttons, cast(StepHandler, MessageHandler(TYPED, buttons_expected))],
+        CHOOSE: [buttons, cast(StepHandler, MessageHandler(TYPED, _guarded(buttons_expected)))],
         NUMBER: [
             buttons,
-            cast(StepHandler, MessageHandler(typed_text, number_step)),
-            cast(StepHandler, MessageHandler(TYPED, text_expected)),
+            cast(StepHandler, MessageHandler(typed_text, _guarded(number_step))),
+            cast(StepHandler, MessageHandler(TYPED, _guarded(text_expected))),
         ],
         ANSWER: [
             buttons,
-            cast(StepHandler, MessageHandler(typed_text, answer_step)),
-            cast(StepHandler, MessageHandler(TYPED, text_expected)),
+            cast(StepHandler, MessageHandler(typed_text, _guarded(answer_step))),
+            cast(StepHandler, MessageHandler(TYPED, _guarded(text_expected))),
         ],
     }
 

@@ -2,7 +2,9 @@
 
 A liaison only ever sees or acts on items forwarded to their own unit. That is checked again on
 every press and every typed step (a button is data the client sends, not a permission), and once
-more by the rules in bot/lifecycle.py.
+more by the rules in bot/lifecycle.py; both ask bot/scope.py. An inbox is opened for the unit the
+liaison handles then; if staff move them to another unit meanwhile, the next step closes it
+(handlers/guard.py) instead of showing either unit's items.
 
 A press is answered (answerCallbackQuery) only after every check and change has passed: a
 refusal raised before that is shown as an alert by the error handler, and Telegram accepts only
@@ -21,6 +23,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import scope
 from bot.clock import from_db
 from bot.deadlines import Light, days_overdue, light
 from bot.errors import Refused, require
@@ -35,7 +38,7 @@ from bot.lifecycle import (
     return_deadline,
     take_on,
 )
-from bot.people import Action, require_can
+from bot.people import Person
 from bot.texts import Texts
 from bot.views import number_label
 from handlers.context import BotContext
@@ -52,6 +55,7 @@ from handlers.flow import (
     remove_buttons,
     start_flow,
 )
+from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_photo
 from storage.inbox import INBOX_STATUSES, InboxRepo
 from storage.photos import PhotoTarget
@@ -91,23 +95,24 @@ def _repo(context: BotContext) -> InboxRepo:
     return InboxRepo(context.services.db)
 
 
-def _unit_of_caller(context: BotContext) -> int:
-    require_can(context.person, Action.INBOX)
-    unit_id = context.me.unit_id
-    require(unit_id is not None, "inbox.no_unit")
-    assert unit_id is not None
-    return unit_id
+def _unit(context: BotContext) -> int:
+    """The unit the open inbox is for, while the caller still handles it."""
+    return scope.inbox_unit(context.person, current_flow(context).get("unit_id"))
 
 
 async def _my_item(context: BotContext, item_id: object) -> Item:
+    """An item of the open inbox, while the caller still handles its unit."""
+    _unit(context)
+    return await _unit_item(context, item_id)
+
+
+async def _unit_item(context: BotContext, item_id: object) -> Item:
     """An item in the caller's unit's inbox. Anyone else's item reveals nothing about itself."""
-    unit_id = _unit_of_caller(context)
     if not isinstance(item_id, int) or not 0 < item_id < 10**12:
         raise Refused("button_expired")
     item = await context.services.items.get(item_id)
-    if item is None or item.campaign_id != context.services.campaign.id:
+    if item is None or not scope.may_see_item_as_liaison(context.me, item):
         raise Refused("item_not_your_unit")
-    require(item.unit_id == unit_id, "item_not_your_unit")
     require(item.status in INBOX_STATUSES, "inbox.item_gone")
     return item
 
@@ -137,7 +142,7 @@ def _marker(item: Item, texts: Texts, now: datetime, due_soon_days: int) -> str:
 
 async def _list_view(context: BotContext, page: int) -> tuple[str, Markup]:
     """A page of the unit's items as buttons, with the counts by traffic light."""
-    unit_id = _unit_of_caller(context)
+    unit_id = _unit(context)
     services = context.services
     texts = context.texts
     repo = _repo(context)
@@ -389,11 +394,11 @@ async def _leave_previous(context: BotContext) -> None:
 
 async def start_inbox(update: Update, context: BotContext) -> str:
     """The unit's items, overdue and newest first."""
-    _unit_of_caller(context)
+    unit_id = scope.own_unit(context.person)
     message = update.effective_message
     assert message is not None
     await _leave_previous(context)
-    start_flow(context, FLOW_KIND, page=0)
+    start_flow(context, FLOW_KIND, page=0, unit_id=unit_id)
     text, markup = await _list_view(context, 0)
     await message.reply_text(text, reply_markup=markup)
     return BROWSE
@@ -404,9 +409,10 @@ async def open_from_notice(update: Update, context: BotContext) -> str:
     query = update.callback_query
     assert query is not None
     digits = (query.data or "").split(":", 1)[1]
-    item = await _my_item(context, int(digits) if len(digits) < 12 else None)
+    unit_id = scope.own_unit(context.person)
+    item = await _unit_item(context, int(digits) if len(digits) < 12 else None)
     await _leave_previous(context)
-    start_flow(context, FLOW_KIND, page=0)
+    start_flow(context, FLOW_KIND, page=0, unit_id=unit_id)
     text, markup = await _card_view(context, item)
     await query.answer()
     await _send(update, context, text, markup)
@@ -840,17 +846,26 @@ def _step(handler: object) -> StepHandler:
     return cast(StepHandler, handler)
 
 
+def _still_in_unit(person: Person | None, flow: dict[str, Any]) -> object:
+    return scope.inbox_unit(person, flow.get("unit_id"))
+
+
+# Every step of an open inbox first checks that the caller still handles the flow's unit; when
+# they do not, an unconfirmed answer's photos go with the flow.
+_guarded = within(FLOW_KIND, _still_in_unit, cleanup=_drop_pending)
+
+
 def _buttons() -> StepHandler:
-    return _step(CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"))
+    return _step(CallbackQueryHandler(_guarded(on_button), pattern=rf"^{PREFIX}:"))
 
 
 def _typing(
     callback: Callable[[Update, BotContext], Coroutine[Any, Any, Result]],
 ) -> list[StepHandler]:
     return [
-        _step(MessageHandler(TYPED & filters.TEXT, callback)),
+        _step(MessageHandler(TYPED & filters.TEXT, _guarded(callback))),
         _buttons(),
-        _step(MessageHandler(TYPED, text_expected)),
+        _step(MessageHandler(TYPED, _guarded(text_expected))),
     ]
 
 
@@ -864,16 +879,16 @@ def entry_points() -> list[StepHandler]:
 
 def states() -> dict[str, list[StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    buttons_only = _step(MessageHandler(TYPED, buttons_expected))
+    buttons_only = _step(MessageHandler(TYPED, _guarded(buttons_expected)))
     return {
         BROWSE: [_buttons(), buttons_only],
         REASON: _typing(reason_typed),
         PROGRESS: _typing(progress_typed),
         ANSWER_TEXT: _typing(answer_text_typed),
         ANSWER_PHOTOS: [
-            _step(MessageHandler(PHOTO_INPUT, answer_photo)),
+            _step(MessageHandler(PHOTO_INPUT, _guarded(answer_photo))),
             _buttons(),
-            _step(MessageHandler(TYPED, photos_expected)),
+            _step(MessageHandler(TYPED, _guarded(photos_expected))),
         ],
         ANSWER_CONFIRM: [_buttons(), buttons_only],
     }

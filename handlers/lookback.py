@@ -3,6 +3,9 @@
 One card per due look-back of the caller's group. A deputy may first send photos of what they see
 (kept with the item, purpose "lookback"), then says 效果保持 (held) or 问题反弹 (broken, with a
 note typed): a broken fix reopens the item with its unit (bot/lifecycle.py look_back).
+
+The cards are of the group the deputy is in when /lookback opens; moved to another group
+meanwhile, their next step ends the look-back (handlers/guard.py, bot/scope.py).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import contextlib
 import html
 import logging
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -23,10 +26,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot import scope
 from bot.errors import Refused, require
 from bot.items import Item, Status
 from bot.lifecycle import LookbackResult, look_back
-from bot.people import Action, require_can
+from bot.people import Person
 from bot.views import number_label, place_of
 from handlers.context import BotContext
 from handlers.flow import (
@@ -41,6 +45,7 @@ from handlers.flow import (
     pressed,
     start_flow,
 )
+from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_photo
 from storage import lookbacks, ratings
 from storage.lookbacks import LookbackRecord
@@ -50,6 +55,7 @@ log = logging.getLogger(__name__)
 
 CHOOSE, PHOTOS, NOTE = "lookback.choose", "lookback.photos", "lookback.note"
 PREFIX = "lb"
+FLOW_KIND = "lookback"
 DUE_SHOWN = 10  # cards per /lookback; the rest come with the next /lookback
 UPCOMING_SHOWN = 5
 ANSWER_SHOWN = 600  # characters of the unit's answer repeated on a card
@@ -57,25 +63,20 @@ ANSWER_SHOWN = 600  # characters of the unit's answer repeated on a card
 
 async def start_lookback(update: Update, context: BotContext) -> str | int:
     """Show the group's due look-backs, one card each (and, for information, the coming ones)."""
-    require_can(context.person, Action.LOOKBACK)
+    group_id = scope.own_lookback_group(context.person)
     message = update.effective_message
     assert message is not None
-    me = context.me
-    require(me.group_id is not None, "lookback.no_group")
-    assert me.group_id is not None
     await abandon_flow(context)
     services = context.services
     texts = context.texts
     now = context.now()
-    due = await lookbacks.due_for_group(services.db, me.group_id, now, limit=DUE_SHOWN)
-    upcoming = await lookbacks.upcoming_for_group(
-        services.db, me.group_id, now, limit=UPCOMING_SHOWN
-    )
+    due = await lookbacks.due_for_group(services.db, group_id, now, limit=DUE_SHOWN)
+    upcoming = await lookbacks.upcoming_for_group(services.db, group_id, now, limit=UPCOMING_SHOWN)
     upcoming_text = await _upcoming(context, upcoming)
     if not due:
         await message.reply_text(texts("lookback.none_due") + upcoming_text)
         return ConversationHandler.END
-    flow = start_flow(context, "lookback", open=[lb.id for lb in due], cards={})
+    flow = start_flow(context, FLOW_KIND, group_id=group_id, open=[lb.id for lb in due], cards={})
     await message.reply_text(texts("lookback.intro", count=len(due)) + upcoming_text)
     for record in due:
         item = await services.items.get(record.item_id)
@@ -143,16 +144,18 @@ def _verdict_buttons(context: BotContext, lookback_id: int) -> InlineKeyboardMar
 async def _open_lookback(
     context: BotContext, lookback_id: int | None
 ) -> tuple[LookbackRecord, Item]:
-    """The look-back a button names, still open, of the caller's group, with its item."""
+    """The look-back a button names, still open, of the open flow's group, with its item."""
     require(lookback_id is not None, "button_expired")
     assert lookback_id is not None
     services = context.services
+    group_id = scope.lookback_group(context.person, current_flow(context).get("group_id"))
     record = await lookbacks.get(services.db, lookback_id)
-    require(record is not None and record.group_id == context.me.group_id, "item_not_your_group")
+    require(record is not None and record.group_id == group_id, "item_not_your_group")
     assert record is not None
     item = await services.items.get(record.item_id)
     require(item is not None, "button_expired")
     assert item is not None
+    scope.require_lookback(context.person, item)
     require(record.open, "lookback.already_done", label=number_label(item, context.texts))
     require(
         item.status is Status.CLOSED and item.round == record.round,
@@ -335,20 +338,30 @@ def entry_points() -> list[StepHandler]:
     return [cast(StepHandler, CommandHandler("lookback", start_lookback))]
 
 
+def _still_in_group(person: Person | None, flow: dict[str, Any]) -> object:
+    return scope.lookback_group(person, flow.get("group_id"))
+
+
+# Every step of an open look-back first checks that the caller is still in the flow's group.
+_guarded = within(FLOW_KIND, _still_in_group)
+
+
 def states() -> dict[str, list[StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    buttons = cast(StepHandler, CallbackQueryHandler(lookback_button, pattern=rf"^{PREFIX}:"))
+    buttons = cast(
+        StepHandler, CallbackQueryHandler(_guarded(lookback_button), pattern=rf"^{PREFIX}:")
+    )
     return {
-        CHOOSE: [buttons, cast(StepHandler, MessageHandler(TYPED, buttons_expected))],
+        CHOOSE: [buttons, cast(StepHandler, MessageHandler(TYPED, _guarded(buttons_expected)))],
         PHOTOS: [
-            cast(StepHandler, MessageHandler(PHOTO_INPUT, lookback_photo)),
+            cast(StepHandler, MessageHandler(PHOTO_INPUT, _guarded(lookback_photo))),
             buttons,
-            cast(StepHandler, MessageHandler(TYPED, photos_expected)),
+            cast(StepHandler, MessageHandler(TYPED, _guarded(photos_expected))),
         ],
         NOTE: [
-            cast(StepHandler, MessageHandler(TYPED & filters.TEXT, note_step)),
+            cast(StepHandler, MessageHandler(TYPED & filters.TEXT, _guarded(note_step))),
             buttons,
-            cast(StepHandler, MessageHandler(TYPED, note_expected)),
+            cast(StepHandler, MessageHandler(TYPED, _guarded(note_expected))),
         ],
     }
 

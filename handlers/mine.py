@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import BadRequest
 
+from bot import scope
 from bot.errors import Refused
 from bot.items import Item, Status, withdraw
 from bot.people import Action, require_can
@@ -58,7 +59,7 @@ async def mine(update: Update, context: BotContext) -> None:
 async def _own_item(context: BotContext, item_id: int) -> Item:
     """The caller's own item; anyone else's id in a button is treated as an expired button."""
     item = await context.services.items.get(item_id)
-    if item is None or item.author_id != context.me.id or item.status is Status.DRAFT:
+    if item is None or item.status is Status.DRAFT or not scope.may_see_own_item(context.me, item):
         raise Refused("button_expired")
     return item
 

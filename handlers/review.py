@@ -29,12 +29,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import lifecycle
+from bot import lifecycle, scope
 from bot.duplicates import likely_duplicates
-from bot.errors import Refused, require
+from bot.errors import Refused
 from bot.items import Item, Status, parse_number
 from bot.lifecycle import Change, Parties
-from bot.people import Action, Role, require_can
+from bot.people import Person
 from bot.views import item_summary, number_label
 from handlers.context import BotContext
 from handlers.flow import (
@@ -50,6 +50,7 @@ from handlers.flow import (
     remove_buttons,
     start_flow,
 )
+from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_photo
 from storage.photos import PhotoTarget
 from storage.review import ReviewRepo
@@ -87,12 +88,11 @@ def _message(update: Update) -> Message:
 
 async def start_review(update: Update, context: BotContext) -> StepResult:
     """Leaders go straight to their group's first item; staff pick a group (or all) first."""
-    require_can(context.person, Action.REVIEW)
-    me = context.me
+    own_group = scope.own_review_group(context.person)
     services = context.services
     texts = context.texts
     message = _message(update)
-    if me.role is Role.STAFF:
+    if own_group is None:
         queues = await _repo(context).queues(services.campaign.id)
         total = await _repo(context).count_submitted(services.campaign.id, None)
         if total == 0:
@@ -119,14 +119,12 @@ async def start_review(update: Update, context: BotContext) -> StepResult:
             texts("review.choose_group"), reply_markup=InlineKeyboardMarkup(rows)
         )
         return GROUP
-    require(me.group_id is not None, "review.no_group")
-    start_flow(context, "review", group_id=me.group_id, after=0, handled=[], skipped=0)
+    start_flow(context, "review", group_id=own_group, after=0, handled=[], skipped=0)
     return await _show_next(update, context)
 
 
 async def group_step(update: Update, context: BotContext) -> StepResult:
     """Staff chose a group's queue, or all of them."""
-    require_can(context.person, Action.REVIEW)
     press = await pressed(update, context, PREFIX)
     if press is None:
         return GROUP
@@ -158,15 +156,16 @@ async def _show_next(update: Update, context: BotContext, note: str | None = Non
     texts = context.texts
     if note:
         await message.reply_text(note)
+    group_id = scope.review_queue_group(context.person, flow.get("group_id"))
     item = await _repo(context).next_submitted(
-        context.services.campaign.id, flow.get("group_id"), int(flow.get("after", 0))
+        context.services.campaign.id, group_id, int(flow.get("after", 0))
     )
     if item is None:
         end_flow(context)
         skipped = int(flow.get("skipped", 0))
         if skipped:
             await message.reply_text(texts("review.done_skipped", count=skipped))
-        elif flow.get("group_id") is None:
+        elif group_id is None:
             await message.reply_text(texts("review.empty_all"))
         else:
             await message.reply_text(texts("review.empty"))
@@ -186,7 +185,8 @@ async def _card(context: BotContext, item: Item) -> tuple[str, InlineKeyboardMar
     flow = current_flow(context)
     repo = _repo(context)
     zone = services.settings.zone
-    remaining = await repo.count_submitted(services.campaign.id, flow.get("group_id"))
+    group_id = scope.review_queue_group(context.person, flow.get("group_id"))
+    remaining = await repo.count_submitted(services.campaign.id, group_id)
     names = await services.items.raiser_names(item.id)
     lines = [
         texts("review.card_title", count=remaining),
@@ -212,8 +212,14 @@ async def _card(context: BotContext, item: Item) -> tuple[str, InlineKeyboardMar
         extra = await services.photos.count(PhotoTarget(item_id=item.id, purpose="more_info"))
         if extra:
             lines.append(texts("review.more_photo_count", count=extra))
-    proposals = likely_duplicates(item, await repo.duplicate_candidates(item))
-    flow["proposals"] = [other.id for other, _score in proposals]
+    me = context.me
+    # Only items within the caller's reach are shown as duplicates; of those, only the ones still
+    # awaiting their answer are offered to merge into (an answered one is shown for information).
+    candidates = await repo.duplicate_candidates(item, group_id=scope.review_reach(me))
+    proposals = likely_duplicates(
+        item, [c for c in candidates if scope.may_merge_into(me, item, c)]
+    )
+    flow["proposals"] = [o.id for o, _score in proposals if lifecycle.takes_raisers(o)]
     if proposals:
         lines += ["", texts("review.duplicates")]
         for other, _score in proposals:
@@ -330,7 +336,6 @@ async def _on_button(update: Update, context: BotContext, state: str) -> StepRes
     press = await pressed(update, context, PREFIX, answer=False)
     if press is None:
         return state
-    require_can(context.person, Action.REVIEW)
     verb, (item_id, target_id) = press.verb, _ids(press)
     if verb == "end":
         await query.answer()
@@ -396,7 +401,11 @@ async def _merge_choices(update: Update, context: BotContext, item: Item) -> Ste
     rows = []
     for target_id in flow.get("proposals", []):
         target = await context.services.items.get(target_id)
-        if target is not None:
+        if (
+            target is not None
+            and scope.may_merge_into(context.me, item, target)
+            and lifecycle.takes_raisers(target)
+        ):
             rows.append(
                 [
                     button(
@@ -421,8 +430,10 @@ async def _merge_choices(update: Update, context: BotContext, item: Item) -> Ste
 
 
 async def merge_typed(update: Update, context: BotContext) -> StepResult:
-    """A typed number like 2020-0003: merge the item under review into that one."""
-    require_can(context.person, Action.REVIEW)
+    """A typed number like 2020-0003: merge the item under review into that one.
+
+    Any number of the campaign may be typed; the merge rule decides whether it may be the target.
+    """
     message = _message(update)
     texts = context.texts
     services = context.services
@@ -476,7 +487,6 @@ async def reason_typed(update: Update, context: BotContext) -> StepResult:
 
 
 async def _typed(update: Update, context: BotContext, state: str) -> StepResult:
-    require_can(context.person, Action.REVIEW)
     message = _message(update)
     text = message.text or ""
     item = await context.services.items.get(int(current_flow(context).get("reviewing", 0)))
@@ -580,7 +590,7 @@ async def start_more(update: Update, context: BotContext) -> StepResult | None:
     item = await context.services.items.get(item_id)
     if item is None or item.status is Status.DRAFT:
         refusal = texts("button_expired")
-    elif item.author_id != context.me.id:
+    elif not scope.is_author(context.me, item):
         refusal = texts("item_not_yours")
     elif item.status is not Status.SUBMITTED:
         refusal = texts("review.more_closed", number=item.display_number)
@@ -606,7 +616,7 @@ async def start_more(update: Update, context: BotContext) -> StepResult | None:
 
 async def _own_submitted(context: BotContext) -> Item:
     item = await context.services.items.get(int(current_flow(context).get("adding_to", 0)))
-    if item is None or item.author_id != context.me.id:
+    if item is None or not scope.is_author(context.me, item):
         raise Refused("button_expired")
     return item
 
@@ -710,33 +720,41 @@ def entry_points() -> list[StepHandler]:
     )
 
 
+def _still_reviewing(person: Person | None, flow: dict[str, Any]) -> object:
+    return scope.review_queue_group(person, flow.get("group_id"))
+
+
+# Every step of an open review first checks that the caller still reviews the flow's group.
+_guarded = within("review", _still_reviewing)
+
+
 def states() -> dict[str, list[StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
     more = CallbackQueryHandler(more_button, pattern=r"^rv:")
     text = TYPED & filters.TEXT
     return {
         GROUP: _steps(
-            CallbackQueryHandler(group_step, pattern=r"^rv:"),
-            MessageHandler(TYPED, buttons_expected),
+            CallbackQueryHandler(_guarded(group_step), pattern=r"^rv:"),
+            MessageHandler(TYPED, _guarded(buttons_expected)),
         ),
         ITEM: _steps(
-            CallbackQueryHandler(item_step, pattern=r"^rv:"),
-            MessageHandler(TYPED, buttons_expected),
+            CallbackQueryHandler(_guarded(item_step), pattern=r"^rv:"),
+            MessageHandler(TYPED, _guarded(buttons_expected)),
         ),
         MERGE: _steps(
-            CallbackQueryHandler(merge_step, pattern=r"^rv:"),
-            MessageHandler(text, merge_typed),
-            MessageHandler(TYPED, merge_other),
+            CallbackQueryHandler(_guarded(merge_step), pattern=r"^rv:"),
+            MessageHandler(text, _guarded(merge_typed)),
+            MessageHandler(TYPED, _guarded(merge_other)),
         ),
         QUESTION: _steps(
-            CallbackQueryHandler(question_step, pattern=r"^rv:"),
-            MessageHandler(text, question_typed),
-            MessageHandler(TYPED, question_other),
+            CallbackQueryHandler(_guarded(question_step), pattern=r"^rv:"),
+            MessageHandler(text, _guarded(question_typed)),
+            MessageHandler(TYPED, _guarded(question_other)),
         ),
         REASON: _steps(
-            CallbackQueryHandler(reason_step, pattern=r"^rv:"),
-            MessageHandler(text, reason_typed),
-            MessageHandler(TYPED, reason_other),
+            CallbackQueryHandler(_guarded(reason_step), pattern=r"^rv:"),
+            MessageHandler(text, _guarded(reason_typed)),
+            MessageHandler(TYPED, _guarded(reason_other)),
         ),
         MORE_TEXT: _steps(
             more,

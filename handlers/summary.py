@@ -8,8 +8,9 @@ from typing import cast
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.errors import Refused, require
-from bot.people import Action, Role, require_can
+from bot import scope
+from bot.errors import Refused
+from bot.people import Action, require_can
 from bot.summary import group_summary, render_summary, summary_pictures
 from bot.tally import PeriodError, parse_day
 from handlers.context import BotContext
@@ -64,39 +65,33 @@ async def summary_command(update: Update, context: BotContext) -> None:
         group = await services.catalog.group_by_code(campaign_id, code)
         if group is None and code.upper() != code:
             group = await services.catalog.group_by_code(campaign_id, code.upper())
-    if me.role is Role.STAFF:
-        if code is None:
-            groups = await services.catalog.groups(campaign_id)
-            rows = [
-                [
-                    InlineKeyboardButton(
-                        f"{g.code} {g.name}", callback_data=f"{PREFIX}:{g.id}:{day.isoformat()}"
-                    )
-                ]
-                for g in groups
-            ]
-            await message.reply_text(
-                texts("dailysum.pick_group", day=day.isoformat()),
-                reply_markup=InlineKeyboardMarkup(rows),
-            )
-            return
+        if group is None and not scope.may_see_group_summaries(me):
+            # A leader's scope is their own group, whatever code they type.
+            raise Refused("dailysum.not_your_group")
         if group is None:
             await message.reply_text(texts("dailysum.unknown_group", code=code))
             return
-        group_id = group.id
-    else:
-        # A leader's scope is their own group, whatever code they type.
-        require(me.group_id is not None, "dailysum.no_group")
-        assert me.group_id is not None
-        if code is not None:
-            require(group is not None and group.id == me.group_id, "dailysum.not_your_group")
-        group_id = me.group_id
+    group_id = scope.summary_group(me, group.id if group is not None else None)
+    if group_id is None:
+        groups = await services.catalog.groups(campaign_id)
+        rows = [
+            [
+                InlineKeyboardButton(
+                    f"{g.code} {g.name}", callback_data=f"{PREFIX}:{g.id}:{day.isoformat()}"
+                )
+            ]
+            for g in groups
+        ]
+        await message.reply_text(
+            texts("dailysum.pick_group", day=day.isoformat()),
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
+        return
     await _send_summary(message, context, group_id, day)
 
 
 async def summary_button(update: Update, context: BotContext) -> None:
     """Staff chose a group from the list: send that group's summary of the listed day."""
-    require_can(context.person, Action.SUMMARY)
     query = update.callback_query
     assert query is not None
     parts = (query.data or "").split(":")
@@ -107,12 +102,12 @@ async def summary_button(update: Update, context: BotContext) -> None:
     except PeriodError as exc:
         raise Refused("button_expired") from exc
     group_id = int(parts[1])
-    me = context.me
-    # Checked again on the press: the list was for staff, and a forged id names no group of ours.
+    # Checked again on the press, with the caller as they are now: the list was for staff, and a
+    # forged id names no group of ours.
     group = await ReportsRepo(context.services.db).group(group_id)
     if group is None or group[2] != context.services.campaign.id:
         raise Refused("button_expired")
-    require(me.role is Role.STAFF or me.group_id == group_id, "dailysum.not_your_group")
+    scope.require_group_summary(context.person, group_id)
     await query.answer()
     assert isinstance(query.message, Message)
     await _send_summary(query.message, context, group_id, day)

@@ -73,10 +73,17 @@ class ReviewRepo:
         )
         return [GroupQueue(r[0], r[1], r[2], r[3]) for r in rows]
 
-    async def duplicate_candidates(self, item: Item, limit: int = CANDIDATE_LIMIT) -> list[Item]:
-        """Alive items of the campaign at the same site, sub-item or project, newest first."""
+    async def duplicate_candidates(
+        self, item: Item, *, group_id: int | None = None, limit: int = CANDIDATE_LIMIT
+    ) -> list[Item]:
+        """Alive items of the campaign (of one group, if given) at the same site, sub-item or
+        project, newest first. The group narrows the query; bot/scope.py decides who sees what."""
         places = []
         params: list[object] = [item.campaign_id, item.id, *(str(s) for s in GONE)]
+        in_group = ""
+        if group_id is not None:
+            in_group = "AND i.group_id = ? "
+            params.append(group_id)
         for column, value in (
             ("site_id", item.site_id),
             ("subitem_id", item.subitem_id),
@@ -90,7 +97,7 @@ class ReviewRepo:
         rows = await self.db.fetch_all(
             f"{ITEM_SELECT} WHERE i.campaign_id = ? AND i.id != ? "
             f"AND i.status NOT IN ({', '.join('?' * len(GONE))}) AND i.merged_into_id IS NULL "
-            f"AND ({' OR '.join(places)}) ORDER BY i.submitted_at DESC, i.id DESC LIMIT ?",
+            f"{in_group}AND ({' OR '.join(places)}) ORDER BY i.submitted_at DESC, i.id DESC LIMIT ?",
             (*params, limit),
         )
         return [item_from_row(r) for r in rows]

@@ -85,3 +85,18 @@ async def submitted_suggestions(bot: Harness, author: SimUser, count: int) -> li
         await bot.services.items.submit(item_id, person.id, bot.now())
         ids.append(item_id)
     return ids
+
+
+async def staff_change(staff: SimUser, name: str, *presses: str) -> BotMessage:
+    """Staff open the person's card in /people and press through a change; returns the card."""
+    await staff.send_text("/people")
+    await staff.next_message()
+    await staff.send_text(name)
+    card = await staff.next_message()
+    assert f"<b>{name}</b>" in (card.text or ""), card.describe()
+    for label in presses:
+        await staff.press(label)
+        card = await staff.next_message(edited=True)
+    assert "已保存" in (card.text or ""), card.describe()
+    await staff.settle(quiet=0.1)
+    return card

@@ -16,7 +16,14 @@ from bot.forward_list import ListRow, safe_cell, write_list
 from bot.people import Role
 from localapi import SimUser
 from tests.conftest import Harness, answer_to
-from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
+from tests.steps import (
+    DESCRIPTION,
+    check_in,
+    confirm,
+    problem_up_to_description,
+    skip_photos,
+    staff_change,
+)
 
 TRICKY = '=HYPERLINK("http://x"); 楼道扶手松动，存在安全隐患'
 
@@ -329,6 +336,28 @@ async def test_only_staff_forward_and_old_buttons_expire(bot: Harness) -> None:
     nonce = fresh.button_data["📤 按单位交办（0）"].split(":")[1]
     forged = await staff.press_data(fresh.message_id, f"fw:{nonce}:unit:999999")
     assert "已失效" in await answer_to(staff, forged)
+
+
+async def test_staff_made_a_deputy_while_forwarding_get_no_further(bot: Harness) -> None:
+    wang = await bot.join("王芳")
+    leader = await bot.join("张组长", Role.LEADER)
+    [item_id] = await raise_problems(bot, wang, DESCRIPTION)
+    await accept(bot, leader, item_id)
+    staff = await bot.join("工作人员", Role.STAFF, group=None)
+    other = await bot.join("赵主任", Role.STAFF, group=None)
+    await staff.send_text("/forward")
+    menu = await staff.next_message()
+
+    await staff_change(other, "工作人员", "改角色", "人大代表", "第一监督小组")
+    await staff.settle()
+    press = await staff.press_data(menu.message_id, menu.button_data["📤 按单位交办（1）"])
+    said = [m.text or "" for m in await staff.settle() if not m.edited]
+    assert any("您已不再负责交办" in text for text in said), said
+    assert not any("市卫健委" in text for text in said), said
+    await answer_to(staff, press)
+    press = await staff.press_data(menu.message_id, menu.button_data["📤 按单位交办（1）"])
+    assert "已失效" in await answer_to(staff, press)
+    assert await bot.value("SELECT status FROM items WHERE id = ?", item_id) == "reviewed"
 
 
 def test_the_list_writer_keeps_formulas_as_text(tmp_path: Any) -> None:

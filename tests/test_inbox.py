@@ -17,7 +17,14 @@ from bot.people import Person, Role
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
-from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
+from tests.steps import (
+    DESCRIPTION,
+    check_in,
+    confirm,
+    problem_up_to_description,
+    skip_photos,
+    staff_change,
+)
 
 # The first site of group G01 (tests/steps.py) belongs to sub-item C01-1, whose lead unit in
 # examples/hangzhou.toml is "health" (市卫健委). "edu" (市教育局) is a unit with nothing of it.
@@ -312,3 +319,77 @@ async def test_other_units_and_deputies_see_nothing(bot: Harness) -> None:
     press = await deputy.press_data(refusal.message_id, f"ib:{item.id}")
     assert "无权" in await answer_to(deputy, press)
     assert (await _item(bot, 1)).status == "forwarded"
+
+
+def _said(messages: list[BotMessage]) -> str:
+    """What the bot newly said; an edit that only takes buttons off shows nothing new."""
+    for edit in (m for m in messages if m.edited):
+        assert not edit.buttons and "第 2 个问题" not in (edit.text or ""), edit.describe()
+    return "\n---\n".join(m.text or "" for m in messages if not m.edited)
+
+
+async def test_a_liaison_moved_to_another_unit_sees_nothing_more_of_the_old_one(
+    bot: Harness,
+) -> None:
+    _deputy, liaison, _leader, _staff = await _cast(bot, 2)
+    staff = await bot.join("陈工作人员", Role.STAFF)
+    first, second = await _item(bot, 1), await _item(bot, 2)
+
+    # The list is open when staff move the liaison to 市教育局 in /people.
+    await liaison.send_text("/inbox")
+    listing = await _until(liaison, "市卫健委")
+    assert any(b.startswith("🟢 2020-0002") for b in listing.buttons), listing.describe()
+    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市教育局")
+    await liaison.settle(quiet=0.1)
+    press = await liaison.press("2020-0002")
+    said = _said(await liaison.settle(quiet=0.1))
+    assert "您已不再负责该单位的事项" in said, said
+    assert "第 2 个问题" not in said and "市卫健委" not in said, said
+    await answer_to(liaison, press)
+    # The inbox is closed and its buttons are gone; sent again, as a client could, they do nothing.
+    label = next(b for b in listing.buttons if "2020-0001" in b)
+    press = await liaison.press_data(listing.message_id, listing.button_data[label])
+    assert "按钮已失效" in await answer_to(liaison, press)
+    await liaison.settle(quiet=0.1)
+    assert "第 2 个问题" not in _said(liaison.messages[-3:])
+
+    # Back at 市卫健委, halfway through a progress note, and moved again before sending it.
+    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市卫健委")
+    await liaison.settle(quiet=0.1)
+    await liaison.send_text("/inbox")
+    await _until(liaison, "市卫健委")
+    await liaison.press("2020-0001")
+    await liaison.settle(quiet=0.1)
+    await liaison.press("📝 报告进展")
+    assert "请输入办理进展" in _said(await liaison.settle(quiet=0.1))
+    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市教育局")
+    await liaison.settle(quiet=0.1)
+    await liaison.send_text("已约谈施工单位，下周一复工。")
+    said = _said(await liaison.settle(quiet=0.1))
+    assert "您已不再负责该单位的事项" in said, said
+    assert "市卫健委" not in said and "市教育局" not in said, said
+    assert await bot.value("SELECT COUNT(*) FROM item_events WHERE kind = 'progress'") == 0
+
+    # Moved while an answer waits for its photos: the answer and its photo go with the inbox.
+    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市卫健委")
+    await liaison.settle(quiet=0.1)
+    await liaison.send_text("/inbox")
+    await _until(liaison, "市卫健委")
+    await liaison.press("2020-0001")
+    await liaison.settle(quiet=0.1)
+    await liaison.press("📨 答复")
+    await liaison.settle(quiet=0.1)
+    await liaison.press("A 类")
+    await liaison.settle(quiet=0.1)
+    await liaison.send_text("已督促施工单位复工。")
+    await liaison.settle(quiet=0.1)
+    await liaison.send_photo(make_jpeg(800, 600, pattern_seed=53))
+    assert "已保存照片" in _said(await liaison.settle(quiet=0.1))
+    assert await bot.value("SELECT COUNT(*) FROM photos WHERE purpose = 'response'") == 1
+    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市教育局")
+    await liaison.settle(quiet=0.1)
+    await liaison.press("完成")
+    assert "您已不再负责该单位的事项" in _said(await liaison.settle(quiet=0.1))
+    assert await bot.value("SELECT COUNT(*) FROM photos WHERE purpose = 'response'") == 0
+    for item in (first, second):
+        assert (await _item(bot, item.number or 0)).status == "forwarded"

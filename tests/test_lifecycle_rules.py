@@ -161,19 +161,35 @@ def test_merge_needs_a_live_other_target(target: Item, key: str) -> None:
 
 @pytest.mark.parametrize(
     "status",
-    [
-        Status.SUBMITTED,
-        Status.REVIEWED,
-        Status.FORWARDED,
-        Status.RETURNED,
-        Status.IN_PROGRESS,
-        Status.ANSWERED,
-        Status.RATED,
-        Status.CLOSED,
-    ],
+    [Status.SUBMITTED, Status.REVIEWED, Status.FORWARDED, Status.RETURNED, Status.IN_PROGRESS],
 )
-def test_merge_targets_may_be_anywhere_in_their_life(status: Status) -> None:
+def test_merge_targets_are_items_whose_answer_is_still_ahead(status: Status) -> None:
     assert merge(item(), item(status, id=8), LEADER, PARTIES).merge_raisers_into == 8
+
+
+@pytest.mark.parametrize("status", [Status.ANSWERED, Status.RATED, Status.CLOSED])
+def test_an_answered_or_closed_item_takes_no_new_raisers(status: Status) -> None:
+    """New raisers would vote on an answer already given (a formal satisfaction figure)."""
+    with pytest.raises(Refused) as info:
+        merge(item(), item(status, id=8, number=40), LEADER, PARTIES)
+    assert (info.value.key, info.value.params) == ("merge_target_closed", {"number": "2025-0040"})
+    assert refused(lambda: merge(item(), item(status, id=8), STAFF, PARTIES)) == (
+        "merge_target_closed"
+    )
+
+
+def test_a_leader_merges_only_into_their_own_groups_items_and_staff_anywhere() -> None:
+    theirs = item(Status.FORWARDED, id=8, number=40, group_id=OTHER_GROUP)
+    with pytest.raises(Refused) as info:
+        merge(item(), theirs, LEADER, PARTIES)
+    assert (info.value.key, info.value.params) == (
+        "merge_target_not_your_group",
+        {"number": "2025-0040"},
+    )
+    # Scope is checked before state: another group's closed item says nothing of its state.
+    closed = item(Status.CLOSED, id=8, group_id=OTHER_GROUP)
+    assert refused(lambda: merge(item(), closed, LEADER, PARTIES)) == "merge_target_not_your_group"
+    assert merge(item(), theirs, STAFF, PARTIES).merge_raisers_into == 8
 
 
 def test_decline_needs_a_reason_and_tells_the_raisers() -> None:

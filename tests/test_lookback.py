@@ -17,6 +17,7 @@ from localapi import LocalBotApi, SimUser
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
 from tests.rating_steps import closed_item, delivered, outbox_keys, quick_bot
+from tests.steps import staff_change
 
 LONG_AGO = timedelta(days=100)  # longer than the 90 days before a look-back is due
 
@@ -149,3 +150,27 @@ async def test_other_groups_and_staff_have_no_look_back_here(bot: Harness) -> No
     staff = next(u for u in bot.api._users.values() if u.first_name == "陈工作人员")
     await staff.send_text("/lookback")
     assert "无权使用此功能" in ((await staff.next_message()).text or "")
+
+
+async def test_a_deputy_moved_to_another_group_no_longer_looks_back_at_the_old_ones(
+    bot: Harness,
+) -> None:
+    item, _author, _staff, _liaison = await _closed(bot)
+    clerk = await bot.join("李工作人员", Role.STAFF)
+    sun = await bot.join("孙代表")
+    await sun.send_text("/lookback")
+    card = (await sun.settle())[-1]
+    assert "2020-0001" in (card.text or ""), card.describe()
+
+    await staff_change(clerk, "孙代表", "改小组", "第二监督小组")
+    await delivered(bot, sun)
+    press = await sun.press_data(card.message_id, card.button_data["⚠️ 问题反弹"])
+    said = [m.text or "" for m in await sun.settle() if not m.edited]
+    assert any("您已不在该监督小组" in text for text in said), said
+    assert not any("2020-0001" in text for text in said), said
+    await answer_to(sun, press)
+    press = await sun.press_data(card.message_id, card.button_data["✅ 效果保持"])
+    assert "按钮已失效" in await answer_to(sun, press)
+    fresh = await bot.services.items.get(item.id)
+    assert fresh is not None and (fresh.status, fresh.lookback_result) == ("closed", None)
+    assert await bot.value("SELECT done_by FROM lookbacks WHERE item_id = ?", item.id) is None

@@ -15,7 +15,15 @@ from bot.people import Role
 from localapi import BotMessage, CallbackPress, SimUser
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
-from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
+from tests.rating_steps import answered_item, raise_item
+from tests.steps import (
+    DESCRIPTION,
+    check_in,
+    confirm,
+    problem_up_to_description,
+    skip_photos,
+    staff_change,
+)
 
 # The same problem in another deputy's words, and two unrelated ones at the same site.
 SAME_PROBLEM = "外立面脚手架停工已两周，现场没有施工人员，按期交付有风险。"
@@ -322,3 +330,101 @@ async def test_add_more_is_refused_politely_unless_asked_of_the_author(bot: Harn
     assert await bot.services.apply(decided, bot.now())
     press = await press_am(li, asked)
     assert "不需要再补充" in await answer_to(li, press)
+
+
+async def test_a_leader_merges_only_into_their_groups_items_still_being_handled(
+    bot: Harness,
+) -> None:
+    """Merging makes the item's raisers raisers of the target: they get its notices and vote on
+    its answer. So a leader may not reach into another group's items, nor into an answered one."""
+    staff = await bot.person(await bot.join("机关", Role.STAFF, group=None))
+    liaison = await bot.person(await bot.join("钱联络", Role.LIAISON, group=None, unit="health"))
+    zhao = await bot.person(await bot.join("赵敏", group="G02"))
+    other_leader = await bot.person(await bot.join("二组组长", Role.LEADER, group="G02"))
+    # G02's item at the same site in the same words, already answered by the unit: 2020-0001.
+    theirs = await answered_item(bot, [zhao], other_leader, staff, liaison)
+    wang = await bot.person(await bot.join("王芳"))
+    leader = await bot.join("组长", Role.LEADER, group="G01")
+    # G01's own answered item (2020-0002), and the new one under review (2020-0003).
+    ours = await answered_item(bot, [wang], await bot.person(leader), staff, liaison)
+    fresh = await raise_item(bot, wang)
+
+    card = texts_of(await _review(leader))
+    assert "<b>问题 2020-0003</b>" in card, card
+    # Another group's item is none of this leader's business, not even as a likely duplicate.
+    assert "2020-0001" not in card and "赵敏" not in card
+    # The group's own answered item is worth knowing about, but it takes no new raisers.
+    assert "问题 2020-0002</b>（已答复）" in card, card
+    choices = await tap(leader, "合并到…")
+    assert "相似的记录" in choices
+    buttons = leader.messages[-1].buttons
+    assert buttons == ["« 返回"], buttons
+
+    refused = await say(leader, "2020-0001")
+    assert "2020-0001 不是本组的记录" in refused, refused
+    refused = await say(leader, "2020-0002")
+    assert "2020-0002 已经答复或办结" in refused, refused
+    assert "不能再增加提出人" in refused
+
+    assert await bot.value("SELECT status FROM items WHERE id = ?", fresh.id) == "submitted"
+    for target in (theirs, ours):
+        assert await bot.services.items.raiser_names(target.id) in (["赵敏"], ["王芳"])
+    assert await bot.value("SELECT COUNT(*) FROM item_raisers WHERE item_id = ?", theirs.id) == 1
+    assert await bot.value("SELECT COUNT(*) FROM item_raisers WHERE item_id = ?", ours.id) == 1
+    merged = await bot.value("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%notice.merged%'")
+    assert merged == 0
+
+
+async def test_a_leader_moved_to_another_group_sees_nothing_more_of_the_old_one(
+    bot: Harness,
+) -> None:
+    staff = await bot.join("机关", Role.STAFF, group=None)
+    wang = await bot.join("王芳")
+    first = await submitted(bot, wang, DESCRIPTION)  # 2020-0001, G01
+    second = await submitted(bot, wang, CANTEEN)  # 2020-0002, G01
+    leader = await bot.join("组长", Role.LEADER, group="G01")
+    card = next(m for m in await _review(leader) if m.buttons)
+    assert "2020-0001" in (card.text or "") and "待审核 2 条" in (card.text or ""), card.describe()
+
+    # Staff move the leader to G02 in /people while the review is open.
+    await staff_change(staff, "组长", "改小组", "第二监督小组")
+    await leader.settle(quiet=QUIET)
+
+    press = await leader.press("跳过")
+    after = texts_of(await leader.settle(quiet=QUIET))
+    assert "您已不再负责该小组的审核" in after, after
+    assert "2020-0002" not in after and CANTEEN not in after and "王芳" not in after, after
+    await answer_to(leader, press)
+    # The review is over, and its buttons are gone; sent again, as a client could, they do nothing.
+    assert leader.messages[-1].buttons == [] and card.message_id in [
+        m.message_id for m in leader.messages if m.edited and not m.buttons
+    ]
+    press = await leader.press_data(card.message_id, card.button_data["✅ 通过"])
+    assert "按钮已失效" in await answer_to(leader, press)
+    await leader.settle(quiet=QUIET)
+    for item in (first, second):
+        assert await bot.value("SELECT status FROM items WHERE id = ?", item) == "submitted"
+        assert await bot.value("SELECT COUNT(*) FROM item_events WHERE item_id = ?", item) == 1
+
+    # A new /review is the new group's queue.
+    assert "本组没有待审核的记录了" in texts_of(await _review(leader))
+
+
+async def test_a_moved_leader_cannot_finish_a_typed_step_for_the_old_group(bot: Harness) -> None:
+    staff = await bot.join("机关", Role.STAFF, group=None)
+    wang = await bot.join("王芳")
+    first = await submitted(bot, wang, DESCRIPTION)
+    await submitted(bot, wang, CANTEEN)
+    leader = await bot.join("组长", Role.LEADER, group="G01")
+    await _review(leader)
+    assert "请输入不采纳 2020-0001 的理由" in await tap(leader, "不采纳")
+
+    await staff_change(staff, "组长", "改小组", "第二监督小组")
+    await leader.settle(quiet=QUIET)
+    after = await say(leader, REASON)
+    assert "您已不再负责该小组的审核" in after, after
+    assert "2020-0002" not in after and CANTEEN not in after, after
+    assert await bot.value("SELECT status FROM items WHERE id = ?", first) == "submitted"
+    # The conversation is over: more text is not taken as a reason.
+    assert "您已不再负责" not in await say(leader, REASON)
+    assert await bot.value("SELECT status FROM items WHERE id = ?", first) == "submitted"

@@ -1,0 +1,245 @@
+"""Who may see and act on what: the one definition of each role's reach.
+
+A leader reaches their own group's items, a liaison the items forwarded to their unit, a deputy
+their own items and their group's look-backs; staff reach the whole campaign. The role says which
+actions (bot/people.py); this module says on which items and groups.
+
+Screens ask on every update, with the Person the gate has just loaded from the database: someone
+moved to another group or unit while a screen is open sees nothing more of the old one. The
+lifecycle rules ask the same functions, so a forged or stale press changes nothing either.
+
+Pure: no Telegram, no storage. `may_*` answer yes or no; `require_*` and the functions that
+return a group or unit raise Refused with the catalog key that tells the person why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+from bot.errors import require
+from bot.people import Action, Person, Role, can
+
+if TYPE_CHECKING:  # bot.items uses this module; at run time only attributes are read
+    from bot.items import Item
+
+
+def require_active(person: Person | None) -> Person:
+    require(person is not None and person.active, "not_registered")
+    assert person is not None
+    return person
+
+
+def _in_campaign(person: Person, item: Item) -> bool:
+    return item.campaign_id == person.campaign_id
+
+
+def _of_own_group(person: Person, group_id: int | None) -> bool:
+    return person.group_id is not None and person.group_id == group_id
+
+
+# --- review and merging (leaders: their group; staff: the campaign) ------------------------------
+
+
+def may_review(person: Person, item: Item) -> bool:
+    """The item is within the person's review: their group's (a leader), the campaign's (staff)."""
+    if not (can(person, Action.REVIEW) and _in_campaign(person, item)):
+        return False
+    return person.role is Role.STAFF or _of_own_group(person, item.group_id)
+
+
+def require_review(person: Person | None, item: Item) -> None:
+    person = require_active(person)
+    require(can(person, Action.REVIEW), "not_allowed")
+    require(may_review(person, item), "item_not_your_group")
+
+
+def review_reach(person: Person) -> int | None:
+    """The one group whose items a reviewer reaches (as duplicates too); None: the campaign."""
+    return None if person.role is Role.STAFF else person.group_id
+
+
+def may_merge_into(person: Person, item: Item, target: Item) -> bool:
+    """Merging makes the item's raisers raisers of the target: they are told of its progress and
+    vote on its answer. So the target must be as much within the person's review as the item."""
+    return may_review(person, item) and may_review(person, target)
+
+
+def require_merge_target(person: Person, item: Item, target: Item) -> None:
+    require(
+        may_merge_into(person, item, target),
+        "merge_target_not_your_group",
+        number=target.display_number,
+    )
+
+
+def own_review_group(person: Person | None) -> int | None:
+    """Where /review starts: a leader's own group; None for staff, who choose a group or all."""
+    person = require_active(person)
+    require(can(person, Action.REVIEW), "not_allowed")
+    if person.role is Role.STAFF:
+        return None
+    require(person.group_id is not None, "review.no_group")
+    return person.group_id
+
+
+def review_queue_group(person: Person | None, requested_group: int | None) -> int | None:
+    """The group whose submitted items the person may page through now (None: all, staff only).
+
+    Asked on every screen of an open review: a leader moved to another group (or no longer a
+    leader) is refused, whatever the open screen was showing.
+    """
+    person = require_active(person)
+    require(can(person, Action.REVIEW), "review.scope_lost")
+    if person.role is not Role.STAFF:
+        require(_of_own_group(person, requested_group), "review.scope_lost")
+    return requested_group
+
+
+# --- units (liaisons: their unit's items) --------------------------------------------------------
+
+
+def may_see_item_as_liaison(person: Person, item: Item) -> bool:
+    return (
+        can(person, Action.INBOX)
+        and person.unit_id is not None
+        and person.unit_id == item.unit_id
+        and _in_campaign(person, item)
+    )
+
+
+def require_unit_item(person: Person | None, item: Item) -> None:
+    person = require_active(person)
+    require(can(person, Action.INBOX), "not_allowed")
+    require(may_see_item_as_liaison(person, item), "item_not_your_unit")
+
+
+def own_unit(person: Person | None) -> int:
+    """Where /inbox starts: the liaison's unit."""
+    person = require_active(person)
+    require(can(person, Action.INBOX), "not_allowed")
+    require(person.unit_id is not None, "inbox.no_unit")
+    assert person.unit_id is not None
+    return person.unit_id
+
+
+def inbox_unit(person: Person | None, opened_unit: int | None) -> int:
+    """The unit an open inbox shows, while the person still handles that unit's items."""
+    person = require_active(person)
+    require(
+        can(person, Action.INBOX) and person.unit_id is not None and person.unit_id == opened_unit,
+        "inbox.scope_lost",
+    )
+    assert opened_unit is not None
+    return opened_unit
+
+
+# --- look-backs (deputies and leaders: their group's closed items) -------------------------------
+
+
+def may_lookback(person: Person, item: Item) -> bool:
+    return (
+        can(person, Action.LOOKBACK)
+        and _of_own_group(person, item.group_id)
+        and _in_campaign(person, item)
+    )
+
+
+def require_lookback(person: Person | None, item: Item) -> None:
+    person = require_active(person)
+    require(can(person, Action.LOOKBACK), "not_allowed")
+    require(may_lookback(person, item), "item_not_your_group")
+
+
+def own_lookback_group(person: Person | None) -> int:
+    """Where /lookback starts: the deputy's group."""
+    person = require_active(person)
+    require(can(person, Action.LOOKBACK), "not_allowed")
+    require(person.group_id is not None, "lookback.no_group")
+    assert person.group_id is not None
+    return person.group_id
+
+
+def lookback_group(person: Person | None, opened_group: int | None) -> int:
+    """The group whose look-backs an open /lookback shows, while the person is still in it."""
+    person = require_active(person)
+    require(
+        can(person, Action.LOOKBACK) and _of_own_group(person, opened_group),
+        "lookback.scope_lost",
+    )
+    assert opened_group is not None
+    return opened_group
+
+
+# --- summaries (leaders: their group; staff: any group) -----------------------------------------
+
+
+def may_see_group_summaries(person: Person) -> bool:
+    """Staff see every group's summary (and choose from the list of groups)."""
+    return can(person, Action.SUMMARY) and person.role is Role.STAFF
+
+
+def may_see_group_summary(person: Person, group_id: int) -> bool:
+    return may_see_group_summaries(person) or (
+        can(person, Action.SUMMARY) and _of_own_group(person, group_id)
+    )
+
+
+def require_group_summary(person: Person | None, group_id: int) -> None:
+    person = require_active(person)
+    require(can(person, Action.SUMMARY), "not_allowed")
+    require(may_see_group_summary(person, group_id), "dailysum.not_your_group")
+
+
+def summary_group(person: Person | None, requested_group: int | None) -> int | None:
+    """Whose summary the person gets: staff the group they name (None: they choose from a list);
+    a leader their own group, whether they name it or not."""
+    person = require_active(person)
+    require(can(person, Action.SUMMARY), "not_allowed")
+    if may_see_group_summaries(person):
+        return requested_group
+    require(person.group_id is not None, "dailysum.no_group")
+    if requested_group is not None:
+        require_group_summary(person, requested_group)
+    return person.group_id
+
+
+# --- staff's work on the campaign: forwarding, re-routing, paper answers -------------------------
+
+
+def may_forward(person: Person, item: Item | None = None) -> bool:
+    return can(person, Action.FORWARD) and (item is None or _in_campaign(person, item))
+
+
+def require_staff(person: Person | None, item: Item | None = None) -> None:
+    person = require_active(person)
+    require(may_forward(person, item), "not_allowed")
+
+
+def forwarding(person: Person | None) -> None:
+    """An open /forward goes on only while the person is still staff."""
+    person = require_active(person)
+    require(may_forward(person), "forward.scope_lost")
+
+
+# --- a deputy's own items and votes ------------------------------------------------------------
+
+
+def is_author(person: Person, item: Item) -> bool:
+    return person.active and item.author_id == person.id
+
+
+def require_author(person: Person | None, item: Item) -> None:
+    person = require_active(person)
+    require(is_author(person, item), "item_not_yours")
+
+
+def may_see_own_item(person: Person, item: Item) -> bool:
+    """/mine shows the person's own items and nobody else's."""
+    return can(person, Action.OWN_ITEMS) and is_author(person, item)
+
+
+def require_raiser(person: Person | None, raisers: Collection[int]) -> None:
+    """Only those who raised an item (themselves or through a merged one) rate its answer."""
+    person = require_active(person)
+    require(person.id in raisers, "rating_not_a_raiser")
