@@ -586,6 +586,19 @@ CASES: list[Case] = [
         says("checkin_none_nearby", km="3"),
         stays=False,
     ),
+    # Coordinates no place on Earth has: refused, nothing stored, still asked for the location.
+    case(
+        "location-latitude-91",
+        "location",
+        location(91.0, 120.15, accuracy=10),
+        says("checkin_location_invalid"),
+    ),
+    case(
+        "location-longitude-181",
+        "location",
+        location(30.25, -181.0, accuracy=10),
+        says("checkin_location_invalid"),
+    ),
     case(
         "location-antimeridian-south",
         "location",
