@@ -94,7 +94,8 @@ class CheckinSettings(_Section):
 
 
 class ReportSettings(_Section):
-    description_min_chars: int = Field(default=5, ge=1)
+    # Letters, digits and CJK ideographs only; bot/items.py validate_description says why 4.
+    description_min_chars: int = Field(default=4, ge=1)
     description_max_chars: int = Field(default=2000, ge=10, le=3500)
     max_photos: int = Field(default=10, ge=0, le=50)
 
