@@ -107,6 +107,10 @@ class PhotoSettings(_Section):
     thumb_px: int = Field(default=320, ge=64)
     max_age_hours: float = Field(default=72, gt=0)
     max_distance_m: float = Field(default=1000, gt=0)
+    # Near-duplicates (bot/likeness.py): the likeness (1 = the same picture) from which a photo
+    # is flagged; tests/test_near_duplicates.py measures it. duplicate_distance is for photos
+    # stored before signatures were kept: at most this many of their 64 hash bits differ.
+    duplicate_likeness: float = Field(default=0.77, gt=0, le=1)
     duplicate_distance: int = Field(default=6, ge=0, le=32)
 
 

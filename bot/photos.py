@@ -17,7 +17,6 @@ import hashlib
 import io
 import struct
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -26,6 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from bot.exif import TRANSPOSE, offset_tz, parse_offset, read_exif
 from bot.geo import distance_m
+from bot.likeness import Earlier, dhash, hamming, probes, signature
 from bot.photo_formats import EXTENSIONS, heif_brand, sniff
 
 __all__ = [
@@ -98,7 +98,9 @@ class ProcessedPhoto:
     size_bytes: int
     display_jpeg: bytes = field(repr=False)
     thumb_jpeg: bytes = field(repr=False)
-    phash: int
+    phash: int  # the legacy 64-bit difference hash, still kept (see bot/likeness.py)
+    signature: bytes = field(repr=False)  # what later photos are compared with
+    probes: bytes = field(repr=False)  # what this photo is compared through
     taken_at: datetime | None
     taken_offset: str | None
     gps_lat: float | None
@@ -198,21 +200,6 @@ def _encode_jpeg(im: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
-def _dhash(im: Image.Image) -> int:
-    """64-bit difference hash, folded into the signed range so SQLite INTEGER can hold it."""
-    # Shrinking in RGB first and converting 72 pixels is cheaper than converting the whole copy.
-    grey = im.resize((9, 8), Image.Resampling.BOX).convert("L")
-    pixels = grey.tobytes()
-    value = 0
-    for row in range(8):
-        for col in range(8):
-            left, right = pixels[row * 9 + col], pixels[row * 9 + col + 1]
-            value = (value << 1) | (right > left)
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
-_MASK64 = (1 << 64) - 1
-
 # What Pillow raises for damaged data while parsing headers or decoding.
 _DECODE_ERRORS = (
     OSError,
@@ -225,11 +212,6 @@ _DECODE_ERRORS = (
     struct.error,
     zlib.error,
 )
-
-
-def hamming(a: int, b: int) -> int:
-    """Number of differing bits between two 64-bit hashes, signed or unsigned."""
-    return ((a ^ b) & _MASK64).bit_count()
 
 
 def process_photo(data: bytes | bytearray, policy: PhotoPolicy = DEFAULT_POLICY) -> ProcessedPhoto:
@@ -316,9 +298,11 @@ def _process_open(im: Image.Image, data: bytes, policy: PhotoPolicy) -> Processe
         size_bytes=len(data),
         display_jpeg=display_jpeg,
         thumb_jpeg=thumb_jpeg,
-        # The thumbnail is the display copy averaged down; hashing it gives the same 9x8 grid
-        # for a twentieth of the work.
-        phash=_dhash(thumb),
+        # The thumbnail is the display copy averaged down: the same grids for a twentieth of
+        # the work.
+        phash=dhash(thumb),
+        signature=signature(thumb),
+        probes=probes(thumb),
         taken_at=facts.taken_at,
         taken_offset=facts.taken_offset,
         gps_lat=facts.gps_lat,
@@ -337,13 +321,15 @@ def photo_flags(
     max_age: timedelta,
     site: tuple[float, float] | None,
     max_distance_m: float,
-    earlier_hashes: Iterable[int],
-    duplicate_distance: int,
+    earlier: Earlier,
+    min_likeness: float,
+    legacy_distance: int,
 ) -> list[PhotoFlag]:
     """Reasons a reviewer should look twice at a photo; they never reject it.
 
     A camera writes local wall-clock time: `taken_offset` says which zone when the phone recorded
     it, otherwise the campaign's `tz` is the best guess. `site` and EXIF GPS are both WGS-84.
+    A near-duplicate repeats a photo of `earlier` (see bot/likeness.py).
     """
     if reference_time.tzinfo is None or reference_time.utcoffset() is None:
         raise ValueError("reference_time must be timezone-aware")
@@ -361,6 +347,8 @@ def photo_flags(
         and distance_m(photo.gps_lat, photo.gps_lon, site[0], site[1]) > max_distance_m
     ):
         flags.append(PhotoFlag.FAR_FROM_SITE)
-    if any(hamming(photo.phash, earlier) <= duplicate_distance for earlier in earlier_hashes):
+    if earlier.repeated_by(
+        photo.probes, photo.phash, min_likeness=min_likeness, legacy_distance=legacy_distance
+    ):
         flags.append(PhotoFlag.NEAR_DUPLICATE)
     return flags
