@@ -17,7 +17,7 @@ _HEVC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", 
 _HEIF_BRANDS = frozenset({b"mif1", b"mif2", b"msf1"})
 _AVIF_BRANDS = frozenset({b"avif", b"avis"})
 
-EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
 # JPEG frame headers; C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
 from bot.exif import TRANSPOSE, offset_tz, parse_offset, read_exif
@@ -45,7 +46,8 @@ __all__ = [
 class PhotoPolicy:
     max_bytes: int = 20 * 1024 * 1024  # the Bot API will not let a bot download more anyway
     max_pixels: int = 40_000_000  # decompression-bomb guard, checked from the header
-    allowed_formats: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP"})
+    # HEIF: iPhone originals sent as files (HEVC-coded, read with pillow-heif).
+    allowed_formats: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
     display_max_px: int = 1600
     thumb_px: int = 320
     min_side_px: int = 16
@@ -69,7 +71,6 @@ DEFAULT_POLICY = PhotoPolicy()
 class RejectReason(StrEnum):
     TOO_BIG = "too_big"
     NOT_IMAGE = "not_image"
-    HEIC = "heic"
     FORMAT = "format"
     CORRUPT = "corrupt"
     TOO_MANY_PIXELS = "too_many_pixels"
@@ -228,7 +229,9 @@ def process_photo(data: bytes | bytearray, policy: PhotoPolicy = DEFAULT_POLICY)
         raise PhotoRejected(RejectReason.NOT_IMAGE, "empty")
     brand = heif_brand(data)
     if brand is not None:
-        raise PhotoRejected(RejectReason.HEIC, f"ftyp brand {brand}")
+        if "HEIF" not in policy.allowed_formats:
+            raise PhotoRejected(RejectReason.FORMAT, f"HEIF, ftyp brand {brand}")
+        return _process_heif(data, policy)
 
     sniffed = sniff(data)
     if sniffed is not None:
@@ -239,7 +242,9 @@ def process_photo(data: bytes | bytearray, policy: PhotoPolicy = DEFAULT_POLICY)
             _check_pixels(declared, policy)
 
     try:
-        with Image.open(io.BytesIO(data), formats=sorted(policy.allowed_formats)) as im:
+        # HEIF came here only without its ftyp box, and Pillow has no reader of that name.
+        pillow_formats = sorted(policy.allowed_formats - {"HEIF"})
+        with Image.open(io.BytesIO(data), formats=pillow_formats) as im:
             return _process_open(im, data, policy)
     except UnidentifiedImageError:
         raise _classify_unopenable(data[:16], policy) from None
@@ -250,9 +255,28 @@ def process_photo(data: bytes | bytearray, policy: PhotoPolicy = DEFAULT_POLICY)
         raise PhotoRejected(RejectReason.CORRUPT, f"{type(exc).__name__}: {exc}"[:200]) from None
 
 
-def _process_open(im: Image.Image, data: bytes, policy: PhotoPolicy) -> ProcessedPhoto:
+def _process_heif(data: bytes, policy: PhotoPolicy) -> ProcessedPhoto:
+    """HEIF through pillow-heif's own reader: its Pillow plugin would be registered process-wide.
+
+    Opening reads the boxes only, so the pixel guard runs before the decode. libheif applies the
+    rotation and mirroring the file declares, and pillow-heif sets EXIF's orientation to 1 to
+    match, so the picture is not turned twice. EXIF (time, GPS) comes along in info["exif"].
+    """
+    try:
+        heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+        _check_pixels(heif.size, policy)
+        _check_shape(heif.size, policy)
+        im = heif.to_pillow()
+    except (*_DECODE_ERRORS, RuntimeError) as exc:
+        raise PhotoRejected(RejectReason.CORRUPT, f"{type(exc).__name__}: {exc}"[:200]) from None
+    return _process_open(im, data, policy, "HEIF")
+
+
+def _process_open(
+    im: Image.Image, data: bytes, policy: PhotoPolicy, decoded_as: str | None = None
+) -> ProcessedPhoto:
     # MPO is how Pillow names JPEGs with extra frames (depth maps, previews) that phones write.
-    fmt = "JPEG" if im.format == "MPO" else (im.format or "")
+    fmt = decoded_as or ("JPEG" if im.format == "MPO" else (im.format or ""))
     if fmt not in policy.allowed_formats:
         raise PhotoRejected(RejectReason.FORMAT, fmt or "unknown")
     size = im.size

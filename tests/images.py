@@ -15,6 +15,7 @@ import zlib
 from datetime import datetime
 from typing import Any
 
+import pillow_heif
 from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter
 from PIL.TiffImagePlugin import IFDRational
 
@@ -373,3 +374,22 @@ def derived_copy(img: Image.Image, rng: random.Random) -> tuple[bytes, str]:
     done.append(f"quality {quality}")
     return encode(out, "JPEG", quality=quality), ", ".join(done)
 
+
+def make_heic(
+    width: int = 640,
+    height: int = 480,
+    *,
+    pattern_seed: int = 0,
+    taken_at: datetime | None = None,
+    offset: str | None = None,
+    gps: tuple[float, float] | None = None,
+    orientation: int | None = None,
+    quality: int = 60,
+) -> bytes:
+    """An iPhone-style HEIC (HEVC in HEIF) with EXIF, written by pillow-heif. Keep it small:
+    the HEVC encoder takes about a second per megapixel."""
+    img = pattern_image(width, height, pattern_seed=pattern_seed)
+    exif = make_exif(taken_at=taken_at, offset=offset, gps=gps, orientation=orientation)
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(img).save(buffer, quality=quality, exif=exif.tobytes())
+    return buffer.getvalue()

@@ -177,7 +177,7 @@ async def test_bad_photos_get_clear_answers_and_are_not_stored(bot: Harness) -> 
     cases = [
         (b"this is a text file, not a photo", "IMG_1.jpg", "不是可识别的图片"),
         (truncated_jpeg(), "IMG_2.jpg", "损坏或不完整"),
-        (fake_heic(), "IMG_3.HEIC", "HEIC"),
+        (fake_heic(), "IMG_3.HEIC", "损坏或不完整"),
         (os.urandom(1024) + b"\0" * (25 * 1024 * 1024), "IMG_4.jpg", "超过 20 MB"),
     ]
     for data, name, answer in cases:

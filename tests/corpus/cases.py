@@ -492,7 +492,12 @@ CASES: list[Case] = [
         says("photo.bad_shape"),
     ),
     case("tiny-8x8", "photos", document("tiny_8x8"), says("photo.bad_shape")),
-    case("heic", "photos", document("heic", "IMG_0006.HEIC", "image/heic"), says("photo.heic")),
+    case(
+        "heic-damaged",
+        "photos",
+        document("heic", "IMG_0006.HEIC", "image/heic"),
+        says("photo.corrupt"),
+    ),
     case(
         "avif", "photos", document("heif_avif", "IMG_0007.avif", "image/avif"), says("photo.format")
     ),
@@ -530,6 +535,14 @@ CASES: list[Case] = [
         "png-renamed-jpg",
         "photos",
         document("png_as_jpg"),
+        says("photo_saved", count="{photos_next}"),
+        changes=("photos", "photo files"),
+        check="photo_stored",
+    ),
+    case(
+        "heic-iphone-original",
+        "photos",
+        document("heic_photo", "IMG_0011.HEIC", "image/heic"),
         says("photo_saved", count="{photos_next}"),
         changes=("photos", "photo files"),
         check="photo_stored",
