@@ -15,7 +15,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from bot.config import PhotoSettings
-from bot.likeness import Earlier, IndexedPhoto, SignatureIndex
+from bot.likeness import Earlier, IndexedPhoto, SignatureIndex, likeness
 from bot.photos import PhotoFlag, ProcessedPhoto, photo_flags, process_photo
 from localapi import SimUser
 from tests.conftest import Harness
@@ -89,13 +89,27 @@ def test_copies_are_flagged_and_different_photos_of_similar_scenes_are_not() -> 
         if other != n and flagged(copy, originals[other])
     ]
     same_street = sum(flagged(photo, originals[n]) for n, photo in reshots)
+    copy_scores = [
+        min(
+            likeness(c.probes, [originals[n].signature]),
+            likeness(originals[n].probes, [c.signature]),
+        )
+        for n, c, _ in copies
+    ]
+    other_scores = [
+        likeness(originals[a].probes, [originals[b].signature])
+        for a, b in itertools.permutations(range(SCENES), 2)
+    ]
     fn = len(missed) / len(copies)
     fp = (len(distinct) + len(cross)) / (SCENES * (SCENES - 1) + len(copies) * (SCENES - 1))
     print(
         f"\nnear-duplicates: {len(copies)} derived copies, false negatives {len(missed)} "
         f"({fn:.1%}); {SCENES * (SCENES - 1) + len(copies) * (SCENES - 1)} pairs of different "
         f"photos of similar scenes, false positives {len(distinct) + len(cross)} ({fp:.2%}); "
-        f"another shot of the same street flagged {same_street} of {len(reshots)}"
+        f"another shot of the same street flagged {same_street} of {len(reshots)}; likeness of "
+        f"copies {min(copy_scores):.2f}-{max(copy_scores):.2f}, of different photos "
+        f"{min(other_scores):.2f}-{max(other_scores):.2f}, flagged from "
+        f"{PhotoSettings().duplicate_likeness}"
     )
     assert missed == []
     assert distinct == [] and cross == []
