@@ -32,6 +32,7 @@ from PIL import ExifTags, Image, ImageDraw
 
 from bot.catalog import load_catalog
 from bot.config import ScheduleSettings, Settings, StorageSettings
+from bot.likeness import SIGNATURE_BYTES
 from bot.services import Services
 from storage.catalog import import_catalog
 
@@ -694,7 +695,7 @@ async def build(data_dir: Path, shape: Shape) -> Built:
 
 
 def add_photo_rows(db_path: Path, count: int, *, seed: int = 1) -> int:
-    """`count` stored photos (rows only, random hashes) spread over the campaign's items."""
+    """`count` stored photos (rows only, random hashes and signatures) over the campaign's items."""
     rng = random.Random(seed)
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
@@ -708,12 +709,13 @@ def add_photo_rows(db_path: Path, count: int, *, seed: int = 1) -> int:
             rows.append(
                 (authors[item_id], item_id, sha, f"originals/{sha[:2]}/{sha}.jpg",
                  f"display/{sha[:2]}/{sha}.jpg", f"thumbs/{sha[:2]}/{sha}.jpg",
-                 rng.getrandbits(64) - (1 << 63), f"stored-{k}", "2020-06-01T02:00:00+00:00")
+                 rng.getrandbits(64) - (1 << 63), rng.randbytes(SIGNATURE_BYTES),
+                 f"stored-{k}", "2020-06-01T02:00:00+00:00")
             )  # fmt: skip
         conn.executemany(
             "INSERT INTO photos (person_id, item_id, sha256, format, width, height, size_bytes, "
-            "original_path, display_path, thumb_path, phash, as_file, file_unique_id, "
-            "received_at) VALUES (?,?,?,'JPEG',4000,3000,4000000,?,?,?,?,1,?,?)",
+            "original_path, display_path, thumb_path, phash, signature, as_file, file_unique_id, "
+            "received_at) VALUES (?,?,?,'JPEG',4000,3000,4000000,?,?,?,?,?,1,?,?)",
             rows,
         )
         conn.execute("COMMIT")

@@ -102,7 +102,8 @@ class CheckinSettings(_Section):
 
 
 class ReportSettings(_Section):
-    description_min_chars: int = Field(default=5, ge=1)
+    # Letters, digits and CJK ideographs only; bot/items.py validate_description says why 4.
+    description_min_chars: int = Field(default=4, ge=1)
     description_max_chars: int = Field(default=2000, ge=10, le=3500)
     max_photos: int = Field(default=10, ge=0, le=50)
 
@@ -114,6 +115,10 @@ class PhotoSettings(_Section):
     thumb_px: int = Field(default=320, ge=64)
     max_age_hours: float = Field(default=72, gt=0)
     max_distance_m: float = Field(default=1000, gt=0)
+    # Near-duplicates (bot/likeness.py): the likeness (1 = the same picture) from which a photo
+    # is flagged; tests/test_near_duplicates.py measures it. duplicate_distance is for photos
+    # stored before signatures were kept: at most this many of their 64 hash bits differ.
+    duplicate_likeness: float = Field(default=0.77, gt=0, le=1)
     duplicate_distance: int = Field(default=6, ge=0, le=32)
 
 

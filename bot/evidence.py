@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import PhotoSettings
+from bot.likeness import Earlier, SignatureIndex
 from bot.photos import PhotoFlag, PhotoPolicy, ProcessedPhoto, photo_flags, process_photo
 from bot.photostore import PhotoStore, StoredFiles
 from bot.records import SiteRecord
@@ -42,6 +43,19 @@ class Evidence:
         self.settings = settings
         self.policy = policy_from(settings)
         self.zone = zone
+        self._index = SignatureIndex()
+        self._index_lock = asyncio.Lock()
+
+    async def earlier(self, target: PhotoTarget) -> Earlier:
+        """The photos of other records, brought up to date with the database."""
+        async with self._index_lock:  # two photos at once must not add the same rows twice
+            deletions, added = await self.repo.indexed_after(self._index.last_id)
+            if deletions != self._index.deletions:
+                if self._index.last_id:  # some of the rows kept may be gone: read all again
+                    deletions, added = await self.repo.indexed_after(0)
+                self._index.clear(deletions=deletions)
+            self._index.add(added)
+            return self._index.elsewhere(item_id=target.item_id, visit_id=target.visit_id)
 
     def _process_and_keep(self, data: bytes) -> tuple[ProcessedPhoto, StoredFiles]:
         photo = process_photo(data, self.policy)
@@ -65,17 +79,20 @@ class Evidence:
         """Raises bot.photos.PhotoRejected for files that are not usable photos."""
         # Decoding a 12-megapixel JPEG takes tens of milliseconds: never on the event loop.
         photo, files = await asyncio.to_thread(self._process_and_keep, data)
-        earlier = await self.repo.hashes_elsewhere(target)
+        earlier = await self.earlier(target)
+        # One matrix product against every stored signature: milliseconds, off the loop too.
         flags = tuple(
-            photo_flags(
+            await asyncio.to_thread(
+                photo_flags,
                 photo,
                 reference_time=reference_time,
                 tz=self.zone,
                 max_age=timedelta(hours=self.settings.max_age_hours),
                 site=(site.lat, site.lon) if site else None,
                 max_distance_m=self.settings.max_distance_m,
-                earlier_hashes=earlier,
-                duplicate_distance=self.settings.duplicate_distance,
+                earlier=earlier,
+                min_likeness=self.settings.duplicate_likeness,
+                legacy_distance=self.settings.duplicate_distance,
             )
         )
         count, created = await self.repo.add(
@@ -91,6 +108,7 @@ class Evidence:
                 display_path=files.display,
                 thumb_path=files.thumb,
                 phash=photo.phash,
+                signature=photo.signature,
                 taken_at=photo.taken_at,
                 gps_lat=photo.gps_lat,
                 gps_lon=photo.gps_lon,

@@ -24,6 +24,11 @@ class CRS(StrEnum):
     BD09 = "bd09"
 
 
+def valid_coordinates(lat: float, lon: float) -> bool:
+    """A point on Earth: finite, latitude within ±90°, longitude within ±180°."""
+    return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+
+
 def out_of_china(lat: float, lon: float) -> bool:
     """GCJ-02 only shifts points inside mainland China's rough bounding box."""
     return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)

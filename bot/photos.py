@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
-import re
 import struct
 import zlib
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any
 
-from PIL import ExifTags, Image, UnidentifiedImageError
+import pillow_heif
+from PIL import Image, UnidentifiedImageError
 
+from bot.exif import TRANSPOSE, offset_tz, parse_offset, read_exif
 from bot.geo import distance_m
+from bot.likeness import Earlier, dhash, hamming, probes, signature
+from bot.photo_formats import EXTENSIONS, heif_brand, sniff
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -46,7 +46,8 @@ __all__ = [
 class PhotoPolicy:
     max_bytes: int = 20 * 1024 * 1024  # the Bot API will not let a bot download more anyway
     max_pixels: int = 40_000_000  # decompression-bomb guard, checked from the header
-    allowed_formats: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP"})
+    # HEIF: iPhone originals sent as files (HEVC-coded, read with pillow-heif).
+    allowed_formats: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
     display_max_px: int = 1600
     thumb_px: int = 320
     min_side_px: int = 16
@@ -70,7 +71,6 @@ DEFAULT_POLICY = PhotoPolicy()
 class RejectReason(StrEnum):
     TOO_BIG = "too_big"
     NOT_IMAGE = "not_image"
-    HEIC = "heic"
     FORMAT = "format"
     CORRUPT = "corrupt"
     TOO_MANY_PIXELS = "too_many_pixels"
@@ -99,7 +99,9 @@ class ProcessedPhoto:
     size_bytes: int
     display_jpeg: bytes = field(repr=False)
     thumb_jpeg: bytes = field(repr=False)
-    phash: int
+    phash: int  # the legacy 64-bit difference hash, still kept (see bot/likeness.py)
+    signature: bytes = field(repr=False)  # what later photos are compared with
+    probes: bytes = field(repr=False)  # what this photo is compared through
     taken_at: datetime | None
     taken_offset: str | None
     gps_lat: float | None
@@ -112,96 +114,7 @@ class PhotoFlag(StrEnum):
     NEAR_DUPLICATE = "near_duplicate"
 
 
-# --------------------------------------------------------------------------- format sniffing
-
-# HEVC-coded HEIF brands (iPhone photos) and the generic HEIF structural brands. AVIF files carry
-# the structural brands too, so those only count when no AVIF brand is present.
-_HEVC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
-_HEIF_BRANDS = frozenset({b"mif1", b"mif2", b"msf1"})
-_AVIF_BRANDS = frozenset({b"avif", b"avis"})
-
-_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-# JPEG frame headers; C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
-_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _heif_brand(data: bytes) -> str | None:
-    """The brand that marks `data` as HEIF, read from the ISO-BMFF `ftyp` box, if it is one."""
-    if len(data) < 12 or data[4:8] != b"ftyp":
-        return None
-    box_size = int.from_bytes(data[0:4], "big")
-    end = min(len(data), max(box_size, 16), 512)  # a real ftyp lists a handful of brands
-    brands = {data[8:12]} | {data[i : i + 4] for i in range(16, end - 3, 4)}
-    if hevc := brands & _HEVC_BRANDS:
-        return min(hevc).decode("ascii")
-    if brands & _AVIF_BRANDS:
-        return None  # AVIF is HEIF too, but needs a different answer: it is just another format
-    if generic := brands & _HEIF_BRANDS:
-        return min(generic).decode("ascii")
-    return None
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    i, n = 2, len(data)
-    while i + 4 <= n:
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte before a marker
-            i += 1
-            continue
-        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # markers without a length
-            i += 2
-            continue
-        if marker in (0xD9, 0xDA):  # image data reached without a frame header
-            return None
-        if marker in _JPEG_SOF:
-            if i + 9 > n:
-                return None
-            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-            return width, height
-        seg_len = int.from_bytes(data[i + 2 : i + 4], "big")
-        if seg_len < 2:
-            return None
-        i += 2 + seg_len
-    return None
-
-
-def _webp_size(data: bytes) -> tuple[int, int] | None:
-    chunk = data[12:16]
-    if chunk == b"VP8X" and len(data) >= 30:
-        width = 1 + int.from_bytes(data[24:27], "little")
-        height = 1 + int.from_bytes(data[27:30], "little")
-        return width, height
-    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
-        width = int.from_bytes(data[26:28], "little") & 0x3FFF
-        height = int.from_bytes(data[28:30], "little") & 0x3FFF
-        return width, height
-    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
-        bits = int.from_bytes(data[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    return None
-
-
-def _sniff(data: bytes) -> tuple[str, tuple[int, int] | None] | None:
-    """Format and declared size of the allowed formats, read without handing data to Pillow.
-
-    Pillow allocates the whole WebP canvas while *opening* a file and warns about big images
-    through the (process-wide, not thread-safe) warnings machinery, so the pixel guard has to run
-    before Pillow sees the bytes. A size of None means "could not tell"; Pillow decides then.
-    """
-    if data.startswith(_PNG_SIGNATURE):
-        if len(data) >= 24 and data[12:16] == b"IHDR":
-            width, height = struct.unpack(">II", data[16:24])
-            return "PNG", (width, height)
-        return "PNG", None
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP", _webp_size(data)
-    if data[:3] == b"\xff\xd8\xff":
-        return "JPEG", _jpeg_size(data)
-    return None
+# --------------------------------------------------------------------------- guards
 
 
 def _pixel_limit(policy: PhotoPolicy) -> int:
@@ -251,124 +164,6 @@ def _classify_unopenable(prefix: bytes, policy: PhotoPolicy) -> PhotoRejected:
     return PhotoRejected(RejectReason.NOT_IMAGE, "no image signature")
 
 
-# --------------------------------------------------------------------------- EXIF
-
-_EXIF_DATETIME = re.compile(r"(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
-_EXIF_OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
-
-_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _ExifFacts:
-    orientation: int = 1
-    taken_at: datetime | None = None
-    taken_offset: str | None = None
-    gps_lat: float | None = None
-    gps_lon: float | None = None
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, bytes):
-        value = value.decode("ascii", "replace")
-    if not isinstance(value, str):
-        return None
-    return value.strip("\x00 \t\r\n") or None
-
-
-def _parse_datetime(value: Any) -> datetime | None:
-    text = _text(value)
-    match = _EXIF_DATETIME.fullmatch(text) if text else None
-    if match is None:
-        return None  # includes the "0000:00:00 00:00:00" and blank placeholders cameras write
-    year, month, day, hour, minute, second = (int(part) for part in match.groups())
-    try:
-        return datetime(year, month, day, hour, minute, second)  # naive: camera wall-clock time
-    except ValueError:
-        return None
-
-
-def _parse_offset(value: Any) -> str | None:
-    text = _text(value)
-    match = _EXIF_OFFSET.fullmatch(text) if text else None
-    if match is None or int(match[2]) > 14 or int(match[3]) >= 60:
-        return None
-    return text
-
-
-def _offset_tz(offset: str) -> timezone:
-    sign = -1 if offset[0] == "-" else 1
-    return timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
-
-
-def _gps_coordinate(value: Any, ref: Any, hemispheres: str, limit: float) -> float | None:
-    """Degrees from EXIF's (degrees, minutes, seconds) rationals; `hemispheres` is e.g. "NS"."""
-    ref_text = (_text(ref) or "").upper()
-    if ref_text not in (hemispheres[0], hemispheres[1]):
-        return None  # without the reference the sign is a guess, and a wrong guess is far off
-    parts = value if isinstance(value, tuple | list) else (value,)
-    if not 1 <= len(parts) <= 3:
-        return None
-    try:
-        numbers = [float(part) for part in parts]
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    if any(not math.isfinite(x) or x < 0 for x in numbers):
-        return None  # IFDRational turns a zero denominator into NaN
-    degrees: float = sum(x / 60**i for i, x in enumerate(numbers))
-    if degrees > limit:
-        return None
-    return -degrees if ref_text == hemispheres[1] else degrees
-
-
-def _read_exif(im: Image.Image) -> _ExifFacts:
-    # EXIF is attacker-controlled and only informative: any parsing trouble means "no EXIF".
-    try:
-        exif = im.getexif()
-        ifd0: Mapping[int, Any] = dict(exif)
-    except Exception:
-        return _ExifFacts()
-    try:
-        exif_ifd: Mapping[int, Any] = exif.get_ifd(ExifTags.IFD.Exif)
-    except Exception:
-        exif_ifd = {}
-    try:
-        gps_ifd: Mapping[int, Any] = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    except Exception:
-        gps_ifd = {}
-
-    orientation = ifd0.get(ExifTags.Base.Orientation, 1)
-    if not isinstance(orientation, int) or orientation not in _TRANSPOSE:
-        orientation = 1
-
-    taken_at = _parse_datetime(exif_ifd.get(ExifTags.Base.DateTimeOriginal))
-    offset_tag = ExifTags.Base.OffsetTimeOriginal
-    if taken_at is None:
-        # Edited or re-saved files often keep only DateTime (the last change): the best estimate
-        # left. OffsetTime is the offset that belongs to it.
-        taken_at = _parse_datetime(ifd0.get(ExifTags.Base.DateTime))
-        offset_tag = ExifTags.Base.OffsetTime
-    taken_offset = _parse_offset(exif_ifd.get(offset_tag)) if taken_at else None
-
-    lat = _gps_coordinate(
-        gps_ifd.get(ExifTags.GPS.GPSLatitude), gps_ifd.get(ExifTags.GPS.GPSLatitudeRef), "NS", 90
-    )
-    lon = _gps_coordinate(
-        gps_ifd.get(ExifTags.GPS.GPSLongitude), gps_ifd.get(ExifTags.GPS.GPSLongitudeRef), "EW", 180
-    )
-    if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
-        lat = lon = None  # 0,0 is what cameras write when they had no fix
-    return _ExifFacts(orientation, taken_at, taken_offset, lat, lon)
-
-
 # --------------------------------------------------------------------------- pixels
 
 _WHITE = (255, 255, 255)
@@ -406,21 +201,6 @@ def _encode_jpeg(im: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
-def _dhash(im: Image.Image) -> int:
-    """64-bit difference hash, folded into the signed range so SQLite INTEGER can hold it."""
-    # Shrinking in RGB first and converting 72 pixels is cheaper than converting the whole copy.
-    grey = im.resize((9, 8), Image.Resampling.BOX).convert("L")
-    pixels = grey.tobytes()
-    value = 0
-    for row in range(8):
-        for col in range(8):
-            left, right = pixels[row * 9 + col], pixels[row * 9 + col + 1]
-            value = (value << 1) | (right > left)
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
-_MASK64 = (1 << 64) - 1
-
 # What Pillow raises for damaged data while parsing headers or decoding.
 _DECODE_ERRORS = (
     OSError,
@@ -435,11 +215,6 @@ _DECODE_ERRORS = (
 )
 
 
-def hamming(a: int, b: int) -> int:
-    """Number of differing bits between two 64-bit hashes, signed or unsigned."""
-    return ((a ^ b) & _MASK64).bit_count()
-
-
 def process_photo(data: bytes | bytearray, policy: PhotoPolicy = DEFAULT_POLICY) -> ProcessedPhoto:
     """Validate an uploaded photo and derive everything the bot stores and shows about it.
 
@@ -452,11 +227,13 @@ def process_photo(data: bytes | bytearray, policy: PhotoPolicy = DEFAULT_POLICY)
         raise PhotoRejected(RejectReason.TOO_BIG, f"{len(data)} bytes > {policy.max_bytes}")
     if not data:
         raise PhotoRejected(RejectReason.NOT_IMAGE, "empty")
-    brand = _heif_brand(data)
+    brand = heif_brand(data)
     if brand is not None:
-        raise PhotoRejected(RejectReason.HEIC, f"ftyp brand {brand}")
+        if "HEIF" not in policy.allowed_formats:
+            raise PhotoRejected(RejectReason.FORMAT, f"HEIF, ftyp brand {brand}")
+        return _process_heif(data, policy)
 
-    sniffed = _sniff(data)
+    sniffed = sniff(data)
     if sniffed is not None:
         sniffed_format, declared = sniffed
         if sniffed_format not in policy.allowed_formats:
@@ -465,7 +242,9 @@ def process_photo(data: bytes | bytearray, policy: PhotoPolicy = DEFAULT_POLICY)
             _check_pixels(declared, policy)
 
     try:
-        with Image.open(io.BytesIO(data), formats=sorted(policy.allowed_formats)) as im:
+        # HEIF came here only without its ftyp box, and Pillow has no reader of that name.
+        pillow_formats = sorted(policy.allowed_formats - {"HEIF"})
+        with Image.open(io.BytesIO(data), formats=pillow_formats) as im:
             return _process_open(im, data, policy)
     except UnidentifiedImageError:
         raise _classify_unopenable(data[:16], policy) from None
@@ -476,9 +255,28 @@ def process_photo(data: bytes | bytearray, policy: PhotoPolicy = DEFAULT_POLICY)
         raise PhotoRejected(RejectReason.CORRUPT, f"{type(exc).__name__}: {exc}"[:200]) from None
 
 
-def _process_open(im: Image.Image, data: bytes, policy: PhotoPolicy) -> ProcessedPhoto:
+def _process_heif(data: bytes, policy: PhotoPolicy) -> ProcessedPhoto:
+    """HEIF through pillow-heif's own reader: its Pillow plugin would be registered process-wide.
+
+    Opening reads the boxes only, so the pixel guard runs before the decode. libheif applies the
+    rotation and mirroring the file declares, and pillow-heif sets EXIF's orientation to 1 to
+    match, so the picture is not turned twice. EXIF (time, GPS) comes along in info["exif"].
+    """
+    try:
+        heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+        _check_pixels(heif.size, policy)
+        _check_shape(heif.size, policy)
+        im = heif.to_pillow()
+    except (*_DECODE_ERRORS, RuntimeError) as exc:
+        raise PhotoRejected(RejectReason.CORRUPT, f"{type(exc).__name__}: {exc}"[:200]) from None
+    return _process_open(im, data, policy, "HEIF")
+
+
+def _process_open(
+    im: Image.Image, data: bytes, policy: PhotoPolicy, decoded_as: str | None = None
+) -> ProcessedPhoto:
     # MPO is how Pillow names JPEGs with extra frames (depth maps, previews) that phones write.
-    fmt = "JPEG" if im.format == "MPO" else (im.format or "")
+    fmt = decoded_as or ("JPEG" if im.format == "MPO" else (im.format or ""))
     if fmt not in policy.allowed_formats:
         raise PhotoRejected(RejectReason.FORMAT, fmt or "unknown")
     size = im.size
@@ -494,12 +292,12 @@ def _process_open(im: Image.Image, data: bytes, policy: PhotoPolicy) -> Processe
         if drafted is not None:
             box = drafted[1]
     im.load()  # the one decode; first frame only for animations
-    facts = _read_exif(im)
+    facts = read_exif(im)
 
     display = _to_rgb(im)
     if display.size != target:
         display = display.resize(target, Image.Resampling.BICUBIC, box=box, reducing_gap=2.0)
-    method = _TRANSPOSE.get(facts.orientation)
+    method = TRANSPOSE.get(facts.orientation)
     if method is not None:
         # Same result as ImageOps.exif_transpose on the full image, done on fewer pixels.
         display = display.transpose(method)
@@ -518,15 +316,17 @@ def _process_open(im: Image.Image, data: bytes, policy: PhotoPolicy) -> Processe
     return ProcessedPhoto(
         sha256=hashlib.sha256(data).hexdigest(),
         format=fmt,
-        extension=_EXTENSIONS.get(fmt, fmt.lower()),
+        extension=EXTENSIONS.get(fmt, fmt.lower()),
         width=size[0],
         height=size[1],
         size_bytes=len(data),
         display_jpeg=display_jpeg,
         thumb_jpeg=thumb_jpeg,
-        # The thumbnail is the display copy averaged down; hashing it gives the same 9x8 grid
-        # for a twentieth of the work.
-        phash=_dhash(thumb),
+        # The thumbnail is the display copy averaged down: the same grids for a twentieth of
+        # the work.
+        phash=dhash(thumb),
+        signature=signature(thumb),
+        probes=probes(thumb),
         taken_at=facts.taken_at,
         taken_offset=facts.taken_offset,
         gps_lat=facts.gps_lat,
@@ -545,21 +345,23 @@ def photo_flags(
     max_age: timedelta,
     site: tuple[float, float] | None,
     max_distance_m: float,
-    earlier_hashes: Iterable[int],
-    duplicate_distance: int,
+    earlier: Earlier,
+    min_likeness: float,
+    legacy_distance: int,
 ) -> list[PhotoFlag]:
     """Reasons a reviewer should look twice at a photo; they never reject it.
 
     A camera writes local wall-clock time: `taken_offset` says which zone when the phone recorded
     it, otherwise the campaign's `tz` is the best guess. `site` and EXIF GPS are both WGS-84.
+    A near-duplicate repeats a photo of `earlier` (see bot/likeness.py).
     """
     if reference_time.tzinfo is None or reference_time.utcoffset() is None:
         raise ValueError("reference_time must be timezone-aware")
     flags: list[PhotoFlag] = []
     if photo.taken_at is not None:
         # Re-validated because a ProcessedPhoto may come back from storage rather than from here.
-        offset = _parse_offset(photo.taken_offset)
-        zone = _offset_tz(offset) if offset else tz
+        offset = parse_offset(photo.taken_offset)
+        zone = offset_tz(offset) if offset else tz
         if reference_time - photo.taken_at.replace(tzinfo=zone) > max_age:
             flags.append(PhotoFlag.TAKEN_LONG_BEFORE)
     if (
@@ -569,6 +371,8 @@ def photo_flags(
         and distance_m(photo.gps_lat, photo.gps_lon, site[0], site[1]) > max_distance_m
     ):
         flags.append(PhotoFlag.FAR_FROM_SITE)
-    if any(hamming(photo.phash, earlier) <= duplicate_distance for earlier in earlier_hashes):
+    if earlier.repeated_by(
+        photo.probes, photo.phash, min_likeness=min_likeness, legacy_distance=legacy_distance
+    ):
         flags.append(PhotoFlag.NEAR_DUPLICATE)
     return flags

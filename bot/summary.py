@@ -25,6 +25,7 @@ from bot.items import Kind, format_number
 from bot.notices import Notice
 from bot.tally import split_message
 from bot.texts import LANGUAGES, Texts
+from bot.views import clip
 from storage.reports import Leader, ReportsRepo
 
 if TYPE_CHECKING:
@@ -239,8 +240,7 @@ def _presence(reason: str, texts: Texts) -> str:
 
 
 def _excerpt(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "…"
+    return clip(" ".join(text.split()), EXCERPT_CHARS)
 
 
 def render_summary(summary: GroupSummary, texts: Texts) -> list[str]:

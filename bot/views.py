@@ -3,10 +3,42 @@
 from __future__ import annotations
 
 import html
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from bot.items import Item, Kind
 from bot.texts import Texts
+
+ELLIPSIS = "…"
+_ZWJ = "\u200d"
+
+
+def _continues(ch: str) -> bool:
+    """Whether `ch` belongs to the character before it: accents, joiners, selectors, skin tones."""
+    return (
+        unicodedata.category(ch) in ("Mn", "Mc", "Me")
+        or ch == _ZWJ
+        or "\ufe00" <= ch <= "\ufe0f"  # variation selectors (emoji or text presentation)
+        or "\U0001f3fb" <= ch <= "\U0001f3ff"  # skin-tone modifiers
+        or "\U000e0020" <= ch <= "\U000e007f"  # tag characters of subdivision flags
+    )
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters; when something is left out, "…" says so.
+
+    The cut never separates a letter from its accents or an emoji from its joiners and modifiers,
+    so no half-character (a lone accent, a broken family emoji) is shown. Clip before escaping
+    HTML: a cut through "&amp;" would break the message.
+    """
+    if limit < 1:
+        raise ValueError("limit must leave room for the ellipsis")
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    while cut > 0 and (_continues(text[cut]) or text[cut - 1] == _ZWJ):
+        cut -= 1
+    return text[:cut].rstrip() + ELLIPSIS
 
 
 def number_label(item: Item, texts: Texts) -> str:

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.geo import Presence, distance_m, judge_presence
+from bot.errors import require
+from bot.geo import Presence, distance_m, judge_presence, valid_coordinates
 from bot.records import SiteRecord
 
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """A shared Telegram location (WGS-84)."""
+    """A shared Telegram location (WGS-84).
+
+    Clients (and forged updates) can send any numbers; a visit measured from a point that does
+    not exist would still be stored and counted, so no such position can be made.
+    """
 
     lat: float
     lon: float
     accuracy_m: float | None
     live: bool
+
+    def __post_init__(self) -> None:
+        require(valid_coordinates(self.lat, self.lon), "checkin_location_invalid")
+        # A negative accuracy would shrink the distance in judge_presence and fake presence.
+        accuracy = self.accuracy_m
+        require(
+            accuracy is None or (math.isfinite(accuracy) and accuracy >= 0),
+            "checkin_location_invalid",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,24 +94,31 @@ async def receive_location(update: Update, context: BotContext) -> str:
         await message.reply_text(texts("checkin_venue_refused"))
         return LOCATION
     loc = message.location
+    try:
+        position = Position(
+            loc.latitude, loc.longitude, loc.horizontal_accuracy, bool(loc.live_period)
+        )
+    except Refused as refused:
+        await message.reply_text(texts(refused.key, **refused.params))
+        return LOCATION
     settings = context.services.settings.checkin
     flow = current_flow(context)
     flow["position"] = {
-        "lat": loc.latitude,
-        "lon": loc.longitude,
-        "accuracy": loc.horizontal_accuracy,
-        "live": bool(loc.live_period),
+        "lat": position.lat,
+        "lon": position.lon,
+        "accuracy": position.accuracy_m,
+        "live": position.live,
         "key": f"loc:{message.message_id}",
     }
     services = context.services
     candidates = await services.catalog.sites_within_box(
-        services.campaign.id, loc.latitude, loc.longitude, settings.search_radius_m
+        services.campaign.id, position.lat, position.lon, settings.search_radius_m
     )
     group_projects = await my_group_projects(context)
     nearby = rank_nearby(
         candidates,
-        loc.latitude,
-        loc.longitude,
+        position.lat,
+        position.lon,
         within_m=settings.search_radius_m,
         group_project_ids=group_projects,
         limit=settings.max_sites_listed,

@@ -32,7 +32,7 @@ from bot.notices import Notice
 from bot.people import Person
 from bot.records import UnitRecord
 from bot.texts import Texts
-from bot.views import item_summary, number_label
+from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
@@ -77,8 +77,8 @@ def _target(item: Item) -> int | None:
 
 
 def _short(text: str, limit: int = SHORT) -> str:
-    line = text.strip().split("\n", 1)[0]
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    # All lines run together: dropping the lines after the first would cut without a mark.
+    return clip(" ".join(text.split()), limit)
 
 
 def _b(context: BotContext, label: str, verb: str, arg: str | int = "") -> InlineKeyboardButton:
@@ -605,7 +605,7 @@ async def number_step(update: Update, context: BotContext) -> Next:
     if typed and typed[0] in (None, campaign.year):
         item = await services.items.get_by_number(campaign.id, typed[1])
     if item is None:
-        number = html.escape(message.text.strip()[:20])
+        number = html.escape(clip(message.text.strip(), 20))
         await message.reply_text(texts("forward.paper_not_found", number=number, example=example))
         return None
     if item.status not in lifecycle.WITH_UNIT:

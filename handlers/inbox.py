@@ -40,7 +40,7 @@ from bot.lifecycle import (
 )
 from bot.people import Person
 from bot.texts import Texts
-from bot.views import number_label
+from bot.views import clip, number_label
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
@@ -121,10 +121,6 @@ def _with_unit(item: Item) -> None:
     require(item.status in WITH_UNIT, "item_state_changed", number=item.display_number)
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _marker(item: Item, texts: Texts, now: datetime, due_soon_days: int) -> str:
     lit = light(item.status, item.due_at, now, due_soon_days)
     if lit is Light.RED:
@@ -176,7 +172,7 @@ async def _list_view(context: BotContext, page: int) -> tuple[str, Markup]:
             "inbox.entry",
             mark=_marker(item, texts, now, soon),
             number=item.display_number,
-            place=_clip(where, PLACE_CHARS),
+            place=clip(where, PLACE_CHARS),
         )
         rows.append([button(label, PREFIX, nonce, "open", item.id)])
     nav = []
@@ -259,7 +255,7 @@ async def _card_view(context: BotContext, item: Item) -> tuple[str, Markup]:
     lines.append(
         texts(
             "inbox.card_description",
-            description=html.escape(_clip(item.description, DESCRIPTION_CHARS)),
+            description=html.escape(clip(item.description, DESCRIPTION_CHARS)),
         )
     )
     raisers = len(await services.items.raiser_names(item.id))
@@ -290,7 +286,7 @@ async def _card_view(context: BotContext, item: Item) -> tuple[str, Markup]:
                     "inbox.card_event",
                     date=policy.day(at),
                     kind=texts(f"event.{row['kind']}"),
-                    note=html.escape(_clip(row["note"], NOTE_CHARS)),
+                    note=html.escape(clip(row["note"], NOTE_CHARS)),
                 )
             )
     if item.status is Status.ANSWERED:
@@ -301,7 +297,7 @@ async def _card_view(context: BotContext, item: Item) -> tuple[str, Markup]:
                     "inbox.card_response",
                     cls=texts(f"response_class.{response.response_class}"),
                     date=policy.day(response.at),
-                    text=html.escape(_clip(response.text, ANSWER_CHARS)),
+                    text=html.escape(clip(response.text, ANSWER_CHARS)),
                 )
             )
         lines.append(texts("inbox.card_awaiting_rating"))
@@ -619,7 +615,7 @@ async def _photos_done(update: Update, context: BotContext, press: Pressed) -> R
             "inbox.answer_summary",
             label=number_label(item, texts),
             cls=texts(f"response_class.{draft[0]}"),
-            text=html.escape(_clip(draft[1], ANSWER_CHARS)),
+            text=html.escape(clip(draft[1], ANSWER_CHARS)),
             count=count,
         ),
         InlineKeyboardMarkup(rows),

@@ -31,7 +31,7 @@ from bot.errors import Refused, require
 from bot.items import Item, Status
 from bot.lifecycle import LookbackResult, look_back
 from bot.people import Person
-from bot.views import number_label, place_of
+from bot.views import clip, number_label, place_of
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
@@ -109,9 +109,7 @@ async def _card(context: BotContext, item: Item, record: LookbackRecord) -> str:
     services = context.services
     texts = context.texts
     answer = await ratings.response(services.db, item.id)
-    answer_text = answer.text if answer else ""
-    if len(answer_text) > ANSWER_SHOWN:
-        answer_text = answer_text[:ANSWER_SHOWN] + "…"
+    answer_text = clip(answer.text, ANSWER_SHOWN) if answer else ""
     closed = services.policy.day(item.closed_at) if item.closed_at else "—"
     return texts(
         "lookback.card",

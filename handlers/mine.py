@@ -9,7 +9,7 @@ from bot import scope
 from bot.errors import Refused
 from bot.items import Item, Status, withdraw
 from bot.people import Action, require_can
-from bot.views import item_summary, number_label
+from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
 from storage.photos import PhotoTarget
 
@@ -35,7 +35,7 @@ async def _page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMark
     for item in items:
         date = item.submitted_at.astimezone(zone).strftime("%m-%d") if item.submitted_at else ""
         where = item.site_name or item.subitem_title or item.project_title or ""
-        label = f"{number_label(item, texts)} · {where[:14]} · {texts(f'status.{item.status}')} · {date}"
+        label = f"{number_label(item, texts)} · {clip(where, 14)} · {texts(f'status.{item.status}')} · {date}"
         rows.append([_button(label, "open", item.id)])
     nav = []
     if page > 0:

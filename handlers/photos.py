@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
@@ -12,6 +13,7 @@ from telegram.ext import filters
 from bot.evidence import Ingested
 from bot.photos import PhotoRejected
 from bot.records import SiteRecord
+from bot.texts import Texts
 from handlers.context import BotContext
 from handlers.flow import current_flow
 from storage.photos import PhotoTarget
@@ -39,22 +41,78 @@ def _file_of(message: Message) -> tuple[str, str, int | None, bool] | None:
     return None
 
 
-async def _acknowledge(message: Message, context: BotContext, text: str) -> None:
-    """One reply per album, edited as its photos arrive, instead of one reply per photo."""
+def _album(context: BotContext, group: str) -> dict[str, Any]:
+    """What the bot has said about one album so far, kept in the conversation's scratch data.
+
+    Per photo (by message id, so a redelivered update counts once): its flags, or that it was
+    refused. The acknowledgement is rewritten from all of it, because an edit replaces the whole
+    text and would otherwise drop what an earlier photo of the album needed said.
+    """
+    albums: dict[str, Any] = current_flow(context).setdefault("album_acks", {})
+    album = albums.get(group)
+    if not isinstance(album, dict):  # an int: the message id, as kept before photos were
+        album = {"ack": album if isinstance(album, int) else None, "photos": {}}
+        albums[group] = album
+    return album
+
+
+def _album_text(texts: Texts, count: int, photos: dict[str, dict[str, Any]]) -> str:
+    lines = [texts("photo_saved", count=count)]
+    ordered = sorted(photos.items(), key=lambda entry: int(entry[0]))
+    for position, (_message_id, photo) in enumerate(ordered, start=1):
+        lines += [
+            texts("photo_album_flag", n=position, flag=texts(f"photo_flag.{flag}"))
+            for flag in photo.get("flags", [])
+        ]
+    refused = sum(1 for _message_id, photo in ordered if photo.get("refused"))
+    if refused:
+        lines.append(texts("photo_album_refused", count=refused))
+    return "\n".join(lines)
+
+
+async def _acknowledge(
+    message: Message,
+    context: BotContext,
+    text: str,
+    *,
+    count: int,
+    flags: tuple[str, ...] | None = None,
+) -> None:
+    """One reply per album, edited as its photos arrive, instead of one reply per photo.
+
+    `flags` None: the photo was stored before (a redelivered update); what was said stays.
+    """
     group = message.media_group_id
-    flow = current_flow(context)
-    acks: dict[str, int] = flow.setdefault("album_acks", {})
-    if group and group in acks:
+    if not group:
+        await message.reply_text(text)
+        return
+    album = _album(context, group)
+    said = album["photos"].setdefault(str(message.message_id), {})
+    if flags is not None:
+        said["flags"] = list(flags)
+    text = _album_text(context.texts, count, album["photos"])
+    if album["ack"] is not None:
         try:
             await context.bot.edit_message_text(
-                text, chat_id=message.chat_id, message_id=acks[group]
+                text, chat_id=message.chat_id, message_id=album["ack"]
             )
             return
-        except BadRequest:
-            pass  # the acknowledgement is gone or unchanged: send a fresh one
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return  # a redelivered photo: the acknowledgement already says it all
+            # the acknowledgement is gone: send a fresh one
     sent = await message.reply_text(text)
-    if group:
-        acks[group] = sent.message_id
+    album["ack"] = sent.message_id
+
+
+async def _refuse(message: Message, context: BotContext, text: str) -> None:
+    """Say why this photo was not taken, in a reply to it: in an album, the deputy sees which."""
+    if message.media_group_id:
+        album = _album(context, message.media_group_id)
+        album["photos"][str(message.message_id)] = {"refused": True}
+    await message.reply_text(
+        text, do_quote=message.build_reply_arguments(allow_sending_without_reply=True)
+    )
 
 
 async def receive_photo(
@@ -73,19 +131,19 @@ async def receive_photo(
     services = context.services
     found = _file_of(message)
     if found is None:
-        await message.reply_text(texts("photo_not_image"))
+        await _refuse(message, context, texts("photo_not_image"))
         return None
     file_id, unique_id, size, as_file = found
     count = await services.photos.count(target)
     if await services.photos.exists(target, unique_id):
-        await _acknowledge(message, context, texts("photo_saved", count=count))
+        await _acknowledge(message, context, texts("photo_saved", count=count), count=count)
         return None
     if count >= limit:
-        await message.reply_text(texts("photo_limit", max=limit))
+        await _refuse(message, context, texts("photo_limit", max=limit))
         return None
     max_mb = int(services.settings.photos.max_file_mb)
     if size is not None and size > services.evidence.policy.max_bytes:
-        await message.reply_text(texts("photo.too_big", max_mb=max_mb))
+        await _refuse(message, context, texts("photo.too_big", max_mb=max_mb))
         return None
     try:
         tg_file = await context.bot.get_file(file_id)
@@ -93,11 +151,11 @@ async def receive_photo(
     except BadRequest as exc:
         log.info("Download of a photo failed: %s", exc)
         key = "photo.too_big" if "too big" in str(exc).lower() else "photo_download_failed"
-        await message.reply_text(texts(key, max_mb=max_mb))
+        await _refuse(message, context, texts(key, max_mb=max_mb))
         return None
     except TelegramError as exc:
         log.warning("Download of a photo failed: %s", exc)
-        await message.reply_text(texts("photo_download_failed"))
+        await _refuse(message, context, texts("photo_download_failed"))
         return None
     try:
         result = await services.evidence.ingest(
@@ -112,12 +170,14 @@ async def receive_photo(
         )
     except PhotoRejected as rejected:
         log.info("Photo rejected: %s (%s)", rejected.reason, rejected.detail)
-        await message.reply_text(
+        await _refuse(
+            message,
+            context,
             texts(
                 f"photo.{rejected.reason}",
                 max_mb=max_mb,
                 max_mp=int(services.settings.photos.max_megapixels),
-            )
+            ),
         )
         return None
     text = texts("photo_saved", count=result.count)
@@ -125,5 +185,7 @@ async def receive_photo(
         text += "\n" + "\n".join(texts(f"photo_flag.{flag}") for flag in result.flags)
     if not as_file and not message.media_group_id and result.count == 1:
         text += "\n" + texts("photo_tip_as_file")
-    await _acknowledge(message, context, text)
+    await _acknowledge(
+        message, context, text, count=result.count, flags=tuple(str(f) for f in result.flags)
+    )
     return result

@@ -23,7 +23,7 @@ from bot.errors import Refused, require
 from bot.items import Item, clean_description, has_words
 from bot.lifecycle import Rating, conclude_rating, vote
 from bot.people import Action, require_can
-from bot.views import number_label
+from bot.views import clip, number_label
 from handlers.context import BotContext
 from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow
 from storage import ratings
@@ -113,9 +113,7 @@ async def _show_choice(
     assert query is not None
     texts = context.texts
     answer = await ratings.response(context.services.db, item.id, round_)
-    answer_text = answer.text if answer else ""
-    if len(answer_text) > ANSWER_SHOWN:
-        answer_text = answer_text[:ANSWER_SHOWN] + "…"
+    answer_text = clip(answer.text, ANSWER_SHOWN) if answer else ""
     text = texts(
         "rating_flow.rated",
         label=number_label(item, texts),

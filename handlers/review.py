@@ -35,7 +35,7 @@ from bot.errors import Refused
 from bot.items import Item, Status, parse_number
 from bot.lifecycle import Change, Parties
 from bot.people import Person
-from bot.views import item_summary, number_label
+from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
@@ -241,8 +241,7 @@ def _where(item: Item) -> str:
 
 
 def _excerpt(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _EXCERPT else flat[: _EXCERPT - 1] + "…"
+    return clip(" ".join(text.split()), _EXCERPT)
 
 
 def _item_buttons(context: BotContext, item: Item) -> InlineKeyboardMarkup:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import to_db
+from bot.likeness import IndexedPhoto
 from storage.db import Database
 
 
@@ -58,6 +59,7 @@ class NewPhoto:
     display_path: str
     thumb_path: str
     phash: int
+    signature: bytes
     taken_at: datetime | None
     gps_lat: float | None
     gps_lon: float | None
@@ -92,9 +94,10 @@ class PhotoRepo:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO photos (person_id, item_id, visit_id, sha256, format, width, height, "
-                "size_bytes, original_path, display_path, thumb_path, phash, taken_at, gps_lat, gps_lon, "
-                "as_file, flags, file_unique_id, received_at, purpose) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                "size_bytes, original_path, display_path, thumb_path, phash, signature, taken_at, gps_lat, "
+                "gps_lon, as_file, flags, file_unique_id, received_at, purpose) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (
                     photo.person_id,
                     t.item_id,
@@ -108,6 +111,7 @@ class PhotoRepo:
                     photo.display_path,
                     photo.thumb_path,
                     photo.phash,
+                    photo.signature,
                     photo.taken_at.isoformat() if photo.taken_at else None,
                     photo.gps_lat,
                     photo.gps_lon,
@@ -139,10 +143,17 @@ class PhotoRepo:
         )
         return [StoredPhoto(r[0], r[1], r[2], tuple(f for f in r[3].split(",") if f)) for r in rows]
 
-    async def hashes_elsewhere(self, target: PhotoTarget) -> list[int]:
-        """Perceptual hashes of photos in other records, for near-duplicate flags."""
+    async def indexed_after(self, last_id: int) -> tuple[int, list[IndexedPhoto]]:
+        """How many photos were ever deleted, and the photos stored after `last_id`, as the
+        near-duplicate index keeps them; in one query, as it runs for every new photo."""
         rows = await self.db.fetch_all(
-            f"SELECT phash FROM photos WHERE {target.column} IS NULL OR {target.column} != ?",
-            (target.value,),
+            "SELECT d.n, p.id, p.item_id, p.visit_id, p.phash, p.signature "
+            "FROM photo_deletions AS d LEFT JOIN photos AS p ON p.id > ? ORDER BY p.id",
+            (last_id,),
         )
-        return [int(r[0]) for r in rows]
+        photos = [
+            IndexedPhoto(r[1], r[2], r[3], int(r[4]), None if r[5] is None else bytes(r[5]))
+            for r in rows
+            if r[1] is not None
+        ]
+        return int(rows[0][0]), photos

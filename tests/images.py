@@ -15,7 +15,8 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from PIL import ExifTags, Image, ImageDraw
+import pillow_heif
+from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter
 from PIL.TiffImagePlugin import IFDRational
 
 Color = tuple[int, int, int]
@@ -222,3 +223,173 @@ def jpeg_declaring(width: int, height: int) -> bytes:
         i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
     data[i + 5 : i + 9] = struct.pack(">HH", height, width)
     return bytes(data)
+
+
+# --------------------------------------------------------------------------- photo-like scenes
+
+
+def _mix(a: Color, b: Color, t: float) -> Color:
+    return (
+        int(a[0] + (b[0] - a[0]) * t),
+        int(a[1] + (b[1] - a[1]) * t),
+        int(a[2] + (b[2] - a[2]) * t),
+    )
+
+
+def _noise(size: tuple[int, int], sigma: float, seed: float) -> Image.Image:
+    # effect_noise draws from C's rand(), seeded from Python's global generator state: seed it, so
+    # one scene seed always gives the same picture.
+    random.seed(seed)
+    return Image.effect_noise(size, sigma)
+
+
+def street_scene(
+    width: int = 800,
+    height: int = 600,
+    *,
+    seed: int = 0,
+    layout: int | None = None,
+    light: float = 1.0,
+    pan: float = 0.0,
+    car: bool = False,
+) -> Image.Image:
+    """A photo-like street: sky with clouds, textured ground, a road, buildings with windows,
+    trees, cars and lamp posts, softened and grained like a phone photo.
+
+    Every scene shares that composition (sky above, ground below, buildings on the horizon), so
+    two layouts are two different photos of similar scenes. `layout` fixes the street while
+    `seed` changes clouds and grain; `light`, `pan` (a fraction of the width the camera turned)
+    and `car` (one more car) make another shot of the same street.
+    """
+    street = random.Random(seed if layout is None else layout)
+    shot = random.Random(seed * 7919 + 1)
+    full_width = int(width * (1 + abs(pan)))
+    img = Image.new("RGB", (full_width, height))
+    horizon = int(height * street.uniform(0.35, 0.6))
+    zenith = (street.randrange(60, 140), street.randrange(120, 190), street.randrange(190, 255))
+    haze = _mix(zenith, (235, 235, 230), street.uniform(0.4, 0.8))
+    strip = Image.new("RGB", (1, 64))
+    for y in range(64):
+        strip.putpixel((0, y), _mix(zenith, haze, y / 63))
+    sky = strip.resize((full_width, horizon), Image.Resampling.BILINEAR)
+    clouds = _noise((max(2, full_width // 60), max(2, horizon // 40)), 80, shot.random())
+    clouds = clouds.resize(sky.size, Image.Resampling.BICUBIC).point(lambda v: max(0, v - 140) * 2)
+    img.paste(Image.composite(Image.new("RGB", sky.size, (245, 245, 245)), sky, clouds))
+    ground_color = street.choice([(90, 90, 95), (70, 110, 60), (120, 100, 80), (150, 140, 120)])
+    ground = Image.new("RGB", (full_width, height - horizon), ground_color)
+    blots = _noise((max(2, full_width // 25), max(2, ground.height // 25)), 70, street.random())
+    blots = blots.resize(ground.size, Image.Resampling.BICUBIC).point(lambda v: max(0, v - 128))
+    dark = Image.new("RGB", ground.size, _mix(ground_color, (30, 30, 30), 0.5))
+    img.paste(Image.composite(dark, ground, blots), (0, horizon))
+    draw = ImageDraw.Draw(img)
+    depth = height - horizon
+    if street.random() < 0.7:
+        cx = full_width * street.uniform(0.3, 0.7)
+        road = _mix(ground_color, (60, 60, 65), 0.7)
+        half_near, half_far = full_width * 0.6, full_width * 0.05
+        draw.polygon(
+            [(cx - half_far, horizon), (cx + half_far, horizon), (cx + half_near, height),
+             (cx - half_near, height)],
+            fill=road,
+        )  # fmt: skip
+        for k in range(6):
+            near = k / 6 + 0.06
+            y0, y1 = horizon + depth * (k / 6) ** 1.5, horizon + depth * near**1.5
+            draw.line([(cx, y0), (cx, y1)], fill=(230, 230, 200), width=max(1, int(2 + 10 * near)))
+    x = -street.uniform(0, 0.1) * full_width
+    while x < full_width:
+        w = full_width * street.uniform(0.06, 0.22)
+        h = horizon * street.uniform(0.25, 0.95)
+        wall = (street.randrange(90, 220), street.randrange(80, 210), street.randrange(70, 200))
+        if street.random() < 0.8:
+            draw.rectangle([x, horizon - h, x + w, horizon], fill=wall)
+            glass = _mix(wall, (40, 50, 70), 0.6)
+            rows, cols = street.randrange(3, 12), street.randrange(2, 7)
+            for r in range(rows):
+                for c in range(cols):
+                    wx, wy = x + w * (c + 0.25) / cols, horizon - h + h * (r + 0.2) / rows
+                    lit = street.random() < 0.15
+                    draw.rectangle(
+                        [wx, wy, wx + w * 0.5 / cols, wy + h * 0.55 / rows],
+                        fill=(240, 220, 150) if lit else glass,
+                    )
+        else:
+            leaves = (street.randrange(30, 80), street.randrange(90, 150), street.randrange(30, 70))
+            draw.ellipse([x, horizon - h * 0.6, x + w, horizon + h * 0.05], fill=leaves)
+        x += w + full_width * street.uniform(0, 0.05)
+    things = [(street.random(), street.uniform(0.2, 0.9), street.random() < 0.5) for _ in range(5)]
+    if car:
+        things.append((shot.uniform(0.2, 0.8), shot.uniform(0.3, 0.8), True))
+    for fx, fy, is_car in things:
+        ox, oy = full_width * fx, horizon + depth * fy
+        s = fy * full_width * 0.12
+        paint = (street.randrange(256), street.randrange(256), street.randrange(256))
+        if is_car:
+            draw.rounded_rectangle(
+                [ox, oy - s * 0.5, ox + s * 1.6, oy], radius=max(1, int(s * 0.15)), fill=paint
+            )
+        else:
+            draw.rectangle([ox, oy - s * 1.5, ox + s * 0.1, oy], fill=(80, 80, 80))
+            draw.ellipse([ox - s * 0.2, oy - s * 1.8, ox + s * 0.3, oy - s * 1.3], fill=paint)
+    img = img.filter(ImageFilter.GaussianBlur(width / 1300))
+    grain = _noise((full_width, height), 40, shot.random()).convert("RGB")
+    img = Image.blend(img, grain, 0.08)
+    if light != 1.0:
+        img = ImageEnhance.Brightness(img).enhance(light)
+    left = round((full_width - width) * (1 if pan > 0 else 0))
+    return img.crop((left, 0, left + width, height))
+
+
+def derived_copy(img: Image.Image, rng: random.Random) -> tuple[bytes, str]:
+    """A copy of `img` as people make them, and what was done: a crop of 1-5% (of each side's
+    share drawn at random), sometimes a horizontal shift of 1-3% (a screenshot's margin), a
+    resize to 50-150%, sometimes a brightness change of up to 10%, JPEG quality 50-95."""
+    width, height = img.size
+    cut_x, cut_y = rng.uniform(0.01, 0.05), rng.uniform(0.01, 0.05)
+    left, top = rng.random(), rng.random()
+    box = (
+        round(width * cut_x * left),
+        round(height * cut_y * top),
+        round(width - width * cut_x * (1 - left)),
+        round(height - height * cut_y * (1 - top)),
+    )
+    out = img.crop(box)
+    done = [f"crop {cut_x:.1%}x{cut_y:.1%}"]
+    if rng.random() < 0.3:
+        shift = max(1, round(out.width * rng.uniform(0.01, 0.03)))
+        moved = Image.new("RGB", out.size, (0, 0, 0))
+        moved.paste(out.crop((shift, 0, out.width, out.height)))
+        out = moved
+        done.append(f"shift {shift}px")
+    scale = rng.uniform(0.5, 1.5)
+    out = out.resize(
+        (round(out.width * scale), round(out.height * scale)), Image.Resampling.LANCZOS
+    )
+    done.append(f"resize {scale:.0%}")
+    if rng.random() < 0.5:
+        factor = rng.uniform(0.9, 1.1)
+        out = ImageEnhance.Brightness(out).enhance(factor)
+        done.append(f"brightness {factor:.2f}")
+    quality = rng.randrange(50, 96)
+    done.append(f"quality {quality}")
+    return encode(out, "JPEG", quality=quality), ", ".join(done)
+
+
+def make_heic(
+    width: int = 640,
+    height: int = 480,
+    *,
+    pattern_seed: int = 0,
+    taken_at: datetime | None = None,
+    offset: str | None = None,
+    gps: tuple[float, float] | None = None,
+    orientation: int | None = None,
+    quality: int = 60,
+) -> bytes:
+    """An iPhone-style HEIC (HEVC in HEIF) with EXIF, written by pillow-heif. Keep it small:
+    the HEVC encoder takes about a second per megapixel."""
+    img = pattern_image(width, height, pattern_seed=pattern_seed)
+    exif = make_exif(taken_at=taken_at, offset=offset, gps=gps, orientation=orientation)
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(img).save(buffer, quality=quality, exif=exif.tobytes())
+    return buffer.getvalue()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from PIL import Image
@@ -38,7 +38,7 @@ async def test_on_site_checkin_with_evidence_photo_as_file(bot: Harness) -> None
     assert "已签到" in (recorded.text or "") and "在现场" in (recorded.text or "")
     assert "完成" in (await deputy.next_message()).buttons
 
-    taken = datetime.now(SHANGHAI).replace(tzinfo=None) - timedelta(minutes=3)
+    taken = bot.now().astimezone(SHANGHAI).replace(tzinfo=None) - timedelta(minutes=3)
     photo = make_jpeg(1200, 900, pattern_seed=11, taken_at=taken, offset="+08:00", gps=(lat, lon))
     await deputy.send_document(photo, file_name="IMG_2001.jpg", mime_type="image/jpeg")
     saved = await deputy.next_message()
@@ -141,3 +141,24 @@ async def test_cancel_leaves_nothing_behind(bot: Harness) -> None:
     await deputy.send_text("/cancel")
     assert "没有进行中的操作" in ((await deputy.next_message()).text or "")
     assert await bot.value("SELECT COUNT(*) FROM visits") == 0
+
+
+async def test_impossible_coordinates_are_refused_and_the_step_stays_open(bot: Harness) -> None:
+    deputy = await bot.join("王芳")
+    site = await bot.site_of_group("G01")
+    await _start_checkin(deputy)
+    for lat, lon in [(91.0, 120.15), (-90.5, 120.15), (30.25, 181.0), (30.25, -180.01)]:
+        await deputy.send_location(lat, lon, horizontal_accuracy=10)
+        refused = await deputy.next_message()
+        assert "位置坐标无效" in (refused.text or ""), (lat, lon, refused.describe())
+        assert not refused.buttons
+    assert await bot.value("SELECT COUNT(*) FROM visits") == 0
+    # Still waiting for a location: a real one goes on as usual.
+    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=10)
+    await deputy.next_message()
+    await deputy.next_message()
+    await deputy.press(site.name)
+    await deputy.settle()
+    row = await bot.services.db.fetch_one("SELECT * FROM visits")
+    assert row is not None and row["on_site"] == 1
+    assert await bot.value("SELECT COUNT(*) FROM visits") == 1

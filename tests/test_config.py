@@ -53,7 +53,7 @@ def test_defaults() -> None:
     assert s.i18n.default_language == "zh"
     assert s.invitations.ttl_days == 7
     assert s.checkin.search_radius_m == 3000 and s.checkin.max_accuracy_m == 500
-    assert s.reports.description_min_chars == 5 and s.reports.description_max_chars == 2000
+    assert s.reports.description_min_chars == 4 and s.reports.description_max_chars == 2000
     assert s.photos.max_file_mb == 20
     assert s.runtime.max_concurrent_updates == 256
     assert s.token() is None

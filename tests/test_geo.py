@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.errors import Refused
 from bot.geo import (
     CRS,
     Presence,
@@ -18,6 +19,7 @@ from bot.geo import (
     judge_presence,
     out_of_china,
     to_wgs84,
+    valid_coordinates,
     wgs84_to_gcj02,
 )
 from bot.records import SiteRecord
@@ -351,3 +353,37 @@ def test_plan_visit_without_position() -> None:
     assert planned.distance_m is None
     assert planned.position is None
     assert planned.presence == Presence(False, PresenceReason.NO_LOCATION)
+
+
+# --- coordinates no place on Earth has ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "valid"),
+    [
+        (90.0, 180.0, True),
+        (-90.0, -180.0, True),
+        (0.0, 0.0, True),
+        (91.0, 120.15, False),
+        (-90.000001, 120.15, False),
+        (30.25, 180.000001, False),
+        (30.25, -181.0, False),
+        (math.nan, 120.15, False),
+        (30.25, math.inf, False),
+    ],
+)
+def test_valid_coordinates(lat: float, lon: float, valid: bool) -> None:
+    assert valid_coordinates(lat, lon) is valid
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "accuracy"),
+    [(91.0, 120.15, 10.0), (30.25, 181.0, None), (math.nan, 0.0, None), (*HANGZHOU, -5.0)],
+    ids=["lat-91", "lon-181", "nan", "negative-accuracy"],
+)
+def test_a_position_no_place_on_earth_has_is_refused(
+    lat: float, lon: float, accuracy: float | None
+) -> None:
+    with pytest.raises(Refused) as refused:
+        Position(lat, lon, accuracy_m=accuracy, live=False)
+    assert refused.value.key == "checkin_location_invalid"

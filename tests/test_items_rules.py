@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from bot.config import ReportSettings
 from bot.errors import Refused, require
 from bot.items import (
     DraftFields,
@@ -17,6 +18,7 @@ from bot.items import (
     clean_description,
     format_number,
     has_words,
+    meaningful_chars,
     parse_number,
     validate_description,
     withdraw,
@@ -30,6 +32,7 @@ from bot.people import (
     commands_for,
     require_can,
 )
+from bot.texts import Texts
 from tests import builders
 
 # --- errors -------------------------------------------------------------------------------------
@@ -102,7 +105,7 @@ def test_validate_refuses_too_short_after_cleaning() -> None:
     with pytest.raises(Refused) as info:
         validate_description("ab\u200b\u200b\u200b  ", 5, 100)
     assert info.value.key == "report_description_too_short"
-    assert info.value.params == {"min": 5}
+    assert info.value.params == {"min": 5, "got": 2}
     assert validate_description("abcde", 5, 100) == "abcde"  # exactly the minimum is fine
 
 
@@ -125,10 +128,63 @@ def test_validate_refuses_emoji_only() -> None:
     assert info.value.params == {}
 
 
-def test_validate_short_emoji_is_too_short_first() -> None:
+def test_validate_emoji_alone_needs_words_and_empty_is_too_short() -> None:
     with pytest.raises(Refused) as info:
-        validate_description("😀", 5, 100)
+        validate_description("😀", 4, 100)
+    assert info.value.key == "report_description_no_words"
+    with pytest.raises(Refused) as info:
+        validate_description(" \u200b ", 4, 100)
     assert info.value.key == "report_description_too_short"
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("路灯不亮", 4),
+        ("路灯不亮！！！", 4),  # full-width punctuation is not a character of the report
+        ("路 灯 不 亮", 4),
+        ("🚧🚧路灯🚧", 2),
+        ("No light", 7),
+        ("3号楼", 3),  # digits count: a building number says something
+        ("𠀀村路", 3),  # ideographs outside the BMP are one character each
+        ("é", 1),  # e + combining accent is one letter once composed
+        ("...", 0),
+    ],
+)
+def test_meaningful_characters(text: str, count: int) -> None:
+    assert meaningful_chars(clean_description(text)) == count
+
+
+def test_a_complete_four_character_chinese_report_is_accepted_by_default() -> None:
+    minimum = ReportSettings().description_min_chars
+    assert validate_description("路灯不亮", minimum, 2000) == "路灯不亮"
+    assert validate_description("井盖缺失。", minimum, 2000) == "井盖缺失。"
+
+
+def test_punctuation_spaces_and_emoji_do_not_make_a_description_long_enough() -> None:
+    minimum = ReportSettings().description_min_chars
+    for text in ("路灯！！！！", "灯  坏  了", "🚧🚧🚧 漏水 🚧🚧"):
+        with pytest.raises(Refused) as info:
+            validate_description(text, minimum, 2000)
+        assert info.value.key == "report_description_too_short", text
+        assert info.value.params["min"] == minimum
+
+
+def test_too_short_tells_the_rule_and_the_count_in_both_languages() -> None:
+    with pytest.raises(Refused) as info:
+        validate_description("路灯！！！", 4, 2000)
+    assert info.value.params == {"min": 4, "got": 2}
+    zh = Texts("zh")(info.value.key, **info.value.params)
+    en = Texts("en")(info.value.key, **info.value.params)
+    assert "4" in zh and "2" in zh and "标点" in zh and "表情" in zh and "汉字" in zh
+    assert "4" in en and "2" in en and "punctuation" in en and "emoji" in en
+    assert "letters" in en and "digits" in en
+
+
+def test_the_maximum_still_counts_every_character() -> None:
+    with pytest.raises(Refused) as info:
+        validate_description("灯！" * 6, 1, 10)
+    assert info.value.params == {"max": 10, "got": 12}
 
 
 # --- completeness -------------------------------------------------------------------------------

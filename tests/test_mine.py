@@ -62,6 +62,28 @@ async def test_another_deputys_item_is_never_shown(bot: Harness) -> None:
     assert await bot.value("SELECT status FROM items WHERE id = ?", ids[0]) == "submitted"
 
 
+async def _rename(bot: Harness, site_id: int, name: str) -> None:
+    async with bot.services.db.transaction() as conn:
+        await conn.execute("UPDATE sites SET name = ? WHERE id = ?", (name, site_id))
+
+
+async def test_long_place_names_are_cut_with_an_ellipsis(bot: Harness) -> None:
+    deputy = await bot.join("王芳")
+    long_name = "西湖区文三路某小学食堂（智能“阳光厨房”）"
+    site = await bot.site_of_group("G01")
+    await _rename(bot, site.id, long_name)
+    await submitted_suggestions(bot, deputy, 1)
+    await deputy.send_text("/mine")
+    label = (await deputy.next_message()).buttons[0]
+    where = label.split(" · ")[1]
+    assert where.endswith("…") and long_name.startswith(where[:-1]), label
+    assert len(where) <= 14, label
+    # A name that fits is shown whole, without a mark.
+    await _rename(bot, site.id, "文三路小学")
+    await deputy.send_text("/mine")
+    assert (await deputy.next_message()).buttons[0].split(" · ")[1] == "文三路小学"
+
+
 async def test_photos_of_an_item_are_sent_back(bot: Harness) -> None:
     deputy = await bot.join("王芳")
     await check_in(bot, deputy)

@@ -91,6 +91,35 @@ async def test_bad_descriptions_are_explained_and_change_nothing(bot: Harness) -
     assert await bot.value("SELECT description FROM items WHERE status = 'draft'") == tricky
 
 
+async def test_a_four_character_chinese_report_is_complete(bot: Harness) -> None:
+    deputy = await bot.join("王芳")
+    await check_in(bot, deputy)
+    await problem_up_to_description(deputy)
+    await deputy.send_text("灯！！！")
+    refused = (await deputy.next_message()).text or ""
+    assert "至少写 4 个汉字、字母或数字" in refused and "标点、空格和表情不计" in refused, refused
+    await deputy.send_text("路灯不亮")
+    assert "可以发送照片" in ((await deputy.next_message()).text or "")
+    assert await bot.value("SELECT description FROM items WHERE status = 'draft'") == "路灯不亮"
+
+
+async def test_the_length_rule_is_told_in_english(bot: Harness) -> None:
+    deputy = await bot.join("Wang Fang", language_code="en")
+    await deputy.send_text("/suggest")
+    await deputy.next_message()
+    await deputy.press("C07 ")
+    choices = await deputy.next_message(edited=True)
+    await deputy.press(next(b for b in choices.buttons if b.startswith("📋")))
+    await deputy.next_message(edited=True)
+    asked = (await deputy.next_message()).text or ""
+    assert "at least 4 letters, digits or Chinese characters" in asked, asked
+    await deputy.send_text("ok!! 👍")
+    refused = (await deputy.next_message()).text or ""
+    assert "at least 4 letters, digits or Chinese characters" in refused, refused
+    assert "punctuation, spaces and emoji do not count" in refused and "it has 2" in refused
+    assert await bot.value("SELECT description FROM items WHERE status = 'draft'") == ""
+
+
 async def test_suggestion_without_checkin_by_subitem_and_gap_free_numbers(bot: Harness) -> None:
     alice = await bot.join("王芳")
     bob = await bot.join("李建国")
@@ -148,7 +177,7 @@ async def test_bad_photos_get_clear_answers_and_are_not_stored(bot: Harness) -> 
     cases = [
         (b"this is a text file, not a photo", "IMG_1.jpg", "不是可识别的图片"),
         (truncated_jpeg(), "IMG_2.jpg", "损坏或不完整"),
-        (fake_heic(), "IMG_3.HEIC", "HEIC"),
+        (fake_heic(), "IMG_3.HEIC", "损坏或不完整"),
         (os.urandom(1024) + b"\0" * (25 * 1024 * 1024), "IMG_4.jpg", "超过 20 MB"),
     ]
     for data, name, answer in cases:

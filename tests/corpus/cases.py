@@ -191,7 +191,7 @@ def case(
     )
 
 
-MIN, MAX = 5, 2000  # [reports] description_min_chars / description_max_chars defaults
+MIN, MAX = 4, 2000  # [reports] description_min_chars / description_max_chars defaults
 STAFF_COMMANDS = ("forward", "export", "tally", "people", "catalog", "invite", "review", "summary")
 
 
@@ -328,14 +328,14 @@ CASES: list[Case] = [
         "rtl-override-short",
         "description",
         text_of("rtl_override_short"),
-        says("report_description_too_short", min=MIN),
+        says("report_description_too_short", min=MIN, got=2),
     ),
     case("emoji-only", "description", text_of("emoji_only"), says("report_description_no_words")),
     case(
         "whitespace-only",
         "description",
         text_of("whitespace_only"),
-        says("report_description_too_short", min=MIN),
+        says("report_description_too_short", min=MIN, got=0),
     ),
     # NFC splits U+0344 into two marks: 1 + 3000 code points are counted as 4001 characters.
     case(
@@ -492,7 +492,12 @@ CASES: list[Case] = [
         says("photo.bad_shape"),
     ),
     case("tiny-8x8", "photos", document("tiny_8x8"), says("photo.bad_shape")),
-    case("heic", "photos", document("heic", "IMG_0006.HEIC", "image/heic"), says("photo.heic")),
+    case(
+        "heic-damaged",
+        "photos",
+        document("heic", "IMG_0006.HEIC", "image/heic"),
+        says("photo.corrupt"),
+    ),
     case(
         "avif", "photos", document("heif_avif", "IMG_0007.avif", "image/avif"), says("photo.format")
     ),
@@ -530,6 +535,14 @@ CASES: list[Case] = [
         "png-renamed-jpg",
         "photos",
         document("png_as_jpg"),
+        says("photo_saved", count="{photos_next}"),
+        changes=("photos", "photo files"),
+        check="photo_stored",
+    ),
+    case(
+        "heic-iphone-original",
+        "photos",
+        document("heic_photo", "IMG_0011.HEIC", "image/heic"),
         says("photo_saved", count="{photos_next}"),
         changes=("photos", "photo files"),
         check="photo_stored",
@@ -585,6 +598,19 @@ CASES: list[Case] = [
         location(0.0, 0.0, accuracy=10),
         says("checkin_none_nearby", km="3"),
         stays=False,
+    ),
+    # Coordinates no place on Earth has: refused, nothing stored, still asked for the location.
+    case(
+        "location-latitude-91",
+        "location",
+        location(91.0, 120.15, accuracy=10),
+        says("checkin_location_invalid"),
+    ),
+    case(
+        "location-longitude-181",
+        "location",
+        location(30.25, -181.0, accuracy=10),
+        says("checkin_location_invalid"),
     ),
     case(
         "location-antimeridian-south",

@@ -20,6 +20,7 @@ from tests.images import (
     jpeg_declaring,
     make_bmp,
     make_gif,
+    make_heic,
     make_jpeg,
     make_png,
     pattern_image,
@@ -94,7 +95,12 @@ def tiny_8x8() -> bytes:
 
 
 def heic() -> bytes:
+    """An iPhone-style ftyp box followed by junk: HEIF, damaged."""
     return fake_heic()
+
+
+def heic_photo() -> bytes:
+    return make_heic(320, 240, pattern_seed=11)
 
 
 def heif_avif() -> bytes:
@@ -230,6 +236,7 @@ GENERATORS: dict[str, Callable[[], bytes] | Callable[[], str]] = {
         strip_1x50000,
         tiny_8x8,
         heic,
+        heic_photo,
         heif_avif,
         gif,
         bmp,
