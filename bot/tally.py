@@ -1,12 +1,14 @@
 """The tally: a period's headline figures and breakdowns, in the form of the congress's reports.
 
-"10个监督小组、168名代表参加，累计发现问题67个、提出意见建议102条" — then by project, sub-item,
-lead unit, category, group and status, and how many answers are overdue or due soon.
+"10个监督小组、168名代表参加，累计发现问题67个、提出意见建议102条" — then the satisfaction rate
+of the units' answers, by project, sub-item, lead unit, category, group and status, how many
+answers are overdue or due soon, the deputies' votes by rating and the answers by class.
 
 Counting rules: items count by the local date they were submitted; drafts, withdrawn and merged
 items are not counted (a merged item lives on in the item it was merged into); declined items
 appear in the status breakdown only. A deputy (or leader) took part when they checked in or
-submitted something in the period; a group took part when one of its members did.
+submitted something in the period; a group took part when one of its members did. The votes and
+answers are those of the items counted, each item's latest (bot/satisfaction.py says which).
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ from zoneinfo import ZoneInfo
 from bot.clock import to_db
 from bot.deadlines import Light
 from bot.items import Kind, Status
+from bot.satisfaction import (
+    Satisfaction,
+    load_satisfaction,
+    render_satisfaction,
+    satisfaction_headline,
+)
 from bot.texts import Texts
 from storage.reports import AFTER_ALL, BEFORE_ALL, ReportsRepo
 
@@ -135,6 +143,7 @@ class Tally:
     overdue: int
     due_soon: int
     on_time: int
+    satisfaction: Satisfaction
 
     @property
     def lights(self) -> dict[Light, int]:
@@ -166,9 +175,7 @@ def _rows(
     return rows
 
 
-async def compute_tally(
-    services: Services, period: Period, *, now: datetime
-) -> Tally:
+async def compute_tally(services: Services, period: Period, *, now: datetime) -> Tally:
     """Headline figures and breakdowns of the active campaign for a period."""
     settings = services.settings
     campaign_id = services.campaign.id
@@ -180,6 +187,7 @@ async def compute_tally(
     soon = now + timedelta(days=settings.deadlines.due_soon_days)
     deadlines = await repo.deadline_counts(campaign_id, start, end, to_db(now), to_db(soon))
     deputies, groups_taking_part = await repo.participation(campaign_id, start, end)
+    satisfaction = await load_satisfaction(services.db, campaign_id, start, end)
 
     def zero() -> list[int]:
         return [0, 0]
@@ -232,6 +240,7 @@ async def compute_tally(
         overdue=deadlines.overdue,
         due_soon=deadlines.due_soon,
         on_time=deadlines.waiting - deadlines.overdue - deadlines.due_soon,
+        satisfaction=satisfaction,
     )
 
 
@@ -271,6 +280,7 @@ def render_tally(tally: Tally, texts: Texts) -> list[str]:
     if not tally.by_status:
         lines.append(texts("tally.nothing"))
         return split_message("\n".join(lines))
+    lines.append(satisfaction_headline(tally.satisfaction, texts))
     sections = (
         (texts("tally.by_project"), tally.by_project),
         (texts("tally.by_subitem"), tally.by_subitem),
@@ -310,6 +320,7 @@ def render_tally(tally: Tally, texts: Texts) -> list[str]:
             on_time=tally.on_time,
         ),
     ]
+    lines += render_satisfaction(tally.satisfaction, texts)
     return split_message("\n".join(lines))
 
 
@@ -341,6 +352,7 @@ def tally_json(tally: Tally) -> dict[str, Any]:
         "by_group": rows(tally.by_group),
         "by_status": {str(status): count for status, count in tally.by_status},
         "deadlines": {str(light): count for light, count in tally.lights.items()},
+        "satisfaction": tally.satisfaction.to_json(),
     }
 
 
