@@ -23,7 +23,8 @@ from bot.lifecycle import Rating, ResponseClass, answer, satisfaction_rate
 from bot.people import Role
 from bot.satisfaction import satisfaction_of
 from bot.services import Services
-from bot.tally import Period, PeriodError, compute_tally, parse_day, split_message, tally_json
+from bot.split import split_message
+from bot.tally import Period, PeriodError, compute_tally, parse_day, tally_json
 from storage.catalog import import_catalog
 from tests.conftest import EXAMPLE_CATALOG, START, Harness, start_clock
 from tests.rating_steps import ANSWER, answered_item, apply, rate, reload
@@ -166,7 +167,9 @@ async def test_tally_counts_and_lights_agree_with_the_rules(bot: Harness) -> Non
     assert data["period"] == {"from": None, "to": None}
     assert data["by_status"] == {"submitted": 2, "declined": 1, "forwarded": 2, "in_progress": 1}
     assert data["deadlines"] == {"red": 1, "yellow": 1, "green": 1}
-    assert {"label": "城乡居民同质饮水", "problems": 3, "suggestions": 1} in data["by_project"]
+    assert {"code": "C02", "label": "城乡居民同质饮水", "problems": 3, "suggestions": 1} in data[
+        "by_project"
+    ]
     json.dumps(data, ensure_ascii=False)  # plain data all the way down
 
     # Items count by the local date of submission: 23:30 in Shanghai is still that day.
@@ -251,6 +254,42 @@ async def test_satisfaction_counts_each_items_latest_votes_and_answers(bot: Harn
         "· C 类（暂缓解决或留作参考）：1 条",
     ):
         assert line in text, line
+
+
+async def test_every_project_subitem_and_unit_is_listed_in_catalog_order(bot: Harness) -> None:
+    """A year's figures name all of the catalog, zeros included, in the catalog's order."""
+    await _story(bot)
+    catalog = load_catalog(EXAMPLE_CATALOG)
+    tally = await compute_tally(bot.services, Period(), now=bot.now())
+    named = [r for r in tally.by_subitem if r.label]
+    assert [r.label for r in tally.by_project] == [p.title for p in catalog.projects]
+    assert [r.label for r in named] == [s.title for s in catalog.subitems]
+    assert [r.label for r in tally.by_unit] == [u.name for u in catalog.units]
+    assert sum(r.problems for r in tally.by_unit) == tally.problems
+    idle = [r for r in tally.by_unit if (r.problems, r.suggestions) == (0, 0)]
+    assert len(idle) == len(catalog.units) - 2  # items reached two lead units only
+
+    data = tally_json(tally)
+    assert [r["code"] for r in data["by_project"]] == [p.code for p in catalog.projects]
+    assert [r["code"] for r in data["by_subitem"] if r["code"]] == [
+        s.code for s in catalog.subitems
+    ]
+    assert [r["code"] for r in data["by_unit"]] == [u.code for u in catalog.units]
+    assert {
+        "code": "C02-1",
+        "label": "提升农村居民饮用水标准",
+        "problems": 3,
+        "suggestions": 1,
+    } in data["by_subitem"]
+
+    staff = await bot.join("孙干事", Role.STAFF, group=None)
+    await staff.send_text("/tally")
+    text = "\n".join(m.text or "" for m in await staff.settle())
+    lines = [f"· {u.name}：" for u in catalog.units]
+    at = [text.index(line, text.index("按牵头实施单位")) for line in lines]
+    assert at == sorted(at), "units in the catalog's order"
+    assert f"· {catalog.units[-1].name}：问题 0 个，意见建议 0 条" in text
+    assert f"· {catalog.subitems[-1].title}：问题 0 个，意见建议 0 条" in text
 
 
 @pytest.mark.parametrize(
@@ -363,12 +402,16 @@ def test_cli_prints_the_same_figures_as_text_and_json(
     assert (data["groups"], data["deputies"], data["problems"], data["suggestions"]) == (1, 1, 1, 1)
     assert data["period"] == {"from": "2020-06-01", "to": "2020-06-30"}
     assert data["by_group"] == [{"label": "第二监督小组", "problems": 1, "suggestions": 1}]
+    # Every unit of the catalog, in its order, with the ones that got nothing at zero.
+    units = load_catalog(EXAMPLE_CATALOG).units
+    assert [(u["code"], u["label"]) for u in data["by_unit"]] == [(u.code, u.name) for u in units]
+    assert [u["problems"] + u["suggestions"] for u in data["by_unit"]].count(0) == len(units) - 1
     assert data["satisfaction"]["valid_votes"] == 0 and data["satisfaction"]["rate"] is None
 
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "1个监督小组、1名代表参加，累计发现问题1个、提出意见建议1条" in text
-    assert "答复满意率：尚无有效评价票" in text
+    assert "答复满意率：尚无有效评价票" in text and f"· {units[-1].name}：问题 0 个" in text
     assert "<b>" not in text and "2020-06-01 至 2020-06-30" in text
     assert main([*args, "--lang", "en"]) == 0
     assert "1 groups, 1 deputies took part, 1 problems and 1 suggestions" in capsys.readouterr().out
