@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import time
 import zipfile
 from collections.abc import AsyncIterator
@@ -28,7 +29,7 @@ from docx.shared import Pt
 from bot import export_cli, exports
 from bot.catalog import load_catalog
 from bot.clock import to_db
-from bot.config import Settings, StorageSettings
+from bot.config import LetterSettings, Settings, StorageSettings
 from bot.errors import CliError, Refused
 from bot.exports import ExportResult, export_list
 from bot.invitations import InvitationRequest
@@ -322,7 +323,8 @@ async def test_csv_has_a_bom_and_the_workbooks_rows(services: Services, tmp_path
     assert rows[2][col["内容"]] == "'" + FORMULA
     assert rows[5][col["内容"]] == "'+86 热线电话应公示。"
     assert (
-        rows[1][col["提出日期"]] == services.clock.now().astimezone(services.settings.zone).date().isoformat()
+        rows[1][col["提出日期"]]
+        == services.clock.now().astimezone(services.settings.zone).date().isoformat()
     )
 
     # The same cells as the workbook, column for column.
@@ -385,11 +387,70 @@ async def test_letter_follows_gbt_9704_and_carries_the_list(
     today = services.clock.now().astimezone(services.settings.zone).date()
     assert f"{today.year}年{today.month}月{today.day}日" in texts
 
-    (table,) = doc.tables
-    assert len(table.rows) == result.rows + 1  # the header and one row per item
-    assert [c.text for c in table.rows[0].cells] == ["编号", "项目", "点位", "内容", "牵头实施单位"]
-    assert table.rows[2].cells[0].text == "2020-0002" and table.rows[2].cells[3].text == FORMULA
     assert doc.sections[1].orientation == 1  # the list on a landscape page
+
+
+async def test_letter_lists_problems_and_suggestions_apart_with_their_sub_items(
+    services: Services, tmp_path: Path
+) -> None:
+    ids = await sample(services)
+    result = await export(services, "docx", tmp_path)
+    doc = Document(str(result.path))
+    problems, suggestions = doc.tables
+    # Each section's heading comes right before its table, in the body's order.
+    body = [
+        child.xpath("string(.)") if child.tag == qn("w:p") else "<table>"
+        for child in doc.element.body
+        if child.tag in (qn("w:p"), qn("w:tbl"))
+    ]
+    at = body.index("一、问题3个")
+    assert body[at + 1] == "<table>" and body[at + 2] == "二、意见建议2条"
+    assert body[at + 3] == "<table>"
+    heading = next(p for p in doc.paragraphs if p.text == "一、问题3个")
+    assert heading.runs[0].font.name == "黑体"
+
+    header = ["编号", "项目", "子项", "点位", "内容", "牵头实施单位"]
+    assert [c.text for c in problems.rows[0].cells] == header
+    assert [c.text for c in suggestions.rows[0].cells] == header
+    assert [r.cells[0].text for r in problems.rows[1:]] == ["2020-0001", "2020-0002", "2020-0003"]
+    assert [r.cells[0].text for r in suggestions.rows[1:]] == ["2020-0004", "2020-0005"]
+    assert problems.rows[2].cells[4].text == FORMULA
+    expected = await services.db.fetch_all(
+        "SELECT i.number, COALESCE(si.title, ''), COALESCE(s.name, '') FROM items i "
+        "LEFT JOIN subitems si ON si.id = i.subitem_id LEFT JOIN sites s ON s.id = i.site_id "
+        "WHERE i.id IN (?, ?, ?) ORDER BY i.number",
+        (ids["photo"], ids["formula"], ids["plain"]),
+    )
+    assert [(r.cells[2].text, r.cells[3].text) for r in problems.rows[1:]] == [
+        (r[1], r[2]) for r in expected
+    ]
+    assert any(r.cells[2].text for r in problems.rows[1:]), "the sample has sub-items"
+    # Word keeps the widths: the table fills the landscape type area (297 - 2 x 27 mm).
+    assert round(sum(c.width.mm for c in problems.rows[0].cells)) == 243
+
+
+@pytest.mark.parametrize(
+    "configured", ["张三，电话：0571-87000000", "联系人：张三，电话：0571-87000000"]
+)
+async def test_the_contact_line_says_contact_once(
+    services: Services, tmp_path: Path, configured: str
+) -> None:
+    services.settings = services.settings.model_copy(
+        update={"letter": LetterSettings(contact=configured)}
+    )
+    await sample(services)
+    doc = Document(str((await export(services, "docx", tmp_path)).path))
+    lines = [p.text for p in doc.paragraphs if "联系人" in p.text]
+    assert lines == ["（联系人：张三，电话：0571-87000000）"]
+
+
+def test_the_example_config_shows_a_contact_without_the_label() -> None:
+    """What config.example.toml suggests is what the letter's own words expect."""
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    section = text[text.index("[letter]") :]
+    comment = next(line for line in section.splitlines() if "contact" in line.lower())
+    example = re.search(r'"([^"]+)"', comment)
+    assert example is not None and not example.group(1).startswith("联系人"), comment
 
 
 # --- the photo archive ----------------------------------------------------------------------------
