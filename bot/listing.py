@@ -94,6 +94,7 @@ class ListPhoto:
     taken_at: str | None
     purpose: str
     size_bytes: int
+    kind: Kind  # of the item: the archive counts the problems and suggestions it has photos of
 
 
 # --- spreadsheet safety ---------------------------------------------------------------------------

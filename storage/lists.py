@@ -53,7 +53,7 @@ LEFT JOIN responses r ON r.item_id = i.id
 
 _PHOTOS = f"""
 SELECT ph.id, i.number, c.year, ph.original_path, ph.sha256, ph.taken_at, ph.purpose,
-       ph.size_bytes
+       ph.size_bytes, i.kind
 FROM items i
 JOIN campaigns c ON c.id = i.campaign_id
 {_FILTER_JOINS}
@@ -209,7 +209,9 @@ class ListReader:
                 return
             after_number, after_id = found[-1][1], found[-1][0]
             yield [
-                ListPhoto(r[0], format_number(r[2], r[1]), r[3], r[4], r[5], r[6], r[7])
+                ListPhoto(
+                    r[0], format_number(r[2], r[1]), r[3], r[4], r[5], r[6], r[7], _KINDS[r[8]]
+                )
                 for r in found
             ]
             if len(found) < batch:

@@ -464,7 +464,9 @@ async def test_photo_archive_has_the_originals_and_a_checked_manifest(
         "SELECT original_path, sha256 FROM photos WHERE item_id = ? ORDER BY id", (ids["photo"],)
     )
     result = await export(services, "zip", tmp_path)
-    assert result.photos == 2 and result.rows == 5
+    # Two photos of one problem; the other four listed items have none.
+    assert (result.photos, result.rows, result.problems, result.suggestions) == (2, 1, 1, 0)
+    assert result.listed == 5
     with zipfile.ZipFile(result.path) as archive:
         names = archive.namelist()
         assert sorted(names) == ["2020-0001_1.jpg", "2020-0001_2.jpg", "manifest.csv"]
@@ -686,6 +688,10 @@ async def test_cli_writes_the_file_and_says_what_is_in_it(
         ),
     )
     assert any("〔" in p.text and "12号" in p.text for p in Document(str(letter)).paragraphs)
+    archive = tmp_path / "照片.zip"
+    await export_cli.run(services.settings, cli_args("--format", "zip", "--out", str(archive)))
+    printed = capsys.readouterr().out
+    assert "2 photos of 1 items (1 problems, 0 suggestions); 5 items listed" in printed
 
 
 @pytest.mark.parametrize(
