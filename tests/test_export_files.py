@@ -305,6 +305,49 @@ async def test_light_answer_rating_and_look_back_columns(
     assert "red" in en_rows[1] and "A solved" in en_rows[3]
 
 
+async def test_a_photo_added_on_request_is_the_thumbnail_when_the_item_has_no_other(
+    services: Services, tmp_path: Path
+) -> None:
+    """请补充: photos a deputy adds when the leader asks for more (purpose more_info)."""
+    wang = await person(services, "王芳")
+    only_more = await item(services, wang, "补充照片才有图的问题。")
+    both = await item(services, wang, "既有现场照片又有补充照片的问题。")
+    answer_only = await item(services, wang, "只有单位答复照片的问题。")
+
+    async def attach(item_id: int, purpose: str, seed: int) -> str:
+        key = f"{purpose}-{item_id}-{seed}"
+        await services.evidence.ingest(
+            make_jpeg(640, 480, pattern_seed=seed),
+            person_id=wang.id,
+            target=PhotoTarget(item_id=item_id, purpose=purpose),
+            site=None,
+            reference_time=services.clock.now(),
+            as_file=True,
+            file_unique_id=key,
+            now=services.clock.now(),
+        )
+        thumb = await services.db.fetch_value(
+            "SELECT thumb_path FROM photos WHERE file_unique_id = ?", (key,)
+        )
+        return str(thumb)
+
+    more_thumb = await attach(only_more, "more_info", 1)
+    await attach(both, "more_info", 2)  # added first, but the evidence is what the item shows
+    evidence_thumb = await attach(both, "evidence", 3)
+    await attach(answer_only, "response", 4)  # the unit's photo does not stand for the problem
+
+    result = await export(services, "xlsx", tmp_path)
+    ws = openpyxl.load_workbook(result.path)["问题"]
+    photo_col = sheet_rows(ws)[0].index("现场照片")
+    images = {image.anchor._from.row: image for image in ws._images}  # type: ignore[attr-defined]
+    assert sorted(images) == [1, 2] and all(
+        i.anchor._from.col == photo_col for i in images.values()
+    )
+    root = services.store.root
+    assert images[1]._data() == (root / more_thumb).read_bytes()
+    assert images[2]._data() == (root / evidence_thumb).read_bytes()
+
+
 # --- CSV ------------------------------------------------------------------------------------------
 
 
