@@ -262,7 +262,13 @@ async def export_list(
         total = items
         if fmt == "xlsx":
             make_writer = functools.partial(
-                XlsxListWriter, partial, labels, photos_root=photos_root, title=file_title(texts)
+                XlsxListWriter,
+                partial,
+                labels,
+                photos_root=photos_root,
+                title=file_title(texts),
+                # The list's title as the letter's attachment names it, on every printed page.
+                print_title=texts("export.letter.annex_title", campaign=services.campaign.name),
             )
         elif fmt == "csv":
             make_writer = functools.partial(CsvListWriter, partial, labels)

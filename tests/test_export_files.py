@@ -348,6 +348,30 @@ async def test_a_photo_added_on_request_is_the_thumbnail_when_the_item_has_no_ot
     assert images[2]._data() == (root / evidence_thumb).read_bytes()
 
 
+async def test_workbook_prints_on_a4_landscape_one_page_wide_with_titles(
+    services: Services, tmp_path: Path
+) -> None:
+    await sample(services)
+    campaign = services.campaign.name
+    for language, title, footer in (
+        ("zh", f"{campaign}问题与建议清单（{{}}）", "第 &P 页 共 &N 页"),
+        ("en", f"Problem-and-suggestion list of {campaign} ({{}})", "Page &P of &N"),
+    ):
+        (tmp_path / language).mkdir()
+        result = await export(services, "xlsx", tmp_path / language, language=language)
+        wb = openpyxl.load_workbook(result.path)
+        for ws in wb:
+            setup = ws.page_setup
+            assert setup.orientation == "landscape", ws.title
+            assert int(setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
+            assert ws.sheet_properties.pageSetUpPr.fitToPage
+            # One page wide (absent: 1, the OOXML default), as many pages tall as needed (0).
+            assert (int(setup.fitToWidth or 1), int(setup.fitToHeight)) == (1, 0)
+            assert ws.print_title_rows == "$1:$1"  # the header row on every page
+            assert ws.oddHeader.center.text == title.format(ws.title)
+            assert ws.oddFooter.center.text == footer
+
+
 # --- CSV ------------------------------------------------------------------------------------------
 
 
