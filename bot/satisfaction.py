@@ -9,8 +9,8 @@ votes on that, its last verdict stands. Votes still being cast (the rating windo
 as cast. The headline rate is (满意 + 基本满意) / valid votes; 弃权 is not a valid vote
 (DOMAIN.md, bot.lifecycle.satisfaction_rate).
 
-Which answers count: of the same items, each item's latest answer (the `responses` row of its
-latest round, whether sent in the bot or recorded by staff from paper), by class: A 已解决,
+Which answers count: of the same items, each item's latest answer (items.response_class, set by
+every answer, whether sent in the bot or recorded by staff from paper), by class: A 已解决,
 B 列入计划, C 暂缓/留作参考. So the classes add up to the items answered, not to answers sent.
 """
 
