@@ -15,7 +15,7 @@ Figures:
 - tally, warm: repeated runs on the open database (median and best);
 - floor: the same queries (storage/reports.py and storage/satisfaction.py, unchanged) through a
   bare sqlite3 connection in this thread, warm: what SQLite alone costs, without aiosqlite and
-  the tally's Python (the data has answers but no votes: counting votes costs per vote cast);
+  the tally's Python;
 - summaries: queue_daily_summaries for a peak day (text, chart and contact sheets of every group
   written to disk, notices queued in the outbox), first with a cold file, then for another day
   warm; floor: the same summaries' queries through bare sqlite3 (no pictures);
