@@ -252,11 +252,14 @@ class Built:
     sites: int
     photos: int
     seconds: float
+    answers: int = 0
+    votes: int = 0
 
     def describe(self) -> str:
         return (
             f"{self.items:,} items ({self.listed:,} listed), {self.groups} groups, "
             f"{self.persons:,} people, {self.sites:,} sites, {self.visits:,} check-ins, "
+            f"{self.answers:,} answers, {self.votes:,} votes, "
             f"{self.photos:,} photo rows; built in {self.seconds:.1f} s"
         )
 
@@ -373,7 +376,7 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
     # Dropped while loading, rebuilt at the end: compact indexes, minutes faster. The bot's
     # indexes grow row by row instead, their pages scattered through the file; `aged` keeps the
     # items' indexes in place while loading to get that layout (cold reads then seek).
-    tables = ["visits", "item_raisers", "responses", "photos", "persons"]
+    tables = ["visits", "item_raisers", "responses", "ratings", "photos", "persons"]
     if not shape.aged:
         tables.append("items")
     dropped = _drop_indexes(conn, tables)
@@ -516,6 +519,10 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
 
     item_rows = []
     item_extra = []  # (status, author, unit, kind, submitted, number)
+    # The authors' votes on the answers: the rated items' (agreeing with their rating) and half
+    # of those still being rated. A generator of their own keeps the rest of the data as it was.
+    vote_rng = random.Random(shape.seed + 1)
+    vote_rows = []
     number = 0
     for n, (submitted, v, status) in enumerate(pending, start=1):
         person, gid, site, moment = visit_meta[v]
@@ -548,6 +555,9 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
             if status in ("rated", "closed")
             else None
         )
+        if answered is not None and (rating or vote_rng.random() < 0.5):
+            value = rating or vote_rng.choice(("satisfied", "basically", "dissatisfied", "abstain"))
+            vote_rows.append((n, person, value, _db_time(answered + timedelta(days=2))))
         sub_time = None if draft else _db_time(submitted)
         item_rows.append(
             (n, campaign_id, kind, status, None if draft else number, person, gid, first_visit + v,
@@ -606,7 +616,11 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
         "VALUES (?,?,?,?,?,?,?)",
         response_rows,
     )
-    del raiser_rows, response_rows
+    conn.executemany(
+        "INSERT INTO ratings (item_id, round, person_id, value, at) VALUES (?, 1, ?, ?, ?)",
+        vote_rows,
+    )
+    del raiser_rows, response_rows, vote_rows
 
     # Photos: one per listed item (exports), and/or those of one day (summaries).
     photo_rows: list[tuple[Any, ...]] = []
@@ -659,6 +673,8 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
         "('merged', 'declined', 'withdrawn', 'draft')"
     ).fetchone()[0]
     sites = conn.execute("SELECT COUNT(*) FROM sites").fetchone()[0]
+    answers = conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    votes = conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0]
     conn.close()
     return Built(
         settings=settings,
@@ -670,6 +686,8 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
         sites=sites,
         photos=len(photo_rows),
         seconds=time.perf_counter() - started,
+        answers=answers,
+        votes=votes,
     )
 
 

@@ -13,8 +13,9 @@ Figures:
 - tally, cold: the first tally after opening the database with its file dropped from the page
   cache (posix_fadvise DONTNEED on that one file; nothing system-wide), as after a reboot;
 - tally, warm: repeated runs on the open database (median and best);
-- floor: the same queries (storage/reports.py, unchanged) through a bare sqlite3 connection in
-  this thread, warm: what SQLite alone costs, without aiosqlite and the tally's Python;
+- floor: the same queries (storage/reports.py and storage/satisfaction.py, unchanged) through a
+  bare sqlite3 connection in this thread, warm: what SQLite alone costs, without aiosqlite and
+  the tally's Python;
 - summaries: queue_daily_summaries for a peak day (text, chart and contact sheets of every group
   written to disk, notices queued in the outbox), first with a cold file, then for another day
   warm; floor: the same summaries' queries through bare sqlite3 (no pictures);
@@ -51,6 +52,7 @@ from bot.services import Services
 from bot.summary import group_summary, queue_daily_summaries, render_summary, summary_pictures
 from bot.tally import Period, compute_tally
 from bot.texts import Texts
+from storage import satisfaction
 from storage.db import Database
 from storage.reports import ReportsRepo
 
@@ -125,6 +127,8 @@ async def bare_tally(repo: ReportsRepo, campaign_id: int, period: Period, now: d
     await repo.group_counts(campaign_id, start, end)
     await repo.deadline_counts(campaign_id, start, end, to_db(now), to_db(soon))
     await repo.participation(campaign_id, start, end)
+    await satisfaction.vote_counts(repo.db, campaign_id, start, end)
+    await satisfaction.answer_counts(repo.db, campaign_id, start, end)
 
 
 async def run(args: argparse.Namespace) -> None:

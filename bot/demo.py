@@ -222,7 +222,11 @@ async def _play(t: Transcript, api: LocalBotApi, settings: Settings, services: S
         await _step(t, alice, "王芳", f"[位置 {near_lat:.5f}, {near_lon:.5f} ±12 m]")
         await alice.press(site.name)
         await _step(t, alice, "王芳", f"[点按] {site.name}")
-        taken = (services.clock.now() - timedelta(minutes=5)).astimezone(settings.zone).replace(tzinfo=None)
+        taken = (
+            (services.clock.now() - timedelta(minutes=5))
+            .astimezone(settings.zone)
+            .replace(tzinfo=None)
+        )
         photo = demo_photo(1, taken, near_lat, near_lon)
         await alice.send_document(photo, file_name="IMG_0001.jpg", mime_type="image/jpeg")
         await _step(t, alice, "王芳", "[以文件发送照片 IMG_0001.jpg]")
@@ -416,4 +420,10 @@ async def _close_the_loop(
         result = await export_list(
             services, fmt, folder / name, ListFilter(), now=services.clock.now()
         )
-        print(f"   {folder / name}  ({result.rows} rows)")
+        if fmt == "zip":
+            print(
+                f"   {folder / name}  ({result.photos} photos of {result.rows} items; "
+                f"{result.listed} listed)"
+            )
+        else:
+            print(f"   {folder / name}  ({result.rows} rows)")

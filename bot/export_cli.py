@@ -137,8 +137,13 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await services.close()
     print(f"Wrote {result.path} ({result.bytes} bytes)")
-    print(
-        f"  {result.rows} items: {result.problems} problems, {result.suggestions} suggestions"
-        + (f"; {result.photos} photos" if fmt == "zip" else "")
-    )
+    if fmt == "zip":
+        print(
+            f"  {result.photos} photos of {result.rows} items ({result.problems} problems, "
+            f"{result.suggestions} suggestions); {result.listed} items listed"
+        )
+    else:
+        print(
+            f"  {result.rows} items: {result.problems} problems, {result.suggestions} suggestions"
+        )
     return 0

@@ -50,11 +50,12 @@ Progress = Callable[[int, int], Awaitable[None]]
 @dataclass(frozen=True, slots=True)
 class ExportResult:
     path: Path
-    rows: int  # items on the list
+    rows: int  # items in the file: on the list, or (zip) with photos in the archive
     problems: int
     suggestions: int
     photos: int  # photos in the archive (zip), thumbnails are not counted
     bytes: int
+    listed: int  # items on the list the filters chose (a zip holds those of them with photos)
 
 
 class _Writer(Protocol):
@@ -177,7 +178,7 @@ class _Job:
 
 @dataclass(frozen=True, slots=True)
 class _Written:
-    kinds: dict[Kind, int]
+    kinds: dict[Kind, int]  # items written (zip: items with photos written)
     photos: int
     bytes: int
 
@@ -218,8 +219,9 @@ def _write(job: _Job, progress: _Progress, stop: threading.Event) -> _Written:
                 abort()
         job.partial.unlink(missing_ok=True)
         raise
-    photos = writer.written if isinstance(writer, PhotoZipWriter) else 0
-    return _Written(kinds, photos, size)
+    if isinstance(writer, PhotoZipWriter):
+        return _Written(writer.items, writer.written, size)
+    return _Written(kinds, 0, size)
 
 
 async def export_list(
@@ -260,7 +262,13 @@ async def export_list(
         total = items
         if fmt == "xlsx":
             make_writer = functools.partial(
-                XlsxListWriter, partial, labels, photos_root=photos_root, title=file_title(texts)
+                XlsxListWriter,
+                partial,
+                labels,
+                photos_root=photos_root,
+                title=file_title(texts),
+                # The list's title as the letter's attachment names it, on every printed page.
+                print_title=texts("export.letter.annex_title", campaign=services.campaign.name),
             )
         elif fmt == "csv":
             make_writer = functools.partial(CsvListWriter, partial, labels)
@@ -309,10 +317,7 @@ async def export_list(
         raise
     await reporter.drain()
 
-    if fmt == "zip":
-        problems, suggestions = counts[Kind.PROBLEM], counts[Kind.SUGGESTION]
-    else:
-        problems, suggestions = written.kinds[Kind.PROBLEM], written.kinds[Kind.SUGGESTION]
+    problems, suggestions = written.kinds[Kind.PROBLEM], written.kinds[Kind.SUGGESTION]
     result = ExportResult(
         path=out,
         rows=problems + suggestions,
@@ -320,6 +325,8 @@ async def export_list(
         suggestions=suggestions,
         photos=written.photos,
         bytes=written.bytes,
+        # The count taken before writing; rows written may differ if items came or went since.
+        listed=items if fmt == "zip" else problems + suggestions,
     )
     log.info(
         "Exported %s: %d items, %d photos, %d bytes", fmt, result.rows, result.photos, result.bytes

@@ -1,6 +1,10 @@
 """The daily jobs: remind units of what is overdue, tell staff, close rating windows, and ask
 groups for their look-backs.
 
+Staff's digest also carries the campaign's satisfaction figures to date (the whole campaign, as
+`/tally` without dates counts them: bot/satisfaction.py), so it goes out whenever anything is
+overdue, returned or waiting for the letter, or any answer has been given.
+
 Each job is safe to run more than once: reminders carry a dedup key per person and local day,
 announcements one per look-back and person, and a rating window closes through a lifecycle change
 that applies only while the item is still answered. So a restart, a second scheduler or an operator
@@ -18,7 +22,9 @@ from bot.deadlines import WAITING_FOR_UNIT
 from bot.items import Item
 from bot.lifecycle import conclude_rating
 from bot.notices import Notice
+from bot.satisfaction import load_satisfaction
 from bot.services import Services
+from bot.tally import Period
 from storage import jobs as store
 
 log = logging.getLogger(__name__)
@@ -87,7 +93,9 @@ async def daily_reminders(services: Services, now: datetime) -> int:
     by_unit_overdue = await store.overdue_by_unit(services.db, campaign_id, now)
     returned = await store.count_returned(services.db, campaign_id)
     for_letter = await store.count_for_letter(services.db, campaign_id)
-    if by_unit_overdue or returned or for_letter:
+    start, end = Period().bounds(services.settings.zone)
+    figures = await load_satisfaction(services.db, campaign_id, start, end)
+    if by_unit_overdue or returned or for_letter or figures.answered or figures.valid:
         unit_lines = "\n".join(
             f"• {html.escape(u.unit_name) or '—'}: {u.count}" for u in by_unit_overdue
         )
@@ -101,6 +109,7 @@ async def daily_reminders(services: Services, now: datetime) -> int:
                         "by_unit": unit_lines or "—",
                         "returned": returned,
                         "for_letter": for_letter,
+                        **figures.params(),
                     },
                     dedup=f"digest:{person_id}:{day}",
                 )

@@ -2,23 +2,26 @@
 
 A4 with the standard's margins; the title in 方正小标宋简体 2号 (22 pt), the body in 仿宋_GB2312
 3号 (16 pt) on a fixed 28.95 pt line; 发文字号, 主送机关, body, 附件 line, 署名 and date; the list
-itself follows on a landscape page as the attachment. Chinese font names must be set as East Asian
-fonts (w:eastAsia), or Word shows the CJK text in its default font.
+itself follows on a landscape page as the attachment, in two sections (一、问题 N 个; 二、意见建议
+M 条), each a table with the item's number, project, sub-item, site, content and lead unit.
+Chinese font names must be set as East Asian fonts (w:eastAsia), or Word shows the CJK text in
+its default font.
 
-Runs in a worker thread (see bot/exports.py). Rows stream into the table (through a temporary
-file, see `_splice`); the counts in the body are filled in at the end from the rows actually
-listed, so the letter and its table agree.
+Runs in a worker thread (see bot/exports.py). Rows stream into their section's table (through a
+temporary file per section, see `_splice`); the counts in the body and the section headings are
+filled in at the end from the rows actually listed, so the letter and its tables agree.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from docx import Document
@@ -45,13 +48,18 @@ LINE_PT = 28.95  # 22 lines of 28 characters on the A4 type area
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 RED = RGBColor(0xFF, 0x00, 0x00)
 TABLE_STYLE = "清单表格"
-# The attachment is a landscape page (top/bottom, left/right margins) with a 243 mm wide table.
+# The attachment is a landscape page (top/bottom, left/right margins) with 243 mm wide tables.
 ANNEX_MARGIN_MM = (25, 27)
-TABLE_WIDTHS_MM = (24, 40, 40, 104, 35)
-
+TABLE_COLUMNS = ("number", "project", "subitem", "site", "content", "unit")
+TABLE_WIDTHS_MM = (22, 34, 38, 34, 80, 35)
+# The attachment's sections, in order, with the catalog text of each heading.
+SECTIONS = (
+    (Kind.PROBLEM, "export.letter.section_problems"),
+    (Kind.SUGGESTION, "export.letter.section_suggestions"),
+)
 
 _DOCUMENT = "word/document.xml"
-_PLACEHOLDER = "DEPUTY-BOT-LIST-ROWS-7f3c"
+_PLACEHOLDER = "DEPUTY-BOT-LIST-ROWS-7f3c-"
 _TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 _CHUNK = 1 << 20
@@ -67,6 +75,15 @@ class LetterFacts:
     campaign: str
     answer_months: int
     issued_on: date
+
+
+# What people write before the name when asked for a contact; the letter's text says it already.
+_CONTACT_LABEL = re.compile(r"^\s*(?:联系人|contact)\s*[：:]?\s*", re.IGNORECASE)
+
+
+def contact_person(configured: str) -> str:
+    """`[letter] contact` without a leading 联系人： (the catalog's contact line supplies it)."""
+    return _CONTACT_LABEL.sub("", configured, count=1).strip()
 
 
 def set_font(run: Run, name: str, size: float, *, bold: bool = False) -> None:
@@ -186,9 +203,10 @@ class LetterWriter:
             line.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             line.paragraph_format.right_indent = Pt(BODY_PT * 4)
             set_font(line.add_run(text), BODY_FONT, BODY_PT)
-        if facts.contact:
+        contact = contact_person(facts.contact)
+        if contact:
             set_font(
-                self._indented().add_run(texts("export.letter.contact", contact=facts.contact)),
+                self._indented().add_run(texts("export.letter.contact", contact=contact)),
                 BODY_FONT,
                 BODY_PT,
             )
@@ -209,30 +227,41 @@ class LetterWriter:
             TITLE_PT,
         )
 
-        columns = labels.columns
-        headers = [columns[k].header for k in ("number", "project", "site", "content", "unit")]
-        self.table: Table = doc.add_table(rows=1, cols=len(headers))
-        self.table.style = doc.styles["Table Grid"]
-        self.table.autofit = False
-        for column, width in zip(self.table.columns, TABLE_WIDTHS_MM, strict=True):
+        self._twips = [round(mm * 1440 / 25.4) for mm in TABLE_WIDTHS_MM]
+        # A 10,000-row table built with python-docx would hold every cell as an lxml element
+        # (about 20 kB a row). Rows are written as XML to a temporary file per section instead
+        # and take the place of the section's placeholder row when the file is saved.
+        self.headings: dict[Kind, Paragraph] = {}
+        self._rows: dict[Kind, IO[str]] = {}
+        for kind, _ in SECTIONS:
+            heading = doc.add_paragraph()
+            heading.paragraph_format.keep_with_next = True
+            self.headings[kind] = heading
+            self._table(kind)
+            self._rows[kind] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+
+    def _table(self, kind: Kind) -> Table:
+        doc = self.doc
+        columns = self.labels.columns
+        table: Table = doc.add_table(rows=1, cols=len(TABLE_COLUMNS))
+        table.style = doc.styles["Table Grid"]
+        table.autofit = False
+        for column, width in zip(table.columns, TABLE_WIDTHS_MM, strict=True):
             column.width = Mm(width)
-        header_row = self.table.rows[0]
+        header_row = table.rows[0]
         # Repeat the header on every page of a long list.
         header_row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-        for cell, header, width in zip(header_row.cells, headers, TABLE_WIDTHS_MM, strict=True):
+        for cell, key, width in zip(header_row.cells, TABLE_COLUMNS, TABLE_WIDTHS_MM, strict=True):
             cell.width = Mm(width)
             paragraph = cell.paragraphs[0]
             paragraph.style = doc.styles[TABLE_STYLE]
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = paragraph.add_run(header)
+            run = paragraph.add_run(columns[key].header)
             run.font.bold = True
-        # A 10,000-row table built with python-docx would hold every cell as an lxml element
-        # (about 20 kB a row). Rows are written as XML to a temporary file instead and take the
-        # place of this placeholder row when the file is saved.
-        placeholder = self.table.add_row()
-        placeholder.cells[0].paragraphs[0].add_run(_PLACEHOLDER)
-        self._twips = [round(mm * 1440 / 25.4) for mm in TABLE_WIDTHS_MM]
-        self._rows = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        # python-docx leaves add_row unannotated.
+        placeholder = table.add_row()  # type: ignore[no-untyped-call]
+        placeholder.cells[0].paragraphs[0].add_run(f"{_PLACEHOLDER}{kind}")
+        return table
 
     def _indented(self) -> Paragraph:
         paragraph = self.doc.add_paragraph()
@@ -240,11 +269,9 @@ class LetterWriter:
         return paragraph
 
     def _row_xml(self, row: ListRow) -> str:
-        where = row.site or row.subitem
         cells = []
-        for text, twips in zip(
-            (row.number, row.project, where, row.description, row.unit), self._twips, strict=True
-        ):
+        values = (row.number, row.project, row.subitem, row.site, row.description, row.unit)
+        for text, twips in zip(values, self._twips, strict=True):
             runs = ""
             if text:
                 # Line breaks and tabs are elements in WordprocessingML, not characters.
@@ -258,14 +285,16 @@ class LetterWriter:
 
     def add(self, rows: list[ListRow]) -> None:
         counts = self.counts
-        self._rows.writelines(self._row_xml(row) for row in rows)
+        files = self._rows
         for row in rows:
+            files[row.kind].write(self._row_xml(row))
             counts[row.kind] += 1
 
     def close(self) -> None:
         facts = self.facts
+        texts = self.labels.texts
         run = self.body.add_run(
-            self.labels.texts(
+            texts(
                 "export.letter.body",
                 campaign=facts.campaign,
                 problems=self.counts[Kind.PROBLEM],
@@ -274,16 +303,21 @@ class LetterWriter:
             )
         )
         set_font(run, BODY_FONT, BODY_PT)
+        for kind, key in SECTIONS:
+            heading = self.headings[kind].add_run(texts(key, count=self.counts[kind]))
+            set_font(heading, HEADING_FONT, BODY_PT)
         try:
             letter = io.BytesIO()
             self.doc.save(letter)
-            self._rows.flush()
+            for rows in self._rows.values():
+                rows.flush()
             self._splice(letter)
         finally:
-            self._rows.close()
+            self.abort()
 
     def abort(self) -> None:
-        self._rows.close()
+        for rows in self._rows.values():
+            rows.close()
 
     def _splice(self, letter: io.BytesIO) -> None:
         """Copy the letter into the file, the streamed rows in place of the placeholder row."""
@@ -296,12 +330,17 @@ class LetterWriter:
                     target.writestr(info, source.read(info))
                     continue
                 document = source.read(info).decode("utf-8")
-                at = document.index(_PLACEHOLDER)
-                row_start = max(document.rfind("<w:tr>", 0, at), document.rfind("<w:tr ", 0, at))
-                row_end = document.index("</w:tr>", at) + len("</w:tr>")
                 with target.open(_DOCUMENT, "w") as out:
-                    out.write(document[:row_start].encode("utf-8"))
-                    self._rows.seek(0)
-                    while chunk := self._rows.read(_CHUNK):
-                        out.write(chunk.encode("utf-8"))
-                    out.write(document[row_end:].encode("utf-8"))
+                    done = 0
+                    for kind, _ in SECTIONS:
+                        at = document.index(f"{_PLACEHOLDER}{kind}", done)
+                        row_start = max(
+                            document.rfind("<w:tr>", 0, at), document.rfind("<w:tr ", 0, at)
+                        )
+                        out.write(document[done:row_start].encode("utf-8"))
+                        rows = self._rows[kind]
+                        rows.seek(0)
+                        while chunk := rows.read(_CHUNK):
+                            out.write(chunk.encode("utf-8"))
+                        done = document.index("</w:tr>", at) + len("</w:tr>")
+                    out.write(document[done:].encode("utf-8"))

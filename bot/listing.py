@@ -80,7 +80,7 @@ class ListRow:
     response: str
     rating: str | None  # satisfied, basically, dissatisfied
     lookback: str | None  # held, broken
-    thumb_path: str | None  # the first evidence photo's thumbnail, relative to the photo store
+    thumb_path: str | None  # the first evidence (else more_info) photo's thumbnail, in the store
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,7 @@ class ListPhoto:
     taken_at: str | None
     purpose: str
     size_bytes: int
+    kind: Kind  # of the item: the archive counts the problems and suggestions it has photos of
 
 
 # --- spreadsheet safety ---------------------------------------------------------------------------

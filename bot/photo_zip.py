@@ -21,6 +21,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from bot.items import Kind
 from bot.listing import ListPhoto
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ class PhotoZipWriter:
         self._manifest.writerow(MANIFEST_FIELDS)
         self._number = ""
         self._index = 0
+        # Items with at least one photo in the archive, by kind: what the archive is "of" (the
+        # list it was made from may have many items without photos).
+        self.items = dict.fromkeys(Kind, 0)
+        self._counted = ""
         self.written = 0
         self.missing = 0
         self.mismatched = 0
@@ -75,6 +80,9 @@ class PhotoZipWriter:
             if digest != photo.sha256:
                 self.mismatched += 1
             self.written += 1
+            if photo.number != self._counted:
+                self._counted = photo.number
+                self.items[photo.kind] += 1
             self._manifest.writerow(
                 (name, photo.number, digest, photo.taken_at or "", photo.purpose, check)
             )

@@ -1,12 +1,18 @@
 """The tally: a period's headline figures and breakdowns, in the form of the congress's reports.
 
-"10个监督小组、168名代表参加，累计发现问题67个、提出意见建议102条" — then by project, sub-item,
-lead unit, category, group and status, and how many answers are overdue or due soon.
+"10个监督小组、168名代表参加，累计发现问题67个、提出意见建议102条" — then the satisfaction rate
+of the units' answers, by project, sub-item, lead unit, category, group and status, how many
+answers are overdue or due soon, the deputies' votes by rating and the answers by class.
+
+Every project, sub-item and lead unit of the catalog is listed, in the catalog's order, zeros
+included: the figures go to the government, and a sub-item missing from them would read as
+forgotten. Groups and categories are listed where they have items.
 
 Counting rules: items count by the local date they were submitted; drafts, withdrawn and merged
 items are not counted (a merged item lives on in the item it was merged into); declined items
 appear in the status breakdown only. A deputy (or leader) took part when they checked in or
-submitted something in the period; a group took part when one of its members did.
+submitted something in the period; a group took part when one of its members did. The votes and
+answers are those of the items counted, each item's latest (bot/satisfaction.py says which).
 """
 
 from __future__ import annotations
@@ -23,14 +29,18 @@ from zoneinfo import ZoneInfo
 from bot.clock import to_db
 from bot.deadlines import Light
 from bot.items import Kind, Status
+from bot.satisfaction import (
+    Satisfaction,
+    load_satisfaction,
+    render_satisfaction,
+    satisfaction_headline,
+)
+from bot.split import split_message
 from bot.texts import Texts
 from storage.reports import AFTER_ALL, BEFORE_ALL, ReportsRepo
 
 if TYPE_CHECKING:
     from bot.services import Services
-
-# Telegram's limit for one message's text.
-MESSAGE_LIMIT = 4096
 
 # The status breakdown in the order of an item's life; merged, withdrawn and drafts are not counted.
 STATUS_ORDER = tuple(s for s in Status if s not in (Status.DRAFT, Status.WITHDRAWN, Status.MERGED))
@@ -111,12 +121,14 @@ def parse_day(text: str) -> date:
 
 
 class Row(NamedTuple):
-    """One line of a breakdown. label_en: the catalog's English name, where it has one."""
+    """One line of a breakdown. label_en: the catalog's English name, where it has one; code:
+    the catalog's code of a project, sub-item or unit ("" for the unassigned)."""
 
     label: str
     problems: int
     suggestions: int
     label_en: str = ""
+    code: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +147,7 @@ class Tally:
     overdue: int
     due_soon: int
     on_time: int
+    satisfaction: Satisfaction
 
     @property
     def lights(self) -> dict[Light, int]:
@@ -147,13 +160,26 @@ def _rows(
     order: Iterable[int],
     label: dict[int, str],
     label_en: dict[int, str] | None = None,
+    *,
+    codes: dict[int, str] | None = None,
 ) -> list[Row]:
-    """Catalog order; entries without any item are left out; the unassigned come last."""
-    rows = [
-        Row(label[key], counts[key][0], counts[key][1], (label_en or {}).get(key, ""))
-        for key in order
-        if key in counts
-    ]
+    """Catalog order; the unassigned come last. With `codes` (projects, sub-items, units: what
+    the government answers for) every entry is listed, zeros included, so a year's figures
+    name the whole catalog; otherwise entries without any item are left out."""
+    rows = []
+    for entry in order:
+        if codes is None and entry not in counts:
+            continue
+        found = counts.get(entry, (0, 0))
+        rows.append(
+            Row(
+                label[entry],
+                found[0],
+                found[1],
+                (label_en or {}).get(entry, ""),
+                codes.get(entry, "") if codes is not None else "",
+            )
+        )
     known = set(label)
     # An id the catalog no longer has, or none at all: shown as unassigned, never dropped.
     stray = [0, 0]
@@ -166,9 +192,7 @@ def _rows(
     return rows
 
 
-async def compute_tally(
-    services: Services, period: Period, *, now: datetime
-) -> Tally:
+async def compute_tally(services: Services, period: Period, *, now: datetime) -> Tally:
     """Headline figures and breakdowns of the active campaign for a period."""
     settings = services.settings
     campaign_id = services.campaign.id
@@ -180,6 +204,7 @@ async def compute_tally(
     soon = now + timedelta(days=settings.deadlines.due_soon_days)
     deadlines = await repo.deadline_counts(campaign_id, start, end, to_db(now), to_db(soon))
     deputies, groups_taking_part = await repo.participation(campaign_id, start, end)
+    satisfaction = await load_satisfaction(services.db, campaign_id, start, end)
 
     def zero() -> list[int]:
         return [0, 0]
@@ -211,16 +236,20 @@ async def compute_tally(
     problems = sum(p for p, _ in by_project.values())
     suggestions = sum(s for _, s in by_project.values())
     # Rows without a sub-item are the items raised for a whole project or a site without one.
-    subitem_rows = _rows(by_subitem, labels.subitem_order, labels.subitems)
+    subitem_rows = _rows(
+        by_subitem, labels.subitem_order, labels.subitems, codes=labels.subitem_codes
+    )
     return Tally(
         period=period,
         groups=groups_taking_part,
         deputies=deputies,
         problems=problems,
         suggestions=suggestions,
-        by_project=_rows(by_project, labels.project_order, labels.projects),
+        by_project=_rows(
+            by_project, labels.project_order, labels.projects, codes=labels.project_codes
+        ),
         by_subitem=subitem_rows,
-        by_unit=_rows(by_unit, labels.unit_order, labels.units),
+        by_unit=_rows(by_unit, labels.unit_order, labels.units, codes=labels.unit_codes),
         by_category=_rows(
             by_category,
             labels.category_order,
@@ -232,6 +261,7 @@ async def compute_tally(
         overdue=deadlines.overdue,
         due_soon=deadlines.due_soon,
         on_time=deadlines.waiting - deadlines.overdue - deadlines.due_soon,
+        satisfaction=satisfaction,
     )
 
 
@@ -271,6 +301,7 @@ def render_tally(tally: Tally, texts: Texts) -> list[str]:
     if not tally.by_status:
         lines.append(texts("tally.nothing"))
         return split_message("\n".join(lines))
+    lines.append(satisfaction_headline(tally.satisfaction, texts))
     sections = (
         (texts("tally.by_project"), tally.by_project),
         (texts("tally.by_subitem"), tally.by_subitem),
@@ -310,6 +341,7 @@ def render_tally(tally: Tally, texts: Texts) -> list[str]:
             on_time=tally.on_time,
         ),
     ]
+    lines += render_satisfaction(tally.satisfaction, texts)
     return split_message("\n".join(lines))
 
 
@@ -322,6 +354,9 @@ def tally_json(tally: Tally) -> dict[str, Any]:
             for r in items
         ]
 
+    def catalog_rows(items: list[Row]) -> list[dict[str, Any]]:
+        return [{"code": r.code or None, **row} for r, row in zip(items, rows(items), strict=True)]
+
     return {
         "period": {
             "from": tally.period.first.isoformat() if tally.period.first else None,
@@ -331,9 +366,9 @@ def tally_json(tally: Tally) -> dict[str, Any]:
         "deputies": tally.deputies,
         "problems": tally.problems,
         "suggestions": tally.suggestions,
-        "by_project": rows(tally.by_project),
-        "by_subitem": rows(tally.by_subitem),
-        "by_unit": rows(tally.by_unit),
+        "by_project": catalog_rows(tally.by_project),
+        "by_subitem": catalog_rows(tally.by_subitem),
+        "by_unit": catalog_rows(tally.by_unit),
         "by_category": [
             {"label": r.label or None, "label_en": r.label_en or None, "problems": r.problems}
             for r in tally.by_category
@@ -341,57 +376,5 @@ def tally_json(tally: Tally) -> dict[str, Any]:
         "by_group": rows(tally.by_group),
         "by_status": {str(status): count for status, count in tally.by_status},
         "deadlines": {str(light): count for light, count in tally.lights.items()},
+        "satisfaction": tally.satisfaction.to_json(),
     }
-
-
-# --- splitting ---------------------------------------------------------------------------------
-
-
-def _units(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units); markup counted too, to be safe."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-_TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|.", re.DOTALL)
-
-
-def _cut_line(line: str, limit: int) -> list[str]:
-    """A line longer than a message, cut between characters, never inside a tag or entity."""
-    pieces: list[str] = []
-    current, size = "", 0
-    for token in _TOKEN.findall(line):
-        width = _units(token)
-        if size + width > limit and current:
-            pieces.append(current)
-            current, size = "", 0
-        current += token
-        size += width
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Messages of at most `limit`, split between lines; only an over-long line is cut itself."""
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in text.split("\n"):
-        width = _units(line)
-        if width > limit:
-            if current:
-                parts.append("\n".join(current))
-                current, size = [], 0
-            parts.extend(_cut_line(line, limit))
-            continue
-        added = width + (1 if current else 0)
-        if size + added > limit:
-            parts.append("\n".join(current))
-            current, size = [line], width
-        else:
-            current.append(line)
-            size += added
-    if current:
-        parts.append("\n".join(current))
-    # A part of blank lines only would be refused by Telegram ("message text is empty").
-    return [p.strip("\n") for p in parts if p.strip()]

@@ -25,9 +25,11 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
     parser = sub.add_parser(
         "tally",
         help="headline figures and breakdowns for a period",
-        description="Headline figures (groups, deputies, problems, suggestions) and breakdowns by "
-        "project, sub-item, lead unit, category, group and status. Dates are local dates in the "
-        "campaign's time zone, both included; without them, the whole campaign.",
+        description="Headline figures (groups, deputies, problems, suggestions, the satisfaction "
+        "rate of the units' answers) and breakdowns by project, sub-item, lead unit, category, "
+        "group and status, the deputies' votes by rating and the answers by class (A/B/C). Dates "
+        "are local dates in the campaign's time zone, both included; without them, the whole "
+        "campaign.",
     )
     with_config(parser)
     parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day")

@@ -8,6 +8,10 @@ only at the end (it is written with the sheet's XML at close). Thumbnails are fl
 that move and size with their cell; XlsxWriter keeps only their file names and sizes in memory
 and copies the files into the archive when the workbook closes.
 
+Offices print the list: each sheet is set up for A4 landscape, one page wide and as many tall
+as it takes, with the header row on every page, the list's title in the page header and
+"第 &P 页 共 &N 页" in the footer (without this a row spread over six portrait pages).
+
 Runs in a worker thread (see bot/exports.py): nothing here may touch the event loop.
 """
 
@@ -37,6 +41,11 @@ _PAD_PX = 2
 
 _LIGHT_COLOURS = {Light.GREEN: "#C6EFCE", Light.YELLOW: "#FFEB9C", Light.RED: "#FFC7CE"}
 
+A4 = 9  # Excel's paper size code
+# Page margins in inches (left/right, top/bottom, header/footer): narrower than Excel's 0.7/0.75
+# so the wide sheet prints larger once fitted to the page width.
+_MARGINS_IN = (0.4, 0.6, 0.3)
+
 
 class _Sheet:
     def __init__(
@@ -46,6 +55,7 @@ class _Sheet:
         columns: list[Column],
         formats: dict[str, Any],
         light_formats: dict[Light, Any],
+        page: tuple[str, str],
     ) -> None:
         self.ws = workbook.add_worksheet(name)
         self.columns = columns
@@ -68,6 +78,15 @@ class _Sheet:
             ws.set_column(index, index, column.width)
         ws.freeze_panes(1, 0)
         ws.set_row(0, 30)
+        header, footer = page
+        ws.set_paper(A4)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)  # one page wide, as many tall as the rows need
+        ws.repeat_rows(0)
+        side, ends, edge = _MARGINS_IN
+        ws.set_margins(left=side, right=side, top=ends, bottom=ends)
+        ws.set_header(f"&C{header}", {"margin": edge})
+        ws.set_footer(f"&C{footer}", {"margin": edge})
         for index, column in enumerate(columns):
             ws.write_string(0, index, column.header, formats["header"])
 
@@ -130,6 +149,7 @@ class XlsxListWriter:
         *,
         photos_root: Path | None,
         title: str,
+        print_title: str = "",
     ) -> None:
         self.path = path
         self.labels = labels
@@ -172,16 +192,25 @@ class XlsxListWriter:
         all_columns = [c for c in labels.columns.values() if c.key != "kind"]
         if photos_root is None:
             all_columns = [c for c in all_columns if c.key != PHOTO_KEY]
+        # Excel's page-footer codes: &P the page, &N the number of pages.
+        footer = texts("export.print_footer", page="&P", pages="&N")
+
+        def page(sheet: str) -> tuple[str, str]:
+            # In a page header "&" starts a code (&P: page number): a literal one is doubled.
+            heading = texts("export.print_header", title=print_title or title, sheet=sheet)
+            return heading.replace("&", "&&"), footer
+
+        problems = texts("export.sheet.problems")
+        suggestions = texts("export.sheet.suggestions")
         self.sheets = {
-            Kind.PROBLEM: _Sheet(
-                wb, texts("export.sheet.problems"), all_columns, formats, light_formats
-            ),
+            Kind.PROBLEM: _Sheet(wb, problems, all_columns, formats, light_formats, page(problems)),
             Kind.SUGGESTION: _Sheet(
                 wb,
-                texts("export.sheet.suggestions"),
+                suggestions,
                 [c for c in all_columns if not c.problems_only],
                 formats,
                 light_formats,
+                page(suggestions),
             ),
         }
 

@@ -208,7 +208,7 @@ async def _export(
             batch=BATCH_ROWS,
             now=context.now(),
         )
-        if result.rows == 0:
+        if result.listed == 0:
             await status.edit_text(texts("export.empty", period=period))
             return ConversationHandler.END
         if fmt == "zip" and result.photos == 0:
@@ -225,7 +225,13 @@ async def _export(
             )
             return ConversationHandler.END
         if fmt == "zip":
-            done = texts("export.done_zip", period=period, photos=result.photos, rows=result.rows)
+            done = texts(
+                "export.done_zip",
+                period=period,
+                photos=result.photos,
+                rows=result.rows,
+                listed=result.listed,
+            )
         else:
             done = texts(
                 "export.done",

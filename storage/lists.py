@@ -28,6 +28,9 @@ LEFT JOIN units u ON u.id = COALESCE(i.unit_id, si.unit_id)
 LEFT JOIN groups g ON g.id = i.group_id
 """
 
+# The thumbnail: the item's first evidence photo, else the first photo its author added when the
+# leader asked for more (请补充), which is the only picture of the item some deputies send. The
+# unit's answer photos and look-back photos show other moments, not the item as raised.
 _ROWS = f"""
 SELECT i.id, i.number, c.year, i.kind, i.status,
        COALESCE(p.title, ''), COALESCE(si.title, ''), COALESCE(s.name, ''),
@@ -40,7 +43,8 @@ SELECT i.id, i.number, c.year, i.kind, i.status,
        au.name, COALESCE(g.name, ''), i.submitted_at, i.due_at,
        COALESCE(r.class, i.response_class), COALESCE(r.text, ''), i.rating, i.lookback_result,
        (SELECT ph.thumb_path FROM photos ph
-        WHERE ph.item_id = i.id AND ph.purpose = 'evidence' ORDER BY ph.id LIMIT 1)
+        WHERE ph.item_id = i.id AND ph.purpose IN ('evidence', 'more_info')
+        ORDER BY ph.purpose != 'evidence', ph.id LIMIT 1)
 FROM items i
 JOIN campaigns c ON c.id = i.campaign_id
 JOIN persons au ON au.id = i.author_id
@@ -53,7 +57,7 @@ LEFT JOIN responses r ON r.item_id = i.id
 
 _PHOTOS = f"""
 SELECT ph.id, i.number, c.year, ph.original_path, ph.sha256, ph.taken_at, ph.purpose,
-       ph.size_bytes
+       ph.size_bytes, i.kind
 FROM items i
 JOIN campaigns c ON c.id = i.campaign_id
 {_FILTER_JOINS}
@@ -209,7 +213,9 @@ class ListReader:
                 return
             after_number, after_id = found[-1][1], found[-1][0]
             yield [
-                ListPhoto(r[0], format_number(r[2], r[1]), r[3], r[4], r[5], r[6], r[7])
+                ListPhoto(
+                    r[0], format_number(r[2], r[1]), r[3], r[4], r[5], r[6], r[7], _KINDS[r[8]]
+                )
                 for r in found
             ]
             if len(found) < batch:

@@ -61,7 +61,11 @@ class Labels:
     units: dict[int, str]
     categories: dict[int, tuple[str, str]]  # (name, name_en)
     groups: dict[int, tuple[str, str]]  # (code, name)
-    # Catalog order, so breakdowns read like the catalog, not like ids.
+    # Catalog codes by id, for machines reading the figures.
+    project_codes: dict[int, str]
+    subitem_codes: dict[int, str]
+    unit_codes: dict[int, str]
+    # Catalog order, so breakdowns read like the catalog, not like ids or codes.
     project_order: list[int]
     subitem_order: list[int]
     unit_order: list[int]
@@ -130,17 +134,19 @@ class ReportsRepo:
 
     async def labels(self, campaign_id: int) -> Labels:
         projects = await self.db.fetch_all(
-            "SELECT id, title FROM projects WHERE campaign_id = ? ORDER BY position, code",
+            "SELECT id, title, code FROM projects WHERE campaign_id = ? ORDER BY position, code",
             (campaign_id,),
         )
         subitems = await self.db.fetch_all(
-            "SELECT s.id, s.title, s.project_id, s.unit_id FROM subitems s "
+            "SELECT s.id, s.title, s.project_id, s.unit_id, s.code FROM subitems s "
             "JOIN projects p ON p.id = s.project_id WHERE s.campaign_id = ? "
             "ORDER BY p.position, p.code, s.position, s.code",
             (campaign_id,),
         )
+        # Units keep no position: an import inserts them in the file's order and a re-import
+        # updates them in place (by code), so their ids are the catalog's order.
         units = await self.db.fetch_all(
-            "SELECT id, name FROM units WHERE campaign_id = ? ORDER BY code", (campaign_id,)
+            "SELECT id, name, code FROM units WHERE campaign_id = ? ORDER BY id", (campaign_id,)
         )
         categories = await self.db.fetch_all(
             "SELECT id, name, name_en FROM categories WHERE campaign_id = ? ORDER BY position, code",
@@ -157,6 +163,9 @@ class ReportsRepo:
             units={r[0]: r[1] for r in units},
             categories={r[0]: (r[1], r[2]) for r in categories},
             groups={r[0]: (r[1], r[2]) for r in groups},
+            project_codes={r[0]: r[2] for r in projects},
+            subitem_codes={r[0]: r[4] for r in subitems},
+            unit_codes={r[0]: r[2] for r in units},
             project_order=[r[0] for r in projects],
             subitem_order=[r[0] for r in subitems],
             unit_order=[r[0] for r in units],

@@ -111,9 +111,10 @@ async def answered_item(
     liaison: Person,
     *,
     now: datetime | None = None,
+    response_class: ResponseClass = ResponseClass.A,
 ) -> Item:
     """Raised by every raiser (the later ones merged into the first), accepted, forwarded to the
-    liaison's unit and answered (class A) by the liaison."""
+    liaison's unit and answered (class A unless told) by the liaison."""
     services = bot.services
     now = now or bot.now()
     first = await raise_item(bot, raisers[0])
@@ -129,7 +130,7 @@ async def answered_item(
     await apply(bot, forward(item, staff, liaison.unit_id, parties, now, services.policy), now)
     item = await reload(bot, first)
     parties = await services.items.parties(item)
-    await apply(bot, answer(item, liaison, ResponseClass.A, ANSWER, parties, now), now)
+    await apply(bot, answer(item, liaison, response_class, ANSWER, parties, now), now)
     return await reload(bot, first)
 
 
@@ -181,3 +182,23 @@ async def outbox_keys(bot: Harness, person: Person) -> list[str]:
         (person.id,),
     )
     return [str(r[0]) for r in rows]
+
+
+async def rate(
+    bot: Harness, item: Item, votes: list[tuple[Person, Rating]], *, now: datetime | None = None
+) -> Item:
+    """The raisers' votes on the current answer; once every raiser has voted the votes decide
+    (closed, or back to the unit on 不满意), as the rating buttons do."""
+    services = bot.services
+    now = now or bot.now()
+    parties = await services.items.parties(item)
+    for person, value in votes:
+        assert await services.items.record_vote(
+            vote(item, person, item.round, value, "", parties), now
+        )
+    change = conclude_rating(
+        item, await services.items.votes(item.id), parties, now, services.policy, window_over=False
+    )
+    if change is not None:
+        await apply(bot, change, now)
+    return await reload(bot, item)

@@ -601,13 +601,13 @@ def check_demo_run(result: subprocess.CompletedProcess[str], data: Path) -> None
     # Every notice was delivered, none twice.
     assert scalar(db, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == 0
     assert scalar(db, "SELECT COUNT(*) FROM outbox") >= 8
-    for name in (
-        "问题与建议清单.xlsx",
-        "问题与建议清单.csv",
-        "关于交办问题与建议清单的函.docx",
-        "照片包.zip",
+    for name, what in (
+        ("问题与建议清单.xlsx", "2 rows"),
+        ("问题与建议清单.csv", "2 rows"),
+        ("关于交办问题与建议清单的函.docx", "2 rows"),
+        ("照片包.zip", "1 photos of 1 items; 2 listed"),  # the suggestion has no photo
     ):
-        assert f"{data / 'exports' / name}  (2 rows)" in result.stdout
+        assert f"{data / 'exports' / name}  ({what})" in result.stdout
         assert (data / "exports" / name).stat().st_size > 0
     assert "已办结，评价结果：满意" in result.stdout
     visits = scalar(db, "SELECT COUNT(*) FROM visits")

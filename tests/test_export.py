@@ -77,7 +77,8 @@ async def test_staff_export_the_list_as_excel_and_open_it(bot: Harness) -> None:
 
     sent = document_of(events)
     assert (
-        sent.file_names[0] == f"问题与建议清单-{bot.now().astimezone(bot.settings.zone).date()}.xlsx"
+        sent.file_names[0]
+        == f"问题与建议清单-{bot.now().astimezone(bot.settings.zone).date()}.xlsx"
     )
     wb = openpyxl.load_workbook(io.BytesIO(sent.files[0]))
     assert wb.sheetnames == ["问题", "意见建议"]
@@ -110,6 +111,21 @@ async def test_the_letter_and_the_photos_through_the_chat(bot: Harness) -> None:
         assert sorted(zf.namelist()) == ["2020-0001_1.jpg", "manifest.csv"]
         manifest = list(csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8-sig"))))
         assert manifest[0]["item"] == "2020-0001" and manifest[0]["check"] == "ok"
+
+
+async def test_the_photo_archive_counts_the_items_that_have_photos(bot: Harness) -> None:
+    deputy = await reported_with_photo(bot)
+    await submitted_suggestions(bot, deputy, 2)  # listed, but without photos
+    staff = await bot.join("赵工作", Role.STAFF, group=None)
+
+    events = await export_via_chat(staff, "照片包", "全部")
+    with zipfile.ZipFile(io.BytesIO(document_of(events).files[0])) as zf:
+        assert sorted(zf.namelist()) == ["2020-0001_1.jpg", "manifest.csv"]
+    status = [e.text for e in events if e.text and "已打包照片" in e.text]
+    assert (
+        status[-1]
+        == "✅ 已打包照片（全部）：1 张，来自 1 条有照片的问题和建议（所选范围共 3 条）。"
+    )
 
 
 async def test_typed_period_bad_dates_and_an_empty_period(bot: Harness) -> None:

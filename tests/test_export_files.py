@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import time
 import zipfile
 from collections.abc import AsyncIterator
@@ -28,7 +29,7 @@ from docx.shared import Pt
 from bot import export_cli, exports
 from bot.catalog import load_catalog
 from bot.clock import to_db
-from bot.config import Settings, StorageSettings
+from bot.config import LetterSettings, Settings, StorageSettings
 from bot.errors import CliError, Refused
 from bot.exports import ExportResult, export_list
 from bot.invitations import InvitationRequest
@@ -304,6 +305,73 @@ async def test_light_answer_rating_and_look_back_columns(
     assert "red" in en_rows[1] and "A solved" in en_rows[3]
 
 
+async def test_a_photo_added_on_request_is_the_thumbnail_when_the_item_has_no_other(
+    services: Services, tmp_path: Path
+) -> None:
+    """请补充: photos a deputy adds when the leader asks for more (purpose more_info)."""
+    wang = await person(services, "王芳")
+    only_more = await item(services, wang, "补充照片才有图的问题。")
+    both = await item(services, wang, "既有现场照片又有补充照片的问题。")
+    answer_only = await item(services, wang, "只有单位答复照片的问题。")
+
+    async def attach(item_id: int, purpose: str, seed: int) -> str:
+        key = f"{purpose}-{item_id}-{seed}"
+        await services.evidence.ingest(
+            make_jpeg(640, 480, pattern_seed=seed),
+            person_id=wang.id,
+            target=PhotoTarget(item_id=item_id, purpose=purpose),
+            site=None,
+            reference_time=services.clock.now(),
+            as_file=True,
+            file_unique_id=key,
+            now=services.clock.now(),
+        )
+        thumb = await services.db.fetch_value(
+            "SELECT thumb_path FROM photos WHERE file_unique_id = ?", (key,)
+        )
+        return str(thumb)
+
+    more_thumb = await attach(only_more, "more_info", 1)
+    await attach(both, "more_info", 2)  # added first, but the evidence is what the item shows
+    evidence_thumb = await attach(both, "evidence", 3)
+    await attach(answer_only, "response", 4)  # the unit's photo does not stand for the problem
+
+    result = await export(services, "xlsx", tmp_path)
+    ws = openpyxl.load_workbook(result.path)["问题"]
+    photo_col = sheet_rows(ws)[0].index("现场照片")
+    images = {image.anchor._from.row: image for image in ws._images}  # type: ignore[attr-defined]
+    assert sorted(images) == [1, 2] and all(
+        i.anchor._from.col == photo_col for i in images.values()
+    )
+    root = services.store.root
+    assert images[1]._data() == (root / more_thumb).read_bytes()
+    assert images[2]._data() == (root / evidence_thumb).read_bytes()
+
+
+async def test_workbook_prints_on_a4_landscape_one_page_wide_with_titles(
+    services: Services, tmp_path: Path
+) -> None:
+    await sample(services)
+    campaign = services.campaign.name
+    for language, title, footer in (
+        ("zh", f"{campaign}问题与建议清单（{{}}）", "第 &P 页 共 &N 页"),
+        ("en", f"Problem-and-suggestion list of {campaign} ({{}})", "Page &P of &N"),
+    ):
+        (tmp_path / language).mkdir()
+        result = await export(services, "xlsx", tmp_path / language, language=language)
+        wb = openpyxl.load_workbook(result.path)
+        for ws in wb:
+            setup = ws.page_setup
+            assert setup.orientation == "landscape", ws.title
+            assert int(setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
+            assert ws.sheet_properties.pageSetUpPr.fitToPage
+            # One page wide (absent: 1, the OOXML default), as many pages tall as needed (0).
+            assert (int(setup.fitToWidth or 1), int(setup.fitToHeight)) == (1, 0)
+            assert ws.print_title_rows == "$1:$1"  # the header row on every page
+            assert ws.oddHeader.center.text == title.format(ws.title)
+            assert ws.oddFooter.center.text == footer
+
+
 # --- CSV ------------------------------------------------------------------------------------------
 
 
@@ -322,7 +390,8 @@ async def test_csv_has_a_bom_and_the_workbooks_rows(services: Services, tmp_path
     assert rows[2][col["内容"]] == "'" + FORMULA
     assert rows[5][col["内容"]] == "'+86 热线电话应公示。"
     assert (
-        rows[1][col["提出日期"]] == services.clock.now().astimezone(services.settings.zone).date().isoformat()
+        rows[1][col["提出日期"]]
+        == services.clock.now().astimezone(services.settings.zone).date().isoformat()
     )
 
     # The same cells as the workbook, column for column.
@@ -385,11 +454,70 @@ async def test_letter_follows_gbt_9704_and_carries_the_list(
     today = services.clock.now().astimezone(services.settings.zone).date()
     assert f"{today.year}年{today.month}月{today.day}日" in texts
 
-    (table,) = doc.tables
-    assert len(table.rows) == result.rows + 1  # the header and one row per item
-    assert [c.text for c in table.rows[0].cells] == ["编号", "项目", "点位", "内容", "牵头实施单位"]
-    assert table.rows[2].cells[0].text == "2020-0002" and table.rows[2].cells[3].text == FORMULA
     assert doc.sections[1].orientation == 1  # the list on a landscape page
+
+
+async def test_letter_lists_problems_and_suggestions_apart_with_their_sub_items(
+    services: Services, tmp_path: Path
+) -> None:
+    ids = await sample(services)
+    result = await export(services, "docx", tmp_path)
+    doc = Document(str(result.path))
+    problems, suggestions = doc.tables
+    # Each section's heading comes right before its table, in the body's order.
+    body = [
+        child.xpath("string(.)") if child.tag == qn("w:p") else "<table>"
+        for child in doc.element.body
+        if child.tag in (qn("w:p"), qn("w:tbl"))
+    ]
+    at = body.index("一、问题3个")
+    assert body[at + 1] == "<table>" and body[at + 2] == "二、意见建议2条"
+    assert body[at + 3] == "<table>"
+    heading = next(p for p in doc.paragraphs if p.text == "一、问题3个")
+    assert heading.runs[0].font.name == "黑体"
+
+    header = ["编号", "项目", "子项", "点位", "内容", "牵头实施单位"]
+    assert [c.text for c in problems.rows[0].cells] == header
+    assert [c.text for c in suggestions.rows[0].cells] == header
+    assert [r.cells[0].text for r in problems.rows[1:]] == ["2020-0001", "2020-0002", "2020-0003"]
+    assert [r.cells[0].text for r in suggestions.rows[1:]] == ["2020-0004", "2020-0005"]
+    assert problems.rows[2].cells[4].text == FORMULA
+    expected = await services.db.fetch_all(
+        "SELECT i.number, COALESCE(si.title, ''), COALESCE(s.name, '') FROM items i "
+        "LEFT JOIN subitems si ON si.id = i.subitem_id LEFT JOIN sites s ON s.id = i.site_id "
+        "WHERE i.id IN (?, ?, ?) ORDER BY i.number",
+        (ids["photo"], ids["formula"], ids["plain"]),
+    )
+    assert [(r.cells[2].text, r.cells[3].text) for r in problems.rows[1:]] == [
+        (r[1], r[2]) for r in expected
+    ]
+    assert any(r.cells[2].text for r in problems.rows[1:]), "the sample has sub-items"
+    # Word keeps the widths: the table fills the landscape type area (297 - 2 x 27 mm).
+    assert round(sum(c.width.mm for c in problems.rows[0].cells)) == 243
+
+
+@pytest.mark.parametrize(
+    "configured", ["张三，电话：0571-87000000", "联系人：张三，电话：0571-87000000"]
+)
+async def test_the_contact_line_says_contact_once(
+    services: Services, tmp_path: Path, configured: str
+) -> None:
+    services.settings = services.settings.model_copy(
+        update={"letter": LetterSettings(contact=configured)}
+    )
+    await sample(services)
+    doc = Document(str((await export(services, "docx", tmp_path)).path))
+    lines = [p.text for p in doc.paragraphs if "联系人" in p.text]
+    assert lines == ["（联系人：张三，电话：0571-87000000）"]
+
+
+def test_the_example_config_shows_a_contact_without_the_label() -> None:
+    """What config.example.toml suggests is what the letter's own words expect."""
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    section = text[text.index("[letter]") :]
+    comment = next(line for line in section.splitlines() if "contact" in line.lower())
+    example = re.search(r'"([^"]+)"', comment)
+    assert example is not None and not example.group(1).startswith("联系人"), comment
 
 
 # --- the photo archive ----------------------------------------------------------------------------
@@ -403,7 +531,9 @@ async def test_photo_archive_has_the_originals_and_a_checked_manifest(
         "SELECT original_path, sha256 FROM photos WHERE item_id = ? ORDER BY id", (ids["photo"],)
     )
     result = await export(services, "zip", tmp_path)
-    assert result.photos == 2 and result.rows == 5
+    # Two photos of one problem; the other four listed items have none.
+    assert (result.photos, result.rows, result.problems, result.suggestions) == (2, 1, 1, 0)
+    assert result.listed == 5
     with zipfile.ZipFile(result.path) as archive:
         names = archive.namelist()
         assert sorted(names) == ["2020-0001_1.jpg", "2020-0001_2.jpg", "manifest.csv"]
@@ -625,6 +755,10 @@ async def test_cli_writes_the_file_and_says_what_is_in_it(
         ),
     )
     assert any("〔" in p.text and "12号" in p.text for p in Document(str(letter)).paragraphs)
+    archive = tmp_path / "照片.zip"
+    await export_cli.run(services.settings, cli_args("--format", "zip", "--out", str(archive)))
+    printed = capsys.readouterr().out
+    assert "2 photos of 1 items (1 problems, 0 suggestions); 5 items listed" in printed
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 
 from bot.items import Item
 from bot.jobs import run_daily_jobs
-from bot.lifecycle import Rating, accept, forward, vote
+from bot.lifecycle import Rating, ResponseClass, accept, forward, vote
 from bot.people import Person, Role
 from localapi import LocalBotApi, SimUser
 from tests.conftest import Harness
@@ -115,6 +115,41 @@ async def test_nothing_due_means_no_reminder(bot: Harness) -> None:
     assert await _payloads(bot, "remind:") == [] and await _payloads(bot, "digest:") == []
 
 
+async def test_staff_digest_carries_the_satisfaction_figures(bot: Harness) -> None:
+    """Nothing overdue, but answers and votes: staff still hear the campaign's satisfaction."""
+    deputy, staff_phone, _liaison, wang, leader, staff, liaison = await _people(bot)
+    li = await bot.person(await bot.join("李强"))
+    await closed_item(bot, wang, leader, staff, liaison)  # class A, 满意
+    planned = await answered_item(
+        bot, [wang, li], leader, staff, liaison, response_class=ResponseClass.B
+    )
+    parties = await bot.services.items.parties(planned)
+    assert await bot.services.items.record_vote(
+        vote(planned, li, planned.round, Rating.DISSATISFIED, "", parties), bot.now()
+    )
+    await delivered(bot, deputy, staff_phone)
+
+    counts = await run_daily_jobs(bot.services, bot.now())
+    assert counts["reminders"] == 1  # staff's digest; no unit has anything due
+    [(person_id, digest)] = await _payloads(bot, "digest:")
+    assert person_id == staff.id
+    params = digest["params"]
+    assert isinstance(params, dict)
+    assert {k: params[k] for k in ("rate", "valid", "satisfied", "dissatisfied", "abstain")} == {
+        "rate": "50.0%",
+        "valid": 2,
+        "satisfied": 1,
+        "dissatisfied": 1,
+        "abstain": 0,
+    }
+    assert (params["answers"], params["a"], params["b"], params["c"]) == (2, 1, 1, 0)
+
+    await delivered(bot, staff_phone)
+    [text] = [m.text or "" for m in staff_phone.messages if "每日办理情况" in (m.text or "")]
+    assert "答复满意率 50.0%" in text and "有效票 2 票：满意 1、基本满意 0、不满意 1" in text
+    assert "单位答复 2 条：A 已解决 1、B 列入计划 1、C 暂缓/留作参考 0" in text
+
+
 async def test_an_expired_rating_window_concludes_with_the_votes_cast(bot: Harness) -> None:
     _deputy, _staff_phone, _liaison_phone, wang, leader, staff, liaison = await _people(bot)
     li = await bot.person(await bot.join("李强"))
@@ -143,7 +178,9 @@ async def test_an_expired_rating_window_concludes_with_the_votes_cast(bot: Harne
 async def test_a_due_look_back_is_announced_to_its_group_once(bot: Harness) -> None:
     deputy, _staff_phone, _liaison_phone, author, leader, staff, liaison = await _people(bot)
     other_group = await bot.join("吴代表", group="G02")
-    item = await closed_item(bot, author, leader, staff, liaison, now=bot.now() - timedelta(days=91))
+    item = await closed_item(
+        bot, author, leader, staff, liaison, now=bot.now() - timedelta(days=91)
+    )
     not_yet = await closed_item(bot, author, leader, staff, liaison)
     await delivered(bot, deputy)
 

@@ -19,11 +19,15 @@ from bot.clock import from_db, to_db
 from bot.config import Settings, StorageSettings
 from bot.deadlines import Light, light
 from bot.items import Status
+from bot.lifecycle import Rating, ResponseClass, answer, satisfaction_rate
 from bot.people import Role
+from bot.satisfaction import satisfaction_of
 from bot.services import Services
-from bot.tally import Period, PeriodError, compute_tally, parse_day, split_message, tally_json
+from bot.split import split_message
+from bot.tally import Period, PeriodError, compute_tally, parse_day, tally_json
 from storage.catalog import import_catalog
 from tests.conftest import EXAMPLE_CATALOG, START, Harness, start_clock
+from tests.rating_steps import ANSWER, answered_item, apply, rate, reload
 from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
 
 SHANGHAI_OFFSET = timedelta(hours=8)
@@ -163,17 +167,148 @@ async def test_tally_counts_and_lights_agree_with_the_rules(bot: Harness) -> Non
     assert data["period"] == {"from": None, "to": None}
     assert data["by_status"] == {"submitted": 2, "declined": 1, "forwarded": 2, "in_progress": 1}
     assert data["deadlines"] == {"red": 1, "yellow": 1, "green": 1}
-    assert {"label": "城乡居民同质饮水", "problems": 3, "suggestions": 1} in data["by_project"]
+    assert {"code": "C02", "label": "城乡居民同质饮水", "problems": 3, "suggestions": 1} in data[
+        "by_project"
+    ]
     json.dumps(data, ensure_ascii=False)  # plain data all the way down
 
     # Items count by the local date of submission: 23:30 in Shanghai is still that day.
     late = datetime(2020, 6, 1, 15, 30, tzinfo=UTC)  # 23:30 at UTC+8
     async with bot.services.db.transaction() as conn:
         await conn.execute("UPDATE items SET submitted_at = ? WHERE number = 101", (to_db(late),))
-    june1 = await compute_tally(bot.services, Period(date(2020, 6, 1), date(2020, 6, 1)), now=bot.now())
-    june2 = await compute_tally(bot.services, Period(date(2020, 6, 2), date(2020, 6, 2)), now=bot.now())
+    june1 = await compute_tally(
+        bot.services, Period(date(2020, 6, 1), date(2020, 6, 1)), now=bot.now()
+    )
+    june2 = await compute_tally(
+        bot.services, Period(date(2020, 6, 2), date(2020, 6, 2)), now=bot.now()
+    )
     assert (june1.suggestions, june1.deputies, june1.groups) == (1, 1, 1)
     assert june2.suggestions == 0
+
+
+async def test_satisfaction_counts_each_items_latest_votes_and_answers(bot: Harness) -> None:
+    """满意率 = (满意 + 基本满意) / valid votes, abstentions apart; an item handled again counts
+    with its latest answer and the votes on it, not with what was said before."""
+    wang = await bot.person(await bot.join("王芳"))
+    li = await bot.person(await bot.join("李强"))
+    zhang = await bot.person(await bot.join("张伟"))
+    leader = await bot.person(await bot.join("赵组长", Role.LEADER))
+    staff_phone = await bot.join("钱干事", Role.STAFF, group=None)
+    staff = await bot.person(staff_phone)
+    liaison = await bot.person(await bot.join("周联络员", Role.LIAISON, unit="health"))
+
+    # Three raisers (two through merged items): 满意, 基本满意, 弃权; closed as 基本满意.
+    first = await answered_item(bot, [wang, li, zhang], leader, staff, liaison)
+    first = await rate(
+        bot, first, [(wang, Rating.SATISFIED), (li, Rating.BASICALLY), (zhang, Rating.ABSTAIN)]
+    )
+    assert first.status is Status.CLOSED
+    # Answered B, rated 不满意, handled again, answered C and rated 满意: only round 2 counts.
+    second = await answered_item(
+        bot, [wang], leader, staff, liaison, response_class=ResponseClass.B
+    )
+    second = await rate(bot, second, [(wang, Rating.DISSATISFIED)])
+    assert second.status is Status.IN_PROGRESS and second.round == 2
+    parties = await bot.services.items.parties(second)
+    await apply(bot, answer(second, liaison, ResponseClass.C, ANSWER, parties, bot.now()))
+    second = await rate(bot, await reload(bot, second), [(wang, Rating.SATISFIED)])
+    assert second.status is Status.CLOSED
+    # Answered A, rated 不满意, back with the unit: its only votes say 不满意.
+    third = await answered_item(bot, [li], leader, staff, liaison)
+    third = await rate(bot, third, [(li, Rating.DISSATISFIED)])
+    assert third.status is Status.IN_PROGRESS
+
+    tally = await compute_tally(bot.services, Period(), now=bot.now())
+    figures = tally.satisfaction
+    assert figures.votes == {
+        Rating.SATISFIED: 2,
+        Rating.BASICALLY: 1,
+        Rating.DISSATISFIED: 1,
+        Rating.ABSTAIN: 1,
+    }
+    assert (figures.valid, figures.rate) == (4, 0.75)
+    assert figures.answers == {ResponseClass.A: 2, ResponseClass.B: 0, ResponseClass.C: 1}
+    assert tally_json(tally)["satisfaction"] == {
+        "rate": 0.75,
+        "valid_votes": 4,
+        "votes": {"satisfied": 2, "basically": 1, "dissatisfied": 1, "abstain": 1},
+        "answers": {"A": 2, "B": 0, "C": 1},
+    }
+    # Items count by the day they were submitted, their votes and answers with them.
+    january = await compute_tally(
+        bot.services, Period(date(2020, 1, 1), date(2020, 1, 31)), now=bot.now()
+    )
+    assert (january.satisfaction.valid, january.satisfaction.rate) == (0, None)
+    assert tally_json(january)["satisfaction"]["rate"] is None
+
+    await staff_phone.send_text("/tally")
+    text = "\n".join(m.text or "" for m in await staff_phone.settle())
+    assert "<b>答复满意率 75.0%</b>（满意 2 票、基本满意 1 票，有效票 4 票）" in text
+    for line in (
+        "· 满意：2 票",
+        "· 基本满意：1 票",
+        "· 不满意：1 票",
+        "· 弃权：1 票（不计入有效票）",
+        "· A 类（已解决）：2 条",
+        "· B 类（列入计划解决）：0 条",
+        "· C 类（暂缓解决或留作参考）：1 条",
+    ):
+        assert line in text, line
+
+
+async def test_every_project_subitem_and_unit_is_listed_in_catalog_order(bot: Harness) -> None:
+    """A year's figures name all of the catalog, zeros included, in the catalog's order."""
+    await _story(bot)
+    catalog = load_catalog(EXAMPLE_CATALOG)
+    tally = await compute_tally(bot.services, Period(), now=bot.now())
+    named = [r for r in tally.by_subitem if r.label]
+    assert [r.label for r in tally.by_project] == [p.title for p in catalog.projects]
+    assert [r.label for r in named] == [s.title for s in catalog.subitems]
+    assert [r.label for r in tally.by_unit] == [u.name for u in catalog.units]
+    assert sum(r.problems for r in tally.by_unit) == tally.problems
+    idle = [r for r in tally.by_unit if (r.problems, r.suggestions) == (0, 0)]
+    assert len(idle) == len(catalog.units) - 2  # items reached two lead units only
+
+    data = tally_json(tally)
+    assert [r["code"] for r in data["by_project"]] == [p.code for p in catalog.projects]
+    assert [r["code"] for r in data["by_subitem"] if r["code"]] == [
+        s.code for s in catalog.subitems
+    ]
+    assert [r["code"] for r in data["by_unit"]] == [u.code for u in catalog.units]
+    assert {
+        "code": "C02-1",
+        "label": "提升农村居民饮用水标准",
+        "problems": 3,
+        "suggestions": 1,
+    } in data["by_subitem"]
+
+    staff = await bot.join("孙干事", Role.STAFF, group=None)
+    await staff.send_text("/tally")
+    text = "\n".join(m.text or "" for m in await staff.settle())
+    lines = [f"· {u.name}：" for u in catalog.units]
+    at = [text.index(line, text.index("按牵头实施单位")) for line in lines]
+    assert at == sorted(at), "units in the catalog's order"
+    assert f"· {catalog.units[-1].name}：问题 0 个，意见建议 0 条" in text
+    assert f"· {catalog.subitems[-1].title}：问题 0 个，意见建议 0 条" in text
+
+
+@pytest.mark.parametrize(
+    "votes",
+    [
+        [],
+        [Rating.ABSTAIN],
+        [Rating.SATISFIED, Rating.BASICALLY, Rating.DISSATISFIED],
+        [Rating.SATISFIED, Rating.ABSTAIN, Rating.DISSATISFIED, Rating.DISSATISFIED],
+    ],
+)
+def test_the_rate_from_counts_is_the_lifecycles_rule(votes: list[Rating]) -> None:
+    counts = {str(v): votes.count(v) for v in set(votes)}
+    figures = satisfaction_of(counts, {"A": 1})
+    assert figures.rate == satisfaction_rate(votes)
+    assert figures.valid == sum(v is not Rating.ABSTAIN for v in votes)
+    assert figures.answered == 1 and figures.answers[ResponseClass.C] == 0
+    rate = satisfaction_rate(votes)
+    assert figures.percent() == ("—" if rate is None else f"{rate * 100:.1f}%")
 
 
 # --- periods and splitting ----------------------------------------------------------------------
@@ -267,10 +402,16 @@ def test_cli_prints_the_same_figures_as_text_and_json(
     assert (data["groups"], data["deputies"], data["problems"], data["suggestions"]) == (1, 1, 1, 1)
     assert data["period"] == {"from": "2020-06-01", "to": "2020-06-30"}
     assert data["by_group"] == [{"label": "第二监督小组", "problems": 1, "suggestions": 1}]
+    # Every unit of the catalog, in its order, with the ones that got nothing at zero.
+    units = load_catalog(EXAMPLE_CATALOG).units
+    assert [(u["code"], u["label"]) for u in data["by_unit"]] == [(u.code, u.name) for u in units]
+    assert [u["problems"] + u["suggestions"] for u in data["by_unit"]].count(0) == len(units) - 1
+    assert data["satisfaction"]["valid_votes"] == 0 and data["satisfaction"]["rate"] is None
 
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "1个监督小组、1名代表参加，累计发现问题1个、提出意见建议1条" in text
+    assert "答复满意率：尚无有效评价票" in text and f"· {units[-1].name}：问题 0 个" in text
     assert "<b>" not in text and "2020-06-01 至 2020-06-30" in text
     assert main([*args, "--lang", "en"]) == 0
     assert "1 groups, 1 deputies took part, 1 problems and 1 suggestions" in capsys.readouterr().out
@@ -325,7 +466,9 @@ async def _bulk_tally(tmp_path: Path) -> None:
                 JOIN subitems s ON s.id = 1 + i % (SELECT COUNT(*) FROM subitems)
                 """
             )
-        tally = await compute_tally(services, Period(date(2020, 1, 1), date(2020, 12, 31)), now=services.clock.now())
+        tally = await compute_tally(
+            services, Period(date(2020, 1, 1), date(2020, 12, 31)), now=services.clock.now()
+        )
     finally:
         await services.close()
     assert tally.problems + tally.suggestions == 16000  # a fifth were declined
