@@ -1,4 +1,4 @@
--- deputy-bot schema, version 5: the satisfaction figures of the tally (the units' answers by
+-- deputy-bot schema, version 7: the satisfaction figures of the tally (the units' answers by
 -- class, the deputies' votes by rating).
 --
 -- items.response_class is the class of an item's latest answer. Counting a period's answers
