@@ -37,8 +37,13 @@ async def issue_invitation(
     *,
     bot_username: str,
     created_by: Person | None,
+    key: str | None = None,
 ) -> IssuedInvitation:
-    """Create the invited person and a single-use token; only the token's hash is stored."""
+    """Create the invited person and a single-use token; only the token's hash is stored.
+
+    `key` names the input that asks for it: the same input processed again after a crash is
+    refused rather than inviting the person twice (the token cannot be shown again: only its
+    hash is kept)."""
     if created_by is not None:
         require(created_by.role is Role.STAFF and created_by.active, "not_allowed")
     request.validate()
@@ -67,7 +72,10 @@ async def issue_invitation(
         created_by=created_by.id if created_by else None,
         now=now,
         expires_at=expires_at,
+        source_key=key,
     )
+    require(person_id is not None, "invite_already_made", name=request.name.strip())
+    assert person_id is not None
     log.info("Invitation issued for person %s (role %s)", person_id, request.role)
     return IssuedInvitation(
         person_id, token, deep_link(bot_username, token), expires_at, request.role, request.name

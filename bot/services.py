@@ -93,9 +93,9 @@ class Services:
         if self.on_queued is not None:
             self.on_queued()
 
-    async def apply(self, change: Change, now: datetime) -> bool:
+    async def apply(self, change: Change, now: datetime, key: str | None = None) -> bool:
         """Apply a lifecycle change (see bot/lifecycle.py); False if the item had moved on."""
-        applied = await self.items.commit(change, now)
+        applied = await self.items.commit(change, now, key)
         if applied and change.notices:
             self.wake_sender()
         return applied

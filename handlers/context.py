@@ -61,6 +61,11 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[str, Any], Runtime
         return self.services.clock.now()
 
     @property
+    def input_key(self) -> str | None:
+        """Names the input being handled, so that processing it again changes nothing twice."""
+        return None if self.update_id is None else f"telegram:{self.update_id}"
+
+    @property
     def texts(self) -> Texts:
         if self._texts is None:
             self._texts = Texts(self.bot_data.default_language)

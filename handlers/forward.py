@@ -395,7 +395,7 @@ async def _forward(update: Update, context: BotContext, ids: list[int]) -> Resul
             continue
         parties = await services.items.parties(item, unit_id=unit.id)
         change = lifecycle.forward(item, me, unit.id, parties, now, policy)
-        if not await services.apply(change, now):
+        if not await services.apply(change, now, context.input_key):
             skipped += 1
             continue
         forwarded.append(item)
@@ -565,7 +565,7 @@ async def _on_reroute(update: Update, context: BotContext, press: Pressed) -> Re
     unit = await _unit(context, press.int_arg())
     parties = await services.items.parties(item, unit_id=unit.id)
     change = lifecycle.reroute(item, context.me, unit.id, parties)
-    if not await services.apply(change, context.now()):
+    if not await services.apply(change, context.now(), context.input_key):
         raise Refused("item_state_changed", number=item.display_number)
     log.info("Staff %s re-routed item %s to unit %s", context.me.id, item.id, unit.id)
     ids: list[int] = flow.get("returns") or []
@@ -664,7 +664,7 @@ async def answer_step(update: Update, context: BotContext) -> Next:
         end_flow(context)
         return ConversationHandler.END
     end_flow(context)
-    if not await services.apply(change, now):
+    if not await services.apply(change, now, context.input_key):
         await message.reply_text(texts("item_state_changed", number=item.display_number))
         return ConversationHandler.END
     log.info("Staff %s recorded a paper answer for item %s", context.me.id, item.id)

@@ -478,7 +478,7 @@ async def _take(update: Update, context: BotContext, press: Pressed) -> Result:
     item = await _my_item(context, press.int_arg())
     services = context.services
     change = take_on(item, context.me, await services.items.parties(item))
-    if not await services.apply(change, context.now()):
+    if not await services.apply(change, context.now(), context.input_key):
         raise Refused("item_state_changed", number=item.display_number)
     fresh = await _my_item(context, item.id)
     text, markup = await _card_view(context, fresh)
@@ -635,7 +635,7 @@ async def _send_answer(update: Update, context: BotContext, press: Pressed) -> R
     now = context.now()
     change = answer(item, context.me, draft[0], draft[1], await services.items.parties(item), now)
     count = await _repo(context).pending_response_photos(item.id, context.me.id)
-    if not await services.apply(change, now):
+    if not await services.apply(change, now, context.input_key):
         raise Refused("item_state_changed", number=item.display_number)
     _clear_pending(context)
     texts = context.texts
@@ -728,7 +728,7 @@ async def reason_typed(update: Update, context: BotContext) -> Result:
         )
     except Refused as refused:
         return await _typed_refusal(update, context, refused)
-    applied = await services.apply(change, now)
+    applied = await services.apply(change, now, context.input_key)
     _clear_pending(context)
     texts = context.texts
     label = number_label(item, texts)
@@ -750,7 +750,7 @@ async def progress_typed(update: Update, context: BotContext) -> Result:
         change = post_progress(item, context.me, _typed(update), await services.items.parties(item))
     except Refused as refused:
         return await _typed_refusal(update, context, refused)
-    applied = await services.apply(change, context.now())
+    applied = await services.apply(change, context.now(), context.input_key)
     _clear_pending(context)
     texts = context.texts
     if applied:

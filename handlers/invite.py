@@ -90,7 +90,11 @@ async def name_step(update: Update, context: BotContext) -> str | int:
     )
     try:
         issued = await issue_invitation(
-            context.services, request, bot_username=context.bot.username, created_by=context.me
+            context.services,
+            request,
+            bot_username=context.bot.username,
+            created_by=context.me,
+            key=context.input_key,
         )
     except Refused as refused:
         await message.reply_text(context.texts(refused.key, **refused.params))

@@ -298,7 +298,7 @@ async def _conclude(
     now = context.now()
     parties = await services.items.parties(item)
     change = look_back(item, context.me, record.round, result, note, parties, now, services.policy)
-    if not await services.apply(change, now):
+    if not await services.apply(change, now, context.input_key):
         raise Refused("item_state_changed", number=item.display_number)
     log.info("Look-back %s of item %s: %s", record.id, item.id, result)
     flow = current_flow(context)

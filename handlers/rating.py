@@ -81,7 +81,7 @@ async def rate(update: Update, context: BotContext) -> str | int | None:
     change = conclude_rating(
         item, await services.items.votes(item.id), parties, now, services.policy, window_over=False
     )
-    if change is not None and await services.apply(change, now):
+    if change is not None and await services.apply(change, now, context.input_key):
         log.info("Item %s round %s: rating concluded", item.id, round_)
 
     flow = current_flow(context)

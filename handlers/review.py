@@ -561,7 +561,7 @@ async def _apply(
             return stay
         applied = False
     else:
-        applied = await services.apply(change, context.now())
+        applied = await services.apply(change, context.now(), context.input_key)
     await remove_buttons(update)
     flow.setdefault("handled", []).append(item.id)
     if not applied:
@@ -695,7 +695,7 @@ async def more_button(update: Update, context: BotContext) -> StepResult:
             raise
         applied = False
     else:
-        applied = await services.apply(change, context.now())
+        applied = await services.apply(change, context.now(), context.input_key)
     end_flow(context)
     if applied:
         await message.reply_text(texts("review.more_saved", label=number_label(item, texts)))

@@ -126,11 +126,13 @@ async def _event(
     transition: Transition,
     now: datetime,
     kind: EventKind = EventKind.TRANSITION,
+    *,
+    source_key: str | None = None,
 ) -> int:
     return await insert(
         conn,
-        "INSERT INTO item_events (item_id, actor_id, at, from_status, to_status, note, kind) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO item_events (item_id, actor_id, at, from_status, to_status, note, kind, "
+        "source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             transition.item_id,
             transition.actor_id,
@@ -139,6 +141,7 @@ async def _event(
             str(transition.to_status),
             transition.note,
             str(kind),
+            source_key,
         ),
     )
 
@@ -291,32 +294,45 @@ class ItemRepo:
 
     # --- the closed loop ---------------------------------------------------------------------
 
-    async def commit(self, change: Change, now: datetime) -> bool:
+    async def commit(self, change: Change, now: datetime, key: str | None = None) -> bool:
         """Apply a lifecycle change with its events, records and notices, in one transaction.
 
         Only if the item is still in the status and round the rule saw: a second tap, a
-        redelivered update or a concurrent actor finds it moved on and changes nothing.
+        redelivered update or a concurrent actor finds it moved on and changes nothing. `key`
+        names the input that caused the change: the same input processed again (after a crash)
+        finds its events and counts as applied, also for a change that keeps the status (a
+        question, progress, a look-back), which the status guard alone would let in twice.
         """
         try:
-            return await self._commit(change, now)
+            return await self._commit(change, now, key)
         except _Superseded:
             return False
 
-    async def _commit(self, change: Change, now: datetime) -> bool:
+    async def _commit(self, change: Change, now: datetime, key: str | None) -> bool:
         unknown = set(change.fields) - _CHANGE_FIELDS
         if unknown:
             raise ValueError(f"not lifecycle fields: {sorted(unknown)}")
+        if key is not None:
+            # One input may change several items (forwarding a batch): each has its own key.
+            key = f"{key}/{change.item_id}"
         async with self.db.transaction() as conn:
+            if key is not None:
+                async with conn.execute(
+                    "SELECT 1 FROM item_events WHERE source_key = ?", (key,)
+                ) as cur:
+                    if await cur.fetchone() is not None:
+                        return True
             if not await _still(conn, change.item_id, change.expect, change.expect_round):
                 return False
             first_event = 0
             current = change.expect
-            for step in change.steps:
+            for n, step in enumerate(change.steps):
                 event_id = await _event(
                     conn,
                     Transition(change.item_id, current, step.to, change.actor_id, step.note),
                     now,
                     step.kind,
+                    source_key=None if key is None else key if n == 0 else f"{key}#{n}",
                 )
                 first_event = first_event or event_id
                 current = step.to

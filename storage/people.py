@@ -58,9 +58,17 @@ class PeopleRepo:
         created_by: int | None,
         now: datetime,
         expires_at: datetime,
-    ) -> int:
-        """Create the invited person and their single invitation together."""
+        source_key: str | None = None,
+    ) -> int | None:
+        """Create the invited person and their single invitation together. None when the input
+        named by `source_key` made its invitation already (it is being processed again)."""
         async with self.db.transaction() as conn:
+            if source_key is not None:
+                async with conn.execute(
+                    "SELECT 1 FROM invitations WHERE source_key = ?", (source_key,)
+                ) as cur:
+                    if await cur.fetchone() is not None:
+                        return None
             person_id = await insert(
                 conn,
                 "INSERT INTO persons (campaign_id, name, role, group_id, unit_id, created_at) "
@@ -68,9 +76,9 @@ class PeopleRepo:
                 (campaign_id, name, str(role), group_id, unit_id, to_db(now)),
             )
             await conn.execute(
-                "INSERT INTO invitations (person_id, token_hash, created_by, created_at, expires_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (person_id, token_hash, created_by, to_db(now), to_db(expires_at)),
+                "INSERT INTO invitations (person_id, token_hash, created_by, created_at, "
+                "expires_at, source_key) VALUES (?, ?, ?, ?, ?, ?)",
+                (person_id, token_hash, created_by, to_db(now), to_db(expires_at), source_key),
             )
         return person_id
 

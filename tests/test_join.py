@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.clock import to_db
+from bot.errors import Refused
+from bot.invitations import InvitationRequest
+from bot.membership import issue_invitation
 from bot.people import Role
 from localapi import LocalBotApi
 from tests.conftest import Harness
@@ -96,3 +101,26 @@ async def test_edited_messages_are_not_applied(bot: Harness) -> None:
     await deputy.settle(quiet=0.1)
     await deputy.edit_text(sent, "改过的话")
     assert "修改的消息不会被采用" in ((await deputy.next_message()).text or "")
+
+
+async def test_an_invitation_asked_for_again_by_the_same_input_invites_once(
+    bot: Harness,
+) -> None:
+    staff = await bot.person(await bot.join("赵敏", Role.STAFF, group=None))
+    request = InvitationRequest("钱进", Role.DEPUTY, "G01", None)
+    before = await bot.value("SELECT COUNT(*) FROM persons")
+    await issue_invitation(
+        bot.services, request, bot_username="b", created_by=staff, key="telegram:77"
+    )
+    # The same /invite step processed again after a crash.
+    with pytest.raises(Refused) as again:
+        await issue_invitation(
+            bot.services, request, bot_username="b", created_by=staff, key="telegram:77"
+        )
+    assert again.value.key == "invite_already_made"
+    assert await bot.value("SELECT COUNT(*) FROM persons") == before + 1
+    # Another message may invite a namesake on purpose.
+    await issue_invitation(
+        bot.services, request, bot_username="b", created_by=staff, key="telegram:78"
+    )
+    assert await bot.value("SELECT COUNT(*) FROM persons") == before + 2

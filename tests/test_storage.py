@@ -795,6 +795,32 @@ async def test_a_change_is_applied_once_with_its_event_and_notice(world: World) 
     assert [p for p, _ in outbox] == [world.deputy_id]
 
 
+async def test_a_question_processed_again_after_a_crash_is_asked_once(world: World) -> None:
+    item = await _submitted(world)
+    leader = await _leader(world)
+    ask = lifecycle.ask_more(item, leader, "现场照片能否补充？", await world.items.parties(item))
+    # The status stays submitted, so the status guard alone would let it in twice.
+    assert await world.items.commit(ask, NOW, key="telegram:5001")
+    assert await world.items.commit(ask, NOW, key="telegram:5001")  # the same input again
+    assert await world.items.commit(ask, NOW, key="telegram:5002")  # asked again, on purpose
+    asked = await world.db.fetch_value(
+        "SELECT COUNT(*) FROM item_events WHERE item_id = ? AND kind = 'ask_more'", (item.id,)
+    )
+    assert asked == 2
+    assert len(await _outbox(world)) == 2
+
+
+async def test_one_input_may_change_several_items(world: World) -> None:
+    first, second = await _submitted(world), await _submitted(world)
+    leader = await _leader(world)
+    for item in (first, second):
+        change = lifecycle.accept(item, leader, await world.items.parties(item), NOW)
+        assert await world.items.commit(change, NOW, key="telegram:6001")
+    for item in (first, second):
+        after = await world.items.get(item.id)
+        assert after is not None and after.status is Status.REVIEWED
+
+
 async def test_a_change_that_cannot_queue_its_notice_changes_nothing(world: World) -> None:
     item = await _submitted(world)
     leader = await _leader(world)

@@ -48,3 +48,6 @@ DROP TABLE ptb_store;
 -- and not recorded twice.
 ALTER TABLE item_events ADD COLUMN source_key TEXT;
 CREATE UNIQUE INDEX item_events_source ON item_events (source_key) WHERE source_key IS NOT NULL;
+-- Likewise an invitation made in chat: processed again, it must not invite the person twice.
+ALTER TABLE invitations ADD COLUMN source_key TEXT;
+CREATE UNIQUE INDEX invitations_source ON invitations (source_key) WHERE source_key IS NOT NULL;
