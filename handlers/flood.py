@@ -26,23 +26,6 @@ from handlers.request import ConnectionLost
 
 log = logging.getLogger(__name__)
 
-# What Telegram counts as messages in a chat: sending and editing.
-PACED = frozenset(
-    {
-        "sendMessage",
-        "sendPhoto",
-        "sendDocument",
-        "sendMediaGroup",
-        "sendLocation",
-        "sendVenue",
-        "copyMessage",
-        "forwardMessage",
-        "editMessageText",
-        "editMessageCaption",
-        "editMessageMedia",
-        "editMessageReplyMarkup",
-    }
-)
 # Sent twice, these would show twice; everything else is applied once by Telegram.
 NOT_REPEATABLE = frozenset(
     {
@@ -56,6 +39,13 @@ NOT_REPEATABLE = frozenset(
         "forwardMessage",
     }
 )
+# What Telegram counts as messages in a chat: sending and editing.
+PACED = NOT_REPEATABLE | {
+    "editMessageText",
+    "editMessageCaption",
+    "editMessageMedia",
+    "editMessageReplyMarkup",
+}
 # A reply that has waited this long for flood control is no use any more: give up and say so.
 MAX_FLOOD_WAIT_SECONDS = 60.0
 
