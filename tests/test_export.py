@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import re
+import threading
 import time
 import zipfile
 
@@ -31,6 +32,10 @@ from tests.steps import (
     skip_photos,
     submitted_suggestions,
 )
+
+# A worker thread's pause: time.sleep fails with EINVAL under faketime (clock_nanosleep), and the
+# suite must pass whatever the clock says.
+_PAUSE = threading.Event()
 
 
 async def reported_with_photo(bot: Harness) -> SimUser:
@@ -173,7 +178,7 @@ async def test_a_large_export_shows_progress_and_others_are_not_kept_waiting(
     slow_add = exports.CsvListWriter.add
 
     def add(self: exports.CsvListWriter, rows: list[exports.ListRow]) -> None:
-        time.sleep(0.2)
+        _PAUSE.wait(0.2)
         slow_add(self, rows)
 
     monkeypatch.setattr(exports.CsvListWriter, "add", add)

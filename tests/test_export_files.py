@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 import time
 import zipfile
 from collections.abc import AsyncIterator
@@ -46,6 +47,10 @@ from tests.images import make_jpeg
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
 FORMULA = "=1+1 现场积水严重，需要排查"
+
+# A worker thread's pause: time.sleep fails with EINVAL under faketime (clock_nanosleep), and the
+# suite must pass whatever the clock says.
+_PAUSE = threading.Event()
 
 
 @pytest.fixture
@@ -705,7 +710,7 @@ async def test_a_failed_or_cancelled_export_leaves_no_file(
     assert sorted(os.listdir(tmp_path)) == ["data"]
 
     def slow(self: exports.CsvListWriter, rows: list[exports.ListRow]) -> None:
-        time.sleep(0.1)
+        _PAUSE.wait(0.1)
         original(self, rows)
 
     monkeypatch.setattr(exports.CsvListWriter, "add", slow)

@@ -32,7 +32,8 @@ CANTEEN = "食堂排风设备噪音过大，周边居民多次反映影响休息
 REASON = "属于市政道路养护范围，不在本项目内。"
 QUESTION = "请补充排风设备的具体位置和噪音最大的时段。"
 # The bot answers within milliseconds; a short quiet spell keeps the story quick.
-QUIET = 0.1
+# Long enough for a loaded 2-core CI machine to start answering after the update is fetched.
+QUIET = 0.25
 ADDED = "排风机在食堂北侧屋顶，晚上九点以后噪音最明显。"
 
 
