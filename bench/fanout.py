@@ -125,7 +125,7 @@ async def run(args: argparse.Namespace) -> int:
                     await task
                     for request in requests:
                         await request.shutdown()
-                stats = await services.delivery.stats(bot.now())
+                stats = await services.delivery.stats(services.clock.now())
             finally:
                 await services.close()
             sends = [c for c in api.calls[calls_before:] if c.method in _SENDS]
