@@ -50,8 +50,8 @@ from bot.evidence import Evidence
 from bot.likeness import dhash, probes, signature
 from bot.photos import photo_flags, process_photo
 from bot.photostore import PhotoStore
+from bot.records import PhotoTarget
 from bot.services import Services
-from storage.photos import PhotoTarget
 
 RATIO_GOAL = 1.5
 ABSOLUTE_GOAL_MS = 100.0

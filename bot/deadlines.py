@@ -48,7 +48,9 @@ def add_working_days(moment: datetime, days: int, zone: ZoneInfo) -> datetime:
     return end.astimezone(moment.tzinfo or zone)
 
 
-def light(status: Status, due_at: datetime | None, now: datetime, due_soon_days: int) -> Light | None:
+def light(
+    status: Status, due_at: datetime | None, now: datetime, due_soon_days: int
+) -> Light | None:
     """Green, yellow or red for an item a unit still has to answer; None for all others."""
     if due_at is None or status not in WAITING_FOR_UNIT:
         return None

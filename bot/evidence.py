@@ -12,8 +12,8 @@ from bot.config import PhotoSettings
 from bot.likeness import Earlier, SignatureIndex
 from bot.photos import PhotoFlag, PhotoPolicy, ProcessedPhoto, photo_flags, process_photo
 from bot.photostore import PhotoStore, StoredFiles
-from bot.records import SiteRecord
-from storage.photos import NewPhoto, PhotoRepo, PhotoTarget
+from bot.records import NewPhoto, PhotoTarget, SiteRecord
+from storage.photos import PhotoRepo
 
 log = logging.getLogger(__name__)
 

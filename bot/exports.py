@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from bot.items import Kind
 from bot.letter import LetterFacts, LetterWriter
 from bot.listing import (
+    BATCH_ROWS,
     DATA_KEYS,
     FORMATS,
     PHOTO_KEY,
@@ -39,7 +40,6 @@ from bot.photo_zip import PhotoZipWriter
 from bot.services import Services
 from bot.texts import Texts
 from bot.xlsx_export import XlsxListWriter
-from storage.lists import BATCH_ROWS as BATCH_ROWS  # re-exported for the chat handler
 from storage.lists import ListReader, ListRepo
 
 log = logging.getLogger(__name__)

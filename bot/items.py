@@ -197,3 +197,8 @@ def withdraw(item: Item, actor: Person) -> Transition:
     scope.require_author(actor, item)
     require(item.status is Status.SUBMITTED, "withdraw_not_possible")
     return Transition(item.id, item.status, Status.WITHDRAWN, actor.id)
+
+
+# What a unit sees: items it has to handle, answers waiting for the deputies' rating, and the
+# items it returned (until staff re-route them to another unit).
+INBOX_STATUSES = (Status.FORWARDED, Status.IN_PROGRESS, Status.ANSWERED, Status.RETURNED)

@@ -314,3 +314,6 @@ def parse_period(text: str) -> tuple[date, date]:
 def local_today(zone: ZoneInfo, now: datetime) -> date:
     """Today's date where the campaign is."""
     return now.astimezone(zone).date()
+
+
+BATCH_ROWS = 2000

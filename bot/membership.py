@@ -86,7 +86,9 @@ async def join(services: Services, token: str, telegram_user_id: int) -> tuple[P
     """Bind a Telegram account to the invited person. Returns (person, newly_joined)."""
     if not looks_like_token(token):
         raise Refused("start_token_unknown")
-    person, newly = await services.people.redeem(hash_token(token), telegram_user_id, services.clock.now())
+    person, newly = await services.people.redeem(
+        hash_token(token), telegram_user_id, services.clock.now()
+    )
     if newly:
         log.info("Person %s joined as telegram user %s", person.id, telegram_user_id)
     return person, newly

@@ -88,3 +88,30 @@ def require_can(person: Person | None, action: Action) -> None:
 
 def commands_for(role: Role) -> tuple[str, ...]:
     return (*ROLE_COMMANDS[role], *COMMON_COMMANDS)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonCard:
+    """A person as staff see them when managing: role, scope, whether they joined."""
+
+    id: int
+    campaign_id: int
+    name: str
+    role: Role
+    group_id: int | None
+    group_name: str | None
+    unit_id: int | None
+    unit_name: str | None
+    telegram_user_id: int | None
+    language: str | None
+    active: bool
+    joined: bool
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PersonChange:
+    role: Role
+    group_id: int | None
+    unit_id: int | None
+    active: bool

@@ -1,8 +1,15 @@
-"""The catalog as stored: what the bot shows and links items to (ids are database ids)."""
+"""Plain records the core and its stores exchange: the catalog as stored (ids are database ids),
+photos, imports, look-backs, outbox rows and conversations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Bounds for code ranges in tallies: every catalog code sorts after the first and before the second.
+BEFORE_ALL = ""
+AFTER_ALL = "9999"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +78,143 @@ class UnitRecord:
     id: int
     code: str
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoTarget:
+    """A photo belongs to exactly one record: an item or a visit.
+
+    An item's photos have a purpose: the deputy's evidence, information added on the leader's
+    request, the unit's answer, or a look-back; each purpose is counted on its own.
+    """
+
+    item_id: int | None = None
+    visit_id: int | None = None
+    purpose: str = "evidence"
+
+    def __post_init__(self) -> None:
+        if (self.item_id is None) == (self.visit_id is None):
+            raise ValueError("a photo belongs to exactly one item or visit")
+
+    @property
+    def column(self) -> str:
+        return "item_id" if self.item_id is not None else "visit_id"
+
+    @property
+    def value(self) -> int:
+        value = self.item_id if self.item_id is not None else self.visit_id
+        assert value is not None
+        return value
+
+    @property
+    def where(self) -> str:
+        """SQL condition selecting this target's photos; its parameters are `params`."""
+        return f"{self.column} = ? AND purpose = ?"
+
+    @property
+    def params(self) -> tuple[int, str]:
+        return self.value, self.purpose
+
+
+@dataclass(frozen=True, slots=True)
+class NewPhoto:
+    person_id: int
+    target: PhotoTarget
+    sha256: str
+    format: str
+    width: int
+    height: int
+    size_bytes: int
+    original_path: str
+    display_path: str
+    thumb_path: str
+    phash: int
+    signature: bytes
+    taken_at: datetime | None
+    gps_lat: float | None
+    gps_lon: float | None
+    as_file: bool
+    flags: tuple[str, ...]
+    file_unique_id: str
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPhoto:
+    id: int
+    display_path: str
+    thumb_path: str
+    flags: tuple[str, ...]
+
+
+@dataclass
+class ImportReport:
+    campaign_code: str
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values()) or any(self.updated.values())
+
+    def count(self, table: str, outcome: str) -> None:
+        bucket = getattr(self, outcome)
+        bucket[table] = bucket.get(table, 0) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class LookbackRecord:
+    id: int
+    item_id: int
+    group_id: int | None
+    round: int
+    due_at: datetime
+    done_at: datetime | None
+    result: str | None
+
+    @property
+    def open(self) -> bool:
+        return self.done_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Leader:
+    person_id: int
+    group_id: int
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    """One outbox row ready to be sent, with what the sender needs to know of its recipient."""
+
+    id: int
+    person_id: int
+    payload: str
+    attempts: int
+    dedup_key: str
+    # NULL until the person redeems their invitation.
+    telegram_user_id: int | None
+    language: str | None
+    blocked: bool
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Where a person is in a multi-step flow, and the flow's scratch data."""
+
+    state: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """What one processed update leaves: its journal rows done, and the conversation of its
+    sender (None: no open conversation any more)."""
+
+    seqs: tuple[int, ...]
+    address: str | None = None
+    conversation: Conversation | None = None
+    touched: bool = False  # False: the update did not concern a conversation; leave it

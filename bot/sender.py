@@ -32,8 +32,9 @@ from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.notices import FileKind, Notice
 from bot.pacing import Pacer, Priority, pacer_for
+from bot.records import DueRow
 from bot.texts import Texts
-from storage.delivery import DeliveryRepo, DueRow
+from storage.delivery import DeliveryRepo
 
 log = logging.getLogger(__name__)
 

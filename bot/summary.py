@@ -23,10 +23,11 @@ from bot.clock import from_db, to_db
 from bot.contactsheet import PER_SHEET, SheetPhoto, chunks, render_sheet
 from bot.items import Kind, format_number
 from bot.notices import Notice
+from bot.records import Leader
 from bot.split import split_message
 from bot.texts import LANGUAGES, Texts
 from bot.views import clip
-from storage.reports import Leader, ReportsRepo
+from storage.reports import ReportsRepo
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import to_db
 from bot.deadlines import Light
 from bot.items import Kind, Status
+from bot.records import AFTER_ALL, BEFORE_ALL
 from bot.satisfaction import (
     Satisfaction,
     load_satisfaction,
@@ -37,7 +38,7 @@ from bot.satisfaction import (
 )
 from bot.split import split_message
 from bot.texts import Texts
-from storage.reports import AFTER_ALL, BEFORE_ALL, ReportsRepo
+from storage.reports import ReportsRepo
 
 if TYPE_CHECKING:
     from bot.services import Services

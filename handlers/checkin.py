@@ -15,6 +15,7 @@ from telegram.ext import ConversationHandler
 
 from bot.errors import Refused
 from bot.people import Action, require_can
+from bot.records import PhotoTarget
 from bot.visits import NearbySite, Position, plan_visit, rank_nearby
 from handlers.context import BotContext
 from handlers.flow import (
@@ -28,7 +29,6 @@ from handlers.flow import (
     start_flow,
 )
 from handlers.photos import receive_photo
-from storage.photos import PhotoTarget
 
 LOCATION, SITE, PROJECT, PHOTOS = (
     "checkin.location",

@@ -19,8 +19,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, BaseHandler, ConversationHandler
 
+from bot.records import Conversation, Finished
 from handlers.context import BotContext
-from storage.intake import Conversation, Finished
 
 END = ConversationHandler.END
 

@@ -20,8 +20,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.ext import filters as tg_filters
 
 from bot.errors import Refused
-from bot.exports import BATCH_ROWS, export_list, suggested_name
+from bot.exports import export_list, suggested_name
 from bot.listing import (
+    BATCH_ROWS,
     FORMATS,
     PERIODS,
     Format,

@@ -27,7 +27,7 @@ from bot import scope
 from bot.clock import from_db
 from bot.deadlines import Light, days_overdue, light
 from bot.errors import Refused, require
-from bot.items import Item, Kind, Status, clean_description
+from bot.items import INBOX_STATUSES, Item, Kind, Status, clean_description
 from bot.lifecycle import (
     WITH_UNIT,
     EventKind,
@@ -39,6 +39,7 @@ from bot.lifecycle import (
     take_on,
 )
 from bot.people import Person
+from bot.records import PhotoTarget
 from bot.texts import Texts
 from bot.views import clip, number_label
 from handlers.context import BotContext
@@ -57,8 +58,7 @@ from handlers.flow import (
 )
 from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_photo
-from storage.inbox import INBOX_STATUSES, InboxRepo
-from storage.photos import PhotoTarget
+from storage.inbox import InboxRepo
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,10 @@ from telegram import Bot, Update
 from telegram.ext import Application
 
 from bot.clock import Clock
+from bot.records import Finished
 from handlers.conversation import Conversations
 from handlers.polling import LongPoll, PollError
-from storage.intake import Finished, IntakeRepo
+from storage.intake import IntakeRepo
 
 log = logging.getLogger(__name__)
 

@@ -31,6 +31,7 @@ from bot.errors import Refused, require
 from bot.items import Item, Status
 from bot.lifecycle import LookbackResult, look_back
 from bot.people import Person
+from bot.records import LookbackRecord, PhotoTarget
 from bot.views import clip, number_label, place_of
 from handlers.context import BotContext
 from handlers.flow import (
@@ -48,8 +49,6 @@ from handlers.flow import (
 from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_photo
 from storage import lookbacks, ratings
-from storage.lookbacks import LookbackRecord
-from storage.photos import PhotoTarget
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,8 @@ from telegram.ext import (
 from bot.catalog import Catalog, CatalogError, parse_catalog
 from bot.errors import require
 from bot.notices import Notice
-from bot.people import Action, Role, require_can
+from bot.people import Action, PersonCard, PersonChange, Role, require_can
+from bot.records import ImportReport
 from bot.texts import Texts, pick_language
 from handlers.common import set_person_commands
 from handlers.context import BotContext
@@ -49,8 +50,7 @@ from handlers.flow import (
     start_flow,
 )
 from storage import manage
-from storage.catalog import ImportReport, import_catalog
-from storage.manage import PersonCard, PersonChange
+from storage.catalog import import_catalog
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from bot import scope
 from bot.errors import Refused
 from bot.items import Item, Status, withdraw
 from bot.people import Action, require_can
+from bot.records import PhotoTarget
 from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
-from storage.photos import PhotoTarget
 
 PAGE_SIZE = 5
 

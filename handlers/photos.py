@@ -12,11 +12,10 @@ from telegram.ext import filters
 
 from bot.evidence import Ingested
 from bot.photos import PhotoRejected
-from bot.records import SiteRecord
+from bot.records import PhotoTarget, SiteRecord
 from bot.texts import Texts
 from handlers.context import BotContext
 from handlers.flow import current_flow
-from storage.photos import PhotoTarget
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from telegram.ext import ConversationHandler
 from bot.errors import Refused
 from bot.items import Item, Kind, Severity, Status, validate_description
 from bot.people import Action, require_can
+from bot.records import PhotoTarget
 from bot.views import item_summary, number_label
 from handlers.context import BotContext
 from handlers.flow import (
@@ -28,7 +29,6 @@ from handlers.flow import (
     start_flow,
 )
 from handlers.photos import receive_photo
-from storage.photos import PhotoTarget
 
 PLACE, CATEGORY, SEVERITY = "report.place", "report.category", "report.severity"
 DESCRIPTION, PHOTOS, CONFIRM, EDIT = (

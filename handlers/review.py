@@ -35,6 +35,7 @@ from bot.errors import Refused
 from bot.items import Item, Status, parse_number
 from bot.lifecycle import Change, Parties
 from bot.people import Person
+from bot.records import PhotoTarget
 from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
 from handlers.flow import (
@@ -52,7 +53,6 @@ from handlers.flow import (
 )
 from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_photo
-from storage.photos import PhotoTarget
 from storage.review import ReviewRepo
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,28 +15,13 @@ from bot.records import (
     CampaignRecord,
     CategoryRecord,
     GroupRecord,
+    ImportReport,
     ProjectRecord,
     SiteRecord,
     SubitemRecord,
     UnitRecord,
 )
 from storage.db import Database, Row, insert
-
-
-@dataclass
-class ImportReport:
-    campaign_code: str
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-    unchanged: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def changed(self) -> bool:
-        return any(self.created.values()) or any(self.updated.values())
-
-    def count(self, table: str, outcome: str) -> None:
-        bucket = getattr(self, outcome)
-        bucket[table] = bucket.get(table, 0) + 1
 
 
 async def _upsert(

@@ -12,10 +12,11 @@ modules write ("...:05+00:00" < "...:05.25+00:00" < "...:06+00:00"), so one inde
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import to_db
+from bot.readmodels import OutboxStats
+from bot.records import DueRow
 from storage.db import Database, Row
 
 # A person's notices are sent strictly in id order, so only the oldest pending row of each
@@ -40,32 +41,6 @@ LIMIT ?
 def retry_time(moment: datetime) -> str:
     """A retry time as stored: UTC ISO text, fractions of a second kept."""
     return moment.astimezone(UTC).isoformat()
-
-
-@dataclass(frozen=True, slots=True)
-class DueRow:
-    """One outbox row ready to be sent, with what the sender needs to know of its recipient."""
-
-    id: int
-    person_id: int
-    payload: str
-    attempts: int
-    dedup_key: str
-    # NULL until the person redeems their invitation.
-    telegram_user_id: int | None
-    language: str | None
-    blocked: bool
-    active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxStats:
-    pending: int
-    due: int
-    retrying: int
-    sent: int
-    gave_up: int
-    blocked_persons: int
 
 
 def _due_row(row: Row) -> DueRow:

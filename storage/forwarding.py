@@ -7,8 +7,7 @@ staff must choose the unit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from bot.readmodels import UnitBacklog
 from bot.records import UnitRecord
 from storage.db import Database
 
@@ -21,17 +20,6 @@ _LIAISONS = (
     "SELECT COUNT(*) FROM persons pe WHERE pe.campaign_id = ? AND pe.role = 'liaison' "
     "AND pe.active = 1 AND pe.telegram_user_id IS NOT NULL AND pe.unit_id = {unit}"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class UnitBacklog:
-    """Reviewed items waiting to be forwarded to one unit (unit_id None: no lead unit)."""
-
-    unit_id: int | None
-    code: str
-    name: str
-    count: int
-    liaisons: int
 
 
 class ForwardingRepo:

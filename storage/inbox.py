@@ -6,44 +6,15 @@ Overdue, due soon and on time are derived from `due_at` and the moment asked for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import from_db, to_db
-from bot.items import Status
+from bot.items import INBOX_STATUSES
+from bot.readmodels import InboxCounts, ResponseRecord
 from storage.db import Database
 
-# What a unit sees: items it has to handle, answers waiting for the deputies' rating, and the
-# items it returned (until staff re-route them to another unit).
-INBOX_STATUSES = (Status.FORWARDED, Status.IN_PROGRESS, Status.ANSWERED, Status.RETURNED)
 _STATUS_LIST = ", ".join(f"'{s}'" for s in INBOX_STATUSES)
 _WAITING = "i.status IN ('forwarded', 'in_progress')"
-
-
-@dataclass(frozen=True, slots=True)
-class InboxCounts:
-    """The unit's items by traffic light (items still to answer) and by what they wait for."""
-
-    red: int = 0
-    yellow: int = 0
-    green: int = 0
-    answered: int = 0  # awaiting the deputies' rating
-    returned: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.red + self.yellow + self.green + self.answered + self.returned
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseRecord:
-    """The unit's answer of one handling round."""
-
-    round: int
-    response_class: str
-    text: str
-    at: datetime
-    on_paper: bool
 
 
 def _soon(now: datetime, due_soon_days: int) -> datetime:

@@ -8,38 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.clock import to_db
+from bot.readmodels import Inbound
+from bot.records import Conversation, Finished
 from storage.db import Database
-
-
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    seq: int
-    payload: dict[str, Any]
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    """Where a person is in a multi-step flow, and the flow's scratch data."""
-
-    state: str
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Finished:
-    """What one processed update leaves: its journal rows done, and the conversation of its
-    sender (None: no open conversation any more)."""
-
-    seqs: tuple[int, ...]
-    address: str | None = None
-    conversation: Conversation | None = None
-    touched: bool = False  # False: the update did not concern a conversation; leave it
 
 
 class IntakeRepo:

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import to_db
+from bot.readmodels import DueLookback, Liaison, UnitOverdue
 from storage.db import Database
 
 # Statuses in which a unit still owes an answer (bot/deadlines.py WAITING_FOR_UNIT).
 _WAITING = "('forwarded', 'in_progress')"
-
-
-@dataclass(frozen=True, slots=True)
-class Liaison:
-    person_id: int
-    unit_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class UnitOverdue:
-    unit_name: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class DueLookback:
-    id: int
-    item_id: int
-    group_id: int
 
 
 # Only people who joined can be told anything (an invitation not yet used has no chat).

@@ -15,10 +15,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import from_db
 from bot.items import Kind, Severity, Status, format_number
-from bot.listing import ListFilter, ListPhoto, ListRow
+from bot.listing import BATCH_ROWS, ListFilter, ListPhoto, ListRow
 from storage.db import Database
-
-BATCH_ROWS = 2000
 
 # Joins every filter may refer to (p: project, si: sub-item, u: lead unit, g: group).
 _FILTER_JOINS = """

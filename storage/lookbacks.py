@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import from_db, to_db
+from bot.records import LookbackRecord
 from storage.db import Database, Row
-
-
-@dataclass(frozen=True, slots=True)
-class LookbackRecord:
-    id: int
-    item_id: int
-    group_id: int | None
-    round: int
-    due_at: datetime
-    done_at: datetime | None
-    result: str | None
-
-    @property
-    def open(self) -> bool:
-        return self.done_at is None
-
 
 _COLS = "l.id, l.item_id, l.group_id, l.round, l.due_at, l.done_at, l.result"
 

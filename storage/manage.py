@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
@@ -18,38 +17,11 @@ import aiosqlite
 from bot.catalog import Catalog
 from bot.clock import to_db
 from bot.notices import Notice
-from bot.people import Role
-from storage.catalog import ImportReport, import_catalog
+from bot.people import PersonCard, PersonChange, Role
+from bot.records import ImportReport
+from storage.catalog import import_catalog
 from storage.db import Database, Row, insert
 from storage.outbox import enqueue
-
-
-@dataclass(frozen=True, slots=True)
-class PersonCard:
-    """A person as staff see them when managing: role, scope, whether they joined."""
-
-    id: int
-    campaign_id: int
-    name: str
-    role: Role
-    group_id: int | None
-    group_name: str | None
-    unit_id: int | None
-    unit_name: str | None
-    telegram_user_id: int | None
-    language: str | None
-    active: bool
-    joined: bool
-    blocked: bool
-
-
-@dataclass(frozen=True, slots=True)
-class PersonChange:
-    role: Role
-    group_id: int | None
-    unit_id: int | None
-    active: bool
-
 
 _SELECT = """
 SELECT p.id, p.campaign_id, p.name, p.role, p.group_id, g.name AS group_name, p.unit_id,

@@ -2,79 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from bot.clock import to_db
 from bot.likeness import IndexedPhoto
+from bot.records import NewPhoto, PhotoTarget, StoredPhoto
 from storage.db import Database
-
-
-@dataclass(frozen=True, slots=True)
-class PhotoTarget:
-    """A photo belongs to exactly one record: an item or a visit.
-
-    An item's photos have a purpose: the deputy's evidence, information added on the leader's
-    request, the unit's answer, or a look-back; each purpose is counted on its own.
-    """
-
-    item_id: int | None = None
-    visit_id: int | None = None
-    purpose: str = "evidence"
-
-    def __post_init__(self) -> None:
-        if (self.item_id is None) == (self.visit_id is None):
-            raise ValueError("a photo belongs to exactly one item or visit")
-
-    @property
-    def column(self) -> str:
-        return "item_id" if self.item_id is not None else "visit_id"
-
-    @property
-    def value(self) -> int:
-        value = self.item_id if self.item_id is not None else self.visit_id
-        assert value is not None
-        return value
-
-    @property
-    def where(self) -> str:
-        """SQL condition selecting this target's photos; its parameters are `params`."""
-        return f"{self.column} = ? AND purpose = ?"
-
-    @property
-    def params(self) -> tuple[int, str]:
-        return self.value, self.purpose
-
-
-@dataclass(frozen=True, slots=True)
-class NewPhoto:
-    person_id: int
-    target: PhotoTarget
-    sha256: str
-    format: str
-    width: int
-    height: int
-    size_bytes: int
-    original_path: str
-    display_path: str
-    thumb_path: str
-    phash: int
-    signature: bytes
-    taken_at: datetime | None
-    gps_lat: float | None
-    gps_lon: float | None
-    as_file: bool
-    flags: tuple[str, ...]
-    file_unique_id: str
-    received_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class StoredPhoto:
-    id: int
-    display_path: str
-    thumb_path: str
-    flags: tuple[str, ...]
 
 
 class PhotoRepo:

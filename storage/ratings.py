@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from bot.clock import from_db
+from bot.readmodels import ResponseRecord
 from storage.db import Database
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseRecord:
-    """A unit's answer of one handling round."""
-
-    round: int
-    response_class: str
-    text: str
-    on_paper: bool
-    at: datetime
 
 
 async def set_comment(
@@ -68,4 +55,4 @@ async def response(db: Database, item_id: int, round_: int | None = None) -> Res
         return None
     at = from_db(row["at"])
     assert at is not None
-    return ResponseRecord(row["round"], row["class"], row["text"], bool(row["on_paper"]), at)
+    return ResponseRecord(row["round"], row["class"], row["text"], at, bool(row["on_paper"]))

@@ -8,122 +8,26 @@ time) or "9999" (after any time), so one query serves every period.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
+from bot.readmodels import (
+    DeadlineCounts,
+    GroupCount,
+    ItemRow,
+    Labels,
+    Overdue,
+    PhotoRow,
+    PlaceCount,
+    StaleSite,
+    VisitRow,
+)
+from bot.records import Leader
 from storage.db import Database
-
-BEFORE_ALL = ""
-AFTER_ALL = "9999"
 
 # Drafts never happened, withdrawn items were taken back, and a merged item lives on in the item
 # it was merged into (its raisers are that item's raisers), so none of them is counted.
 _NOT_COUNTED = "('draft', 'withdrawn', 'merged')"
 # Statuses in which a unit owes an answer (bot.deadlines.WAITING_FOR_UNIT).
 _WAITING = "('forwarded', 'in_progress')"
-
-
-@dataclass(frozen=True, slots=True)
-class PlaceCount:
-    """Items of one combination of project, sub-item, unit, category, kind and status."""
-
-    project_id: int | None
-    subitem_id: int | None
-    unit_id: int | None
-    category_id: int | None
-    kind: str
-    status: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class GroupCount:
-    group_id: int | None
-    kind: str
-    status: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class DeadlineCounts:
-    overdue: int
-    due_soon: int
-    waiting: int  # all items a unit still has to answer (with a due date)
-
-
-@dataclass(frozen=True, slots=True)
-class Labels:
-    """Names of a campaign's catalog entries by id, for rendering grouped counts."""
-
-    projects: dict[int, str]
-    subitems: dict[int, str]
-    subitem_project: dict[int, int]
-    subitem_unit: dict[int, int]
-    units: dict[int, str]
-    categories: dict[int, tuple[str, str]]  # (name, name_en)
-    groups: dict[int, tuple[str, str]]  # (code, name)
-    # Catalog codes by id, for machines reading the figures.
-    project_codes: dict[int, str]
-    subitem_codes: dict[int, str]
-    unit_codes: dict[int, str]
-    # Catalog order, so breakdowns read like the catalog, not like ids or codes.
-    project_order: list[int]
-    subitem_order: list[int]
-    unit_order: list[int]
-    category_order: list[int]
-    group_order: list[int]
-
-
-@dataclass(frozen=True, slots=True)
-class VisitRow:
-    at: str
-    person_name: str
-    site_name: str
-    on_site: bool
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ItemRow:
-    id: int
-    number: int | None
-    kind: str
-    status: str
-    project_id: int | None
-    subitem_id: int | None
-    category_id: int | None
-    site_name: str | None
-    description: str
-    author_name: str
-    submitted_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class StaleSite:
-    name: str
-    last_visit: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Overdue:
-    number: int | None
-    due_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class PhotoRow:
-    id: int
-    thumb_path: str
-    item_number: int | None
-    item_kind: str | None
-    site_name: str | None
-    at: str
-
-
-@dataclass(frozen=True, slots=True)
-class Leader:
-    person_id: int
-    group_id: int
-    language: str | None
 
 
 class ReportsRepo:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from bot.clock import from_db
 from bot.duplicates import GONE
 from bot.items import Item, Status
 from bot.lifecycle import EventKind
+from bot.readmodels import AskState, GroupQueue
 from storage.db import Database
 
 # The item query and row mapping are the item repository's; review only adds conditions.
@@ -17,27 +15,6 @@ from storage.items import ITEM_SELECT, item_from_row
 # How many recent items of the same place are scored for duplicates; older ones rarely matter
 # and the scoring is done in Python.
 CANDIDATE_LIMIT = 200
-
-
-@dataclass(frozen=True, slots=True)
-class GroupQueue:
-    group_id: int
-    code: str
-    name: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class AskState:
-    """The leader's latest question about an item, and what the author added since."""
-
-    question: str
-    asked_at: datetime
-    answers: tuple[str, ...]  # more_info notes after the question, oldest first
-
-    @property
-    def waiting(self) -> bool:
-        return not self.answers
 
 
 class ReviewRepo:
@@ -53,7 +30,9 @@ class ReviewRepo:
         if group_id is not None:
             where += " AND i.group_id = ?"
             params.append(group_id)
-        row = await self.db.fetch_one(f"{ITEM_SELECT} WHERE {where} ORDER BY i.number LIMIT 1", params)
+        row = await self.db.fetch_one(
+            f"{ITEM_SELECT} WHERE {where} ORDER BY i.number LIMIT 1", params
+        )
         return item_from_row(row) if row else None
 
     async def count_submitted(self, campaign_id: int, group_id: int | None) -> int:

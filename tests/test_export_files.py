@@ -38,9 +38,9 @@ from bot.items import Kind, Severity, Status
 from bot.listing import ListFilter, neutralise, parse_period, period_dates
 from bot.membership import issue_invitation, join
 from bot.people import Person, Role
+from bot.records import PhotoTarget
 from bot.services import Services
 from storage.catalog import import_catalog
-from storage.photos import PhotoTarget
 from tests.conftest import start_clock
 from tests.images import make_jpeg
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.records import Conversation, Finished
 from storage.db import Database
-from storage.intake import Conversation, Finished, IntakeRepo
+from storage.intake import IntakeRepo
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = sorted((ROOT / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]*.sql"))
@@ -38,7 +39,9 @@ async def test_a_redelivered_update_is_journaled_once(db: Database) -> None:
     assert await repo.next_offset() is None
     assert await repo.record([(10, "7", update(10)), (11, "7", update(11))], NOW) == [10, 11]
     # Telegram sends 11 again (the confirming getUpdates never happened) with 12.
-    assert await repo.record([(11, "7", update(11)), (12, "8", update(12, "外墙脱落"))], NOW) == [12]
+    assert await repo.record([(11, "7", update(11)), (12, "8", update(12, "外墙脱落"))], NOW) == [
+        12
+    ]
     assert await repo.next_offset() == 13
     pending = await repo.pending()
     # Only the first of each sender's can have been in progress: 10 (sender 7) and 12 (8).

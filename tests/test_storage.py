@@ -24,13 +24,13 @@ from bot.items import Item, Kind, Severity, Status, Transition
 from bot.likeness import SIGNATURE_BYTES
 from bot.notices import Notice
 from bot.people import Person, Role
-from bot.records import SiteRecord
+from bot.records import NewPhoto, PhotoTarget, SiteRecord
 from bot.visits import NewVisit, Position
 from storage.catalog import CatalogRepo, import_catalog
 from storage.db import Database, DatabaseError
 from storage.items import ItemRepo
 from storage.people import PeopleRepo
-from storage.photos import NewPhoto, PhotoRepo, PhotoTarget
+from storage.photos import PhotoRepo
 from storage.visits import VisitRepo
 
 ROOT = Path(__file__).resolve().parent.parent
