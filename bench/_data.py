@@ -30,10 +30,10 @@ from zoneinfo import ZoneInfo
 import PIL
 from PIL import ExifTags, Image, ImageDraw
 
+from bot.bootstrap import database_of, open_services
 from bot.catalog import load_catalog
 from bot.config import ScheduleSettings, Settings, StorageSettings
 from bot.likeness import SIGNATURE_BYTES
-from bot.services import Services
 from storage.catalog import import_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,9 +209,9 @@ def settings_for(data_dir: Path) -> Settings:
 async def new_campaign(data_dir: Path) -> Settings:
     """A fresh database (migrations applied) with the example campaign imported."""
     settings = settings_for(data_dir)
-    services = await Services.open(settings, require_campaign=False)
+    services = await open_services(settings, require_campaign=False)
     try:
-        await import_catalog(services.db, load_catalog(CATALOG), now=services.clock.now())
+        await import_catalog(database_of(services), load_catalog(CATALOG), now=services.clock.now())
     finally:
         await services.close()
     return settings

@@ -30,6 +30,7 @@ from typing import Any, Self
 from pydantic import SecretStr
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.bootstrap import database_of, open_services
 from bot.catalog import load_catalog
 from bot.config import ScheduleSettings, Settings, StorageSettings, TelegramSettings
 from bot.invitations import InvitationRequest
@@ -79,9 +80,11 @@ def settings_for(api: LocalBotApi, data_dir: Path) -> Settings:
 
 async def seed_catalog(settings: Settings) -> None:
     """A new database with the example campaign (Hangzhou 2020) imported."""
-    services = await Services.open(settings, require_campaign=False)
+    services = await open_services(settings, require_campaign=False)
     try:
-        await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG), now=services.clock.now())
+        await import_catalog(
+            database_of(services), load_catalog(EXAMPLE_CATALOG), now=services.clock.now()
+        )
     finally:
         await services.close()
 
@@ -309,7 +312,7 @@ async def _run_deputy(config: ChildConfig) -> None:
     from bot.app import build_application, running
 
     settings = bench_settings(config.base_url, config.base_file_url, Path(config.data_dir))
-    services = await Services.open(settings)
+    services = await open_services(settings)
     try:
         request = _experimental_request(config)
         app = build_application(settings, services, request=request)

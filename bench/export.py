@@ -58,11 +58,11 @@ def rss_mb() -> float:
 
 
 async def child_product(data_dir: Path, out: Path) -> dict[str, Any]:
+    from bot.bootstrap import open_services
     from bot.exports import export_list
     from bot.listing import ListFilter
-    from bot.services import Services
 
-    services = await Services.open(settings_for(data_dir))
+    services = await open_services(settings_for(data_dir))
     try:
         before = rss_mb()
         started = time.perf_counter()

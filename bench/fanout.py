@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.bootstrap import open_services
 from bot.catalog import load_catalog
 from bot.membership import join
 from bot.people import Role
@@ -91,7 +92,7 @@ async def run(args: argparse.Namespace) -> int:
                 outbox = settings.outbox.model_copy(update={"messages_per_second": args.rate})
                 settings = settings.model_copy(update={"outbox": outbox})
             await seed_catalog(settings)
-            services = await Services.open(settings)
+            services = await open_services(settings)
             try:
                 leaders = await _seed_leaders(services, api, args.leaders)
                 now = services.clock.now()

@@ -46,6 +46,7 @@ from bench._data import (
     photo_exif,
     scene,
 )
+from bot.bootstrap import database_of, open_services
 from bot.evidence import Evidence
 from bot.likeness import dhash, probes, signature
 from bot.photos import photo_flags, process_photo
@@ -204,7 +205,7 @@ async def run(args: argparse.Namespace) -> None:
             store.save(sha, "jpg", data, data[:400_000], data[:25_000])
             store_ms.append((time.perf_counter() - started) * 1000)
 
-        services = await Services.open(settings)
+        services = await open_services(settings)
         try:
             await services.evidence.ingest(
                 warmup,
@@ -216,15 +217,15 @@ async def run(args: argparse.Namespace) -> None:
                 file_unique_id="warmup",
                 now=datetime.now(ZONE),
             )
-            async with services.db.transaction() as c:
+            async with database_of(services).transaction() as c:
                 await c.execute("DELETE FROM photos")
             empty_ms = await ingest_all(services, sets[1], ids[:count], person)
         finally:
             await services.close()
         add_photo_rows(db_path, STORED)
-        services = await Services.open(settings)
+        services = await open_services(settings)
         try:
-            stored = int(await services.db.fetch_value("SELECT COUNT(*) FROM photos"))
+            stored = int(await database_of(services).fetch_value("SELECT COUNT(*) FROM photos"))
             full_ms = await ingest_all(services, sets[2], ids[count : 2 * count], person)
             load_ms, compare_ms = [], []
             probe = process_photo(sets[0][0])

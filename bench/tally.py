@@ -47,14 +47,15 @@ from bench._data import (
     median,
     thumbnails,
 )
+from bot.bootstrap import database_of, open_services
 from bot.clock import to_db
 from bot.services import Services
 from bot.summary import group_summary, queue_daily_summaries, render_summary, summary_pictures
 from bot.tally import Period, compute_tally
 from bot.texts import Texts
-from storage import satisfaction
 from storage.db import Database
 from storage.reports import ReportsRepo
+from storage.satisfaction import SatisfactionRepo
 
 T = TypeVar("T")
 
@@ -127,8 +128,9 @@ async def bare_tally(repo: ReportsRepo, campaign_id: int, period: Period, now: d
     await repo.group_counts(campaign_id, start, end)
     await repo.deadline_counts(campaign_id, start, end, to_db(now), to_db(soon))
     await repo.participation(campaign_id, start, end)
-    await satisfaction.vote_counts(repo.db, campaign_id, start, end)
-    await satisfaction.answer_counts(repo.db, campaign_id, start, end)
+    votes = SatisfactionRepo(repo.db)
+    await votes.vote_counts(campaign_id, start, end)
+    await votes.answer_counts(campaign_id, start, end)
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -166,7 +168,7 @@ async def run(args: argparse.Namespace) -> None:
 
         # --- the tally -------------------------------------------------------------------
         evicted = evict(db_path)
-        services = await Services.open(settings)
+        services = await open_services(settings)
         try:
             campaign_id = services.campaign.id
             cold, tally = await timed(lambda: compute_tally(services, YEAR, now=TALLY_NOW))
@@ -212,7 +214,7 @@ async def run(args: argparse.Namespace) -> None:
 
         # --- the daily summaries ------------------------------------------------------------
         evict(db_path)
-        services = await Services.open(settings)
+        services = await open_services(settings)
         try:
             summaries_cold, rows_cold = await timed(
                 lambda: queue_daily_summaries(
@@ -228,7 +230,7 @@ async def run(args: argparse.Namespace) -> None:
             # Where the time goes (sequential, warm, the warm day again).
             group_ids = [
                 int(r[0])
-                for r in await services.db.fetch_all(
+                for r in await database_of(services).fetch_all(
                     "SELECT DISTINCT group_id FROM persons WHERE role = 'leader' "
                     "AND group_id IS NOT NULL ORDER BY group_id"
                 )
@@ -284,9 +286,9 @@ async def run(args: argparse.Namespace) -> None:
 
         # --- what would help a cold tally (experiments, the bot does none of them) --------------
         evict(db_path)
-        services = await Services.open(settings)
+        services = await open_services(settings)
         try:
-            await services.db.reader.execute(f"PRAGMA mmap_size = {1 << 32}")
+            await database_of(services).reader.execute(f"PRAGMA mmap_size = {1 << 32}")
             cold_mmap, _ = await timed(lambda: compute_tally(services, YEAR, now=TALLY_NOW))
         finally:
             await services.close()
@@ -296,7 +298,7 @@ async def run(args: argparse.Namespace) -> None:
         vacuum_s = time.perf_counter() - t0
         conn.close()
         evict(db_path)
-        services = await Services.open(settings)
+        services = await open_services(settings)
         try:
             cold_vacuumed, _ = await timed(lambda: compute_tally(services, YEAR, now=TALLY_NOW))
             warm_vacuumed = await repeat(
@@ -309,7 +311,7 @@ async def run(args: argparse.Namespace) -> None:
         conn.execute("ANALYZE")
         analyze_s = time.perf_counter() - t0
         conn.close()
-        services = await Services.open(settings)
+        services = await open_services(settings)
         try:
             analyzed = await repeat(lambda: compute_tally(services, YEAR, now=TALLY_NOW), repeats)
         finally:

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.bootstrap import open_services
 from bot.catalog import load_catalog
 from bot.people import Role
 from bot.records import SiteRecord
@@ -281,7 +282,7 @@ async def deputy_run(
     run = Run("deputy bot", users)
     settings = settings_for(api, workdir / "deputy")
     await seed_catalog(settings)
-    services = await Services.open(settings)
+    services = await open_services(settings)
     try:
         sites: dict[str, SiteRecord] = {}
         for group in load_catalog(EXAMPLE_CATALOG).groups:

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import backup_cli, export_cli, tally_cli
+from bot.bootstrap import open_services
 from bot.catalog import CatalogError, load_catalog
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import CliError, Refused
 from bot.invitations import InvitationRequest
 from bot.people import Role
-from bot.services import NoCampaignError, Services
+from bot.services import NoCampaignError
 from bot.texts import Texts
 from storage.db import DatabaseError
 
@@ -30,12 +31,11 @@ def _settings(path: Path | None) -> Settings:
 
 
 async def _import(settings: Settings, catalog_path: Path) -> int:
-    from storage.catalog import import_catalog
 
     catalog = load_catalog(catalog_path)
-    services = await Services.open(settings, require_campaign=False)
+    services = await open_services(settings, require_campaign=False)
     try:
-        report = await import_catalog(services.db, catalog, now=services.clock.now())
+        report = await services.catalog.import_catalog(catalog, now=services.clock.now())
     finally:
         await services.close()
     tables = sorted(set(report.created) | set(report.updated) | set(report.unchanged))
@@ -77,7 +77,7 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.membership import issue_invitation
 
     username = await _bot_username(settings)
-    services = await Services.open(settings)
+    services = await open_services(settings)
     try:
         issued = await issue_invitation(
             services,
@@ -106,7 +106,7 @@ async def _run(settings: Settings) -> int:
             "no bot token: set DEPUTY_BOT_TOKEN (or [telegram] token_file) — "
             "or try `deputy-bot demo`, which needs none"
         )
-    services = await Services.open(settings)
+    services = await open_services(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -58,7 +58,6 @@ from handlers.polling import LongPoll
 from handlers.processor import PerUserUpdateProcessor
 from handlers.request import AiohttpRequest
 from handlers.webhook import MAX_BODY_BYTES, add_webhook_route
-from storage.intake import IntakeRepo
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +185,7 @@ def build_application(
     runtime.default_language = settings.i18n.default_language
     runtime.pacer = pacer
     runtime.conversations = conversations
-    runtime.intake = Intake(app, IntakeRepo(services.db), conversations, services.clock)
+    runtime.intake = Intake(app, services.intake, conversations, services.clock)
     runtime.poll_read_margin = poll_read_margin
     processor.on_done = runtime.intake.finish
 

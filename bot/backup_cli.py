@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.backup import BackupError, PhotoFiles, backup_database, photo_files
+from storage.backup import BackupError, PhotoFiles, backup_database, photo_files
 from bot.config import Settings
 from bot.errors import CliError
 

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from pydantic import SecretStr
 
 from bot.app import build_application, running
+from bot.bootstrap import open_services
 from bot.catalog import load_catalog
 from bot.config import OutboxSettings, ScheduleSettings, Settings, StorageSettings, TelegramSettings
 from bot.exports import export_list
@@ -28,7 +29,6 @@ from bot.membership import issue_invitation
 from bot.people import Role
 from bot.services import Services
 from localapi import BotMessage, LocalBotApi, SimUser
-from storage.catalog import import_catalog
 
 DEMO_TOKEN = "424242:DEMO-token-not-for-telegram"
 DEMO_BOT = "deputy_demo_bot"
@@ -163,10 +163,10 @@ async def run_demo(base: Settings, data_dir: Path, catalog_path: Path | None) ->
                 "schedule": ScheduleSettings(enabled=False),
             }
         )
-        services = await Services.open(settings, require_campaign=False)
-        await import_catalog(services.db, catalog, now=services.clock.now())
+        services = await open_services(settings, require_campaign=False)
+        await services.catalog.import_catalog(catalog, now=services.clock.now())
         await services.close()
-        services = await Services.open(settings)
+        services = await open_services(settings)
         try:
             await _play(t, api, settings, services)
         finally:

@@ -12,8 +12,8 @@ from bot.config import PhotoSettings
 from bot.likeness import Earlier, SignatureIndex
 from bot.photos import PhotoFlag, PhotoPolicy, ProcessedPhoto, photo_flags, process_photo
 from bot.photostore import PhotoStore, StoredFiles
+from bot.ports import PhotoRecords
 from bot.records import NewPhoto, PhotoTarget, SiteRecord
-from storage.photos import PhotoRepo
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Ingested:
 
 class Evidence:
     def __init__(
-        self, repo: PhotoRepo, store: PhotoStore, settings: PhotoSettings, zone: ZoneInfo
+        self, repo: PhotoRecords, store: PhotoStore, settings: PhotoSettings, zone: ZoneInfo
     ) -> None:
         self.repo = repo
         self.store = store

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
+from bot.bootstrap import open_services
 from bot.config import Settings
 from bot.errors import CliError
 from bot.items import Status
@@ -122,7 +123,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     # XlsxWriter and python-docx load only for this command, not for every start of the CLI.
     from bot.exports import export_list
 
-    services = await Services.open(settings)
+    services = await open_services(settings)
     try:
         await _check_codes(services, filters)
         result = await export_list(

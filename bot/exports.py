@@ -37,10 +37,10 @@ from bot.listing import (
     local_today,
 )
 from bot.photo_zip import PhotoZipWriter
+from bot.query_ports import ListRows
 from bot.services import Services
 from bot.texts import Texts
 from bot.xlsx_export import XlsxListWriter
-from storage.lists import ListReader, ListRepo
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +165,7 @@ class _Job:
     """Everything the worker thread needs; nothing in it belongs to the event loop."""
 
     fmt: Format
-    database: Path
-    busy_timeout_ms: int
+    open_reader: Callable[[], ListRows]
     campaign_id: int
     filters: ListFilter
     zone: ZoneInfo
@@ -194,7 +193,7 @@ def _write(job: _Job, progress: _Progress, stop: threading.Event) -> _Written:
     writer: _Writer | None = None
     try:
         writer = job.make_writer()
-        with ListReader(job.database, busy_timeout_ms=job.busy_timeout_ms) as reader:
+        with job.open_reader() as reader:
             batches: Iterator[list[Any]]
             if job.fmt == "zip":
                 batches = reader.photos(job.campaign_id, job.filters, job.zone, batch=job.batch)
@@ -247,7 +246,7 @@ async def export_list(
     zone = settings.zone
     texts = Texts(language)
     labels = ListLabels(texts, zone, now, settings.deadlines.due_soon_days)
-    repo = ListRepo(services.db)
+    repo = services.lists
     campaign_id = services.campaign.id
     counts = await repo.count(campaign_id, filters, zone)
     items = sum(counts.values())
@@ -296,8 +295,7 @@ async def export_list(
 
     job = _Job(
         fmt=fmt,
-        database=services.db.path,
-        busy_timeout_ms=settings.storage.busy_timeout_ms,
+        open_reader=repo.reader,
         campaign_id=campaign_id,
         filters=filters,
         zone=zone,

@@ -25,7 +25,6 @@ from bot.notices import Notice
 from bot.satisfaction import load_satisfaction
 from bot.services import Services
 from bot.tally import Period
-from storage import jobs as store
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ async def daily_reminders(services: Services, now: datetime) -> int:
     soon = now + timedelta(days=services.settings.deadlines.due_soon_days)
     notices: list[Notice] = []
 
-    units = await store.units_with_due_items(services.db, campaign_id, soon)
+    units = await services.jobs.units_with_due_items(campaign_id, soon)
     by_unit: dict[int, tuple[list[Item], list[Item]]] = {}
     for unit_id in units:
         items = await services.items.find(
@@ -72,7 +71,7 @@ async def daily_reminders(services: Services, now: datetime) -> int:
         overdue = [i for i in items if i.due_at is not None and i.due_at < now]
         due_soon = [i for i in items if i.due_at is not None and now <= i.due_at <= soon]
         by_unit[unit_id] = (overdue, due_soon)
-    for liaison in await store.liaisons(services.db, campaign_id):
+    for liaison in await services.jobs.liaisons(campaign_id):
         if liaison.unit_id not in by_unit:
             continue
         overdue, due_soon = by_unit[liaison.unit_id]
@@ -90,16 +89,16 @@ async def daily_reminders(services: Services, now: datetime) -> int:
             )
         )
 
-    by_unit_overdue = await store.overdue_by_unit(services.db, campaign_id, now)
-    returned = await store.count_returned(services.db, campaign_id)
-    for_letter = await store.count_for_letter(services.db, campaign_id)
+    by_unit_overdue = await services.jobs.overdue_by_unit(campaign_id, now)
+    returned = await services.jobs.count_returned(campaign_id)
+    for_letter = await services.jobs.count_for_letter(campaign_id)
     start, end = Period().bounds(services.settings.zone)
-    figures = await load_satisfaction(services.db, campaign_id, start, end)
+    figures = await load_satisfaction(services.satisfaction, campaign_id, start, end)
     if by_unit_overdue or returned or for_letter or figures.answered or figures.valid:
         unit_lines = "\n".join(
             f"• {html.escape(u.unit_name) or '—'}: {u.count}" for u in by_unit_overdue
         )
-        for person_id in await store.staff(services.db, campaign_id):
+        for person_id in await services.jobs.staff(campaign_id):
             notices.append(
                 Notice(
                     person_id,
@@ -124,7 +123,7 @@ async def close_expired_ratings(services: Services, now: datetime) -> int:
     """
     window = timedelta(days=services.settings.deadlines.rating_window_days)
     concluded = 0
-    for item_id in await store.expired_answered(services.db, services.campaign.id, now - window):
+    for item_id in await services.jobs.expired_answered(services.campaign.id, now - window):
         item = await services.items.get(item_id)
         if item is None:
             continue
@@ -149,12 +148,12 @@ async def announce_due_lookbacks(services: Services, now: datetime) -> int:
     """
     notices: list[Notice] = []
     members: dict[int, list[int]] = {}
-    for due in await store.due_lookbacks(services.db, services.campaign.id, now):
+    for due in await services.jobs.due_lookbacks(services.campaign.id, now):
         item = await services.items.get(due.item_id)
         if item is None:
             continue
         if due.group_id not in members:
-            members[due.group_id] = await store.group_members(services.db, due.group_id)
+            members[due.group_id] = await services.jobs.group_members(due.group_id)
         closed = services.policy.day(item.closed_at) if item.closed_at else ""
         for person_id in members[due.group_id]:
             notices.append(

@@ -199,3 +199,16 @@ class AskState:
     @property
     def waiting(self) -> bool:
         return not self.answers
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """One step in an item's history as users see it, with who took it."""
+
+    at: datetime
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    actor: str | None
+    actor_role: str | None

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.lifecycle import Rating, ResponseClass
+from bot.query_ports import SatisfactionStore
 from bot.texts import Texts
-from storage import satisfaction as store
-from storage.db import Database
 
 VALID = (Rating.SATISFIED, Rating.BASICALLY, Rating.DISSATISFIED)
 
@@ -88,11 +87,13 @@ def satisfaction_of(votes: dict[str, int], answers: dict[str, int]) -> Satisfact
     )
 
 
-async def load_satisfaction(db: Database, campaign_id: int, start: str, end: str) -> Satisfaction:
+async def load_satisfaction(
+    store: SatisfactionStore, campaign_id: int, start: str, end: str
+) -> Satisfaction:
     """The figures of the items submitted in [start, end) (stored UTC bounds, see bot.tally)."""
     return satisfaction_of(
-        await store.vote_counts(db, campaign_id, start, end),
-        await store.answer_counts(db, campaign_id, start, end),
+        await store.vote_counts(campaign_id, start, end),
+        await store.answer_counts(campaign_id, start, end),
     )
 
 

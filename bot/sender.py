@@ -32,9 +32,9 @@ from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.notices import FileKind, Notice
 from bot.pacing import Pacer, Priority, pacer_for
+from bot.ports import DeliveryStore
 from bot.records import DueRow
 from bot.texts import Texts
-from storage.delivery import DeliveryRepo
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        repo: DeliveryRepo,
+        repo: DeliveryStore,
         transport: Transport,
         settings: OutboxSettings,
         *,

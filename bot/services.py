@@ -1,25 +1,39 @@
-"""What the front end works with: the open database, the repositories and the domain services."""
+"""What the doors work with: the core's ports, its settings, clock and campaign."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import Clock, process_clock
+from bot.clock import Clock
 from bot.config import Settings
 from bot.evidence import Evidence
 from bot.lifecycle import Change, Policy
 from bot.photostore import PhotoStore
+from bot.ports import (
+    CatalogStore,
+    DeliveryStore,
+    IntakeStore,
+    ItemStore,
+    ManageStore,
+    OutboxStore,
+    PeopleStore,
+    PhotoRecords,
+    RatingStore,
+    VisitStore,
+)
+from bot.query_ports import (
+    ForwardingStore,
+    InboxStore,
+    JobStore,
+    ListStore,
+    LookbackStore,
+    ReportStore,
+    ReviewStore,
+    SatisfactionStore,
+)
 from bot.records import CampaignRecord
-from storage.catalog import CatalogRepo
-from storage.db import Database
-from storage.delivery import DeliveryRepo
-from storage.items import ItemRepo
-from storage.outbox import OutboxRepo
-from storage.people import PeopleRepo
-from storage.photos import PhotoRepo
-from storage.visits import VisitRepo
 
 
 class NoCampaignError(Exception):
@@ -28,65 +42,37 @@ class NoCampaignError(Exception):
 
 @dataclass
 class Services:
+    """The core as the doors see it: settings, the clock, the active campaign and the ports.
+
+    Built by the composition root (bot/bootstrap.py), which alone knows which store implements
+    the ports; `close` releases whatever the store holds open.
+    """
+
     settings: Settings
-    db: Database
-    catalog: CatalogRepo
-    people: PeopleRepo
-    visits: VisitRepo
-    items: ItemRepo
-    photos: PhotoRepo
-    outbox: OutboxRepo
-    delivery: DeliveryRepo
+    clock: Clock
+    campaign: CampaignRecord
+    catalog: CatalogStore
+    people: PeopleStore
+    visits: VisitStore
+    items: ItemStore
+    photos: PhotoRecords
+    outbox: OutboxStore
+    delivery: DeliveryStore
+    intake: IntakeStore
+    inbox: InboxStore
+    review: ReviewStore
+    forwarding: ForwardingStore
+    reports: ReportStore
+    lists: ListStore
+    jobs: JobStore
+    lookbacks: LookbackStore
+    ratings: RatingStore
+    satisfaction: SatisfactionStore
+    manage: ManageStore
     store: PhotoStore
     evidence: Evidence
-    campaign: CampaignRecord
-    clock: Clock
+    closer: Callable[[], Awaitable[None]]
     on_queued: Callable[[], None] | None = None
-
-    @classmethod
-    async def open(
-        cls, settings: Settings, *, clock: Clock | None = None, require_campaign: bool = True
-    ) -> Services:
-        """Open the database (applying migrations) and load the active campaign."""
-        db = Database(
-            settings.storage.database_path, busy_timeout_ms=settings.storage.busy_timeout_ms
-        )
-        await db.open()
-        try:
-            catalog = CatalogRepo(db)
-            campaign = await catalog.campaign(settings.campaign.code)
-            if campaign is None:
-                if require_campaign:
-                    wanted = (
-                        f"campaign {settings.campaign.code}"
-                        if settings.campaign.code
-                        else "campaign"
-                    )
-                    raise NoCampaignError(
-                        f"the database has no {wanted}: import a catalog first "
-                        "(deputy-bot import --config CONFIG CATALOG.toml)"
-                    )
-                campaign = CampaignRecord(0, "", "", 0, settings.campaign.timezone, "")
-            photos = PhotoRepo(db)
-            store = PhotoStore(settings.storage.photos_dir)
-            return cls(
-                settings=settings,
-                db=db,
-                catalog=catalog,
-                people=PeopleRepo(db),
-                visits=VisitRepo(db),
-                items=ItemRepo(db),
-                photos=photos,
-                outbox=OutboxRepo(db),
-                delivery=DeliveryRepo(db),
-                store=store,
-                evidence=Evidence(photos, store, settings.photos, settings.zone),
-                campaign=campaign,
-                clock=clock or process_clock(),
-            )
-        except BaseException:
-            await db.close()
-            raise
 
     def wake_sender(self) -> None:
         """Tell the outbox sender new notices are queued (set by the running bot)."""
@@ -105,4 +91,4 @@ class Services:
         return Policy(self.settings.deadlines, self.settings.zone)
 
     async def close(self) -> None:
-        await self.db.close()
+        await self.closer()

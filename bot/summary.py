@@ -27,7 +27,6 @@ from bot.records import Leader
 from bot.split import split_message
 from bot.texts import LANGUAGES, Texts
 from bot.views import clip
-from storage.reports import ReportsRepo
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -134,7 +133,7 @@ async def group_summary(
     """What the group did on `day` (a local date), and what it still owes."""
     settings = services.settings
     zone = settings.zone
-    repo = ReportsRepo(services.db)
+    repo = services.reports
     group = await repo.group(group_id)
     if group is None:
         raise LookupError(f"no group {group_id}")
@@ -528,7 +527,7 @@ async def queue_daily_summaries(services: Services, day: date, now: datetime) ->
     Run twice for the same day, it queues nothing new: every part has its dedup key, and a
     group whose leaders all have the summary already is not even summarised again.
     """
-    repo = ReportsRepo(services.db)
+    repo = services.reports
     by_group: dict[int, list[Leader]] = defaultdict(list)
     for leader in await repo.leaders(services.campaign.id):
         by_group[leader.group_id].append(leader)

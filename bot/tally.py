@@ -38,7 +38,6 @@ from bot.satisfaction import (
 )
 from bot.split import split_message
 from bot.texts import Texts
-from storage.reports import ReportsRepo
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -198,14 +197,14 @@ async def compute_tally(services: Services, period: Period, *, now: datetime) ->
     settings = services.settings
     campaign_id = services.campaign.id
     start, end = period.bounds(settings.zone)
-    repo = ReportsRepo(services.db)
+    repo = services.reports
     labels = await repo.labels(campaign_id)
     places = await repo.place_counts(campaign_id, start, end)
     groups = await repo.group_counts(campaign_id, start, end)
     soon = now + timedelta(days=settings.deadlines.due_soon_days)
     deadlines = await repo.deadline_counts(campaign_id, start, end, to_db(now), to_db(soon))
     deputies, groups_taking_part = await repo.participation(campaign_id, start, end)
-    satisfaction = await load_satisfaction(services.db, campaign_id, start, end)
+    satisfaction = await load_satisfaction(services.satisfaction, campaign_id, start, end)
 
     def zero() -> list[int]:
         return [0, 0]

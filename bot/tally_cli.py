@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from bot.bootstrap import open_services
 from bot.config import Settings
 from bot.errors import CliError
-from bot.services import Services
 from bot.tally import Period, PeriodError, compute_tally, parse_day, render_tally, tally_json
 from bot.texts import LANGUAGES, Texts
 
@@ -60,7 +60,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         period = Period(first, last)
     except PeriodError as exc:
         raise CliError(f"--from {first} is after --to {last}") from exc
-    services = await Services.open(settings)
+    services = await open_services(settings)
     try:
         tally = await compute_tally(services, period, now=services.clock.now())
     finally:

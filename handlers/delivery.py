@@ -41,7 +41,6 @@ from bot.sender import (
     Transient,
 )
 from bot.services import Services
-from storage.delivery import DeliveryRepo
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +154,7 @@ def build_sender(
     bot: Bot, settings: Settings, services: Services, pacer: Pacer | None = None
 ) -> OutboxSender:
     return OutboxSender(
-        DeliveryRepo(services.db),
+        services.delivery,
         TelegramTransport(bot),
         settings.outbox,
         default_language=settings.i18n.default_language,

@@ -30,6 +30,7 @@ from bot.items import Item, Status, format_number, parse_number
 from bot.lifecycle import ResponseClass
 from bot.notices import Notice
 from bot.people import Person
+from bot.query_ports import ForwardingStore
 from bot.records import UnitRecord
 from bot.texts import Texts
 from bot.views import clip, item_summary, number_label
@@ -48,7 +49,6 @@ from handlers.flow import (
     start_flow,
 )
 from handlers.guard import within
-from storage.forwarding import ForwardingRepo
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,8 @@ Result = tuple[Next, str | None]  # the next state and an optional toast for the
 # --- small helpers -------------------------------------------------------------------------------
 
 
-def _repo(context: BotContext) -> ForwardingRepo:
-    return ForwardingRepo(context.services.db)
+def _repo(context: BotContext) -> ForwardingStore:
+    return context.services.forwarding
 
 
 def _target(item: Item) -> int | None:

@@ -24,7 +24,6 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import scope
-from bot.clock import from_db
 from bot.deadlines import Light, days_overdue, light
 from bot.errors import Refused, require
 from bot.items import INBOX_STATUSES, Item, Kind, Status, clean_description
@@ -39,6 +38,7 @@ from bot.lifecycle import (
     take_on,
 )
 from bot.people import Person
+from bot.query_ports import InboxStore
 from bot.records import PhotoTarget
 from bot.texts import Texts
 from bot.views import clip, number_label
@@ -58,7 +58,6 @@ from handlers.flow import (
 )
 from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_photo
-from storage.inbox import InboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +90,8 @@ Markup = InlineKeyboardMarkup | None
 # --- data behind the views -------------------------------------------------------------------
 
 
-def _repo(context: BotContext) -> InboxRepo:
-    return InboxRepo(context.services.db)
+def _repo(context: BotContext) -> InboxStore:
+    return context.services.inbox
 
 
 def _unit(context: BotContext) -> int:
@@ -274,19 +273,18 @@ async def _card_view(context: BotContext, item: Item) -> tuple[str, Markup]:
     notes = [
         row
         for row in await services.items.timeline(item.id)
-        if row["kind"] == EventKind.PROGRESS and row["note"]
+        if row.kind == EventKind.PROGRESS and row.note
     ]
     if notes:
         lines.append(texts("inbox.card_history"))
         for row in notes[-NOTES_SHOWN:]:
-            at = from_db(row["at"])
-            assert at is not None
+            assert row.note is not None
             lines.append(
                 texts(
                     "inbox.card_event",
-                    date=policy.day(at),
-                    kind=texts(f"event.{row['kind']}"),
-                    note=html.escape(clip(row["note"], NOTE_CHARS)),
+                    date=policy.day(row.at),
+                    kind=texts(f"event.{row.kind}"),
+                    note=html.escape(clip(row.note, NOTE_CHARS)),
                 )
             )
     if item.status is Status.ANSWERED:

@@ -25,10 +25,10 @@ from telegram import Bot, Update
 from telegram.ext import Application
 
 from bot.clock import Clock
+from bot.ports import IntakeStore
 from bot.records import Finished
 from handlers.conversation import Conversations
 from handlers.polling import LongPoll, PollError
-from storage.intake import IntakeRepo
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class Intake:
     """Journal, confirm, replay, and finish the updates of one bot."""
 
     app: Application[Any, Any, Any, Any, Any, Any]
-    repo: IntakeRepo
+    repo: IntakeStore
     conversations: Conversations
     clock: Clock
     parts_window: float = PARTS_WINDOW_SECONDS

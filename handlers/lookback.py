@@ -48,7 +48,6 @@ from handlers.flow import (
 )
 from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_photo
-from storage import lookbacks, ratings
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +68,8 @@ async def start_lookback(update: Update, context: BotContext) -> str | int:
     services = context.services
     texts = context.texts
     now = context.now()
-    due = await lookbacks.due_for_group(services.db, group_id, now, limit=DUE_SHOWN)
-    upcoming = await lookbacks.upcoming_for_group(services.db, group_id, now, limit=UPCOMING_SHOWN)
+    due = await services.lookbacks.due_for_group(group_id, now, limit=DUE_SHOWN)
+    upcoming = await services.lookbacks.upcoming_for_group(group_id, now, limit=UPCOMING_SHOWN)
     upcoming_text = await _upcoming(context, upcoming)
     if not due:
         await message.reply_text(texts("lookback.none_due") + upcoming_text)
@@ -107,7 +106,7 @@ async def _card(context: BotContext, item: Item, record: LookbackRecord) -> str:
     """What the deputy needs on site: the item, the unit's answer, the rating, the photos."""
     services = context.services
     texts = context.texts
-    answer = await ratings.response(services.db, item.id)
+    answer = await services.ratings.response(item.id)
     answer_text = clip(answer.text, ANSWER_SHOWN) if answer else ""
     closed = services.policy.day(item.closed_at) if item.closed_at else "—"
     return texts(
@@ -146,7 +145,7 @@ async def _open_lookback(
     assert lookback_id is not None
     services = context.services
     group_id = scope.lookback_group(context.person, current_flow(context).get("group_id"))
-    record = await lookbacks.get(services.db, lookback_id)
+    record = await services.lookbacks.get(lookback_id)
     require(record is not None and record.group_id == group_id, "item_not_your_group")
     assert record is not None
     item = await services.items.get(record.item_id)

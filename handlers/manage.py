@@ -49,8 +49,6 @@ from handlers.flow import (
     pressed,
     start_flow,
 )
-from storage import manage
-from storage.catalog import import_catalog
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +83,8 @@ async def search_step(update: Update, context: BotContext) -> str:
     texts = context.texts
     fragment = message.text.strip()[:NAME_MAX]
     services = context.services
-    found = await manage.find_people(
-        services.db, services.campaign.id, fragment, limit=MATCHES_SHOWN + 1
+    found = await services.manage.find_people(
+        services.campaign.id, fragment, limit=MATCHES_SHOWN + 1
     )
     if not fragment or not found:
         await message.reply_text(texts("manage.not_found", name=html.escape(fragment)))
@@ -236,7 +234,7 @@ async def _act(update: Update, context: BotContext, press: Pressed) -> str | int
 async def _person(context: BotContext, person_id: Any) -> PersonCard:
     """A person of the running campaign; the caller never manages themselves."""
     require(isinstance(person_id, int), "button_expired")
-    card = await manage.person_card(context.services.db, person_id)
+    card = await context.services.manage.person_card(person_id)
     require(card is not None and card.campaign_id == context.services.campaign.id, "button_expired")
     assert card is not None
     require(card.id != context.me.id, "manage.not_yourself")
@@ -296,10 +294,10 @@ async def _apply(
                 localized={"role": f"role.{change.role}"},
             )
         )
-    event = await manage.change_person(
-        services.db, card, change, actor_id=context.me.id, now=context.now(), notices=notices
+    event = await services.manage.change_person(
+        card, change, actor_id=context.me.id, now=context.now(), notices=notices
     )
-    fresh = await manage.person_card(services.db, card.id)
+    fresh = await services.manage.person_card(card.id)
     assert fresh is not None
     if event is None:
         text, markup = _card_view(context, fresh, texts("manage.no_change"))
@@ -392,7 +390,7 @@ async def catalog_file(update: Update, context: BotContext) -> str | int:
     catalog = await _validated(update, context, data, name)
     if catalog is None:
         return CATALOG_FILE
-    report = await manage.rehearse_import(services.db, catalog, now=context.now())
+    report = await services.manage.rehearse_import(catalog, now=context.now())
     if not report.changed:
         end_flow(context)
         await message.reply_text(texts("manage.catalog_unchanged"))
@@ -525,7 +523,7 @@ async def catalog_confirm(update: Update, context: BotContext) -> str | int:
     catalog = await _validated(update, context, data, path.name)
     if catalog is None:
         return ConversationHandler.END
-    report = await import_catalog(services.db, catalog, now=context.now())
+    report = await services.catalog.import_catalog(catalog, now=context.now())
     refreshed = await services.catalog.campaign(services.campaign.code)
     if refreshed is not None:
         services.campaign = refreshed

@@ -26,7 +26,6 @@ from bot.people import Action, require_can
 from bot.views import clip, number_label
 from handlers.context import BotContext
 from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow
-from storage import ratings
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ async def rate(update: Update, context: BotContext) -> str | int | None:
     the_vote = vote(item, me, round_, value, "", parties)
     now = context.now()
     if not await services.items.record_vote(the_vote, now):
-        previous = await ratings.vote_of(services.db, item.id, round_, me.id)
+        previous = await services.ratings.vote_of(item.id, round_, me.id)
         if previous is None:
             # The round ended between the check and the write.
             raise Refused("rating_closed")
@@ -112,7 +111,7 @@ async def _show_choice(
     query = update.callback_query
     assert query is not None
     texts = context.texts
-    answer = await ratings.response(context.services.db, item.id, round_)
+    answer = await context.services.ratings.response(item.id, round_)
     answer_text = clip(answer.text, ANSWER_SHOWN) if answer else ""
     text = texts(
         "rating_flow.rated",
@@ -150,7 +149,7 @@ async def comment_step(update: Update, context: BotContext) -> str | int:
         end_flow(context)
         await message.reply_text(texts("button_expired"))
         return ConversationHandler.END
-    saved = await ratings.set_comment(context.services.db, item_id, round_, context.me.id, comment)
+    saved = await context.services.ratings.set_comment(item_id, round_, context.me.id, comment)
     await _close_prompt(context, message.chat_id)
     end_flow(context)
     await message.reply_text(

@@ -35,6 +35,7 @@ from bot.errors import Refused
 from bot.items import Item, Status, parse_number
 from bot.lifecycle import Change, Parties
 from bot.people import Person
+from bot.query_ports import ReviewStore
 from bot.records import PhotoTarget
 from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
@@ -53,7 +54,6 @@ from handlers.flow import (
 )
 from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_photo
-from storage.review import ReviewRepo
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,8 @@ StepResult = str | int
 Rule = Callable[[Parties], Change]
 
 
-def _repo(context: BotContext) -> ReviewRepo:
-    return ReviewRepo(context.services.db)
+def _repo(context: BotContext) -> ReviewStore:
+    return context.services.review
 
 
 def _message(update: Update) -> Message:

@@ -15,7 +15,6 @@ from bot.summary import group_summary, render_summary, summary_pictures
 from bot.tally import PeriodError, parse_day
 from handlers.context import BotContext
 from handlers.flow import StepHandler
-from storage.reports import ReportsRepo
 
 PREFIX = "dsum"
 
@@ -104,7 +103,7 @@ async def summary_button(update: Update, context: BotContext) -> None:
     group_id = int(parts[1])
     # Checked again on the press, with the caller as they are now: the list was for staff, and a
     # forged id names no group of ours.
-    group = await ReportsRepo(context.services.db).group(group_id)
+    group = await context.services.reports.group(group_id)
     if group is None or group[2] != context.services.campaign.id:
         raise Refused("button_expired")
     scope.require_group_summary(context.person, group_id)

@@ -207,6 +207,10 @@ class CatalogRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    async def import_catalog(self, catalog: Catalog, *, now: datetime) -> ImportReport:
+        """Create or update the campaign from `catalog`, all or nothing (see `import_catalog`)."""
+        return await import_catalog(self.db, catalog, now=now)
+
     async def campaign(self, code: str = "") -> CampaignRecord | None:
         """The configured campaign, or the most recently imported one when none is configured."""
         if code:

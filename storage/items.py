@@ -12,6 +12,7 @@ from bot.clock import from_db, to_db
 from bot.errors import Refused
 from bot.items import DraftFields, Item, Kind, Severity, Status, Transition, check_complete
 from bot.lifecycle import Change, EventKind, Parties, Rating, Vote
+from bot.readmodels import TimelineEvent
 from storage.db import Database, Row, insert
 from storage.outbox import enqueue
 
@@ -143,6 +144,20 @@ async def _event(
             str(kind),
             source_key,
         ),
+    )
+
+
+def _timeline_event(row: Row) -> TimelineEvent:
+    at = from_db(row["at"])
+    assert at is not None  # item_events.at is NOT NULL
+    return TimelineEvent(
+        at,
+        row["kind"],
+        row["from_status"],
+        row["to_status"],
+        row["note"],
+        row["actor"],
+        row["actor_role"],
     )
 
 
@@ -536,11 +551,12 @@ class ItemRepo:
         )
         return item_from_row(row) if row else None
 
-    async def timeline(self, item_id: int) -> list[Row]:
+    async def timeline(self, item_id: int) -> list[TimelineEvent]:
         """Every event with who did it: for an item's history as users see it."""
-        return await self.db.fetch_all(
+        rows = await self.db.fetch_all(
             "SELECT e.at, e.kind, e.from_status, e.to_status, e.note, p.name AS actor, "
             "p.role AS actor_role FROM item_events e LEFT JOIN persons p ON p.id = e.actor_id "
             "WHERE e.item_id = ? ORDER BY e.id",
             (item_id,),
         )
+        return [_timeline_event(r) for r in rows]

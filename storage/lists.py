@@ -128,10 +128,16 @@ def _row(r: tuple[Any, ...]) -> ListRow:
 
 
 class ListRepo:
-    """Counts for the chat and the command line, on the shared (async) connection."""
+    """Counts for the chat and the command line, on the shared (async) connection; rows for a
+    worker thread through a reader of its own (`reader`)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, busy_timeout_ms: int = 5000) -> None:
         self.db = db
+        self.busy_timeout_ms = busy_timeout_ms
+
+    def reader(self) -> ListReader:
+        """A reader for the calling thread; close it (or use it with `with`) when done."""
+        return ListReader(self.db.path, busy_timeout_ms=self.busy_timeout_ms)
 
     async def count(self, campaign_id: int, filters: ListFilter, zone: ZoneInfo) -> dict[Kind, int]:
         where, params = _where(campaign_id, filters, zone)

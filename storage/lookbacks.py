@@ -25,38 +25,44 @@ def _record(row: Row) -> LookbackRecord:
     )
 
 
-async def get(db: Database, lookback_id: int) -> LookbackRecord | None:
-    row = await db.fetch_one(f"SELECT {_COLS} FROM lookbacks l WHERE l.id = ?", (lookback_id,))
-    return _record(row) if row else None
+class LookbackRepo:
+    """Look-backs as a group sees them: due now, coming up, one by id."""
 
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
-async def due_for_group(
-    db: Database, group_id: int, now: datetime, *, limit: int = 20
-) -> list[LookbackRecord]:
-    """Open look-backs of the group whose time has come, the longest-waiting first.
+    async def get(self, lookback_id: int) -> LookbackRecord | None:
+        row = await self.db.fetch_one(
+            f"SELECT {_COLS} FROM lookbacks l WHERE l.id = ?", (lookback_id,)
+        )
+        return _record(row) if row else None
 
-    Only items still closed in the round the look-back was planned for: an item reopened
-    since (or closed again in a later round) has its own, newer look-back.
-    """
-    rows = await db.fetch_all(
-        f"SELECT {_COLS} FROM lookbacks l JOIN items i ON i.id = l.item_id "
-        "WHERE l.group_id = ? AND l.done_at IS NULL AND l.due_at <= ? "
-        "AND i.status = 'closed' AND i.round = l.round "
-        "ORDER BY l.due_at, l.id LIMIT ?",
-        (group_id, to_db(now), limit),
-    )
-    return [_record(r) for r in rows]
+    async def due_for_group(
+        self, group_id: int, now: datetime, *, limit: int = 20
+    ) -> list[LookbackRecord]:
+        """Open look-backs of the group whose time has come, the longest-waiting first.
 
+        Only items still closed in the round the look-back was planned for: an item reopened
+        since (or closed again in a later round) has its own, newer look-back.
+        """
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLS} FROM lookbacks l JOIN items i ON i.id = l.item_id "
+            "WHERE l.group_id = ? AND l.done_at IS NULL AND l.due_at <= ? "
+            "AND i.status = 'closed' AND i.round = l.round "
+            "ORDER BY l.due_at, l.id LIMIT ?",
+            (group_id, to_db(now), limit),
+        )
+        return [_record(r) for r in rows]
 
-async def upcoming_for_group(
-    db: Database, group_id: int, now: datetime, *, limit: int = 10
-) -> list[LookbackRecord]:
-    """Open look-backs of the group that are not due yet, the soonest first."""
-    rows = await db.fetch_all(
-        f"SELECT {_COLS} FROM lookbacks l JOIN items i ON i.id = l.item_id "
-        "WHERE l.group_id = ? AND l.done_at IS NULL AND l.due_at > ? "
-        "AND i.status = 'closed' AND i.round = l.round "
-        "ORDER BY l.due_at, l.id LIMIT ?",
-        (group_id, to_db(now), limit),
-    )
-    return [_record(r) for r in rows]
+    async def upcoming_for_group(
+        self, group_id: int, now: datetime, *, limit: int = 10
+    ) -> list[LookbackRecord]:
+        """Open look-backs of the group that are not due yet, the soonest first."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLS} FROM lookbacks l JOIN items i ON i.id = l.item_id "
+            "WHERE l.group_id = ? AND l.done_at IS NULL AND l.due_at > ? "
+            "AND i.status = 'closed' AND i.round = l.round "
+            "ORDER BY l.due_at, l.id LIMIT ?",
+            (group_id, to_db(now), limit),
+        )
+        return [_record(r) for r in rows]

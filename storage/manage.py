@@ -55,85 +55,8 @@ def _like(fragment: str) -> str:
     return f"%{escaped}%"
 
 
-async def find_people(
-    db: Database, campaign_id: int, fragment: str, *, limit: int = 10
-) -> list[PersonCard]:
-    """People of the campaign whose name contains `fragment`, exact matches first."""
-    rows = await db.fetch_all(
-        f"{_SELECT} WHERE p.campaign_id = ? AND p.name LIKE ? ESCAPE '\\' "
-        "ORDER BY p.name != ?, p.name, p.id LIMIT ?",
-        (campaign_id, _like(fragment), fragment, limit),
-    )
-    return [_card(r) for r in rows]
-
-
-async def person_card(db: Database, person_id: int) -> PersonCard | None:
-    row = await db.fetch_one(f"{_SELECT} WHERE p.id = ?", (person_id,))
-    return _card(row) if row else None
-
-
-async def change_person(
-    db: Database,
-    seen: PersonCard,
-    change: PersonChange,
-    *,
-    actor_id: int,
-    now: datetime,
-    notices: Iterable[Notice] = (),
-) -> int | None:
-    """Apply the change if the person is still as `seen`; returns the first audit row's id.
-
-    None when nothing differs or the person was changed meanwhile (nothing is written then).
-    """
-    before: dict[str, object] = {
-        "role": str(seen.role),
-        "group_id": seen.group_id,
-        "unit_id": seen.unit_id,
-        "active": int(seen.active),
-    }
-    after: dict[str, object] = {
-        "role": str(change.role),
-        "group_id": change.group_id,
-        "unit_id": change.unit_id,
-        "active": int(change.active),
-    }
-    differs = [name for name in before if before[name] != after[name]]
-    if not differs:
-        return None
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE persons SET role = ?, group_id = ?, unit_id = ?, active = ? "
-            "WHERE id = ? AND role = ? AND group_id IS ? AND unit_id IS ? AND active = ?",
-            (*after.values(), seen.id, *before.values()),
-        )
-        applied = cur.rowcount == 1
-        await cur.close()
-        if not applied:
-            return None
-        first = 0
-        for name in differs:
-            event_id = await insert(
-                conn,
-                "INSERT INTO person_events (person_id, actor_id, at, field, old_value, new_value) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (seen.id, actor_id, to_db(now), name, _text(before[name]), _text(after[name])),
-            )
-            first = first or event_id
-        await enqueue(conn, notices, now, default_dedup=f"pe{first}")
-    return first
-
-
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-async def person_events(db: Database, person_id: int) -> list[Row]:
-    """The person's audit trail, oldest first."""
-    return await db.fetch_all(
-        "SELECT actor_id, at, field, old_value, new_value FROM person_events "
-        "WHERE person_id = ? ORDER BY id",
-        (person_id,),
-    )
 
 
 # --- the catalog ---------------------------------------------------------------------------------
@@ -157,16 +80,89 @@ class _InTransaction:
         yield self._conn
 
 
-async def rehearse_import(db: Database, catalog: Catalog, *, now: datetime) -> ImportReport:
-    """What importing the catalog would create and update, without changing anything.
+class ManageRepo:
+    """People as staff manage them, and catalog imports rehearsed before they are made."""
 
-    The real import runs inside a transaction that is then rolled back: the preview is what the
-    import will do, not an estimate kept in step with it by hand.
-    """
-    try:
-        async with db.transaction() as conn:
-            report = await import_catalog(cast(Database, _InTransaction(conn)), catalog, now=now)
-            raise _Rehearsed(report)
-    except _Rehearsed as rehearsed:
-        return rehearsed.report
-    raise AssertionError("the rehearsal always rolls back")
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def find_people(
+        self, campaign_id: int, fragment: str, *, limit: int = 10
+    ) -> list[PersonCard]:
+        """People of the campaign whose name contains `fragment`, exact matches first."""
+        rows = await self.db.fetch_all(
+            f"{_SELECT} WHERE p.campaign_id = ? AND p.name LIKE ? ESCAPE '\\' "
+            "ORDER BY p.name != ?, p.name, p.id LIMIT ?",
+            (campaign_id, _like(fragment), fragment, limit),
+        )
+        return [_card(r) for r in rows]
+
+    async def person_card(self, person_id: int) -> PersonCard | None:
+        row = await self.db.fetch_one(f"{_SELECT} WHERE p.id = ?", (person_id,))
+        return _card(row) if row else None
+
+    async def change_person(
+        self,
+        seen: PersonCard,
+        change: PersonChange,
+        *,
+        actor_id: int,
+        now: datetime,
+        notices: Iterable[Notice] = (),
+    ) -> int | None:
+        """Apply the change if the person is still as `seen`; returns the first audit row's id.
+
+        None when nothing differs or the person was changed meanwhile (nothing is written then).
+        """
+        before: dict[str, object] = {
+            "role": str(seen.role),
+            "group_id": seen.group_id,
+            "unit_id": seen.unit_id,
+            "active": int(seen.active),
+        }
+        after: dict[str, object] = {
+            "role": str(change.role),
+            "group_id": change.group_id,
+            "unit_id": change.unit_id,
+            "active": int(change.active),
+        }
+        differs = [name for name in before if before[name] != after[name]]
+        if not differs:
+            return None
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE persons SET role = ?, group_id = ?, unit_id = ?, active = ? "
+                "WHERE id = ? AND role = ? AND group_id IS ? AND unit_id IS ? AND active = ?",
+                (*after.values(), seen.id, *before.values()),
+            )
+            applied = cur.rowcount == 1
+            await cur.close()
+            if not applied:
+                return None
+            first = 0
+            for name in differs:
+                event_id = await insert(
+                    conn,
+                    "INSERT INTO person_events (person_id, actor_id, at, field, old_value, new_value) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (seen.id, actor_id, to_db(now), name, _text(before[name]), _text(after[name])),
+                )
+                first = first or event_id
+            await enqueue(conn, notices, now, default_dedup=f"pe{first}")
+        return first
+
+    async def rehearse_import(self, catalog: Catalog, *, now: datetime) -> ImportReport:
+        """What importing the catalog would create and update, without changing anything.
+
+        The real import runs inside a transaction that is then rolled back: the preview is what the
+        import will do, not an estimate kept in step with it by hand.
+        """
+        try:
+            async with self.db.transaction() as conn:
+                report = await import_catalog(
+                    cast(Database, _InTransaction(conn)), catalog, now=now
+                )
+                raise _Rehearsed(report)
+        except _Rehearsed as rehearsed:
+            return rehearsed.report
+        raise AssertionError("the rehearsal always rolls back")

@@ -14,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import BotApplication, build_application, running
+from bot.bootstrap import database_of, open_services
 from bot.catalog import load_catalog
 from bot.clock import SetClock
 from bot.config import (
@@ -149,13 +150,13 @@ class Harness:
         return person
 
     async def value(self, sql: str, *params: Any) -> Any:
-        return await self.services.db.fetch_value(sql, params)
+        return await database_of(self.services).fetch_value(sql, params)
 
     async def restart(self) -> None:
         """Stop the bot the way an operator would, and start a new process's worth of objects."""
         await self.stack.aclose()
         await self.services.close()
-        self.services = await Services.open(self.settings, clock=self.services.clock)
+        self.services = await open_services(self.settings, clock=self.services.clock)
         self.app = build_application(self.settings, self.services)
         self.stack = AsyncExitStack()
         await self.stack.enter_async_context(running(self.app, self.settings))
@@ -171,10 +172,10 @@ async def start_harness(
     api: LocalBotApi, settings: Settings, clock: SetClock | None = None
 ) -> Harness:
     clock = clock or start_clock()
-    services = await Services.open(settings, clock=clock, require_campaign=False)
-    await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
+    services = await open_services(settings, clock=clock, require_campaign=False)
+    await import_catalog(database_of(services), load_catalog(EXAMPLE_CATALOG), now=clock.now())
     await services.close()
-    services = await Services.open(settings, clock=clock)
+    services = await open_services(settings, clock=clock)
     app = build_application(settings, services)
     stack = AsyncExitStack()
     await stack.enter_async_context(running(app, settings))

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+from bot.bootstrap import database_of
 from bot.config import OutboxSettings
 from bot.items import Item, Kind, Severity
 from bot.lifecycle import (
@@ -177,7 +178,7 @@ async def press_rating(
 
 
 async def outbox_keys(bot: Harness, person: Person) -> list[str]:
-    rows = await bot.services.db.fetch_all(
+    rows = await database_of(bot.services).fetch_all(
         "SELECT json_extract(payload, '$.key') FROM outbox WHERE person_id = ? ORDER BY id",
         (person.id,),
     )

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.backup import BackupError, backup_database, photo_files
+from storage.backup import BackupError, backup_database, photo_files
+from bot.bootstrap import open_services
 from bot.items import Status
 from bot.people import Person
-from bot.services import Services
 from tests.conftest import Harness
 from tests.images import make_jpeg
 from tests.rating_steps import raise_item
@@ -145,7 +145,7 @@ async def test_backup_while_the_bot_writes_is_one_moment_and_restores(
     settings = bot.settings.model_copy(
         update={"storage": bot.settings.storage.model_copy(update={"data_dir": restored_dir})}
     )
-    restored = await Services.open(settings)
+    restored = await open_services(settings)
     try:
         campaign_id = restored.campaign.id
         assert campaign_id == bot.services.campaign.id

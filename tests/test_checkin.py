@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image
 
+from bot.bootstrap import database_of
 from bot.geo import distance_m
 from localapi import SimUser
 from tests.conftest import Harness
@@ -47,14 +48,14 @@ async def test_on_site_checkin_with_evidence_photo_as_file(bot: Harness) -> None
     finished = await deputy.settle()
     assert any("签到完成，共保存 1 张照片" in (m.text or "") for m in finished)
 
-    row = await bot.services.db.fetch_one("SELECT * FROM visits")
+    row = await database_of(bot.services).fetch_one("SELECT * FROM visits")
     assert row is not None
     assert row["site_id"] == site.id and row["on_site"] == 1 and row["reason"] == "within_radius"
     assert (
         row["accuracy_m"] == 15
         and abs(row["distance_m"] - distance_m(lat, lon, site.lat, site.lon)) < 0.01
     )
-    stored = await bot.services.db.fetch_one(
+    stored = await database_of(bot.services).fetch_one(
         "SELECT * FROM photos WHERE visit_id = ?", (row["id"],)
     )
     assert stored is not None and stored["as_file"] == 1 and stored["flags"] == ""
@@ -100,7 +101,9 @@ async def test_far_away_deputy_chooses_from_list_and_is_marked_off_site(bot: Har
     await deputy.press(next(b for b in sites.buttons if b.startswith(site.name)))
     recorded = await deputy.next_message(edited=True)
     assert "不在点位范围内" in (recorded.text or "")
-    row = await bot.services.db.fetch_one("SELECT on_site, reason, distance_m FROM visits")
+    row = await database_of(bot.services).fetch_one(
+        "SELECT on_site, reason, distance_m FROM visits"
+    )
     assert row is not None and row["on_site"] == 0 and row["reason"] == "too_far"
     assert row["distance_m"] > 50_000
 
@@ -159,6 +162,6 @@ async def test_impossible_coordinates_are_refused_and_the_step_stays_open(bot: H
     await deputy.next_message()
     await deputy.press(site.name)
     await deputy.settle()
-    row = await bot.services.db.fetch_one("SELECT * FROM visits")
+    row = await database_of(bot.services).fetch_one("SELECT * FROM visits")
     assert row is not None and row["on_site"] == 1
     assert await bot.value("SELECT COUNT(*) FROM visits") == 1

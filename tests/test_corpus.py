@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.items import Item, clean_description
 from bot.lifecycle import accept, ask_more, forward
@@ -92,7 +93,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
             await taker.next_message()
             expired = await bot.invite("过期邀请")
             fresh = await bot.invite("新邀请")
-            async with bot.services.db.transaction() as conn:
+            async with database_of(bot.services).transaction() as conn:
                 await conn.execute(
                     "UPDATE invitations SET expires_at = ? "
                     "WHERE person_id = (SELECT id FROM persons WHERE name = '过期邀请')",
@@ -571,7 +572,7 @@ def html_problems(text: str) -> list[str]:
 
 async def snapshot(bot: Harness) -> dict[str, str]:
     """Every table's row count and a digest of its rows; the photo files' names."""
-    db = bot.services.db
+    db = database_of(bot.services)
     tables = [
         str(r[0])
         for r in await db.fetch_all(
@@ -597,7 +598,7 @@ async def snapshot(bot: Harness) -> dict[str, str]:
 
 
 async def _draft(bot: Harness, place: Place) -> Any:
-    return await bot.services.db.fetch_one(
+    return await database_of(bot.services).fetch_one(
         "SELECT * FROM items WHERE author_id = ? AND status = 'draft' ORDER BY id DESC LIMIT 1",
         (place.person_id,),
     )
@@ -646,7 +647,7 @@ async def _photo_count(run: Run) -> int:
 async def _photo_stored(run: Run) -> None:
     bot = run.world.bot
     assert await _photo_count(run) == run.photos_before + 1
-    row = await bot.services.db.fetch_one("SELECT * FROM photos ORDER BY id DESC LIMIT 1")
+    row = await database_of(bot.services).fetch_one("SELECT * FROM photos ORDER BY id DESC LIMIT 1")
     assert row is not None
     root = bot.settings.storage.photos_dir
     for column in ("original_path", "display_path", "thumb_path"):
@@ -658,7 +659,7 @@ async def _one_photo_added(run: Run) -> None:
 
 
 async def _visit_low_accuracy(run: Run) -> None:
-    row = await run.world.bot.services.db.fetch_one(
+    row = await database_of(run.world.bot.services).fetch_one(
         "SELECT on_site, reason, accuracy_m FROM visits WHERE person_id = ? ORDER BY id DESC",
         (run.place.person_id,),
     )

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import database_of, open_services
 from bot.catalog import load_catalog
 from bot.clock import SetClock
 from bot.config import load_settings
@@ -75,7 +76,7 @@ class World:
     clock: SetClock
 
     async def services(self) -> Services:
-        return await Services.open(load_settings(self.config), clock=self.clock)
+        return await open_services(load_settings(self.config), clock=self.clock)
 
 
 def write_config(folder: Path, api: LocalBotApi) -> Path:
@@ -101,12 +102,12 @@ async def prepare(
     """Import the catalog and invite `count` deputies, spread over the supervision groups;
     returns their invitation tokens and the site each will check in at."""
     settings = load_settings(config)
-    services = await Services.open(settings, clock=clock, require_campaign=False)
+    services = await open_services(settings, clock=clock, require_campaign=False)
     try:
-        await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
+        await import_catalog(database_of(services), load_catalog(EXAMPLE_CATALOG), now=clock.now())
     finally:
         await services.close()
-    services = await Services.open(settings, clock=clock)
+    services = await open_services(settings, clock=clock)
     try:
         campaign_id = services.campaign.id
         sites: dict[str, tuple[float, float, str]] = {}

@@ -28,6 +28,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from bot import export_cli, exports
+from bot.bootstrap import database_of, open_services
 from bot.catalog import load_catalog
 from bot.clock import to_db
 from bot.config import LetterSettings, Settings, StorageSettings
@@ -57,10 +58,10 @@ _PAUSE = threading.Event()
 async def services(tmp_path: Path) -> AsyncIterator[Services]:
     settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
     clock = start_clock()
-    setup = await Services.open(settings, clock=clock, require_campaign=False)
+    setup = await open_services(settings, clock=clock, require_campaign=False)
     await import_catalog(setup.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
     await setup.close()
-    opened = await Services.open(settings, clock=clock)
+    opened = await open_services(settings, clock=clock)
     try:
         yield opened
     finally:
@@ -131,7 +132,7 @@ async def item(
 
 
 async def sql(services: Services, statement: str, *params: object) -> None:
-    async with services.db.transaction() as conn:
+    async with database_of(services).transaction() as conn:
         await conn.execute(statement, params)
 
 
@@ -269,7 +270,7 @@ async def test_light_answer_rating_and_look_back_columns(
         "lookback_result = 'held', response_class = 'A' WHERE id = ?",
         ids["plain"],
     )
-    author = await services.db.fetch_value(
+    author = await database_of(services).fetch_value(
         "SELECT author_id FROM items WHERE id = ?", (ids["plain"],)
     )
     for round_, cls, text in ((1, "B", "列入明年计划"), (2, "A", "已清理通道并设置隔离栏")):
@@ -331,7 +332,7 @@ async def test_a_photo_added_on_request_is_the_thumbnail_when_the_item_has_no_ot
             file_unique_id=key,
             now=services.clock.now(),
         )
-        thumb = await services.db.fetch_value(
+        thumb = await database_of(services).fetch_value(
             "SELECT thumb_path FROM photos WHERE file_unique_id = ?", (key,)
         )
         return str(thumb)
@@ -487,7 +488,7 @@ async def test_letter_lists_problems_and_suggestions_apart_with_their_sub_items(
     assert [r.cells[0].text for r in problems.rows[1:]] == ["2020-0001", "2020-0002", "2020-0003"]
     assert [r.cells[0].text for r in suggestions.rows[1:]] == ["2020-0004", "2020-0005"]
     assert problems.rows[2].cells[4].text == FORMULA
-    expected = await services.db.fetch_all(
+    expected = await database_of(services).fetch_all(
         "SELECT i.number, COALESCE(si.title, ''), COALESCE(s.name, '') FROM items i "
         "LEFT JOIN subitems si ON si.id = i.subitem_id LEFT JOIN sites s ON s.id = i.site_id "
         "WHERE i.id IN (?, ?, ?) ORDER BY i.number",
@@ -532,7 +533,7 @@ async def test_photo_archive_has_the_originals_and_a_checked_manifest(
     services: Services, tmp_path: Path
 ) -> None:
     ids = await sample(services)
-    originals = await services.db.fetch_all(
+    originals = await database_of(services).fetch_all(
         "SELECT original_path, sha256 FROM photos WHERE item_id = ? ORDER BY id", (ids["photo"],)
     )
     result = await export(services, "zip", tmp_path)
@@ -557,7 +558,7 @@ async def test_a_damaged_photo_is_marked_in_the_manifest(
     services: Services, tmp_path: Path
 ) -> None:
     ids = await sample(services)
-    path = await services.db.fetch_value(
+    path = await database_of(services).fetch_value(
         "SELECT original_path FROM photos WHERE item_id = ? ORDER BY id LIMIT 1", (ids["photo"],)
     )
     (services.store.root / path).write_bytes(b"\xff\xd8 not the photo that was received")
@@ -607,11 +608,11 @@ async def test_filters_by_date_project_group_unit_and_status(
     assert await numbers(ListFilter(date_to=date(2019, 6, 30))) == []
     assert "2020-0008" not in await numbers(ListFilter(date_from=date(2020, 1, 1)))
     assert await numbers(ListFilter(group="G02")) == ["2020-0008"]
-    project = await services.db.fetch_value(
+    project = await database_of(services).fetch_value(
         "SELECT p.code FROM items i JOIN projects p ON p.id = i.project_id WHERE i.id = ?", (far,)
     )
     assert "2020-0008" in await numbers(ListFilter(project=project))
-    unit = await services.db.fetch_value(
+    unit = await database_of(services).fetch_value(
         "SELECT u.code FROM items i JOIN subitems s ON s.id = i.subitem_id JOIN units u ON u.id = s.unit_id WHERE i.id = ?",
         (ids["photo"],),
     )
@@ -648,7 +649,7 @@ async def test_large_export_goes_in_batches_with_progress_and_never_blocks_the_l
     author = await person(services, "王芳")
     template = await item(services, author, "模板问题：道路破损需要修复。")
     # Shortcut: 3,000 submitted items in one statement, numbered like submissions would be.
-    async with services.db.transaction() as conn:
+    async with database_of(services).transaction() as conn:
         await conn.executemany(
             "INSERT INTO items (campaign_id, kind, status, number, author_id, group_id, site_id, "
             "project_id, subitem_id, category_id, severity, description, created_at, submitted_at, "

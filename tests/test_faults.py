@@ -33,11 +33,11 @@ import pytest
 from telegram.request import HTTPXRequest
 
 from bot.app import build_application, running
+from bot.bootstrap import database_of, open_services
 from bot.catalog import load_catalog
 from bot.config import OutboxSettings, Settings
 from bot.notices import Notice
 from bot.people import Role
-from bot.services import Services
 from localapi.models import ApiCall, ApiError
 from storage.catalog import import_catalog
 from tests.conftest import BOT_USERNAME, EXAMPLE_CATALOG, TOKEN, Harness, make_settings, start_clock
@@ -119,10 +119,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with FaultyBotApi(token=TOKEN, bot_username=BOT_USERNAME) as api:
         settings = fast_settings(api, tmp_path / "data")
         clock = start_clock()
-        services = await Services.open(settings, clock=clock, require_campaign=False)
-        await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
+        services = await open_services(settings, clock=clock, require_campaign=False)
+        await import_catalog(database_of(services), load_catalog(EXAMPLE_CATALOG), now=clock.now())
         await services.close()
-        services = await Services.open(settings, clock=clock)
+        services = await open_services(settings, clock=clock)
         app = build_application(
             settings,
             services,

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from bot import lifecycle
+from bot.bootstrap import database_of
 from bot.clock import from_db
 from bot.deadlines import add_months
 from bot.forward_list import ListRow, safe_cell, write_list
@@ -55,7 +56,7 @@ async def accept(bot: Harness, leader: SimUser, *item_ids: int) -> None:
 
 async def outbox(bot: Harness, user: SimUser) -> list[dict[str, Any]]:
     person = await bot.person(user)
-    rows = await bot.services.db.fetch_all(
+    rows = await database_of(bot.services).fetch_all(
         "SELECT payload FROM outbox WHERE person_id = ? ORDER BY id", (person.id,)
     )
     return [json.loads(r[0]) for r in rows]
@@ -100,7 +101,9 @@ async def test_staff_forward_a_units_items_and_its_liaison_gets_them_with_the_li
     before = bot.now()
     health = await bot.value("SELECT id FROM units WHERE code = 'health'")
     for item_id in ids:
-        row = await bot.services.db.fetch_one("SELECT * FROM items WHERE id = ?", (item_id,))
+        row = await database_of(bot.services).fetch_one(
+            "SELECT * FROM items WHERE id = ?", (item_id,)
+        )
         assert row is not None
         assert (row["status"], row["unit_id"], row["for_letter"], row["round"]) == (
             "forwarded",
@@ -175,7 +178,7 @@ async def test_unit_without_liaison_goes_by_letter_and_staff_record_its_paper_an
     done = await staff.next_message(edited=True)
     assert "已交办 1 条" in (done.text or "")
     assert "该单位尚无联络员，已标记为函告" in (done.text or "")
-    statuses = await bot.services.db.fetch_all(
+    statuses = await database_of(bot.services).fetch_all(
         "SELECT status, for_letter FROM items WHERE id IN (?, ?) ORDER BY id", (first, second)
     )
     assert [tuple(r) for r in statuses] == [("reviewed", 0), ("forwarded", 1)]
@@ -202,7 +205,7 @@ async def test_unit_without_liaison_goes_by_letter_and_staff_record_its_paper_an
     assert "已代为录入" in (recorded.text or "") and "B 类" in (recorded.text or "")
 
     assert await bot.value("SELECT status FROM items WHERE id = ?", second) == "answered"
-    response = await bot.services.db.fetch_one(
+    response = await database_of(bot.services).fetch_one(
         "SELECT * FROM responses WHERE item_id = ?", (second,)
     )
     assert response is not None
@@ -258,7 +261,7 @@ async def test_a_returned_item_is_rerouted_and_reaches_the_other_units_liaison(
     rerouted = await staff.next_message(edited=True)
     assert "改派给 <b>市教育局</b>" in (rerouted.text or "")
     edu_id = await bot.value("SELECT id FROM units WHERE code = 'edu'")
-    row = await services.db.fetch_one(
+    row = await database_of(services).fetch_one(
         "SELECT status, unit_id, due_at FROM items WHERE id = ?", (item_id,)
     )
     assert row is not None and tuple(row) == ("reviewed", edu_id, None)
@@ -308,7 +311,7 @@ async def test_an_item_without_a_lead_unit_is_forwarded_where_staff_choose(bot: 
     assert "交办给 市卫健委" in (batch.text or "") and "逐条选择" not in batch.buttons
     await staff.press("全部交办（1）")
     assert "已交办 1 条" in ((await staff.next_message(edited=True)).text or "")
-    row = await bot.services.db.fetch_one(
+    row = await database_of(bot.services).fetch_one(
         "SELECT i.status, u.code FROM items i JOIN units u ON u.id = i.unit_id"
     )
     assert row is not None and tuple(row) == ("forwarded", "health")

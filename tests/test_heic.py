@@ -10,6 +10,7 @@ import pillow_heif
 import pytest
 from PIL import Image, ImageDraw
 
+from bot.bootstrap import database_of
 from bot.photos import PhotoPolicy, PhotoRejected, RejectReason, process_photo
 from tests.conftest import Harness
 from tests.images import make_heic
@@ -94,7 +95,7 @@ async def test_a_deputy_sends_an_iphone_original_as_a_file(bot: Harness) -> None
     await deputy.send_document(data, file_name="IMG_4821.HEIC", mime_type="image/heic")
     saved = (await deputy.next_message()).text or ""
     assert "已保存照片" in saved, saved
-    row = await bot.services.db.fetch_one("SELECT * FROM photos")
+    row = await database_of(bot.services).fetch_one("SELECT * FROM photos")
     assert row is not None and row["format"] == "HEIF" and row["as_file"] == 1
     assert row["sha256"] == hashlib.sha256(data).hexdigest()
     assert abs(row["gps_lat"] - site.lat) < 1e-5

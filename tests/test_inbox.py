@@ -10,6 +10,7 @@ import asyncio
 import json
 from datetime import timedelta
 
+from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.items import Item
 from bot.lifecycle import accept, forward
@@ -108,7 +109,7 @@ async def _delivered(user: SimUser, *fragments: str) -> BotMessage:
 
 
 async def _outbox_keys(bot: Harness, person: Person) -> list[dict[str, object]]:
-    rows = await bot.services.db.fetch_all(
+    rows = await database_of(bot.services).fetch_all(
         "SELECT payload FROM outbox WHERE person_id = ? ORDER BY id", (person.id,)
     )
     return [json.loads(r[0]) for r in rows]
@@ -215,7 +216,7 @@ async def test_liaison_accepts_reports_progress_and_answers(bot: Harness) -> Non
 
     answered = await _item(bot, 1)
     assert (answered.status, answered.response_class, answered.round) == ("answered", "A", 1)
-    responses = await bot.services.db.fetch_all("SELECT class, text FROM responses")
+    responses = await database_of(bot.services).fetch_all("SELECT class, text FROM responses")
     assert [tuple(r) for r in responses] == [("A", "已督促施工单位复工，脚手架已恢复作业。")]
     assert await bot.value("SELECT COUNT(*) FROM photos WHERE purpose = 'response'") == 1
     rating = [n for n in await _outbox_keys(bot, deputy_person) if n["key"] == "notice.answered"]
@@ -233,7 +234,7 @@ async def test_return_window_overdue_first_and_the_notice_button(bot: Harness) -
     first, second, third = [await _item(bot, n) for n in (1, 2, 3)]
     # Answers are due months after forwarding; nothing can age an item inside a running test,
     # so due dates are moved instead: item 3 as if forwarded long ago, item 1 due in 3 days.
-    async with bot.services.db.transaction() as conn:
+    async with database_of(bot.services).transaction() as conn:
         for item, days in ((third, -2), (first, 3)):
             await conn.execute(
                 "UPDATE items SET due_at = ? WHERE id = ?",
@@ -278,7 +279,7 @@ async def test_return_window_overdue_first_and_the_notice_button(bot: Harness) -
     # The unit may say "not ours" within 7 working days of forwarding, which span at most 11
     # calendar days (a Friday forward plus two weekends); 15 days back is past it on any
     # weekday. Moving the forwarding date back stands in for waiting that long.
-    async with bot.services.db.transaction() as conn:
+    async with database_of(bot.services).transaction() as conn:
         await conn.execute(
             "UPDATE items SET forwarded_at = ? WHERE id = ?",
             (to_db(bot.now() - timedelta(days=15)), first.id),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import database_of
 from bot.items import Item
 from bot.jobs import run_daily_jobs
 from bot.lifecycle import Rating, ResponseClass, accept, forward, vote
@@ -65,7 +66,7 @@ async def _people(bot: Harness) -> tuple[SimUser, SimUser, SimUser, Person, Pers
 
 
 async def _payloads(bot: Harness, dedup_prefix: str) -> list[tuple[int, dict[str, object]]]:
-    rows = await bot.services.db.fetch_all(
+    rows = await database_of(bot.services).fetch_all(
         "SELECT person_id, payload FROM outbox WHERE dedup_key LIKE ? ORDER BY id",
         (f"{dedup_prefix}%",),
     )

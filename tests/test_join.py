@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.errors import Refused
 from bot.invitations import InvitationRequest
@@ -59,7 +60,7 @@ async def test_used_and_expired_invitations_are_refused(bot: Harness) -> None:
     assert "已被使用" in ((await thief.next_message()).text or "")
 
     late = await bot.invite("李四")
-    async with bot.services.db.transaction() as conn:
+    async with database_of(bot.services).transaction() as conn:
         await conn.execute(
             "UPDATE invitations SET expires_at = ? WHERE used_at IS NULL", (to_db(bot.now()),)
         )

@@ -1,4 +1,12 @@
-"""The house rules that keep the layers apart: the domain and storage never see Telegram."""
+"""The house rules that keep the layers apart: doors -> core <- stores.
+
+- The core (`bot/`, outside its entry points) imports no door (`handlers`, `telegram`, `localapi`)
+  and no store (`storage`): it speaks through the ports in bot/ports.py and bot/query_ports.py.
+- The stores (`storage/`) import the core's types and nothing of any door.
+- The Telegram door (`handlers/`) imports the core, never a store.
+- Only the entry points wire things together: the composition root (bot/bootstrap.py, and
+  bot/app.py for the Telegram door) and the command line's modules.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +16,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Where python-telegram-bot may appear outside handlers/: the composition root and the CLI that
-# starts it (which asks the Bot API for the bot's name), and PTB's persistence class, which stores
-# conversation state in our database.
-ALLOWED = {"bot/app.py", "bot/__main__.py", "storage/persistence.py"}
+# The composition root and the command line: the only modules that may see every layer.
+ENTRY_POINTS = {
+    "bot/__main__.py",
+    "bot/app.py",
+    "bot/bootstrap.py",
+    "bot/demo.py",
+    "bot/backup_cli.py",
+    "bot/export_cli.py",
+    "bot/tally_cli.py",
+}
+DOORS = ("handlers", "telegram", "localapi")
 
 
 def _imports(path: Path) -> set[str]:
@@ -24,23 +39,53 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("layer", ["bot", "storage"])
-def test_the_domain_and_storage_do_not_import_telegram(layer: str) -> None:
-    offenders = []
-    for path in sorted((ROOT / layer).rglob("*.py")):
-        relative = path.relative_to(ROOT).as_posix()
-        if relative in ALLOWED:
-            continue
-        # Imports inside functions count too: ast.walk sees them all.
-        if any(name == "telegram" or name.startswith("telegram.") for name in _imports(path)):
-            offenders.append(relative)
-    assert offenders == []
+def _within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(f"{p}.") for p in packages)
 
 
-def test_storage_does_not_import_handlers() -> None:
-    offenders = [
-        path.relative_to(ROOT).as_posix()
-        for path in sorted((ROOT / "storage").rglob("*.py"))
-        if any(name.startswith("handlers") for name in _imports(path))
+def _modules(layer: str) -> list[tuple[str, set[str]]]:
+    # Imports inside functions count too: ast.walk sees them all.
+    return [
+        (path.relative_to(ROOT).as_posix(), _imports(path))
+        for path in sorted((ROOT / layer).rglob("*.py"))
     ]
-    assert offenders == []
+
+
+def _offenders(layer: str, forbidden: tuple[str, ...], *, skip: set[str] = set()) -> list[str]:
+    return [
+        f"{module} imports {name}"
+        for module, names in _modules(layer)
+        if module not in skip
+        for name in sorted(names)
+        if _within(name, forbidden)
+    ]
+
+
+def test_the_core_imports_no_door_and_no_store() -> None:
+    assert _offenders("bot", (*DOORS, "storage"), skip=ENTRY_POINTS) == []
+
+
+def test_the_core_does_not_lean_on_its_entry_points() -> None:
+    entries = tuple(m.removesuffix(".py").replace("/", ".") for m in ENTRY_POINTS)
+    assert _offenders("bot", entries, skip=ENTRY_POINTS) == []
+    assert _offenders("storage", entries) == []
+    assert _offenders("handlers", entries) == []
+
+
+def test_stores_import_no_door() -> None:
+    assert _offenders("storage", DOORS) == []
+
+
+def test_the_telegram_door_imports_no_store() -> None:
+    assert _offenders("handlers", ("storage",)) == []
+
+
+@pytest.mark.parametrize(
+    ("layer", "forbidden"),
+    [("bot", ("storage",)), ("handlers", ("storage",)), ("storage", ("handlers",))],
+)
+def test_the_rule_sees_a_breach(tmp_path: Path, layer: str, forbidden: tuple[str, ...]) -> None:
+    # The checks above pass on an empty list; make sure they would see an import if one came.
+    module = tmp_path / "m.py"
+    module.write_text(f"def f() -> None:\n    from {forbidden[0]}.x import y\n", encoding="utf-8")
+    assert any(_within(name, forbidden) for name in _imports(module))

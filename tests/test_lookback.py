@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import database_of
 from bot.clock import from_db
 from bot.deadlines import add_months
 from bot.items import Item
@@ -66,7 +67,9 @@ async def test_a_deputy_finds_the_fix_held_with_photos(bot: Harness) -> None:
     assert any("整改效果保持" in (m.text or "") for m in done), [m.describe() for m in done]
     assert any("全部完成" in (m.text or "") for m in done)
 
-    row = await bot.services.db.fetch_one("SELECT * FROM lookbacks WHERE item_id = ?", (item.id,))
+    row = await database_of(bot.services).fetch_one(
+        "SELECT * FROM lookbacks WHERE item_id = ?", (item.id,)
+    )
     assert row is not None
     assert (row["result"], row["done_by"]) == ("held", (await bot.person(sun)).id)
     fresh = await bot.services.items.get(item.id)

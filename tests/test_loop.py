@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.jobs import run_daily_jobs
 from bot.people import Role
@@ -128,7 +129,7 @@ async def test_an_item_goes_round_the_whole_loop(bot: Harness) -> None:
     await _rate(bot, li, "不满意")
     told = await _told(bot, liaison, "评价为不满意")
     assert "请重新办理" in (told.text or "")
-    row = await bot.services.db.fetch_one(
+    row = await database_of(bot.services).fetch_one(
         "SELECT status, round, rating FROM items WHERE number = 1"
     )
     assert row is not None and tuple(row) == ("in_progress", 2, "dissatisfied")
@@ -143,14 +144,14 @@ async def test_an_item_goes_round_the_whole_loop(bot: Harness) -> None:
     await _rate(bot, wang, "满意")
     await _rate(bot, li, "满意")
     await _told(bot, wang, "已办结，评价结果：满意")
-    row = await bot.services.db.fetch_one(
+    row = await database_of(bot.services).fetch_one(
         "SELECT status, round, rating FROM items WHERE number = 1"
     )
     assert row is not None and tuple(row) == ("closed", 2, "satisfied")
 
     # Months later (the look-back is made due rather than waited for) the group is told, and a
     # deputy finds the problem back.
-    async with bot.services.db.transaction() as conn:
+    async with database_of(bot.services).transaction() as conn:
         await conn.execute(
             "UPDATE lookbacks SET due_at = ?", (to_db(bot.now() - timedelta(days=1)),)
         )
@@ -166,13 +167,13 @@ async def test_an_item_goes_round_the_whole_loop(bot: Harness) -> None:
     said = await li.settle()
     assert any("已重新交办责任单位" in (m.text or "") for m in said)
     await _told(bot, liaison, "回头看发现")
-    row = await bot.services.db.fetch_one(
+    row = await database_of(bot.services).fetch_one(
         "SELECT status, round, lookback_result FROM items WHERE number = 1"
     )
     assert row is not None and tuple(row) == ("in_progress", 3, "broken")
 
     # Every step is an event, with who did it.
-    events = await bot.services.db.fetch_all(
+    events = await database_of(bot.services).fetch_all(
         "SELECT e.to_status, p.name FROM item_events e LEFT JOIN persons p ON p.id = e.actor_id "
         "WHERE e.item_id = (SELECT id FROM items WHERE number = 1) AND e.kind = 'transition' "
         "ORDER BY e.id"

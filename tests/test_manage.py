@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import database_of
 from bot.people import Role, commands_for
 from localapi import LocalBotApi, SimUser
 from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to
@@ -67,7 +68,7 @@ async def test_staff_make_a_deputy_leader_of_another_group(bot: Harness) -> None
     assert g01 is not None and g02 is not None
     person = await bot.person(wang)
     assert (person.role, person.group_id) == (Role.LEADER, g02.id)
-    events = await bot.services.db.fetch_all(
+    events = await database_of(bot.services).fetch_all(
         "SELECT field, old_value, new_value, actor_id FROM person_events WHERE person_id = ? "
         "ORDER BY id",
         (person.id,),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.bootstrap import database_of
 from bot.people import Role
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
@@ -63,7 +64,7 @@ async def test_another_deputys_item_is_never_shown(bot: Harness) -> None:
 
 
 async def _rename(bot: Harness, site_id: int, name: str) -> None:
-    async with bot.services.db.transaction() as conn:
+    async with database_of(bot.services).transaction() as conn:
         await conn.execute("UPDATE sites SET name = ? WHERE id = ?", (name, site_id))
 
 

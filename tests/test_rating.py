@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import database_of
 from bot.clock import from_db
 from bot.deadlines import add_months
 from bot.items import Item
@@ -107,12 +108,12 @@ async def test_satisfied_and_basically_close_the_item_with_a_look_back(bot: Harn
     skipped = await cast.li.settle()
     assert any("不补充意见" in (m.text or "") for m in skipped)
 
-    row = await bot.services.db.fetch_one(
+    row = await database_of(bot.services).fetch_one(
         "SELECT status, rating, closed_at, round FROM items WHERE id = ?", (item.id,)
     )
     assert row is not None
     assert (row["status"], row["rating"], row["round"]) == ("closed", "basically", 1)
-    lookback = await bot.services.db.fetch_one(
+    lookback = await database_of(bot.services).fetch_one(
         "SELECT group_id, round, due_at, done_at FROM lookbacks WHERE item_id = ?", (item.id,)
     )
     assert lookback is not None and lookback["done_at"] is None
@@ -135,7 +136,7 @@ async def test_two_dissatisfied_send_the_item_back_for_a_month(bot: Harness) -> 
         await user.settle()
     before = bot.now()
 
-    row = await bot.services.db.fetch_one(
+    row = await database_of(bot.services).fetch_one(
         "SELECT status, rating, round, due_at FROM items WHERE id = ?", (item.id,)
     )
     assert row is not None
@@ -162,7 +163,7 @@ async def test_a_double_press_records_one_vote(bot: Harness) -> None:
     assert "已记录您的评价" in await answer_to(cast.wang, first)
     assert "您已评价过这条答复（满意）" in await answer_to(cast.wang, second)
     await cast.wang.settle()
-    votes = await bot.services.db.fetch_all(
+    votes = await database_of(bot.services).fetch_all(
         "SELECT person_id, value FROM ratings WHERE item_id = ?", (item.id,)
     )
     assert [tuple(v) for v in votes] == [(cast.p_wang.id, "satisfied")]
@@ -199,7 +200,7 @@ async def test_abstaining_is_not_a_valid_vote(bot: Harness) -> None:
         assert "已记录您的评价" in await answer_to(user, press)
         await user.settle()
     # Counted as a vote, 1:1 would not be "more than half 满意"; abstaining is no vote at all.
-    row = await bot.services.db.fetch_one(
+    row = await database_of(bot.services).fetch_one(
         "SELECT status, rating FROM items WHERE id = ?", (item.id,)
     )
     assert row is not None and (row["status"], row["rating"]) == ("closed", "satisfied")

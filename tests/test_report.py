@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from bot.bootstrap import database_of
 from bot.people import Role
 from tests.conftest import Harness, answer_to
 from tests.images import fake_heic, make_jpeg, truncated_jpeg
@@ -38,7 +39,7 @@ async def test_problem_after_checkin_with_album_is_numbered_and_stored(bot: Harn
         m.describe() for m in done
     ]
 
-    item = await bot.services.db.fetch_one("SELECT * FROM items")
+    item = await database_of(bot.services).fetch_one("SELECT * FROM items")
     assert item is not None
     assert (item["status"], item["number"], item["kind"], item["severity"]) == (
         "submitted",
@@ -144,7 +145,9 @@ async def test_suggestion_without_checkin_by_subitem_and_gap_free_numbers(bot: H
     summary = await skip_photos(bob)
     assert "类别" not in (summary.text or "")  # suggestions have no category or severity
     assert any("建议 2020-0001" in (m.text or "") for m in await confirm(bob))
-    row = await bot.services.db.fetch_one("SELECT site_id, subitem_id, project_id FROM items")
+    row = await database_of(bot.services).fetch_one(
+        "SELECT site_id, subitem_id, project_id FROM items"
+    )
     assert row is not None and row["site_id"] is None and row["subitem_id"] is not None
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot.bootstrap import database_of, open_services
 from bot.config import OutboxSettings, Settings
 from bot.notices import Notice, NoticeButton
 from bot.people import Role
@@ -57,7 +58,7 @@ class World:
     async def people(self, count: int, language: str | None = None) -> list[tuple[int, SimUser]]:
         """`count` registered people with a private chat each: (person id, their phone)."""
         found = []
-        async with self.services.db.transaction() as conn:
+        async with database_of(self.services).transaction() as conn:
             for _ in range(count):
                 self._next_user += 1
                 cur = await conn.execute(
@@ -78,7 +79,7 @@ class World:
 
     def sender(self, **outbox: Any) -> OutboxSender:
         sender = OutboxSender(
-            DeliveryRepo(self.services.db),
+            DeliveryRepo(database_of(self.services)),
             self.transport,
             FAST.model_copy(update=outbox),
             default_language="zh",
@@ -90,7 +91,9 @@ class World:
         return sender
 
     async def row(self, dedup: str) -> dict[str, Any]:
-        row = await self.services.db.fetch_one("SELECT * FROM outbox WHERE dedup_key = ?", (dedup,))
+        row = await database_of(self.services).fetch_one(
+            "SELECT * FROM outbox WHERE dedup_key = ?", (dedup,)
+        )
         assert row is not None, dedup
         return dict(row)
 
@@ -108,8 +111,8 @@ class World:
 @pytest.fixture
 async def world(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[World]:
     settings = make_settings(api, tmp_path / "data")
-    services = await Services.open(settings, clock=start_clock(), require_campaign=False)
-    async with services.db.transaction() as conn:
+    services = await open_services(settings, clock=start_clock(), require_campaign=False)
+    async with database_of(services).transaction() as conn:
         cur = await conn.execute(
             "INSERT INTO campaigns (code, name, year, timezone, imported_at) "
             "VALUES ('t', 'Test', 2025, 'Asia/Shanghai', '2025')"
@@ -176,7 +179,9 @@ async def test_each_person_gets_each_notice_once_in_their_language(world: World)
     sent = await world.row("c")
     assert sent["sent_at"] and sent["message_id"] == picture.message_id and sent["attempts"] == 1
     assert (
-        await world.services.db.fetch_value("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+        await database_of(world.services).fetch_value(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"
+        )
         == 0
     )
 
@@ -252,7 +257,7 @@ async def test_an_outage_delays_notices_but_uses_up_no_attempts(world: World) ->
     for n, (_, phone) in enumerate(people):
         assert [m.text for m in phone.messages] == [f"问题 {n}"]
     assert (
-        await world.services.db.fetch_value(
+        await database_of(world.services).fetch_value(
             "SELECT COUNT(*) FROM outbox WHERE gave_up_at IS NOT NULL"
         )
         == 0
@@ -300,7 +305,9 @@ async def test_a_person_who_blocked_the_bot_is_recorded_and_others_are_served(
 
     assert [m.text for m in alice.messages] == ["问题 1"]
     assert [m.text for m in carol.messages] == ["问题 1"]
-    assert await world.services.db.fetch_value("SELECT blocked_at FROM persons WHERE id = ?", (b,))
+    assert await database_of(world.services).fetch_value(
+        "SELECT blocked_at FROM persons WHERE id = ?", (b,)
+    )
     for dedup in ("b1", "b2"):
         row = await world.row(dedup)
         assert row["gave_up_at"] and row["last_error"] == "blocked"
@@ -315,7 +322,7 @@ async def test_a_person_who_blocked_the_bot_is_recorded_and_others_are_served(
 
     # Bob unblocks and writes to the bot: what was parked arrives, in order.
     bob.unblock(notify=False)
-    repo = DeliveryRepo(world.services.db)
+    repo = DeliveryRepo(database_of(world.services))
     assert await repo.unblock(b, world.services.clock.now()) == 3
     assert await repo.unblock(b, world.services.clock.now()) == 0
     await sender.drain(10)
@@ -404,14 +411,14 @@ async def test_a_restart_delivers_what_was_pending_and_nothing_twice(world: Worl
     stop.set()
     await running
     assert len(world.sends()) == 1
-    assert await DeliveryRepo(world.services.db).pending_count() == 5
+    assert await DeliveryRepo(database_of(world.services)).pending_count() == 5
 
     assert await world.sender(messages_per_second=100).drain(10) == 5
     for person, phone in people:
         assert [m.text for m in phone.messages] == [f"hello {person}"]
     assert len(world.sends()) == 6
     assert (
-        await world.services.db.fetch_value(
+        await database_of(world.services).fetch_value(
             "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND attempts = 1"
         )
         == 6

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 import bot.summary as summary_module
+from bot.bootstrap import database_of
 from bot.chart import FontMissing
 from bot.clock import from_db, to_db
 from bot.people import Role
@@ -70,7 +71,7 @@ async def _today(bot: Harness) -> date:
 async def _outbox(bot: Harness, person_telegram_id: int) -> list[tuple[str, dict[str, object]]]:
     person = await bot.services.people.by_telegram_id(person_telegram_id)
     assert person is not None
-    rows = await bot.services.db.fetch_all(
+    rows = await database_of(bot.services).fetch_all(
         "SELECT dedup_key, payload FROM outbox WHERE person_id = ? ORDER BY id", (person.id,)
     )
     return [(r[0], json.loads(r[1])) for r in rows]
@@ -284,7 +285,7 @@ async def test_summary_of_an_earlier_day_uses_that_days_bounds(bot: Harness) -> 
     group = await bot.services.catalog.group_by_code(bot.services.campaign.id, "G01")
     assert group is not None
     late = datetime(2020, 6, 1, 23, 30, tzinfo=SHANGHAI)
-    async with bot.services.db.transaction() as conn:
+    async with database_of(bot.services).transaction() as conn:
         await conn.execute("UPDATE visits SET at = ?", (to_db(late),))
     on_day = await group_summary(bot.services, group.id, date(2020, 6, 1), now=bot.now())
     next_day = await group_summary(bot.services, group.id, date(2020, 6, 2), now=bot.now())

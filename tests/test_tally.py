@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.__main__ import main
+from bot.bootstrap import database_of, open_services
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
 from bot.config import Settings, StorageSettings
@@ -22,7 +23,6 @@ from bot.items import Status
 from bot.lifecycle import Rating, ResponseClass, answer, satisfaction_rate
 from bot.people import Role
 from bot.satisfaction import satisfaction_of
-from bot.services import Services
 from bot.split import split_message
 from bot.tally import Period, PeriodError, compute_tally, parse_day, tally_json
 from storage.catalog import import_catalog
@@ -69,7 +69,7 @@ def _item(
 
 
 async def _insert(bot: Harness, *items: dict[str, Any]) -> None:
-    async with bot.services.db.transaction() as conn:
+    async with database_of(bot.services).transaction() as conn:
         for item in items:
             await conn.execute(_INSERT_ITEM, item)
 
@@ -99,7 +99,7 @@ async def _story(bot: Harness) -> tuple[Any, Any]:
         _item(107, "张三", "forwarded", category=None, due=now + timedelta(days=60)),  # green
         _item(108, "张三", "draft"),
     )
-    async with bot.services.db.transaction() as conn:
+    async with database_of(bot.services).transaction() as conn:
         await conn.execute("UPDATE items SET submitted_at = NULL WHERE status = 'draft'")
     staff = await bot.join("钱干事", Role.STAFF, group=None)
     return alice, staff
@@ -155,7 +155,7 @@ async def test_tally_counts_and_lights_agree_with_the_rules(bot: Harness) -> Non
         Status.IN_PROGRESS: 1,
     }
     # The SQL counts give what bot.deadlines.light says item by item.
-    rows = await bot.services.db.fetch_all("SELECT status, due_at FROM items")
+    rows = await database_of(bot.services).fetch_all("SELECT status, due_at FROM items")
     lights = [
         light(Status(r[0]), from_db(r[1]), now, bot.services.settings.deadlines.due_soon_days)
         for r in rows
@@ -174,7 +174,7 @@ async def test_tally_counts_and_lights_agree_with_the_rules(bot: Harness) -> Non
 
     # Items count by the local date of submission: 23:30 in Shanghai is still that day.
     late = datetime(2020, 6, 1, 15, 30, tzinfo=UTC)  # 23:30 at UTC+8
-    async with bot.services.db.transaction() as conn:
+    async with database_of(bot.services).transaction() as conn:
         await conn.execute("UPDATE items SET submitted_at = ? WHERE number = 101", (to_db(late),))
     june1 = await compute_tally(
         bot.services, Period(date(2020, 6, 1), date(2020, 6, 1)), now=bot.now()
@@ -435,12 +435,12 @@ def test_a_year_of_twenty_thousand_items_is_counted_whole(tmp_path: Path) -> Non
 async def _bulk_tally(tmp_path: Path) -> None:
     settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
     clock = start_clock()
-    services = await Services.open(settings, clock=clock, require_campaign=False)
-    await import_catalog(services.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
+    services = await open_services(settings, clock=clock, require_campaign=False)
+    await import_catalog(database_of(services), load_catalog(EXAMPLE_CATALOG), now=clock.now())
     await services.close()
-    services = await Services.open(settings, clock=clock)
+    services = await open_services(settings, clock=clock)
     try:
-        async with services.db.transaction() as conn:
+        async with database_of(services).transaction() as conn:
             await conn.execute(
                 "INSERT INTO persons (campaign_id, name, role, group_id, created_at) "
                 "SELECT c.id, '代表' || g.code, 'deputy', g.id, '2020-01-01T00:00:00+00:00' "

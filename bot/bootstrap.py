@@ -1,0 +1,92 @@
+"""The composition root: the one place that knows the core's ports are SQLite stores.
+
+Every door (the bot, the command line, the demonstration, the tests and benchmarks) opens the
+core through `open_services`; a different store (PostgreSQL, say) would be wired here alone.
+"""
+
+from __future__ import annotations
+
+from bot.clock import Clock, process_clock
+from bot.config import Settings
+from bot.evidence import Evidence
+from bot.photostore import PhotoStore
+from bot.records import CampaignRecord
+from bot.services import NoCampaignError, Services
+from storage.catalog import CatalogRepo
+from storage.db import Database
+from storage.delivery import DeliveryRepo
+from storage.forwarding import ForwardingRepo
+from storage.inbox import InboxRepo
+from storage.intake import IntakeRepo
+from storage.items import ItemRepo
+from storage.jobs import JobsRepo
+from storage.lists import ListRepo
+from storage.lookbacks import LookbackRepo
+from storage.manage import ManageRepo
+from storage.outbox import OutboxRepo
+from storage.people import PeopleRepo
+from storage.photos import PhotoRepo
+from storage.ratings import RatingRepo
+from storage.reports import ReportsRepo
+from storage.review import ReviewRepo
+from storage.satisfaction import SatisfactionRepo
+from storage.visits import VisitRepo
+
+
+async def open_services(
+    settings: Settings, *, clock: Clock | None = None, require_campaign: bool = True
+) -> Services:
+    """Open the database (applying migrations), load the active campaign and wire the ports."""
+    db = Database(settings.storage.database_path, busy_timeout_ms=settings.storage.busy_timeout_ms)
+    await db.open()
+    try:
+        catalog = CatalogRepo(db)
+        campaign = await catalog.campaign(settings.campaign.code)
+        if campaign is None:
+            if require_campaign:
+                wanted = (
+                    f"campaign {settings.campaign.code}" if settings.campaign.code else "campaign"
+                )
+                raise NoCampaignError(
+                    f"the database has no {wanted}: import a catalog first "
+                    "(deputy-bot import --config CONFIG CATALOG.toml)"
+                )
+            campaign = CampaignRecord(0, "", "", 0, settings.campaign.timezone, "")
+        photos = PhotoRepo(db)
+        store = PhotoStore(settings.storage.photos_dir)
+        return Services(
+            settings=settings,
+            clock=clock or process_clock(),
+            campaign=campaign,
+            catalog=catalog,
+            people=PeopleRepo(db),
+            visits=VisitRepo(db),
+            items=ItemRepo(db),
+            photos=photos,
+            outbox=OutboxRepo(db),
+            delivery=DeliveryRepo(db),
+            intake=IntakeRepo(db),
+            inbox=InboxRepo(db),
+            review=ReviewRepo(db),
+            forwarding=ForwardingRepo(db),
+            reports=ReportsRepo(db),
+            lists=ListRepo(db, busy_timeout_ms=settings.storage.busy_timeout_ms),
+            jobs=JobsRepo(db),
+            lookbacks=LookbackRepo(db),
+            ratings=RatingRepo(db),
+            satisfaction=SatisfactionRepo(db),
+            manage=ManageRepo(db),
+            store=store,
+            evidence=Evidence(photos, store, settings.photos, settings.zone),
+            closer=db.close,
+        )
+    except BaseException:
+        await db.close()
+        raise
+
+
+def database_of(services: Services) -> Database:
+    """The SQLite database behind the ports, for tests, benchmarks and backups that read it."""
+    items = services.items
+    assert isinstance(items, ItemRepo), "the core is not wired to the SQLite store"
+    return items.db
