@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from storage.backup import BackupError, PhotoFiles, backup_database, photo_files
 from bot.config import Settings
 from bot.errors import CliError
+from storage.backup import BackupError, PhotoFiles, backup_database, photo_files
 
 WithConfig = Callable[[argparse.ArgumentParser], None]
 

@@ -17,15 +17,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # The composition root and the command line: the only modules that may see every layer.
-ENTRY_POINTS = {
-    "bot/__main__.py",
-    "bot/app.py",
-    "bot/bootstrap.py",
-    "bot/demo.py",
-    "bot/backup_cli.py",
-    "bot/export_cli.py",
-    "bot/tally_cli.py",
-}
+ENTRY_POINTS = frozenset(
+    {
+        "bot/__main__.py",
+        "bot/app.py",
+        "bot/bootstrap.py",
+        "bot/demo.py",
+        "bot/backup_cli.py",
+        "bot/export_cli.py",
+        "bot/tally_cli.py",
+    }
+)
 DOORS = ("handlers", "telegram", "localapi")
 
 
@@ -51,7 +53,9 @@ def _modules(layer: str) -> list[tuple[str, set[str]]]:
     ]
 
 
-def _offenders(layer: str, forbidden: tuple[str, ...], *, skip: set[str] = set()) -> list[str]:
+def _offenders(
+    layer: str, forbidden: tuple[str, ...], *, skip: frozenset[str] = frozenset()
+) -> list[str]:
     return [
         f"{module} imports {name}"
         for module, names in _modules(layer)
