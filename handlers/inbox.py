@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime
 from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
@@ -24,23 +23,14 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import scope
-from bot.deadlines import Light, days_overdue, light
-from bot.errors import Refused, require
-from bot.items import INBOX_STATUSES, Item, Kind, Status, clean_description
+from bot.errors import Refused
+from bot.items import Item, clean_description
 from bot.lifecycle import (
-    WITH_UNIT,
-    EventKind,
     ResponseClass,
-    answer,
-    give_back,
-    post_progress,
-    return_deadline,
-    take_on,
 )
 from bot.people import Person
-from bot.query_ports import InboxStore
 from bot.records import PhotoTarget
-from bot.texts import Texts
+from bot.usecases import unit
 from bot.views import clip, number_label
 from handlers.context import BotContext
 from handlers.flow import (
@@ -57,6 +47,7 @@ from handlers.flow import (
     start_flow,
 )
 from handlers.guard import within
+from handlers.inbox_views import ANSWER_CHARS, PREFIX, Markup, card_view, list_view
 from handlers.photos import PHOTO_INPUT, receive_photo
 
 log = logging.getLogger(__name__)
@@ -68,16 +59,8 @@ ANSWER_TEXT = "inbox.answer_text"  # typing the answer
 ANSWER_PHOTOS = "inbox.answer_photos"  # sending photos of the answer, then 完成
 ANSWER_CONFIRM = "inbox.answer_confirm"  # the answer's summary: confirm or cancel
 
-PREFIX = "ix"  # nonce'd buttons of this conversation; "ib:<id>" is the notification's button
 FLOW_KIND = "inbox"
-PAGE_SIZE = 8
 ALBUM = 10  # Telegram's album limit: the first ten evidence photos are sent
-PLACE_CHARS = 14  # of a site name on a list button
-# Telegram allows 4096 characters a message; these keep the card well within it.
-DESCRIPTION_CHARS = 1500
-NOTE_CHARS = 300
-NOTES_SHOWN = 4
-ANSWER_CHARS = 800
 
 # Refusals of typed text that the liaison fixes by typing again; any other ends the step.
 _RETYPE = frozenset(
@@ -85,13 +68,8 @@ _RETYPE = frozenset(
 )
 
 Result = str | None  # the next state; None keeps the current one
-Markup = InlineKeyboardMarkup | None
 
 # --- data behind the views -------------------------------------------------------------------
-
-
-def _repo(context: BotContext) -> InboxStore:
-    return context.services.inbox
 
 
 def _unit(context: BotContext) -> int:
@@ -102,234 +80,11 @@ def _unit(context: BotContext) -> int:
 async def _my_item(context: BotContext, item_id: object) -> Item:
     """An item of the open inbox, while the caller still handles its unit."""
     _unit(context)
-    return await _unit_item(context, item_id)
-
-
-async def _unit_item(context: BotContext, item_id: object) -> Item:
-    """An item in the caller's unit's inbox. Anyone else's item reveals nothing about itself."""
-    if not isinstance(item_id, int) or not 0 < item_id < 10**12:
-        raise Refused("button_expired")
-    item = await context.services.items.get(item_id)
-    if item is None or not scope.may_see_item_as_liaison(context.me, item):
-        raise Refused("item_not_your_unit")
-    require(item.status in INBOX_STATUSES, "inbox.item_gone")
-    return item
-
-
-def _with_unit(item: Item) -> None:
-    require(item.status in WITH_UNIT, "item_state_changed", number=item.display_number)
-
-
-def _marker(item: Item, texts: Texts, now: datetime, due_soon_days: int) -> str:
-    lit = light(item.status, item.due_at, now, due_soon_days)
-    if lit is Light.RED:
-        return texts("inbox.dot_red")
-    if lit is Light.YELLOW:
-        return texts("inbox.dot_yellow")
-    if lit is Light.GREEN:
-        return texts("inbox.dot_green")
-    if item.status is Status.ANSWERED:
-        return texts("inbox.mark_answered")
-    if item.status is Status.RETURNED:
-        return texts("inbox.mark_returned")
-    return texts("inbox.dot_none")
+    return await unit.unit_item(context.services, context.person, item_id)
 
 
 async def _list_view(context: BotContext, page: int) -> tuple[str, Markup]:
-    """A page of the unit's items as buttons, with the counts by traffic light."""
-    unit_id = _unit(context)
-    services = context.services
-    texts = context.texts
-    repo = _repo(context)
-    now = context.now()
-    soon = services.settings.deadlines.due_soon_days
-    unit = html.escape(await repo.unit_name(unit_id) or "")
-    counts = await repo.counts(services.campaign.id, unit_id, now=now, due_soon_days=soon)
-    flow = current_flow(context)
-    if counts.total == 0:
-        flow["page"] = 0
-        return texts("inbox.empty", unit=unit), None
-    pages = (counts.total + PAGE_SIZE - 1) // PAGE_SIZE
-    page = max(0, min(page, pages - 1))
-    flow["page"] = page
-    nonce = flow["nonce"]
-    ids = await repo.page(
-        services.campaign.id,
-        unit_id,
-        now=now,
-        due_soon_days=soon,
-        limit=PAGE_SIZE,
-        offset=page * PAGE_SIZE,
-    )
-    rows = []
-    for item_id in ids:
-        item = await services.items.get(item_id)
-        if item is None:
-            continue
-        where = item.site_name or item.subitem_title or item.project_title or ""
-        label = texts(
-            "inbox.entry",
-            mark=_marker(item, texts, now, soon),
-            number=item.display_number,
-            place=clip(where, PLACE_CHARS),
-        )
-        rows.append([button(label, PREFIX, nonce, "open", item.id)])
-    nav = []
-    if page > 0:
-        nav.append(button(texts("button.previous"), PREFIX, nonce, "page", page - 1))
-    if page < pages - 1:
-        nav.append(button(texts("button.next"), PREFIX, nonce, "page", page + 1))
-    if nav:
-        rows.append(nav)
-    text = "\n".join(
-        (
-            texts("inbox.title", unit=unit, total=counts.total, page=page + 1, pages=pages),
-            texts(
-                "inbox.counts",
-                red=counts.red,
-                yellow=counts.yellow,
-                green=counts.green,
-                answered=counts.answered,
-                returned=counts.returned,
-            ),
-            texts("inbox.hint"),
-        )
-    )
-    return text, InlineKeyboardMarkup(rows)
-
-
-def _return_until(item: Item, context: BotContext, now: datetime) -> datetime | None:
-    """The end of the return window while it is open for this item, else None."""
-    if item.status is not Status.FORWARDED:
-        return None
-    limit = return_deadline(item, context.services.policy)
-    return limit if limit is not None and now <= limit else None
-
-
-async def _card_view(context: BotContext, item: Item) -> tuple[str, Markup]:
-    """Everything the unit needs to handle the item, and the buttons its status allows."""
-    services = context.services
-    texts = context.texts
-    policy = services.policy
-    now = context.now()
-    lines = [
-        texts(
-            "inbox.card_head",
-            label=number_label(item, texts),
-            status=texts(f"status.{item.status}"),
-        )
-    ]
-    lit = light(item.status, item.due_at, now, services.settings.deadlines.due_soon_days)
-    if item.due_at is not None and lit is not None:
-        day = policy.day(item.due_at)
-        if lit is Light.RED:
-            lines.append(
-                texts(
-                    "inbox.card_overdue",
-                    light=texts(f"light.{lit}"),
-                    date=day,
-                    days=days_overdue(item.due_at, now),
-                )
-            )
-        else:
-            lines.append(texts("inbox.card_due", light=texts(f"light.{lit}"), date=day))
-    if item.round > 1:
-        lines.append(texts("inbox.card_round", round=item.round))
-    if item.project_title:
-        lines.append(texts("inbox.card_project", project=html.escape(item.project_title)))
-    if item.subitem_title:
-        lines.append(texts("inbox.card_subitem", subitem=html.escape(item.subitem_title)))
-    if item.site_name:
-        lines.append(texts("inbox.card_site", site=html.escape(item.site_name)))
-    if item.kind is Kind.PROBLEM:
-        category = (
-            item.category_name_en
-            if texts.language == "en" and item.category_name_en
-            else item.category_name
-        )
-        severity = texts(f"severity.{item.severity}") if item.severity else "—"
-        lines.append(
-            texts("inbox.card_category", category=html.escape(category or "—"), severity=severity)
-        )
-    lines.append(
-        texts(
-            "inbox.card_description",
-            description=html.escape(clip(item.description, DESCRIPTION_CHARS)),
-        )
-    )
-    raisers = len(await services.items.raiser_names(item.id))
-    lines.append(texts("inbox.card_raisers", count=raisers, photos=item.photo_count))
-    if item.forwarded_at is not None:
-        lines.append(texts("inbox.card_forwarded", date=policy.day(item.forwarded_at)))
-    until = _return_until(item, context, now)
-    if until is not None:
-        lines.append(
-            texts(
-                "inbox.card_return_until",
-                date=policy.day(until),
-                days=services.settings.deadlines.return_working_days,
-            )
-        )
-    notes = [
-        row
-        for row in await services.items.timeline(item.id)
-        if row.kind == EventKind.PROGRESS and row.note
-    ]
-    if notes:
-        lines.append(texts("inbox.card_history"))
-        for row in notes[-NOTES_SHOWN:]:
-            assert row.note is not None
-            lines.append(
-                texts(
-                    "inbox.card_event",
-                    date=policy.day(row.at),
-                    kind=texts(f"event.{row.kind}"),
-                    note=html.escape(clip(row.note, NOTE_CHARS)),
-                )
-            )
-    if item.status is Status.ANSWERED:
-        response = await _repo(context).latest_response(item.id)
-        if response is not None:
-            lines.append(
-                texts(
-                    "inbox.card_response",
-                    cls=texts(f"response_class.{response.response_class}"),
-                    date=policy.day(response.at),
-                    text=html.escape(clip(response.text, ANSWER_CHARS)),
-                )
-            )
-        lines.append(texts("inbox.card_awaiting_rating"))
-    elif item.status is Status.RETURNED:
-        lines.append(texts("inbox.card_returned"))
-
-    nonce = current_flow(context)["nonce"]
-    rows: list[list[InlineKeyboardButton]] = []
-    if item.status is Status.FORWARDED:
-        rows.append([button(texts("inbox.button_take"), PREFIX, nonce, "take", item.id)])
-        if until is not None:
-            rows.append([button(texts("inbox.button_return"), PREFIX, nonce, "ret", item.id)])
-    if item.status in WITH_UNIT:
-        rows.append(
-            [
-                button(texts("inbox.button_progress"), PREFIX, nonce, "prog", item.id),
-                button(texts("inbox.button_answer"), PREFIX, nonce, "ans", item.id),
-            ]
-        )
-    if item.photo_count:
-        rows.append(
-            [
-                button(
-                    texts("inbox.button_photos", count=item.photo_count),
-                    PREFIX,
-                    nonce,
-                    "photos",
-                    item.id,
-                )
-            ]
-        )
-    page = current_flow(context).get("page", 0)
-    rows.append([button(texts("button.back_to_list"), PREFIX, nonce, "page", page)])
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return await list_view(context, _unit(context), page)
 
 
 # --- sending and editing ---------------------------------------------------------------------
@@ -370,7 +125,9 @@ async def _drop_pending(context: BotContext) -> int:
     """Leave the step under way; photos of an unconfirmed answer are deleted."""
     item_id = _clear_pending(context)["item"]
     if isinstance(item_id, int) and context.person is not None:
-        removed = await _repo(context).discard_pending_response_photos(item_id, context.person.id)
+        removed = await context.services.inbox.discard_pending_response_photos(
+            item_id, context.person.id
+        )
         if removed:
             log.info("Discarded %d unconfirmed answer photos of item %s", removed, item_id)
         return removed
@@ -404,10 +161,12 @@ async def open_from_notice(update: Update, context: BotContext) -> str:
     assert query is not None
     digits = (query.data or "").split(":", 1)[1]
     unit_id = scope.own_unit(context.person)
-    item = await _unit_item(context, int(digits) if len(digits) < 12 else None)
+    item = await unit.unit_item(
+        context.services, context.person, int(digits) if len(digits) < 12 else None
+    )
     await _leave_previous(context)
     start_flow(context, FLOW_KIND, page=0, unit_id=unit_id)
-    text, markup = await _card_view(context, item)
+    text, markup = await card_view(context, item)
     await query.answer()
     await _send(update, context, text, markup)
     return BROWSE
@@ -440,7 +199,7 @@ async def _page(update: Update, context: BotContext, press: Pressed) -> Result:
 async def _open(update: Update, context: BotContext, press: Pressed) -> Result:
     item = await _my_item(context, press.int_arg())
     await _drop_pending(context)
-    text, markup = await _card_view(context, item)
+    text, markup = await card_view(context, item)
     assert update.callback_query is not None
     await update.callback_query.answer()
     await _edit(update, text, markup)
@@ -473,13 +232,13 @@ async def _photos(update: Update, context: BotContext, press: Pressed) -> Result
 
 async def _take(update: Update, context: BotContext, press: Pressed) -> Result:
     """Accept the item: it is in progress, and its raisers are told."""
-    item = await _my_item(context, press.int_arg())
-    services = context.services
-    change = take_on(item, context.me, await services.items.parties(item))
-    if not await services.apply(change, context.now(), context.input_key):
-        raise Refused("item_state_changed", number=item.display_number)
+    _unit(context)
+    acted = await unit.sign_for(
+        context.services, context.me, press.int_arg(), now=context.now(), key=context.input_key
+    )
+    item = acted.item
     fresh = await _my_item(context, item.id)
-    text, markup = await _card_view(context, fresh)
+    text, markup = await card_view(context, fresh)
     assert update.callback_query is not None
     await update.callback_query.answer(
         context.texts("inbox.taken", label=number_label(item, context.texts))
@@ -490,12 +249,11 @@ async def _take(update: Update, context: BotContext, press: Pressed) -> Result:
 
 async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> Result:
     """Return the item: only while it is forwarded and the window is open; then ask why."""
-    item = await _my_item(context, press.int_arg())
+    _unit(context)
+    item, until = await unit.may_return(
+        context.services, context.me, press.int_arg(), context.now()
+    )
     policy = context.services.policy
-    require(item.status is Status.FORWARDED, "item_state_changed", number=item.display_number)
-    until = _return_until(item, context, context.now())
-    require(until is not None, "return_too_late", days=policy.deadlines.return_working_days)
-    assert until is not None
     texts = context.texts
     await _ask_about(
         update,
@@ -508,8 +266,8 @@ async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> Re
 
 
 async def _ask_progress(update: Update, context: BotContext, press: Pressed) -> Result:
-    item = await _my_item(context, press.int_arg())
-    _with_unit(item)
+    _unit(context)
+    item = await unit.may_handle(context.services, context.me, press.int_arg())
     await _ask_about(
         update,
         context,
@@ -522,8 +280,8 @@ async def _ask_progress(update: Update, context: BotContext, press: Pressed) -> 
 
 async def _ask_class(update: Update, context: BotContext, press: Pressed) -> Result:
     """Start an answer: first its class."""
-    item = await _my_item(context, press.int_arg())
-    _with_unit(item)
+    _unit(context)
+    item = await unit.may_handle(context.services, context.me, press.int_arg())
     nonce = current_flow(context)["nonce"]
     texts = context.texts
     rows = [
@@ -555,9 +313,8 @@ async def _ask_about(
 
 async def _pending_item(context: BotContext) -> Item:
     """The item whose answer is being written, still with the unit."""
-    item = await _my_item(context, current_flow(context).get("item"))
-    _with_unit(item)
-    return item
+    _unit(context)
+    return await unit.may_handle(context.services, context.me, current_flow(context).get("item"))
 
 
 async def _choose_class(update: Update, context: BotContext, press: Pressed) -> Result:
@@ -596,7 +353,7 @@ async def _photos_done(update: Update, context: BotContext, press: Pressed) -> R
     if draft is None:
         raise Refused("button_expired")
     item = await _pending_item(context)
-    count = await _repo(context).pending_response_photos(item.id, context.me.id)
+    count = await context.services.inbox.pending_response_photos(item.id, context.me.id)
     texts = context.texts
     nonce = current_flow(context)["nonce"]
     rows = [
@@ -629,11 +386,17 @@ async def _send_answer(update: Update, context: BotContext, press: Pressed) -> R
         item = await _my_item(context, press.int_arg())
         raise Refused("item_state_changed", number=item.display_number)
     item = await _pending_item(context)
-    services = context.services
-    now = context.now()
-    change = answer(item, context.me, draft[0], draft[1], await services.items.parties(item), now)
-    count = await _repo(context).pending_response_photos(item.id, context.me.id)
-    if not await services.apply(change, now, context.input_key):
+    count = await context.services.inbox.pending_response_photos(item.id, context.me.id)
+    acted = await unit.answer_item(
+        context.services,
+        context.me,
+        item.id,
+        draft[0],
+        draft[1],
+        now=context.now(),
+        key=context.input_key,
+    )
+    if not acted.applied:
         raise Refused("item_state_changed", number=item.display_number)
     _clear_pending(context)
     texts = context.texts
@@ -650,7 +413,7 @@ async def _send_answer(update: Update, context: BotContext, press: Pressed) -> R
             count=count,
         ),
     )
-    text, markup = await _card_view(context, await _my_item(context, item.id))
+    text, markup = await card_view(context, await _my_item(context, item.id))
     await _send(update, context, text, markup)
     return BROWSE
 
@@ -660,7 +423,7 @@ async def _back(update: Update, context: BotContext, press: Pressed) -> Result:
     removed = await _drop_pending(context)
     try:
         item = await _my_item(context, press.int_arg())
-        text, markup = await _card_view(context, item)
+        text, markup = await card_view(context, item)
     except Refused:
         # The item left the inbox meanwhile (re-routed, closed): the list is what is left.
         text, markup = await _list_view(context, current_flow(context).get("page", 0))
@@ -712,21 +475,19 @@ def _typed(update: Update) -> str:
 
 async def reason_typed(update: Update, context: BotContext) -> Result:
     """The reason for returning the item: it goes back to staff, who re-route it."""
-    services = context.services
-    now = context.now()
     try:
-        item = await _my_item(context, current_flow(context).get("item"))
-        change = give_back(
-            item,
+        _unit(context)
+        acted = await unit.return_item(
+            context.services,
             context.me,
+            current_flow(context).get("item"),
             _typed(update),
-            await services.items.parties(item),
-            now,
-            services.policy,
+            now=context.now(),
+            key=context.input_key,
         )
     except Refused as refused:
         return await _typed_refusal(update, context, refused)
-    applied = await services.apply(change, now, context.input_key)
+    item, applied = acted.item, acted.applied
     _clear_pending(context)
     texts = context.texts
     label = number_label(item, texts)
@@ -742,13 +503,19 @@ async def reason_typed(update: Update, context: BotContext) -> Result:
 
 async def progress_typed(update: Update, context: BotContext) -> Result:
     """A progress note: recorded, and the raisers are told."""
-    services = context.services
     try:
-        item = await _my_item(context, current_flow(context).get("item"))
-        change = post_progress(item, context.me, _typed(update), await services.items.parties(item))
+        _unit(context)
+        acted = await unit.report_progress(
+            context.services,
+            context.me,
+            current_flow(context).get("item"),
+            _typed(update),
+            now=context.now(),
+            key=context.input_key,
+        )
     except Refused as refused:
         return await _typed_refusal(update, context, refused)
-    applied = await services.apply(change, context.now(), context.input_key)
+    item, applied = acted.item, acted.applied
     _clear_pending(context)
     texts = context.texts
     if applied:
@@ -756,7 +523,7 @@ async def progress_typed(update: Update, context: BotContext) -> Result:
     else:
         confirmation = texts("item_state_changed", number=item.display_number)
     await _send(update, context, confirmation)
-    text, markup = await _card_view(context, await _my_item(context, item.id))
+    text, markup = await card_view(context, await _my_item(context, item.id))
     await _send(update, context, text, markup)
     return BROWSE
 
@@ -770,14 +537,9 @@ async def answer_text_typed(update: Update, context: BotContext) -> Result:
         if not isinstance(cls, str):
             raise Refused("button_expired")
         item = await _pending_item(context)
-        # The rule is pure: calling it here only validates; the change is made on 确认提交.
-        answer(
-            item,
-            context.me,
-            ResponseClass(cls),
-            _typed(update),
-            await services.items.parties(item),
-            context.now(),
+        # Only validates: the answer is made on 确认提交.
+        await unit.check_answer(
+            services, context.me, item.id, ResponseClass(cls), _typed(update), now=context.now()
         )
     except Refused as refused:
         return await _typed_refusal(update, context, refused)
@@ -804,7 +566,7 @@ async def answer_photo(update: Update, context: BotContext) -> Result:
     item = await _pending_item(context)
     services = context.services
     target = PhotoTarget(item_id=item.id, purpose="response")
-    pending = await _repo(context).pending_response_photos(item.id, context.me.id)
+    pending = await context.services.inbox.pending_response_photos(item.id, context.me.id)
     # Earlier rounds' answer photos stay; each answer may bring its own set.
     earlier = await services.photos.count(target) - pending
     await receive_photo(

@@ -1,0 +1,73 @@
+"""Acting on one item: the shared step of every item use case.
+
+The rule (bot/lifecycle.py) decides and returns a `Change`; the item store commits it only if the
+item is still where the rule saw it (status and round), with its events and notices, in one
+transaction keyed by the input that caused it: a redelivered update or a double tap changes the
+item once. An item that moved on in between comes back as `applied=False` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.errors import Refused, require
+from bot.items import Item
+from bot.lifecycle import Change, Parties
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+Rule = Callable[[Parties], Change]
+
+
+@dataclass(frozen=True, slots=True)
+class Acted:
+    """What an action did: the item as it was acted on, whether the change was written, and
+    the change itself (its fields say, for example, the new deadline)."""
+
+    item: Item
+    applied: bool
+    change: Change
+
+
+async def act(
+    services: Services,
+    item: Item,
+    rule: Rule,
+    *,
+    now: datetime,
+    key: str | None,
+    unit_id: int | None = None,
+) -> Acted:
+    """Apply `rule` to `item` with its current parties; wake the sender if notices were queued."""
+    parties = await services.items.parties(item, unit_id=unit_id)
+    change = rule(parties)
+    applied = await services.apply(change, now, key)
+    if not applied:
+        log.info("Item %s had moved on; nothing written", item.id)
+    return Acted(item, applied, change)
+
+
+async def act_or_refuse(
+    services: Services,
+    item: Item,
+    rule: Rule,
+    *,
+    now: datetime,
+    key: str | None,
+    unit_id: int | None = None,
+) -> Acted:
+    """`act`, and a moved-on item is a refusal (for actions that have nothing else to say)."""
+    acted = await act(services, item, rule, now=now, key=key, unit_id=unit_id)
+    require(acted.applied, "item_state_changed", number=item.display_number)
+    return acted
+
+
+def item_id_of(value: object) -> int:
+    """An item id as a door received it (button data, a form): anything else is a stale press."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 10**12:
+        raise Refused("button_expired")
+    return value
