@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
@@ -33,10 +33,11 @@ from bot import lifecycle, scope
 from bot.duplicates import likely_duplicates
 from bot.errors import Refused
 from bot.items import Item, Status, parse_number
-from bot.lifecycle import Change, Parties
 from bot.people import Person
 from bot.query_ports import ReviewStore
 from bot.records import PhotoTarget
+from bot.usecases import review
+from bot.usecases.acting import Acted
 from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
 from handlers.flow import (
@@ -70,7 +71,6 @@ ALL = "all"
 
 _EXCERPT = 40
 StepResult = str | int
-Rule = Callable[[Parties], Change]
 
 
 def _repo(context: BotContext) -> ReviewStore:
@@ -361,7 +361,9 @@ async def _on_button(update: Update, context: BotContext, state: str) -> StepRes
             update,
             context,
             item,
-            lambda parties: lifecycle.accept(item, context.me, parties, context.now()),
+            lambda: review.accept(
+                context.services, context.me, item.id, now=context.now(), key=context.input_key
+            ),
             texts("review.accepted", number=item.display_number),
         )
     if verb == "merge":
@@ -466,7 +468,14 @@ async def _merge(update: Update, context: BotContext, item: Item, target_id: int
         update,
         context,
         item,
-        lambda parties: lifecycle.merge(item, target, context.me, parties),
+        lambda: review.merge(
+            context.services,
+            context.me,
+            item.id,
+            target.id,
+            now=context.now(),
+            key=context.input_key,
+        ),
         note,
         stay=MERGE,
     )
@@ -497,7 +506,14 @@ async def _typed(update: Update, context: BotContext, state: str) -> StepResult:
             update,
             context,
             item,
-            lambda parties: lifecycle.ask_more(item, context.me, text, parties),
+            lambda: review.ask_more(
+                context.services,
+                context.me,
+                item.id,
+                text,
+                now=context.now(),
+                key=context.input_key,
+            ),
             texts("review.asked", number=item.display_number),
             stay=QUESTION,
         )
@@ -505,7 +521,9 @@ async def _typed(update: Update, context: BotContext, state: str) -> StepResult:
         update,
         context,
         item,
-        lambda parties: lifecycle.decline(item, context.me, text, parties),
+        lambda: review.decline(
+            context.services, context.me, item.id, text, now=context.now(), key=context.input_key
+        ),
         texts("review.declined", number=item.display_number),
         stay=REASON,
     )
@@ -539,29 +557,25 @@ async def _apply(
     update: Update,
     context: BotContext,
     item: Item,
-    rule: Rule,
+    decide: Callable[[], Awaitable[Acted]],
     done: str,
     *,
     stay: str = ITEM,
 ) -> StepResult:
-    """Run the rule and commit its change; a moved-on item gets a polite word and the next one.
+    """Make the decision (a use case); a moved-on item gets a polite word and the next one.
 
     Bad input (a reason too short) keeps the step open; nothing is written.
     """
-    services = context.services
     flow = current_flow(context)
     message = _message(update)
-    parties = await services.items.parties(item)
     try:
-        change = rule(parties)
+        applied = (await decide()).applied
     except Refused as refused:
         if refused.key != "item_state_changed":
             # The button's query is answered already: the refusal goes into the chat.
             await message.reply_text(context.texts(refused.key, **refused.params))
             return stay
         applied = False
-    else:
-        applied = await services.apply(change, context.now(), context.input_key)
     await remove_buttons(update)
     flow.setdefault("handled", []).append(item.id)
     if not applied:
@@ -614,10 +628,9 @@ async def start_more(update: Update, context: BotContext) -> StepResult | None:
 
 
 async def _own_submitted(context: BotContext) -> Item:
-    item = await context.services.items.get(int(current_flow(context).get("adding_to", 0)))
-    if item is None or not scope.is_author(context.me, item):
-        raise Refused("button_expired")
-    return item
+    return await review.own_submitted(
+        context.services, context.me, current_flow(context).get("adding_to")
+    )
 
 
 async def more_text(update: Update, context: BotContext) -> StepResult:
@@ -625,9 +638,8 @@ async def more_text(update: Update, context: BotContext) -> StepResult:
     message = _message(update)
     texts = context.texts
     item = await _own_submitted(context)
-    parties = await context.services.items.parties(item)
     try:
-        lifecycle.add_more(item, context.me, message.text or "", parties)
+        await review.check_more(context.services, context.me, item.id, message.text or "")
     except Refused as refused:
         if refused.key == "item_state_changed":
             end_flow(context)
@@ -687,15 +699,16 @@ async def more_button(update: Update, context: BotContext) -> StepResult:
         return MORE_TEXT
     item = await _own_submitted(context)
     text = str(current_flow(context)["text"])
-    services = context.services
     try:
-        change = lifecycle.add_more(item, context.me, text, await services.items.parties(item))
+        acted = await review.add_more(
+            context.services, context.me, item.id, text, now=context.now(), key=context.input_key
+        )
     except Refused as refused:
         if refused.key != "item_state_changed":
             raise
         applied = False
     else:
-        applied = await services.apply(change, context.now(), context.input_key)
+        applied = acted.applied
     end_flow(context)
     if applied:
         await message.reply_text(texts("review.more_saved", label=number_label(item, texts)))
