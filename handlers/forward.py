@@ -33,6 +33,7 @@ from bot.people import Person
 from bot.query_ports import ForwardingStore
 from bot.records import UnitRecord
 from bot.texts import Texts
+from bot.usecases import forwarding
 from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
 from handlers.flow import (
@@ -71,11 +72,6 @@ def _repo(context: BotContext) -> ForwardingStore:
     return context.services.forwarding
 
 
-def _target(item: Item) -> int | None:
-    """Where a reviewed item goes: the unit staff set, else the sub-item's lead unit."""
-    return item.unit_id if item.unit_id is not None else item.lead_unit_id
-
-
 def _short(text: str, limit: int = SHORT) -> str:
     # All lines run together: dropping the lines after the first would cut without a mark.
     return clip(" ".join(text.split()), limit)
@@ -101,21 +97,11 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None =
 
 async def _item(context: BotContext, item_id: object) -> Item:
     """An item of this campaign named by a button; anything else is an expired button."""
-    item = await context.services.items.get(item_id) if isinstance(item_id, int) else None
-    if item is None or not scope.may_forward(context.me, item):
-        raise Refused("button_expired")
-    return item
+    return await forwarding.staff_item(context.services, context.person, item_id)
 
 
 async def _unit(context: BotContext, unit_id: object) -> UnitRecord:
-    unit = (
-        await _repo(context).unit(context.services.campaign.id, unit_id)
-        if isinstance(unit_id, int)
-        else None
-    )
-    if unit is None:
-        raise Refused("button_expired")
-    return unit
+    return await forwarding.unit_of_campaign(context.services, unit_id)
 
 
 # --- entry ---------------------------------------------------------------------------------------
@@ -236,7 +222,7 @@ async def _on_orphan(update: Update, context: BotContext, press: Pressed) -> Res
     texts = context.texts
     item = await _item(context, press.int_arg())
     require(
-        item.status is Status.REVIEWED and _target(item) is None,
+        item.status is Status.REVIEWED and forwarding.destination(item) is None,
         "item_state_changed",
         number=item.display_number,
     )
@@ -372,43 +358,21 @@ async def _forward(update: Update, context: BotContext, ids: list[int]) -> Resul
     """Forward each item that is still reviewed and still meant for this unit."""
     services = context.services
     texts = context.texts
-    me = context.me
     # The run ends before anything is applied: a second tap finds no open run ("expired").
     flow = end_flow(context)
     unit = await _unit(context, flow.get("unit"))
-    wanted = None if flow.get("orphan") else unit.id
     now = context.now()
-    policy = services.policy
-    forwarded: list[Item] = []
-    liaisons: tuple[int, ...] = ()
-    due: datetime | None = None
-    skipped = 0
-    for item_id in ids:
-        item = await services.items.get(item_id)
-        if (
-            item is None
-            or item.campaign_id != services.campaign.id
-            or item.status is not Status.REVIEWED
-            or _target(item) != wanted
-        ):
-            skipped += 1
-            continue
-        parties = await services.items.parties(item, unit_id=unit.id)
-        change = lifecycle.forward(item, me, unit.id, parties, now, policy)
-        if not await services.apply(change, now, context.input_key):
-            skipped += 1
-            continue
-        forwarded.append(item)
-        liaisons = parties.liaisons
-        due_at = change.fields.get("due_at")
-        due = due_at if isinstance(due_at, datetime) else due
-    log.info(
-        "Staff %s forwarded %d item(s) to unit %s (%d skipped)",
-        me.id,
-        len(forwarded),
+    run = await forwarding.forward_items(
+        services,
+        context.me,
         unit.id,
-        skipped,
+        ids,
+        meant_for=None if flow.get("orphan") else unit.id,
+        now=now,
+        key=context.input_key,
     )
+    forwarded, skipped, liaisons, due = run.items, run.skipped, run.liaisons, run.due
+    policy = services.policy
     if not forwarded or due is None:
         await _edit(update, texts("forward.none_forwarded"))
         return ConversationHandler.END, None
@@ -561,13 +525,15 @@ async def _on_reroute(update: Update, context: BotContext, press: Pressed) -> Re
     texts = context.texts
     services = context.services
     flow = current_flow(context)
-    item = await _item(context, flow.get("return_id"))
-    unit = await _unit(context, press.int_arg())
-    parties = await services.items.parties(item, unit_id=unit.id)
-    change = lifecycle.reroute(item, context.me, unit.id, parties)
-    if not await services.apply(change, context.now(), context.input_key):
-        raise Refused("item_state_changed", number=item.display_number)
-    log.info("Staff %s re-routed item %s to unit %s", context.me.id, item.id, unit.id)
+    acted, unit = await forwarding.reroute(
+        services,
+        context.me,
+        flow.get("return_id"),
+        press.int_arg(),
+        now=context.now(),
+        key=context.input_key,
+    )
+    item = acted.item
     ids: list[int] = flow.get("returns") or []
     position = int(flow.get("return_pos", 0))
     rows = []
@@ -649,13 +615,16 @@ async def answer_step(update: Update, context: BotContext) -> Next:
     texts = context.texts
     services = context.services
     flow = current_flow(context)
-    item = await _item(context, flow.get("paper_id"))
     response_class = ResponseClass(str(flow.get("paper_class")))
-    parties = await services.items.parties(item)
-    now = context.now()
     try:
-        change = lifecycle.answer(
-            item, context.me, response_class, message.text, parties, now, on_paper=True
+        acted = await forwarding.record_paper_answer(
+            services,
+            context.me,
+            flow.get("paper_id"),
+            response_class,
+            message.text,
+            now=context.now(),
+            key=context.input_key,
         )
     except Refused as refused:
         await message.reply_text(texts(refused.key, **refused.params))
@@ -664,10 +633,10 @@ async def answer_step(update: Update, context: BotContext) -> Next:
         end_flow(context)
         return ConversationHandler.END
     end_flow(context)
-    if not await services.apply(change, now, context.input_key):
+    item = acted.item
+    if not acted.applied:
         await message.reply_text(texts("item_state_changed", number=item.display_number))
         return ConversationHandler.END
-    log.info("Staff %s recorded a paper answer for item %s", context.me.id, item.id)
     await message.reply_text(
         texts(
             "forward.paper_recorded",

@@ -25,12 +25,13 @@ Rule = Callable[[Parties], Change]
 
 @dataclass(frozen=True, slots=True)
 class Acted:
-    """What an action did: the item as it was acted on, whether the change was written, and
-    the change itself (its fields say, for example, the new deadline)."""
+    """What an action did: the item as it was acted on, whether the change was written, the
+    change itself (its fields say, for example, the new deadline) and who it concerned."""
 
     item: Item
     applied: bool
     change: Change
+    parties: Parties
 
 
 async def act(
@@ -48,7 +49,7 @@ async def act(
     applied = await services.apply(change, now, key)
     if not applied:
         log.info("Item %s had moved on; nothing written", item.id)
-    return Acted(item, applied, change)
+    return Acted(item, applied, change, parties)
 
 
 async def act_or_refuse(

@@ -1,0 +1,171 @@
+"""What staff do between review and the units: forward reviewed items to a unit, send a returned
+item to another unit, and record an answer a unit gave on paper.
+
+Staff reach the whole campaign (bot/scope.py); every function re-checks that the caller is
+still staff and that each item belongs to the campaign, so a forged id reaches nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from bot import lifecycle, scope
+from bot.errors import Refused
+from bot.items import Item, Status
+from bot.lifecycle import Change, Parties, Policy
+from bot.people import Person
+from bot.records import UnitRecord
+from bot.services import Services
+from bot.usecases.acting import Acted, act, act_or_refuse, item_id_of
+
+log = logging.getLogger(__name__)
+
+
+def destination(item: Item) -> int | None:
+    """Where a reviewed item goes: the unit staff set, else the sub-item's lead unit."""
+    return item.unit_id if item.unit_id is not None else item.lead_unit_id
+
+
+async def staff_item(services: Services, actor: Person | None, item_id: object) -> Item:
+    """An item of the campaign, for staff; anything else is an expired button."""
+    item = await services.items.get(item_id_of(item_id))
+    if item is None or actor is None or not scope.may_forward(actor, item):
+        raise Refused("button_expired")
+    return item
+
+
+async def unit_of_campaign(services: Services, unit_id: object) -> UnitRecord:
+    unit = (
+        await services.forwarding.unit(services.campaign.id, unit_id)
+        if isinstance(unit_id, int)
+        else None
+    )
+    if unit is None:
+        raise Refused("button_expired")
+    return unit
+
+
+def _forward_rule(
+    item: Item, actor: Person, unit_id: int, now: datetime, policy: Policy, parties: Parties
+) -> Change:
+    return lifecycle.forward(item, actor, unit_id, parties, now, policy)
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarded:
+    """A forwarding run: what went, what was skipped (moved on, or meant for another unit), who
+    was told, and the answer deadline set."""
+
+    unit: UnitRecord
+    items: list[Item]
+    skipped: int
+    liaisons: tuple[int, ...]
+    due: datetime | None
+
+
+async def forward_items(
+    services: Services,
+    actor: Person,
+    unit_id: object,
+    item_ids: Iterable[int],
+    *,
+    meant_for: int | None,
+    now: datetime,
+    key: str | None,
+) -> Forwarded:
+    """Forward each item that is still reviewed and still meant for `meant_for` (None: items
+    with no unit) to the unit; its liaisons are told, or it goes by letter."""
+    scope.forwarding(actor)
+    unit = await unit_of_campaign(services, unit_id)
+    policy = services.policy
+    forwarded: list[Item] = []
+    liaisons: tuple[int, ...] = ()
+    due: datetime | None = None
+    skipped = 0
+    for item_id in item_ids:
+        item = await services.items.get(item_id)
+        if (
+            item is None
+            or item.campaign_id != services.campaign.id
+            or item.status is not Status.REVIEWED
+            or destination(item) != meant_for
+        ):
+            skipped += 1
+            continue
+        acted = await act(
+            services,
+            item,
+            partial(_forward_rule, item, actor, unit.id, now, policy),
+            now=now,
+            key=key,
+            unit_id=unit.id,
+        )
+        if not acted.applied:
+            skipped += 1
+            continue
+        forwarded.append(item)
+        liaisons = acted.parties.liaisons
+        due_at = acted.change.fields.get("due_at")
+        due = due_at if isinstance(due_at, datetime) else due
+    log.info(
+        "Staff %s forwarded %d item(s) to unit %s (%d skipped)",
+        actor.id,
+        len(forwarded),
+        unit.id,
+        skipped,
+    )
+    return Forwarded(unit, forwarded, skipped, liaisons, due)
+
+
+async def reroute(
+    services: Services,
+    actor: Person,
+    item_id: object,
+    unit_id: object,
+    *,
+    now: datetime,
+    key: str | None,
+) -> tuple[Acted, UnitRecord]:
+    """A returned item goes to another unit: it is reviewed again, ready to forward."""
+    item = await staff_item(services, actor, item_id)
+    unit = await unit_of_campaign(services, unit_id)
+    acted = await act_or_refuse(
+        services,
+        item,
+        lambda parties: lifecycle.reroute(item, actor, unit.id, parties),
+        now=now,
+        key=key,
+        unit_id=unit.id,
+    )
+    log.info("Staff %s re-routed item %s to unit %s", actor.id, item.id, unit.id)
+    return acted, unit
+
+
+async def record_paper_answer(
+    services: Services,
+    actor: Person,
+    item_id: object,
+    response_class: lifecycle.ResponseClass,
+    text: str,
+    *,
+    now: datetime,
+    key: str | None,
+) -> Acted:
+    """An answer the unit gave on paper, recorded on its behalf; the raisers are asked to rate."""
+    item = await staff_item(services, actor, item_id)
+    acted = await act(
+        services,
+        item,
+        lambda parties: lifecycle.answer(
+            item, actor, response_class, text, parties, now, on_paper=True
+        ),
+        now=now,
+        key=key,
+    )
+    if acted.applied:
+        log.info("Staff %s recorded a paper answer for item %s", actor.id, item.id)
+    return acted
