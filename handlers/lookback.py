@@ -27,11 +27,12 @@ from telegram.ext import (
 )
 
 from bot import scope
-from bot.errors import Refused, require
-from bot.items import Item, Status
-from bot.lifecycle import LookbackResult, look_back
+from bot.errors import Refused
+from bot.items import Item
+from bot.lifecycle import LookbackResult
 from bot.people import Person
 from bot.records import LookbackRecord, PhotoTarget
+from bot.usecases import rating
 from bot.views import clip, number_label, place_of
 from handlers.context import BotContext
 from handlers.flow import (
@@ -141,24 +142,8 @@ async def _open_lookback(
     context: BotContext, lookback_id: int | None
 ) -> tuple[LookbackRecord, Item]:
     """The look-back a button names, still open, of the open flow's group, with its item."""
-    require(lookback_id is not None, "button_expired")
-    assert lookback_id is not None
-    services = context.services
     group_id = scope.lookback_group(context.person, current_flow(context).get("group_id"))
-    record = await services.lookbacks.get(lookback_id)
-    require(record is not None and record.group_id == group_id, "item_not_your_group")
-    assert record is not None
-    item = await services.items.get(record.item_id)
-    require(item is not None, "button_expired")
-    assert item is not None
-    scope.require_lookback(context.person, item)
-    require(record.open, "lookback.already_done", label=number_label(item, context.texts))
-    require(
-        item.status is Status.CLOSED and item.round == record.round,
-        "item_state_changed",
-        number=item.display_number,
-    )
-    return record, item
+    return await rating.open_lookback(context.services, context.person, lookback_id, group_id)
 
 
 async def lookback_button(update: Update, context: BotContext) -> str | int:
@@ -294,11 +279,10 @@ async def _conclude(
     services = context.services
     texts = context.texts
     now = context.now()
-    parties = await services.items.parties(item)
-    change = look_back(item, context.me, record.round, result, note, parties, now, services.policy)
-    if not await services.apply(change, now, context.input_key):
-        raise Refused("item_state_changed", number=item.display_number)
-    log.info("Look-back %s of item %s: %s", record.id, item.id, result)
+    acted = await rating.conclude_lookback(
+        services, context.me, record, item, result, note, now=now, key=context.input_key
+    )
+    change = acted.change
     flow = current_flow(context)
     card_id = flow.get("cards", {}).get(str(record.id))
     if isinstance(card_id, int):

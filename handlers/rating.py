@@ -19,10 +19,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from bot.errors import Refused, require
+from bot.errors import Refused
 from bot.items import Item, clean_description, has_words
-from bot.lifecycle import Rating, conclude_rating, vote
-from bot.people import Action, require_can
+from bot.lifecycle import Rating
+from bot.usecases import rating
 from bot.views import clip, number_label
 from handlers.context import BotContext
 from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow
@@ -52,36 +52,26 @@ async def rate(update: Update, context: BotContext) -> str | int | None:
     """Record the raiser's rating once, conclude when all have voted, offer a comment."""
     query = update.callback_query
     assert query is not None
-    require_can(context.person, Action.RATE)
     item_id, round_, value = _parse(query.data or "")
-    services = context.services
     texts = context.texts
-    me = context.me
-    item = await services.items.get(item_id)
-    require(item is not None and item.campaign_id == services.campaign.id, "rating_closed")
-    assert item is not None
-    parties = await services.items.parties(item)
-    # The rule checks who may vote and whether this round is still open.
-    the_vote = vote(item, me, round_, value, "", parties)
-    now = context.now()
-    if not await services.items.record_vote(the_vote, now):
-        previous = await services.ratings.vote_of(item.id, round_, me.id)
-        if previous is None:
-            # The round ended between the check and the write.
-            raise Refused("rating_closed")
+    rated = await rating.rate(
+        context.services,
+        context.me,
+        item_id,
+        round_,
+        value,
+        now=context.now(),
+        key=context.input_key,
+    )
+    item = rated.item
+    if rated.already:
         await query.answer(
-            texts("rating_flow.already", rating=texts(f"rating.{previous}")), show_alert=True
+            texts("rating_flow.already", rating=texts(f"rating.{rated.value}")), show_alert=True
         )
-        await _show_choice(update, context, item, round_, Rating(previous))
+        await _show_choice(update, context, item, round_, rated.value)
         return None
-    log.info("Item %s round %s: person %s voted", item.id, round_, me.id)
     await query.answer(texts("rating_flow.thanks"))
     await _show_choice(update, context, item, round_, value)
-    change = conclude_rating(
-        item, await services.items.votes(item.id), parties, now, services.policy, window_over=False
-    )
-    if change is not None and await services.apply(change, now, context.input_key):
-        log.info("Item %s round %s: rating concluded", item.id, round_)
 
     flow = current_flow(context)
     if flow and flow.get("kind") != "rating":
@@ -149,7 +139,7 @@ async def comment_step(update: Update, context: BotContext) -> str | int:
         end_flow(context)
         await message.reply_text(texts("button_expired"))
         return ConversationHandler.END
-    saved = await context.services.ratings.set_comment(item_id, round_, context.me.id, comment)
+    saved = await rating.comment(context.services, context.me, item_id, round_, comment)
     await _close_prompt(context, message.chat_id)
     end_flow(context)
     await message.reply_text(
