@@ -30,10 +30,10 @@ from telegram.ext import (
 
 from bot.catalog import Catalog, CatalogError, parse_catalog
 from bot.errors import require
-from bot.notices import Notice
 from bot.people import Action, PersonCard, PersonChange, Role, require_can
 from bot.records import ImportReport
 from bot.texts import Texts, pick_language
+from bot.usecases import people
 from handlers.common import set_person_commands
 from handlers.context import BotContext
 from handlers.flow import (
@@ -82,9 +82,8 @@ async def search_step(update: Update, context: BotContext) -> str:
     assert message is not None and message.text is not None
     texts = context.texts
     fragment = message.text.strip()[:NAME_MAX]
-    services = context.services
-    found = await services.manage.find_people(
-        services.campaign.id, fragment, limit=MATCHES_SHOWN + 1
+    found = await people.find_people(
+        context.services, context.person, fragment, limit=MATCHES_SHOWN + 1
     )
     if not fragment or not found:
         await message.reply_text(texts("manage.not_found", name=html.escape(fragment)))
@@ -212,14 +211,10 @@ async def _act(update: Update, context: BotContext, press: Pressed) -> str | int
     if press.verb == "group" and (group_id := press.int_arg()) is not None:
         role = Role(flow.get("pending_role") or card.role)
         require(role in (Role.DEPUTY, Role.LEADER), "button_expired")
-        groups = {g.id for g in await context.services.catalog.groups(card.campaign_id)}
-        require(group_id in groups, "button_expired")
         return await _apply(update, context, card, PersonChange(role, group_id, None, card.active))
     if press.verb == "unit" and (unit_id := press.int_arg()) is not None:
         role = Role(flow.get("pending_role") or card.role)
         require(role is Role.LIAISON, "button_expired")
-        units = {u.id for u in await context.services.catalog.units(card.campaign_id)}
-        require(unit_id in units, "button_expired")
         return await _apply(update, context, card, PersonChange(role, None, unit_id, card.active))
     if press.verb == "toggle":
         change = PersonChange(card.role, card.group_id, card.unit_id, not card.active)
@@ -233,12 +228,7 @@ async def _act(update: Update, context: BotContext, press: Pressed) -> str | int
 
 async def _person(context: BotContext, person_id: Any) -> PersonCard:
     """A person of the running campaign; the caller never manages themselves."""
-    require(isinstance(person_id, int), "button_expired")
-    card = await context.services.manage.person_card(person_id)
-    require(card is not None and card.campaign_id == context.services.campaign.id, "button_expired")
-    assert card is not None
-    require(card.id != context.me.id, "manage.not_yourself")
-    return card
+    return await people.person_to_manage(context.services, context.person, person_id)
 
 
 async def _choose_scope(update: Update, context: BotContext, card: PersonCard, role: Role) -> str:
@@ -275,7 +265,6 @@ async def _apply(
     """Write the change (once), tell the person, re-label their menu, show the new card."""
     query = update.callback_query
     assert query is not None
-    services = context.services
     texts = context.texts
     flow = current_flow(context)
     if flow.get("seen") != [str(card.role), card.group_id, card.unit_id, card.active]:
@@ -283,44 +272,18 @@ async def _apply(
         text, markup = _card_view(context, card, texts("manage.changed_meanwhile"))
         await query.edit_message_text(text, reply_markup=markup)
         return CARD
-    notices: list[Notice] = []
-    if change.active and card.joined:
-        scope = await _scope_name(context, change)
-        notices.append(
-            Notice(
-                card.id,
-                "manage.notice_changed",
-                params={"scope": html.escape(scope)},
-                localized={"role": f"role.{change.role}"},
-            )
-        )
-    event = await services.manage.change_person(
-        card, change, actor_id=context.me.id, now=context.now(), notices=notices
+    changed = await people.change_person(
+        context.services, context.person, card, change, now=context.now()
     )
-    fresh = await services.manage.person_card(card.id)
-    assert fresh is not None
-    if event is None:
+    fresh = changed.card
+    if changed.event is None:
         text, markup = _card_view(context, fresh, texts("manage.no_change"))
         await query.edit_message_text(text, reply_markup=markup)
         return CARD
-    log.info("Person %s changed by %s (event %s)", card.id, context.me.id, event)
-    if notices:
-        services.wake_sender()
     await _follow_menu(context, fresh)
     text, markup = _card_view(context, fresh, texts("manage.saved"))
     await query.edit_message_text(text, reply_markup=markup)
     return CARD
-
-
-async def _scope_name(context: BotContext, change: PersonChange) -> str:
-    services = context.services
-    if change.group_id is not None:
-        groups = await services.catalog.groups(services.campaign.id)
-        return next((g.name for g in groups if g.id == change.group_id), "—")
-    if change.unit_id is not None:
-        units = await services.catalog.units(services.campaign.id)
-        return next((u.name for u in units if u.id == change.unit_id), "—")
-    return "—"
 
 
 async def _follow_menu(context: BotContext, card: PersonCard) -> None:
@@ -390,7 +353,7 @@ async def catalog_file(update: Update, context: BotContext) -> str | int:
     catalog = await _validated(update, context, data, name)
     if catalog is None:
         return CATALOG_FILE
-    report = await services.manage.rehearse_import(catalog, now=context.now())
+    report = await people.rehearse_import(services, context.person, catalog, now=context.now())
     if not report.changed:
         end_flow(context)
         await message.reply_text(texts("manage.catalog_unchanged"))
@@ -523,10 +486,7 @@ async def catalog_confirm(update: Update, context: BotContext) -> str | int:
     catalog = await _validated(update, context, data, path.name)
     if catalog is None:
         return ConversationHandler.END
-    report = await services.catalog.import_catalog(catalog, now=context.now())
-    refreshed = await services.catalog.campaign(services.campaign.code)
-    if refreshed is not None:
-        services.campaign = refreshed
+    report = await people.import_catalog(services, context.person, catalog, now=context.now())
     log.info("Catalog %s imported by person %s", report.campaign_code, context.me.id)
     await query.edit_message_text(
         texts(
