@@ -11,6 +11,7 @@ from bot.pacing import Pacer
 from bot.people import Person
 from bot.services import Services
 from bot.texts import Texts
+from bot.usecases.acting import Caller
 
 if TYPE_CHECKING:
     from handlers.conversation import Conversations
@@ -64,6 +65,11 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[str, Any], Runtime
     def input_key(self) -> str | None:
         """Names the input being handled, so that processing it again changes nothing twice."""
         return None if self.update_id is None else f"telegram:{self.update_id}"
+
+    def caller(self) -> Caller:
+        """The registered caller, now, and the key of the update being handled: what every use
+        case needs to act once for this input."""
+        return Caller(self.me, self.now(), self.input_key)
 
     @property
     def texts(self) -> Texts:

@@ -363,13 +363,7 @@ async def _forward(update: Update, context: BotContext, ids: list[int]) -> Resul
     unit = await _unit(context, flow.get("unit"))
     now = context.now()
     run = await forwarding.forward_items(
-        services,
-        context.me,
-        unit.id,
-        ids,
-        meant_for=None if flow.get("orphan") else unit.id,
-        now=now,
-        key=context.input_key,
+        services, context.caller(), unit.id, ids, meant_for=None if flow.get("orphan") else unit.id
     )
     forwarded, skipped, liaisons, due = run.items, run.skipped, run.liaisons, run.due
     policy = services.policy
@@ -526,12 +520,7 @@ async def _on_reroute(update: Update, context: BotContext, press: Pressed) -> Re
     services = context.services
     flow = current_flow(context)
     acted, unit = await forwarding.reroute(
-        services,
-        context.me,
-        flow.get("return_id"),
-        press.int_arg(),
-        now=context.now(),
-        key=context.input_key,
+        services, context.caller(), flow.get("return_id"), press.int_arg()
     )
     item = acted.item
     ids: list[int] = flow.get("returns") or []
@@ -618,13 +607,7 @@ async def answer_step(update: Update, context: BotContext) -> Next:
     response_class = ResponseClass(str(flow.get("paper_class")))
     try:
         acted = await forwarding.record_paper_answer(
-            services,
-            context.me,
-            flow.get("paper_id"),
-            response_class,
-            message.text,
-            now=context.now(),
-            key=context.input_key,
+            services, context.caller(), flow.get("paper_id"), response_class, message.text
         )
     except Refused as refused:
         await message.reply_text(texts(refused.key, **refused.params))

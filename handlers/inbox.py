@@ -233,9 +233,7 @@ async def _photos(update: Update, context: BotContext, press: Pressed) -> Result
 async def _take(update: Update, context: BotContext, press: Pressed) -> Result:
     """Accept the item: it is in progress, and its raisers are told."""
     _unit(context)
-    acted = await unit.sign_for(
-        context.services, context.me, press.int_arg(), now=context.now(), key=context.input_key
-    )
+    acted = await unit.sign_for(context.services, context.caller(), press.int_arg())
     item = acted.item
     fresh = await _my_item(context, item.id)
     text, markup = await card_view(context, fresh)
@@ -387,15 +385,7 @@ async def _send_answer(update: Update, context: BotContext, press: Pressed) -> R
         raise Refused("item_state_changed", number=item.display_number)
     item = await _pending_item(context)
     count = await context.services.inbox.pending_response_photos(item.id, context.me.id)
-    acted = await unit.answer_item(
-        context.services,
-        context.me,
-        item.id,
-        draft[0],
-        draft[1],
-        now=context.now(),
-        key=context.input_key,
-    )
+    acted = await unit.answer_item(context.services, context.caller(), item.id, draft[0], draft[1])
     if not acted.applied:
         raise Refused("item_state_changed", number=item.display_number)
     _clear_pending(context)
@@ -478,12 +468,7 @@ async def reason_typed(update: Update, context: BotContext) -> Result:
     try:
         _unit(context)
         acted = await unit.return_item(
-            context.services,
-            context.me,
-            current_flow(context).get("item"),
-            _typed(update),
-            now=context.now(),
-            key=context.input_key,
+            context.services, context.caller(), current_flow(context).get("item"), _typed(update)
         )
     except Refused as refused:
         return await _typed_refusal(update, context, refused)
@@ -506,12 +491,7 @@ async def progress_typed(update: Update, context: BotContext) -> Result:
     try:
         _unit(context)
         acted = await unit.report_progress(
-            context.services,
-            context.me,
-            current_flow(context).get("item"),
-            _typed(update),
-            now=context.now(),
-            key=context.input_key,
+            context.services, context.caller(), current_flow(context).get("item"), _typed(update)
         )
     except Refused as refused:
         return await _typed_refusal(update, context, refused)
@@ -539,7 +519,7 @@ async def answer_text_typed(update: Update, context: BotContext) -> Result:
         item = await _pending_item(context)
         # Only validates: the answer is made on 确认提交.
         await unit.check_answer(
-            services, context.me, item.id, ResponseClass(cls), _typed(update), now=context.now()
+            services, context.caller(), item.id, ResponseClass(cls), _typed(update)
         )
     except Refused as refused:
         return await _typed_refusal(update, context, refused)

@@ -278,10 +278,7 @@ async def _conclude(
     """Apply the look-back; the card loses its buttons; the next card waits, or we are done."""
     services = context.services
     texts = context.texts
-    now = context.now()
-    acted = await rating.conclude_lookback(
-        services, context.me, record, item, result, note, now=now, key=context.input_key
-    )
+    acted = await rating.conclude_lookback(services, context.caller(), record, item, result, note)
     change = acted.change
     flow = current_flow(context)
     card_id = flow.get("cards", {}).get(str(record.id))

@@ -54,15 +54,7 @@ async def rate(update: Update, context: BotContext) -> str | int | None:
     assert query is not None
     item_id, round_, value = _parse(query.data or "")
     texts = context.texts
-    rated = await rating.rate(
-        context.services,
-        context.me,
-        item_id,
-        round_,
-        value,
-        now=context.now(),
-        key=context.input_key,
-    )
+    rated = await rating.rate(context.services, context.caller(), item_id, round_, value)
     item = rated.item
     if rated.already:
         await query.answer(

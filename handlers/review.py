@@ -361,9 +361,7 @@ async def _on_button(update: Update, context: BotContext, state: str) -> StepRes
             update,
             context,
             item,
-            lambda: review.accept(
-                context.services, context.me, item.id, now=context.now(), key=context.input_key
-            ),
+            lambda: review.accept(context.services, context.caller(), item.id),
             texts("review.accepted", number=item.display_number),
         )
     if verb == "merge":
@@ -468,14 +466,7 @@ async def _merge(update: Update, context: BotContext, item: Item, target_id: int
         update,
         context,
         item,
-        lambda: review.merge(
-            context.services,
-            context.me,
-            item.id,
-            target.id,
-            now=context.now(),
-            key=context.input_key,
-        ),
+        lambda: review.merge(context.services, context.caller(), item.id, target.id),
         note,
         stay=MERGE,
     )
@@ -506,14 +497,7 @@ async def _typed(update: Update, context: BotContext, state: str) -> StepResult:
             update,
             context,
             item,
-            lambda: review.ask_more(
-                context.services,
-                context.me,
-                item.id,
-                text,
-                now=context.now(),
-                key=context.input_key,
-            ),
+            lambda: review.ask_more(context.services, context.caller(), item.id, text),
             texts("review.asked", number=item.display_number),
             stay=QUESTION,
         )
@@ -521,9 +505,7 @@ async def _typed(update: Update, context: BotContext, state: str) -> StepResult:
         update,
         context,
         item,
-        lambda: review.decline(
-            context.services, context.me, item.id, text, now=context.now(), key=context.input_key
-        ),
+        lambda: review.decline(context.services, context.caller(), item.id, text),
         texts("review.declined", number=item.display_number),
         stay=REASON,
     )
@@ -700,9 +682,7 @@ async def more_button(update: Update, context: BotContext) -> StepResult:
     item = await _own_submitted(context)
     text = str(current_flow(context)["text"])
     try:
-        acted = await review.add_more(
-            context.services, context.me, item.id, text, now=context.now(), key=context.input_key
-        )
+        acted = await review.add_more(context.services, context.caller(), item.id, text)
     except Refused as refused:
         if refused.key != "item_state_changed":
             raise

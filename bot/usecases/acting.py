@@ -16,11 +16,22 @@ from datetime import datetime
 from bot.errors import Refused, require
 from bot.items import Item
 from bot.lifecycle import Change, Parties
+from bot.people import Person
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 Rule = Callable[[Parties], Change]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who acts, when, and the key of the input that made them act: the same input processed
+    again (a redelivered update, a double tap) carries the same key and changes nothing twice."""
+
+    person: Person
+    now: datetime
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,34 +46,22 @@ class Acted:
 
 
 async def act(
-    services: Services,
-    item: Item,
-    rule: Rule,
-    *,
-    now: datetime,
-    key: str | None,
-    unit_id: int | None = None,
+    services: Services, caller: Caller, item: Item, rule: Rule, *, unit_id: int | None = None
 ) -> Acted:
     """Apply `rule` to `item` with its current parties; wake the sender if notices were queued."""
     parties = await services.items.parties(item, unit_id=unit_id)
     change = rule(parties)
-    applied = await services.apply(change, now, key)
+    applied = await services.apply(change, caller.now, caller.key)
     if not applied:
         log.info("Item %s had moved on; nothing written", item.id)
     return Acted(item, applied, change, parties)
 
 
 async def act_or_refuse(
-    services: Services,
-    item: Item,
-    rule: Rule,
-    *,
-    now: datetime,
-    key: str | None,
-    unit_id: int | None = None,
+    services: Services, caller: Caller, item: Item, rule: Rule, *, unit_id: int | None = None
 ) -> Acted:
     """`act`, and a moved-on item is a refusal (for actions that have nothing else to say)."""
-    acted = await act(services, item, rule, now=now, key=key, unit_id=unit_id)
+    acted = await act(services, caller, item, rule, unit_id=unit_id)
     require(acted.applied, "item_state_changed", number=item.display_number)
     return acted
 

@@ -20,7 +20,7 @@ from bot.lifecycle import Change, Parties, Policy
 from bot.people import Person
 from bot.records import UnitRecord
 from bot.services import Services
-from bot.usecases.acting import Acted, act, act_or_refuse, item_id_of
+from bot.usecases.acting import Acted, Caller, act, act_or_refuse, item_id_of
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +69,15 @@ class Forwarded:
 
 async def forward_items(
     services: Services,
-    actor: Person,
+    caller: Caller,
     unit_id: object,
     item_ids: Iterable[int],
     *,
     meant_for: int | None,
-    now: datetime,
-    key: str | None,
 ) -> Forwarded:
     """Forward each item that is still reviewed and still meant for `meant_for` (None: items
     with no unit) to the unit; its liaisons are told, or it goes by letter."""
+    actor, now = caller.person, caller.now
     scope.forwarding(actor)
     unit = await unit_of_campaign(services, unit_id)
     policy = services.policy
@@ -96,14 +95,8 @@ async def forward_items(
         ):
             skipped += 1
             continue
-        acted = await act(
-            services,
-            item,
-            partial(_forward_rule, item, actor, unit.id, now, policy),
-            now=now,
-            key=key,
-            unit_id=unit.id,
-        )
+        rule = partial(_forward_rule, item, actor, unit.id, now, policy)
+        acted = await act(services, caller, item, rule, unit_id=unit.id)
         if not acted.applied:
             skipped += 1
             continue
@@ -122,50 +115,34 @@ async def forward_items(
 
 
 async def reroute(
-    services: Services,
-    actor: Person,
-    item_id: object,
-    unit_id: object,
-    *,
-    now: datetime,
-    key: str | None,
+    services: Services, caller: Caller, item_id: object, unit_id: object
 ) -> tuple[Acted, UnitRecord]:
     """A returned item goes to another unit: it is reviewed again, ready to forward."""
-    item = await staff_item(services, actor, item_id)
+    item = await staff_item(services, caller.person, item_id)
     unit = await unit_of_campaign(services, unit_id)
-    acted = await act_or_refuse(
-        services,
-        item,
-        lambda parties: lifecycle.reroute(item, actor, unit.id, parties),
-        now=now,
-        key=key,
-        unit_id=unit.id,
-    )
-    log.info("Staff %s re-routed item %s to unit %s", actor.id, item.id, unit.id)
+    rule = partial(lifecycle.reroute, item, caller.person, unit.id)
+    acted = await act_or_refuse(services, caller, item, rule, unit_id=unit.id)
+    log.info("Staff %s re-routed item %s to unit %s", caller.person.id, item.id, unit.id)
     return acted, unit
 
 
 async def record_paper_answer(
     services: Services,
-    actor: Person,
+    caller: Caller,
     item_id: object,
     response_class: lifecycle.ResponseClass,
     text: str,
-    *,
-    now: datetime,
-    key: str | None,
 ) -> Acted:
     """An answer the unit gave on paper, recorded on its behalf; the raisers are asked to rate."""
-    item = await staff_item(services, actor, item_id)
+    item = await staff_item(services, caller.person, item_id)
     acted = await act(
         services,
+        caller,
         item,
-        lambda parties: lifecycle.answer(
-            item, actor, response_class, text, parties, now, on_paper=True
+        lambda p: lifecycle.answer(
+            item, caller.person, response_class, text, p, caller.now, on_paper=True
         ),
-        now=now,
-        key=key,
     )
     if acted.applied:
-        log.info("Staff %s recorded a paper answer for item %s", actor.id, item.id)
+        log.info("Staff %s recorded a paper answer for item %s", caller.person.id, item.id)
     return acted

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot import scope
 from bot.errors import Refused, require
@@ -15,7 +14,7 @@ from bot.lifecycle import LookbackResult, Rating, conclude_rating, look_back, vo
 from bot.people import Action, Person, require_can
 from bot.records import LookbackRecord
 from bot.services import Services
-from bot.usecases.acting import Acted, act_or_refuse, item_id_of
+from bot.usecases.acting import Acted, Caller, act_or_refuse, item_id_of
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +31,10 @@ class Rated:
 
 
 async def rate(
-    services: Services,
-    actor: Person,
-    item_id: object,
-    round_: int,
-    value: Rating,
-    *,
-    now: datetime,
-    key: str | None,
+    services: Services, caller: Caller, item_id: object, round_: int, value: Rating
 ) -> Rated:
     """Record the raiser's vote once; when every raiser has voted, the votes decide."""
+    actor, now = caller.person, caller.now
     require_can(actor, Action.RATE)
     item = await services.items.get(item_id_of(item_id))
     require(item is not None and item.campaign_id == services.campaign.id, "rating_closed")
@@ -59,7 +52,7 @@ async def rate(
     change = conclude_rating(
         item, await services.items.votes(item.id), parties, now, services.policy, window_over=False
     )
-    concluded = change is not None and await services.apply(change, now, key)
+    concluded = change is not None and await services.apply(change, now, caller.key)
     if concluded:
         log.info("Item %s round %s: rating concluded", item.id, round_)
     return Rated(item, value, already=False, concluded=concluded)
@@ -94,23 +87,19 @@ async def open_lookback(
 
 async def conclude_lookback(
     services: Services,
-    actor: Person,
+    caller: Caller,
     record: LookbackRecord,
     item: Item,
     result: LookbackResult,
     note: str,
-    *,
-    now: datetime,
-    key: str | None,
 ) -> Acted:
     """The fix held, or the problem is back: then the item reopens with its unit."""
-    policy = services.policy
+    actor, now, policy = caller.person, caller.now, services.policy
     acted = await act_or_refuse(
         services,
+        caller,
         item,
-        lambda parties: look_back(item, actor, record.round, result, note, parties, now, policy),
-        now=now,
-        key=key,
+        lambda p: look_back(item, actor, record.round, result, note, p, now, policy),
     )
     log.info("Look-back %s of item %s: %s", record.id, item.id, result)
     return acted

@@ -8,14 +8,14 @@ every decision; the rules re-check it. A merge target must be as much within rea
 
 from __future__ import annotations
 
-from datetime import datetime
+from functools import partial
 
 from bot import lifecycle, scope
 from bot.errors import Refused, require
 from bot.items import Item, Status
 from bot.people import Person
 from bot.services import Services
-from bot.usecases.acting import Acted, act, item_id_of
+from bot.usecases.acting import Acted, Caller, act, item_id_of
 
 
 async def reviewed_item(services: Services, actor: Person | None, item_id: object) -> Item:
@@ -27,81 +27,37 @@ async def reviewed_item(services: Services, actor: Person | None, item_id: objec
     return item
 
 
-async def accept(
-    services: Services, actor: Person, item_id: object, *, now: datetime, key: str | None
-) -> Acted:
+async def accept(services: Services, caller: Caller, item_id: object) -> Acted:
     """The item is sound: it goes on to staff for forwarding."""
-    item = await reviewed_item(services, actor, item_id)
+    item = await reviewed_item(services, caller.person, item_id)
+    now = caller.now
     return await act(
-        services,
-        item,
-        lambda parties: lifecycle.accept(item, actor, parties, now),
-        now=now,
-        key=key,
+        services, caller, item, lambda p: lifecycle.accept(item, caller.person, p, now)
     )
 
 
-async def merge(
-    services: Services,
-    actor: Person,
-    item_id: object,
-    target_id: object,
-    *,
-    now: datetime,
-    key: str | None,
-) -> Acted:
+async def merge(services: Services, caller: Caller, item_id: object, target_id: object) -> Acted:
     """The item repeats `target`: its raisers become the target's raisers."""
-    item = await reviewed_item(services, actor, item_id)
+    item = await reviewed_item(services, caller.person, item_id)
     target = await services.items.get(item_id_of(target_id))
     require(target is not None, "merge_target_gone")
     assert target is not None
-    return await act(
-        services,
-        item,
-        lambda parties: lifecycle.merge(item, target, actor, parties),
-        now=now,
-        key=key,
-    )
+    rule = partial(lifecycle.merge, item, target, caller.person)
+    return await act(services, caller, item, rule)
 
 
-async def ask_more(
-    services: Services,
-    actor: Person,
-    item_id: object,
-    question: str,
-    *,
-    now: datetime,
-    key: str | None,
-) -> Acted:
+async def ask_more(services: Services, caller: Caller, item_id: object, question: str) -> Acted:
     """The item stays in review; its author is asked the question."""
-    item = await reviewed_item(services, actor, item_id)
-    return await act(
-        services,
-        item,
-        lambda parties: lifecycle.ask_more(item, actor, question, parties),
-        now=now,
-        key=key,
-    )
+    item = await reviewed_item(services, caller.person, item_id)
+    rule = partial(lifecycle.ask_more, item, caller.person, question)
+    return await act(services, caller, item, rule)
 
 
-async def decline(
-    services: Services,
-    actor: Person,
-    item_id: object,
-    reason: str,
-    *,
-    now: datetime,
-    key: str | None,
-) -> Acted:
+async def decline(services: Services, caller: Caller, item_id: object, reason: str) -> Acted:
     """The item is not taken further; its author is told why."""
-    item = await reviewed_item(services, actor, item_id)
-    return await act(
-        services,
-        item,
-        lambda parties: lifecycle.decline(item, actor, reason, parties),
-        now=now,
-        key=key,
-    )
+    item = await reviewed_item(services, caller.person, item_id)
+    rule = partial(lifecycle.decline, item, caller.person, reason)
+    return await act(services, caller, item, rule)
 
 
 async def own_submitted(services: Services, actor: Person, item_id: object) -> Item:
@@ -119,21 +75,7 @@ async def check_more(services: Services, actor: Person, item_id: object, text: s
     return item
 
 
-async def add_more(
-    services: Services,
-    actor: Person,
-    item_id: object,
-    text: str,
-    *,
-    now: datetime,
-    key: str | None,
-) -> Acted:
+async def add_more(services: Services, caller: Caller, item_id: object, text: str) -> Acted:
     """The author's addition (its photos are stored already): the reviewers are told."""
-    item = await own_submitted(services, actor, item_id)
-    return await act(
-        services,
-        item,
-        lambda parties: lifecycle.add_more(item, actor, text, parties),
-        now=now,
-        key=key,
-    )
+    item = await own_submitted(services, caller.person, item_id)
+    return await act(services, caller, item, partial(lifecycle.add_more, item, caller.person, text))

@@ -24,7 +24,7 @@ from bot.lifecycle import (
 )
 from bot.people import Person
 from bot.services import Services
-from bot.usecases.acting import Acted, act, act_or_refuse, item_id_of
+from bot.usecases.acting import Acted, Caller, Rule, act, act_or_refuse, item_id_of
 
 
 async def unit_item(services: Services, actor: Person | None, item_id: object) -> Item:
@@ -44,14 +44,10 @@ def return_until(services: Services, item: Item, now: datetime) -> datetime | No
     return limit if limit is not None and now <= limit else None
 
 
-async def sign_for(
-    services: Services, actor: Person, item_id: object, *, now: datetime, key: str | None
-) -> Acted:
+async def sign_for(services: Services, caller: Caller, item_id: object) -> Acted:
     """签收: the unit accepts the item; it is in progress and its raisers are told."""
-    item = await unit_item(services, actor, item_id)
-    return await act_or_refuse(
-        services, item, lambda parties: take_on(item, actor, parties), now=now, key=key
-    )
+    item = await unit_item(services, caller.person, item_id)
+    return await act_or_refuse(services, caller, item, lambda p: take_on(item, caller.person, p))
 
 
 async def may_return(
@@ -68,24 +64,12 @@ async def may_return(
     return item, until
 
 
-async def return_item(
-    services: Services,
-    actor: Person,
-    item_id: object,
-    reason: str,
-    *,
-    now: datetime,
-    key: str | None,
-) -> Acted:
+async def return_item(services: Services, caller: Caller, item_id: object, reason: str) -> Acted:
     """退回: not the unit's business; the item goes back to staff, who re-route it."""
-    item = await unit_item(services, actor, item_id)
-    policy = services.policy
+    item = await unit_item(services, caller.person, item_id)
+    policy, now = services.policy, caller.now
     return await act(
-        services,
-        item,
-        lambda parties: give_back(item, actor, reason, parties, now, policy),
-        now=now,
-        key=key,
+        services, caller, item, lambda p: give_back(item, caller.person, reason, p, now, policy)
     )
 
 
@@ -96,57 +80,32 @@ async def may_handle(services: Services, actor: Person, item_id: object) -> Item
     return item
 
 
-async def report_progress(
-    services: Services,
-    actor: Person,
-    item_id: object,
-    note: str,
-    *,
-    now: datetime,
-    key: str | None,
-) -> Acted:
+async def report_progress(services: Services, caller: Caller, item_id: object, note: str) -> Acted:
     """A progress note: recorded, and the raisers are told."""
-    item = await unit_item(services, actor, item_id)
-    return await act(
-        services, item, lambda parties: post_progress(item, actor, note, parties), now=now, key=key
-    )
+    item = await unit_item(services, caller.person, item_id)
+    return await act(services, caller, item, lambda p: post_progress(item, caller.person, note, p))
+
+
+def _answering(caller: Caller, item: Item, cls: ResponseClass, text: str) -> Rule:
+    return lambda parties: answer(item, caller.person, cls, text, parties, caller.now)
 
 
 async def check_answer(
-    services: Services,
-    actor: Person,
-    item_id: object,
-    response_class: ResponseClass,
-    text: str,
-    *,
-    now: datetime,
+    services: Services, caller: Caller, item_id: object, cls: ResponseClass, text: str
 ) -> Item:
     """Would this answer be accepted? Refused as the answer itself would be; nothing is written.
 
     Lets a door say at once that a text is too short, before photos are asked for.
     """
-    item = await unit_item(services, actor, item_id)
-    answer(item, actor, response_class, text, await services.items.parties(item), now)
+    item = await unit_item(services, caller.person, item_id)
+    _answering(caller, item, cls, text)(await services.items.parties(item))
     return item
 
 
 async def answer_item(
-    services: Services,
-    actor: Person,
-    item_id: object,
-    response_class: ResponseClass,
-    text: str,
-    *,
-    now: datetime,
-    key: str | None,
+    services: Services, caller: Caller, item_id: object, cls: ResponseClass, text: str
 ) -> Acted:
     """The unit's answer (A/B/C and its text, with the photos already received): the raisers
     are asked to rate it."""
-    item = await unit_item(services, actor, item_id)
-    return await act(
-        services,
-        item,
-        lambda parties: answer(item, actor, response_class, text, parties, now),
-        now=now,
-        key=key,
-    )
+    item = await unit_item(services, caller.person, item_id)
+    return await act(services, caller, item, _answering(caller, item, cls, text))
