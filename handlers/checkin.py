@@ -16,7 +16,8 @@ from telegram.ext import ConversationHandler
 from bot.errors import Refused
 from bot.people import Action, require_can
 from bot.records import PhotoTarget
-from bot.visits import NearbySite, Position, plan_visit, rank_nearby
+from bot.usecases import deputy
+from bot.visits import NearbySite, Position, rank_nearby
 from handlers.context import BotContext
 from handlers.flow import (
     button,
@@ -207,10 +208,6 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
     query = update.callback_query
     assert query is not None and query.message is not None
     flow = current_flow(context)
-    site = await services.catalog.site(services.campaign.id, site_id)
-    if site is None:
-        # The press was answered already; the error handler says it in the chat.
-        raise Refused("button_expired")
     pos = flow.get("position")
     position = (
         Position(pos["lat"], pos["lon"], pos["accuracy"], pos["live"])
@@ -218,16 +215,10 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
         else None
     )
     source_key = pos["key"] if isinstance(pos, dict) else f"pick:{query.message.message_id}"
-    planned = plan_visit(
-        campaign_id=services.campaign.id,
-        person_id=context.me.id,
-        site=site,
-        position=position,
-        at=context.now(),
-        source_key=source_key,
-        max_accuracy_m=services.settings.checkin.max_accuracy_m,
+    # A refusal here comes after the press was answered; the error handler says it in the chat.
+    visit = await deputy.check_in(
+        services, context.caller(), site_id, position, source_key=source_key
     )
-    visit, _created = await services.visits.record(planned)
     flow["visit_id"] = visit.id
     texts = context.texts
     distance = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import BadRequest
 
-from bot import scope
 from bot.errors import Refused
-from bot.items import Item, Status, withdraw
+from bot.items import Item, Status
 from bot.people import Action, require_can
 from bot.records import PhotoTarget
+from bot.usecases import deputy
 from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
 
@@ -23,13 +23,19 @@ def _button(label: str, verb: str, arg: int) -> InlineKeyboardButton:
 async def _page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
     services = context.services
     texts = context.texts
-    me = context.me
-    total = await services.items.count_own(me.id)
+    total, items = await deputy.own_items(
+        services, context.person, offset=max(page, 0) * PAGE_SIZE, limit=PAGE_SIZE
+    )
     if total == 0:
         return texts("mine_empty"), None
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    page = max(0, min(page, pages - 1))
-    items = await services.items.list_own(me.id, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    if page > pages - 1:
+        # The list got shorter since the button was made: show its last page.
+        page = pages - 1
+        _total, items = await deputy.own_items(
+            services, context.person, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        )
+    page = max(page, 0)
     zone = services.settings.zone
     rows = []
     for item in items:
@@ -58,10 +64,7 @@ async def mine(update: Update, context: BotContext) -> None:
 
 async def _own_item(context: BotContext, item_id: int) -> Item:
     """The caller's own item; anyone else's id in a button is treated as an expired button."""
-    item = await context.services.items.get(item_id)
-    if item is None or item.status is Status.DRAFT or not scope.may_see_own_item(context.me, item):
-        raise Refused("button_expired")
-    return item
+    return await deputy.own_item(context.services, context.person, item_id)
 
 
 async def mine_button(update: Update, context: BotContext) -> None:
@@ -119,12 +122,8 @@ async def mine_button(update: Update, context: BotContext) -> None:
         )
         return
     if verb == "withdraw_ok":
-        transition = withdraw(item, context.me)
-        applied = await services.items.apply(transition, context.now())
-        if not applied:
-            raise Refused("withdraw_not_possible")
+        refreshed = await deputy.withdraw_item(services, context.caller(), item.id)
         await query.answer(texts("mine_withdrawn", label=number_label(item, texts)))
-        refreshed = await _own_item(context, item.id)
         await _show_item(update, context, refreshed)
         return
     raise Refused("button_expired")

@@ -16,6 +16,7 @@ from bot.errors import Refused
 from bot.items import Item, Kind, Severity, Status, validate_description
 from bot.people import Action, require_can
 from bot.records import PhotoTarget
+from bot.usecases import deputy
 from bot.views import item_summary, number_label
 from handlers.context import BotContext
 from handlers.flow import (
@@ -49,14 +50,7 @@ async def start_report(update: Update, context: BotContext) -> str:
     await abandon_flow(context)
     services = context.services
     me = context.me
-    item_id = await services.items.create_draft(
-        campaign_id=services.campaign.id,
-        kind=kind,
-        author_id=me.id,
-        group_id=me.group_id,
-        now=context.now(),
-        discard_unfinished=True,
-    )
+    item_id = await deputy.start_report(services, context.caller(), kind)
     flow = start_flow(context, "report", item_id=item_id, report_kind=str(kind))
     since = context.now() - timedelta(hours=services.settings.checkin.recent_hours)
     recent = await services.visits.recent(me.id, since)
@@ -184,20 +178,13 @@ def _place(item: Item) -> str:
 
 
 async def _save(context: BotContext, **fields: object) -> None:
-    flow = current_flow(context)
-    changed = await context.services.items.update_draft(
-        flow["item_id"], context.me.id, context.now(), **fields
+    await deputy.save_draft(
+        context.services, context.caller(), current_flow(context)["item_id"], **fields
     )
-    if not changed:
-        raise Refused("report_draft_gone")
 
 
 async def _draft(context: BotContext) -> Item:
-    item = await context.services.items.get(current_flow(context)["item_id"])
-    # After a crash the conversation may resume a step behind an item already submitted.
-    if item is None or item.author_id != context.me.id or item.status is not Status.DRAFT:
-        raise Refused("report_draft_gone")
-    return item
+    return await deputy.own_draft(context.services, context.me, current_flow(context)["item_id"])
 
 
 async def _send(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -386,8 +373,8 @@ async def confirm_step(update: Update, context: BotContext) -> str | int:
         return EDIT
     if press.verb == "confirm":
         # Durable first: the item is committed and numbered before the deputy is told.
-        item, _newly = await context.services.items.submit(
-            current_flow(context)["item_id"], context.me.id, context.now()
+        item = await deputy.submit(
+            context.services, context.caller(), current_flow(context)["item_id"]
         )
         end_flow(context)
         # The number first: a crash before the buttons go still lets a second tap show it.
