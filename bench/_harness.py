@@ -34,7 +34,7 @@ from bot.bootstrap import database_of, open_services
 from bot.catalog import load_catalog
 from bot.config import ScheduleSettings, Settings, StorageSettings, TelegramSettings
 from bot.invitations import InvitationRequest
-from bot.membership import issue_invitation
+from bot.usecases.membership import issue_invitation
 from bot.people import Role
 from bot.services import Services
 from handlers.request import AiohttpRequest

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bot.bootstrap import open_services
 from bot.catalog import load_catalog
-from bot.membership import join
+from bot.usecases.membership import join
 from bot.people import Role
 from bot.services import Services
 from bot.summary import queue_daily_summaries

@@ -74,7 +74,7 @@ async def _bot_username(settings: Settings) -> str:
 
 
 async def _invite(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.membership import issue_invitation
+    from bot.usecases.membership import issue_invitation
 
     username = await _bot_username(settings)
     services = await open_services(settings)

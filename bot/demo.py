@@ -25,9 +25,9 @@ from bot.config import OutboxSettings, ScheduleSettings, Settings, StorageSettin
 from bot.exports import export_list
 from bot.invitations import InvitationRequest
 from bot.listing import Format, ListFilter
-from bot.membership import issue_invitation
 from bot.people import Role
 from bot.services import Services
+from bot.usecases.membership import issue_invitation
 from localapi import BotMessage, LocalBotApi, SimUser
 
 DEMO_TOKEN = "424242:DEMO-token-not-for-telegram"

@@ -20,9 +20,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.errors import Refused
-from bot.membership import join
 from bot.people import Person, commands_for
 from bot.texts import LANGUAGES, Texts, pick_language
+from bot.usecases.membership import join
 from handlers.context import BotContext
 from handlers.flow import abandon_flow, remove_buttons
 

@@ -20,7 +20,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.ext import filters as tg_filters
 
 from bot.errors import Refused
-from bot.exports import export_list, suggested_name
+from bot.exports import suggested_name
 from bot.listing import (
     BATCH_ROWS,
     FORMATS,
@@ -33,6 +33,7 @@ from bot.listing import (
 )
 from bot.people import Action, require_can
 from bot.texts import Texts
+from bot.usecases import figures
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
@@ -199,15 +200,15 @@ async def _export(
             await status.edit_text(texts("export.progress", done=done, total=total))
 
     try:
-        result = await export_list(
+        result = await figures.export(
             services,
+            context.caller(),
             fmt,
             out,
             ListFilter(date_from=start, date_to=end),
             language=texts.language,
             progress=progress,
             batch=BATCH_ROWS,
-            now=context.now(),
         )
         if result.listed == 0:
             await status.edit_text(texts("export.empty", period=period))

@@ -9,8 +9,8 @@ from telegram.ext import ConversationHandler
 
 from bot.errors import Refused
 from bot.invitations import InvitationRequest
-from bot.membership import issue_invitation
 from bot.people import Action, Role, require_can
+from bot.usecases.membership import issue_invitation
 from handlers.context import BotContext
 from handlers.flow import button, current_flow, end_flow, pressed, start_flow
 

@@ -11,8 +11,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import scope
 from bot.errors import Refused
 from bot.people import Action, require_can
-from bot.summary import group_summary, render_summary, summary_pictures
+from bot.summary import GroupSummary, render_summary, summary_pictures
 from bot.tally import PeriodError, parse_day
+from bot.usecases import figures
 from handlers.context import BotContext
 from handlers.flow import StepHandler
 
@@ -86,7 +87,9 @@ async def summary_command(update: Update, context: BotContext) -> None:
             reply_markup=InlineKeyboardMarkup(rows),
         )
         return
-    await _send_summary(message, context, group_id, day)
+    await _send_summary(
+        message, context, await figures.summary(services, context.caller(), group_id, day)
+    )
 
 
 async def summary_button(update: Update, context: BotContext) -> None:
@@ -103,18 +106,14 @@ async def summary_button(update: Update, context: BotContext) -> None:
     group_id = int(parts[1])
     # Checked again on the press, with the caller as they are now: the list was for staff, and a
     # forged id names no group of ours.
-    group = await context.services.reports.group(group_id)
-    if group is None or group[2] != context.services.campaign.id:
-        raise Refused("button_expired")
-    scope.require_group_summary(context.person, group_id)
+    summary = await figures.summary(context.services, context.caller(), group_id, day)
     await query.answer()
     assert isinstance(query.message, Message)
-    await _send_summary(query.message, context, group_id, day)
+    await _send_summary(query.message, context, summary)
 
 
-async def _send_summary(message: Message, context: BotContext, group_id: int, day: date) -> None:
+async def _send_summary(message: Message, context: BotContext, summary: GroupSummary) -> None:
     texts = context.texts
-    summary = await group_summary(context.services, group_id, day, now=context.now())
     for part in render_summary(summary, texts):
         await message.reply_text(part)
     for picture in await summary_pictures(summary, texts):

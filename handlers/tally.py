@@ -8,7 +8,8 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.people import Action, require_can
-from bot.tally import Period, PeriodError, compute_tally, render_tally
+from bot.tally import Period, PeriodError, render_tally
+from bot.usecases import figures
 from handlers.context import BotContext
 from handlers.flow import StepHandler
 
@@ -25,7 +26,7 @@ async def tally_command(update: Update, context: BotContext) -> None:
     except PeriodError:
         await message.reply_text(context.texts("tally.bad_period"))
         return
-    tally = await compute_tally(services, period, now=context.now())
+    tally = await figures.tally(services, context.caller(), period)
     for part in render_tally(tally, context.texts):
         await message.reply_text(part)
 

@@ -25,7 +25,7 @@ from bot.config import (
     TelegramSettings,
 )
 from bot.invitations import InvitationRequest
-from bot.membership import issue_invitation
+from bot.usecases.membership import issue_invitation
 from bot.people import Person, Role
 from bot.records import SiteRecord
 from bot.services import Services

@@ -56,9 +56,16 @@ async def skip_photos(deputy: SimUser) -> BotMessage:
 
 
 async def confirm(deputy: SimUser) -> list[BotMessage]:
-    """Tap confirm on the summary; returns what the bot said."""
+    """Tap confirm on the summary; returns what the bot said, up to the number it gave.
+
+    Waits for the number itself: a quiet chat alone does not say the bot is done, as numbering
+    is database work with no message in flight (on a loaded machine it can outlast the quiet).
+    """
     await deputy.press("确认提交")
-    return await deputy.settle()
+    said = [await deputy.next_message()]
+    while "已提交" not in (said[-1].text or ""):
+        said.append(await deputy.next_message())
+    return said + await deputy.settle()
 
 
 async def submitted_suggestions(bot: Harness, author: SimUser, count: int) -> list[int]:

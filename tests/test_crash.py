@@ -38,7 +38,7 @@ from bot.catalog import load_catalog
 from bot.clock import SetClock
 from bot.config import load_settings
 from bot.invitations import InvitationRequest
-from bot.membership import issue_invitation
+from bot.usecases.membership import issue_invitation
 from bot.notices import Notice
 from bot.people import Role
 from bot.services import Services

@@ -37,7 +37,7 @@ from bot.exports import ExportResult, export_list
 from bot.invitations import InvitationRequest
 from bot.items import Kind, Severity, Status
 from bot.listing import ListFilter, neutralise, parse_period, period_dates
-from bot.membership import issue_invitation, join
+from bot.usecases.membership import issue_invitation, join
 from bot.people import Person, Role
 from bot.records import PhotoTarget
 from bot.services import Services

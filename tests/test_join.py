@@ -8,7 +8,7 @@ from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.errors import Refused
 from bot.invitations import InvitationRequest
-from bot.membership import issue_invitation
+from bot.usecases.membership import issue_invitation
 from bot.people import Role
 from localapi import LocalBotApi
 from tests.conftest import Harness
