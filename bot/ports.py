@@ -40,7 +40,10 @@ from bot.visits import NewVisit, Visit
 
 
 class CatalogStore(Protocol):
-    """implemented by storage/catalog.py"""
+    """The campaign's catalog: projects, sub-items, sites, groups, units and categories.
+
+    In SQLite: storage/catalog.py.
+    """
 
     async def import_catalog(self, catalog: Catalog, *, now: datetime) -> ImportReport:
         """Create or update the campaign from `catalog`, all or nothing."""
@@ -84,7 +87,10 @@ class CatalogStore(Protocol):
 
 
 class DeliveryStore(Protocol):
-    """implemented by storage/delivery.py"""
+    """The outbox as the sender works it: rows due, sent, retried, given up.
+
+    In SQLite: storage/delivery.py.
+    """
 
     async def due(
         self, now: datetime, limit: int, *, exclude_persons: Collection[int] = ()
@@ -114,7 +120,10 @@ class DeliveryStore(Protocol):
 
 
 class IntakeStore(Protocol):
-    """implemented by storage/intake.py"""
+    """The journal of incoming updates and the open conversations, saved with each step.
+
+    In SQLite: storage/intake.py.
+    """
 
     async def record(
         self, updates: Sequence[tuple[int, str | None, dict[str, Any]]], now: datetime
@@ -132,7 +141,11 @@ class IntakeStore(Protocol):
 
 
 class ItemStore(Protocol):
-    """implemented by storage/items.py"""
+    """Items: drafts, numbering, and every change a rule decides, committed with its events
+    and notices only if the item is still where the rule saw it.
+
+    In SQLite: storage/items.py.
+    """
 
     async def get(self, item_id: int) -> Item | None: ...
 
@@ -228,7 +241,10 @@ class OutboxStore(Protocol):
 
 
 class PeopleStore(Protocol):
-    """implemented by storage/people.py"""
+    """People: invitations, joining, language and blocking.
+
+    In SQLite: storage/people.py.
+    """
 
     async def by_telegram_id(self, telegram_user_id: int) -> Person | None: ...
 
@@ -257,7 +273,10 @@ class PeopleStore(Protocol):
 
 
 class PhotoRecords(Protocol):
-    """implemented by storage/photos.py"""
+    """Photo records (the files are in the photo store): one per record and Telegram file.
+
+    In SQLite: storage/photos.py.
+    """
 
     async def exists(self, target: PhotoTarget, file_unique_id: str) -> bool: ...
 
@@ -285,7 +304,10 @@ class RatingStore(Protocol):
 
 
 class VisitStore(Protocol):
-    """implemented by storage/visits.py"""
+    """Check-ins at sites, once per shared location.
+
+    In SQLite: storage/visits.py.
+    """
 
     async def record(self, visit: NewVisit) -> tuple[Visit, bool]: ...
 

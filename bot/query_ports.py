@@ -37,7 +37,10 @@ from bot.records import (
 
 
 class ForwardingStore(Protocol):
-    """implemented by storage/forwarding.py"""
+    """What staff need to forward: reviewed items by unit, returned items and their reasons.
+
+    In SQLite: storage/forwarding.py.
+    """
 
     async def backlog(self, campaign_id: int) -> list[UnitBacklog]: ...
 
@@ -55,7 +58,10 @@ class ForwardingStore(Protocol):
 
 
 class InboxStore(Protocol):
-    """implemented by storage/inbox.py"""
+    """A unit's inbox: its items in handling order, counts by light, answers and their photos.
+
+    In SQLite: storage/inbox.py.
+    """
 
     async def page(
         self,
@@ -150,7 +156,10 @@ class LookbackStore(Protocol):
 
 
 class ReportStore(Protocol):
-    """implemented by storage/reports.py"""
+    """The tally's and the daily summaries' counts.
+
+    In SQLite: storage/reports.py.
+    """
 
     async def labels(self, campaign_id: int) -> Labels: ...
 
@@ -192,7 +201,10 @@ class ReportStore(Protocol):
 
 
 class ReviewStore(Protocol):
-    """implemented by storage/review.py"""
+    """A group's review queue, duplicate candidates and open questions to authors.
+
+    In SQLite: storage/review.py.
+    """
 
     async def next_submitted(
         self, campaign_id: int, group_id: int | None, after_number: int = 0
