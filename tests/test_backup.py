@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.backup import BackupError, backup_database, photo_files
-from bot.bootstrap import open_services
+from bot.bootstrap import database_of, open_services
 from bot.items import Status
 from bot.people import Person
+from storage.backup import BackupError, backup_database, photo_files
 from tests.conftest import Harness
 from tests.images import make_jpeg
 from tests.rating_steps import raise_item
@@ -157,7 +157,7 @@ async def test_backup_while_the_bot_writes_is_one_moment_and_restores(
             assert len(await restored.items.timeline(item.id)) == len(
                 await bot.services.items.timeline(item.id)
             )
-        assert await restored.db.integrity_check() == "ok"
+        assert await database_of(restored).integrity_check() == "ok"
     finally:
         await restored.close()
 

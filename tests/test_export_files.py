@@ -59,7 +59,7 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
     settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
     clock = start_clock()
     setup = await open_services(settings, clock=clock, require_campaign=False)
-    await import_catalog(setup.db, load_catalog(EXAMPLE_CATALOG), now=clock.now())
+    await import_catalog(database_of(setup), load_catalog(EXAMPLE_CATALOG), now=clock.now())
     await setup.close()
     opened = await open_services(settings, clock=clock)
     try:
