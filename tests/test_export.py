@@ -20,6 +20,7 @@ from docx import Document
 
 import handlers.export
 from bot import exports
+from bot.listing import ListRow
 from bot.people import Role
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness
@@ -177,7 +178,7 @@ async def test_a_large_export_shows_progress_and_others_are_not_kept_waiting(
     monkeypatch.setattr(handlers.export, "PROGRESS_SECONDS", 0.0)
     slow_add = exports.CsvListWriter.add
 
-    def add(self: exports.CsvListWriter, rows: list[exports.ListRow]) -> None:
+    def add(self: exports.CsvListWriter, rows: list[ListRow]) -> None:
         _PAUSE.wait(0.2)
         slow_add(self, rows)
 
