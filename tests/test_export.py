@@ -95,7 +95,7 @@ async def test_staff_export_the_list_as_excel_and_open_it(bot: Harness) -> None:
     assert rows[1][col["编号"]] == "2020-0001" and rows[1][col["内容"]] == DESCRIPTION
     assert rows[1][col["问题类别"]] == "进度滞后" and rows[1][col["提出代表"]] == "王芳"
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
-    assert len(ws._images) == 1  # type: ignore[attr-defined]
+    assert len(ws._images) == 1
 
     status = [e for e in events if e.text and "已导出" in e.text]
     assert status and "共 1 条，其中问题 1 个、意见建议 0 条" in (status[-1].text or "")

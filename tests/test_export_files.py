@@ -247,12 +247,12 @@ async def test_workbook_has_both_sheets_numbered_filtered_frozen_with_thumbnails
     assert plus.value == "'+86 热线电话应公示。"
 
     # One thumbnail: the item with photos, in its row and the photo column, moving with the cell.
-    images = problems._images  # type: ignore[attr-defined]
+    images = problems._images
     assert len(images) == 1
     anchor = images[0].anchor
     assert (anchor._from.row, anchor._from.col) == (1, col["现场照片"])
     assert problems.row_dimensions[2].height and problems.row_dimensions[2].height >= 50
-    assert suggestions._images == []  # type: ignore[attr-defined]
+    assert suggestions._images == []
 
     suggestion_rows = sheet_rows(suggestions)
     assert "问题类别" not in suggestion_rows[0] and "严重程度" not in suggestion_rows[0]
@@ -361,7 +361,7 @@ async def test_a_photo_added_on_request_is_the_thumbnail_when_the_item_has_no_ot
     result = await export(services, "xlsx", tmp_path)
     ws = openpyxl.load_workbook(result.path)["问题"]
     photo_col = sheet_rows(ws)[0].index("现场照片")
-    images = {image.anchor._from.row: image for image in ws._images}  # type: ignore[attr-defined]
+    images = {image.anchor._from.row: image for image in ws._images}
     assert sorted(images) == [1, 2] and all(
         i.anchor._from.col == photo_col for i in images.values()
     )
