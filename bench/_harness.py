@@ -34,9 +34,9 @@ from bot.bootstrap import database_of, open_services
 from bot.catalog import load_catalog
 from bot.config import ScheduleSettings, Settings, StorageSettings, TelegramSettings
 from bot.invitations import InvitationRequest
-from bot.usecases.membership import issue_invitation
 from bot.people import Role
 from bot.services import Services
+from bot.usecases.membership import issue_invitation
 from handlers.request import AiohttpRequest
 from localapi import LocalBotApi
 from storage.catalog import import_catalog

@@ -24,10 +24,10 @@ from pathlib import Path
 
 from bot.bootstrap import open_services
 from bot.catalog import load_catalog
-from bot.usecases.membership import join
 from bot.people import Role
 from bot.services import Services
 from bot.summary import queue_daily_summaries
+from bot.usecases.membership import join
 from handlers.delivery import build_sender, delivery_bot
 from localapi import LocalBotApi, SimUser
 

@@ -254,7 +254,10 @@ async def run(args: argparse.Namespace) -> None:
                 photos_shown += len(summary.photos)
             bare = BareDb(db_path)
             try:
-                bare_services = dataclasses.replace(services, db=cast(Database, bare))
+                # The summaries read through the reports port alone: give it the bare connection.
+                bare_services = dataclasses.replace(
+                    services, reports=ReportsRepo(cast(Database, bare))
+                )
                 floor_sum = await repeat(
                     lambda: _all_summaries(bare_services, group_ids, WARM_DAY, warm_now), 1
                 )

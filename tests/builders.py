@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
+from typing import TypedDict, Unpack
 
 from bot.items import Item, Kind, Severity, Status
 from bot.people import Person, Role
@@ -12,6 +13,21 @@ NOW = datetime(2025, 6, 3, 1, 30, tzinfo=UTC)  # Tuesday 09:30 in Hangzhou
 
 GROUP, OTHER_GROUP = 10, 20
 UNIT, OTHER_UNIT = 100, 200
+
+
+class PersonFields(TypedDict, total=False):
+    """Person's fields, for the tests to change."""
+
+    id: int
+    campaign_id: int
+    name: str
+    role: Role
+    group_id: int | None
+    unit_id: int | None
+    telegram_user_id: int | None
+    language: str | None
+    active: bool
+    blocked: bool
 
 
 def person(
@@ -35,7 +51,47 @@ def person(
     )
 
 
-def item(status: Status = Status.SUBMITTED, **fields: object) -> Item:
+class ItemFields(TypedDict, total=False):
+    """Item's fields but `status` (item's own argument), for the tests to change."""
+
+    id: int
+    campaign_id: int
+    kind: Kind
+    number: int | None
+    year: int
+    author_id: int
+    visit_id: int | None
+    site_id: int | None
+    site_name: str | None
+    project_id: int | None
+    project_title: str | None
+    subitem_id: int | None
+    subitem_title: str | None
+    category_id: int | None
+    category_name: str | None
+    category_name_en: str | None
+    severity: Severity | None
+    description: str
+    created_at: datetime
+    submitted_at: datetime | None
+    photo_count: int
+    group_id: int | None
+    unit_id: int | None
+    unit_name: str | None
+    lead_unit_id: int | None
+    merged_into_id: int | None
+    forwarded_at: datetime | None
+    due_at: datetime | None
+    for_letter: bool
+    round: int
+    response_class: str | None
+    answered_at: datetime | None
+    rating: str | None
+    closed_at: datetime | None
+    lookback_result: str | None
+
+
+def item(status: Status = Status.SUBMITTED, **fields: Unpack[ItemFields]) -> Item:
     base = Item(
         id=7,
         campaign_id=1,

@@ -25,10 +25,10 @@ from bot.config import (
     TelegramSettings,
 )
 from bot.invitations import InvitationRequest
-from bot.usecases.membership import issue_invitation
 from bot.people import Person, Role
 from bot.records import SiteRecord
 from bot.services import Services
+from bot.usecases.membership import issue_invitation
 from localapi import CallbackPress, LocalBotApi, SimUser
 from storage.catalog import import_catalog
 

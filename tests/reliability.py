@@ -300,8 +300,10 @@ class BotProcess:
 
     async def stop(self) -> int:
         """SIGTERM, the way an operator stops it; returns the exit status."""
-        if self.proc is None or self.proc.returncode is not None:
-            return self.proc.returncode if self.proc is not None else 0
+        if self.proc is None:
+            return 0
+        if self.proc.returncode is not None:
+            return self.proc.returncode
         self.up.clear()
         self.proc.send_signal(signal.SIGTERM)
         try:

@@ -31,6 +31,7 @@ from bot.lifecycle import accept, ask_more, forward
 from bot.people import Person, Role
 from bot.texts import Texts, catalog
 from localapi import BotMessage, LocalBotApi, SimGroup, SimUser
+from localapi.models import JSONDict
 from tests.conftest import BOT_USERNAME, TOKEN, Harness, make_settings, start_harness
 from tests.corpus.cases import CASES, Act, Case
 from tests.corpus.inputs import GENERATORS
@@ -359,7 +360,7 @@ def _raw_message(
     body = {
         k: ({**file_part, **v} if k in ("voice", "video_note") else v) for k, v in fields.items()
     }
-    message = {
+    message: JSONDict = {
         "message_id": state.next_message_id(),
         "from": user.as_user(),
         "chat": state.as_chat(),

@@ -38,10 +38,10 @@ from bot.catalog import load_catalog
 from bot.clock import SetClock
 from bot.config import load_settings
 from bot.invitations import InvitationRequest
-from bot.usecases.membership import issue_invitation
 from bot.notices import Notice
 from bot.people import Role
 from bot.services import Services
+from bot.usecases.membership import issue_invitation
 from localapi import LocalBotApi
 from localapi.models import ApiCall, ApiError
 from storage.catalog import import_catalog
@@ -239,12 +239,12 @@ def check_items(world: World, deputies: list[Deputy], persons: dict[int, int]) -
             "JOIN campaigns c ON c.id = i.campaign_id WHERE i.author_id = ? AND i.status != 'draft'",
             person,
         )
-        for item_id, number, status in stored:
-            if number not in tally.told:
-                problems.append(f"{name}'s item {number} ({status}) was never shown to them")
+        for item_id, stored_number, status in stored:
+            if stored_number not in tally.told:
+                problems.append(f"{name}'s item {stored_number} ({status}) was never shown to them")
             if item_id not in tally.confirmed:
                 problems.append(
-                    f"{name}'s item {number} exists but they never tapped confirm on it"
+                    f"{name}'s item {stored_number} exists but they never tapped confirm on it"
                 )
         how.update(tally.told.values())
     assert not problems, "\n".join(problems)

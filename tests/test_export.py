@@ -20,6 +20,7 @@ from docx import Document
 
 import handlers.export
 from bot import exports
+from bot.listing import ListRow
 from bot.people import Role
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness
@@ -94,7 +95,7 @@ async def test_staff_export_the_list_as_excel_and_open_it(bot: Harness) -> None:
     assert rows[1][col["编号"]] == "2020-0001" and rows[1][col["内容"]] == DESCRIPTION
     assert rows[1][col["问题类别"]] == "进度滞后" and rows[1][col["提出代表"]] == "王芳"
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
-    assert len(ws._images) == 1  # type: ignore[attr-defined]
+    assert len(ws._images) == 1
 
     status = [e for e in events if e.text and "已导出" in e.text]
     assert status and "共 1 条，其中问题 1 个、意见建议 0 条" in (status[-1].text or "")
@@ -177,7 +178,7 @@ async def test_a_large_export_shows_progress_and_others_are_not_kept_waiting(
     monkeypatch.setattr(handlers.export, "PROGRESS_SECONDS", 0.0)
     slow_add = exports.CsvListWriter.add
 
-    def add(self: exports.CsvListWriter, rows: list[exports.ListRow]) -> None:
+    def add(self: exports.CsvListWriter, rows: list[ListRow]) -> None:
         _PAUSE.wait(0.2)
         slow_add(self, rows)
 

@@ -144,6 +144,7 @@ async def test_staff_forward_a_units_items_and_its_liaison_gets_them_with_the_li
     assert rows[1][1] == "问题" and rows[1][5] == "进度滞后" and rows[1][6] == DESCRIPTION
     assert rows[1][2] and rows[1][3] and rows[1][4]
     assert rows[2][6] == "'" + TRICKY  # a formula-looking text stays text
+    assert due_at is not None  # as asserted in the loop; mypy forgets it after the loop
     assert rows[1][7] == policy.day(due_at)
     # The deputy hears that both went to the unit.
     keys = [n["key"] for n in await outbox(bot, deputy)]

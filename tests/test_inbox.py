@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
+from typing import Any
 
 from bot.bootstrap import database_of
 from bot.clock import to_db
@@ -108,7 +109,7 @@ async def _delivered(user: SimUser, *fragments: str) -> BotMessage:
     raise AssertionError(f"no notification with {fragments}")
 
 
-async def _outbox_keys(bot: Harness, person: Person) -> list[dict[str, object]]:
+async def _outbox_keys(bot: Harness, person: Person) -> list[dict[str, Any]]:  # JSON payloads
     rows = await database_of(bot.services).fetch_all(
         "SELECT payload FROM outbox WHERE person_id = ? ORDER BY id", (person.id,)
     )

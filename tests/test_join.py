@@ -8,8 +8,8 @@ from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.errors import Refused
 from bot.invitations import InvitationRequest
-from bot.usecases.membership import issue_invitation
 from bot.people import Role
+from bot.usecases.membership import issue_invitation
 from localapi import LocalBotApi
 from tests.conftest import Harness
 

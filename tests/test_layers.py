@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Set
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def _modules(layer: str) -> list[tuple[str, set[str]]]:
 
 
 def _offenders(
-    layer: str, forbidden: tuple[str, ...], *, skip: frozenset[str] = frozenset()
+    layer: str, forbidden: tuple[str, ...], *, skip: Set[str] = frozenset()
 ) -> list[str]:
     return [
         f"{module} imports {name}"

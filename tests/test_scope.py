@@ -9,7 +9,9 @@ from __future__ import annotations
 import ast
 import dataclasses
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Unpack
 
 import pytest
 
@@ -18,7 +20,7 @@ from bot.errors import Refused
 from bot.items import Item
 from bot.people import Person, Role
 from bot.texts import LANGUAGES, Texts
-from tests.builders import GROUP, OTHER_GROUP, OTHER_UNIT, UNIT, item, person
+from tests.builders import GROUP, OTHER_GROUP, OTHER_UNIT, UNIT, PersonFields, item, person
 
 DEPUTY = person(1)
 LEADER = person(3, Role.LEADER)
@@ -35,7 +37,7 @@ THEIRS = item(id=8, number=40, group_id=OTHER_GROUP, unit_id=OTHER_UNIT)
 ELSEWHERE = item(id=9, campaign_id=2)  # another campaign's
 
 
-def moved(who: Person, **change: object) -> Person:
+def moved(who: Person, **change: Unpack[PersonFields]) -> Person:
     """The same person after staff changed them in /people."""
     return dataclasses.replace(who, **change)
 
@@ -108,9 +110,7 @@ def test_an_open_review_holds_only_while_its_group_is_the_reviewers() -> None:
         moved(LEADER, role=Role.DEPUTY),  # no longer a leader
         moved(LEADER, role=Role.LIAISON, group_id=None, unit_id=UNIT),
     ):
-        assert refusal(lambda now=now: scope.review_queue_group(now, GROUP))[0] == (
-            "review.scope_lost"
-        )
+        assert refusal(partial(scope.review_queue_group, now, GROUP))[0] == "review.scope_lost"
     # A leader never pages through all groups, e.g. staff made leader with "all groups" open.
     assert refusal(lambda: scope.review_queue_group(LEADER, None))[0] == "review.scope_lost"
     assert refusal(lambda: scope.review_queue_group(inactive(LEADER), GROUP))[0] == (
@@ -175,7 +175,7 @@ def test_an_open_inbox_holds_only_while_its_unit_is_the_liaisons() -> None:
         moved(LIAISON, unit_id=None),
         moved(LIAISON, role=Role.DEPUTY, unit_id=None, group_id=GROUP),
     ):
-        assert refusal(lambda now=now: scope.inbox_unit(now, UNIT))[0] == "inbox.scope_lost"
+        assert refusal(partial(scope.inbox_unit, now, UNIT))[0] == "inbox.scope_lost"
     # An inbox opened before it kept its unit knows of none: it is closed, not guessed.
     assert refusal(lambda: scope.inbox_unit(LIAISON, None))[0] == "inbox.scope_lost"
 
@@ -209,9 +209,7 @@ def test_an_open_lookback_holds_only_while_the_deputy_is_in_its_group() -> None:
     assert refusal(lambda: scope.own_lookback_group(STAFF))[0] == "not_allowed"
     assert scope.lookback_group(DEPUTY, GROUP) == GROUP
     for now in (moved(DEPUTY, group_id=OTHER_GROUP), moved(DEPUTY, role=Role.STAFF, group_id=None)):
-        assert refusal(lambda now=now: scope.lookback_group(now, GROUP))[0] == (
-            "lookback.scope_lost"
-        )
+        assert refusal(partial(scope.lookback_group, now, GROUP))[0] == "lookback.scope_lost"
     assert refusal(lambda: scope.require_lookback(OTHER_DEPUTY, OURS))[0] == "item_not_your_group"
 
 
@@ -284,6 +282,7 @@ def test_every_refusal_is_in_both_catalogs() -> None:
         and isinstance(node.func, ast.Name)
         and node.func.id == "require"
         and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
     }
     assert {"review.scope_lost", "inbox.scope_lost", "merge_target_not_your_group"} <= keys
     for language in LANGUAGES:

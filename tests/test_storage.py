@@ -99,7 +99,7 @@ async def _invite(
     token: str | None = None,
     expires_at: datetime | None = None,
 ) -> int:
-    return await people.invite(
+    person_id = await people.invite(
         campaign_id=campaign_id,
         name=name,
         role=role,
@@ -110,6 +110,8 @@ async def _invite(
         now=NOW,
         expires_at=expires_at or NOW + timedelta(days=7),
     )
+    assert person_id is not None  # None only for an input seen before (source_key); none here
+    return person_id
 
 
 async def _build_template(path: Path) -> None:

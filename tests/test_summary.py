@@ -16,6 +16,7 @@ import bot.summary as summary_module
 from bot.bootstrap import database_of
 from bot.chart import FontMissing
 from bot.clock import from_db, to_db
+from bot.items import Kind
 from bot.people import Role
 from bot.summary import (
     GroupSummary,
@@ -242,7 +243,7 @@ def _big_summary(visits: int, stale: int) -> GroupSummary:
             )
             for n in range(visits)
         ],
-        items=[ItemLine(summary_module.Kind.SUGGESTION, "2025-0001", "点位", "代表", "建议" * 50)],
+        items=[ItemLine(Kind.SUGGESTION, "2025-0001", "点位", "代表", "建议" * 50)],
         projects=[summary_module.ProjectDay("提升公共卫生应急能力", {}, 1)],
         categories=[],
         stale_days=14,
