@@ -11,7 +11,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import scope
 from bot.errors import Refused
 from bot.people import Action, require_can
-from bot.summary import group_summary, render_summary, summary_pictures
+from bot.summary import group_summary
+from bot.summary_pictures import summary_pictures
+from bot.summary_render import render_summary
 from bot.tally import PeriodError, parse_day
 from handlers.context import BotContext
 from handlers.flow import StepHandler
