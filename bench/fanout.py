@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bot.bootstrap import open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.membership import join
 from bot.people import Role
 from bot.services import Services

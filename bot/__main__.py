@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot import backup_cli, export_cli, tally_cli
 from bot.bootstrap import open_services
-from bot.catalog import CatalogError, load_catalog
+from bot.catalog import CatalogError
+from bot.catalog_file import load_catalog
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import CliError, Refused
 from bot.invitations import InvitationRequest

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from bot.app import build_application, running
 from bot.bootstrap import open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.config import OutboxSettings, ScheduleSettings, Settings, StorageSettings, TelegramSettings
 from bot.exports import export_list
 from bot.invitations import InvitationRequest

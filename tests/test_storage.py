@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import lifecycle
-from bot.catalog import Catalog, load_catalog
+from bot.catalog import Catalog
+from bot.catalog_file import load_catalog
 from bot.config import DeadlineSettings
 from bot.errors import Refused
 from bot.geo import Presence, PresenceReason

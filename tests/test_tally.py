@@ -15,7 +15,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.bootstrap import database_of, open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.clock import from_db, to_db
 from bot.config import Settings, StorageSettings
 from bot.deadlines import Light, light
