@@ -22,7 +22,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 from telegram.ext import filters as tg_filters
 
-from bot import lifecycle, scope
+from bot import scope, unit_rules
 from bot.deadlines import add_months
 from bot.errors import Refused, require
 from bot.forward_list import ListRow, file_name, write_list
@@ -394,7 +394,7 @@ async def _forward(update: Update, context: BotContext, ids: list[int]) -> Resul
             skipped += 1
             continue
         parties = await services.items.parties(item, unit_id=unit.id)
-        change = lifecycle.forward(item, me, unit.id, parties, now, policy)
+        change = unit_rules.forward(item, me, unit.id, parties, now, policy)
         if not await services.apply(change, now, context.input_key):
             skipped += 1
             continue
@@ -564,7 +564,7 @@ async def _on_reroute(update: Update, context: BotContext, press: Pressed) -> Re
     item = await _item(context, flow.get("return_id"))
     unit = await _unit(context, press.int_arg())
     parties = await services.items.parties(item, unit_id=unit.id)
-    change = lifecycle.reroute(item, context.me, unit.id, parties)
+    change = unit_rules.reroute(item, context.me, unit.id, parties)
     if not await services.apply(change, context.now(), context.input_key):
         raise Refused("item_state_changed", number=item.display_number)
     log.info("Staff %s re-routed item %s to unit %s", context.me.id, item.id, unit.id)
@@ -608,7 +608,7 @@ async def number_step(update: Update, context: BotContext) -> Next:
         number = html.escape(clip(message.text.strip(), 20))
         await message.reply_text(texts("forward.paper_not_found", number=number, example=example))
         return None
-    if item.status not in lifecycle.WITH_UNIT:
+    if item.status not in unit_rules.WITH_UNIT:
         await message.reply_text(
             texts(
                 "forward.paper_wrong_status",
@@ -654,7 +654,7 @@ async def answer_step(update: Update, context: BotContext) -> Next:
     parties = await services.items.parties(item)
     now = context.now()
     try:
-        change = lifecycle.answer(
+        change = unit_rules.answer(
             item, context.me, response_class, message.text, parties, now, on_paper=True
         )
     except Refused as refused:

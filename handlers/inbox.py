@@ -2,7 +2,7 @@
 
 A liaison only ever sees or acts on items forwarded to their own unit. That is checked again on
 every press and every typed step (a button is data the client sends, not a permission), and once
-more by the rules in bot/lifecycle.py; both ask bot/scope.py. An inbox is opened for the unit the
+more by the rules in bot/unit_rules.py; both ask bot/scope.py. An inbox is opened for the unit the
 liaison handles then; if staff move them to another unit meanwhile, the next step closes it
 (handlers/guard.py) instead of showing either unit's items.
 
@@ -27,20 +27,12 @@ from bot import scope
 from bot.deadlines import Light, days_overdue, light
 from bot.errors import Refused, require
 from bot.items import INBOX_STATUSES, Item, Kind, Status, clean_description
-from bot.lifecycle import (
-    WITH_UNIT,
-    EventKind,
-    ResponseClass,
-    answer,
-    give_back,
-    post_progress,
-    return_deadline,
-    take_on,
-)
+from bot.lifecycle import EventKind, ResponseClass
 from bot.people import Person
 from bot.query_ports import InboxStore
 from bot.records import PhotoTarget
 from bot.texts import Texts
+from bot.unit_rules import WITH_UNIT, answer, give_back, post_progress, return_deadline, take_on
 from bot.views import clip, number_label
 from handlers.context import BotContext
 from handlers.flow import (

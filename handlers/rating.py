@@ -1,8 +1,8 @@
 """Deputies rate a unit's answer: 满意 / 基本满意 / 不满意 (or abstain), then may add a comment.
 
-The rating buttons come with the answer's notification (bot/lifecycle.py rating_buttons), outside
-any conversation; every press is checked again here: the presser raised the item, the item is
-answered and the round is the current one. The vote is stored before anything is said, and the
+The rating buttons come with the answer's notification (bot/rating_rules.py rating_buttons),
+outside any conversation; every press is checked again here: the presser raised the item, the item
+is answered and the round is the current one. The vote is stored before anything is said, and the
 rating is concluded as soon as every raiser has voted; the optional comment comes afterwards and
 only annotates the stored vote.
 """
@@ -21,8 +21,9 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from bot.errors import Refused, require
 from bot.items import Item, clean_description, has_words
-from bot.lifecycle import Rating, conclude_rating, vote
+from bot.lifecycle import Rating
 from bot.people import Action, require_can
+from bot.rating_rules import conclude_rating, vote
 from bot.views import clip, number_label
 from handlers.context import BotContext
 from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow

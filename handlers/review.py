@@ -29,7 +29,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import lifecycle, scope
+from bot import review_rules, scope
 from bot.duplicates import likely_duplicates
 from bot.errors import Refused
 from bot.items import Item, Status, parse_number
@@ -219,7 +219,7 @@ async def _card(context: BotContext, item: Item) -> tuple[str, InlineKeyboardMar
     proposals = likely_duplicates(
         item, [c for c in candidates if scope.may_merge_into(me, item, c)]
     )
-    flow["proposals"] = [o.id for o, _score in proposals if lifecycle.takes_raisers(o)]
+    flow["proposals"] = [o.id for o, _score in proposals if review_rules.takes_raisers(o)]
     if proposals:
         lines += ["", texts("review.duplicates")]
         for other, _score in proposals:
@@ -361,7 +361,7 @@ async def _on_button(update: Update, context: BotContext, state: str) -> StepRes
             update,
             context,
             item,
-            lambda parties: lifecycle.accept(item, context.me, parties, context.now()),
+            lambda parties: review_rules.accept(item, context.me, parties, context.now()),
             texts("review.accepted", number=item.display_number),
         )
     if verb == "merge":
@@ -403,7 +403,7 @@ async def _merge_choices(update: Update, context: BotContext, item: Item) -> Ste
         if (
             target is not None
             and scope.may_merge_into(context.me, item, target)
-            and lifecycle.takes_raisers(target)
+            and review_rules.takes_raisers(target)
         ):
             rows.append(
                 [
@@ -466,7 +466,7 @@ async def _merge(update: Update, context: BotContext, item: Item, target_id: int
         update,
         context,
         item,
-        lambda parties: lifecycle.merge(item, target, context.me, parties),
+        lambda parties: review_rules.merge(item, target, context.me, parties),
         note,
         stay=MERGE,
     )
@@ -497,7 +497,7 @@ async def _typed(update: Update, context: BotContext, state: str) -> StepResult:
             update,
             context,
             item,
-            lambda parties: lifecycle.ask_more(item, context.me, text, parties),
+            lambda parties: review_rules.ask_more(item, context.me, text, parties),
             texts("review.asked", number=item.display_number),
             stay=QUESTION,
         )
@@ -505,7 +505,7 @@ async def _typed(update: Update, context: BotContext, state: str) -> StepResult:
         update,
         context,
         item,
-        lambda parties: lifecycle.decline(item, context.me, text, parties),
+        lambda parties: review_rules.decline(item, context.me, text, parties),
         texts("review.declined", number=item.display_number),
         stay=REASON,
     )
@@ -627,7 +627,7 @@ async def more_text(update: Update, context: BotContext) -> StepResult:
     item = await _own_submitted(context)
     parties = await context.services.items.parties(item)
     try:
-        lifecycle.add_more(item, context.me, message.text or "", parties)
+        review_rules.add_more(item, context.me, message.text or "", parties)
     except Refused as refused:
         if refused.key == "item_state_changed":
             end_flow(context)
@@ -689,7 +689,7 @@ async def more_button(update: Update, context: BotContext) -> StepResult:
     text = str(current_flow(context)["text"])
     services = context.services
     try:
-        change = lifecycle.add_more(item, context.me, text, await services.items.parties(item))
+        change = review_rules.add_more(item, context.me, text, await services.items.parties(item))
     except Refused as refused:
         if refused.key != "item_state_changed":
             raise

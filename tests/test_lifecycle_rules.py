@@ -1,4 +1,4 @@
-"""The rules of an item's life after submission (bot/lifecycle.py), one by one, without Telegram.
+"""The rules of an item's life after submission (bot/*_rules.py), one by one, without Telegram.
 
 Every rule: who may (role and scope), in which states, what it changes, whom it tells; and the
 refusals when any of these is wrong. The rating aggregation follows DOMAIN.md.
@@ -26,26 +26,26 @@ from bot.lifecycle import (
     ResponseClass,
     Step,
     Vote,
-    accept,
-    add_more,
-    aggregate,
-    answer,
-    ask_more,
-    conclude_rating,
-    decline,
-    forward,
-    give_back,
-    look_back,
-    merge,
-    post_progress,
-    rating_buttons,
-    reroute,
-    return_deadline,
-    satisfaction_rate,
-    take_on,
-    vote,
 )
 from bot.people import Person, Role
+from bot.rating_rules import (
+    aggregate,
+    conclude_rating,
+    look_back,
+    rating_buttons,
+    satisfaction_rate,
+    vote,
+)
+from bot.review_rules import accept, add_more, ask_more, decline, merge
+from bot.unit_rules import (
+    answer,
+    forward,
+    give_back,
+    post_progress,
+    reroute,
+    return_deadline,
+    take_on,
+)
 from tests.builders import GROUP, NOW, OTHER_GROUP, OTHER_UNIT, UNIT, item, person
 
 ZONE = ZoneInfo("Asia/Shanghai")
