@@ -194,7 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return asyncio.run(_run(settings))
         if args.command == "demo":
-            from bot.demo import DemoError, run_demo
+            from bot.demo import run_demo
+            from bot.demo_script import DemoError
 
             try:
                 return asyncio.run(run_demo(settings, args.data.absolute(), args.catalog))
