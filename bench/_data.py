@@ -31,7 +31,7 @@ import PIL
 from PIL import ExifTags, Image, ImageDraw
 
 from bot.bootstrap import database_of, open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.config import ScheduleSettings, Settings, StorageSettings
 from bot.likeness import SIGNATURE_BYTES
 from storage.catalog import import_catalog

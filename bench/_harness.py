@@ -31,7 +31,7 @@ from pydantic import SecretStr
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.bootstrap import database_of, open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.config import ScheduleSettings, Settings, StorageSettings, TelegramSettings
 from bot.invitations import InvitationRequest
 from bot.people import Role

@@ -1,8 +1,8 @@
 """Benchmark 5: the evening's daily summaries to every leader, at Telegram's pace and no faster.
 
 N leaders (1,000) have joined, spread over the example campaign's groups. The real daily job
-queues each group's summary to its leaders (bot.summary.queue_daily_summaries), and the real
-outbox sender (handlers.delivery.build_sender: RateLimiter at outbox.messages_per_second, one
+queues each group's summary to its leaders (bot.summary_push.queue_daily_summaries), and the
+real outbox sender (handlers.delivery.build_sender: RateLimiter at outbox.messages_per_second, one
 message a second per chat) delivers them through a local Bot API server that enforces Telegram's
 limits: at most 30 messages in any rolling second per bot and 1 a second per chat, 429 with
 retry_after beyond them. Every API call takes `--delay` seconds, as a round trip would.
@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 from bot.bootstrap import open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.people import Role
 from bot.services import Services
-from bot.summary import queue_daily_summaries
+from bot.summary_push import queue_daily_summaries
 from bot.usecases.membership import join
 from handlers.delivery import build_sender, delivery_bot
 from localapi import LocalBotApi, SimUser

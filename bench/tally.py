@@ -50,7 +50,10 @@ from bench._data import (
 from bot.bootstrap import database_of, open_services
 from bot.clock import to_db
 from bot.services import Services
-from bot.summary import group_summary, queue_daily_summaries, render_summary, summary_pictures
+from bot.summary import group_summary
+from bot.summary_pictures import summary_pictures
+from bot.summary_push import queue_daily_summaries
+from bot.summary_render import render_summary
 from bot.tally import Period, compute_tally
 from bot.texts import Texts
 from storage.db import Database

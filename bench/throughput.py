@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.bootstrap import open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.people import Role
 from bot.records import SiteRecord
 from bot.services import Services

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot import backup_cli, export_cli, tally_cli
 from bot.bootstrap import open_services
-from bot.catalog import CatalogError, load_catalog
+from bot.catalog import CatalogError
+from bot.catalog_file import load_catalog
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import CliError, Refused
 from bot.invitations import InvitationRequest
@@ -193,7 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return asyncio.run(_run(settings))
         if args.command == "demo":
-            from bot.demo import DemoError, run_demo
+            from bot.demo import run_demo
+            from bot.demo_script import DemoError
 
             try:
                 return asyncio.run(run_demo(settings, args.data.absolute(), args.catalog))

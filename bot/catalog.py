@@ -1,4 +1,4 @@
-"""The campaign catalog: one TOML file describing a year's supervision, and its strict validation.
+"""The campaign catalog: one TOML file describing a year's supervision, as validated models.
 
 Staff write the catalog by hand (or from a spreadsheet) and import it with
 `deputy-bot import --config config.toml CATALOG.toml`. Codes are stable identifiers: re-importing an
@@ -15,22 +15,15 @@ Sections (see examples/hangzhou.toml for a full, commented example):
     [[groups]]       supervision groups (监督小组): code, name, led_by, projects, units
     [[categories]]   problem categories; when the section is absent DEFAULT_CATEGORIES are used
 
-Validation is strict and complete: `parse_catalog` reports every problem it finds at once, each as
-"path: message" with list indices as [n], e.g. "sites[12].lat: must be between -90 and 90".
-Unknown keys are errors, so a misspelt key never silently falls back to a default.
-
-Limits beyond the obvious ones: codes are 1-32 of [A-Za-z0-9_-] (the campaign code 2-40 of
-[a-z0-9-]); names and titles are single lines; project titles <= 30 characters, sub-item titles
-<= 60, names <= 100, targets and addresses <= 200, descriptions <= 2000.
+A value's own checks are in bot/catalog_fields.py; the cross-references (duplicate codes, unknown
+references, coverage) are checked here, so that a Catalog built in code is as consistent as one
+read from a file. Reading a file and reporting all its problems at once is bot/catalog_file.py's.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -39,29 +32,31 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from bot import catalog_fields as check
+from bot.catalog_fields import Code, Name, Ref
 from bot.geo import CRS, to_wgs84
 
 __all__ = [
     "DEFAULT_CATEGORIES",
+    "SECTIONS",
+    "SECTION_ORDER",
     "Campaign",
     "Catalog",
     "CatalogError",
     "Category",
+    "Found",
     "Group",
     "Level",
     "Project",
     "Site",
     "Subitem",
     "Unit",
-    "load_catalog",
-    "parse_catalog",
+    "reference_errors",
 ]
 
 
@@ -79,90 +74,6 @@ class CatalogError(Exception):
         return "\n".join([head, *(f"  {e}" for e in self.errors)])
 
 
-# --- field checks -------------------------------------------------------------------------------
-# Each raises a PydanticCustomError whose message is already the short human text we report. The
-# message goes through the context so that braces in it are never taken for template fields.
-
-
-def _fail(reason: str) -> PydanticCustomError:
-    return PydanticCustomError("catalog", "{reason}", {"reason": reason})
-
-
-_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
-_CAMPAIGN_CODE_RE = re.compile(r"[a-z0-9-]{2,40}")
-
-
-def _code(value: str) -> str:
-    if not _CODE_RE.fullmatch(value):
-        raise _fail(f"must be 1-32 letters, digits, '-' or '_' (got {value!r})")
-    return value
-
-
-def _campaign_code(value: str) -> str:
-    if not _CAMPAIGN_CODE_RE.fullmatch(value):
-        raise _fail(f"must be 2-40 lowercase letters, digits or '-' (got {value!r})")
-    return value
-
-
-def _text(max_len: int, *, required: bool = True, single_line: bool = True) -> Callable[[str], str]:
-    """Strip surrounding whitespace; check emptiness, length and line breaks."""
-
-    def check(value: str) -> str:
-        value = value.strip()
-        if required and not value:
-            raise _fail("must not be empty")
-        if single_line and ("\n" in value or "\r" in value):
-            raise _fail("must be a single line")
-        if len(value) > max_len:
-            raise _fail(f"must be at most {max_len} characters (has {len(value)})")
-        return value
-
-    return check
-
-
-def _between(lo: float, hi: float) -> Callable[[float], float]:
-    def check(value: float) -> float:
-        if not (lo <= value <= hi):  # also false for NaN
-            raise _fail(f"must be between {lo:g} and {hi:g}")
-        return value
-
-    return check
-
-
-def _timezone(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise _fail(f"unknown time zone {value!r} (use a name like Asia/Shanghai)") from None
-    return value
-
-
-def _one_of(*choices: str) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
-        if not isinstance(value, str) or value not in choices:
-            raise _fail("must be one of " + ", ".join(choices))
-        return value
-
-    return check
-
-
-def _crs(value: Any) -> Any:
-    if isinstance(value, CRS):
-        return value
-    if not isinstance(value, str) or value not in {c.value for c in CRS}:
-        raise _fail("must be one of " + ", ".join(c.value for c in CRS))
-    return CRS(value)
-
-
-def _empty_is_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
-Code = Annotated[str, AfterValidator(_code)]
-Ref = Annotated[str, AfterValidator(_text(32))]  # a reference; whether it exists is checked later
-Name = Annotated[str, AfterValidator(_text(100))]
 Level = Literal["city", "district"]
 
 
@@ -172,10 +83,10 @@ class _Model(BaseModel):
 
 
 class Campaign(_Model):
-    code: Annotated[str, AfterValidator(_campaign_code)]
+    code: Annotated[str, AfterValidator(check.campaign_code)]
     name: Name
-    year: Annotated[int, AfterValidator(_between(2000, 2100))]
-    timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Shanghai"
+    year: Annotated[int, AfterValidator(check.between(2000, 2100))]
+    timezone: Annotated[str, AfterValidator(check.timezone)] = "Asia/Shanghai"
     authority: Name  # who supervises; signs the letters
 
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -193,11 +104,13 @@ class Project(_Model):
     """One voted livelihood project (民生实事项目)."""
 
     code: Code
-    title: Annotated[str, AfterValidator(_text(30))]
-    description: Annotated[str, AfterValidator(_text(2000, required=False, single_line=False))] = ""
-    level: Annotated[Level, BeforeValidator(_one_of("city", "district"))] = "city"
+    title: Annotated[str, AfterValidator(check.text(30))]
+    description: Annotated[
+        str, AfterValidator(check.text(2000, required=False, single_line=False))
+    ] = ""
+    level: Annotated[Level, BeforeValidator(check.one_of("city", "district"))] = "city"
     # Validated even when absent, so that a district project without a district is reported.
-    district: Annotated[str, AfterValidator(_text(50, required=False))] = Field(
+    district: Annotated[str, AfterValidator(check.text(50, required=False))] = Field(
         default="", validate_default=True
     )
 
@@ -206,9 +119,9 @@ class Project(_Model):
     def _district_matches_level(cls, value: str, info: ValidationInfo) -> str:
         level = info.data.get("level")
         if level == "district" and not value:
-            raise _fail('is required when level is "district"')
+            raise check.fail('is required when level is "district"')
         if level == "city" and value:
-            raise _fail('must be empty when level is "city"')
+            raise check.fail('must be empty when level is "city"')
         return value
 
 
@@ -217,8 +130,8 @@ class Subitem(_Model):
 
     code: Code
     project: Ref
-    title: Annotated[str, AfterValidator(_text(60))]
-    target: Annotated[str, AfterValidator(_text(200, required=False))] = ""
+    title: Annotated[str, AfterValidator(check.text(60))]
+    target: Annotated[str, AfterValidator(check.text(200, required=False))] = ""
     unit: Ref
 
 
@@ -227,14 +140,14 @@ class Site(_Model):
 
     code: Code
     name: Name
-    address: Annotated[str, AfterValidator(_text(200, required=False))] = ""
-    district: Annotated[str, AfterValidator(_text(50, required=False))] = ""
+    address: Annotated[str, AfterValidator(check.text(200, required=False))] = ""
+    district: Annotated[str, AfterValidator(check.text(50, required=False))] = ""
     project: Ref
-    subitem: Annotated[Ref | None, BeforeValidator(_empty_is_none)] = None
-    lat: Annotated[float, AfterValidator(_between(-90, 90))]
-    lon: Annotated[float, AfterValidator(_between(-180, 180))]
-    crs: Annotated[CRS, BeforeValidator(_crs)] = CRS.WGS84
-    radius_m: Annotated[float, AfterValidator(_between(20, 5000))] = 200.0
+    subitem: Annotated[Ref | None, BeforeValidator(check.empty_is_none)] = None
+    lat: Annotated[float, AfterValidator(check.between(-90, 90))]
+    lon: Annotated[float, AfterValidator(check.between(-180, 180))]
+    crs: Annotated[CRS, BeforeValidator(check.crs)] = CRS.WGS84
+    radius_m: Annotated[float, AfterValidator(check.between(20, 5000))] = 200.0
     illustrative: bool = False  # made-up coordinates for examples and demos
 
     def wgs84(self) -> tuple[float, float]:
@@ -247,7 +160,7 @@ class Group(_Model):
 
     code: Code
     name: Name
-    led_by: Annotated[str, AfterValidator(_text(100, required=False))] = ""
+    led_by: Annotated[str, AfterValidator(check.text(100, required=False))] = ""
     projects: list[Ref] = Field(default_factory=list)
     units: list[Ref] = Field(default_factory=list)
 
@@ -257,7 +170,7 @@ class Category(_Model):
 
     code: Code
     name: Name
-    name_en: Annotated[str, AfterValidator(_text(100, required=False))] = ""
+    name_en: Annotated[str, AfterValidator(check.text(100, required=False))] = ""
 
 
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
@@ -275,7 +188,7 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
 )
 
 # Section name -> model, in file order (the order errors are reported in).
-_SECTIONS: dict[str, type[_Model]] = {
+SECTIONS: dict[str, type[_Model]] = {
     "units": Unit,
     "projects": Project,
     "subitems": Subitem,
@@ -283,7 +196,7 @@ _SECTIONS: dict[str, type[_Model]] = {
     "groups": Group,
     "categories": Category,
 }
-_ORDER = {name: i for i, name in enumerate(["file", "campaign", *_SECTIONS])}
+SECTION_ORDER = {name: i for i, name in enumerate(["file", "campaign", *SECTIONS])}
 
 
 class Catalog(BaseModel):
@@ -301,8 +214,8 @@ class Catalog(BaseModel):
 
     @model_validator(mode="after")
     def _check_references(self) -> Catalog:
-        sections = {name: [m.model_dump() for m in getattr(self, name)] for name in _SECTIONS}
-        errors = [msg for _, msg in sorted(_reference_errors(sections), key=lambda f: f[0])]
+        sections = {name: [m.model_dump() for m in getattr(self, name)] for name in SECTIONS}
+        errors = [msg for _, msg in sorted(reference_errors(sections), key=lambda f: f[0])]
         if errors:
             raise CatalogError(errors)
         return self
@@ -323,60 +236,29 @@ class Catalog(BaseModel):
         return [s for s in self.sites if s.project == project_code]
 
 
-# --- error collection ---------------------------------------------------------------------------
+# --- cross-references ---------------------------------------------------------------------------
 
-_Found = tuple[tuple[int, int], str]  # ((section order, item index), "path: message")
-
-_TYPE_MESSAGES = {
-    "missing": "is required",
-    "extra_forbidden": "unknown key",
-    "string_type": "must be a string (in quotes)",
-    "int_type": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_type": "must be a number",
-    "bool_type": "must be true or false",
-    "list_type": "must be a list",
-    "model_type": "must be a table",
-    "dict_type": "must be a table",
-}
+Found = tuple[tuple[int, int], str]  # ((section order, item index), "path: message")
 
 
-def _path(prefix: str, loc: Iterable[int | str]) -> str:
-    out = prefix
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
-def _pydantic_messages(prefix: str, exc: ValidationError) -> list[str]:
-    out = []
-    for err in exc.errors(include_url=False):
-        if err["type"] == "catalog":
-            message = str(err.get("ctx", {}).get("reason", err["msg"]))
-        else:
-            message = _TYPE_MESSAGES.get(err["type"]) or err["msg"][:1].lower() + err["msg"][1:]
-        out.append(f"{_path(prefix, err['loc'])}: {message}")
-    return out
-
-
-def _reference_errors(sections: Mapping[str, Sequence[Any]]) -> list[_Found]:
+def reference_errors(sections: Mapping[str, Sequence[Any]]) -> list[Found]:
     """Duplicate codes, unknown references and coverage, on raw (possibly invalid) entries.
 
     Works on plain dicts so it can run on entries that failed their own validation: a site whose
     name is missing still gets its project reference checked, and a project with a bad title still
     counts as existing, so one mistake is not reported again as a cascade of others.
     """
-    found: list[_Found] = []
+    found: list[Found] = []
 
     def add(section: str, index: int, path: str, message: str) -> None:
-        found.append(((_ORDER[section], index), f"{path}: {message}"))
+        found.append(((SECTION_ORDER[section], index), f"{path}: {message}"))
 
     def entries(section: str) -> list[tuple[int, Mapping[str, Any]]]:
         return [(i, e) for i, e in enumerate(sections.get(section, [])) if isinstance(e, Mapping)]
 
     # Duplicate codes, and where each code is defined.
     first: dict[str, dict[str, int]] = {}
-    for section in _SECTIONS:
+    for section in SECTIONS:
         seen = first.setdefault(section, {})
         for i, entry in entries(section):
             code = entry.get("code")
@@ -446,102 +328,3 @@ def _reference_errors(sections: Mapping[str, Sequence[Any]]) -> list[_Found]:
             "must not be empty (leave the section out to use the default categories)",
         )
     return found
-
-
-# --- parsing ------------------------------------------------------------------------------------
-
-_TOML_POS = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
-
-
-def _toml_error(text: str, exc: tomllib.TOMLDecodeError) -> str:
-    message = str(exc)
-    m = _TOML_POS.search(message)
-    if m is None:
-        return f"file: invalid TOML: {message}"
-    detail = message[: m.start()]
-    if m.group(1) is None:
-        return f"file: line {text.count(chr(10)) + 1}: invalid TOML: {detail} (at end of file)"
-    return f"file: line {m.group(1)}: invalid TOML: {detail} (column {m.group(2)})"
-
-
-def parse_catalog(text: str, *, source: str = "catalog") -> Catalog:
-    """Parse and validate catalog TOML text; raise CatalogError listing every problem found."""
-    text = text.removeprefix("\ufeff")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError([_toml_error(text, exc)], source) from None
-    if not data:
-        raise CatalogError(
-            ["file: is empty (a catalog needs at least a [campaign] section)"], source
-        )
-
-    found: list[_Found] = []
-    for key in data:
-        if key != "campaign" and key not in _SECTIONS:
-            found.append(((_ORDER["file"], 0), f"{key}: unknown key"))
-
-    campaign: Campaign | None = None
-    raw_campaign = data.get("campaign")
-    campaign_key = (_ORDER["campaign"], 0)
-    if raw_campaign is None:
-        found.append((campaign_key, "campaign: is required (add a [campaign] section)"))
-    elif not isinstance(raw_campaign, dict):
-        found.append((campaign_key, "campaign: must be a table ([campaign])"))
-    else:
-        try:
-            campaign = Campaign.model_validate(raw_campaign)
-        except ValidationError as exc:
-            found.extend((campaign_key, m) for m in _pydantic_messages("campaign", exc))
-
-    raw_sections: dict[str, list[Any]] = {}
-    models: dict[str, list[Any]] = {}
-    for section, model in _SECTIONS.items():
-        if section not in data:
-            continue
-        raw = data[section]
-        if not isinstance(raw, list):
-            found.append(
-                ((_ORDER[section], -1), f"{section}: must be an array of tables ([[{section}]])")
-            )
-            continue
-        raw_sections[section] = raw
-        models[section] = []
-        for i, entry in enumerate(raw):
-            where = (_ORDER[section], i)
-            if not isinstance(entry, dict):
-                found.append((where, f"{section}[{i}]: must be a table ([[{section}]])"))
-                continue
-            try:
-                models[section].append(model.model_validate(entry))
-            except ValidationError as exc:
-                found.extend((where, m) for m in _pydantic_messages(f"{section}[{i}]", exc))
-
-    found.extend(_reference_errors(raw_sections))
-    if found or campaign is None:
-        found.sort(key=lambda f: f[0])  # stable: within one entry, the order checks ran in
-        raise CatalogError([message for _, message in found], source)
-    return Catalog(campaign=campaign, **models)
-
-
-def load_catalog(path: Path) -> Catalog:
-    """Read a catalog file (UTF-8, with or without BOM) and parse it; raise CatalogError."""
-    source = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogError([f"file: not found: {path}"], source) from None
-    except OSError as exc:
-        raise CatalogError([f"file: cannot read {path}: {exc.strerror or exc}"], source) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise CatalogError(
-            [
-                f"file: line {line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
-                "save the file as UTF-8 (it may have been saved as GBK/ANSI)"
-            ],
-            source,
-        ) from None
-    return parse_catalog(text, source=source)

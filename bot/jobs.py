@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from bot.deadlines import WAITING_FOR_UNIT
 from bot.items import Item
-from bot.lifecycle import conclude_rating
 from bot.notices import Notice
+from bot.rating_rules import conclude_rating
 from bot.satisfaction import load_satisfaction
 from bot.services import Services
 from bot.tally import Period

@@ -7,7 +7,7 @@ merged item's raisers vote on the item it joined). Of each item only the round m
 on counts: an item rated 不满意 and answered again is judged on its new answer, and until anyone
 votes on that, its last verdict stands. Votes still being cast (the rating window is open) count
 as cast. The headline rate is (满意 + 基本满意) / valid votes; 弃权 is not a valid vote
-(DOMAIN.md, bot.lifecycle.satisfaction_rate).
+(DOMAIN.md, bot.rating_rules.satisfaction_rate).
 
 Which answers count: of the same items, each item's latest answer (items.response_class, set by
 every answer, whether sent in the bot or recorded by staff from paper), by class: A 已解决,

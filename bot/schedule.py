@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.jobs import run_daily_jobs
 from bot.services import Services
-from bot.summary import queue_daily_summaries
+from bot.summary_push import queue_daily_summaries
 
 log = logging.getLogger(__name__)
 

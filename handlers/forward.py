@@ -22,7 +22,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 from telegram.ext import filters as tg_filters
 
-from bot import lifecycle, scope
+from bot import scope, unit_rules
 from bot.deadlines import add_months
 from bot.errors import Refused, require
 from bot.forward_list import ListRow, file_name, write_list
@@ -563,7 +563,7 @@ async def number_step(update: Update, context: BotContext) -> Next:
         number = html.escape(clip(message.text.strip(), 20))
         await message.reply_text(texts("forward.paper_not_found", number=number, example=example))
         return None
-    if item.status not in lifecycle.WITH_UNIT:
+    if item.status not in unit_rules.WITH_UNIT:
         await message.reply_text(
             texts(
                 "forward.paper_wrong_status",

@@ -2,7 +2,7 @@
 
 A liaison only ever sees or acts on items forwarded to their own unit. That is checked again on
 every press and every typed step (a button is data the client sends, not a permission), and once
-more by the rules in bot/lifecycle.py; both ask bot/scope.py. An inbox is opened for the unit the
+more by the rules in bot/unit_rules.py; both ask bot/scope.py. An inbox is opened for the unit the
 liaison handles then; if staff move them to another unit meanwhile, the next step closes it
 (handlers/guard.py) instead of showing either unit's items.
 

@@ -11,8 +11,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.deadlines import Light, days_overdue, light
 from bot.items import Item, Kind, Status
-from bot.lifecycle import WITH_UNIT, EventKind
+from bot.lifecycle import EventKind
 from bot.texts import Texts
+from bot.unit_rules import WITH_UNIT
 from bot.usecases import unit
 from bot.views import clip, number_label
 from handlers.context import BotContext

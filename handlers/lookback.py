@@ -2,7 +2,7 @@
 
 One card per due look-back of the caller's group. A deputy may first send photos of what they see
 (kept with the item, purpose "lookback"), then says 效果保持 (held) or 问题反弹 (broken, with a
-note typed): a broken fix reopens the item with its unit (bot/lifecycle.py look_back).
+note typed): a broken fix reopens the item with its unit (bot/rating_rules.py look_back).
 
 The cards are of the group the deputy is in when /lookback opens; moved to another group
 meanwhile, their next step ends the look-back (handlers/guard.py, bot/scope.py).

@@ -28,7 +28,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.catalog import Catalog, CatalogError, parse_catalog
+from bot.catalog import Catalog, CatalogError
+from bot.catalog_file import parse_catalog
 from bot.errors import require
 from bot.people import Action, PersonCard, PersonChange, Role, require_can
 from bot.records import ImportReport

@@ -1,8 +1,8 @@
 """Deputies rate a unit's answer: 满意 / 基本满意 / 不满意 (or abstain), then may add a comment.
 
-The rating buttons come with the answer's notification (bot/lifecycle.py rating_buttons), outside
-any conversation; every press is checked again here: the presser raised the item, the item is
-answered and the round is the current one. The vote is stored before anything is said, and the
+The rating buttons come with the answer's notification (bot/rating_rules.py rating_buttons),
+outside any conversation; every press is checked again here: the presser raised the item, the item
+is answered and the round is the current one. The vote is stored before anything is said, and the
 rating is concluded as soon as every raiser has voted; the optional comment comes afterwards and
 only annotates the stored vote.
 """

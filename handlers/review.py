@@ -29,7 +29,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import lifecycle, scope
+from bot import review_rules, scope
 from bot.duplicates import likely_duplicates
 from bot.errors import Refused
 from bot.items import Item, Status, parse_number
@@ -219,7 +219,7 @@ async def _card(context: BotContext, item: Item) -> tuple[str, InlineKeyboardMar
     proposals = likely_duplicates(
         item, [c for c in candidates if scope.may_merge_into(me, item, c)]
     )
-    flow["proposals"] = [o.id for o, _score in proposals if lifecycle.takes_raisers(o)]
+    flow["proposals"] = [o.id for o, _score in proposals if review_rules.takes_raisers(o)]
     if proposals:
         lines += ["", texts("review.duplicates")]
         for other, _score in proposals:
@@ -403,7 +403,7 @@ async def _merge_choices(update: Update, context: BotContext, item: Item) -> Ste
         if (
             target is not None
             and scope.may_merge_into(context.me, item, target)
-            and lifecycle.takes_raisers(target)
+            and review_rules.takes_raisers(target)
         ):
             rows.append(
                 [

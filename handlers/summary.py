@@ -11,7 +11,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import scope
 from bot.errors import Refused
 from bot.people import Action, require_can
-from bot.summary import GroupSummary, render_summary, summary_pictures
+from bot.summary import GroupSummary
+from bot.summary_pictures import summary_pictures
+from bot.summary_render import render_summary
 from bot.tally import PeriodError, parse_day
 from bot.usecases import figures
 from handlers.context import BotContext

@@ -10,7 +10,7 @@ from bot.readmodels import AskState, GroupQueue
 from storage.db import Database
 
 # The item query and row mapping are the item repository's; review only adds conditions.
-from storage.items import ITEM_SELECT, item_from_row
+from storage.item_rows import ITEM_SELECT, item_from_row
 
 # How many recent items of the same place are scored for duplicates; older ones rarely matter
 # and the scoring is done in Python.

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from bot.app import BotApplication, build_application, running
 from bot.bootstrap import database_of, open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.clock import SetClock
 from bot.config import (
     OutboxSettings,

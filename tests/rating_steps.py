@@ -14,18 +14,11 @@ from pathlib import Path
 from bot.bootstrap import database_of
 from bot.config import OutboxSettings
 from bot.items import Item, Kind, Severity
-from bot.lifecycle import (
-    Change,
-    Rating,
-    ResponseClass,
-    accept,
-    answer,
-    conclude_rating,
-    forward,
-    merge,
-    vote,
-)
+from bot.lifecycle import Change, Rating, ResponseClass
 from bot.people import Person
+from bot.rating_rules import conclude_rating, vote
+from bot.review_rules import accept, merge
+from bot.unit_rules import answer, forward
 from localapi import BotMessage, CallbackPress, LocalBotApi, SimUser
 from tests.conftest import Harness, make_settings, start_harness
 

@@ -19,9 +19,8 @@ from bot.catalog import (
     Site,
     Subitem,
     Unit,
-    load_catalog,
-    parse_catalog,
 )
+from bot.catalog_file import load_catalog, parse_catalog
 from bot.geo import CRS, distance_m
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,9 +27,10 @@ import pytest_asyncio
 from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.items import Item, clean_description
-from bot.lifecycle import accept, ask_more, forward
 from bot.people import Person, Role
+from bot.review_rules import accept, ask_more
 from bot.texts import Texts, catalog
+from bot.unit_rules import forward
 from localapi import BotMessage, LocalBotApi, SimGroup, SimUser
 from localapi.models import JSONDict
 from tests.conftest import BOT_USERNAME, TOKEN, Harness, make_settings, start_harness

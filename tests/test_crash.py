@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import database_of, open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.clock import SetClock
 from bot.config import load_settings
 from bot.invitations import InvitationRequest

@@ -30,7 +30,7 @@ from docx.text.run import Run
 
 from bot import export_cli, exports
 from bot.bootstrap import database_of, open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.clock import to_db
 from bot.config import LetterSettings, Settings, StorageSettings
 from bot.errors import CliError, Refused

@@ -34,7 +34,7 @@ from telegram.request import HTTPXRequest
 
 from bot.app import build_application, running
 from bot.bootstrap import database_of, open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.config import OutboxSettings, Settings
 from bot.notices import Notice
 from bot.people import Role

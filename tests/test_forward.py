@@ -9,7 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from bot import lifecycle
+from bot import review_rules, unit_rules
 from bot.bootstrap import database_of
 from bot.clock import from_db
 from bot.deadlines import add_months
@@ -50,7 +50,7 @@ async def accept(bot: Harness, leader: SimUser, *item_ids: int) -> None:
         item = await bot.services.items.get(item_id)
         assert item is not None
         parties = await bot.services.items.parties(item)
-        change = lifecycle.accept(item, person, parties, bot.now())
+        change = review_rules.accept(item, person, parties, bot.now())
         assert await bot.services.apply(change, bot.now())
 
 
@@ -237,7 +237,7 @@ async def test_a_returned_item_is_rerouted_and_reaches_the_other_units_liaison(
     item = await bot.services.items.get(item_id)
     assert item is not None
     services = bot.services
-    change = lifecycle.give_back(
+    change = unit_rules.return_item(
         item,
         await bot.person(health),
         "该点位由教育部门负责建设。",

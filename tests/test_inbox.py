@@ -14,8 +14,9 @@ from typing import Any
 from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.items import Item
-from bot.lifecycle import accept, forward
 from bot.people import Person, Role
+from bot.review_rules import accept
+from bot.unit_rules import forward
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg

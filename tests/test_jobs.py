@@ -13,8 +13,11 @@ import pytest
 from bot.bootstrap import database_of
 from bot.items import Item
 from bot.jobs import run_daily_jobs
-from bot.lifecycle import Rating, ResponseClass, accept, forward, vote
+from bot.lifecycle import Rating, ResponseClass
 from bot.people import Person, Role
+from bot.rating_rules import vote
+from bot.review_rules import accept
+from bot.unit_rules import forward
 from localapi import LocalBotApi, SimUser
 from tests.conftest import Harness
 from tests.rating_steps import (

@@ -24,6 +24,7 @@ ENTRY_POINTS = frozenset(
         "bot/app.py",
         "bot/bootstrap.py",
         "bot/demo.py",
+        "bot/demo_script.py",
         "bot/backup_cli.py",
         "bot/export_cli.py",
         "bot/tally_cli.py",

@@ -1,4 +1,4 @@
-"""The rules of an item's life after submission (bot/lifecycle.py), one by one, without Telegram.
+"""The rules of an item's life after submission (bot/*_rules.py), one by one, without Telegram.
 
 Every rule: who may (role and scope), in which states, what it changes, whom it tells; and the
 refusals when any of these is wrong. The rating aggregation follows DOMAIN.md.
@@ -26,26 +26,26 @@ from bot.lifecycle import (
     ResponseClass,
     Step,
     Vote,
-    accept,
-    add_more,
-    aggregate,
-    answer,
-    ask_more,
-    conclude_rating,
-    decline,
-    forward,
-    give_back,
-    look_back,
-    merge,
-    post_progress,
-    rating_buttons,
-    reroute,
-    return_deadline,
-    satisfaction_rate,
-    take_on,
-    vote,
 )
 from bot.people import Person, Role
+from bot.rating_rules import (
+    aggregate,
+    conclude_rating,
+    look_back,
+    rating_buttons,
+    satisfaction_rate,
+    vote,
+)
+from bot.review_rules import accept, add_more, ask_more, decline, merge
+from bot.unit_rules import (
+    answer,
+    forward,
+    post_progress,
+    reroute,
+    return_deadline,
+    return_item,
+    sign_for,
+)
 from tests.builders import GROUP, NOW, OTHER_GROUP, OTHER_UNIT, UNIT, item, person
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -290,7 +290,7 @@ def test_staff_reroute_a_returned_item_to_another_unit() -> None:
 
 
 def test_the_units_liaison_takes_on_a_forwarded_item() -> None:
-    change = take_on(item(Status.FORWARDED), LIAISON, PARTIES)
+    change = sign_for(item(Status.FORWARDED), LIAISON, PARTIES)
     assert change.final_status is Status.IN_PROGRESS
     assert recipients(change, "notice.in_progress") == [1, 2]
 
@@ -308,8 +308,8 @@ def test_the_units_liaison_takes_on_a_forwarded_item() -> None:
 def test_unit_actions_refuse_everyone_but_the_units_liaison(actor: Person, key: str) -> None:
     forwarded = item(Status.FORWARDED)
     for rule in (
-        lambda: take_on(forwarded, actor, PARTIES),
-        lambda: give_back(forwarded, actor, "不属于本单位", PARTIES, NOW, POLICY),
+        lambda: sign_for(forwarded, actor, PARTIES),
+        lambda: return_item(forwarded, actor, "不属于本单位", PARTIES, NOW, POLICY),
         lambda: post_progress(forwarded, actor, "已开工", PARTIES),
         lambda: answer(forwarded, actor, ResponseClass.A, "已整改", PARTIES, NOW),
     ):
@@ -319,8 +319,8 @@ def test_unit_actions_refuse_everyone_but_the_units_liaison(actor: Person, key: 
 @pytest.mark.parametrize("status", [s for s in ALL_STATUSES if s is not Status.FORWARDED])
 def test_only_forwarded_items_are_taken_on_or_given_back(status: Status) -> None:
     it = item(status)
-    assert refused(lambda: take_on(it, LIAISON, PARTIES)) == "item_state_changed"
-    key = refused(lambda: give_back(it, LIAISON, "不属于本单位", PARTIES, NOW, POLICY))
+    assert refused(lambda: sign_for(it, LIAISON, PARTIES)) == "item_state_changed"
+    key = refused(lambda: return_item(it, LIAISON, "不属于本单位", PARTIES, NOW, POLICY))
     assert key == "item_state_changed"
 
 
@@ -335,15 +335,15 @@ def test_return_deadline_counts_working_days_in_the_campaigns_zone() -> None:
 
 def test_a_unit_gives_back_within_the_window_and_staff_are_told() -> None:
     it = item(Status.FORWARDED, forwarded_at=NOW, unit_name="市卫健委")
-    change = give_back(it, LIAISON, "不属于本单位职责", PARTIES, NOW + timedelta(days=3), POLICY)
+    change = return_item(it, LIAISON, "不属于本单位职责", PARTIES, NOW + timedelta(days=3), POLICY)
     assert change.final_status is Status.RETURNED
     assert change.steps[0].note == "不属于本单位职责"
     assert recipients(change, "notice.returned") == [5]
     assert change.notices[0].params["unit"] == "市卫健委"
     late = NOW + timedelta(days=30)
-    key = refused(lambda: give_back(it, LIAISON, "不属于本单位", PARTIES, late, POLICY))
+    key = refused(lambda: return_item(it, LIAISON, "不属于本单位", PARTIES, late, POLICY))
     assert key == "return_too_late"
-    key = refused(lambda: give_back(it, LIAISON, "", PARTIES, NOW, POLICY))
+    key = refused(lambda: return_item(it, LIAISON, "", PARTIES, NOW, POLICY))
     assert key == "lifecycle_reason_missing"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import lifecycle
+from bot import review_rules
 from bot.errors import Refused
 from bot.items import Kind
 from bot.people import Role
@@ -248,7 +248,7 @@ async def test_deputies_and_other_groups_leaders_cannot_review(bot: Harness) -> 
     item = await bot.services.items.get(ours)
     assert item is not None
     with pytest.raises(Refused) as refused:
-        lifecycle.accept(
+        review_rules.accept(
             item, await bot.person(other), await bot.services.items.parties(item), bot.now()
         )
     assert refused.value.key == "item_not_your_group"
@@ -309,7 +309,7 @@ async def test_add_more_is_refused_politely_unless_asked_of_the_author(bot: Harn
     leader = await bot.join("组长", Role.LEADER, group="G01")
     item = await bot.services.items.get(asked)
     assert item is not None
-    change = lifecycle.ask_more(
+    change = review_rules.ask_more(
         item, await bot.person(leader), QUESTION, await bot.services.items.parties(item)
     )
     assert await bot.services.apply(change, bot.now())
@@ -325,7 +325,7 @@ async def test_add_more_is_refused_politely_unless_asked_of_the_author(bot: Harn
     assert await bot.value("SELECT COUNT(*) FROM item_events WHERE kind = 'more_info'") == 0
 
     # Once the leader has decided, the author's button no longer opens anything.
-    decided = lifecycle.decline(
+    decided = review_rules.decline(
         item, await bot.person(leader), REASON, await bot.services.items.parties(item)
     )
     assert await bot.services.apply(decided, bot.now())

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import lifecycle
-from bot.catalog import Catalog, load_catalog
+from bot import lifecycle, rating_rules, review_rules, unit_rules
+from bot.catalog import Catalog
+from bot.catalog_file import load_catalog
 from bot.config import DeadlineSettings
 from bot.errors import Refused
 from bot.geo import Presence, PresenceReason
@@ -779,7 +780,7 @@ async def test_a_change_is_applied_once_with_its_event_and_notice(world: World) 
     leader = await _leader(world)
     parties = await world.items.parties(item)
     assert parties.raisers == (world.deputy_id,) and parties.leaders == (leader.id,)
-    change = lifecycle.accept(item, leader, parties, NOW)
+    change = review_rules.accept(item, leader, parties, NOW)
     assert await world.items.commit(change, NOW)
     # A double tap: the same change again finds the item reviewed already.
     assert not await world.items.commit(change, NOW)
@@ -800,7 +801,7 @@ async def test_a_change_is_applied_once_with_its_event_and_notice(world: World) 
 async def test_a_question_processed_again_after_a_crash_is_asked_once(world: World) -> None:
     item = await _submitted(world)
     leader = await _leader(world)
-    ask = lifecycle.ask_more(item, leader, "现场照片能否补充？", await world.items.parties(item))
+    ask = review_rules.ask_more(item, leader, "现场照片能否补充？", await world.items.parties(item))
     # The status stays submitted, so the status guard alone would let it in twice.
     assert await world.items.commit(ask, NOW, key="telegram:5001")
     assert await world.items.commit(ask, NOW, key="telegram:5001")  # the same input again
@@ -816,7 +817,7 @@ async def test_one_input_may_change_several_items(world: World) -> None:
     first, second = await _submitted(world), await _submitted(world)
     leader = await _leader(world)
     for item in (first, second):
-        change = lifecycle.accept(item, leader, await world.items.parties(item), NOW)
+        change = review_rules.accept(item, leader, await world.items.parties(item), NOW)
         assert await world.items.commit(change, NOW, key="telegram:6001")
     for item in (first, second):
         after = await world.items.get(item.id)
@@ -829,7 +830,7 @@ async def test_a_change_that_cannot_queue_its_notice_changes_nothing(world: Worl
     # A notice to a person who does not exist breaks the foreign key: all or nothing.
     parties = lifecycle.Parties(raisers=(999_999,))
     with pytest.raises(sqlite3.IntegrityError):
-        await world.items.commit(lifecycle.accept(item, leader, parties, NOW), NOW)
+        await world.items.commit(review_rules.accept(item, leader, parties, NOW), NOW)
     after = await world.items.get(item.id)
     assert after is not None and after.status is Status.SUBMITTED
     assert await _outbox(world) == []
@@ -843,7 +844,7 @@ async def test_a_merged_item_hands_its_raisers_to_the_target(world: World) -> No
     first = await _submitted(world)
     second = await _submitted(world, author=world.other_id)
     leader = await _leader(world)
-    change = lifecycle.merge(second, first, leader, await world.items.parties(second))
+    change = review_rules.merge(second, first, leader, await world.items.parties(second))
     assert await world.items.commit(change, NOW)
     merged = await world.items.get(second.id)
     assert merged is not None and merged.status is Status.MERGED
@@ -864,19 +865,19 @@ async def _answered(w: World, item: Item) -> Item:
     staff = await _person(w, await _invite(w.people, w.campaign_id, "办公厅", role=Role.STAFF))
     policy = lifecycle.Policy(DeadlineSettings(), ZoneInfo("Asia/Shanghai"))
     assert await w.items.commit(
-        lifecycle.accept(item, leader, await w.items.parties(item), NOW), NOW
+        review_rules.accept(item, leader, await w.items.parties(item), NOW), NOW
     )
     reviewed = await w.items.get(item.id)
     assert reviewed is not None
     unit_id = int(await w.db.fetch_value("SELECT id FROM units ORDER BY id LIMIT 1"))
     parties = await w.items.parties(reviewed, unit_id=unit_id)
     assert await w.items.commit(
-        lifecycle.forward(reviewed, staff, unit_id, parties, NOW, policy), NOW
+        unit_rules.forward(reviewed, staff, unit_id, parties, NOW, policy), NOW
     )
     forwarded = await w.items.get(item.id)
     assert forwarded is not None and forwarded.for_letter and forwarded.round == 1
     assert forwarded.due_at == datetime(2025, 9, 3, 1, 30, tzinfo=UTC)
-    change = lifecycle.answer(
+    change = unit_rules.answer(
         forwarded,
         staff,
         lifecycle.ResponseClass.A,
@@ -895,13 +896,13 @@ async def test_one_vote_per_raiser_and_the_rating_closes_the_item(world: World) 
     item = await _answered(world, await _submitted(world))
     deputy = await _person(world, world.deputy_id)
     parties = await world.items.parties(item)
-    vote = lifecycle.vote(item, deputy, 1, lifecycle.Rating.BASICALLY, "", parties)
+    vote = rating_rules.vote(item, deputy, 1, lifecycle.Rating.BASICALLY, "", parties)
     assert await world.items.record_vote(vote, NOW)
     assert not await world.items.record_vote(vote, NOW)
     votes = await world.items.votes(item.id)
     assert [v.value for v in votes] == [lifecycle.Rating.BASICALLY]
     policy = lifecycle.Policy(DeadlineSettings(), ZoneInfo("Asia/Shanghai"))
-    change = lifecycle.conclude_rating(item, votes, parties, NOW, policy, window_over=False)
+    change = rating_rules.conclude_rating(item, votes, parties, NOW, policy, window_over=False)
     assert change is not None and await world.items.commit(change, NOW)
     closed = await world.items.get(item.id)
     assert closed is not None and closed.status is Status.CLOSED and closed.rating == "basically"
@@ -922,6 +923,6 @@ async def test_notices_of_one_change_to_one_person_are_all_kept(world: World) ->
         Notice(world.deputy_id, "notice.forwarded"),
     )
     leader = await _leader(world)
-    change = lifecycle.accept(item, leader, await world.items.parties(item), NOW)
+    change = review_rules.accept(item, leader, await world.items.parties(item), NOW)
     assert await world.items.commit(replace(change, notices=notices), NOW)
     assert len(await _outbox(world)) == 2

@@ -13,19 +13,15 @@ import pytest
 from PIL import Image
 
 import bot.summary as summary_module
+import bot.summary_pictures as pictures_module
 from bot.bootstrap import database_of
 from bot.chart import FontMissing
 from bot.clock import from_db, to_db
 from bot.items import Kind
 from bot.people import Role
-from bot.summary import (
-    GroupSummary,
-    ItemLine,
-    VisitLine,
-    group_summary,
-    queue_daily_summaries,
-    render_summary,
-)
+from bot.summary import GroupSummary, ItemLine, VisitLine, group_summary
+from bot.summary_push import queue_daily_summaries
+from bot.summary_render import render_summary
 from bot.texts import Texts
 from localapi import SimUser
 from tests.conftest import Harness, answer_to
@@ -157,9 +153,9 @@ async def test_a_missing_cjk_font_costs_the_pictures_not_the_summary(
     def no_font() -> None:
         raise FontMissing([])
 
-    monkeypatch.setattr(summary_module, "_font_path", None)
-    monkeypatch.setattr(summary_module, "find_cjk_font", no_font)
-    with caplog.at_level(logging.WARNING, logger="bot.summary"):
+    monkeypatch.setattr(pictures_module, "_font_path", None)
+    monkeypatch.setattr(pictures_module, "find_cjk_font", no_font)
+    with caplog.at_level(logging.WARNING, logger="bot.summary_pictures"):
         added = await queue_daily_summaries(bot.services, await _today(bot), bot.now())
     rows = await _outbox(bot, leader.user_id)
     assert added == 1 and [k.rsplit(":", 1)[1] for k, _ in rows] == ["text1"]

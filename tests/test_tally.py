@@ -15,16 +15,18 @@ import pytest
 
 from bot.__main__ import main
 from bot.bootstrap import database_of, open_services
-from bot.catalog import load_catalog
+from bot.catalog_file import load_catalog
 from bot.clock import from_db, to_db
 from bot.config import Settings, StorageSettings
 from bot.deadlines import Light, light
 from bot.items import Status
-from bot.lifecycle import Rating, ResponseClass, answer, satisfaction_rate
+from bot.lifecycle import Rating, ResponseClass
 from bot.people import Role
+from bot.rating_rules import satisfaction_rate
 from bot.satisfaction import satisfaction_of
 from bot.split import split_message
 from bot.tally import Period, PeriodError, compute_tally, parse_day, tally_json
+from bot.unit_rules import answer
 from storage.catalog import import_catalog
 from tests.conftest import EXAMPLE_CATALOG, START, Harness, start_clock
 from tests.rating_steps import ANSWER, answered_item, apply, rate, reload

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from bot import lifecycle, scope
+from bot import scope, unit_rules
 from bot.errors import Refused
 from bot.items import Item, Status
-from bot.lifecycle import Change, Parties, Policy
+from bot.lifecycle import Change, Parties, Policy, ResponseClass
 from bot.people import Person
 from bot.records import UnitRecord
 from bot.services import Services
@@ -52,7 +52,7 @@ async def unit_of_campaign(services: Services, unit_id: object) -> UnitRecord:
 def _forward_rule(
     item: Item, actor: Person, unit_id: int, now: datetime, policy: Policy, parties: Parties
 ) -> Change:
-    return lifecycle.forward(item, actor, unit_id, parties, now, policy)
+    return unit_rules.forward(item, actor, unit_id, parties, now, policy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ async def reroute(
     """A returned item goes to another unit: it is reviewed again, ready to forward."""
     item = await staff_item(services, caller.person, item_id)
     unit = await unit_of_campaign(services, unit_id)
-    rule = partial(lifecycle.reroute, item, caller.person, unit.id)
+    rule = partial(unit_rules.reroute, item, caller.person, unit.id)
     acted = await act_or_refuse(services, caller, item, rule, unit_id=unit.id)
     log.info("Staff %s re-routed item %s to unit %s", caller.person.id, item.id, unit.id)
     return acted, unit
@@ -130,7 +130,7 @@ async def record_paper_answer(
     services: Services,
     caller: Caller,
     item_id: object,
-    response_class: lifecycle.ResponseClass,
+    response_class: ResponseClass,
     text: str,
 ) -> Acted:
     """An answer the unit gave on paper, recorded on its behalf; the raisers are asked to rate."""
@@ -139,7 +139,7 @@ async def record_paper_answer(
         services,
         caller,
         item,
-        lambda p: lifecycle.answer(
+        lambda p: unit_rules.answer(
             item, caller.person, response_class, text, p, caller.now, on_paper=True
         ),
     )

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from bot import scope
 from bot.errors import Refused, require
 from bot.items import Item, Status
-from bot.lifecycle import LookbackResult, Rating, conclude_rating, look_back, vote
+from bot.lifecycle import LookbackResult, Rating
 from bot.people import Action, Person, require_can
+from bot.rating_rules import conclude_rating, look_back, vote
 from bot.records import LookbackRecord
 from bot.services import Services
 from bot.usecases.acting import Acted, Caller, act_or_refuse, item_id_of

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot import lifecycle, scope
+from bot import review_rules, scope
 from bot.errors import Refused, require
 from bot.items import Item, Status
 from bot.people import Person
@@ -32,7 +32,7 @@ async def accept(services: Services, caller: Caller, item_id: object) -> Acted:
     item = await reviewed_item(services, caller.person, item_id)
     now = caller.now
     return await act(
-        services, caller, item, lambda p: lifecycle.accept(item, caller.person, p, now)
+        services, caller, item, lambda p: review_rules.accept(item, caller.person, p, now)
     )
 
 
@@ -42,21 +42,21 @@ async def merge(services: Services, caller: Caller, item_id: object, target_id: 
     target = await services.items.get(item_id_of(target_id))
     require(target is not None, "merge_target_gone")
     assert target is not None
-    rule = partial(lifecycle.merge, item, target, caller.person)
+    rule = partial(review_rules.merge, item, target, caller.person)
     return await act(services, caller, item, rule)
 
 
 async def ask_more(services: Services, caller: Caller, item_id: object, question: str) -> Acted:
     """The item stays in review; its author is asked the question."""
     item = await reviewed_item(services, caller.person, item_id)
-    rule = partial(lifecycle.ask_more, item, caller.person, question)
+    rule = partial(review_rules.ask_more, item, caller.person, question)
     return await act(services, caller, item, rule)
 
 
 async def decline(services: Services, caller: Caller, item_id: object, reason: str) -> Acted:
     """The item is not taken further; its author is told why."""
     item = await reviewed_item(services, caller.person, item_id)
-    rule = partial(lifecycle.decline, item, caller.person, reason)
+    rule = partial(review_rules.decline, item, caller.person, reason)
     return await act(services, caller, item, rule)
 
 
@@ -71,11 +71,13 @@ async def own_submitted(services: Services, actor: Person, item_id: object) -> I
 async def check_more(services: Services, actor: Person, item_id: object, text: str) -> Item:
     """Would this addition be accepted? Refused as the addition itself would be; writes nothing."""
     item = await own_submitted(services, actor, item_id)
-    lifecycle.add_more(item, actor, text, await services.items.parties(item))
+    review_rules.add_more(item, actor, text, await services.items.parties(item))
     return item
 
 
 async def add_more(services: Services, caller: Caller, item_id: object, text: str) -> Acted:
     """The author's addition (its photos are stored already): the reviewers are told."""
     item = await own_submitted(services, caller.person, item_id)
-    return await act(services, caller, item, partial(lifecycle.add_more, item, caller.person, text))
+    return await act(
+        services, caller, item, partial(review_rules.add_more, item, caller.person, text)
+    )

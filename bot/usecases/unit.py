@@ -10,20 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import scope
+from bot import scope, unit_rules
 from bot.errors import Refused, require
 from bot.items import INBOX_STATUSES, Item, Status
-from bot.lifecycle import (
-    WITH_UNIT,
-    ResponseClass,
-    answer,
-    give_back,
-    post_progress,
-    return_deadline,
-    take_on,
-)
+from bot.lifecycle import ResponseClass
 from bot.people import Person
 from bot.services import Services
+from bot.unit_rules import WITH_UNIT, return_deadline
 from bot.usecases.acting import Acted, Caller, Rule, act, act_or_refuse, item_id_of
 
 
@@ -47,7 +40,9 @@ def return_until(services: Services, item: Item, now: datetime) -> datetime | No
 async def sign_for(services: Services, caller: Caller, item_id: object) -> Acted:
     """签收: the unit accepts the item; it is in progress and its raisers are told."""
     item = await unit_item(services, caller.person, item_id)
-    return await act_or_refuse(services, caller, item, lambda p: take_on(item, caller.person, p))
+    return await act_or_refuse(
+        services, caller, item, lambda p: unit_rules.sign_for(item, caller.person, p)
+    )
 
 
 async def may_return(
@@ -69,7 +64,10 @@ async def return_item(services: Services, caller: Caller, item_id: object, reaso
     item = await unit_item(services, caller.person, item_id)
     policy, now = services.policy, caller.now
     return await act(
-        services, caller, item, lambda p: give_back(item, caller.person, reason, p, now, policy)
+        services,
+        caller,
+        item,
+        lambda p: unit_rules.return_item(item, caller.person, reason, p, now, policy),
     )
 
 
@@ -83,11 +81,13 @@ async def may_handle(services: Services, actor: Person, item_id: object) -> Item
 async def report_progress(services: Services, caller: Caller, item_id: object, note: str) -> Acted:
     """A progress note: recorded, and the raisers are told."""
     item = await unit_item(services, caller.person, item_id)
-    return await act(services, caller, item, lambda p: post_progress(item, caller.person, note, p))
+    return await act(
+        services, caller, item, lambda p: unit_rules.post_progress(item, caller.person, note, p)
+    )
 
 
 def _answering(caller: Caller, item: Item, cls: ResponseClass, text: str) -> Rule:
-    return lambda parties: answer(item, caller.person, cls, text, parties, caller.now)
+    return lambda parties: unit_rules.answer(item, caller.person, cls, text, parties, caller.now)
 
 
 async def check_answer(
