@@ -32,6 +32,7 @@ from bot.pacing import pacer_for
 from bot.schedule import scheduled
 from bot.services import Services
 from handlers import (
+    add_more,
     catalog_import,
     checkin,
     common,
@@ -74,6 +75,7 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 # steps (joined into the one conversation below) and handlers that work outside conversations.
 FEATURES = (
     review,
+    add_more,
     summary,
     tally,
     export,
