@@ -32,6 +32,8 @@ from bot.pacing import pacer_for
 from bot.schedule import scheduled
 from bot.services import Services
 from handlers import (
+    add_more,
+    catalog_import,
     checkin,
     common,
     export,
@@ -39,8 +41,8 @@ from handlers import (
     inbox,
     invite,
     lookback,
-    manage,
     mine,
+    people,
     rating,
     report,
     review,
@@ -71,7 +73,19 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 
 # Features of the closed loop, in menu order. Each contributes conversation entry points and
 # steps (joined into the one conversation below) and handlers that work outside conversations.
-FEATURES = (review, summary, tally, export, forward, inbox, rating, lookback, manage)
+FEATURES = (
+    review,
+    add_more,
+    summary,
+    tally,
+    export,
+    forward,
+    inbox,
+    rating,
+    lookback,
+    people,
+    catalog_import,
+)
 
 
 def _conversations() -> Conversations:
@@ -137,7 +151,7 @@ def _conversations() -> Conversations:
                 MessageHandler(TYPED & filters.TEXT, invite.name_step),
                 MessageHandler(TYPED, invite.name_expected),
             ],
-            # review, export, forward, inbox, rating, look-back, manage
+            # review, export, forward, inbox, rating, look-back, people, catalog
             **{state: steps for feature in FEATURES for state, steps in feature.states().items()},
         },
         fallbacks=[CommandHandler("cancel", common.leave_conversation)],

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -21,10 +22,18 @@ from handlers.context import BotContext
 
 # A handler of a conversation step (the cast-free element type of ConversationHandler's lists).
 StepHandler = BaseHandler[Update, BotContext, object]
+V = TypeVar("V")
 
 MESSAGE = filters.UpdateType.MESSAGE
 TYPED = MESSAGE & ~filters.COMMAND
 CANCEL_LABELS = filters.Text([Texts(lang)("button.cancel") for lang in LANGUAGES])
+
+
+def steps(*handlers: object) -> list[StepHandler]:
+    """The handlers of one conversation step, in the order they are tried."""
+    # Only widens each handler's type to the element type the conversation's lists expect.
+    return [cast(StepHandler, handler) for handler in handlers]
+
 
 FLOW = "flow"
 
@@ -110,6 +119,21 @@ async def pressed(
     if answer:
         await query.answer()
     return Pressed(parts[2], parts[3])
+
+
+async def pressed_verb(
+    update: Update, context: BotContext, prefix: str, kind: str, verbs: Mapping[str, V]
+) -> tuple[Pressed, V] | None:
+    """A button of the open `kind` flow and what its verb does, the press left unanswered; a verb
+    the flow does not know is "expired", like any other button `pressed` does not accept."""
+    press = await pressed(update, context, prefix, kind=kind, answer=False)
+    if press is None:
+        return None
+    verb = verbs.get(press.verb)
+    if verb is None:
+        await expired(update, context)
+        return None
+    return press, verb
 
 
 async def abandon_flow(context: BotContext) -> None:

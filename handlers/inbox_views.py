@@ -1,5 +1,6 @@
 """What a liaison sees in /inbox: a page of the unit's items and one item's card with the buttons
-its status allows. Rendering only; handlers/inbox.py runs the steps and bot/usecases/unit.py acts.
+its status allows. Rendering only; handlers/inbox.py and handlers/inbox_answer.py run the steps
+and bot/usecases/unit.py acts.
 """
 
 from __future__ import annotations

@@ -1,0 +1,205 @@
+"""/inbox's answer: a liaison writes the unit's answer to an item, in four steps: its class, its
+text (checked by the rule as soon as it is typed), photos, and a summary to confirm. Only the
+confirmation records the answer; every raiser is then asked to rate it.
+
+Part of the open inbox (handlers/inbox_flow.py): handlers/inbox.py dispatches its buttons and
+registers its typed steps.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.errors import Refused
+from bot.items import clean_description
+from bot.lifecycle import ResponseClass
+from bot.records import PhotoTarget
+from bot.usecases import unit
+from bot.views import clip, number_label
+from handlers.context import BotContext
+from handlers.flow import Pressed, button, current_flow
+from handlers.inbox_flow import (
+    ANSWER_CONFIRM,
+    ANSWER_PHOTOS,
+    ANSWER_TEXT,
+    BROWSE,
+    Result,
+    Verb,
+    ask_about,
+    cancel_row,
+    card_screen,
+    clear_pending,
+    go_on_below,
+    inbox_unit,
+    my_item,
+    pending_item,
+    typed_refusal,
+    typed_text,
+)
+from handlers.inbox_views import ANSWER_CHARS, PREFIX
+from handlers.photos import receive_photo
+from handlers.replies import edit_screen, send_screen
+
+
+async def _ask_class(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Start an answer: first its class."""
+    inbox_unit(context)
+    item = await unit.may_handle(context.services, context.me, press.int_arg())
+    nonce = current_flow(context)["nonce"]
+    texts = context.texts
+    rows = [
+        [button(texts(f"response_class.{c}"), PREFIX, nonce, "cls", c.value)] for c in ResponseClass
+    ]
+    rows.append(cancel_row(context, item.id))
+    await ask_about(
+        update, context, item, texts("inbox.choose_class", label=number_label(item, texts)), rows
+    )
+    return BROWSE
+
+
+async def _choose_class(update: Update, context: BotContext, press: Pressed) -> Result:
+    item = await pending_item(context)
+    if press.arg not in {c.value for c in ResponseClass}:
+        raise Refused("button_expired")
+    flow = current_flow(context)
+    flow["cls"] = press.arg
+    flow.pop("text", None)
+    texts = context.texts
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await edit_screen(
+        update,
+        texts(
+            "inbox.ask_answer_text",
+            label=number_label(item, texts),
+            cls=texts(f"response_class.{press.arg}"),
+        ),
+        InlineKeyboardMarkup([cancel_row(context, item.id)]),
+    )
+    return ANSWER_TEXT
+
+
+def _answer_draft(context: BotContext) -> tuple[ResponseClass, str] | None:
+    flow = current_flow(context)
+    cls, text = flow.get("cls"), flow.get("text")
+    if not isinstance(cls, str) or not isinstance(text, str):
+        return None
+    return ResponseClass(cls), text
+
+
+async def answer_text_typed(update: Update, context: BotContext) -> Result:
+    """The answer's text; checked by the rule now, so the summary never shows a bad one."""
+    flow = current_flow(context)
+    cls = flow.get("cls")
+    services = context.services
+    try:
+        if not isinstance(cls, str):
+            raise Refused("button_expired")
+        item = await pending_item(context)
+        # Only validates: the answer is made on 确认提交.
+        await unit.check_answer(
+            services, context.caller(), item.id, ResponseClass(cls), typed_text(update)
+        )
+    except Refused as refused:
+        return await typed_refusal(update, context, refused)
+    flow["text"] = clean_description(typed_text(update))
+    texts = context.texts
+    rows = [
+        [button(texts("button.done"), PREFIX, flow["nonce"], "done", item.id)],
+        cancel_row(context, item.id),
+    ]
+    await send_screen(
+        update,
+        context,
+        texts("inbox.ask_answer_photos", max=services.settings.reports.max_photos),
+        InlineKeyboardMarkup(rows),
+    )
+    return ANSWER_PHOTOS
+
+
+async def answer_photo(update: Update, context: BotContext) -> Result:
+    """A photo of the answer, stored at once with purpose "response" (deleted on cancel)."""
+    if _answer_draft(context) is None:
+        raise Refused("button_expired")
+    item = await pending_item(context)
+    services = context.services
+    target = PhotoTarget(item_id=item.id, purpose="response")
+    pending = await services.inbox.pending_response_photos(item.id, context.me.id)
+    # Earlier rounds' answer photos stay; each answer may bring its own set.
+    earlier = await services.photos.count(target) - pending
+    await receive_photo(
+        update,
+        context,
+        target=target,
+        site=None,
+        reference_time=context.now(),
+        limit=earlier + services.settings.reports.max_photos,
+    )
+    return None
+
+
+async def _photos_done(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Photos are in: show the answer once more before it is sent."""
+    draft = _answer_draft(context)
+    if draft is None:
+        raise Refused("button_expired")
+    item = await pending_item(context)
+    count = await context.services.inbox.pending_response_photos(item.id, context.me.id)
+    texts = context.texts
+    nonce = current_flow(context)["nonce"]
+    rows = [
+        [button(texts("button.confirm"), PREFIX, nonce, "send", item.id)],
+        cancel_row(context, item.id),
+    ]
+    await go_on_below(
+        update,
+        context,
+        texts(
+            "inbox.answer_summary",
+            label=number_label(item, texts),
+            cls=texts(f"response_class.{draft[0]}"),
+            text=html.escape(clip(draft[1], ANSWER_CHARS)),
+            count=count,
+        ),
+        InlineKeyboardMarkup(rows),
+    )
+    return ANSWER_CONFIRM
+
+
+async def _send_answer(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Record the answer; every raiser is asked to rate it (through the outbox)."""
+    draft = _answer_draft(context)
+    if draft is None:
+        # A second tap on 确认提交, or a redelivered press: the answer is in already.
+        item = await my_item(context, press.int_arg())
+        raise Refused("item_state_changed", number=item.display_number)
+    item = await pending_item(context)
+    count = await context.services.inbox.pending_response_photos(item.id, context.me.id)
+    acted = await unit.answer_item(context.services, context.caller(), item.id, draft[0], draft[1])
+    if not acted.applied:
+        raise Refused("item_state_changed", number=item.display_number)
+    clear_pending(context)
+    texts = context.texts
+    await go_on_below(
+        update,
+        context,
+        texts(
+            "inbox.answered",
+            label=number_label(item, texts),
+            cls=texts(f"response_class.{draft[0]}"),
+            count=count,
+        ),
+    )
+    await send_screen(update, context, *await card_screen(context, item.id))
+    return BROWSE
+
+
+# The buttons of this part, by the verb they carry.
+VERBS: dict[str, Verb] = {
+    "ans": _ask_class,
+    "cls": _choose_class,
+    "done": _photos_done,
+    "send": _send_answer,
+}

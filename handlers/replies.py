@@ -1,0 +1,82 @@
+"""How a step answers besides its own screens: the screen it was pressed on edited, a new message
+in the caller's chat, a fixed reply to input the step does not take, an item's photos as an album.
+
+Shared by the flows so that each says these things the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
+from telegram.error import BadRequest
+
+from bot.records import StoredPhoto
+from handlers.context import BotContext
+
+ALBUM = 10  # Telegram albums hold 2 to 10 photos
+
+
+def message_of(update: Update) -> Message:
+    """The message of a step's update (a typed message, or the one whose button was pressed)."""
+    message = update.effective_message
+    assert message is not None
+    return message
+
+
+async def edit_screen(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Show `text` on the message whose button was pressed."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        # It shows this already (a double tap, or an update processed again): nothing to do.
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def send_screen(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A new message in the caller's chat (the pressed message may be too old to reply to)."""
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+Reply = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+def replying(key: str) -> Reply:
+    """A step for input its state does not take: it says what is expected and stays."""
+
+    async def reply(update: Update, context: BotContext) -> None:
+        message = update.effective_message
+        if message is not None:
+            await message.reply_text(context.texts(key))
+
+    return reply
+
+
+async def send_album(
+    context: BotContext, chat_id: int, photos: Sequence[StoredPhoto], caption: str
+) -> None:
+    """The first photos as one album captioned on its first photo (a single photo goes alone)."""
+    if not photos:
+        return
+    store = context.services.store
+    data = await asyncio.gather(
+        *(asyncio.to_thread(store.read, p.display_path) for p in photos[:ALBUM])
+    )
+    if len(data) == 1:
+        await context.bot.send_photo(chat_id, data[0], caption=caption)
+        return
+    await context.bot.send_media_group(
+        chat_id,
+        [InputMediaPhoto(d, caption=caption if i == 0 else None) for i, d in enumerate(data)],
+    )
