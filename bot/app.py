@@ -45,6 +45,8 @@ from handlers import (
     people,
     rating,
     report,
+    report_confirm,
+    report_flow,
     review,
     summary,
     tally,
@@ -121,29 +123,35 @@ def _conversations() -> Conversations:
                 MessageHandler(TYPED, checkin.photos_expected),
             ],
             # /problem and /suggest
-            report.PLACE: [CallbackQueryHandler(report.place_step, pattern=r"^rp:"), buttons_only],
-            report.CATEGORY: [
+            report_flow.PLACE: [
+                CallbackQueryHandler(report.place_step, pattern=r"^rp:"),
+                buttons_only,
+            ],
+            report_flow.CATEGORY: [
                 CallbackQueryHandler(report.category_step, pattern=r"^rp:"),
                 buttons_only,
             ],
-            report.SEVERITY: [
+            report_flow.SEVERITY: [
                 CallbackQueryHandler(report.severity_step, pattern=r"^rp:"),
                 buttons_only,
             ],
-            report.DESCRIPTION: [
+            report_flow.DESCRIPTION: [
                 MessageHandler(TYPED & filters.TEXT, report.description_step),
                 MessageHandler(TYPED, report.description_expected),
             ],
-            report.PHOTOS: [
+            report_flow.PHOTOS: [
                 MessageHandler(PHOTO_INPUT, report.report_photo),
                 CallbackQueryHandler(report.photos_done, pattern=r"^rp:"),
                 MessageHandler(TYPED, report.photos_expected),
             ],
-            report.CONFIRM: [
-                CallbackQueryHandler(report.confirm_step, pattern=r"^rp:"),
+            report_flow.CONFIRM: [
+                CallbackQueryHandler(report_confirm.confirm_step, pattern=r"^rp:"),
                 buttons_only,
             ],
-            report.EDIT: [CallbackQueryHandler(report.edit_step, pattern=r"^rp:"), buttons_only],
+            report_flow.EDIT: [
+                CallbackQueryHandler(report_confirm.edit_step, pattern=r"^rp:"),
+                buttons_only,
+            ],
             # /invite (staff)
             invite.ROLE: [CallbackQueryHandler(invite.role_step, pattern=r"^iv:"), buttons_only],
             invite.SCOPE: [CallbackQueryHandler(invite.scope_step, pattern=r"^iv:"), buttons_only],
@@ -223,7 +231,7 @@ def build_application(
     app.add_handler(CallbackQueryHandler(common.lang_chosen, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(mine.mine_button, pattern=r"^mine:"))
     app.add_handler(
-        CallbackQueryHandler(report.late_confirm, pattern=r"^rp:[0-9a-f]+:confirm:\d+$")
+        CallbackQueryHandler(report_confirm.late_confirm, pattern=r"^rp:[0-9a-f]+:confirm:\d+$")
     )
 
     # 5. Whatever is left: stale or forged buttons, and messages nobody waits for.

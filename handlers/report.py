@@ -10,35 +10,39 @@ import html
 from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ConversationHandler
 
 from bot.errors import Refused
-from bot.items import Item, Kind, Severity, Status, validate_description
+from bot.items import Kind, Severity, validate_description
 from bot.people import Action, require_can
 from bot.records import PhotoTarget
 from bot.usecases import deputy
-from bot.views import item_summary, number_label
+from bot.views import place_of
 from handlers.context import BotContext
 from handlers.flow import (
     abandon_flow,
     button,
     current_flow,
-    end_flow,
     pressed,
     projects_keyboard,
     remove_buttons,
     start_flow,
 )
 from handlers.photos import receive_photo
-
-PLACE, CATEGORY, SEVERITY = "report.place", "report.category", "report.severity"
-DESCRIPTION, PHOTOS, CONFIRM, EDIT = (
-    "report.description",
-    "report.photos",
-    "report.confirm",
-    "report.edit",
+from handlers.report_confirm import cancel_report
+from handlers.report_flow import (
+    CATEGORY,
+    DESCRIPTION,
+    PHOTOS,
+    PLACE,
+    PREFIX,
+    SEVERITY,
+    ask_category,
+    ask_description,
+    ask_severity,
+    draft,
+    save,
+    show_summary,
 )
-PREFIX = "rp"
 
 
 async def start_report(update: Update, context: BotContext) -> str:
@@ -162,46 +166,16 @@ async def place_step(update: Update, context: BotContext) -> str | int:
         fields = {"visit_id": None, "site_id": None, "project_id": arg, "subitem_id": None}
     if fields is None:
         return PLACE
-    await _save(context, **fields)
-    item = await _draft(context)
-    await query.edit_message_text(texts("report_place_set", place=html.escape(_place(item))))
-    if flow.get("editing"):
-        return await _show_summary(update, context)
-    if item.kind is Kind.PROBLEM:
-        return await _ask_category(update, context)
-    return await _ask_description(update, context)
-
-
-def _place(item: Item) -> str:
-    parts = [p for p in (item.project_title, item.subitem_title, item.site_name) if p]
-    return " / ".join(parts)
-
-
-async def _save(context: BotContext, **fields: object) -> None:
-    await deputy.save_draft(
-        context.services, context.caller(), current_flow(context)["item_id"], **fields
+    await save(context, **fields)
+    item = await draft(context)
+    await query.edit_message_text(
+        texts("report_place_set", place=html.escape(place_of(item)))
     )
-
-
-async def _draft(context: BotContext) -> Item:
-    return await deputy.own_draft(context.services, context.me, current_flow(context)["item_id"])
-
-
-async def _send(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(text, reply_markup=markup)
-
-
-async def _ask_category(update: Update, context: BotContext) -> str:
-    services = context.services
-    flow = current_flow(context)
-    categories = await services.catalog.categories(services.campaign.id)
-    language = context.texts.language
-    buttons = [button(c.label(language), PREFIX, flow["nonce"], "cat", c.id) for c in categories]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    await _send(update, context.texts("report_choose_category"), InlineKeyboardMarkup(rows))
-    return CATEGORY
+    if flow.get("editing"):
+        return await show_summary(update, context)
+    if item.kind is Kind.PROBLEM:
+        return await ask_category(update, context)
+    return await ask_description(update, context)
 
 
 async def category_step(update: Update, context: BotContext) -> str:
@@ -212,7 +186,7 @@ async def category_step(update: Update, context: BotContext) -> str:
     category = await services.catalog.category(services.campaign.id, press.int_arg() or 0)
     if category is None:
         raise Refused("button_expired")
-    await _save(context, category_id=category.id)
+    await save(context, category_id=category.id)
     query = update.callback_query
     assert query is not None
     await query.edit_message_text(
@@ -221,15 +195,8 @@ async def category_step(update: Update, context: BotContext) -> str:
         )
     )
     if current_flow(context).get("editing"):
-        return await _show_summary(update, context)
-    return await _ask_severity(update, context)
-
-
-async def _ask_severity(update: Update, context: BotContext) -> str:
-    nonce = current_flow(context)["nonce"]
-    rows = [[button(context.texts(f"severity.{s}"), PREFIX, nonce, "sev", s) for s in Severity]]
-    await _send(update, context.texts("report_choose_severity"), InlineKeyboardMarkup(rows))
-    return SEVERITY
+        return await show_summary(update, context)
+    return await ask_severity(update, context)
 
 
 async def severity_step(update: Update, context: BotContext) -> str:
@@ -237,28 +204,15 @@ async def severity_step(update: Update, context: BotContext) -> str:
     if press is None or press.verb != "sev" or press.arg not in {s.value for s in Severity}:
         return SEVERITY
     severity = Severity(press.arg)
-    await _save(context, severity=severity)
+    await save(context, severity=severity)
     query = update.callback_query
     assert query is not None
     await query.edit_message_text(
         context.texts("report_severity_set", severity=context.texts(f"severity.{severity}"))
     )
     if current_flow(context).get("editing"):
-        return await _show_summary(update, context)
-    return await _ask_description(update, context)
-
-
-async def _ask_description(update: Update, context: BotContext) -> str:
-    settings = context.services.settings.reports
-    await _send(
-        update,
-        context.texts(
-            f"report_ask_description.{current_flow(context)['report_kind']}",
-            min=settings.description_min_chars,
-            max=settings.description_max_chars,
-        ),
-    )
-    return DESCRIPTION
+        return await show_summary(update, context)
+    return await ask_description(update, context)
 
 
 async def description_step(update: Update, context: BotContext) -> str:
@@ -273,10 +227,10 @@ async def description_step(update: Update, context: BotContext) -> str:
     except Refused as refused:
         await message.reply_text(context.texts(refused.key, **refused.params))
         return DESCRIPTION
-    await _save(context, description=text)
+    await save(context, description=text)
     flow = current_flow(context)
     if flow.get("editing"):
-        return await _show_summary(update, context)
+        return await show_summary(update, context)
     markup = InlineKeyboardMarkup(
         [[button(context.texts("report_photos_skip"), PREFIX, flow["nonce"], "photos_done")]]
     )
@@ -296,7 +250,7 @@ async def description_expected(update: Update, context: BotContext) -> str:
 async def report_photo(update: Update, context: BotContext) -> str:
     """A photo for the draft."""
     services = context.services
-    item = await _draft(context)
+    item = await draft(context)
     site = await services.catalog.site(services.campaign.id, item.site_id) if item.site_id else None
     # Photos are judged against the visit when the report is tied to one.
     visit = await services.visits.get(item.visit_id) if item.visit_id else None
@@ -319,7 +273,7 @@ async def photos_done(update: Update, context: BotContext) -> str:
     query = update.callback_query
     assert query is not None
     await remove_buttons(update)
-    return await _show_summary(update, context)
+    return await show_summary(update, context)
 
 
 async def photos_expected(update: Update, context: BotContext) -> str:
@@ -327,129 +281,3 @@ async def photos_expected(update: Update, context: BotContext) -> str:
     assert message is not None
     await message.reply_text(context.texts("report_photos_expected"))
     return PHOTOS
-
-
-async def _show_summary(update: Update, context: BotContext) -> str:
-    flow = current_flow(context)
-    flow["editing"] = False
-    item = await _draft(context)
-    nonce = flow["nonce"]
-    texts = context.texts
-    rows = [
-        [button(texts("button.confirm"), PREFIX, nonce, "confirm", item.id)],
-        [
-            button(texts("button.edit"), PREFIX, nonce, "edit"),
-            button(texts("button.cancel"), PREFIX, nonce, "cancel"),
-        ],
-    ]
-    await _send(
-        update,
-        texts("report_summary_title") + "\n\n" + item_summary(item, texts),
-        InlineKeyboardMarkup(rows),
-    )
-    return CONFIRM
-
-
-async def confirm_step(update: Update, context: BotContext) -> str | int:
-    """Confirm (store and number), edit a field, or cancel."""
-    press = await pressed(update, context, PREFIX)
-    if press is None:
-        return CONFIRM
-    query = update.callback_query
-    assert query is not None
-    texts = context.texts
-    nonce = current_flow(context)["nonce"]
-    if press.verb == "cancel":
-        return await cancel_report(update, context)
-    if press.verb == "edit":
-        item = await _draft(context)
-        fields = ["place"]
-        if item.kind is Kind.PROBLEM:
-            fields += ["category", "severity"]
-        fields += ["description", "photos"]
-        rows = [[button(texts(f"report_field.{f}"), PREFIX, nonce, "field", f)] for f in fields]
-        rows.append([button(texts("button.back"), PREFIX, nonce, "summary")])
-        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
-        return EDIT
-    if press.verb == "confirm":
-        # Durable first: the item is committed and numbered before the deputy is told.
-        item = await deputy.submit(
-            context.services, context.caller(), current_flow(context)["item_id"]
-        )
-        end_flow(context)
-        # The number first: a crash before the buttons go still lets a second tap show it.
-        await _send(update, texts("report_submitted", label=number_label(item, texts)))
-        await remove_buttons(update)
-        return ConversationHandler.END
-    return CONFIRM
-
-
-async def edit_step(update: Update, context: BotContext) -> str:
-    """Go back to one step; after it the summary is shown again."""
-    press = await pressed(update, context, PREFIX)
-    if press is None:
-        return EDIT
-    query = update.callback_query
-    assert query is not None
-    flow = current_flow(context)
-    await remove_buttons(update)
-    if press.verb == "summary":
-        return await _show_summary(update, context)
-    flow["editing"] = True
-    if press.arg == "place":
-        await _send(
-            update,
-            context.texts("report_choose_project"),
-            await projects_keyboard(context, PREFIX, flow["nonce"]),
-        )
-        return PLACE
-    if press.arg == "category":
-        return await _ask_category(update, context)
-    if press.arg == "severity":
-        return await _ask_severity(update, context)
-    if press.arg == "description":
-        return await _ask_description(update, context)
-    if press.arg == "photos":
-        flow["editing"] = False
-        markup = InlineKeyboardMarkup(
-            [[button(context.texts("button.done"), PREFIX, flow["nonce"], "photos_done")]]
-        )
-        await _send(
-            update,
-            context.texts("report_ask_photos", max=context.services.settings.reports.max_photos),
-            markup,
-        )
-        return PHOTOS
-    return EDIT
-
-
-async def cancel_report(update: Update, context: BotContext) -> int:
-    await abandon_flow(context)
-    query = update.callback_query
-    if query is not None:
-        await remove_buttons(update)
-    await _send(update, context.texts("report_cancelled"))
-    return ConversationHandler.END
-
-
-async def late_confirm(update: Update, context: BotContext) -> None:
-    """A second tap on "confirm" after the item was stored: say its number, store nothing."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        item_id = int((query.data or "").rsplit(":", 1)[1])
-    except (IndexError, ValueError):
-        item_id = -1
-    item = await context.services.items.get(item_id)
-    if (
-        item is None
-        or context.person is None
-        or item.author_id != context.person.id
-        or item.status is Status.DRAFT
-    ):
-        await query.answer(context.texts("button_expired"), show_alert=True)
-        return
-    await query.answer(
-        context.texts("report_already_submitted", label=number_label(item, context.texts)),
-        show_alert=True,
-    )
