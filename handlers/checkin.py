@@ -30,6 +30,7 @@ from handlers.flow import (
     start_flow,
 )
 from handlers.photos import receive_photo
+from handlers.replies import replying
 
 LOCATION, SITE, PROJECT, PHOTOS = (
     "checkin.location",
@@ -144,12 +145,7 @@ async def receive_location(update: Update, context: BotContext) -> str:
     return SITE
 
 
-async def location_expected(update: Update, context: BotContext) -> str:
-    """Anything but a location while the location is awaited."""
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(context.texts("checkin_need_location"))
-    return LOCATION
+location_expected = replying("checkin_need_location")
 
 
 async def site_step(update: Update, context: BotContext) -> str | int:
@@ -289,8 +285,4 @@ async def photos_done(update: Update, context: BotContext) -> str | int:
     return ConversationHandler.END
 
 
-async def photos_expected(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(context.texts("checkin_photos_expected"))
-    return PHOTOS
+photos_expected = replying("checkin_photos_expected")

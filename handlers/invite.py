@@ -13,6 +13,7 @@ from bot.people import Action, Role, require_can
 from bot.usecases.membership import issue_invitation
 from handlers.context import BotContext
 from handlers.flow import button, current_flow, end_flow, pressed, start_flow
+from handlers.replies import replying
 
 ROLE, SCOPE, NAME = "invite.role", "invite.scope", "invite.name"
 PREFIX = "iv"
@@ -116,8 +117,4 @@ async def name_step(update: Update, context: BotContext) -> str | int:
     return ConversationHandler.END
 
 
-async def name_expected(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(context.texts("invite_name_expected"))
-    return NAME
+name_expected = replying("invite_name_expected")

@@ -49,6 +49,7 @@ from handlers.flow import (
 )
 from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_photo
+from handlers.replies import replying
 
 log = logging.getLogger(__name__)
 
@@ -235,11 +236,7 @@ async def lookback_photo(update: Update, context: BotContext) -> str:
     return PHOTOS
 
 
-async def photos_expected(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(context.texts("lookback.photos_expected"))
-    return PHOTOS
+photos_expected = replying("lookback.photos_expected")
 
 
 async def note_step(update: Update, context: BotContext) -> str | int:
@@ -260,11 +257,7 @@ async def note_step(update: Update, context: BotContext) -> str | int:
         raise
 
 
-async def note_expected(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(context.texts("lookback.note_expected"))
-    return NOTE
+note_expected = replying("lookback.note_expected")
 
 
 async def _conclude(

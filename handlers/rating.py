@@ -26,6 +26,7 @@ from bot.usecases import rating
 from bot.views import clip, number_label
 from handlers.context import BotContext
 from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow
+from handlers.replies import replying
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +154,7 @@ async def skip_step(update: Update, context: BotContext) -> str | int:
     return ConversationHandler.END
 
 
-async def comment_expected(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(context.texts("rating_flow.comment_expected"))
-    return COMMENT
+comment_expected = replying("rating_flow.comment_expected")
 
 
 async def _close_prompt(context: BotContext, chat_id: int) -> None:

@@ -28,6 +28,7 @@ from handlers.flow import (
     start_flow,
 )
 from handlers.photos import receive_photo
+from handlers.replies import replying
 from handlers.report_confirm import cancel_report
 from handlers.report_flow import (
     CATEGORY,
@@ -168,9 +169,7 @@ async def place_step(update: Update, context: BotContext) -> str | int:
         return PLACE
     await save(context, **fields)
     item = await draft(context)
-    await query.edit_message_text(
-        texts("report_place_set", place=html.escape(place_of(item)))
-    )
+    await query.edit_message_text(texts("report_place_set", place=html.escape(place_of(item))))
     if flow.get("editing"):
         return await show_summary(update, context)
     if item.kind is Kind.PROBLEM:
@@ -240,11 +239,7 @@ async def description_step(update: Update, context: BotContext) -> str:
     return PHOTOS
 
 
-async def description_expected(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(context.texts("report_description_expected"))
-    return DESCRIPTION
+description_expected = replying("report_description_expected")
 
 
 async def report_photo(update: Update, context: BotContext) -> str:
@@ -276,8 +271,4 @@ async def photos_done(update: Update, context: BotContext) -> str:
     return await show_summary(update, context)
 
 
-async def photos_expected(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(context.texts("report_photos_expected"))
-    return PHOTOS
+photos_expected = replying("report_photos_expected")
