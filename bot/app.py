@@ -33,6 +33,7 @@ from bot.schedule import scheduled
 from bot.services import Services
 from handlers import (
     add_more,
+    callbacks,
     catalog_import,
     checkin,
     common,
@@ -111,28 +112,43 @@ def _conversations() -> Conversations:
                 cancel_key,
                 MessageHandler(TYPED, checkin.location_expected),
             ],
-            checkin.SITE: [CallbackQueryHandler(checkin.site_step, pattern=r"^ck:"), buttons_only],
+            checkin.SITE: [
+                CallbackQueryHandler(
+                    checkin.site_step, pattern=callbacks.pattern(callbacks.CHECKIN)
+                ),
+                buttons_only,
+            ],
             checkin.PROJECT: [
-                CallbackQueryHandler(checkin.site_step, pattern=r"^ck:"),
+                CallbackQueryHandler(
+                    checkin.site_step, pattern=callbacks.pattern(callbacks.CHECKIN)
+                ),
                 buttons_only,
             ],
             checkin.PHOTOS: [
                 MessageHandler(PHOTO_INPUT, checkin.visit_photo),
-                CallbackQueryHandler(checkin.photos_done, pattern=r"^ck:"),
+                CallbackQueryHandler(
+                    checkin.photos_done, pattern=callbacks.pattern(callbacks.CHECKIN)
+                ),
                 CommandHandler("done", checkin.photos_done),
                 MessageHandler(TYPED, checkin.photos_expected),
             ],
             # /problem and /suggest
             report_flow.PLACE: [
-                CallbackQueryHandler(report.place_step, pattern=r"^rp:"),
+                CallbackQueryHandler(
+                    report.place_step, pattern=callbacks.pattern(callbacks.REPORT)
+                ),
                 buttons_only,
             ],
             report_flow.CATEGORY: [
-                CallbackQueryHandler(report.category_step, pattern=r"^rp:"),
+                CallbackQueryHandler(
+                    report.category_step, pattern=callbacks.pattern(callbacks.REPORT)
+                ),
                 buttons_only,
             ],
             report_flow.SEVERITY: [
-                CallbackQueryHandler(report.severity_step, pattern=r"^rp:"),
+                CallbackQueryHandler(
+                    report.severity_step, pattern=callbacks.pattern(callbacks.REPORT)
+                ),
                 buttons_only,
             ],
             report_flow.DESCRIPTION: [
@@ -141,20 +157,34 @@ def _conversations() -> Conversations:
             ],
             report_flow.PHOTOS: [
                 MessageHandler(PHOTO_INPUT, report.report_photo),
-                CallbackQueryHandler(report.photos_done, pattern=r"^rp:"),
+                CallbackQueryHandler(
+                    report.photos_done, pattern=callbacks.pattern(callbacks.REPORT)
+                ),
                 MessageHandler(TYPED, report.photos_expected),
             ],
             report_flow.CONFIRM: [
-                CallbackQueryHandler(report_confirm.confirm_step, pattern=r"^rp:"),
+                CallbackQueryHandler(
+                    report_confirm.confirm_step, pattern=callbacks.pattern(callbacks.REPORT)
+                ),
                 buttons_only,
             ],
             report_flow.EDIT: [
-                CallbackQueryHandler(report_confirm.edit_step, pattern=r"^rp:"),
+                CallbackQueryHandler(
+                    report_confirm.edit_step, pattern=callbacks.pattern(callbacks.REPORT)
+                ),
                 buttons_only,
             ],
             # /invite (staff)
-            invite.ROLE: [CallbackQueryHandler(invite.role_step, pattern=r"^iv:"), buttons_only],
-            invite.SCOPE: [CallbackQueryHandler(invite.scope_step, pattern=r"^iv:"), buttons_only],
+            invite.ROLE: [
+                CallbackQueryHandler(invite.role_step, pattern=callbacks.pattern(callbacks.INVITE)),
+                buttons_only,
+            ],
+            invite.SCOPE: [
+                CallbackQueryHandler(
+                    invite.scope_step, pattern=callbacks.pattern(callbacks.INVITE)
+                ),
+                buttons_only,
+            ],
             invite.NAME: [
                 MessageHandler(TYPED & filters.TEXT, invite.name_step),
                 MessageHandler(TYPED, invite.name_expected),
@@ -228,10 +258,16 @@ def build_application(
             app.add_handler(handler)
 
     # 4. Buttons that live outside conversations.
-    app.add_handler(CallbackQueryHandler(common.lang_chosen, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(mine.mine_button, pattern=r"^mine:"))
     app.add_handler(
-        CallbackQueryHandler(report_confirm.late_confirm, pattern=r"^rp:[0-9a-f]+:confirm:\d+$")
+        CallbackQueryHandler(common.lang_chosen, pattern=callbacks.pattern(callbacks.LANGUAGE))
+    )
+    app.add_handler(
+        CallbackQueryHandler(mine.mine_button, pattern=callbacks.pattern(callbacks.MINE))
+    )
+    app.add_handler(
+        CallbackQueryHandler(
+            report_confirm.late_confirm, pattern=rf"^{callbacks.REPORT}:[0-9a-f]+:confirm:\d+$"
+        )
     )
 
     # 5. Whatever is left: stale or forged buttons, and messages nobody waits for.

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from bot.config import DeadlineSettings
 from bot.errors import require
 from bot.items import Item, Status, clean_description, has_words
-from bot.notices import Notice, NoticeButton
+from bot.notices import Act, Notice, NoticeButton
 
 
 class EventKind(StrEnum):
@@ -199,4 +199,4 @@ def notify(
 
 
 def inbox_button(item: Item) -> tuple[tuple[NoticeButton, ...], ...]:
-    return ((NoticeButton("lifecycle_button_open", f"ib:{item.id}"),),)
+    return ((NoticeButton("lifecycle_button_open", Act.OPEN_IN_INBOX, (item.id,)),),)

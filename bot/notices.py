@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 Param = str | int | float
@@ -17,12 +18,37 @@ Param = str | int | float
 FileKind = Literal["photo", "document"]
 
 
+class Act(StrEnum):
+    """What a notice's button does."""
+
+    RATE = "rate"  # args: item id, round, rating
+    OPEN_IN_INBOX = "open_in_inbox"  # args: item id
+    ADD_MORE = "add_more"  # args: item id
+
+
+# Notices queued before buttons were actions carry Telegram callback data; read them as actions.
+_LEGACY = {"rt": Act.RATE, "ib": Act.OPEN_IN_INBOX, "am": Act.ADD_MORE}
+
+
+def _button(stored: Mapping[str, Any]) -> NoticeButton:
+    params = stored.get("params") or {}
+    if "act" in stored:
+        return NoticeButton(stored["label"], Act(stored["act"]), tuple(stored["args"]), params)
+    prefix, *args = str(stored["data"]).split(":")
+    return NoticeButton(
+        stored["label"], _LEGACY[prefix], tuple(int(a) if a.isdigit() else a for a in args), params
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class NoticeButton:
-    """An inline button: its label is a catalog key; its data is checked again when pressed."""
+    """A button of a notice: its label is a catalog key; what it does is an action with its
+    arguments, which each door offers in its own way (Telegram: callback data, see
+    handlers/callbacks.py). The press is checked again when it arrives, like any input."""
 
     label_key: str
-    data: str
+    act: Act
+    args: tuple[int | str, ...] = ()
     label_params: Mapping[str, Param] = field(default_factory=dict)
 
 
@@ -62,7 +88,12 @@ class Notice:
                 "text": self.text,
                 "buttons": [
                     [
-                        {"label": b.label_key, "data": b.data, "params": dict(b.label_params)}
+                        {
+                            "label": b.label_key,
+                            "act": str(b.act),
+                            "args": list(b.args),
+                            "params": dict(b.label_params),
+                        }
                         for b in row
                     ]
                     for row in self.buttons
@@ -82,10 +113,7 @@ class Notice:
             params=data.get("params") or {},
             localized=data.get("localized") or {},
             text=data.get("text"),
-            buttons=tuple(
-                tuple(NoticeButton(b["label"], b["data"], b.get("params") or {}) for b in row)
-                for row in data.get("buttons") or []
-            ),
+            buttons=tuple(tuple(_button(b) for b in row) for row in data.get("buttons") or []),
             file_path=data.get("file_path"),
             file_kind=data.get("file_kind"),
             dedup=dedup,

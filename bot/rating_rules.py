@@ -29,7 +29,7 @@ from bot.lifecycle import (
     readable_text,
     require_state,
 )
-from bot.notices import NoticeButton
+from bot.notices import Act, NoticeButton
 from bot.people import Person
 
 # --- deputies: rating ----------------------------------------------------------------------------
@@ -39,7 +39,7 @@ def rating_buttons(item: Item, round_: int) -> tuple[tuple[NoticeButton, ...], .
     """The three (and abstain) rating buttons; the press is checked again when it arrives."""
 
     def b(value: Rating) -> NoticeButton:
-        return NoticeButton(f"rating.{value}", f"rt:{item.id}:{round_}:{value}")
+        return NoticeButton(f"rating.{value}", Act.RATE, (item.id, round_, str(value)))
 
     return (
         (b(Rating.SATISFIED), b(Rating.BASICALLY), b(Rating.DISSATISFIED)),

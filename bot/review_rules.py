@@ -21,7 +21,7 @@ from bot.lifecycle import (
     readable_text,
     require_state,
 )
-from bot.notices import NoticeButton
+from bot.notices import Act, NoticeButton
 from bot.people import Person
 
 # Statuses in which the author's item has not reached a unit, and a leader may still act on it.
@@ -110,7 +110,7 @@ def ask_more(item: Item, actor: Person, question: str, parties: Parties) -> Chan
             "notice.ask_more",
             item,
             skip=actor.id,
-            buttons=((NoticeButton("lifecycle_button_add_more", f"am:{item.id}"),),),
+            buttons=((NoticeButton("lifecycle_button_add_more", Act.ADD_MORE, (item.id,)),),),
             question=question,
         ),
     )

@@ -30,7 +30,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.config import OutboxSettings
-from bot.notices import FileKind, Notice
+from bot.notices import Act, FileKind, Notice
 from bot.pacing import Pacer, Priority, pacer_for
 from bot.ports import DeliveryStore
 from bot.records import DueRow
@@ -72,7 +72,8 @@ class Permanent(DeliveryError):
 @dataclass(frozen=True, slots=True)
 class RenderedButton:
     label: str
-    data: str
+    act: Act
+    args: tuple[int | str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,7 @@ def render(notice: Notice, texts: Texts) -> RenderedNotice:
         params.update({name: texts(key) for name, key in notice.localized.items()})
         text = texts(notice.key, **params)
     buttons = tuple(
-        tuple(RenderedButton(texts(b.label_key, **b.label_params), b.data) for b in row)
+        tuple(RenderedButton(texts(b.label_key, **b.label_params), b.act, b.args) for b in row)
         for row in notice.buttons
     )
     return RenderedNotice(text, buttons, notice.file_path, notice.file_kind)

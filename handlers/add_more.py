@@ -19,6 +19,7 @@ from bot.items import Item, Status
 from bot.records import PhotoTarget
 from bot.usecases import review
 from bot.views import number_label
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
@@ -46,7 +47,7 @@ async def start_more(update: Update, context: BotContext) -> StepResult | None:
     assert query is not None
     texts = context.texts
     data = query.data or ""
-    item_id = int(data.removeprefix("am:")) if len(data) < 20 else 0
+    item_id = int(data.removeprefix(f"{callbacks.ADD_MORE}:")) if len(data) < 20 else 0
     item = await context.services.items.get(item_id)
     if item is None or item.status is Status.DRAFT:
         refusal = texts("button_expired")
@@ -157,7 +158,7 @@ async def more_button(update: Update, context: BotContext) -> StepResult:
 
 def entry_points() -> list[StepHandler]:
     """The button of the question's notice, which opens this feature's steps."""
-    return steps(CallbackQueryHandler(start_more, pattern=r"^am:\d+$"))
+    return steps(CallbackQueryHandler(start_more, pattern=rf"^{callbacks.ADD_MORE}:\d+$"))
 
 
 def states() -> dict[str, list[StepHandler]]:

@@ -28,6 +28,7 @@ from bot.people import Action, require_can
 from bot.records import ImportReport
 from bot.texts import Texts
 from bot.usecases import people
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import (
     MESSAGE,
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 
 CATALOG_FILE, CATALOG_CONFIRM = "manage.catalog_file", "manage.catalog_confirm"
 # /people's prefix: both were one feature, and the buttons of a preview already shown still work.
-PREFIX = "mg"
+PREFIX = callbacks.MANAGE
 CATALOG_MAX_BYTES = 1024 * 1024
 ERRORS_SHOWN = 30
 

@@ -18,6 +18,7 @@ from bot.people import Action, require_can
 from bot.records import PhotoTarget
 from bot.usecases import deputy
 from bot.visits import NearbySite, Position, rank_nearby
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import (
     button,
@@ -38,7 +39,7 @@ LOCATION, SITE, PROJECT, PHOTOS = (
     "checkin.project",
     "checkin.photos",
 )
-PREFIX = "ck"
+PREFIX = callbacks.CHECKIN
 
 
 def format_distance(metres: float) -> str:

@@ -23,6 +23,7 @@ from bot.errors import Refused
 from bot.people import Person, commands_for
 from bot.texts import LANGUAGES, Texts, pick_language
 from bot.usecases.membership import join
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import abandon_flow, remove_buttons
 
@@ -143,8 +144,8 @@ async def lang_command(update: Update, context: BotContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("中文", callback_data="lang:zh"),
-                InlineKeyboardButton("English", callback_data="lang:en"),
+                InlineKeyboardButton("中文", callback_data=f"{callbacks.LANGUAGE}:zh"),
+                InlineKeyboardButton("English", callback_data=f"{callbacks.LANGUAGE}:en"),
             ]
         ]
     )
@@ -155,7 +156,7 @@ async def lang_chosen(update: Update, context: BotContext) -> None:
     """Store the chosen language and re-label the command menu."""
     query = update.callback_query
     assert query is not None and query.message is not None
-    language = (query.data or "").removeprefix("lang:")
+    language = (query.data or "").removeprefix(f"{callbacks.LANGUAGE}:")
     if language not in LANGUAGES:
         await query.answer(context.texts("button_expired"), show_alert=True)
         return

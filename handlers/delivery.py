@@ -41,6 +41,7 @@ from bot.sender import (
     Transient,
 )
 from bot.services import Services
+from handlers import callbacks
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,12 @@ def _markup(rendered: RenderedNotice) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+            [
+                InlineKeyboardButton(
+                    button.label, callback_data=callbacks.notice_data(button.act, button.args)
+                )
+                for button in row
+            ]
             for row in rendered.buttons
         ]
     )

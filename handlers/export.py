@@ -34,6 +34,7 @@ from bot.listing import (
 from bot.people import Action, require_can
 from bot.texts import Texts
 from bot.usecases import figures
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
@@ -49,7 +50,7 @@ from handlers.flow import (
 )
 
 FORMAT, PERIOD = "export.format", "export.period"
-PREFIX = "ex"
+PREFIX = callbacks.EXPORT
 # The Bot API refuses documents over 50 MB from bots (without a local Bot API server).
 TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024
 # Edits of the status message: often enough to show life, rarely enough for Telegram's limits.

@@ -17,11 +17,12 @@ from bot.query_ports import ForwardingStore
 from bot.records import UnitRecord
 from bot.usecases import forwarding
 from bot.views import clip
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import Pressed, button, current_flow
 
 CHOOSE, NUMBER, ANSWER = "forward.choose", "forward.number", "forward.answer"
-PREFIX = "fw"
+PREFIX = callbacks.FORWARD
 FLOW_KIND = "forward"
 SHORT = 28  # characters of an item's text on buttons and list lines
 

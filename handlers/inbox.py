@@ -29,7 +29,7 @@ from bot.services import Services
 from bot.usecases import unit
 from bot.usecases.acting import Acted, Caller
 from bot.views import number_label
-from handlers import inbox_answer
+from handlers import callbacks, inbox_answer
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
@@ -309,7 +309,7 @@ def entry_points() -> list[StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
     return steps(
         CommandHandler("inbox", start_inbox),
-        CallbackQueryHandler(open_from_notice, pattern=r"^ib:\d+$"),
+        CallbackQueryHandler(open_from_notice, pattern=rf"^{callbacks.OPEN_IN_INBOX}:\d+$"),
     )
 
 

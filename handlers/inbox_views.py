@@ -17,10 +17,13 @@ from bot.texts import Texts
 from bot.unit_rules import WITH_UNIT
 from bot.usecases import unit
 from bot.views import clip, number_label
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import button, current_flow
 
-PREFIX = "ix"  # nonce'd buttons of the inbox conversation; "ib:<id>" is the notification's button
+PREFIX = (
+    callbacks.INBOX
+)  # nonce'd buttons of the inbox conversation; "ib:<id>" is the notification's button
 PAGE_SIZE = 8
 PLACE_CHARS = 14  # of a site name on a list button
 # Telegram allows 4096 characters a message; these keep the card well within it.

@@ -11,12 +11,13 @@ from bot.errors import Refused
 from bot.invitations import InvitationRequest
 from bot.people import Action, Role, require_can
 from bot.usecases.membership import issue_invitation
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import button, current_flow, end_flow, pressed, start_flow
 from handlers.replies import replying
 
 ROLE, SCOPE, NAME = "invite.role", "invite.scope", "invite.name"
-PREFIX = "iv"
+PREFIX = callbacks.INVITE
 
 
 async def start_invite(update: Update, context: BotContext) -> str:

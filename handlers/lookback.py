@@ -34,6 +34,7 @@ from bot.people import Person
 from bot.records import LookbackRecord, PhotoTarget
 from bot.usecases import rating
 from bot.views import clip, number_label, place_of
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
@@ -54,7 +55,7 @@ from handlers.replies import replying
 log = logging.getLogger(__name__)
 
 CHOOSE, PHOTOS, NOTE = "lookback.choose", "lookback.photos", "lookback.note"
-PREFIX = "lb"
+PREFIX = callbacks.LOOKBACK
 FLOW_KIND = "lookback"
 DUE_SHOWN = 10  # cards per /lookback; the rest come with the next /lookback
 UPCOMING_SHOWN = 5

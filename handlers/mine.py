@@ -11,13 +11,14 @@ from bot.people import Action, require_can
 from bot.records import PhotoTarget
 from bot.usecases import deputy
 from bot.views import clip, item_summary, number_label
+from handlers import callbacks
 from handlers.context import BotContext
 
 PAGE_SIZE = 5
 
 
 def _button(label: str, verb: str, arg: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=f"mine:{verb}:{arg}")
+    return InlineKeyboardButton(label, callback_data=f"{callbacks.MINE}:{verb}:{arg}")
 
 
 async def _page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -26,6 +26,7 @@ from bot.errors import require
 from bot.people import Action, PersonCard, PersonChange, Role, require_can
 from bot.texts import Texts, pick_language
 from bot.usecases import people
+from handlers import callbacks
 from handlers.common import set_person_commands
 from handlers.context import BotContext
 from handlers.flow import (
@@ -46,7 +47,7 @@ from handlers.replies import replying
 log = logging.getLogger(__name__)
 
 SEARCH, PICK, CARD = "manage.search", "manage.pick", "manage.card"
-PREFIX = "mg"
+PREFIX = callbacks.MANAGE
 MATCHES_SHOWN = 10
 NAME_MAX = 40
 

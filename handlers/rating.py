@@ -24,6 +24,7 @@ from bot.items import Item, clean_description, has_words
 from bot.lifecycle import Rating
 from bot.usecases import rating
 from bot.views import clip, number_label
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow
 from handlers.replies import replying
@@ -31,9 +32,9 @@ from handlers.replies import replying
 log = logging.getLogger(__name__)
 
 COMMENT = "rating.comment"
-PREFIX = "rc"  # the comment step's own buttons (the notification's buttons are "rt:")
-# The notification's buttons: rt:{item_id}:{round}:{value}. Anything else is not a rating.
-RATING_DATA = r"^rt:\d+:\d+:(satisfied|basically|dissatisfied|abstain)$"
+PREFIX = callbacks.RATING_COMMENT  # the comment step's own buttons
+# The notification's buttons (callbacks.RATE): item id, round, value. Anything else is no rating.
+RATING_DATA = rf"^{callbacks.RATE}:\d+:\d+:(satisfied|basically|dissatisfied|abstain)$"
 _RATING_RE = re.compile(RATING_DATA)
 COMMENT_MAX = 1000
 ANSWER_SHOWN = 1500  # characters of the answer repeated on the rated message

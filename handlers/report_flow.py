@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.items import Item, Severity
 from bot.usecases import deputy
 from bot.views import item_summary
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import (
     button,
@@ -22,7 +23,7 @@ DESCRIPTION, PHOTOS, CONFIRM, EDIT = (
     "report.confirm",
     "report.edit",
 )
-PREFIX = "rp"
+PREFIX = callbacks.REPORT
 
 
 async def save(context: BotContext, **fields: object) -> None:

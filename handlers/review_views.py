@@ -18,11 +18,12 @@ from bot.readmodels import GroupQueue
 from bot.records import PhotoTarget
 from bot.texts import Texts
 from bot.views import clip, item_summary, number_label
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import button, current_flow
 from handlers.replies import send_album
 
-PREFIX = "rv"  # nonce'd buttons of /review and of the author's addition
+PREFIX = callbacks.REVIEW  # nonce'd buttons of /review and of the author's addition
 ALL = "all"  # the queue of every group, for staff
 
 EXCERPT_CHARS = 40  # of a likely duplicate's text on its line

@@ -16,10 +16,11 @@ from bot.summary_pictures import summary_pictures
 from bot.summary_render import render_summary
 from bot.tally import PeriodError, parse_day
 from bot.usecases import figures
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import StepHandler
 
-PREFIX = "dsum"
+PREFIX = callbacks.SUMMARY
 
 
 def _today(context: BotContext) -> date:

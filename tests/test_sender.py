@@ -20,7 +20,7 @@ import pytest
 
 from bot.bootstrap import database_of, open_services
 from bot.config import OutboxSettings, Settings
-from bot.notices import Notice, NoticeButton
+from bot.notices import Act, Notice, NoticeButton
 from bot.people import Role
 from bot.sender import OutboxSender, backoff_seconds, render
 from bot.services import Services
@@ -150,7 +150,12 @@ def label(person_id: int, number: str, dedup: str, **extra: Any) -> Notice:
 async def test_each_person_gets_each_notice_once_in_their_language(world: World) -> None:
     zh_id, wang = await world.person()
     en_id, alice = await world.person("en")
-    confirm = ((NoticeButton("button.confirm", "rv:1:ok"), NoticeButton("button.back", "rv:1")),)
+    confirm = (
+        (
+            NoticeButton("button.confirm", Act.ADD_MORE, (1,)),
+            NoticeButton("button.back", Act.OPEN_IN_INBOX, (1,)),
+        ),
+    )
     photo = world.tmp / "site.jpg"
     photo.write_bytes(make_jpeg(640, 480, pattern_seed=3))
     await world.queue(
@@ -166,7 +171,7 @@ async def test_each_person_gets_each_notice_once_in_their_language(world: World)
 
     first, summary = await wang.next_message(), await wang.next_message()
     assert first.text == "问题 2025-0001" and first.buttons == ["✅ 确认提交", "« 返回"]
-    assert first.button_data["✅ 确认提交"] == "rv:1:ok"
+    assert first.button_data["✅ 确认提交"] == "am:1"
     assert summary.text == "<b>今日汇总</b>" and summary.parse_mode == "HTML"
     english, picture = await alice.next_message(), await alice.next_message()
     assert english.text == "Problem 2025-0001" and english.buttons == ["✅ Confirm", "« Back"]
@@ -379,7 +384,9 @@ def test_backoff_grows_and_is_capped() -> None:
 
 
 def test_rendering_uses_the_recipients_language() -> None:
-    notice = label(1, "2025-0003", "x", buttons=((NoticeButton("button.next", "p:2"),),))
+    notice = label(
+        1, "2025-0003", "x", buttons=((NoticeButton("button.next", Act.OPEN_IN_INBOX, (2,)),),)
+    )
     assert render(notice, Texts("en")).text == "Problem 2025-0003"
     zh = render(notice, Texts("zh"))
     assert zh.text == "问题 2025-0003" and zh.buttons[0][0].label == "下一页 »"
