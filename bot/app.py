@@ -8,7 +8,7 @@ import logging
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
 from telegram import LinkPreviewOptions, Update
@@ -22,7 +22,6 @@ from telegram.ext import (
     Defaults,
     MessageHandler,
     TypeHandler,
-    filters,
 )
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
@@ -46,8 +45,6 @@ from handlers import (
     people,
     rating,
     report,
-    report_confirm,
-    report_flow,
     review,
     summary,
     tally,
@@ -55,10 +52,10 @@ from handlers import (
 from handlers.context import BotContext, Runtime
 from handlers.conversation import Conversations
 from handlers.delivery import delivering
+from handlers.feature import Feature
 from handlers.flood import PacedRequests
-from handlers.flow import CANCEL_LABELS, MESSAGE, TYPED, StepHandler, buttons_expected
+from handlers.flow import MESSAGE
 from handlers.intake import Intake
-from handlers.photos import PHOTO_INPUT
 from handlers.polling import LongPoll
 from handlers.processor import PerUserUpdateProcessor
 from handlers.request import AiohttpRequest
@@ -74,124 +71,34 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
 
 
-# Features of the closed loop, in menu order. Each contributes conversation entry points and
-# steps (joined into the one conversation below) and handlers that work outside conversations.
-FEATURES = (
-    review,
-    add_more,
-    summary,
-    tally,
-    export,
-    forward,
-    inbox,
-    rating,
-    lookback,
-    people,
-    catalog_import,
+# Features of the closed loop, in menu order (handlers/feature.py). Each gives the commands and
+# buttons that open its flow, the flow's states (each with its handlers, see states()), and
+# handlers that work outside conversations. Their states, joined into the one conversation:
+FEATURES: tuple[Feature, ...] = (
+    checkin,  # /checkin: location -> site | project -> photos
+    report,  # /problem /suggest: place -> category -> severity -> description -> photos
+    #          -> confirm <-> edit
+    invite,  # /invite: role -> scope -> name
+    review,  # /review: group -> item -> merge | question | reason
+    add_more,  # the author's 补充情况 button: more_text -> more_photos
+    summary,  # /summary (one step)
+    tally,  # /tally (one step)
+    export,  # /export: format -> period
+    forward,  # /forward: choose -> number -> answer (paper answers)
+    inbox,  # /inbox: browse -> reason | progress | answer_text -> answer_photos -> answer_confirm
+    rating,  # the notice's rating buttons: comment
+    lookback,  # /lookback: choose -> photos -> note
+    people,  # /people: search -> pick -> card
+    catalog_import,  # /catalog: catalog_file -> catalog_confirm
 )
 
 
 def _conversations() -> Conversations:
     """All multi-step flows share one conversation, so starting one ends the other."""
-    # Shared by several steps; the cast only widens the return type the step lists expect.
-    buttons_only = cast(StepHandler, MessageHandler(TYPED, buttons_expected))
-    cancel_key = cast(
-        StepHandler, MessageHandler(MESSAGE & CANCEL_LABELS, common.leave_conversation)
-    )
     return Conversations(
-        entry_points=[
-            CommandHandler("checkin", checkin.start_checkin),
-            CommandHandler(["problem", "suggest"], report.start_report),
-            CommandHandler("invite", invite.start_invite),
-            *(handler for feature in FEATURES for handler in feature.entry_points()),
-        ],
-        states={
-            # /checkin
-            checkin.LOCATION: [
-                MessageHandler(MESSAGE & filters.LOCATION, checkin.receive_location),
-                cancel_key,
-                MessageHandler(TYPED, checkin.location_expected),
-            ],
-            checkin.SITE: [
-                CallbackQueryHandler(
-                    checkin.site_step, pattern=callbacks.pattern(callbacks.CHECKIN)
-                ),
-                buttons_only,
-            ],
-            checkin.PROJECT: [
-                CallbackQueryHandler(
-                    checkin.site_step, pattern=callbacks.pattern(callbacks.CHECKIN)
-                ),
-                buttons_only,
-            ],
-            checkin.PHOTOS: [
-                MessageHandler(PHOTO_INPUT, checkin.visit_photo),
-                CallbackQueryHandler(
-                    checkin.photos_done, pattern=callbacks.pattern(callbacks.CHECKIN)
-                ),
-                CommandHandler("done", checkin.photos_done),
-                MessageHandler(TYPED, checkin.photos_expected),
-            ],
-            # /problem and /suggest
-            report_flow.PLACE: [
-                CallbackQueryHandler(
-                    report.place_step, pattern=callbacks.pattern(callbacks.REPORT)
-                ),
-                buttons_only,
-            ],
-            report_flow.CATEGORY: [
-                CallbackQueryHandler(
-                    report.category_step, pattern=callbacks.pattern(callbacks.REPORT)
-                ),
-                buttons_only,
-            ],
-            report_flow.SEVERITY: [
-                CallbackQueryHandler(
-                    report.severity_step, pattern=callbacks.pattern(callbacks.REPORT)
-                ),
-                buttons_only,
-            ],
-            report_flow.DESCRIPTION: [
-                MessageHandler(TYPED & filters.TEXT, report.description_step),
-                MessageHandler(TYPED, report.description_expected),
-            ],
-            report_flow.PHOTOS: [
-                MessageHandler(PHOTO_INPUT, report.report_photo),
-                CallbackQueryHandler(
-                    report.photos_done, pattern=callbacks.pattern(callbacks.REPORT)
-                ),
-                MessageHandler(TYPED, report.photos_expected),
-            ],
-            report_flow.CONFIRM: [
-                CallbackQueryHandler(
-                    report_confirm.confirm_step, pattern=callbacks.pattern(callbacks.REPORT)
-                ),
-                buttons_only,
-            ],
-            report_flow.EDIT: [
-                CallbackQueryHandler(
-                    report_confirm.edit_step, pattern=callbacks.pattern(callbacks.REPORT)
-                ),
-                buttons_only,
-            ],
-            # /invite (staff)
-            invite.ROLE: [
-                CallbackQueryHandler(invite.role_step, pattern=callbacks.pattern(callbacks.INVITE)),
-                buttons_only,
-            ],
-            invite.SCOPE: [
-                CallbackQueryHandler(
-                    invite.scope_step, pattern=callbacks.pattern(callbacks.INVITE)
-                ),
-                buttons_only,
-            ],
-            invite.NAME: [
-                MessageHandler(TYPED & filters.TEXT, invite.name_step),
-                MessageHandler(TYPED, invite.name_expected),
-            ],
-            # review, export, forward, inbox, rating, look-back, people, catalog
-            **{state: steps for feature in FEATURES for state, steps in feature.states().items()},
-        },
+        entry_points=[handler for feature in FEATURES for handler in feature.entry_points()],
+        # Every state of every flow: each feature's states() lists its own, in order.
+        states={state: steps for feature in FEATURES for state, steps in feature.states().items()},
         fallbacks=[CommandHandler("cancel", common.leave_conversation)],
     )
 
@@ -263,11 +170,6 @@ def build_application(
     )
     app.add_handler(
         CallbackQueryHandler(mine.mine_button, pattern=callbacks.pattern(callbacks.MINE))
-    )
-    app.add_handler(
-        CallbackQueryHandler(
-            report_confirm.late_confirm, pattern=rf"^{callbacks.REPORT}:[0-9a-f]+:confirm:\d+$"
-        )
     )
 
     # 5. Whatever is left: stale or forged buttons, and messages nobody waits for.

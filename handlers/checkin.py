@@ -11,7 +11,13 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.ext import ConversationHandler
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.errors import Refused
 from bot.people import Action, require_can
@@ -19,9 +25,15 @@ from bot.records import PhotoTarget
 from bot.usecases import deputy
 from bot.visits import NearbySite, Position, rank_nearby
 from handlers import callbacks
+from handlers.common import leave_conversation
 from handlers.context import BotContext
 from handlers.flow import (
+    CANCEL_LABELS,
+    MESSAGE,
+    TYPED,
+    StepHandler,
     button,
+    buttons_only,
     current_flow,
     end_flow,
     my_group_projects,
@@ -29,8 +41,9 @@ from handlers.flow import (
     projects_keyboard,
     remove_buttons,
     start_flow,
+    steps,
 )
-from handlers.photos import receive_photo
+from handlers.photos import PHOTO_INPUT, receive_photo
 from handlers.replies import replying
 
 LOCATION, SITE, PROJECT, PHOTOS = (
@@ -287,3 +300,35 @@ async def photos_done(update: Update, context: BotContext) -> str | int:
 
 
 photos_expected = replying("checkin_photos_expected")
+
+# --- wiring --------------------------------------------------------------------------------------
+
+
+def entry_points() -> list[StepHandler]:
+    """/checkin opens this feature's steps."""
+    return steps(CommandHandler("checkin", start_checkin))
+
+
+def states() -> dict[str, list[StepHandler]]:
+    """Share a location, pick the site (or a project, then a site), send photos."""
+    buttons = CallbackQueryHandler(site_step, pattern=callbacks.pattern(PREFIX))
+    return {
+        LOCATION: steps(
+            MessageHandler(MESSAGE & filters.LOCATION, receive_location),
+            MessageHandler(MESSAGE & CANCEL_LABELS, leave_conversation),
+            MessageHandler(TYPED, location_expected),
+        ),
+        SITE: steps(buttons, buttons_only()),
+        PROJECT: steps(buttons, buttons_only()),
+        PHOTOS: steps(
+            MessageHandler(PHOTO_INPUT, visit_photo),
+            CallbackQueryHandler(photos_done, pattern=callbacks.pattern(PREFIX)),
+            CommandHandler("done", photos_done),
+            MessageHandler(TYPED, photos_expected),
+        ),
+    }
+
+
+def commands() -> list[StepHandler]:
+    """Handlers that work outside any conversation."""
+    return []

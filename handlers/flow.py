@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, filters
+from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.texts import LANGUAGES, Texts
 from handlers.context import BotContext
@@ -176,3 +176,8 @@ async def buttons_expected(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is not None:
         await message.reply_text(context.texts("buttons_expected"))
+
+
+def buttons_only() -> StepHandler:
+    """A step that takes only its buttons: anything typed gets the reminder to press one."""
+    return cast(StepHandler, MessageHandler(TYPED, buttons_expected))

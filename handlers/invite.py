@@ -5,7 +5,13 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ConversationHandler
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.errors import Refused
 from bot.invitations import InvitationRequest
@@ -13,7 +19,17 @@ from bot.people import Action, Role, require_can
 from bot.usecases.membership import issue_invitation
 from handlers import callbacks
 from handlers.context import BotContext
-from handlers.flow import button, current_flow, end_flow, pressed, start_flow
+from handlers.flow import (
+    TYPED,
+    StepHandler,
+    button,
+    buttons_only,
+    current_flow,
+    end_flow,
+    pressed,
+    start_flow,
+    steps,
+)
 from handlers.replies import replying
 
 ROLE, SCOPE, NAME = "invite.role", "invite.scope", "invite.name"
@@ -119,3 +135,31 @@ async def name_step(update: Update, context: BotContext) -> str | int:
 
 
 name_expected = replying("invite_name_expected")
+
+# --- wiring --------------------------------------------------------------------------------------
+
+
+def entry_points() -> list[StepHandler]:
+    """/invite (staff) opens this feature's steps."""
+    return steps(CommandHandler("invite", start_invite))
+
+
+def states() -> dict[str, list[StepHandler]]:
+    """The role, the group or unit, the name."""
+    return {
+        ROLE: steps(
+            CallbackQueryHandler(role_step, pattern=callbacks.pattern(PREFIX)), buttons_only()
+        ),
+        SCOPE: steps(
+            CallbackQueryHandler(scope_step, pattern=callbacks.pattern(PREFIX)), buttons_only()
+        ),
+        NAME: steps(
+            MessageHandler(TYPED & filters.TEXT, name_step),
+            MessageHandler(TYPED, name_expected),
+        ),
+    }
+
+
+def commands() -> list[StepHandler]:
+    """Handlers that work outside any conversation."""
+    return []

@@ -10,6 +10,7 @@ import html
 from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import Refused
 from bot.items import Kind, Severity, validate_description
@@ -17,22 +18,29 @@ from bot.people import Action, require_can
 from bot.records import PhotoTarget
 from bot.usecases import deputy
 from bot.views import place_of
+from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import (
+    TYPED,
+    StepHandler,
     abandon_flow,
     button,
+    buttons_only,
     current_flow,
     pressed,
     projects_keyboard,
     remove_buttons,
     start_flow,
+    steps,
 )
-from handlers.photos import receive_photo
+from handlers.photos import PHOTO_INPUT, receive_photo
 from handlers.replies import replying
-from handlers.report_confirm import cancel_report
+from handlers.report_confirm import cancel_report, confirm_step, edit_step, late_confirm
 from handlers.report_flow import (
     CATEGORY,
+    CONFIRM,
     DESCRIPTION,
+    EDIT,
     PHOTOS,
     PLACE,
     PREFIX,
@@ -272,3 +280,36 @@ async def photos_done(update: Update, context: BotContext) -> str:
 
 
 photos_expected = replying("report_photos_expected")
+
+# --- wiring --------------------------------------------------------------------------------------
+
+
+def entry_points() -> list[StepHandler]:
+    """/problem and /suggest open this feature's steps."""
+    return steps(CommandHandler(["problem", "suggest"], start_report))
+
+
+def states() -> dict[str, list[StepHandler]]:
+    """Place, (category and severity), description, photos, then confirm or change an answer."""
+    pattern = callbacks.pattern(PREFIX)
+    return {
+        PLACE: steps(CallbackQueryHandler(place_step, pattern=pattern), buttons_only()),
+        CATEGORY: steps(CallbackQueryHandler(category_step, pattern=pattern), buttons_only()),
+        SEVERITY: steps(CallbackQueryHandler(severity_step, pattern=pattern), buttons_only()),
+        DESCRIPTION: steps(
+            MessageHandler(TYPED & filters.TEXT, description_step),
+            MessageHandler(TYPED, description_expected),
+        ),
+        PHOTOS: steps(
+            MessageHandler(PHOTO_INPUT, report_photo),
+            CallbackQueryHandler(photos_done, pattern=pattern),
+            MessageHandler(TYPED, photos_expected),
+        ),
+        CONFIRM: steps(CallbackQueryHandler(confirm_step, pattern=pattern), buttons_only()),
+        EDIT: steps(CallbackQueryHandler(edit_step, pattern=pattern), buttons_only()),
+    }
+
+
+def commands() -> list[StepHandler]:
+    """A second tap on confirm after the item was stored says its number."""
+    return steps(CallbackQueryHandler(late_confirm, pattern=rf"^{PREFIX}:[0-9a-f]+:confirm:\d+$"))

@@ -95,3 +95,18 @@ def test_the_rule_sees_a_breach(tmp_path: Path, layer: str, forbidden: tuple[str
     module = tmp_path / "m.py"
     module.write_text(f"def f() -> None:\n    from {forbidden[0]}.x import y\n", encoding="utf-8")
     assert any(_within(name, forbidden) for name in _imports(module))
+
+
+def test_every_feature_has_the_one_shape_and_its_own_states() -> None:
+    from bot.app import FEATURES
+
+    seen: dict[str, object] = {}
+    for feature in FEATURES:
+        assert callable(feature.entry_points) and callable(feature.commands)
+        for state in feature.states():
+            # State names are stored with open conversations: "<flow>.<step>", never shared.
+            flow, _, step = state.partition(".")
+            assert flow and step, state
+            assert state not in seen, (state, seen.get(state), feature)
+            seen[state] = feature
+    assert len(seen) == 41
