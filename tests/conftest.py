@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -182,15 +182,25 @@ async def start_harness(
     return Harness(api, settings, services, app, stack)
 
 
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    harness = await start_harness(api, make_settings(api, tmp_path / "data"))
+@asynccontextmanager
+async def running_bot(api: LocalBotApi, settings: Settings) -> AsyncIterator[Harness]:
+    """The bot on these settings, stopped on the way out; an error inside the local Bot API
+    server fails the test, as the bot would have been answered with garbage."""
+    harness = await start_harness(api, settings)
     try:
         yield harness
     finally:
         await harness.stack.aclose()
         await harness.services.close()
         assert not api.internal_errors, api.internal_errors
+
+
+@pytest.fixture
+async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
+    """Notices are delivered as they are queued (make_settings), so each step sees what came
+    before it."""
+    async with running_bot(api, make_settings(api, tmp_path / "data")) as harness:
+        yield harness
 
 
 async def answer_to(user: SimUser, press: CallbackPress) -> str:

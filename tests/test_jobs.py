@@ -4,35 +4,23 @@ digest, rating windows close, groups hear of due look-backs; running them twice 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.bootstrap import database_of
 from bot.items import Item
 from bot.jobs import run_daily_jobs
 from bot.lifecycle import Rating, ResponseClass, accept, forward, vote
 from bot.people import Person, Role
-from localapi import LocalBotApi, SimUser
+from localapi import SimUser
 from tests.conftest import Harness
 from tests.rating_steps import (
     answered_item,
     apply,
     closed_item,
     delivered,
-    quick_bot,
     raise_item,
     reload,
 )
-
-
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    """Notices are delivered as they are queued, so each step sees what came before it."""
-    async with quick_bot(api, tmp_path) as harness:
-        yield harness
 
 
 async def _forwarded(

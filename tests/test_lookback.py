@@ -3,31 +3,20 @@ whether the fix held; a broken fix sends the item back to its unit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.bootstrap import database_of
 from bot.clock import from_db
 from bot.deadlines import add_months
 from bot.items import Item
 from bot.people import Person, Role
-from localapi import LocalBotApi, SimUser
+from localapi import SimUser
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
-from tests.rating_steps import closed_item, delivered, outbox_keys, quick_bot
+from tests.rating_steps import closed_item, delivered, outbox_keys
 from tests.steps import staff_change
 
 LONG_AGO = timedelta(days=100)  # longer than the 90 days before a look-back is due
-
-
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    """Notices are delivered as they are queued, so each step sees what came before it."""
-    async with quick_bot(api, tmp_path) as harness:
-        yield harness
 
 
 async def _closed(bot: Harness, *, due: bool = True) -> tuple[Item, SimUser, Person, Person]:

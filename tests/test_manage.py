@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.bootstrap import database_of
 from bot.people import Role, commands_for
-from localapi import LocalBotApi, SimUser
+from localapi import SimUser
 from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to
-from tests.rating_steps import delivered, quick_bot
+from tests.rating_steps import delivered
 
 NEW_PROJECT = """
 
@@ -21,13 +16,6 @@ title = "新增城市书房"
 description = "新建城市书房20家。"
 level = "city"
 """
-
-
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    """Notices are delivered as they are queued, so each step sees what came before it."""
-    async with quick_bot(api, tmp_path) as harness:
-        yield harness
 
 
 def menu(bot: Harness, user: SimUser) -> list[str]:
