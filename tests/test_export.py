@@ -24,33 +24,11 @@ from bot.listing import ListRow
 from bot.people import Role
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness
-from tests.images import make_jpeg
-from tests.steps import (
-    DESCRIPTION,
-    check_in,
-    confirm,
-    problem_up_to_description,
-    skip_photos,
-    submitted_suggestions,
-)
+from tests.steps import DESCRIPTION, reported_with_photo, submitted_suggestions
 
 # A worker thread's pause: time.sleep fails with EINVAL under faketime (clock_nanosleep), and the
 # suite must pass whatever the clock says.
 _PAUSE = threading.Event()
-
-
-async def reported_with_photo(bot: Harness) -> SimUser:
-    """王芳 checks in and reports a problem with one photo, through the conversation."""
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    await deputy.next_message()
-    await deputy.send_photo(make_jpeg(900, 700, pattern_seed=5))
-    await deputy.next_message()
-    await skip_photos(deputy)
-    await confirm(deputy)
-    return deputy
 
 
 def files_left(bot: Harness) -> list[str]:

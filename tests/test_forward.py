@@ -17,14 +17,7 @@ from bot.forward_list import ListRow, safe_cell, write_list
 from bot.people import Role
 from localapi import SimUser
 from tests.conftest import Harness, answer_to
-from tests.steps import (
-    DESCRIPTION,
-    check_in,
-    confirm,
-    problem_up_to_description,
-    skip_photos,
-    staff_change,
-)
+from tests.steps import DESCRIPTION, check_in, confirm, report_problem, skip_photos, staff_change
 
 TRICKY = '=HYPERLINK("http://x"); 楼道扶手松动，存在安全隐患'
 
@@ -34,11 +27,7 @@ async def raise_problems(bot: Harness, deputy: SimUser, *texts: str) -> list[int
     await check_in(bot, deputy)
     ids = []
     for text in texts:
-        await problem_up_to_description(deputy)
-        await deputy.send_text(text)
-        await deputy.next_message()
-        await skip_photos(deputy)
-        await confirm(deputy)
+        await report_problem(deputy, text)
         ids.append(await bot.value("SELECT MAX(id) FROM items WHERE status = 'submitted'"))
     return ids
 

@@ -19,14 +19,7 @@ from bot.people import Person, Role
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
-from tests.steps import (
-    DESCRIPTION,
-    check_in,
-    confirm,
-    problem_up_to_description,
-    skip_photos,
-    staff_change,
-)
+from tests.steps import DESCRIPTION, check_in, report_problem, staff_change
 
 # The first site of group G01 (tests/steps.py) belongs to sub-item C01-1, whose lead unit in
 # examples/hangzhou.toml is "health" (市卫健委). "edu" (市教育局) is a unit with nothing of it.
@@ -40,18 +33,6 @@ async def _next(user: SimUser, *, edited: bool = False) -> BotMessage:
         message = await user.next_message(edited=edited)
         if "新交办事项" not in (message.text or ""):
             return message
-
-
-async def _report(deputy: SimUser, description: str, photo_seed: int | None = None) -> None:
-    """A 进度滞后 problem at the site the deputy checked in at, through the real conversation."""
-    await problem_up_to_description(deputy)
-    await deputy.send_text(description)
-    await deputy.next_message()
-    if photo_seed is not None:
-        await deputy.send_photo(make_jpeg(900, 700, pattern_seed=photo_seed))
-        await deputy.next_message()
-    await skip_photos(deputy)
-    await confirm(deputy)
 
 
 async def _item(bot: Harness, number: int) -> Item:
@@ -85,7 +66,8 @@ async def _cast(bot: Harness, reports: int) -> tuple[SimUser, SimUser, Person, P
     await check_in(bot, deputy)
     # All reported before any is accepted: the deputy's notices would interleave with the steps.
     for n in range(1, reports + 1):
-        await _report(deputy, f"第 {n} 个问题：{DESCRIPTION}", photo_seed=40 if n == 1 else None)
+        photo = make_jpeg(900, 700, pattern_seed=40) if n == 1 else None
+        await report_problem(deputy, f"第 {n} 个问题：{DESCRIPTION}", photo)
     for n in range(1, reports + 1):
         await _accept_and_forward(bot, n, leader, staff)
     return deputy, liaison, leader, staff

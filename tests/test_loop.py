@@ -9,38 +9,24 @@ change is an event, every notice is delivered once, and the tally counts it once
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.jobs import run_daily_jobs
 from bot.people import Role
-from localapi import BotMessage, LocalBotApi, SimUser
+from localapi import BotMessage, SimUser
 from tests.conftest import Harness
-from tests.rating_steps import delivered, quick_bot
-from tests.steps import check_in, confirm, problem_up_to_description, skip_photos
+from tests.rating_steps import delivered
+from tests.steps import check_in, report_problem
 
 FIRST = "外立面脚手架已停工两周，现场无施工人员，交付存在风险。"
 SECOND = "脚手架停工已有两周，现场没有施工人员，按期交付有风险。"
 
 
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    async with quick_bot(api, tmp_path) as harness:
-        yield harness
-
-
 async def _raise(bot: Harness, deputy: SimUser, text: str) -> None:
     await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(text)
-    await deputy.next_message()
-    await skip_photos(deputy)
-    said = await confirm(deputy)
+    said = await report_problem(deputy, text)
     assert any("已提交" in (m.text or "") for m in said), [m.describe() for m in said]
 
 

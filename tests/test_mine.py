@@ -5,15 +5,7 @@ from __future__ import annotations
 from bot.bootstrap import database_of
 from bot.people import Role
 from tests.conftest import Harness, answer_to
-from tests.images import make_jpeg
-from tests.steps import (
-    DESCRIPTION,
-    check_in,
-    confirm,
-    problem_up_to_description,
-    skip_photos,
-    submitted_suggestions,
-)
+from tests.steps import reported_with_photo, submitted_suggestions
 
 
 async def test_mine_pages_opens_and_withdraws(bot: Harness) -> None:
@@ -86,15 +78,7 @@ async def test_long_place_names_are_cut_with_an_ellipsis(bot: Harness) -> None:
 
 
 async def test_photos_of_an_item_are_sent_back(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    await deputy.next_message()
-    await deputy.send_photo(make_jpeg(900, 700, pattern_seed=5))
-    await deputy.next_message()
-    await skip_photos(deputy)
-    await confirm(deputy)
+    deputy = await reported_with_photo(bot)
     await deputy.send_text("/mine")
     await deputy.next_message()
     await deputy.press("问题 2020-0001")

@@ -16,14 +16,7 @@ from localapi import BotMessage, CallbackPress, SimUser
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
 from tests.rating_steps import answered_item, raise_item
-from tests.steps import (
-    DESCRIPTION,
-    check_in,
-    confirm,
-    problem_up_to_description,
-    skip_photos,
-    staff_change,
-)
+from tests.steps import DESCRIPTION, check_in, report_problem, staff_change
 
 # The same problem in another deputy's words, and two unrelated ones at the same site.
 SAME_PROBLEM = "外立面脚手架停工已两周，现场没有施工人员，按期交付有风险。"
@@ -50,15 +43,6 @@ async def tap(user: SimUser, label: str) -> str:
 async def say(user: SimUser, text: str) -> str:
     await user.send_text(text)
     return texts_of(await user.settle(quiet=QUIET))
-
-
-async def report(deputy: SimUser, description: str) -> None:
-    """A 进度滞后 problem at the site the deputy checked in at."""
-    await problem_up_to_description(deputy)
-    await deputy.send_text(description)
-    await deputy.next_message()
-    await skip_photos(deputy)
-    await confirm(deputy)
 
 
 async def item_id(bot: Harness, number: int) -> int:
@@ -108,10 +92,10 @@ async def test_leader_accepts_merges_declines_and_asks_the_author_who_adds(bot: 
     li = await bot.join("李建国")
     for deputy in (wang, li):
         await check_in(bot, deputy)
-    await report(wang, DESCRIPTION)  # 2020-0001
-    await report(li, SAME_PROBLEM)  # 2020-0002
-    await report(wang, PAVEMENT)  # 2020-0003
-    await report(li, CANTEEN)  # 2020-0004
+    await report_problem(wang, DESCRIPTION)  # 2020-0001
+    await report_problem(li, SAME_PROBLEM)  # 2020-0002
+    await report_problem(wang, PAVEMENT)  # 2020-0003
+    await report_problem(li, CANTEEN)  # 2020-0004
     leader = await bot.join("组长", Role.LEADER, group="G01")
     boss = await bot.person(leader)
 

@@ -28,7 +28,7 @@ from bot.tally import Period, PeriodError, compute_tally, parse_day, tally_json
 from storage.catalog import import_catalog
 from tests.conftest import EXAMPLE_CATALOG, START, Harness, start_clock
 from tests.rating_steps import ANSWER, answered_item, apply, rate, reload
-from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
+from tests.steps import check_in, report_problem
 
 SHANGHAI_OFFSET = timedelta(hours=8)
 
@@ -79,11 +79,7 @@ async def _story(bot: Harness) -> tuple[Any, Any]:
     alice = await bot.join("王芳")
     bob = await bot.join("李建国")
     await check_in(bot, alice)
-    await problem_up_to_description(alice)
-    await alice.send_text(DESCRIPTION)
-    await alice.next_message()
-    await skip_photos(alice)
-    await confirm(alice)
+    await report_problem(alice)
     await check_in(bot, bob)
     await bot.invite("张三", Role.DEPUTY, "G02")
     await bot.invite("何四", Role.DEPUTY, "G03")  # does nothing: not counted
