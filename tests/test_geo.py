@@ -23,7 +23,7 @@ from bot.geo import (
     wgs84_to_gcj02,
 )
 from bot.records import SiteRecord
-from bot.visits import Position, plan_visit, rank_nearby
+from bot.visits import NewVisit, Position, plan_visit, rank_nearby
 
 # Published vectors (eviltransform's test suite): wgsLat, wgsLng, gcjLat, gcjLng.
 GCJ_VECTORS = [
@@ -297,17 +297,22 @@ def test_rank_nearby_does_not_let_the_group_beat_the_distance_limit() -> None:
 AT = datetime(2025, 6, 3, 9, 30, tzinfo=UTC)
 
 
-def test_plan_visit_on_site() -> None:
-    site = _north_of(120, 7, project_id=10)
-    planned = plan_visit(
+def _plan(site: SiteRecord, position: Position | None, source_key: str) -> NewVisit:
+    """Person 2's visit in campaign 1 at AT, judged with a 500 m accuracy limit."""
+    return plan_visit(
         campaign_id=1,
         person_id=2,
         site=site,
-        position=Position(*HANGZHOU, accuracy_m=15.0, live=False),
+        position=position,
         at=AT,
-        source_key="msg:1",
+        source_key=source_key,
         max_accuracy_m=500,
     )
+
+
+def test_plan_visit_on_site() -> None:
+    site = _north_of(120, 7, project_id=10)
+    planned = _plan(site, Position(*HANGZHOU, accuracy_m=15.0, live=False), "msg:1")
     assert planned.site_id == 7
     assert planned.campaign_id == 1 and planned.person_id == 2
     assert planned.source_key == "msg:1" and planned.at == AT
@@ -317,39 +322,17 @@ def test_plan_visit_on_site() -> None:
 
 def test_plan_visit_too_far_and_low_accuracy() -> None:
     site = _north_of(1000, 7, project_id=10)
-    far = plan_visit(
-        campaign_id=1,
-        person_id=2,
-        site=site,
-        position=Position(*HANGZHOU, accuracy_m=20.0, live=True),
-        at=AT,
-        source_key="k",
-        max_accuracy_m=500,
-    )
+    far = _plan(site, Position(*HANGZHOU, accuracy_m=20.0, live=True), "k")
     assert far.presence.reason is PresenceReason.TOO_FAR
     assert far.distance_m == pytest.approx(1000, rel=1e-3)
-    vague = plan_visit(
-        campaign_id=1,
-        person_id=2,
-        site=_north_of(10, 8, project_id=10),
-        position=Position(*HANGZHOU, accuracy_m=900.0, live=False),
-        at=AT,
-        source_key="k2",
-        max_accuracy_m=500,
+    vague = _plan(
+        _north_of(10, 8, project_id=10), Position(*HANGZHOU, accuracy_m=900.0, live=False), "k2"
     )
     assert vague.presence.reason is PresenceReason.LOW_ACCURACY
 
 
 def test_plan_visit_without_position() -> None:
-    planned = plan_visit(
-        campaign_id=1,
-        person_id=2,
-        site=_north_of(10, 7, project_id=10),
-        position=None,
-        at=AT,
-        source_key="k",
-        max_accuracy_m=500,
-    )
+    planned = _plan(_north_of(10, 7, project_id=10), None, "k")
     assert planned.distance_m is None
     assert planned.position is None
     assert planned.presence == Presence(False, PresenceReason.NO_LOCATION)

@@ -49,6 +49,13 @@ async def item_id(bot: Harness, number: int) -> int:
     return int(await bot.value("SELECT id FROM items WHERE number = ?", number))
 
 
+async def status_and_note(bot: Harness, item: int, event: str) -> tuple[str, str]:
+    """The item's status, and the note of its event that matches `event` (an SQL condition)."""
+    status = await bot.value("SELECT status FROM items WHERE id = ?", item)
+    note = await bot.value(f"SELECT note FROM item_events WHERE item_id = ? AND {event}", item)
+    return status, note
+
+
 async def submitted(bot: Harness, author: SimUser, description: str, group: str = "G01") -> int:
     """An item made through the repository calls the report conversation uses."""
     person = await bot.person(author)
@@ -135,13 +142,7 @@ async def test_leader_accepts_merges_declines_and_asks_the_author_who_adds(bot: 
     fourth = await say(leader, REASON)
     assert "已不采纳 2020-0003" in fourth and "<b>问题 2020-0004</b>" in fourth, fourth
     three = await item_id(bot, 3)
-    assert await bot.value("SELECT status FROM items WHERE id = ?", three) == "declined"
-    assert (
-        await bot.value(
-            "SELECT note FROM item_events WHERE item_id = ? AND to_status = 'declined'", three
-        )
-        == REASON
-    )
+    assert await status_and_note(bot, three, "to_status = 'declined'") == ("declined", REASON)
     author = await bot.person(wang)
     assert "notice.declined" in await bot.value(
         "SELECT payload FROM outbox WHERE person_id = ? ORDER BY id DESC", author.id
@@ -152,13 +153,7 @@ async def test_leader_accepts_merges_declines_and_asks_the_author_who_adds(bot: 
     done = await say(leader, QUESTION)
     assert "已请代表补充 2020-0004" in done and "本组没有待审核的记录了" in done, done
     four = await item_id(bot, 4)
-    assert await bot.value("SELECT status FROM items WHERE id = ?", four) == "submitted"
-    assert (
-        await bot.value(
-            "SELECT note FROM item_events WHERE item_id = ? AND kind = 'ask_more'", four
-        )
-        == QUESTION
-    )
+    assert await status_and_note(bot, four, "kind = 'ask_more'") == ("submitted", QUESTION)
     asked = await bot.person(li)
     notice = await bot.value(
         "SELECT payload FROM outbox WHERE person_id = ? AND payload LIKE '%notice.ask_more%'",
