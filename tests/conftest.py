@@ -168,14 +168,21 @@ async def api() -> AsyncIterator[LocalBotApi]:
         yield server
 
 
+async def open_with_example(settings: Settings, clock: SetClock) -> Services:
+    """Services over a database the example catalog was imported into first, as an operator
+    runs `deputy-bot import` before anything else."""
+    setup = await open_services(settings, clock=clock, require_campaign=False)
+    try:
+        await import_catalog(database_of(setup), load_catalog(EXAMPLE_CATALOG), now=clock.now())
+    finally:
+        await setup.close()
+    return await open_services(settings, clock=clock)
+
+
 async def start_harness(
     api: LocalBotApi, settings: Settings, clock: SetClock | None = None
 ) -> Harness:
-    clock = clock or start_clock()
-    services = await open_services(settings, clock=clock, require_campaign=False)
-    await import_catalog(database_of(services), load_catalog(EXAMPLE_CATALOG), now=clock.now())
-    await services.close()
-    services = await open_services(settings, clock=clock)
+    services = await open_with_example(settings, clock or start_clock())
     app = build_application(settings, services)
     stack = AsyncExitStack()
     await stack.enter_async_context(running(app, settings))
