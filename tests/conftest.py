@@ -29,7 +29,7 @@ from bot.people import Person, Role
 from bot.records import SiteRecord
 from bot.services import Services
 from bot.usecases.membership import issue_invitation
-from localapi import CallbackPress, LocalBotApi, SimUser
+from localapi import BotMessage, CallbackPress, LocalBotApi, SimUser
 from storage.catalog import import_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,3 +216,10 @@ async def answer_to(user: SimUser, press: CallbackPress) -> str:
     while answer.query_id != press.query_id:
         answer = await user.next_answer()
     return answer.text or ""
+
+
+async def answer_to_button(user: SimUser, message: BotMessage, label: str) -> str:
+    """The bot's answer to this button of the message, pressed by its data: a client can still
+    send it after the bot took the button off."""
+    press = await user.press_data(message.message_id, message.button_data[label])
+    return await answer_to(user, press)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.items import Kind
 from localapi import BotMessage, SimUser
-from tests.conftest import Harness
+from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
 
 DESCRIPTION = "外立面脚手架已停工两周，现场无施工人员，交付存在风险。"
@@ -146,6 +146,34 @@ async def submitted_suggestions(bot: Harness, author: SimUser, count: int) -> li
         await bot.services.items.submit(item_id, person.id, bot.now())
         ids.append(item_id)
     return ids
+
+
+async def press_for_edit(user: SimUser, label: str) -> BotMessage:
+    """Press the button; returns the bot's edit in answer (of that message, as screens do)."""
+    await user.press(label)
+    return await user.next_message(edited=True)
+
+
+async def taps(user: SimUser, *labels: str, quiet: float = 0.3) -> list[BotMessage]:
+    """Press the buttons one after the other, each once the bot has gone quiet after the one
+    before; returns what the bot said after the last."""
+    said: list[BotMessage] = []
+    for label in labels:
+        await user.press(label)
+        said = await user.settle(quiet=quiet)
+    return said
+
+
+async def turned_away(
+    user: SimUser, message: BotMessage, label: str, told: str, unseen: str
+) -> None:
+    """A button of a screen opened before the person's role changed: pressed, the bot says
+    `told`, and nothing with `unseen` in it, and answers the press."""
+    press = await user.press_data(message.message_id, message.button_data[label])
+    said = [m.text or "" for m in await user.settle() if not m.edited]
+    assert any(told in text for text in said), said
+    assert not any(unseen in text for text in said), said
+    await answer_to(user, press)
 
 
 async def staff_change(staff: SimUser, name: str, *presses: str) -> BotMessage:

@@ -6,7 +6,7 @@ import os
 
 from bot.bootstrap import database_of
 from bot.people import Role
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, answer_to_button
 from tests.images import fake_heic, make_jpeg, truncated_jpeg
 from tests.steps import (
     DESCRIPTION,
@@ -227,9 +227,7 @@ async def test_stale_and_forged_buttons_expire_and_change_nothing(bot: Harness) 
     await deputy.send_text("/cancel")
     await deputy.settle()
     # A button from the cancelled conversation.
-    assert "已失效" in await answer_to(
-        deputy, await deputy.press_data(categories.message_id, categories.button_data["进度滞后"])
-    )
+    assert "已失效" in await answer_to_button(deputy, categories, "进度滞后")
     # Forged data, and someone else's item in a /mine button.
     assert "已失效" in await answer_to(
         deputy, await deputy.press_data(categories.message_id, "rp:zzzzzz:confirm:1")

@@ -13,7 +13,7 @@ from bot.errors import Refused
 from bot.items import Kind
 from bot.people import Role
 from localapi import BotMessage, CallbackPress, SimUser
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, answer_to_button
 from tests.images import make_jpeg
 from tests.rating_steps import answered_item, raise_item
 from tests.steps import DESCRIPTION, check_in, report_problem, staff_change
@@ -379,8 +379,7 @@ async def test_a_leader_moved_to_another_group_sees_nothing_more_of_the_old_one(
     assert leader.messages[-1].buttons == [] and card.message_id in [
         m.message_id for m in leader.messages if m.edited and not m.buttons
     ]
-    press = await leader.press_data(card.message_id, card.button_data["✅ 通过"])
-    assert "按钮已失效" in await answer_to(leader, press)
+    assert "按钮已失效" in await answer_to_button(leader, card, "✅ 通过")
     await leader.settle(quiet=QUIET)
     for item in (first, second):
         assert await bot.value("SELECT status FROM items WHERE id = ?", item) == "submitted"
