@@ -24,22 +24,28 @@ def _update_id() -> int:
     return _next_update_id
 
 
+def _sender(user_id: int) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+
+
+def _post(kind: str, chat: dict[str, Any], text: str, sender: int | None = None) -> Update:
+    """A `message` or `channel_post` update with the next id (its message's id too)."""
+    update_id = _update_id()
+    post: dict[str, Any] = {
+        "message_id": update_id,
+        "date": 1_748_940_000,
+        "chat": chat,
+        "text": text,
+    }
+    if sender is not None:
+        post["from"] = _sender(sender)
+    return Update.de_json({"update_id": update_id, kind: post}, bot=None)
+
+
 def message_update(user_id: int, text: str = "hi") -> Update:
     """A real private-chat message update, as Telegram sends it."""
-    update_id = _update_id()
-    update = Update.de_json(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 1_748_940_000,
-                "chat": {"id": user_id, "type": "private", "first_name": f"user{user_id}"},
-                "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
-                "text": text,
-            },
-        },
-        bot=None,
-    )
+    chat = {"id": user_id, "type": "private", "first_name": f"user{user_id}"}
+    update = _post("message", chat, text, sender=user_id)
     assert update.effective_user is not None and update.effective_user.id == user_id
     return update
 
@@ -51,7 +57,7 @@ def callback_update(user_id: int, data: str = "x") -> Update:
             "update_id": update_id,
             "callback_query": {
                 "id": str(update_id),
-                "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+                "from": _sender(user_id),
                 "chat_instance": "ci",
                 "data": data,
             },
@@ -62,19 +68,7 @@ def callback_update(user_id: int, data: str = "x") -> Update:
 
 def channel_post_update(chat_id: int) -> Update:
     """A channel post has a chat but no user."""
-    update_id = _update_id()
-    update = Update.de_json(
-        {
-            "update_id": update_id,
-            "channel_post": {
-                "message_id": update_id,
-                "date": 1_748_940_000,
-                "chat": {"id": chat_id, "type": "channel", "title": "news"},
-                "text": "post",
-            },
-        },
-        bot=None,
-    )
+    update = _post("channel_post", {"id": chat_id, "type": "channel", "title": "news"}, "post")
     assert update.effective_user is None and update.effective_chat is not None
     return update
 
