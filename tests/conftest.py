@@ -191,8 +191,9 @@ async def start_harness(
 
 @asynccontextmanager
 async def running_bot(api: LocalBotApi, settings: Settings) -> AsyncIterator[Harness]:
-    """The bot on these settings, stopped on the way out; an error inside the local Bot API
-    server fails the test, as the bot would have been answered with garbage."""
+    """The bot on these settings, stopped on the way out. An error inside the local Bot API
+    server fails the test: the bot was then talking to a broken Telegram, so what the test saw
+    proves nothing."""
     harness = await start_harness(api, settings)
     try:
         yield harness
