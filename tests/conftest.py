@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from bot.people import Person, Role
 from bot.records import SiteRecord
 from bot.services import Services
 from bot.usecases.membership import issue_invitation
-from localapi import CallbackPress, LocalBotApi, SimUser
+from localapi import BotMessage, CallbackPress, LocalBotApi, SimUser
 from storage.catalog import import_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,23 +168,33 @@ async def api() -> AsyncIterator[LocalBotApi]:
         yield server
 
 
+async def open_with_example(settings: Settings, clock: SetClock) -> Services:
+    """Services over a database the example catalog was imported into first, as an operator
+    runs `deputy-bot import` before anything else."""
+    setup = await open_services(settings, clock=clock, require_campaign=False)
+    try:
+        await import_catalog(database_of(setup), load_catalog(EXAMPLE_CATALOG), now=clock.now())
+    finally:
+        await setup.close()
+    return await open_services(settings, clock=clock)
+
+
 async def start_harness(
     api: LocalBotApi, settings: Settings, clock: SetClock | None = None
 ) -> Harness:
-    clock = clock or start_clock()
-    services = await open_services(settings, clock=clock, require_campaign=False)
-    await import_catalog(database_of(services), load_catalog(EXAMPLE_CATALOG), now=clock.now())
-    await services.close()
-    services = await open_services(settings, clock=clock)
+    services = await open_with_example(settings, clock or start_clock())
     app = build_application(settings, services)
     stack = AsyncExitStack()
     await stack.enter_async_context(running(app, settings))
     return Harness(api, settings, services, app, stack)
 
 
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    harness = await start_harness(api, make_settings(api, tmp_path / "data"))
+@asynccontextmanager
+async def running_bot(api: LocalBotApi, settings: Settings) -> AsyncIterator[Harness]:
+    """The bot on these settings, stopped on the way out. An error inside the local Bot API
+    server fails the test: the bot was then talking to a broken Telegram, so what the test saw
+    proves nothing."""
+    harness = await start_harness(api, settings)
     try:
         yield harness
     finally:
@@ -193,9 +203,24 @@ async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
         assert not api.internal_errors, api.internal_errors
 
 
+@pytest.fixture
+async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
+    """Notices are delivered as they are queued (make_settings), so each step sees what came
+    before it."""
+    async with running_bot(api, make_settings(api, tmp_path / "data")) as harness:
+        yield harness
+
+
 async def answer_to(user: SimUser, press: CallbackPress) -> str:
     """The text the bot answered to this press (earlier presses' answers are skipped)."""
     answer = await user.next_answer()
     while answer.query_id != press.query_id:
         answer = await user.next_answer()
     return answer.text or ""
+
+
+async def answer_to_button(user: SimUser, message: BotMessage, label: str) -> str:
+    """The bot's answer to this button of the message, pressed by its data: a client can still
+    send it after the bot took the button off."""
+    press = await user.press_data(message.message_id, message.button_data[label])
+    return await answer_to(user, press)

@@ -13,7 +13,7 @@ import random
 import struct
 import zlib
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pillow_heif
 from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter
@@ -56,6 +56,15 @@ def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
     )
 
 
+class ExifFields(TypedDict, total=False):
+    """What a phone may write in a photo's EXIF, for the builders below to pass on."""
+
+    taken_at: datetime | None
+    offset: str | None
+    gps: tuple[float, float] | None
+    orientation: int | None
+
+
 def make_exif(
     *,
     taken_at: datetime | None = None,
@@ -96,18 +105,9 @@ def encode(img: Image.Image, fmt: str, **params: Any) -> bytes:
     return buffer.getvalue()
 
 
-def jpeg_bytes(
-    img: Image.Image,
-    *,
-    taken_at: datetime | None = None,
-    offset: str | None = None,
-    gps: tuple[float, float] | None = None,
-    orientation: int | None = None,
-    quality: int = 90,
-) -> bytes:
+def jpeg_bytes(img: Image.Image, *, quality: int = 90, **exif: Unpack[ExifFields]) -> bytes:
     """`img` as a JPEG with EXIF; the pixels are stored as given, orientation only tags them."""
-    exif = make_exif(taken_at=taken_at, offset=offset, gps=gps, orientation=orientation)
-    return encode(img, "JPEG", quality=quality, exif=exif)
+    return encode(img, "JPEG", quality=quality, exif=make_exif(**exif))
 
 
 def make_jpeg(
@@ -116,16 +116,11 @@ def make_jpeg(
     *,
     color: Color = DEFAULT_COLOR,
     pattern_seed: int = 0,
-    taken_at: datetime | None = None,
-    offset: str | None = None,
-    gps: tuple[float, float] | None = None,
-    orientation: int | None = None,
     quality: int = 90,
+    **exif: Unpack[ExifFields],
 ) -> bytes:
     img = pattern_image(width, height, color=color, pattern_seed=pattern_seed)
-    return jpeg_bytes(
-        img, taken_at=taken_at, offset=offset, gps=gps, orientation=orientation, quality=quality
-    )
+    return jpeg_bytes(img, quality=quality, **exif)
 
 
 def make_png(
@@ -152,11 +147,10 @@ def make_webp(
     *,
     color: Color = DEFAULT_COLOR,
     pattern_seed: int = 0,
-    taken_at: datetime | None = None,
-    gps: tuple[float, float] | None = None,
+    **exif: Unpack[ExifFields],
 ) -> bytes:
     img = pattern_image(width, height, color=color, pattern_seed=pattern_seed)
-    return encode(img, "WEBP", quality=90, exif=make_exif(taken_at=taken_at, gps=gps))
+    return encode(img, "WEBP", quality=90, exif=make_exif(**exif))
 
 
 def make_gif(width: int = 64, height: int = 48) -> bytes:
@@ -380,16 +374,12 @@ def make_heic(
     height: int = 480,
     *,
     pattern_seed: int = 0,
-    taken_at: datetime | None = None,
-    offset: str | None = None,
-    gps: tuple[float, float] | None = None,
-    orientation: int | None = None,
     quality: int = 60,
+    **exif: Unpack[ExifFields],
 ) -> bytes:
     """An iPhone-style HEIC (HEVC in HEIF) with EXIF, written by pillow-heif. Keep it small:
     the HEVC encoder takes about a second per megapixel."""
     img = pattern_image(width, height, pattern_seed=pattern_seed)
-    exif = make_exif(taken_at=taken_at, offset=offset, gps=gps, orientation=orientation)
     buffer = io.BytesIO()
-    pillow_heif.from_pillow(img).save(buffer, quality=quality, exif=exif.tobytes())
+    pillow_heif.from_pillow(img).save(buffer, quality=quality, exif=make_exif(**exif).tobytes())
     return buffer.getvalue()

@@ -6,37 +6,19 @@ inbox screens do), so rating, look-back and job tests start from a real answered
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
-from pathlib import Path
 
 from bot.bootstrap import database_of
-from bot.config import OutboxSettings
 from bot.items import Item, Kind, Severity
 from bot.lifecycle import Change, Rating, ResponseClass
 from bot.people import Person
 from bot.rating_rules import conclude_rating, vote
 from bot.review_rules import accept, merge
 from bot.unit_rules import answer, forward
-from localapi import BotMessage, CallbackPress, LocalBotApi, SimUser
-from tests.conftest import Harness, make_settings, start_harness
+from localapi import BotMessage, CallbackPress, SimUser
+from tests.conftest import Harness
 
 ANSWER = "已完成实验室设备安装调试，并通过验收。"
-
-
-@asynccontextmanager
-async def quick_bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    """The bot, with notices delivered without the per-chat pause (Telegram's courtesy limit),
-    so that an item's notices arrive before the step that follows them."""
-    settings = make_settings(api, tmp_path / "data", outbox=OutboxSettings(per_chat_seconds=0))
-    harness = await start_harness(api, settings)
-    try:
-        yield harness
-    finally:
-        await harness.stack.aclose()
-        await harness.services.close()
-        assert not api.internal_errors, api.internal_errors
 
 
 async def delivered(bot: Harness, *users: SimUser) -> None:

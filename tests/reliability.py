@@ -625,9 +625,21 @@ class Deputy:
             if clean >= self.ATTEMPTS:
                 return
 
-    async def check_in(self) -> bool:
+    async def _retried(self, once: Callable[[], Awaitable[bool]], giving_up: str) -> bool:
+        """A conversation from its start, begun again after /cancel when it breaks off."""
         for _ in self._attempts():
-            if (
+            if await once():
+                return True
+            self._restarted()
+            if not await self.cancel():
+                return False
+        if self.strict:
+            self.tally.failures.append(giving_up)
+        return False
+
+    async def check_in(self) -> bool:
+        async def once() -> bool:
+            return bool(
                 await self.step(
                     "/checkin", self.text("/checkin"), says(ZH("checkin_ask_location")), starts=True
                 )
@@ -638,14 +650,11 @@ class Deputy:
                 and await self.step(
                     "done", self.press(ZH("button.done")), says(_head("checkin_finished", count=""))
                 )
-            ):
-                self.tally.checkins += 1
-                return True
-            self._restarted()
-            if not await self.cancel():
-                return False
-        if self.strict:
-            self.tally.failures.append("could not finish a check-in")
+            )
+
+        if await self._retried(once, "could not finish a check-in"):
+            self.tally.checkins += 1
+            return True
         return False
 
     async def open_report(self, description: str) -> bool:
@@ -679,15 +688,13 @@ class Deputy:
 
     async def report_problem(self, description: str) -> bool:
         """/problem at the site just visited, from start to the number."""
-        for _ in self._attempts():
-            if await self.open_report(description) and await self.confirm():
-                self.tally.reports += 1
-                return True
-            self._restarted()
-            if not await self.cancel():
-                return False
-        if self.strict:
-            self.tally.failures.append("could not finish a report")
+
+        async def once() -> bool:
+            return bool(await self.open_report(description) and await self.confirm())
+
+        if await self._retried(once, "could not finish a report"):
+            self.tally.reports += 1
+            return True
         return False
 
     async def mine(self) -> set[str]:

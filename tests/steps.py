@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from bot.items import Kind
 from localapi import BotMessage, SimUser
-from tests.conftest import Harness
+from tests.conftest import Harness, answer_to
+from tests.images import make_jpeg
 
 DESCRIPTION = "外立面脚手架已停工两周，现场无施工人员，交付存在风险。"
 
 
-async def check_in(bot: Harness, deputy: SimUser) -> None:
-    """Check in on site at the first site of group G01, without photos."""
+async def open_invitation(user: SimUser, token: str, name: str, *, quiet: float = 0.1) -> None:
+    """The person opens their invitation link and is welcomed by the name it was made for."""
+    await user.send_text(f"/start {token}")
+    welcome = await user.next_message(timeout=10)
+    assert f"欢迎您，{name}" in (welcome.text or ""), welcome.describe()
+    await user.settle(quiet=quiet)
+
+
+async def help_text(user: SimUser) -> str:
+    """What /help tells this person."""
+    await user.send_text("/help")
+    return (await user.next_message(timeout=10)).text or ""
+
+
+async def check_in(bot: Harness, deputy: SimUser, photo: bytes | None = None) -> None:
+    """Check in on site at the first site of group G01, sending the photo (if any) before
+    finishing."""
     site = await bot.site_of_group("G01")
     await deputy.send_text("/checkin")
     await deputy.next_message()
@@ -20,8 +36,18 @@ async def check_in(bot: Harness, deputy: SimUser) -> None:
     await deputy.press(site.name)
     await deputy.next_message(edited=True)
     await deputy.next_message()
+    if photo is not None:
+        await deputy.send_photo(photo)
+        assert "已保存照片" in ((await deputy.next_message()).text or "")
     await deputy.press("完成")
     await deputy.settle()
+
+
+async def checked_in(bot: Harness, name: str = "王芳") -> SimUser:
+    """A deputy of G01 who has joined and checked in at the group's first site."""
+    deputy = await bot.join(name)
+    await check_in(bot, deputy)
+    return deputy
 
 
 async def open_problem_at_visited_site(deputy: SimUser) -> BotMessage:
@@ -47,6 +73,14 @@ async def problem_up_to_description(deputy: SimUser) -> None:
     assert "请用文字描述" in ((await deputy.next_message()).text or "")
 
 
+async def describe_problem(deputy: SimUser, text: str = DESCRIPTION) -> BotMessage:
+    """A 进度滞后 / 较重 problem at the visited site up to its description, which is sent;
+    returns the bot's answer to it (the photo step, when the text is taken)."""
+    await problem_up_to_description(deputy)
+    await deputy.send_text(text)
+    return await deputy.next_message()
+
+
 async def skip_photos(deputy: SimUser) -> BotMessage:
     """Leave the photo step; returns the summary with its confirm/edit/cancel buttons."""
     await deputy.press("跳过 / 完成")
@@ -66,6 +100,26 @@ async def confirm(deputy: SimUser) -> list[BotMessage]:
     while "已提交" not in (said[-1].text or ""):
         said.append(await deputy.next_message())
     return said + await deputy.settle()
+
+
+async def report_problem(
+    deputy: SimUser, text: str = DESCRIPTION, photo: bytes | None = None
+) -> list[BotMessage]:
+    """A whole 进度滞后 / 较重 problem at the visited site, with one photo if given, confirmed;
+    returns what the bot said to the confirmation."""
+    await describe_problem(deputy, text)
+    if photo is not None:
+        await deputy.send_photo(photo)
+        await deputy.next_message()
+    await skip_photos(deputy)
+    return await confirm(deputy)
+
+
+async def reported_with_photo(bot: Harness) -> SimUser:
+    """王芳 checks in and reports a problem with one photo, through the conversation."""
+    deputy = await checked_in(bot)
+    await report_problem(deputy, photo=make_jpeg(900, 700, pattern_seed=5))
+    return deputy
 
 
 async def submitted_suggestions(bot: Harness, author: SimUser, count: int) -> list[int]:
@@ -92,6 +146,34 @@ async def submitted_suggestions(bot: Harness, author: SimUser, count: int) -> li
         await bot.services.items.submit(item_id, person.id, bot.now())
         ids.append(item_id)
     return ids
+
+
+async def press_for_edit(user: SimUser, label: str) -> BotMessage:
+    """Press the button; returns the bot's edit in answer (of that message, as screens do)."""
+    await user.press(label)
+    return await user.next_message(edited=True)
+
+
+async def taps(user: SimUser, *labels: str, quiet: float = 0.3) -> list[BotMessage]:
+    """Press the buttons one after the other, each once the bot has gone quiet after the one
+    before; returns what the bot said after the last."""
+    said: list[BotMessage] = []
+    for label in labels:
+        await user.press(label)
+        said = await user.settle(quiet=quiet)
+    return said
+
+
+async def turned_away(
+    user: SimUser, message: BotMessage, label: str, told: str, unseen: str
+) -> None:
+    """A button of a screen opened before the person's role changed: pressed, the bot says
+    `told`, and nothing with `unseen` in it, and answers the press."""
+    press = await user.press_data(message.message_id, message.button_data[label])
+    said = [m.text or "" for m in await user.settle() if not m.edited]
+    assert any(told in text for text in said), said
+    assert not any(unseen in text for text in said), said
+    await answer_to(user, press)
 
 
 async def staff_change(staff: SimUser, name: str, *presses: str) -> BotMessage:

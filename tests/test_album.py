@@ -6,7 +6,7 @@ from __future__ import annotations
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness
 from tests.images import make_jpeg, truncated_jpeg
-from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
+from tests.steps import check_in, confirm, describe_problem, skip_photos
 
 
 def _replied_to(message: BotMessage) -> int | None:
@@ -15,9 +15,7 @@ def _replied_to(message: BotMessage) -> int | None:
 
 
 async def _at_photo_step(bot: Harness, deputy: SimUser) -> None:
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    assert "可以发送照片" in ((await deputy.next_message()).text or "")
+    assert "可以发送照片" in ((await describe_problem(deputy)).text or "")
 
 
 async def test_a_broken_photo_in_an_album_is_named_and_the_others_are_kept(bot: Harness) -> None:

@@ -24,7 +24,15 @@ from storage.backup import BackupError, backup_database, photo_files
 from tests.conftest import Harness
 from tests.images import make_jpeg
 from tests.rating_steps import raise_item
-from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
+from tests.steps import (
+    DESCRIPTION,
+    check_in,
+    checked_in,
+    confirm,
+    describe_problem,
+    problem_up_to_description,
+    skip_photos,
+)
 from tests.test_cli import acli, cli_env
 
 DB_NAME = "deputy-bot.sqlite3"
@@ -216,11 +224,8 @@ async def test_backup_command_while_the_bot_runs(bot: Harness, tmp_path: Path) -
 
 
 async def test_force_overwrites_and_photo_files_are_counted(bot: Harness, tmp_path: Path) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    await deputy.next_message()
+    deputy = await checked_in(bot)
+    await describe_problem(deputy)
     await deputy.send_photo(make_jpeg(800, 600, pattern_seed=9))
     await deputy.next_message()
     live = bot.settings.storage.database_path

@@ -22,9 +22,8 @@ from bot.catalog import (
 )
 from bot.catalog_file import load_catalog, parse_catalog
 from bot.geo import CRS, distance_m
+from tests.conftest import EXAMPLE_CATALOG as EXAMPLE
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "hangzhou.toml"
 DATA = Path(__file__).resolve().parent / "data" / "catalogs"
 
 # --- a small TOML writer for the documents the tests build ----------------------------------------

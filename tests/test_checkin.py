@@ -10,7 +10,8 @@ from PIL import Image
 
 from bot.bootstrap import database_of
 from bot.geo import distance_m
-from localapi import SimUser
+from bot.records import SiteRecord
+from localapi import BotMessage, SimUser
 from tests.conftest import Harness
 from tests.images import make_jpeg
 
@@ -23,10 +24,23 @@ async def _start_checkin(deputy: SimUser) -> None:
     assert ask.location_buttons == ["📍 发送我的当前位置"], ask.describe()
 
 
-async def test_on_site_checkin_with_evidence_photo_as_file(bot: Harness) -> None:
+async def _asked_for_location(bot: Harness) -> tuple[SimUser, SiteRecord]:
+    """王芳 has begun /checkin and is asked where she is; the site she will check in at."""
     deputy = await bot.join("王芳")
     site = await bot.site_of_group("G01")
     await _start_checkin(deputy)
+    return deputy, site
+
+
+async def _sites_offered(deputy: SimUser, lat: float, lon: float, accuracy: float) -> BotMessage:
+    """Send the location; returns the sites the bot offers, after its receipt."""
+    await deputy.send_location(lat, lon, horizontal_accuracy=accuracy)
+    await deputy.next_message()
+    return await deputy.next_message()
+
+
+async def test_on_site_checkin_with_evidence_photo_as_file(bot: Harness) -> None:
+    deputy, site = await _asked_for_location(bot)
     lat, lon = site.lat + 0.0002, site.lon  # about 22 m north of the site
     await deputy.send_location(lat, lon, horizontal_accuracy=15)
     received = await deputy.next_message()
@@ -72,9 +86,7 @@ async def test_on_site_checkin_with_evidence_photo_as_file(bot: Harness) -> None
 
 
 async def test_forwarded_location_is_refused_and_live_location_accepted(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    site = await bot.site_of_group("G01")
-    await _start_checkin(deputy)
+    deputy, site = await _asked_for_location(bot)
     await deputy.send_location(site.lat, site.lon, horizontal_accuracy=5, forwarded=True)
     assert "不能使用转发的位置" in ((await deputy.next_message()).text or "")
     await deputy.send_text("我在这里")
@@ -88,12 +100,8 @@ async def test_forwarded_location_is_refused_and_live_location_accepted(bot: Har
 
 
 async def test_far_away_deputy_chooses_from_list_and_is_marked_off_site(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    site = await bot.site_of_group("G01")
-    await _start_checkin(deputy)
-    await deputy.send_location(29.0, 119.0, horizontal_accuracy=10)  # far from every Hangzhou site
-    await deputy.next_message()
-    listing = await deputy.next_message()
+    deputy, site = await _asked_for_location(bot)
+    listing = await _sites_offered(deputy, 29.0, 119.0, 10)  # far from every Hangzhou site
     assert "没有登记的点位" in (listing.text or "") and "非现场" in (listing.text or "")
     project_button = next(b for b in listing.buttons if b.startswith("C01 "))
     await deputy.press(project_button)
@@ -109,12 +117,8 @@ async def test_far_away_deputy_chooses_from_list_and_is_marked_off_site(bot: Har
 
 
 async def test_imprecise_location_cannot_prove_presence(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    site = await bot.site_of_group("G01")
-    await _start_checkin(deputy)
-    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=1500)
-    await deputy.next_message()
-    await deputy.next_message()
+    deputy, site = await _asked_for_location(bot)
+    await _sites_offered(deputy, site.lat, site.lon, 1500)
     await deputy.press(site.name)
     recorded = await deputy.next_message(edited=True)
     assert "定位精度不足" in (recorded.text or "")
@@ -122,12 +126,8 @@ async def test_imprecise_location_cannot_prove_presence(bot: Harness) -> None:
 
 
 async def test_double_tap_on_a_site_records_one_visit(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    site = await bot.site_of_group("G01")
-    await _start_checkin(deputy)
-    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=8)
-    await deputy.next_message()
-    listing = await deputy.next_message()
+    deputy, site = await _asked_for_location(bot)
+    listing = await _sites_offered(deputy, site.lat, site.lon, 8)
     data = listing.button_data[next(b for b in listing.buttons if site.name in b)]
     await deputy.press_data(listing.message_id, data)
     await deputy.press_data(listing.message_id, data)
@@ -147,9 +147,7 @@ async def test_cancel_leaves_nothing_behind(bot: Harness) -> None:
 
 
 async def test_impossible_coordinates_are_refused_and_the_step_stays_open(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    site = await bot.site_of_group("G01")
-    await _start_checkin(deputy)
+    deputy, site = await _asked_for_location(bot)
     for lat, lon in [(91.0, 120.15), (-90.5, 120.15), (30.25, 181.0), (30.25, -180.01)]:
         await deputy.send_location(lat, lon, horizontal_accuracy=10)
         refused = await deputy.next_message()
@@ -157,9 +155,7 @@ async def test_impossible_coordinates_are_refused_and_the_step_stays_open(bot: H
         assert not refused.buttons
     assert await bot.value("SELECT COUNT(*) FROM visits") == 0
     # Still waiting for a location: a real one goes on as usual.
-    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=10)
-    await deputy.next_message()
-    await deputy.next_message()
+    await _sites_offered(deputy, site.lat, site.lon, 10)
     await deputy.press(site.name)
     await deputy.settle()
     row = await database_of(bot.services).fetch_one("SELECT * FROM visits")

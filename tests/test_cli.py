@@ -19,14 +19,16 @@ from typing import cast
 import pytest
 
 from localapi import LocalBotApi
+from tests.conftest import EXAMPLE_CATALOG, ROOT
+from tests.steps import help_text, open_invitation
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
 DB_NAME = "deputy-bot.sqlite3"
 SECRET_ENV = ("DEPUTY_BOT_TOKEN", "DEPUTY_BOT_WEBHOOK_SECRET")
 CLI_TIMEOUT = 30.0
 # What a fresh token printed by `invite` looks like (secrets.token_urlsafe(32)).
 TOKEN_RE = r"[A-Za-z0-9_-]{43}"
+# Who most invitations here are for: 王芳, a deputy of 第一监督小组.
+WANG_FANG = ("--role", "deputy", "--name", "王芳", "--group", "G01")
 
 # A catalog with three kinds of mistakes: a value out of range, a reference to a unit that does
 # not exist and a misspelt key. Its campaign code is the example's, with another name, so that an
@@ -271,18 +273,7 @@ def test_broken_catalog_over_an_imported_campaign_leaves_it_untouched(
 def test_invite_prints_link_and_stores_only_the_token_hash(tmp_path: Path, imported: Path) -> None:
     config = write_config(tmp_path, '[telegram]\nbot_username = "x_bot"\n')
 
-    result = cli(
-        "invite",
-        "--config",
-        config,
-        "--role",
-        "deputy",
-        "--name",
-        "王芳",
-        "--group",
-        "G01",
-        cwd=tmp_path,
-    )
+    result = cli("invite", "--config", config, *WANG_FANG, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     link = re.search(rf"https://t\.me/x_bot\?start=(?P<token>{TOKEN_RE})(?!\S)", result.stdout)
@@ -355,18 +346,7 @@ def test_invite_refusals_are_clear_and_create_nobody(
 
 def test_invite_before_any_import_says_to_import_first(tmp_path: Path) -> None:
     config = write_config(tmp_path, '[telegram]\nbot_username = "x_bot"\n')
-    result = cli(
-        "invite",
-        "--config",
-        config,
-        "--role",
-        "deputy",
-        "--name",
-        "王芳",
-        "--group",
-        "G01",
-        cwd=tmp_path,
-    )
+    result = cli("invite", "--config", config, *WANG_FANG, cwd=tmp_path)
     stderr = assert_clean_failure(result)
     assert "import a catalog first" in stderr
     assert "deputy-bot import" in stderr
@@ -477,19 +457,7 @@ async def serve_one_deputy(tmp_path: Path, api: LocalBotApi, *options: str) -> S
     imported = await acli("import", "--config", config, EXAMPLE_CATALOG, cwd=tmp_path, env=env)
     assert imported.returncode == 0, imported.stderr
     # No bot_username in the config: `invite` asks the Bot API (getMe) with the token.
-    invited = await acli(
-        "invite",
-        "--config",
-        config,
-        "--role",
-        "deputy",
-        "--name",
-        "王芳",
-        "--group",
-        "G01",
-        cwd=tmp_path,
-        env=env,
-    )
+    invited = await acli("invite", "--config", config, *WANG_FANG, cwd=tmp_path, env=env)
     assert invited.returncode == 0, invited.stderr
     link = re.search(rf"https://t\.me/deputy_run_bot\?start=(?P<token>{TOKEN_RE})", invited.stdout)
     assert link is not None, invited.stdout
@@ -512,12 +480,8 @@ async def serve_one_deputy(tmp_path: Path, api: LocalBotApi, *options: str) -> S
     try:
         await wait_for_call(api, "getUpdates", proc)
         deputy = api.user(880001, "王芳", language_code="zh-hans")
-        await deputy.send_text(f"/start {invitation}")
-        welcome = await deputy.next_message(timeout=10)
-        assert "欢迎您，王芳" in (welcome.text or ""), welcome.describe()
-        await deputy.settle(quiet=0.2)
-        await deputy.send_text("/help")
-        assert "/checkin" in ((await deputy.next_message(timeout=10)).text or "")
+        await open_invitation(deputy, invitation, "王芳", quiet=0.2)
+        assert "/checkin" in await help_text(deputy)
 
         proc.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(proc.communicate(), 10)

@@ -33,8 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import database_of, open_services
-from bot.catalog_file import load_catalog
+from bot.bootstrap import open_services
 from bot.clock import SetClock
 from bot.config import load_settings
 from bot.invitations import InvitationRequest
@@ -44,8 +43,7 @@ from bot.services import Services
 from bot.usecases.membership import issue_invitation
 from localapi import LocalBotApi
 from localapi.models import ApiCall, ApiError
-from storage.catalog import import_catalog
-from tests.conftest import BOT_USERNAME, EXAMPLE_CATALOG, TOKEN, start_clock
+from tests.conftest import BOT_USERNAME, TOKEN, open_with_example, start_clock
 from tests.images import make_jpeg
 from tests.reliability import (
     SOAK,
@@ -102,12 +100,7 @@ async def prepare(
     """Import the catalog and invite `count` deputies, spread over the supervision groups;
     returns their invitation tokens and the site each will check in at."""
     settings = load_settings(config)
-    services = await open_services(settings, clock=clock, require_campaign=False)
-    try:
-        await import_catalog(database_of(services), load_catalog(EXAMPLE_CATALOG), now=clock.now())
-    finally:
-        await services.close()
-    services = await open_services(settings, clock=clock)
+    services = await open_with_example(settings, clock)
     try:
         campaign_id = services.campaign.id
         sites: dict[str, tuple[float, float, str]] = {}

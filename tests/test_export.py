@@ -24,33 +24,11 @@ from bot.listing import ListRow
 from bot.people import Role
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness
-from tests.images import make_jpeg
-from tests.steps import (
-    DESCRIPTION,
-    check_in,
-    confirm,
-    problem_up_to_description,
-    skip_photos,
-    submitted_suggestions,
-)
+from tests.steps import DESCRIPTION, reported_with_photo, submitted_suggestions
 
 # A worker thread's pause: time.sleep fails with EINVAL under faketime (clock_nanosleep), and the
 # suite must pass whatever the clock says.
 _PAUSE = threading.Event()
-
-
-async def reported_with_photo(bot: Harness) -> SimUser:
-    """王芳 checks in and reports a problem with one photo, through the conversation."""
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    await deputy.next_message()
-    await deputy.send_photo(make_jpeg(900, 700, pattern_seed=5))
-    await deputy.next_message()
-    await skip_photos(deputy)
-    await confirm(deputy)
-    return deputy
 
 
 def files_left(bot: Harness) -> list[str]:
@@ -58,12 +36,24 @@ def files_left(bot: Harness) -> list[str]:
     return sorted(os.listdir(folder)) if folder.exists() else []
 
 
-async def export_via_chat(staff: SimUser, fmt_label: str, period_label: str) -> list[BotMessage]:
+async def suggested_and_staff(bot: Harness, count: int) -> tuple[SimUser, SimUser]:
+    """王芳 with `count` suggestions, and 赵工作 of the staff to export them."""
+    deputy = await bot.join("王芳")
+    await submitted_suggestions(bot, deputy, count)
+    return deputy, await bot.join("赵工作", Role.STAFF, group=None)
+
+
+async def choose_format(staff: SimUser, fmt_label: str) -> BotMessage:
+    """/export and a format; returns the question for the period."""
     await staff.send_text("/export")
     formats = await staff.next_message()
     assert formats.buttons[:4] == ["Excel 表格", "CSV 表格", "公函 Word", "照片包 ZIP"]
     await staff.press(fmt_label)
-    periods = await staff.next_message(edited=True)
+    return await staff.next_message(edited=True)
+
+
+async def export_via_chat(staff: SimUser, fmt_label: str, period_label: str) -> list[BotMessage]:
+    periods = await choose_format(staff, fmt_label)
     assert periods.buttons[:4] == ["全部", "本月", "上月", "本周"]
     assert "2020-05-01 2020-06-30" in (periods.text or "")
     await staff.press(period_label)
@@ -135,13 +125,8 @@ async def test_the_photo_archive_counts_the_items_that_have_photos(bot: Harness)
 
 
 async def test_typed_period_bad_dates_and_an_empty_period(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await submitted_suggestions(bot, deputy, 2)
-    staff = await bot.join("赵工作", Role.STAFF, group=None)
-    await staff.send_text("/export")
-    await staff.next_message()
-    await staff.press("CSV")
-    await staff.next_message(edited=True)
+    _deputy, staff = await suggested_and_staff(bot, 2)
+    await choose_format(staff, "CSV")
     await staff.send_text("下个月")
     assert "没有看懂这个日期范围" in ((await staff.next_message()).text or "")
     await staff.send_text("2020-06-30 2020-05-01")
@@ -154,10 +139,7 @@ async def test_typed_period_bad_dates_and_an_empty_period(bot: Harness) -> None:
     assert not [e for e in events if e.kind == "document"]
 
     today = bot.now().astimezone(bot.settings.zone).date()
-    await staff.send_text("/export")
-    await staff.next_message()
-    await staff.press("CSV")
-    await staff.next_message(edited=True)
+    await choose_format(staff, "CSV")
     await staff.send_text(f"{today.replace(day=1)} {today}")
     sent = document_of(await staff.settle(quiet=0.3, timeout=20))
     assert sent.files[0].startswith(b"\xef\xbb\xbf")
@@ -170,9 +152,7 @@ async def test_typed_period_bad_dates_and_an_empty_period(bot: Harness) -> None:
 async def test_a_large_export_shows_progress_and_others_are_not_kept_waiting(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    deputy = await bot.join("王芳")
-    await submitted_suggestions(bot, deputy, 7)
-    staff = await bot.join("赵工作", Role.STAFF, group=None)
+    deputy, staff = await suggested_and_staff(bot, 7)
     # Two rows a batch, and a slow disk: a small list behaves like a large one.
     monkeypatch.setattr(handlers.export, "BATCH_ROWS", 2)
     monkeypatch.setattr(handlers.export, "PROGRESS_SECONDS", 0.0)
@@ -184,10 +164,7 @@ async def test_a_large_export_shows_progress_and_others_are_not_kept_waiting(
 
     monkeypatch.setattr(exports.CsvListWriter, "add", add)
 
-    await staff.send_text("/export")
-    await staff.next_message()
-    await staff.press("CSV")
-    await staff.next_message(edited=True)
+    await choose_format(staff, "CSV")
     await staff.press("全部")
     # While the list is being written, a deputy's command is answered at once.
     started = time.perf_counter()
@@ -208,9 +185,7 @@ async def test_a_large_export_shows_progress_and_others_are_not_kept_waiting(
 async def test_a_file_over_telegrams_limit_points_to_the_command_line(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    deputy = await bot.join("王芳")
-    await submitted_suggestions(bot, deputy, 1)
-    staff = await bot.join("赵工作", Role.STAFF, group=None)
+    _deputy, staff = await suggested_and_staff(bot, 1)
     monkeypatch.setattr(handlers.export, "TELEGRAM_DOCUMENT_LIMIT", 100)
     events = await export_via_chat(staff, "Excel", "全部")
     assert not [e for e in events if e.kind == "document"]

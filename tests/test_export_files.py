@@ -29,8 +29,7 @@ from docx.shared import Length, Pt
 from docx.text.run import Run
 
 from bot import export_cli, exports
-from bot.bootstrap import database_of, open_services
-from bot.catalog_file import load_catalog
+from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.config import LetterSettings, Settings, StorageSettings
 from bot.errors import CliError, Refused
@@ -42,12 +41,10 @@ from bot.people import Person, Role
 from bot.records import PhotoTarget
 from bot.services import Services
 from bot.usecases.membership import issue_invitation, join
-from storage.catalog import import_catalog
-from tests.conftest import start_clock
+from storage.db import Row
+from tests.conftest import ROOT, open_with_example, start_clock
 from tests.images import make_jpeg
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
 FORMULA = "=1+1 现场积水严重，需要排查"
 
 # A worker thread's pause: time.sleep fails with EINVAL under faketime (clock_nanosleep), and the
@@ -58,11 +55,7 @@ _PAUSE = threading.Event()
 @pytest.fixture
 async def services(tmp_path: Path) -> AsyncIterator[Services]:
     settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
-    clock = start_clock()
-    setup = await open_services(settings, clock=clock, require_campaign=False)
-    await import_catalog(database_of(setup), load_catalog(EXAMPLE_CATALOG), now=clock.now())
-    await setup.close()
-    opened = await open_services(settings, clock=clock)
+    opened = await open_with_example(settings, start_clock())
     try:
         yield opened
     finally:
@@ -542,13 +535,18 @@ def test_the_example_config_shows_a_contact_without_the_label() -> None:
 # --- the photo archive ----------------------------------------------------------------------------
 
 
+async def _photos_of(services: Services, item_id: int) -> list[Row]:
+    """The item's stored photos, in the order they were received."""
+    return await database_of(services).fetch_all(
+        "SELECT original_path, sha256 FROM photos WHERE item_id = ? ORDER BY id", (item_id,)
+    )
+
+
 async def test_photo_archive_has_the_originals_and_a_checked_manifest(
     services: Services, tmp_path: Path
 ) -> None:
     ids = await sample(services)
-    originals = await database_of(services).fetch_all(
-        "SELECT original_path, sha256 FROM photos WHERE item_id = ? ORDER BY id", (ids["photo"],)
-    )
+    originals = await _photos_of(services, ids["photo"])
     result = await export(services, "zip", tmp_path)
     # Two photos of one problem; the other four listed items have none.
     assert (result.photos, result.rows, result.problems, result.suggestions) == (2, 1, 1, 0)
@@ -571,9 +569,7 @@ async def test_a_damaged_photo_is_marked_in_the_manifest(
     services: Services, tmp_path: Path
 ) -> None:
     ids = await sample(services)
-    path = await database_of(services).fetch_value(
-        "SELECT original_path FROM photos WHERE item_id = ? ORDER BY id LIMIT 1", (ids["photo"],)
-    )
+    path = (await _photos_of(services, ids["photo"]))[0]["original_path"]
     (services.store.root / path).write_bytes(b"\xff\xd8 not the photo that was received")
     result = await export(services, "zip", tmp_path)
     with zipfile.ZipFile(result.path) as archive:

@@ -33,14 +33,18 @@ import pytest
 from telegram.request import HTTPXRequest
 
 from bot.app import build_application, running
-from bot.bootstrap import database_of, open_services
-from bot.catalog_file import load_catalog
 from bot.config import OutboxSettings, Settings
 from bot.notices import Notice
 from bot.people import Role
 from localapi.models import ApiCall, ApiError
-from storage.catalog import import_catalog
-from tests.conftest import BOT_USERNAME, EXAMPLE_CATALOG, TOKEN, Harness, make_settings, start_clock
+from tests.conftest import (
+    BOT_USERNAME,
+    TOKEN,
+    Harness,
+    make_settings,
+    open_with_example,
+    start_clock,
+)
 from tests.reliability import (
     SOAK,
     STALE_READ_BUG,
@@ -118,11 +122,7 @@ def fast_settings(api: FaultyBotApi, data: Path) -> Settings:
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with FaultyBotApi(token=TOKEN, bot_username=BOT_USERNAME) as api:
         settings = fast_settings(api, tmp_path / "data")
-        clock = start_clock()
-        services = await open_services(settings, clock=clock, require_campaign=False)
-        await import_catalog(database_of(services), load_catalog(EXAMPLE_CATALOG), now=clock.now())
-        await services.close()
-        services = await open_services(settings, clock=clock)
+        services = await open_with_example(settings, start_clock())
         app = build_application(
             settings,
             services,

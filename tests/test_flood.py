@@ -21,7 +21,14 @@ from bot.notices import Notice
 from bot.people import Role
 from localapi import LocalBotApi
 from localapi.models import ApiCall, ApiError
-from tests.conftest import BOT_USERNAME, TOKEN, Harness, make_settings, start_harness
+from tests.conftest import (
+    BOT_USERNAME,
+    TOKEN,
+    Harness,
+    make_settings,
+    running_bot,
+    start_harness,
+)
 from tests.reliability import Deputy, seed_for
 
 DEPUTIES = 30
@@ -38,13 +45,8 @@ async def enforcing(tmp_path: Path) -> AsyncIterator[tuple[LocalBotApi, Harness]
         settings = make_settings(api, tmp_path / "data").model_copy(
             update={"outbox": OutboxSettings()}
         )
-        harness = await start_harness(api, settings)
-        try:
+        async with running_bot(api, settings) as harness:
             yield api, harness
-        finally:
-            await harness.stack.aclose()
-            await harness.services.close()
-            assert not api.internal_errors, api.internal_errors
 
 
 def most_in_any_window(times: list[float], seconds: float) -> int:

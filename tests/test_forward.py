@@ -16,17 +16,30 @@ from bot.deadlines import add_months
 from bot.forward_list import ListRow, safe_cell, write_list
 from bot.people import Role
 from localapi import SimUser
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, answer_to_button
 from tests.steps import (
     DESCRIPTION,
     check_in,
     confirm,
-    problem_up_to_description,
+    press_for_edit,
+    report_problem,
     skip_photos,
     staff_change,
+    turned_away,
 )
 
 TRICKY = '=HYPERLINK("http://x"); 楼道扶手松动，存在安全隐患'
+
+
+async def join_cast(
+    bot: Harness, *liaisons: tuple[str, str]
+) -> tuple[SimUser, SimUser, list[SimUser], SimUser]:
+    """They join in this order: 王芳 (a deputy of G01), her leader 张组长, the liaisons (name,
+    unit code) and 工作人员 of the staff."""
+    deputy = await bot.join("王芳")
+    leader = await bot.join("张组长", Role.LEADER)
+    joined = [await bot.join(n, Role.LIAISON, group=None, unit=u) for n, u in liaisons]
+    return deputy, leader, joined, await bot.join("工作人员", Role.STAFF, group=None)
 
 
 async def raise_problems(bot: Harness, deputy: SimUser, *texts: str) -> list[int]:
@@ -34,11 +47,7 @@ async def raise_problems(bot: Harness, deputy: SimUser, *texts: str) -> list[int
     await check_in(bot, deputy)
     ids = []
     for text in texts:
-        await problem_up_to_description(deputy)
-        await deputy.send_text(text)
-        await deputy.next_message()
-        await skip_photos(deputy)
-        await confirm(deputy)
+        await report_problem(deputy, text)
         ids.append(await bot.value("SELECT MAX(id) FROM items WHERE status = 'submitted'"))
     return ids
 
@@ -73,18 +82,14 @@ async def open_units(staff: SimUser) -> str:
 async def test_staff_forward_a_units_items_and_its_liaison_gets_them_with_the_list(
     bot: Harness,
 ) -> None:
-    deputy = await bot.join("王芳")
-    leader = await bot.join("张组长", Role.LEADER)
-    liaison = await bot.join("联络员", Role.LIAISON, group=None, unit="health")
-    staff = await bot.join("工作人员", Role.STAFF, group=None)
+    deputy, leader, [liaison], staff = await join_cast(bot, ("联络员", "health"))
     ids = await raise_problems(bot, deputy, DESCRIPTION, TRICKY)
     await accept(bot, leader, *ids)
 
     units = await open_units(staff)
     assert "请选择单位" in units
     assert "市卫健委（2）" in staff.messages[-1].buttons
-    await staff.press("市卫健委（2）")
-    batch = await staff.next_message(edited=True)
+    batch = await press_for_edit(staff, "市卫健委（2）")
     text = batch.text or ""
     assert "交办给 市卫健委" in text and "问题 2020-0001" in text and "问题 2020-0002" in text
     assert "1 位联络员" in text
@@ -157,26 +162,20 @@ async def test_staff_forward_a_units_items_and_its_liaison_gets_them_with_the_li
 async def test_unit_without_liaison_goes_by_letter_and_staff_record_its_paper_answer(
     bot: Harness,
 ) -> None:
-    deputy = await bot.join("王芳")
-    leader = await bot.join("张组长", Role.LEADER)
-    staff = await bot.join("工作人员", Role.STAFF, group=None)
+    deputy, leader, _, staff = await join_cast(bot)
     first, second = await raise_problems(bot, deputy, DESCRIPTION, TRICKY)
     await accept(bot, leader, first, second)
 
     await open_units(staff)
     assert "✉️ 市卫健委（2）" in staff.messages[-1].buttons
-    await staff.press("市卫健委（2）")
-    batch = await staff.next_message(edited=True)
+    batch = await press_for_edit(staff, "市卫健委（2）")
     assert "尚无联络员" in (batch.text or "")
     # Only the second item this time.
-    await staff.press("逐条选择")
-    picking = await staff.next_message(edited=True)
+    picking = await press_for_edit(staff, "逐条选择")
     assert not any("交办所选" in b for b in picking.buttons)
-    await staff.press("2020-0002")
-    picking = await staff.next_message(edited=True)
+    picking = await press_for_edit(staff, "2020-0002")
     assert any(b.startswith("☑️ 2020-0002") for b in picking.buttons), picking.describe()
-    await staff.press("交办所选（1）")
-    done = await staff.next_message(edited=True)
+    done = await press_for_edit(staff, "交办所选（1）")
     assert "已交办 1 条" in (done.text or "")
     assert "该单位尚无联络员，已标记为函告" in (done.text or "")
     statuses = await database_of(bot.services).fetch_all(
@@ -220,18 +219,14 @@ async def test_unit_without_liaison_goes_by_letter_and_staff_record_its_paper_an
 async def test_a_returned_item_is_rerouted_and_reaches_the_other_units_liaison(
     bot: Harness,
 ) -> None:
-    deputy = await bot.join("王芳")
-    leader = await bot.join("张组长", Role.LEADER)
-    health = await bot.join("卫健联络员", Role.LIAISON, group=None, unit="health")
-    edu = await bot.join("教育联络员", Role.LIAISON, group=None, unit="edu")
-    staff = await bot.join("工作人员", Role.STAFF, group=None)
+    deputy, leader, [health, edu], staff = await join_cast(
+        bot, ("卫健联络员", "health"), ("教育联络员", "edu")
+    )
     (item_id,) = await raise_problems(bot, deputy, DESCRIPTION)
     await accept(bot, leader, item_id)
     await open_units(staff)
-    await staff.press("市卫健委（1）")
-    await staff.next_message(edited=True)
-    await staff.press("全部交办")
-    await staff.next_message(edited=True)
+    await press_for_edit(staff, "市卫健委（1）")
+    await press_for_edit(staff, "全部交办")
 
     # The health commission says it is not theirs.
     item = await bot.services.items.get(item_id)
@@ -253,13 +248,11 @@ async def test_a_returned_item_is_rerouted_and_reaches_the_other_units_liaison(
     await staff.send_text("/forward")
     menu = await staff.next_message()
     assert "被退回待改派 1 条" in (menu.text or "")
-    await staff.press("处理退回")
-    returned = await staff.next_message(edited=True)
+    returned = await press_for_edit(staff, "处理退回")
     assert "该点位由教育部门负责建设。" in (returned.text or "")
     assert "退回单位：市卫健委" in (returned.text or "")
     assert "市卫健委" not in returned.buttons  # not back to the unit that returned it
-    await staff.press("市教育局")
-    rerouted = await staff.next_message(edited=True)
+    rerouted = await press_for_edit(staff, "市教育局")
     assert "改派给 <b>市教育局</b>" in (rerouted.text or "")
     edu_id = await bot.value("SELECT id FROM units WHERE code = 'edu'")
     row = await database_of(services).fetch_one(
@@ -267,11 +260,9 @@ async def test_a_returned_item_is_rerouted_and_reaches_the_other_units_liaison(
     )
     assert row is not None and tuple(row) == ("reviewed", edu_id, None)
 
-    await staff.press("按单位交办")
-    units = await staff.next_message(edited=True)
+    units = await press_for_edit(staff, "按单位交办")
     assert "市教育局（1）" in units.buttons
-    await staff.press("市教育局（1）")
-    await staff.next_message(edited=True)
+    await press_for_edit(staff, "市教育局（1）")
     await staff.press("全部交办")
     assert "已交办 1 条给 <b>市教育局</b>" in ((await staff.next_message(edited=True)).text or "")
     assert await bot.value("SELECT status FROM items WHERE id = ?", item_id) == "forwarded"
@@ -284,15 +275,11 @@ async def test_a_returned_item_is_rerouted_and_reaches_the_other_units_liaison(
 
 
 async def test_an_item_without_a_lead_unit_is_forwarded_where_staff_choose(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    leader = await bot.join("张组长", Role.LEADER)
-    staff = await bot.join("工作人员", Role.STAFF, group=None)
+    deputy, leader, _, staff = await join_cast(bot)
     await deputy.send_text("/suggest")
     await deputy.next_message()
-    await deputy.press("C01 ")
-    await deputy.next_message(edited=True)
-    await deputy.press("整个项目")
-    await deputy.next_message(edited=True)
+    await press_for_edit(deputy, "C01 ")
+    await press_for_edit(deputy, "整个项目")
     await deputy.next_message()
     await deputy.send_text("建议在各区疾控中心之间建立检测设备共享机制。")
     await deputy.next_message()
@@ -302,13 +289,10 @@ async def test_an_item_without_a_lead_unit_is_forwarded_where_staff_choose(bot: 
     await accept(bot, leader, item_id)
 
     await open_units(staff)
-    await staff.press("未确定单位（1）")
-    await staff.next_message(edited=True)
-    await staff.press("2020-0001")
-    choose = await staff.next_message(edited=True)
+    await press_for_edit(staff, "未确定单位（1）")
+    choose = await press_for_edit(staff, "2020-0001")
     assert "请选择交办单位" in (choose.text or "")
-    await staff.press("市卫健委")
-    batch = await staff.next_message(edited=True)
+    batch = await press_for_edit(staff, "市卫健委")
     assert "交办给 市卫健委" in (batch.text or "") and "逐条选择" not in batch.buttons
     await staff.press("全部交办（1）")
     assert "已交办 1 条" in ((await staff.next_message(edited=True)).text or "")
@@ -332,8 +316,7 @@ async def test_only_staff_forward_and_old_buttons_expire(bot: Harness) -> None:
     menu = await staff.next_message()
     await staff.send_text("/cancel")
     await staff.next_message()
-    press = await staff.press_data(menu.message_id, menu.button_data["📤 按单位交办（0）"])
-    assert "已失效" in await answer_to(staff, press)
+    assert "已失效" in await answer_to_button(staff, menu, "📤 按单位交办（0）")
     # Forged data in a fresh run is no better.
     await staff.send_text("/forward")
     fresh = await staff.next_message()
@@ -354,13 +337,8 @@ async def test_staff_made_a_deputy_while_forwarding_get_no_further(bot: Harness)
 
     await staff_change(other, "工作人员", "改角色", "人大代表", "第一监督小组")
     await staff.settle()
-    press = await staff.press_data(menu.message_id, menu.button_data["📤 按单位交办（1）"])
-    said = [m.text or "" for m in await staff.settle() if not m.edited]
-    assert any("您已不再负责交办" in text for text in said), said
-    assert not any("市卫健委" in text for text in said), said
-    await answer_to(staff, press)
-    press = await staff.press_data(menu.message_id, menu.button_data["📤 按单位交办（1）"])
-    assert "已失效" in await answer_to(staff, press)
+    await turned_away(staff, menu, "📤 按单位交办（1）", "您已不再负责交办", "市卫健委")
+    assert "已失效" in await answer_to_button(staff, menu, "📤 按单位交办（1）")
     assert await bot.value("SELECT status FROM items WHERE id = ?", item_id) == "reviewed"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, datetime
 
@@ -54,9 +55,7 @@ HANGZHOU = (30.2741, 120.1551)  # West Lake area, WGS-84
 def test_wgs84_to_gcj02_matches_published_vectors(
     wgs_lat: float, wgs_lon: float, gcj_lat: float, gcj_lon: float
 ) -> None:
-    lat, lon = wgs84_to_gcj02(wgs_lat, wgs_lon)
-    assert lat == pytest.approx(gcj_lat, abs=1e-9)
-    assert lon == pytest.approx(gcj_lon, abs=1e-9)
+    assert wgs84_to_gcj02(wgs_lat, wgs_lon) == pytest.approx((gcj_lat, gcj_lon), abs=1e-9)
 
 
 @pytest.mark.parametrize(("wgs_lat", "wgs_lon", "gcj_lat", "gcj_lon"), GCJ_VECTORS)
@@ -117,25 +116,21 @@ def test_wgs84_is_returned_unchanged() -> None:
 
 def test_bd09_to_gcj02_matches_the_standard_formula() -> None:
     (bd_lat, bd_lon), (gcj_lat, gcj_lon) = BD_TO_GCJ_STANDARD
-    lat, lon = bd09_to_gcj02(bd_lat, bd_lon)
-    assert lat == pytest.approx(gcj_lat, abs=1e-9)
-    assert lon == pytest.approx(gcj_lon, abs=1e-9)
+    assert bd09_to_gcj02(bd_lat, bd_lon) == pytest.approx((gcj_lat, gcj_lon), abs=1e-9)
 
 
 def test_gcj02_to_bd09_matches_the_standard_formula() -> None:
     (gcj_lat, gcj_lon), (bd_lat, bd_lon) = GCJ_TO_BD_STANDARD
-    lat, lon = gcj02_to_bd09(gcj_lat, gcj_lon)
-    assert lat == pytest.approx(bd_lat, abs=1e-9)
-    assert lon == pytest.approx(bd_lon, abs=1e-9)
+    assert gcj02_to_bd09(gcj_lat, gcj_lon) == pytest.approx((bd_lat, bd_lon), abs=1e-9)
 
 
 @pytest.mark.parametrize(("bd_lat", "bd_lon", "wgs_lat", "wgs_lon"), BD_VECTORS)
 def test_bd09_round_trip_through_gcj02(
     bd_lat: float, bd_lon: float, wgs_lat: float, wgs_lon: float
 ) -> None:
-    lat, lon = gcj02_to_bd09(*bd09_to_gcj02(bd_lat, bd_lon))
-    assert lat == pytest.approx(bd_lat, abs=1e-6)
-    assert lon == pytest.approx(bd_lon, abs=1e-6)
+    assert gcj02_to_bd09(*bd09_to_gcj02(bd_lat, bd_lon)) == pytest.approx(
+        (bd_lat, bd_lon), abs=1e-6
+    )
 
 
 def _eviltransform_bd09_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
@@ -297,16 +292,14 @@ def test_rank_nearby_does_not_let_the_group_beat_the_distance_limit() -> None:
 AT = datetime(2025, 6, 3, 9, 30, tzinfo=UTC)
 
 
+# Person 2's visit in campaign 1 at AT, judged with a 500 m accuracy limit.
+_plan = functools.partial(plan_visit, campaign_id=1, person_id=2, at=AT, max_accuracy_m=500)
+
+
 def test_plan_visit_on_site() -> None:
     site = _north_of(120, 7, project_id=10)
-    planned = plan_visit(
-        campaign_id=1,
-        person_id=2,
-        site=site,
-        position=Position(*HANGZHOU, accuracy_m=15.0, live=False),
-        at=AT,
-        source_key="msg:1",
-        max_accuracy_m=500,
+    planned = _plan(
+        site=site, position=Position(*HANGZHOU, accuracy_m=15.0, live=False), source_key="msg:1"
     )
     assert planned.site_id == 7
     assert planned.campaign_id == 1 and planned.person_id == 2
@@ -317,39 +310,19 @@ def test_plan_visit_on_site() -> None:
 
 def test_plan_visit_too_far_and_low_accuracy() -> None:
     site = _north_of(1000, 7, project_id=10)
-    far = plan_visit(
-        campaign_id=1,
-        person_id=2,
-        site=site,
-        position=Position(*HANGZHOU, accuracy_m=20.0, live=True),
-        at=AT,
-        source_key="k",
-        max_accuracy_m=500,
-    )
+    far = _plan(site=site, position=Position(*HANGZHOU, accuracy_m=20.0, live=True), source_key="k")
     assert far.presence.reason is PresenceReason.TOO_FAR
     assert far.distance_m == pytest.approx(1000, rel=1e-3)
-    vague = plan_visit(
-        campaign_id=1,
-        person_id=2,
+    vague = _plan(
         site=_north_of(10, 8, project_id=10),
         position=Position(*HANGZHOU, accuracy_m=900.0, live=False),
-        at=AT,
         source_key="k2",
-        max_accuracy_m=500,
     )
     assert vague.presence.reason is PresenceReason.LOW_ACCURACY
 
 
 def test_plan_visit_without_position() -> None:
-    planned = plan_visit(
-        campaign_id=1,
-        person_id=2,
-        site=_north_of(10, 7, project_id=10),
-        position=None,
-        at=AT,
-        source_key="k",
-        max_accuracy_m=500,
-    )
+    planned = _plan(site=_north_of(10, 7, project_id=10), position=None, source_key="k")
     assert planned.distance_m is None
     assert planned.position is None
     assert planned.presence == Presence(False, PresenceReason.NO_LOCATION)

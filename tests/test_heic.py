@@ -14,7 +14,7 @@ from bot.bootstrap import database_of
 from bot.photos import PhotoPolicy, PhotoRejected, RejectReason, process_photo
 from tests.conftest import Harness
 from tests.images import make_heic
-from tests.steps import check_in
+from tests.steps import checked_in, describe_problem
 
 WEST_LAKE = (30.2590, 120.1480)
 
@@ -75,21 +75,8 @@ def test_heic_outside_the_policy_is_another_format() -> None:
 
 
 async def test_a_deputy_sends_an_iphone_original_as_a_file(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
-    await deputy.send_text("/problem")
-    await deputy.next_message()
-    await deputy.press("签到）")
-    await deputy.next_message(edited=True)
-    await deputy.next_message()
-    await deputy.press("进度滞后")
-    await deputy.next_message(edited=True)
-    await deputy.next_message()
-    await deputy.press("较重")
-    await deputy.next_message(edited=True)
-    await deputy.next_message()
-    await deputy.send_text("外立面脚手架已停工两周，现场无施工人员。")
-    await deputy.next_message()
+    deputy = await checked_in(bot)
+    await describe_problem(deputy, "外立面脚手架已停工两周，现场无施工人员。")
     site = await bot.site_of_group("G01")
     data = make_heic(800, 600, pattern_seed=8, gps=(site.lat, site.lon))
     await deputy.send_document(data, file_name="IMG_4821.HEIC", mime_type="image/heic")

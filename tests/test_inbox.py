@@ -18,16 +18,9 @@ from bot.people import Person, Role
 from bot.review_rules import accept
 from bot.unit_rules import forward
 from localapi import BotMessage, SimUser
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, answer_to_button
 from tests.images import make_jpeg
-from tests.steps import (
-    DESCRIPTION,
-    check_in,
-    confirm,
-    problem_up_to_description,
-    skip_photos,
-    staff_change,
-)
+from tests.steps import DESCRIPTION, check_in, report_problem, staff_change, taps
 
 # The first site of group G01 (tests/steps.py) belongs to sub-item C01-1, whose lead unit in
 # examples/hangzhou.toml is "health" (市卫健委). "edu" (市教育局) is a unit with nothing of it.
@@ -41,18 +34,6 @@ async def _next(user: SimUser, *, edited: bool = False) -> BotMessage:
         message = await user.next_message(edited=edited)
         if "新交办事项" not in (message.text or ""):
             return message
-
-
-async def _report(deputy: SimUser, description: str, photo_seed: int | None = None) -> None:
-    """A 进度滞后 problem at the site the deputy checked in at, through the real conversation."""
-    await problem_up_to_description(deputy)
-    await deputy.send_text(description)
-    await deputy.next_message()
-    if photo_seed is not None:
-        await deputy.send_photo(make_jpeg(900, 700, pattern_seed=photo_seed))
-        await deputy.next_message()
-    await skip_photos(deputy)
-    await confirm(deputy)
 
 
 async def _item(bot: Harness, number: int) -> Item:
@@ -86,7 +67,8 @@ async def _cast(bot: Harness, reports: int) -> tuple[SimUser, SimUser, Person, P
     await check_in(bot, deputy)
     # All reported before any is accepted: the deputy's notices would interleave with the steps.
     for n in range(1, reports + 1):
-        await _report(deputy, f"第 {n} 个问题：{DESCRIPTION}", photo_seed=40 if n == 1 else None)
+        photo = make_jpeg(900, 700, pattern_seed=40) if n == 1 else None
+        await report_problem(deputy, f"第 {n} 个问题：{DESCRIPTION}", photo)
     for n in range(1, reports + 1):
         await _accept_and_forward(bot, n, leader, staff)
     return deputy, liaison, leader, staff
@@ -331,6 +313,20 @@ def _said(messages: list[BotMessage]) -> str:
     return "\n---\n".join(m.text or "" for m in messages if not m.edited)
 
 
+async def _move_liaison(staff: SimUser, liaison: SimUser, unit: str) -> None:
+    """Staff make 钱联络 the liaison of `unit` in /people, and the liaison's chat goes quiet."""
+    await staff_change(staff, "钱联络", "改角色", "单位联络员", unit)
+    await liaison.settle(quiet=0.1)
+
+
+async def _open_first_item(liaison: SimUser) -> None:
+    """A fresh /inbox of 市卫健委, and its item 2020-0001 opened."""
+    await liaison.send_text("/inbox")
+    await _until(liaison, "市卫健委")
+    await liaison.press("2020-0001")
+    await liaison.settle(quiet=0.1)
+
+
 async def test_a_liaison_moved_to_another_unit_sees_nothing_more_of_the_old_one(
     bot: Harness,
 ) -> None:
@@ -342,8 +338,7 @@ async def test_a_liaison_moved_to_another_unit_sees_nothing_more_of_the_old_one(
     await liaison.send_text("/inbox")
     listing = await _until(liaison, "市卫健委")
     assert any(b.startswith("🟢 2020-0002") for b in listing.buttons), listing.describe()
-    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市教育局")
-    await liaison.settle(quiet=0.1)
+    await _move_liaison(staff, liaison, "市教育局")
     press = await liaison.press("2020-0002")
     said = _said(await liaison.settle(quiet=0.1))
     assert "您已不再负责该单位的事项" in said, said
@@ -351,22 +346,16 @@ async def test_a_liaison_moved_to_another_unit_sees_nothing_more_of_the_old_one(
     await answer_to(liaison, press)
     # The inbox is closed and its buttons are gone; sent again, as a client could, they do nothing.
     label = next(b for b in listing.buttons if "2020-0001" in b)
-    press = await liaison.press_data(listing.message_id, listing.button_data[label])
-    assert "按钮已失效" in await answer_to(liaison, press)
+    assert "按钮已失效" in await answer_to_button(liaison, listing, label)
     await liaison.settle(quiet=0.1)
     assert "第 2 个问题" not in _said(liaison.messages[-3:])
 
     # Back at 市卫健委, halfway through a progress note, and moved again before sending it.
-    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市卫健委")
-    await liaison.settle(quiet=0.1)
-    await liaison.send_text("/inbox")
-    await _until(liaison, "市卫健委")
-    await liaison.press("2020-0001")
-    await liaison.settle(quiet=0.1)
+    await _move_liaison(staff, liaison, "市卫健委")
+    await _open_first_item(liaison)
     await liaison.press("📝 报告进展")
     assert "请输入办理进展" in _said(await liaison.settle(quiet=0.1))
-    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市教育局")
-    await liaison.settle(quiet=0.1)
+    await _move_liaison(staff, liaison, "市教育局")
     await liaison.send_text("已约谈施工单位，下周一复工。")
     said = _said(await liaison.settle(quiet=0.1))
     assert "您已不再负责该单位的事项" in said, said
@@ -374,23 +363,15 @@ async def test_a_liaison_moved_to_another_unit_sees_nothing_more_of_the_old_one(
     assert await bot.value("SELECT COUNT(*) FROM item_events WHERE kind = 'progress'") == 0
 
     # Moved while an answer waits for its photos: the answer and its photo go with the inbox.
-    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市卫健委")
-    await liaison.settle(quiet=0.1)
-    await liaison.send_text("/inbox")
-    await _until(liaison, "市卫健委")
-    await liaison.press("2020-0001")
-    await liaison.settle(quiet=0.1)
-    await liaison.press("📨 答复")
-    await liaison.settle(quiet=0.1)
-    await liaison.press("A 类")
-    await liaison.settle(quiet=0.1)
+    await _move_liaison(staff, liaison, "市卫健委")
+    await _open_first_item(liaison)
+    await taps(liaison, "📨 答复", "A 类", quiet=0.1)
     await liaison.send_text("已督促施工单位复工。")
     await liaison.settle(quiet=0.1)
     await liaison.send_photo(make_jpeg(800, 600, pattern_seed=53))
     assert "已保存照片" in _said(await liaison.settle(quiet=0.1))
     assert await bot.value("SELECT COUNT(*) FROM photos WHERE purpose = 'response'") == 1
-    await staff_change(staff, "钱联络", "改角色", "单位联络员", "市教育局")
-    await liaison.settle(quiet=0.1)
+    await _move_liaison(staff, liaison, "市教育局")
     await liaison.press("完成")
     assert "您已不再负责该单位的事项" in _said(await liaison.settle(quiet=0.1))
     assert await bot.value("SELECT COUNT(*) FROM photos WHERE purpose = 'response'") == 0

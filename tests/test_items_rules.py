@@ -97,23 +97,26 @@ def test_has_words() -> None:
 # --- validating descriptions --------------------------------------------------------------------
 
 
+def _refusal(text: str, min_chars: int, max_chars: int) -> Refused:
+    """What validate_description refuses the text with."""
+    with pytest.raises(Refused) as info:
+        validate_description(text, min_chars, max_chars)
+    return info.value
+
+
 def test_validate_returns_the_cleaned_text() -> None:
     assert validate_description("  路面\u200b破损严重  ", 2, 100) == "路面破损严重"
 
 
 def test_validate_refuses_too_short_after_cleaning() -> None:
-    with pytest.raises(Refused) as info:
-        validate_description("ab\u200b\u200b\u200b  ", 5, 100)
-    assert info.value.key == "report_description_too_short"
-    assert info.value.params == {"min": 5, "got": 2}
+    refused = _refusal("ab\u200b\u200b\u200b  ", 5, 100)
+    assert (refused.key, refused.params) == ("report_description_too_short", {"min": 5, "got": 2})
     assert validate_description("abcde", 5, 100) == "abcde"  # exactly the minimum is fine
 
 
 def test_validate_refuses_too_long_with_the_length() -> None:
-    with pytest.raises(Refused) as info:
-        validate_description("字" * 11, 1, 10)
-    assert info.value.key == "report_description_too_long"
-    assert info.value.params == {"max": 10, "got": 11}
+    refused = _refusal("字" * 11, 1, 10)
+    assert (refused.key, refused.params) == ("report_description_too_long", {"max": 10, "got": 11})
     assert validate_description("字" * 10, 1, 10) == "字" * 10
 
 
@@ -122,19 +125,13 @@ def test_validate_counts_characters_not_bytes() -> None:
 
 
 def test_validate_refuses_emoji_only() -> None:
-    with pytest.raises(Refused) as info:
-        validate_description("😀😀😀😀😀😀", 5, 100)
-    assert info.value.key == "report_description_no_words"
-    assert info.value.params == {}
+    refused = _refusal("😀😀😀😀😀😀", 5, 100)
+    assert (refused.key, refused.params) == ("report_description_no_words", {})
 
 
 def test_validate_emoji_alone_needs_words_and_empty_is_too_short() -> None:
-    with pytest.raises(Refused) as info:
-        validate_description("😀", 4, 100)
-    assert info.value.key == "report_description_no_words"
-    with pytest.raises(Refused) as info:
-        validate_description(" \u200b ", 4, 100)
-    assert info.value.key == "report_description_too_short"
+    assert _refusal("😀", 4, 100).key == "report_description_no_words"
+    assert _refusal(" \u200b ", 4, 100).key == "report_description_too_short"
 
 
 @pytest.mark.parametrize(
@@ -164,27 +161,23 @@ def test_a_complete_four_character_chinese_report_is_accepted_by_default() -> No
 def test_punctuation_spaces_and_emoji_do_not_make_a_description_long_enough() -> None:
     minimum = ReportSettings().description_min_chars
     for text in ("路灯！！！！", "灯  坏  了", "🚧🚧🚧 漏水 🚧🚧"):
-        with pytest.raises(Refused) as info:
-            validate_description(text, minimum, 2000)
-        assert info.value.key == "report_description_too_short", text
-        assert info.value.params["min"] == minimum
+        refused = _refusal(text, minimum, 2000)
+        assert refused.key == "report_description_too_short", text
+        assert refused.params["min"] == minimum
 
 
 def test_too_short_tells_the_rule_and_the_count_in_both_languages() -> None:
-    with pytest.raises(Refused) as info:
-        validate_description("路灯！！！", 4, 2000)
-    assert info.value.params == {"min": 4, "got": 2}
-    zh = Texts("zh")(info.value.key, **info.value.params)
-    en = Texts("en")(info.value.key, **info.value.params)
+    refused = _refusal("路灯！！！", 4, 2000)
+    assert refused.params == {"min": 4, "got": 2}
+    zh = Texts("zh")(refused.key, **refused.params)
+    en = Texts("en")(refused.key, **refused.params)
     assert "4" in zh and "2" in zh and "标点" in zh and "表情" in zh and "汉字" in zh
     assert "4" in en and "2" in en and "punctuation" in en and "emoji" in en
     assert "letters" in en and "digits" in en
 
 
 def test_the_maximum_still_counts_every_character() -> None:
-    with pytest.raises(Refused) as info:
-        validate_description("灯！" * 6, 1, 10)
-    assert info.value.params == {"max": 10, "got": 12}
+    assert _refusal("灯！" * 6, 1, 10).params == {"max": 10, "got": 12}
 
 
 # --- completeness -------------------------------------------------------------------------------

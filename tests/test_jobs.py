@@ -4,11 +4,7 @@ digest, rating windows close, groups hear of due look-backs; running them twice 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.bootstrap import database_of
 from bot.items import Item
@@ -18,24 +14,16 @@ from bot.people import Person, Role
 from bot.rating_rules import vote
 from bot.review_rules import accept
 from bot.unit_rules import forward
-from localapi import LocalBotApi, SimUser
+from localapi import SimUser
 from tests.conftest import Harness
 from tests.rating_steps import (
     answered_item,
     apply,
     closed_item,
     delivered,
-    quick_bot,
     raise_item,
     reload,
 )
-
-
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    """Notices are delivered as they are queued, so each step sees what came before it."""
-    async with quick_bot(api, tmp_path) as harness:
-        yield harness
 
 
 async def _forwarded(

@@ -3,31 +3,20 @@ whether the fix held; a broken fix sends the item back to its unit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.bootstrap import database_of
 from bot.clock import from_db
 from bot.deadlines import add_months
 from bot.items import Item
 from bot.people import Person, Role
-from localapi import LocalBotApi, SimUser
-from tests.conftest import Harness, answer_to
+from localapi import SimUser
+from tests.conftest import Harness, answer_to, answer_to_button
 from tests.images import make_jpeg
-from tests.rating_steps import closed_item, delivered, outbox_keys, quick_bot
-from tests.steps import staff_change
+from tests.rating_steps import closed_item, delivered, outbox_keys
+from tests.steps import staff_change, turned_away
 
 LONG_AGO = timedelta(days=100)  # longer than the 90 days before a look-back is due
-
-
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    """Notices are delivered as they are queued, so each step sees what came before it."""
-    async with quick_bot(api, tmp_path) as harness:
-        yield harness
 
 
 async def _closed(bot: Harness, *, due: bool = True) -> tuple[Item, SimUser, Person, Person]:
@@ -167,13 +156,8 @@ async def test_a_deputy_moved_to_another_group_no_longer_looks_back_at_the_old_o
 
     await staff_change(clerk, "孙代表", "改小组", "第二监督小组")
     await delivered(bot, sun)
-    press = await sun.press_data(card.message_id, card.button_data["⚠️ 问题反弹"])
-    said = [m.text or "" for m in await sun.settle() if not m.edited]
-    assert any("您已不在该监督小组" in text for text in said), said
-    assert not any("2020-0001" in text for text in said), said
-    await answer_to(sun, press)
-    press = await sun.press_data(card.message_id, card.button_data["✅ 效果保持"])
-    assert "按钮已失效" in await answer_to(sun, press)
+    await turned_away(sun, card, "⚠️ 问题反弹", "您已不在该监督小组", "2020-0001")
+    assert "按钮已失效" in await answer_to_button(sun, card, "✅ 效果保持")
     fresh = await bot.services.items.get(item.id)
     assert fresh is not None and (fresh.status, fresh.lookback_result) == ("closed", None)
     assert await bot.value("SELECT done_by FROM lookbacks WHERE item_id = ?", item.id) is None

@@ -9,38 +9,24 @@ change is an event, every notice is delivered once, and the tally counts it once
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.jobs import run_daily_jobs
 from bot.people import Role
-from localapi import BotMessage, LocalBotApi, SimUser
+from localapi import BotMessage, SimUser
 from tests.conftest import Harness
-from tests.rating_steps import delivered, quick_bot
-from tests.steps import check_in, confirm, problem_up_to_description, skip_photos
+from tests.rating_steps import delivered
+from tests.steps import check_in, report_problem, taps
 
 FIRST = "外立面脚手架已停工两周，现场无施工人员，交付存在风险。"
 SECOND = "脚手架停工已有两周，现场没有施工人员，按期交付有风险。"
 
 
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    async with quick_bot(api, tmp_path) as harness:
-        yield harness
-
-
 async def _raise(bot: Harness, deputy: SimUser, text: str) -> None:
     await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(text)
-    await deputy.next_message()
-    await skip_photos(deputy)
-    said = await confirm(deputy)
+    said = await report_problem(deputy, text)
     assert any("已提交" in (m.text or "") for m in said), [m.describe() for m in said]
 
 
@@ -57,26 +43,17 @@ async def _told(bot: Harness, user: SimUser, fragment: str) -> BotMessage:
 
 
 async def _answer(liaison: SimUser, cls_label: str, text: str) -> None:
-    await liaison.press("📨 答复")
-    await liaison.settle()
-    await liaison.press(cls_label)
-    await liaison.settle()
+    await taps(liaison, "📨 答复", cls_label)
     await liaison.send_text(text)
     await liaison.settle()
-    await liaison.press("完成")
-    await liaison.settle()
-    await liaison.press("确认提交")
-    said = await liaison.settle()
+    said = await taps(liaison, "完成", "确认提交")
     assert any("已提交" in (m.text or "") for m in said), [m.describe() for m in said]
 
 
 async def _rate(bot: Harness, deputy: SimUser, label: str) -> None:
     notice = await _told(bot, deputy, "请评价本次答复")
     assert notice.buttons[:3] == ["满意", "基本满意", "不满意"]
-    await deputy.press(label)
-    await deputy.settle()
-    await deputy.press("跳过")
-    await deputy.settle()
+    await taps(deputy, label, "跳过")
 
 
 async def test_an_item_goes_round_the_whole_loop(bot: Harness) -> None:
@@ -96,22 +73,14 @@ async def test_an_item_goes_round_the_whole_loop(bot: Harness) -> None:
     await leader.press("✅ 通过")
     card = (await leader.settle())[-1]
     assert "2020-0002" in (card.text or "") and "可能重复" in (card.text or "")
-    await leader.press("🔗 合并到…")
-    await leader.settle()
-    await leader.press("合并到 2020-0001")
-    said = await leader.settle()
+    said = await taps(leader, "🔗 合并到…", "合并到 2020-0001")
     assert any("已将 2020-0002 合并到 2020-0001" in (m.text or "") for m in said)
     await _told(bot, li, "已合并办理")
 
     # Staff forward it to the health commission, whose liaison is in the bot.
     await staff.send_text("/forward")
     await staff.settle()
-    await staff.press("按单位交办")
-    await staff.settle()
-    await staff.press("市卫健委（1）")
-    await staff.settle()
-    await staff.press("全部交办")
-    await staff.settle()
+    await taps(staff, "按单位交办", "市卫健委（1）", "全部交办")
     await _told(bot, wang, "已交办责任单位办理")
     await _told(bot, li, "已交办责任单位办理")  # raised it too, through the merge
 
@@ -161,8 +130,7 @@ async def test_an_item_goes_round_the_whole_loop(bot: Harness) -> None:
     await _told(bot, li, "/lookback")
     await li.send_text("/lookback")
     await li.settle()
-    await li.press("⚠️ 问题反弹")
-    await li.settle()
+    await taps(li, "⚠️ 问题反弹")
     await li.send_text("外墙又出现脱落，脚手架已拆除但未修复。")
     said = await li.settle()
     assert any("已重新交办责任单位" in (m.text or "") for m in said)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.bootstrap import database_of
 from bot.people import Role, commands_for
-from localapi import LocalBotApi, SimUser
+from localapi import SimUser
 from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to
-from tests.rating_steps import delivered, quick_bot
+from tests.rating_steps import delivered
+from tests.steps import press_for_edit
 
 NEW_PROJECT = """
 
@@ -21,13 +17,6 @@ title = "新增城市书房"
 description = "新建城市书房20家。"
 level = "city"
 """
-
-
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    """Notices are delivered as they are queued, so each step sees what came before it."""
-    async with quick_bot(api, tmp_path) as harness:
-        yield harness
 
 
 def menu(bot: Harness, user: SimUser) -> list[str]:
@@ -51,14 +40,11 @@ async def test_staff_make_a_deputy_leader_of_another_group(bot: Harness) -> None
     card = staff.messages[-1]
     assert "角色：人大代表" in (card.text or "") and "第一监督小组" in (card.text or "")
     assert card.buttons == ["改角色", "改小组", "停用", "完成"]
-    await staff.press("改角色")
-    roles = await staff.next_message(edited=True)
+    roles = await press_for_edit(staff, "改角色")
     assert "监督小组组长" in roles.buttons
-    await staff.press("监督小组组长")
-    groups = await staff.next_message(edited=True)
+    groups = await press_for_edit(staff, "监督小组组长")
     assert "★ 第一监督小组" in groups.buttons
-    await staff.press("第二监督小组")
-    saved = await staff.next_message(edited=True)
+    saved = await press_for_edit(staff, "第二监督小组")
     assert "已保存" in (saved.text or "") and "角色：监督小组组长" in (saved.text or "")
     assert "第二监督小组" in (saved.text or "")
 
@@ -135,8 +121,7 @@ async def test_a_person_is_found_by_part_of_their_name(bot: Harness) -> None:
     await staff.send_text("王")
     listing = await staff.next_message()
     assert "找到 2 人" in (listing.text or "")
-    await staff.press("王强")
-    card = await staff.next_message(edited=True)
+    card = await press_for_edit(staff, "王强")
     assert "<b>王强</b>" in (card.text or "")
 
 
@@ -150,8 +135,7 @@ async def test_a_catalog_with_a_new_project_is_imported_after_confirmation(bot: 
     preview = await staff.next_message()
     assert "校验通过" in (preview.text or "") and "民生实事项目：新增 1" in (preview.text or "")
     assert await bot.value("SELECT COUNT(*) FROM projects") == projects  # not yet
-    await staff.press("确认导入")
-    done = await staff.next_message(edited=True)
+    done = await press_for_edit(staff, "确认导入")
     assert "已导入清单 hangzhou-2020" in (done.text or ""), done.describe()
     assert await bot.value("SELECT COUNT(*) FROM projects") == projects + 1
     assert await bot.value("SELECT title FROM projects WHERE code = 'C11'") == "新增城市书房"

@@ -5,15 +5,7 @@ from __future__ import annotations
 from bot.bootstrap import database_of
 from bot.people import Role
 from tests.conftest import Harness, answer_to
-from tests.images import make_jpeg
-from tests.steps import (
-    DESCRIPTION,
-    check_in,
-    confirm,
-    problem_up_to_description,
-    skip_photos,
-    submitted_suggestions,
-)
+from tests.steps import press_for_edit, reported_with_photo, submitted_suggestions
 
 
 async def test_mine_pages_opens_and_withdraws(bot: Harness) -> None:
@@ -26,17 +18,13 @@ async def test_mine_pages_opens_and_withdraws(bot: Harness) -> None:
     page1 = await deputy.next_message()
     assert "共 7 条，第 1/2 页" in (page1.text or "")
     assert page1.buttons[0].startswith("建议 2020-0007") and page1.buttons[-1] == "下一页 »"
-    await deputy.press("下一页 »")
-    page2 = await deputy.next_message(edited=True)
+    page2 = await press_for_edit(deputy, "下一页 »")
     assert "第 2/2 页" in (page2.text or "") and page2.buttons[-1] == "« 上一页"
-    await deputy.press("建议 2020-0001")
-    detail = await deputy.next_message(edited=True)
+    detail = await press_for_edit(deputy, "建议 2020-0001")
     assert "第 1 条建议" in (detail.text or "") and "已提交" in (detail.text or "")
-    await deputy.press("撤回")
-    confirm = await deputy.next_message(edited=True)
+    confirm = await press_for_edit(deputy, "撤回")
     assert "确定撤回 建议 2020-0001" in (confirm.text or "")
-    await deputy.press("确定撤回")
-    after = await deputy.next_message(edited=True)
+    after = await press_for_edit(deputy, "确定撤回")
     assert "已撤回" in (after.text or "") and "撤回" not in after.buttons
     assert await bot.value("SELECT status FROM items WHERE id = ?", ids[0]) == "withdrawn"
     assert (
@@ -86,19 +74,10 @@ async def test_long_place_names_are_cut_with_an_ellipsis(bot: Harness) -> None:
 
 
 async def test_photos_of_an_item_are_sent_back(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    await deputy.next_message()
-    await deputy.send_photo(make_jpeg(900, 700, pattern_seed=5))
-    await deputy.next_message()
-    await skip_photos(deputy)
-    await confirm(deputy)
+    deputy = await reported_with_photo(bot)
     await deputy.send_text("/mine")
     await deputy.next_message()
-    await deputy.press("问题 2020-0001")
-    await deputy.next_message(edited=True)
+    await press_for_edit(deputy, "问题 2020-0001")
     await deputy.press("查看照片")
     album = await deputy.next_message()
     assert album.files and album.files[0][:2] == b"\xff\xd8"  # a JPEG display copy
@@ -109,10 +88,8 @@ async def test_staff_invites_from_inside_the_bot(bot: Harness) -> None:
     await staff.send_text("/invite")
     roles = await staff.next_message()
     assert roles.buttons[:4] == ["人大代表", "监督小组组长", "人大机关工作人员", "单位联络员"]
-    await staff.press("单位联络员")
-    units = await staff.next_message(edited=True)
-    await staff.press(units.buttons[0])
-    await staff.next_message(edited=True)
+    units = await press_for_edit(staff, "单位联络员")
+    await press_for_edit(staff, units.buttons[0])
     await staff.send_text("钱联络")
     created = await staff.next_message()
     link = next(w for w in (created.text or "").split() if w.startswith("https://t.me/"))

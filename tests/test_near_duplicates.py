@@ -17,10 +17,9 @@ from zoneinfo import ZoneInfo
 from bot.config import PhotoSettings
 from bot.likeness import Earlier, IndexedPhoto, SignatureIndex, likeness
 from bot.photos import PhotoFlag, ProcessedPhoto, photo_flags, process_photo
-from localapi import SimUser
 from tests.conftest import Harness
 from tests.images import derived_copy, encode, street_scene
-from tests.steps import check_in
+from tests.steps import check_in, describe_problem
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCENES = 24
@@ -115,29 +114,13 @@ def test_copies_are_flagged_and_different_photos_of_similar_scenes_are_not() -> 
     assert distinct == [] and cross == []
 
 
-async def _photo_step(deputy: SimUser) -> None:
-    await deputy.send_text("/problem")
-    await deputy.next_message()
-    await deputy.press("签到）")
-    await deputy.next_message(edited=True)
-    await deputy.next_message()
-    await deputy.press("进度滞后")
-    await deputy.next_message(edited=True)
-    await deputy.next_message()
-    await deputy.press("较重")
-    await deputy.next_message(edited=True)
-    await deputy.next_message()
-    await deputy.send_text("外立面脚手架已停工两周，现场无施工人员。")
-    await deputy.next_message()
-
-
 async def test_a_cropped_resaved_copy_of_another_deputys_photo_is_flagged(bot: Harness) -> None:
     alice = await bot.join("王芳")
     bob = await bot.join("李建国")
     scene = street_scene(1600, 1200, seed=4242)
     for deputy in (alice, bob):
         await check_in(bot, deputy)
-        await _photo_step(deputy)
+        await describe_problem(deputy, "外立面脚手架已停工两周，现场无施工人员。")
     await alice.send_photo(encode(scene, "JPEG", quality=92))
     assert "⚠️" not in ((await alice.next_message()).text or "")
     # Bob crops 2 % off the left and top and saves it again.

@@ -4,35 +4,23 @@ gets a look-back."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.bootstrap import database_of
 from bot.clock import from_db
 from bot.deadlines import add_months
 from bot.items import Item
 from bot.people import Person, Role
-from localapi import LocalBotApi, SimUser
+from localapi import SimUser
 from tests.conftest import Harness, answer_to
 from tests.rating_steps import (
     answered_item,
     delivered,
     outbox_keys,
     press_rating,
-    quick_bot,
     rating_message,
 )
-
-
-@pytest.fixture
-async def bot(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
-    """Notices are delivered as they are queued, so each step sees what came before it."""
-    async with quick_bot(api, tmp_path) as harness:
-        yield harness
 
 
 @dataclass

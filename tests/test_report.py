@@ -6,12 +6,13 @@ import os
 
 from bot.bootstrap import database_of
 from bot.people import Role
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, answer_to_button
 from tests.images import fake_heic, make_jpeg, truncated_jpeg
 from tests.steps import (
     DESCRIPTION,
-    check_in,
+    checked_in,
     confirm,
+    describe_problem,
     open_problem_at_visited_site,
     problem_up_to_description,
     skip_photos,
@@ -19,11 +20,8 @@ from tests.steps import (
 
 
 async def test_problem_after_checkin_with_album_is_numbered_and_stored(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    assert "可以发送照片" in ((await deputy.next_message()).text or "")
+    deputy = await checked_in(bot)
+    assert "可以发送照片" in ((await describe_problem(deputy)).text or "")
     await deputy.send_album(
         [make_jpeg(800, 600, pattern_seed=31), make_jpeg(800, 600, pattern_seed=32)]
     )
@@ -56,11 +54,8 @@ async def test_problem_after_checkin_with_album_is_numbered_and_stored(bot: Harn
 
 
 async def test_double_tap_on_confirm_creates_one_item(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    await deputy.next_message()
+    deputy = await checked_in(bot)
+    await describe_problem(deputy)
     summary = await skip_photos(deputy)
     data = summary.button_data["✅ 确认提交"]
     await deputy.press_data(summary.message_id, data)
@@ -71,8 +66,7 @@ async def test_double_tap_on_confirm_creates_one_item(bot: Harness) -> None:
 
 
 async def test_bad_descriptions_are_explained_and_change_nothing(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
+    deputy = await checked_in(bot)
     await problem_up_to_description(deputy)
     for text, answer in [
         ("短", "描述太短"),
@@ -93,8 +87,7 @@ async def test_bad_descriptions_are_explained_and_change_nothing(bot: Harness) -
 
 
 async def test_a_four_character_chinese_report_is_complete(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
+    deputy = await checked_in(bot)
     await problem_up_to_description(deputy)
     await deputy.send_text("灯！！！")
     refused = (await deputy.next_message()).text or ""
@@ -152,11 +145,8 @@ async def test_suggestion_without_checkin_by_subitem_and_gap_free_numbers(bot: H
 
 
 async def test_edit_from_summary_changes_the_field(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    await deputy.next_message()
+    deputy = await checked_in(bot)
+    await describe_problem(deputy)
     await skip_photos(deputy)
     await deputy.press("修改")
     fields = await deputy.next_message(edited=True)
@@ -172,11 +162,8 @@ async def test_edit_from_summary_changes_the_field(bot: Harness) -> None:
 
 
 async def test_bad_photos_get_clear_answers_and_are_not_stored(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    await deputy.next_message()
+    deputy = await checked_in(bot)
+    await describe_problem(deputy)
     cases = [
         (b"this is a text file, not a photo", "IMG_1.jpg", "不是可识别的图片"),
         (truncated_jpeg(), "IMG_2.jpg", "损坏或不完整"),
@@ -197,13 +184,10 @@ async def test_bad_photos_get_clear_answers_and_are_not_stored(bot: Harness) -> 
 
 
 async def test_near_duplicate_photo_in_a_later_record_is_flagged(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
+    deputy = await checked_in(bot)
     photo = make_jpeg(1000, 750, pattern_seed=77)
     for _ in range(2):
-        await problem_up_to_description(deputy)
-        await deputy.send_text(DESCRIPTION)
-        await deputy.next_message()
+        await describe_problem(deputy)
         await deputy.send_photo(
             photo if _ == 0 else make_jpeg(800, 600, pattern_seed=77, quality=70)
         )
@@ -216,8 +200,7 @@ async def test_near_duplicate_photo_in_a_later_record_is_flagged(bot: Harness) -
 
 
 async def test_conversation_survives_a_restart(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
+    deputy = await checked_in(bot)
     await open_problem_at_visited_site(deputy)
     await deputy.press("工程质量")
     await deputy.next_message(edited=True)
@@ -239,15 +222,12 @@ async def test_conversation_survives_a_restart(bot: Harness) -> None:
 
 
 async def test_stale_and_forged_buttons_expire_and_change_nothing(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    await check_in(bot, deputy)
+    deputy = await checked_in(bot)
     categories = await open_problem_at_visited_site(deputy)
     await deputy.send_text("/cancel")
     await deputy.settle()
     # A button from the cancelled conversation.
-    assert "已失效" in await answer_to(
-        deputy, await deputy.press_data(categories.message_id, categories.button_data["进度滞后"])
-    )
+    assert "已失效" in await answer_to_button(deputy, categories, "进度滞后")
     # Forged data, and someone else's item in a /mine button.
     assert "已失效" in await answer_to(
         deputy, await deputy.press_data(categories.message_id, "rp:zzzzzz:confirm:1")

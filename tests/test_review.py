@@ -13,17 +13,10 @@ from bot.errors import Refused
 from bot.items import Kind
 from bot.people import Role
 from localapi import BotMessage, CallbackPress, SimUser
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, answer_to_button
 from tests.images import make_jpeg
 from tests.rating_steps import answered_item, raise_item
-from tests.steps import (
-    DESCRIPTION,
-    check_in,
-    confirm,
-    problem_up_to_description,
-    skip_photos,
-    staff_change,
-)
+from tests.steps import DESCRIPTION, check_in, report_problem, staff_change
 
 # The same problem in another deputy's words, and two unrelated ones at the same site.
 SAME_PROBLEM = "外立面脚手架停工已两周，现场没有施工人员，按期交付有风险。"
@@ -52,17 +45,15 @@ async def say(user: SimUser, text: str) -> str:
     return texts_of(await user.settle(quiet=QUIET))
 
 
-async def report(deputy: SimUser, description: str) -> None:
-    """A 进度滞后 problem at the site the deputy checked in at."""
-    await problem_up_to_description(deputy)
-    await deputy.send_text(description)
-    await deputy.next_message()
-    await skip_photos(deputy)
-    await confirm(deputy)
-
-
 async def item_id(bot: Harness, number: int) -> int:
     return int(await bot.value("SELECT id FROM items WHERE number = ?", number))
+
+
+async def status_and_note(bot: Harness, item: int, event: str) -> tuple[str, str]:
+    """The item's status, and the note of its event that matches `event` (an SQL condition)."""
+    status = await bot.value("SELECT status FROM items WHERE id = ?", item)
+    note = await bot.value(f"SELECT note FROM item_events WHERE item_id = ? AND {event}", item)
+    return status, note
 
 
 async def submitted(bot: Harness, author: SimUser, description: str, group: str = "G01") -> int:
@@ -108,10 +99,10 @@ async def test_leader_accepts_merges_declines_and_asks_the_author_who_adds(bot: 
     li = await bot.join("李建国")
     for deputy in (wang, li):
         await check_in(bot, deputy)
-    await report(wang, DESCRIPTION)  # 2020-0001
-    await report(li, SAME_PROBLEM)  # 2020-0002
-    await report(wang, PAVEMENT)  # 2020-0003
-    await report(li, CANTEEN)  # 2020-0004
+    await report_problem(wang, DESCRIPTION)  # 2020-0001
+    await report_problem(li, SAME_PROBLEM)  # 2020-0002
+    await report_problem(wang, PAVEMENT)  # 2020-0003
+    await report_problem(li, CANTEEN)  # 2020-0004
     leader = await bot.join("组长", Role.LEADER, group="G01")
     boss = await bot.person(leader)
 
@@ -151,13 +142,7 @@ async def test_leader_accepts_merges_declines_and_asks_the_author_who_adds(bot: 
     fourth = await say(leader, REASON)
     assert "已不采纳 2020-0003" in fourth and "<b>问题 2020-0004</b>" in fourth, fourth
     three = await item_id(bot, 3)
-    assert await bot.value("SELECT status FROM items WHERE id = ?", three) == "declined"
-    assert (
-        await bot.value(
-            "SELECT note FROM item_events WHERE item_id = ? AND to_status = 'declined'", three
-        )
-        == REASON
-    )
+    assert await status_and_note(bot, three, "to_status = 'declined'") == ("declined", REASON)
     author = await bot.person(wang)
     assert "notice.declined" in await bot.value(
         "SELECT payload FROM outbox WHERE person_id = ? ORDER BY id DESC", author.id
@@ -168,13 +153,7 @@ async def test_leader_accepts_merges_declines_and_asks_the_author_who_adds(bot: 
     done = await say(leader, QUESTION)
     assert "已请代表补充 2020-0004" in done and "本组没有待审核的记录了" in done, done
     four = await item_id(bot, 4)
-    assert await bot.value("SELECT status FROM items WHERE id = ?", four) == "submitted"
-    assert (
-        await bot.value(
-            "SELECT note FROM item_events WHERE item_id = ? AND kind = 'ask_more'", four
-        )
-        == QUESTION
-    )
+    assert await status_and_note(bot, four, "kind = 'ask_more'") == ("submitted", QUESTION)
     asked = await bot.person(li)
     notice = await bot.value(
         "SELECT payload FROM outbox WHERE person_id = ? AND payload LIKE '%notice.ask_more%'",
@@ -400,8 +379,7 @@ async def test_a_leader_moved_to_another_group_sees_nothing_more_of_the_old_one(
     assert leader.messages[-1].buttons == [] and card.message_id in [
         m.message_id for m in leader.messages if m.edited and not m.buttons
     ]
-    press = await leader.press_data(card.message_id, card.button_data["✅ 通过"])
-    assert "按钮已失效" in await answer_to(leader, press)
+    assert "按钮已失效" in await answer_to_button(leader, card, "✅ 通过")
     await leader.settle(quiet=QUIET)
     for item in (first, second):
         assert await bot.value("SELECT status FROM items WHERE id = ?", item) == "submitted"

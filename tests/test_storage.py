@@ -335,11 +335,20 @@ async def test_imported_sites_are_stored_in_wgs84(db: Database) -> None:
 # --- items --------------------------------------------------------------------------------------
 
 
+async def _draft(w: World, kind: Kind = Kind.PROBLEM, author: int | None = None) -> int:
+    """An empty draft in the world's group, by its deputy unless told."""
+    return await w.items.create_draft(
+        campaign_id=w.campaign_id,
+        kind=kind,
+        author_id=author or w.deputy_id,
+        group_id=w.group_id,
+        now=NOW,
+    )
+
+
 async def _complete_draft(w: World, kind: Kind = Kind.PROBLEM, author: int | None = None) -> int:
     author_id = author or w.deputy_id
-    item_id = await w.items.create_draft(
-        campaign_id=w.campaign_id, kind=kind, author_id=author_id, group_id=w.group_id, now=NOW
-    )
+    item_id = await _draft(w, kind, author_id)
     fields: dict[str, object] = {"site_id": w.site.id, "description": DESCRIPTION}
     if kind is Kind.PROBLEM:
         fields.update(category_id=w.category_id, severity=Severity.SERIOUS)
@@ -348,13 +357,7 @@ async def _complete_draft(w: World, kind: Kind = Kind.PROBLEM, author: int | Non
 
 
 async def test_create_and_update_a_draft(world: World) -> None:
-    item_id = await world.items.create_draft(
-        campaign_id=world.campaign_id,
-        kind=Kind.PROBLEM,
-        author_id=world.deputy_id,
-        group_id=world.group_id,
-        now=NOW,
-    )
+    item_id = await _draft(world)
     draft = await world.items.get(item_id)
     assert draft is not None
     assert (draft.status, draft.number, draft.kind) == (Status.DRAFT, None, Kind.PROBLEM)
@@ -455,13 +458,7 @@ async def test_the_same_draft_submitted_twice_at_once_gets_one_number(world: Wor
 
 
 async def test_an_incomplete_draft_is_refused_without_using_a_number(world: World) -> None:
-    item_id = await world.items.create_draft(
-        campaign_id=world.campaign_id,
-        kind=Kind.PROBLEM,
-        author_id=world.deputy_id,
-        group_id=world.group_id,
-        now=NOW,
-    )
+    item_id = await _draft(world)
     await world.items.update_draft(item_id, world.deputy_id, NOW, site_id=world.site.id)
     with pytest.raises(Refused) as info:
         await world.items.submit(item_id, world.deputy_id, NOW)

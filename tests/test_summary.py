@@ -26,32 +26,13 @@ from bot.texts import Texts
 from localapi import SimUser
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
-from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
+from tests.steps import DESCRIPTION, check_in, confirm, describe_problem, skip_photos
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-async def _check_in_with_photo(bot: Harness, deputy: SimUser) -> None:
-    """Check in on site at G01's first site and send one photo before finishing."""
-    site = await bot.site_of_group("G01")
-    await deputy.send_text("/checkin")
-    await deputy.next_message()
-    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=10)
-    await deputy.next_message()
-    await deputy.next_message()
-    await deputy.press(site.name)
-    await deputy.next_message(edited=True)
-    await deputy.next_message()
-    await deputy.send_photo(make_jpeg(800, 600, pattern_seed=5))
-    assert "已保存照片" in ((await deputy.next_message()).text or "")
-    await deputy.press("完成")
-    await deputy.settle()
-
-
 async def _report_problem_with_photo(deputy: SimUser) -> None:
-    await problem_up_to_description(deputy)
-    await deputy.send_text(DESCRIPTION)
-    await deputy.next_message()
+    await describe_problem(deputy)
     await deputy.send_photo(make_jpeg(640, 480, pattern_seed=9))
     await deputy.settle()
     await skip_photos(deputy)
@@ -78,7 +59,7 @@ async def test_evening_summary_is_queued_once_for_every_leader(bot: Harness) -> 
     alice = await bot.join("王芳")
     bob = await bot.join("李建国")
     await bot.join("赵六")  # in the group, does nothing today
-    await _check_in_with_photo(bot, alice)
+    await check_in(bot, alice, make_jpeg(800, 600, pattern_seed=5))
     await _report_problem_with_photo(alice)
     await check_in(bot, bob)
     leader = await bot.join("陈组长", Role.LEADER)
@@ -165,7 +146,7 @@ async def test_a_missing_cjk_font_costs_the_pictures_not_the_summary(
 
 async def test_leader_asks_for_the_summary_and_gets_text_chart_and_photos(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await _check_in_with_photo(bot, deputy)
+    await check_in(bot, deputy, make_jpeg(800, 600, pattern_seed=5))
     await _report_problem_with_photo(deputy)
     leader = await bot.join("陈组长", Role.LEADER)
     day = await _today(bot)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.__main__ import main
-from bot.bootstrap import database_of, open_services
+from bot.bootstrap import database_of
 from bot.catalog_file import load_catalog
 from bot.clock import from_db, to_db
 from bot.config import Settings, StorageSettings
@@ -27,10 +27,9 @@ from bot.satisfaction import satisfaction_of
 from bot.split import split_message
 from bot.tally import Period, PeriodError, compute_tally, parse_day, tally_json
 from bot.unit_rules import answer
-from storage.catalog import import_catalog
-from tests.conftest import EXAMPLE_CATALOG, START, Harness, start_clock
+from tests.conftest import EXAMPLE_CATALOG, START, Harness, open_with_example, start_clock
 from tests.rating_steps import ANSWER, answered_item, apply, rate, reload
-from tests.steps import DESCRIPTION, check_in, confirm, problem_up_to_description, skip_photos
+from tests.steps import check_in, report_problem
 
 SHANGHAI_OFFSET = timedelta(hours=8)
 
@@ -81,11 +80,7 @@ async def _story(bot: Harness) -> tuple[Any, Any]:
     alice = await bot.join("王芳")
     bob = await bot.join("李建国")
     await check_in(bot, alice)
-    await problem_up_to_description(alice)
-    await alice.send_text(DESCRIPTION)
-    await alice.next_message()
-    await skip_photos(alice)
-    await confirm(alice)
+    await report_problem(alice)
     await check_in(bot, bob)
     await bot.invite("张三", Role.DEPUTY, "G02")
     await bot.invite("何四", Role.DEPUTY, "G03")  # does nothing: not counted
@@ -436,11 +431,7 @@ def test_a_year_of_twenty_thousand_items_is_counted_whole(tmp_path: Path) -> Non
 
 async def _bulk_tally(tmp_path: Path) -> None:
     settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
-    clock = start_clock()
-    services = await open_services(settings, clock=clock, require_campaign=False)
-    await import_catalog(database_of(services), load_catalog(EXAMPLE_CATALOG), now=clock.now())
-    await services.close()
-    services = await open_services(settings, clock=clock)
+    services = await open_with_example(settings, start_clock())
     try:
         async with database_of(services).transaction() as conn:
             await conn.execute(

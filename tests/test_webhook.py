@@ -15,8 +15,9 @@ import pytest
 
 from bot.config import WEBHOOK_SECRET_ENV, WebhookSettings
 from bot.people import Role
-from localapi import LocalBotApi
-from tests.conftest import Harness, make_settings, start_harness
+from localapi import LocalBotApi, SimUser
+from tests.conftest import Harness, make_settings, running_bot
+from tests.steps import help_text, open_invitation
 
 SECRET = "hook-Secret_2020-deputy"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -52,13 +53,8 @@ async def webhook_bot(
             ),
         }
     )
-    harness = await start_harness(api, base.model_copy(update={"telegram": telegram}))
-    try:
+    async with running_bot(api, base.model_copy(update={"telegram": telegram})) as harness:
         yield WebhookBot(harness, f"http://127.0.0.1:{port}/tg")
-    finally:
-        await harness.stack.aclose()
-        await harness.services.close()
-        assert not api.internal_errors, api.internal_errors
 
 
 def start_update(update_id: int, user_id: int, name: str, text: str) -> dict[str, Any]:
@@ -76,6 +72,12 @@ def start_update(update_id: int, user_id: int, name: str, text: str) -> dict[str
             "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
         },
     }
+
+
+async def invited(webhook_bot: WebhookBot, user_id: int, name: str) -> tuple[SimUser, str]:
+    """A deputy of G01 invited but not yet in the bot: their phone, and their invitation token."""
+    token = await webhook_bot.harness.invite(name, Role.DEPUTY, "G01")
+    return webhook_bot.harness.api.user(user_id, name, language_code="zh-hans"), token
 
 
 async def test_webhook_is_registered_with_url_and_secret(
@@ -96,17 +98,12 @@ async def test_deputy_joins_and_gets_help_through_the_webhook(
     webhook_bot: WebhookBot, api: LocalBotApi
 ) -> None:
     bot = webhook_bot.harness
-    token = await bot.invite("王芳", Role.DEPUTY, "G01")
-    deputy = api.user(660001, "王芳", language_code="zh-hans")
+    deputy, token = await invited(webhook_bot, 660001, "王芳")
 
-    await deputy.send_text(f"/start {token}")
-    welcome = await deputy.next_message(timeout=10)
-    assert "欢迎您，王芳" in (welcome.text or ""), welcome.describe()
-    await deputy.settle(quiet=0.1)
-    await deputy.send_text("/help")
-    help_text = (await deputy.next_message(timeout=10)).text or ""
-    assert "/checkin" in help_text
-    assert "/problem" in help_text
+    await open_invitation(deputy, token, "王芳")
+    told = await help_text(deputy)
+    assert "/checkin" in told
+    assert "/problem" in told
 
     assert await bot.value("SELECT telegram_user_id FROM persons WHERE name = '王芳'") == 660001
     # Both updates came by POST to the bot's server, none by getUpdates.
@@ -121,8 +118,7 @@ async def test_posts_without_the_right_secret_are_rejected_and_change_nothing(
     webhook_bot: WebhookBot, api: LocalBotApi
 ) -> None:
     bot = webhook_bot.harness
-    token = await bot.invite("李建国", Role.DEPUTY, "G01")
-    intruder = api.user(660002, "李建国", language_code="zh-hans")
+    intruder, token = await invited(webhook_bot, 660002, "李建国")
     payload = start_update(900_001, intruder.chat_id, "李建国", f"/start {token}")
 
     async with aiohttp.ClientSession() as session:
