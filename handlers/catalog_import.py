@@ -39,7 +39,7 @@ from handlers.flow import (
     buttons_expected,
     current_flow,
     end_flow,
-    pressed,
+    pressed_with_query,
     start_flow,
     steps,
 )
@@ -213,11 +213,10 @@ def _report_lines(texts: Texts, report: ImportReport) -> str:
 async def catalog_confirm(update: Update, context: BotContext) -> str | int:
     """Import the previewed catalog in one transaction, or drop it."""
     require_can(context.person, Action.MANAGE)
-    press = await pressed(update, context, PREFIX)
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX)
+    if got is None:
         return CATALOG_CONFIRM
-    query = update.callback_query
-    assert query is not None
+    press, query = got
     texts = context.texts
     services = context.services
     flow = end_flow(context)

@@ -38,6 +38,7 @@ from handlers.flow import (
     end_flow,
     my_group_projects,
     pressed,
+    pressed_with_query,
     projects_keyboard,
     remove_buttons,
     start_flow,
@@ -164,11 +165,10 @@ location_expected = replying("checkin_need_location")
 
 async def site_step(update: Update, context: BotContext) -> str | int:
     """The deputy picked a site, asked for the full list, or cancelled."""
-    press = await pressed(update, context, PREFIX)
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX)
+    if got is None:
         return SITE
-    query = update.callback_query
-    assert query is not None
+    press, query = got
     flow = current_flow(context)
     if press.verb == "projects":
         await query.edit_message_text(

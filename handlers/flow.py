@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, MessageHandler, filters
 
@@ -119,6 +119,18 @@ async def pressed(
     if answer:
         await query.answer()
     return Pressed(parts[2], parts[3])
+
+
+async def pressed_with_query(
+    update: Update, context: BotContext, prefix: str
+) -> tuple[Pressed, CallbackQuery] | None:
+    """`pressed`, with the query the step edits or answers."""
+    press = await pressed(update, context, prefix)
+    if press is None:
+        return None
+    query = update.callback_query
+    assert query is not None
+    return press, query
 
 
 async def pressed_verb(

@@ -27,6 +27,7 @@ from handlers.flow import (
     current_flow,
     end_flow,
     pressed,
+    pressed_with_query,
     start_flow,
     steps,
 )
@@ -50,11 +51,10 @@ async def start_invite(update: Update, context: BotContext) -> str:
 
 
 async def role_step(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX)
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX)
+    if got is None:
         return ROLE
-    query = update.callback_query
-    assert query is not None
+    press, query = got
     if press.verb == "cancel":
         end_flow(context)
         await query.edit_message_text(context.texts("cancelled"))

@@ -28,6 +28,7 @@ from handlers.flow import (
     buttons_only,
     current_flow,
     pressed,
+    pressed_with_query,
     projects_keyboard,
     remove_buttons,
     start_flow,
@@ -103,11 +104,10 @@ async def start_report(update: Update, context: BotContext) -> str:
 
 async def place_step(update: Update, context: BotContext) -> str | int:
     """A recent visit, a project, a site or a sub-item was picked."""
-    press = await pressed(update, context, PREFIX)
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX)
+    if got is None:
         return PLACE
-    query = update.callback_query
-    assert query is not None
+    press, query = got
     services = context.services
     campaign_id = services.campaign.id
     flow = current_flow(context)

@@ -17,6 +17,7 @@ from handlers.flow import (
     current_flow,
     end_flow,
     pressed,
+    pressed_with_query,
     projects_keyboard,
     remove_buttons,
 )
@@ -37,11 +38,10 @@ from handlers.report_flow import (
 
 async def confirm_step(update: Update, context: BotContext) -> str | int:
     """Confirm (store and number), edit a field, or cancel."""
-    press = await pressed(update, context, PREFIX)
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX)
+    if got is None:
         return CONFIRM
-    query = update.callback_query
-    assert query is not None
+    press, query = got
     texts = context.texts
     nonce = current_flow(context)["nonce"]
     if press.verb == "cancel":
@@ -74,8 +74,6 @@ async def edit_step(update: Update, context: BotContext) -> str:
     press = await pressed(update, context, PREFIX)
     if press is None:
         return EDIT
-    query = update.callback_query
-    assert query is not None
     flow = current_flow(context)
     await remove_buttons(update)
     if press.verb == "summary":
