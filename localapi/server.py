@@ -31,6 +31,7 @@ from PIL import Image
 
 from ._params import Params, normalize
 from ._stream import Pulse
+from .html_check import escaped_twice, parse_error
 from .models import (
     ApiCall,
     ApiError,
@@ -195,6 +196,8 @@ class LocalBotApi:
         self.downloads: list[str] = []
         self.interceptors: list[Interceptor] = []
         self.internal_errors: list[BaseException] = []
+        # Bot messages that would show people escaped markup ("&lt;b&gt;"): see html_check.py.
+        self.markup_problems: list[str] = []
         self.allowed_updates: list[str] | None = None
 
         self._host = host
@@ -718,6 +721,7 @@ class LocalBotApi:
         parse_mode: str | None = None,
     ) -> BotMessage:
         stored = files or []
+        self._check_html(message.get("text", message.get("caption")), parse_mode)
         location = message.get("location")
         record = BotMessage(
             message_id=message["message_id"],
@@ -741,6 +745,15 @@ class LocalBotApi:
             elif markup.get("remove_keyboard"):
                 chat.reply_keyboard = None
         return record
+
+    def _check_html(self, text: object, parse_mode: str | None) -> None:
+        if not isinstance(text, str) or (parse_mode or "").upper() != "HTML":
+            return
+        error = parse_error(text)
+        if error is not None:
+            raise bad_request(f"can't parse entities: {error}")
+        if escaped_twice(text):
+            self.markup_problems.append(text)
 
     def _caption(self, params: Params) -> JSONDict:
         content: JSONDict = {}
@@ -994,6 +1007,7 @@ class LocalBotApi:
     ) -> JSONDict:
         if all(message.get(key) == value for key, value in changes.items()):
             raise bad_request(NOT_MODIFIED)
+        self._check_html(changes.get("text", changes.get("caption")), parse_mode)
         for key, value in changes.items():
             if value is None:
                 message.pop(key, None)

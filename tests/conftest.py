@@ -201,6 +201,7 @@ async def running_bot(api: LocalBotApi, settings: Settings) -> AsyncIterator[Har
         await harness.stack.aclose()
         await harness.services.close()
         assert not api.internal_errors, api.internal_errors
+        assert not api.markup_problems, api.markup_problems
 
 
 @pytest.fixture

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from bot.items import Kind
+from bot.notices import Act
+from handlers import callbacks
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
@@ -189,3 +194,8 @@ async def staff_change(staff: SimUser, name: str, *presses: str) -> BotMessage:
     assert "已保存" in (card.text or ""), card.describe()
     await staff.settle(quiet=0.1)
     return card
+
+
+def button_data(stored: Mapping[str, Any]) -> str:
+    """The callback data the Telegram door gives a notice's button as the outbox keeps it."""
+    return callbacks.notice_data(Act(stored["act"]), tuple(stored["args"]))

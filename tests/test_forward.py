@@ -19,6 +19,7 @@ from localapi import SimUser
 from tests.conftest import Harness, answer_to, answer_to_button
 from tests.steps import (
     DESCRIPTION,
+    button_data,
     check_in,
     confirm,
     press_for_edit,
@@ -138,7 +139,7 @@ async def test_staff_forward_a_units_items_and_its_liaison_gets_them_with_the_li
         "notice.forwarded_unit",
         "forward.list_caption",
     ]
-    assert to_liaison[0]["buttons"][0][0]["data"] == f"ib:{ids[0]}"
+    assert button_data(to_liaison[0]["buttons"][0][0]) == f"ib:{ids[0]}"
     document = to_liaison[-1]
     assert document["file_kind"] == "document" and document["params"]["count"] == 2
     sheet = openpyxl.load_workbook(document["file_path"]).active
@@ -213,7 +214,7 @@ async def test_unit_without_liaison_goes_by_letter_and_staff_record_its_paper_an
     assert response["person_id"] == (await bot.person(staff)).id
     answered = [n for n in await outbox(bot, deputy) if n["key"] == "notice.answered"]
     assert len(answered) == 1
-    assert answered[0]["buttons"][0][0]["data"] == f"rt:{second}:1:satisfied"
+    assert button_data(answered[0]["buttons"][0][0]) == f"rt:{second}:1:satisfied"
 
 
 async def test_a_returned_item_is_rerouted_and_reaches_the_other_units_liaison(

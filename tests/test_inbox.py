@@ -20,7 +20,7 @@ from bot.unit_rules import forward
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness, answer_to, answer_to_button
 from tests.images import make_jpeg
-from tests.steps import DESCRIPTION, check_in, report_problem, staff_change, taps
+from tests.steps import DESCRIPTION, button_data, check_in, report_problem, staff_change, taps
 
 # The first site of group G01 (tests/steps.py) belongs to sub-item C01-1, whose lead unit in
 # examples/hangzhou.toml is "health" (市卫健委). "edu" (市教育局) is a unit with nothing of it.
@@ -205,7 +205,7 @@ async def test_liaison_accepts_reports_progress_and_answers(bot: Harness) -> Non
     assert await bot.value("SELECT COUNT(*) FROM photos WHERE purpose = 'response'") == 1
     rating = [n for n in await _outbox_keys(bot, deputy_person) if n["key"] == "notice.answered"]
     assert len(rating) == 1
-    data = [b["data"] for row in rating[0]["buttons"] for b in row]
+    data = [button_data(b) for row in rating[0]["buttons"] for b in row]
     assert f"rt:{item.id}:1:satisfied" in data
 
     await liaison.send_text("/inbox")
