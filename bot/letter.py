@@ -167,14 +167,7 @@ class LetterWriter:
         set_font(number.add_run(facts.number), BODY_FONT, BODY_PT)
         doc.add_paragraph()
 
-        heading = doc.add_paragraph()
-        heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _exact(heading, 36)
-        set_font(
-            heading.add_run(texts("export.letter.title", campaign=facts.campaign)),
-            TITLE_FONT,
-            TITLE_PT,
-        )
+        self._title(texts("export.letter.title", campaign=facts.campaign))
         doc.add_paragraph()
 
         recipient = doc.add_paragraph()
@@ -185,9 +178,9 @@ class LetterWriter:
         )
         # The sentence with the counts is written when the rows are known (see close()).
         self.body = self._indented()
-        set_font(self._indented().add_run(texts("export.letter.closing")), BODY_FONT, BODY_PT)
+        self._indented_line(texts("export.letter.closing"))
         doc.add_paragraph()
-        set_font(self._indented().add_run(texts("export.letter.attachment")), BODY_FONT, BODY_PT)
+        self._indented_line(texts("export.letter.attachment"))
         doc.add_paragraph()
         doc.add_paragraph()
         for text in (
@@ -205,11 +198,7 @@ class LetterWriter:
             set_font(line.add_run(text), BODY_FONT, BODY_PT)
         contact = contact_person(facts.contact)
         if contact:
-            set_font(
-                self._indented().add_run(texts("export.letter.contact", contact=contact)),
-                BODY_FONT,
-                BODY_PT,
-            )
+            self._indented_line(texts("export.letter.contact", contact=contact))
 
         annex = doc.add_section(WD_SECTION.NEW_PAGE)
         annex.orientation = WD_ORIENT.LANDSCAPE
@@ -218,14 +207,7 @@ class LetterWriter:
         annex.left_margin = annex.right_margin = Mm(ANNEX_MARGIN_MM[1])
         label = doc.add_paragraph()
         set_font(label.add_run(texts("export.letter.annex_label")), HEADING_FONT, BODY_PT)
-        annex_title = doc.add_paragraph()
-        annex_title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _exact(annex_title, 36)
-        set_font(
-            annex_title.add_run(texts("export.letter.annex_title", campaign=facts.campaign)),
-            TITLE_FONT,
-            TITLE_PT,
-        )
+        self._title(texts("export.letter.annex_title", campaign=facts.campaign))
 
         self._twips = [round(mm * 1440 / 25.4) for mm in TABLE_WIDTHS_MM]
         # A 10,000-row table built with python-docx would hold every cell as an lxml element
@@ -267,6 +249,16 @@ class LetterWriter:
         paragraph = self.doc.add_paragraph()
         paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
         return paragraph
+
+    def _indented_line(self, text: str) -> None:
+        set_font(self._indented().add_run(text), BODY_FONT, BODY_PT)
+
+    def _title(self, text: str) -> None:
+        """The letter's title and the annex's: centred, in the title font, on a 36-point line."""
+        title = self.doc.add_paragraph()
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _exact(title, 36)
+        set_font(title.add_run(text), TITLE_FONT, TITLE_PT)
 
     def _row_xml(self, row: ListRow) -> str:
         cells = []

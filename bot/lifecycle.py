@@ -175,6 +175,28 @@ def notify(
     **params: str | int,
 ) -> tuple[Notice, ...]:
     """The same notice to several people (each once), leaving out the one who acted."""
+    return _notices(people, key, item, skip, buttons, localized or {}, params)
+
+
+def notify_unit(
+    parties: Parties, key: str, item: Item, due: datetime, policy: Policy, **params: str | int
+) -> tuple[Notice, ...]:
+    """The unit's liaisons are told what to handle, by when, with a button to open it in /inbox."""
+    button = NoticeButton("lifecycle_button_open", Act.OPEN_IN_INBOX, (item.id,))
+    return _notices(
+        parties.liaisons, key, item, None, ((button,),), {}, {**params, "due": policy.day(due)}
+    )
+
+
+def _notices(
+    people: Sequence[int],
+    key: str,
+    item: Item,
+    skip: int | None,
+    buttons: tuple[tuple[NoticeButton, ...], ...],
+    localized: Mapping[str, str],
+    params: Mapping[str, str | int],
+) -> tuple[Notice, ...]:
     seen: set[int] = set()
     out = []
     for person_id in people:
@@ -191,12 +213,8 @@ def notify(
                     "project": html.escape(item.project_title or ""),
                     **{k: html.escape(v) if isinstance(v, str) else v for k, v in params.items()},
                 },
-                localized={"kind": f"kind.{item.kind}", **(localized or {})},
+                localized={"kind": f"kind.{item.kind}", **localized},
                 buttons=buttons,
             )
         )
     return tuple(out)
-
-
-def inbox_button(item: Item) -> tuple[tuple[NoticeButton, ...], ...]:
-    return ((NoticeButton("lifecycle_button_open", Act.OPEN_IN_INBOX, (item.id,)),),)

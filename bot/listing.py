@@ -17,7 +17,7 @@ from bot.clock import to_db
 from bot.deadlines import Light, light
 from bot.errors import Refused
 from bot.items import Kind, Severity, Status
-from bot.texts import Texts
+from bot.texts import Texts, catalog_name
 
 Format = Literal["xlsx", "csv", "docx", "zip"]
 FORMATS: Final[tuple[Format, ...]] = ("xlsx", "csv", "docx", "zip")
@@ -246,7 +246,7 @@ class ListLabels:
 
     def cells(self, row: ListRow, seq: int, colour: Light | None) -> tuple[Cell, ...]:
         """The row's cells in DATA_KEYS order; text is neutralised for spreadsheets."""
-        category = row.category_en if self.language == "en" and row.category_en else row.category
+        category = catalog_name(row.category, row.category_en, self.language)
         response_class = row.response_class
         return (
             seq,

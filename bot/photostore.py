@@ -18,6 +18,23 @@ class StoredFiles:
     thumb: str
 
 
+def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write then rename, so no reader (and no crash) ever sees a half-written file under the final
+    name. durable: on disk before the rename, for files that are evidence (photo originals)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class PhotoStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -26,18 +43,7 @@ class PhotoStore:
         path = self.root / relative
         if path.exists():
             return  # same content, same name: nothing to do
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename so a crash never leaves a half-written file under the final name.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data, durable=True)
 
     def save(
         self, sha256: str, extension: str, original: bytes, display: bytes, thumb: bytes

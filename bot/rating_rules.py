@@ -24,8 +24,8 @@ from bot.lifecycle import (
     Rating,
     Step,
     Vote,
-    inbox_button,
     notify,
+    notify_unit,
     readable_text,
     require_state,
 )
@@ -112,13 +112,7 @@ def conclude_rating(
     if result is Rating.DISSATISFIED:
         due, again = _handle_again(item, now, policy)
         notices = notify(parties.raisers, "notice.rehandle", item, due=policy.day(due))
-        notices += notify(
-            parties.liaisons,
-            "notice.rehandle_unit",
-            item,
-            buttons=inbox_button(item),
-            due=policy.day(due),
-        )
+        notices += notify_unit(parties, "notice.rehandle_unit", item, due, policy)
         return Change.of(
             item,
             None,
@@ -172,14 +166,7 @@ def look_back(
         )
     note = readable_text(note)
     due, again = _handle_again(item, now, policy)
-    notices = notify(
-        parties.liaisons,
-        "notice.reopened_unit",
-        item,
-        buttons=inbox_button(item),
-        note=note,
-        due=policy.day(due),
-    )
+    notices = notify_unit(parties, "notice.reopened_unit", item, due, policy, note=note)
     notices += notify(parties.staff, "notice.reopened", item, note=note)
     notices += notify(parties.raisers, "notice.reopened", item, skip=actor.id, note=note)
     return Change.of(

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.texts import catalog_name
+
 # Bounds for code ranges in tallies: every catalog code sorts after the first and before the second.
 BEFORE_ALL = ""
 AFTER_ALL = "9999"
@@ -63,7 +65,7 @@ class CategoryRecord:
     name_en: str
 
     def label(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
+        return catalog_name(self.name, self.name_en, language)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,13 @@ def require_active(person: Person | None) -> Person:
     return person
 
 
+def _allowed(person: Person | None, action: Action) -> Person:
+    """The active person, whose role may take `action` at all (on what, the caller checks)."""
+    person = require_active(person)
+    require(can(person, action), "not_allowed")
+    return person
+
+
 def _in_campaign(person: Person, item: Item) -> bool:
     return item.campaign_id == person.campaign_id
 
@@ -49,9 +56,7 @@ def may_review(person: Person, item: Item) -> bool:
 
 
 def require_review(person: Person | None, item: Item) -> None:
-    person = require_active(person)
-    require(can(person, Action.REVIEW), "not_allowed")
-    require(may_review(person, item), "item_not_your_group")
+    require(may_review(_allowed(person, Action.REVIEW), item), "item_not_your_group")
 
 
 def review_reach(person: Person) -> int | None:
@@ -75,8 +80,7 @@ def require_merge_target(person: Person, item: Item, target: Item) -> None:
 
 def own_review_group(person: Person | None) -> int | None:
     """Where /review starts: a leader's own group; None for staff, who choose a group or all."""
-    person = require_active(person)
-    require(can(person, Action.REVIEW), "not_allowed")
+    person = _allowed(person, Action.REVIEW)
     if person.role is Role.STAFF:
         return None
     require(person.group_id is not None, "review.no_group")
@@ -109,15 +113,12 @@ def may_see_item_as_liaison(person: Person, item: Item) -> bool:
 
 
 def require_unit_item(person: Person | None, item: Item) -> None:
-    person = require_active(person)
-    require(can(person, Action.INBOX), "not_allowed")
-    require(may_see_item_as_liaison(person, item), "item_not_your_unit")
+    require(may_see_item_as_liaison(_allowed(person, Action.INBOX), item), "item_not_your_unit")
 
 
 def own_unit(person: Person | None) -> int:
     """Where /inbox starts: the liaison's unit."""
-    person = require_active(person)
-    require(can(person, Action.INBOX), "not_allowed")
+    person = _allowed(person, Action.INBOX)
     require(person.unit_id is not None, "inbox.no_unit")
     assert person.unit_id is not None
     return person.unit_id
@@ -146,15 +147,12 @@ def may_lookback(person: Person, item: Item) -> bool:
 
 
 def require_lookback(person: Person | None, item: Item) -> None:
-    person = require_active(person)
-    require(can(person, Action.LOOKBACK), "not_allowed")
-    require(may_lookback(person, item), "item_not_your_group")
+    require(may_lookback(_allowed(person, Action.LOOKBACK), item), "item_not_your_group")
 
 
 def own_lookback_group(person: Person | None) -> int:
     """Where /lookback starts: the deputy's group."""
-    person = require_active(person)
-    require(can(person, Action.LOOKBACK), "not_allowed")
+    person = _allowed(person, Action.LOOKBACK)
     require(person.group_id is not None, "lookback.no_group")
     assert person.group_id is not None
     return person.group_id
@@ -186,16 +184,16 @@ def may_see_group_summary(person: Person, group_id: int) -> bool:
 
 
 def require_group_summary(person: Person | None, group_id: int) -> None:
-    person = require_active(person)
-    require(can(person, Action.SUMMARY), "not_allowed")
-    require(may_see_group_summary(person, group_id), "dailysum.not_your_group")
+    require(
+        may_see_group_summary(_allowed(person, Action.SUMMARY), group_id),
+        "dailysum.not_your_group",
+    )
 
 
 def summary_group(person: Person | None, requested_group: int | None) -> int | None:
     """Whose summary the person gets: staff the group they name (None: they choose from a list);
     a leader their own group, whether they name it or not."""
-    person = require_active(person)
-    require(can(person, Action.SUMMARY), "not_allowed")
+    person = _allowed(person, Action.SUMMARY)
     if may_see_group_summaries(person):
         return requested_group
     require(person.group_id is not None, "dailysum.no_group")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import from_db, to_db
 from bot.items import Kind, format_number
+from bot.texts import catalog_name
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -55,7 +56,7 @@ class CategoryName:
     name_en: str
 
     def label(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
+        return catalog_name(self.name, self.name_en, language)
 
 
 @dataclass(frozen=True, slots=True)

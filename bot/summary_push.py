@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import tempfile
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.notices import Notice
+from bot.photostore import write_atomically
 from bot.records import Leader
 from bot.summary import group_summary
 from bot.summary_pictures import summary_pictures
@@ -30,19 +30,6 @@ log = logging.getLogger(__name__)
 # Groups summarised at the same time; the database reader is shared anyway, this bounds the
 # Pillow work in threads and the memory of images not yet written.
 CONCURRENT_GROUPS = min(4, max(2, os.cpu_count() or 2))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write then rename: the sender never reads a half-written image."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def summary_dir(services: Services, day: date) -> Path:
@@ -73,7 +60,7 @@ async def _queue_group(
                 summary_dir(services, day)
                 / f"g{group_id}-{language}-{picture.name}.{picture.suffix}"
             )
-            await asyncio.to_thread(_write_atomically, path, picture.data)
+            await asyncio.to_thread(write_atomically, path, picture.data)
             files.append((picture.name, str(path), picture.caption))
         rendered[language] = (parts, files)
     for leader in leaders:

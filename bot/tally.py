@@ -37,7 +37,7 @@ from bot.satisfaction import (
     satisfaction_headline,
 )
 from bot.split import split_message
-from bot.texts import Texts
+from bot.texts import Texts, catalog_name
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -282,7 +282,7 @@ def period_text(period: Period, texts: Texts) -> str:
 
 
 def _label(row: Row, texts: Texts) -> str:
-    label = row.label_en if texts.language == "en" and row.label_en else row.label
+    label = catalog_name(row.label, row.label_en, texts.language)
     return html.escape(label) if label else texts("tally.unassigned")
 
 

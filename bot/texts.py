@@ -13,10 +13,12 @@ import string
 import tomllib
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
+
+Name = TypeVar("Name", str, str | None)
 
 
 @cache
@@ -62,6 +64,11 @@ def pick_language(stored: str | None, client: str | None, default: str) -> str:
         if base in LANGUAGES:
             return base
     return default if default in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def catalog_name(name: Name, name_en: str | None, language: str) -> Name:
+    """A catalog name in the reader's language: the English one where the catalog gives one."""
+    return name_en if language == "en" and name_en else name
 
 
 class Texts:

@@ -20,8 +20,8 @@ from bot.lifecycle import (
     Policy,
     ResponseClass,
     Step,
-    inbox_button,
     notify,
+    notify_unit,
     readable_text,
     require_state,
 )
@@ -48,13 +48,7 @@ def forward(
     due = add_months(now, policy.deadlines.answer_months)
     by_letter = not parties.liaisons
     notices = notify(parties.raisers, "notice.forwarded", item, skip=actor.id)
-    notices += notify(
-        parties.liaisons,
-        "notice.forwarded_unit",
-        item,
-        buttons=inbox_button(item),
-        due=policy.day(due),
-    )
+    notices += notify_unit(parties, "notice.forwarded_unit", item, due, policy)
     return Change.of(
         item,
         actor.id,

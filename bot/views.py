@@ -7,7 +7,7 @@ import unicodedata
 from zoneinfo import ZoneInfo
 
 from bot.items import Item, Kind
-from bot.texts import Texts
+from bot.texts import Texts, catalog_name
 
 ELLIPSIS = "…"
 _ZWJ = "\u200d"
@@ -58,11 +58,7 @@ def item_summary(item: Item, texts: Texts, zone: ZoneInfo | None = None) -> str:
         lines.append(f"<b>{texts(f'kind.{item.kind}')}</b>")
     lines.append(texts("summary.place", place=html.escape(place_of(item)) or "—"))
     if item.kind is Kind.PROBLEM:
-        category = (
-            item.category_name_en
-            if texts.language == "en" and item.category_name_en
-            else item.category_name
-        )
+        category = catalog_name(item.category_name, item.category_name_en, texts.language)
         lines.append(texts("summary.category", category=html.escape(category or "—")))
         severity = texts(f"severity.{item.severity}") if item.severity else "—"
         lines.append(texts("summary.severity", severity=severity))

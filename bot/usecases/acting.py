@@ -9,9 +9,10 @@ item once. An item that moved on in between comes back as `applied=False` and no
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from bot.errors import Refused, require
 from bot.items import Item
@@ -22,6 +23,7 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 Rule = Callable[[Parties], Change]
+Record = TypeVar("Record")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +73,13 @@ def item_id_of(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 10**12:
         raise Refused("button_expired")
     return value
+
+
+async def campaign_record(
+    lookup: Callable[[int, int], Awaitable[Record | None]], campaign_id: int, record_id: object
+) -> Record:
+    """A record of the campaign that a button names; a stale or forged id is an expired button."""
+    record = await lookup(campaign_id, record_id) if isinstance(record_id, int) else None
+    if record is None:
+        raise Refused("button_expired")
+    return record

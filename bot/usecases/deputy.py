@@ -14,7 +14,7 @@ from bot.errors import Refused
 from bot.items import Item, Kind, Status, withdraw
 from bot.people import Action, Person, require_can
 from bot.services import Services
-from bot.usecases.acting import Caller, item_id_of
+from bot.usecases.acting import Caller, campaign_record, item_id_of
 from bot.visits import Position, Visit, plan_visit
 
 
@@ -29,13 +29,7 @@ async def check_in(
     """Record the visit (once per shared location or pick): distance and presence are judged
     against the site's radius and the location's accuracy."""
     require_can(caller.person, Action.CHECKIN)
-    site = (
-        await services.catalog.site(services.campaign.id, site_id)
-        if isinstance(site_id, int)
-        else None
-    )
-    if site is None:
-        raise Refused("button_expired")
+    site = await campaign_record(services.catalog.site, services.campaign.id, site_id)
     planned = plan_visit(
         campaign_id=services.campaign.id,
         person_id=caller.person.id,

@@ -20,7 +20,14 @@ from bot.lifecycle import Change, Parties, Policy, ResponseClass
 from bot.people import Person
 from bot.records import UnitRecord
 from bot.services import Services
-from bot.usecases.acting import Acted, Caller, act, act_or_refuse, item_id_of
+from bot.usecases.acting import (
+    Acted,
+    Caller,
+    act,
+    act_or_refuse,
+    campaign_record,
+    item_id_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +46,7 @@ async def staff_item(services: Services, actor: Person | None, item_id: object) 
 
 
 async def unit_of_campaign(services: Services, unit_id: object) -> UnitRecord:
-    unit = (
-        await services.forwarding.unit(services.campaign.id, unit_id)
-        if isinstance(unit_id, int)
-        else None
-    )
-    if unit is None:
-        raise Refused("button_expired")
-    return unit
+    return await campaign_record(services.forwarding.unit, services.campaign.id, unit_id)
 
 
 def _forward_rule(
