@@ -34,13 +34,12 @@ from handlers.flow import (
     MESSAGE,
     TYPED,
     StepHandler,
-    abandon_flow,
     button,
     buttons_expected,
     current_flow,
     end_flow,
+    open_flow,
     pressed_with_query,
-    start_flow,
     steps,
 )
 from handlers.replies import replying
@@ -57,10 +56,7 @@ ERRORS_SHOWN = 30
 async def start_catalog(update: Update, context: BotContext) -> str:
     """Ask for the catalog file."""
     require_can(context.person, Action.MANAGE)
-    message = update.effective_message
-    assert message is not None
-    await abandon_flow(context)
-    start_flow(context, "catalog")
+    message, _flow = await open_flow(update, context, "catalog")
     await message.reply_text(
         context.texts(
             "manage.catalog_ask",

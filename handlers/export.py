@@ -39,14 +39,13 @@ from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
     StepHandler,
-    abandon_flow,
     button,
     buttons_expected,
     current_flow,
     end_flow,
+    open_flow,
     pressed,
     remove_buttons,
-    start_flow,
 )
 
 FORMAT, PERIOD = "export.format", "export.period"
@@ -78,10 +77,8 @@ def _period_labels(texts: Texts) -> dict[str, str]:
 async def start_export(update: Update, context: BotContext) -> str:
     """Ask staff which kind of file they want."""
     require_can(context.person, Action.EXPORT)
-    message = update.effective_message
-    assert message is not None
-    await abandon_flow(context)
-    nonce = start_flow(context, "export")["nonce"]
+    message, flow = await open_flow(update, context, "export")
+    nonce = flow["nonce"]
     texts = context.texts
     buttons = [
         button(label, PREFIX, nonce, "fmt", fmt) for fmt, label in _format_labels(texts).items()

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, MessageHandler, filters
 
@@ -146,6 +146,17 @@ async def pressed_verb(
         await expired(update, context)
         return None
     return press, verb
+
+
+async def open_flow(
+    update: Update, context: BotContext, kind: str, **fields: Any
+) -> tuple[Message, dict[str, Any]]:
+    """A command opens its flow: whatever flow was open ends (cleaned up), this one starts.
+    Returns the command's message and the new flow's scratch data."""
+    message = update.effective_message
+    assert message is not None
+    await abandon_flow(context)
+    return message, start_flow(context, kind, **fields)
 
 
 async def abandon_flow(context: BotContext) -> None:

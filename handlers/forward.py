@@ -30,12 +30,11 @@ from handlers.flow import (
     TYPED,
     Pressed,
     StepHandler,
-    abandon_flow,
     buttons_expected,
     current_flow,
     end_flow,
+    open_flow,
     pressed_verb,
-    start_flow,
     steps,
 )
 from handlers.forward_list import send_list
@@ -68,10 +67,7 @@ log = logging.getLogger(__name__)
 async def start_forward(update: Update, context: BotContext) -> str:
     """Show what waits for staff: forwarding by unit, returned items, paper answers."""
     scope.require_staff(context.person)
-    message = update.effective_message
-    assert message is not None
-    await abandon_flow(context)
-    start_flow(context, FLOW_KIND)
+    message, _flow = await open_flow(update, context, FLOW_KIND)
     text, markup = await menu_view(context)
     await message.reply_text(text, reply_markup=markup)
     return CHOOSE

@@ -33,13 +33,12 @@ from handlers.flow import (
     TYPED,
     Pressed,
     StepHandler,
-    abandon_flow,
     button,
     buttons_expected,
     current_flow,
     end_flow,
+    open_flow,
     pressed,
-    start_flow,
     steps,
 )
 from handlers.replies import replying
@@ -55,10 +54,7 @@ NAME_MAX = 40
 async def start_people(update: Update, context: BotContext) -> str:
     """Ask whom to manage."""
     require_can(context.person, Action.MANAGE)
-    message = update.effective_message
-    assert message is not None
-    await abandon_flow(context)
-    start_flow(context, "people")
+    message, _flow = await open_flow(update, context, "people")
     await message.reply_text(context.texts("manage.ask_name"))
     return SEARCH
 
