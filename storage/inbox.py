@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bot.clock import from_db, to_db
 from bot.items import INBOX_STATUSES
 from bot.readmodels import InboxCounts, ResponseRecord
-from storage.db import Database
+from storage.db import Database, rowcount
 
 _STATUS_LIST = ", ".join(f"'{s}'" for s in INBOX_STATUSES)
 _WAITING = "i.status IN ('forwarded', 'in_progress')"
@@ -118,9 +118,7 @@ class InboxRepo:
         The image files stay in the content-addressed store: another record may share them.
         """
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                f"DELETE FROM photos WHERE {self._PENDING}", (item_id, person_id, item_id)
+            removed = await rowcount(
+                conn, f"DELETE FROM photos WHERE {self._PENDING}", (item_id, person_id, item_id)
             )
-            removed = cur.rowcount
-            await cur.close()
         return removed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.clock import from_db
 from bot.readmodels import ResponseRecord
-from storage.db import Database
+from storage.db import Database, rowcount
 
 
 class RatingRepo:
@@ -20,12 +20,14 @@ class RatingRepo:
         item's state, so it is kept whatever happened to the item meanwhile.
         """
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE ratings SET comment = ? WHERE item_id = ? AND round = ? AND person_id = ?",
-                (comment, item_id, round_, person_id),
+            changed = (
+                await rowcount(
+                    conn,
+                    "UPDATE ratings SET comment = ? WHERE item_id = ? AND round = ? AND person_id = ?",
+                    (comment, item_id, round_, person_id),
+                )
+                == 1
             )
-            changed = cur.rowcount == 1
-            await cur.close()
         return changed
 
     async def vote_of(self, item_id: int, round_: int, person_id: int) -> str | None:
