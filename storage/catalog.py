@@ -21,7 +21,7 @@ from bot.records import (
     SubitemRecord,
     UnitRecord,
 )
-from storage.db import Database, insert, select_one
+from storage.db import Database, Repo, insert, select_one
 from storage.rows import row_mapper
 
 
@@ -201,10 +201,7 @@ _GROUPS = "SELECT id, code, name FROM groups WHERE campaign_id = ?"
 UNITS = "SELECT id, code, name FROM units WHERE campaign_id = ?"
 
 
-class CatalogRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class CatalogRepo(Repo):
     async def import_catalog(self, catalog: Catalog, *, now: datetime) -> ImportReport:
         """Create or update the campaign from `catalog`, all or nothing (see `import_catalog`)."""
         return await import_catalog(self.db, catalog, now=now)

@@ -159,6 +159,13 @@ class Database(Reads):
         return str(await self.fetch_value("PRAGMA integrity_check"))
 
 
+class Repo:
+    """A repository: its queries over the database, nothing else to hold."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
 async def insert(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> int:
     cur = await conn.execute(sql, tuple(params))
     rowid = cur.lastrowid

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bot.clock import to_db
 from bot.readmodels import OutboxStats
 from bot.records import DueRow
-from storage.db import Database, rowcount
+from storage.db import Repo, rowcount
 from storage.rows import is_set, row_mapper
 
 # A person's notices are sent strictly in id order, so only the oldest pending row of each
@@ -48,10 +48,7 @@ _due_row = row_mapper(DueRow, blocked=("blocked_at", is_set), active=bool)
 _stats = row_mapper(OutboxStats)
 
 
-class DeliveryRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class DeliveryRepo(Repo):
     async def due(
         self, now: datetime, limit: int, *, exclude_persons: Collection[int] = ()
     ) -> list[DueRow]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.readmodels import UnitBacklog
 from bot.records import UnitRecord
 from storage.catalog import UNITS, unit_from_row
-from storage.db import Database
+from storage.db import Repo
 
 # The unit a reviewed item goes to unless staff choose another.
 _TARGET = "COALESCE(i.unit_id, si.unit_id)"
@@ -23,10 +23,7 @@ _LIAISONS = (
 )
 
 
-class ForwardingRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class ForwardingRepo(Repo):
     async def backlog(self, campaign_id: int) -> list[UnitBacklog]:
         """Units with reviewed items, by unit code; the items without a unit come last."""
         rows = await self.db.fetch_all(

@@ -15,7 +15,7 @@ from bot.errors import Refused
 from bot.items import DraftFields, Item, Kind, Severity, Status, Transition, check_complete
 from bot.lifecycle import Change, Parties, Rating, Vote
 from bot.readmodels import TimelineEvent
-from storage.db import Database, insert, rowcount, select_one
+from storage.db import Repo, insert, rowcount, select_one
 from storage.item_changes import commit_change, write_event, write_vote
 from storage.item_rows import ITEM_SELECT, item_from_row, timeline_event_from_row
 
@@ -25,10 +25,7 @@ _DRAFT_FIELDS = frozenset(
 )
 
 
-class ItemRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class ItemRepo(Repo):
     async def get(self, item_id: int) -> Item | None:
         return await self.db.fetch_one_as(
             item_from_row, f"{ITEM_SELECT} WHERE i.id = ?", (item_id,)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.clock import from_db, to_db
 from bot.records import LookbackRecord
-from storage.db import Database
+from storage.db import Repo
 from storage.rows import required_time, row_mapper
 
 _COLS = "l.id, l.item_id, l.group_id, l.round, l.due_at, l.done_at, l.result"
@@ -22,11 +22,8 @@ _OPEN_OF_GROUP = (
 )
 
 
-class LookbackRepo:
+class LookbackRepo(Repo):
     """Look-backs as a group sees them: due now, coming up, one by id."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def get(self, lookback_id: int) -> LookbackRecord | None:
         return await self.db.fetch_one_as(

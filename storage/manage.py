@@ -20,7 +20,7 @@ from bot.notices import Notice
 from bot.people import PersonCard, PersonChange, Role
 from bot.records import ImportReport
 from storage.catalog import import_catalog
-from storage.db import Database, insert, rowcount
+from storage.db import Database, Repo, insert, rowcount
 from storage.outbox import enqueue
 from storage.rows import is_set, row_mapper
 
@@ -72,11 +72,8 @@ class _InTransaction:
         yield self._conn
 
 
-class ManageRepo:
+class ManageRepo(Repo):
     """People as staff manage them, and catalog imports rehearsed before they are made."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def find_people(
         self, campaign_id: int, fragment: str, *, limit: int = 10

@@ -13,7 +13,7 @@ import aiosqlite
 
 from bot.clock import to_db
 from bot.notices import Notice
-from storage.db import Database, rowcount
+from storage.db import Repo, rowcount
 
 
 async def enqueue(
@@ -38,11 +38,8 @@ async def enqueue(
     return added
 
 
-class OutboxRepo:
+class OutboxRepo(Repo):
     """Queue notices outside any other change (summaries, reminders)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def enqueue(self, notices: Iterable[Notice], now: datetime) -> int:
         async with self.db.transaction() as conn:

@@ -10,7 +10,7 @@ from bot.clock import from_db, to_db
 from bot.errors import Refused
 from bot.invitations import InvitationState, check_redeemable
 from bot.people import Person, Role
-from storage.db import Database, insert, select_one
+from storage.db import Repo, insert, select_one
 from storage.rows import is_set, row_mapper
 
 _SELECT = (
@@ -26,10 +26,7 @@ async def _person_in(conn: aiosqlite.Connection, person_id: int) -> Person:
     return _person(row)
 
 
-class PeopleRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class PeopleRepo(Repo):
     async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
         return await self.db.fetch_one_as(
             _person, f"{_SELECT} WHERE telegram_user_id = ?", (telegram_user_id,)

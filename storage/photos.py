@@ -5,13 +5,10 @@ from __future__ import annotations
 from bot.clock import to_db
 from bot.likeness import IndexedPhoto
 from bot.records import NewPhoto, PhotoTarget, StoredPhoto
-from storage.db import Database, rowcount, select_one
+from storage.db import Repo, rowcount, select_one
 
 
-class PhotoRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class PhotoRepo(Repo):
     async def exists(self, target: PhotoTarget, file_unique_id: str) -> bool:
         row = await self.db.fetch_one(
             f"SELECT 1 FROM photos WHERE {target.column} = ? AND file_unique_id = ?",
@@ -61,10 +58,8 @@ class PhotoRepo:
         return (int(row[0]) if row else 0), created
 
     async def count(self, target: PhotoTarget) -> int:
-        return int(
-            await self.db.fetch_value(
-                f"SELECT COUNT(*) FROM photos WHERE {target.where}", target.params
-            )
+        return await self.db.fetch_int(
+            f"SELECT COUNT(*) FROM photos WHERE {target.where}", target.params
         )
 
     async def of(self, target: PhotoTarget) -> list[StoredPhoto]:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from bot.clock import from_db
 from bot.readmodels import ResponseRecord
-from storage.db import Database, rowcount
+from storage.db import Repo, rowcount
 
 
-class RatingRepo:
+class RatingRepo(Repo):
     """Votes on answers: a deputy's vote and comment, the counts, the answer rated."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def set_comment(self, item_id: int, round_: int, person_id: int, comment: str) -> bool:
         """Attach the deputy's comment to their vote of that round; False when there is no vote.

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.clock import to_db
 from bot.visits import NewVisit, Visit
-from storage.db import Database, rowcount, select_one
+from storage.db import Repo, rowcount, select_one
 from storage.rows import required_time, row_mapper
 
 _visit = row_mapper(Visit, at=required_time, on_site=bool)
@@ -16,10 +16,7 @@ _SELECT = (
 )
 
 
-class VisitRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class VisitRepo(Repo):
     async def record(self, visit: NewVisit) -> tuple[Visit, bool]:
         """Store a visit once per source message. Returns (visit, created)."""
         pos = visit.position
