@@ -22,18 +22,29 @@ Turn = Callable[[Any], object]
 def row_mapper(cls: type[T], **turn: Turn | tuple[str, Turn]) -> Callable[[Row], T]:
     """A function from a row to `cls`. `turn` names the fields whose column value needs turning:
     a callable for the column of the same name, or (column, callable) for another column."""
-    turned: list[tuple[str, str, Turn]] = []
-    for name, how in turn.items():
-        column, call = how if isinstance(how, tuple) else (name, how)
-        turned.append((name, column, call))
-    # Worked out once per record type, not per row: item rows are read on every hot path.
-    plain = tuple(f.name for f in dataclasses.fields(cast(Any, cls)) if f.name not in turn)
+    fields = dataclasses.fields(cast(Any, cls))
+    # Positional: a call with 36 keywords costs an item row more than its columns do.
+    assert not any(f.kw_only for f in fields), f"{cls.__name__} has keyword-only fields"
+    unknown = set(turn) - {f.name for f in fields}
+    assert not unknown, f"{cls.__name__} has no fields {sorted(unknown)}"
+    columns: list[str] = []
+    turned: list[tuple[int, Turn]] = []
+    for index, field in enumerate(fields):
+        how = turn.get(field.name)
+        call: Turn | None
+        if isinstance(how, tuple):
+            column, call = how
+        else:
+            column, call = field.name, how
+        columns.append(column)
+        if call is not None:
+            turned.append((index, call))
 
     def build(row: Row) -> T:
-        values = {name: row[name] for name in plain}
-        for name, column, call in turned:
-            values[name] = call(row[column])
-        return cls(**values)
+        values = [row[column] for column in columns]
+        for index, call in turned:
+            values[index] = call(values[index])
+        return cls(*values)
 
     return build
 
