@@ -56,7 +56,7 @@ from bot.summary_push import queue_daily_summaries
 from bot.summary_render import render_summary
 from bot.tally import Period, compute_tally
 from bot.texts import Texts
-from storage.db import Database
+from storage.db import Database, Reads
 from storage.reports import ReportsRepo
 from storage.satisfaction import SatisfactionRepo
 
@@ -71,7 +71,7 @@ COLD_DAY, WARM_DAY = date(2020, 6, 1), date(2020, 6, 2)
 TALLY_NOW = datetime(2021, 1, 4, 9, 0, tzinfo=ZONE)
 
 
-class BareDb:
+class BareDb(Reads):
     """Database's read methods on a plain sqlite3 connection, run right here (the floor)."""
 
     def __init__(self, path: Path) -> None:
@@ -120,6 +120,17 @@ async def timed(call: Callable[[], Awaitable[T]]) -> tuple[float, T]:
 
 async def repeat(call: Callable[[], Awaitable[object]], times: int) -> list[float]:
     return [(await timed(call))[0] for _ in range(times)]
+
+
+def _timed_statement(db_path: Path, sql: str) -> float:
+    """Seconds one maintenance statement takes on a connection of its own."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        started = time.perf_counter()
+        conn.execute(sql)
+        return time.perf_counter() - started
+    finally:
+        conn.close()
 
 
 async def bare_tally(repo: ReportsRepo, campaign_id: int, period: Period, now: datetime) -> None:
@@ -298,11 +309,7 @@ async def run(args: argparse.Namespace) -> None:
             cold_mmap, _ = await timed(lambda: compute_tally(services, YEAR, now=TALLY_NOW))
         finally:
             await services.close()
-        conn = sqlite3.connect(db_path, isolation_level=None)
-        t0 = time.perf_counter()
-        conn.execute("VACUUM")
-        vacuum_s = time.perf_counter() - t0
-        conn.close()
+        vacuum_s = _timed_statement(db_path, "VACUUM")
         evict(db_path)
         services = await open_services(settings)
         try:
@@ -312,11 +319,7 @@ async def run(args: argparse.Namespace) -> None:
             )
         finally:
             await services.close()
-        conn = sqlite3.connect(db_path, isolation_level=None)
-        t0 = time.perf_counter()
-        conn.execute("ANALYZE")
-        analyze_s = time.perf_counter() - t0
-        conn.close()
+        analyze_s = _timed_statement(db_path, "ANALYZE")
         services = await open_services(settings)
         try:
             analyzed = await repeat(lambda: compute_tally(services, YEAR, now=TALLY_NOW), repeats)

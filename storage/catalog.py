@@ -21,7 +21,8 @@ from bot.records import (
     SubitemRecord,
     UnitRecord,
 )
-from storage.db import Database, Row, insert
+from storage.db import Database, Repo, insert, select_one
+from storage.rows import row_mapper
 
 
 async def _upsert(
@@ -35,10 +36,9 @@ async def _upsert(
     """Insert or update one row found by its natural key; count what happened."""
     where = " AND ".join(f"{k} = ?" for k in key)
     cols = ", ".join(values)
-    async with conn.execute(
-        f"SELECT id, {cols} FROM {table} WHERE {where}", tuple(key.values())
-    ) as cur:
-        row = await cur.fetchone()
+    row = await select_one(
+        conn, f"SELECT id, {cols} FROM {table} WHERE {where}", tuple(key.values())
+    )
     if row is None:
         extra = on_insert or {}
         names = [*key, *values, *extra]
@@ -179,34 +179,29 @@ async def import_catalog(db: Database, catalog: Catalog, *, now: datetime) -> Im
     return report
 
 
-def _campaign(row: Row) -> CampaignRecord:
-    return CampaignRecord(
-        row["id"], row["code"], row["name"], row["year"], row["timezone"], row["authority"]
-    )
+_campaign = row_mapper(CampaignRecord)
+_site = row_mapper(SiteRecord)
+_project = row_mapper(ProjectRecord)
+_subitem = row_mapper(SubitemRecord)
+_category = row_mapper(CategoryRecord)
+_group = row_mapper(GroupRecord)
+unit_from_row = row_mapper(UnitRecord)
+
+# What each look-up reads; the records' fields are named after these columns.
+_SITES = (
+    "SELECT id, project_id, subitem_id, code, name, district, address, lat, lon, radius_m "
+    "FROM sites WHERE campaign_id = ?"
+)
+_PROJECTS = "SELECT id, code, title, level, district FROM projects WHERE campaign_id = ?"
+_SUBITEMS = (
+    "SELECT id, project_id, code, title, target, unit_id FROM subitems WHERE campaign_id = ?"
+)
+_CATEGORIES = "SELECT id, code, name, name_en FROM categories WHERE campaign_id = ?"
+_GROUPS = "SELECT id, code, name FROM groups WHERE campaign_id = ?"
+UNITS = "SELECT id, code, name FROM units WHERE campaign_id = ?"
 
 
-def _site(row: Row) -> SiteRecord:
-    return SiteRecord(
-        id=row["id"],
-        project_id=row["project_id"],
-        subitem_id=row["subitem_id"],
-        code=row["code"],
-        name=row["name"],
-        district=row["district"],
-        address=row["address"],
-        lat=row["lat"],
-        lon=row["lon"],
-        radius_m=row["radius_m"],
-    )
-
-
-_SITE_COLS = "id, project_id, subitem_id, code, name, district, address, lat, lon, radius_m"
-
-
-class CatalogRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class CatalogRepo(Repo):
     async def import_catalog(self, catalog: Catalog, *, now: datetime) -> ImportReport:
         """Create or update the campaign from `catalog`, all or nothing (see `import_catalog`)."""
         return await import_catalog(self.db, catalog, now=now)
@@ -214,14 +209,17 @@ class CatalogRepo:
     async def campaign(self, code: str = "") -> CampaignRecord | None:
         """The configured campaign, or the most recently imported one when none is configured."""
         if code:
-            row = await self.db.fetch_one("SELECT * FROM campaigns WHERE code = ?", (code,))
-        else:
-            row = await self.db.fetch_one("SELECT * FROM campaigns ORDER BY id DESC LIMIT 1")
-        return _campaign(row) if row else None
+            return await self.db.fetch_one_as(
+                _campaign, "SELECT * FROM campaigns WHERE code = ?", (code,)
+            )
+        return await self.db.fetch_one_as(
+            _campaign, "SELECT * FROM campaigns ORDER BY id DESC LIMIT 1"
+        )
 
     async def campaign_by_id(self, campaign_id: int) -> CampaignRecord | None:
-        row = await self.db.fetch_one("SELECT * FROM campaigns WHERE id = ?", (campaign_id,))
-        return _campaign(row) if row else None
+        return await self.db.fetch_one_as(
+            _campaign, "SELECT * FROM campaigns WHERE id = ?", (campaign_id,)
+        )
 
     async def sites_within_box(
         self, campaign_id: int, lat: float, lon: float, radius_m: float
@@ -229,110 +227,73 @@ class CatalogRepo:
         """Candidates in a bounding box around the point; the caller measures exact distances."""
         dlat = radius_m / 111_320.0
         dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
-        rows = await self.db.fetch_all(
-            f"SELECT {_SITE_COLS} FROM sites WHERE campaign_id = ? AND lat BETWEEN ? AND ? "
-            "AND lon BETWEEN ? AND ?",
+        return await self.db.fetch_all_as(
+            _site,
+            f"{_SITES} AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?",
             (campaign_id, lat - dlat, lat + dlat, lon - dlon, lon + dlon),
         )
-        return [_site(r) for r in rows]
 
     async def site(self, campaign_id: int, site_id: int) -> SiteRecord | None:
-        row = await self.db.fetch_one(
-            f"SELECT {_SITE_COLS} FROM sites WHERE campaign_id = ? AND id = ?",
-            (campaign_id, site_id),
-        )
-        return _site(row) if row else None
+        return await self.db.fetch_one_as(_site, f"{_SITES} AND id = ?", (campaign_id, site_id))
 
     async def sites_of_project(self, campaign_id: int, project_id: int) -> list[SiteRecord]:
-        rows = await self.db.fetch_all(
-            f"SELECT {_SITE_COLS} FROM sites WHERE campaign_id = ? AND project_id = ? ORDER BY code",
-            (campaign_id, project_id),
+        return await self.db.fetch_all_as(
+            _site, f"{_SITES} AND project_id = ? ORDER BY code", (campaign_id, project_id)
         )
-        return [_site(r) for r in rows]
 
     async def projects(self, campaign_id: int) -> list[ProjectRecord]:
-        rows = await self.db.fetch_all(
-            "SELECT id, code, title, level, district FROM projects WHERE campaign_id = ? "
-            "ORDER BY position, code",
-            (campaign_id,),
+        return await self.db.fetch_all_as(
+            _project, f"{_PROJECTS} ORDER BY position, code", (campaign_id,)
         )
-        return [
-            ProjectRecord(r["id"], r["code"], r["title"], r["level"], r["district"]) for r in rows
-        ]
 
     async def project(self, campaign_id: int, project_id: int) -> ProjectRecord | None:
-        row = await self.db.fetch_one(
-            "SELECT id, code, title, level, district FROM projects WHERE campaign_id = ? AND id = ?",
-            (campaign_id, project_id),
-        )
-        return (
-            ProjectRecord(row["id"], row["code"], row["title"], row["level"], row["district"])
-            if row
-            else None
+        return await self.db.fetch_one_as(
+            _project, f"{_PROJECTS} AND id = ?", (campaign_id, project_id)
         )
 
     async def subitems_of_project(self, campaign_id: int, project_id: int) -> list[SubitemRecord]:
-        rows = await self.db.fetch_all(
-            "SELECT id, project_id, code, title, target, unit_id FROM subitems "
-            "WHERE campaign_id = ? AND project_id = ? ORDER BY position, code",
+        return await self.db.fetch_all_as(
+            _subitem,
+            f"{_SUBITEMS} AND project_id = ? ORDER BY position, code",
             (campaign_id, project_id),
         )
-        return [SubitemRecord(*r) for r in rows]
 
     async def subitem(self, campaign_id: int, subitem_id: int) -> SubitemRecord | None:
-        row = await self.db.fetch_one(
-            "SELECT id, project_id, code, title, target, unit_id FROM subitems "
-            "WHERE campaign_id = ? AND id = ?",
-            (campaign_id, subitem_id),
+        return await self.db.fetch_one_as(
+            _subitem, f"{_SUBITEMS} AND id = ?", (campaign_id, subitem_id)
         )
-        return SubitemRecord(*row) if row else None
 
     async def categories(self, campaign_id: int) -> list[CategoryRecord]:
-        rows = await self.db.fetch_all(
-            "SELECT id, code, name, name_en FROM categories WHERE campaign_id = ? ORDER BY position",
-            (campaign_id,),
+        return await self.db.fetch_all_as(
+            _category, f"{_CATEGORIES} ORDER BY position", (campaign_id,)
         )
-        return [CategoryRecord(*r) for r in rows]
 
     async def category(self, campaign_id: int, category_id: int) -> CategoryRecord | None:
-        row = await self.db.fetch_one(
-            "SELECT id, code, name, name_en FROM categories WHERE campaign_id = ? AND id = ?",
-            (campaign_id, category_id),
+        return await self.db.fetch_one_as(
+            _category, f"{_CATEGORIES} AND id = ?", (campaign_id, category_id)
         )
-        return CategoryRecord(*row) if row else None
 
     async def groups(self, campaign_id: int) -> list[GroupRecord]:
-        rows = await self.db.fetch_all(
-            "SELECT id, code, name FROM groups WHERE campaign_id = ? ORDER BY code", (campaign_id,)
-        )
-        return [GroupRecord(*r) for r in rows]
+        return await self.db.fetch_all_as(_group, f"{_GROUPS} ORDER BY code", (campaign_id,))
 
     async def units(self, campaign_id: int) -> list[UnitRecord]:
-        rows = await self.db.fetch_all(
-            "SELECT id, code, name FROM units WHERE campaign_id = ? ORDER BY code", (campaign_id,)
-        )
-        return [UnitRecord(*r) for r in rows]
+        return await self.db.fetch_all_as(unit_from_row, f"{UNITS} ORDER BY code", (campaign_id,))
 
     async def group_by_code(self, campaign_id: int, code: str) -> GroupRecord | None:
-        row = await self.db.fetch_one(
-            "SELECT id, code, name FROM groups WHERE campaign_id = ? AND code = ?",
-            (campaign_id, code),
-        )
-        return GroupRecord(*row) if row else None
+        return await self.db.fetch_one_as(_group, f"{_GROUPS} AND code = ?", (campaign_id, code))
 
     async def unit_by_code(self, campaign_id: int, code: str) -> UnitRecord | None:
-        row = await self.db.fetch_one(
-            "SELECT id, code, name FROM units WHERE campaign_id = ? AND code = ?",
-            (campaign_id, code),
+        return await self.db.fetch_one_as(
+            unit_from_row, f"{UNITS} AND code = ?", (campaign_id, code)
         )
-        return UnitRecord(*row) if row else None
 
     async def group_project_ids(self, group_id: int) -> set[int]:
         """Projects a group covers: named directly, or through a lead unit it covers."""
-        rows = await self.db.fetch_all(
-            "SELECT project_id FROM group_projects WHERE group_id = ? "
-            "UNION SELECT s.project_id FROM subitems s JOIN group_units gu ON gu.unit_id = s.unit_id "
-            "WHERE gu.group_id = ?",
-            (group_id, group_id),
+        return set(
+            await self.db.fetch_ints(
+                "SELECT project_id FROM group_projects WHERE group_id = ? "
+                "UNION SELECT s.project_id FROM subitems s "
+                "JOIN group_units gu ON gu.unit_id = s.unit_id WHERE gu.group_id = ?",
+                (group_id, group_id),
+            )
         )
-        return {int(r[0]) for r in rows}

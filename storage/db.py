@@ -9,17 +9,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
 
 Row = sqlite3.Row
+T = TypeVar("T")
 
 
 class DatabaseError(Exception):
@@ -35,7 +36,41 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class Database:
+class Reads:
+    """The reads every repository makes, on top of three primitives a subclass provides; the
+    benchmarks' bare sqlite3 floor (bench/tally.py) provides them too, so it runs the same queries
+    the same way."""
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        raise NotImplementedError
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        raise NotImplementedError
+
+    async def fetch_one_as(
+        self, to: Callable[[Row], T], sql: str, params: Sequence[Any] = ()
+    ) -> T | None:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else to(row)
+
+    async def fetch_all_as(
+        self, to: Callable[[Row], T], sql: str, params: Sequence[Any] = ()
+    ) -> list[T]:
+        return [to(row) for row in await self.fetch_all(sql, params)]
+
+    async def fetch_ints(self, sql: str, params: Sequence[Any] = ()) -> list[int]:
+        """The first column of every row: ids, mostly."""
+        return [int(row[0]) for row in await self.fetch_all(sql, params)]
+
+    async def fetch_int(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """A single number, a COUNT(*) mostly."""
+        return int(await self.fetch_value(sql, params))
+
+
+class Database(Reads):
     def __init__(self, path: Path, *, busy_timeout_ms: int = 5000) -> None:
         self.path = path
         self._busy_timeout_ms = busy_timeout_ms
@@ -124,6 +159,13 @@ class Database:
         return str(await self.fetch_value("PRAGMA integrity_check"))
 
 
+class Repo:
+    """A repository: its queries over the database, nothing else to hold."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
 async def insert(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> int:
     cur = await conn.execute(sql, tuple(params))
     rowid = cur.lastrowid
@@ -131,3 +173,19 @@ async def insert(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) ->
     if rowid is None:
         raise DatabaseError("insert returned no row id")
     return rowid
+
+
+async def select_one(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
+) -> Row | None:
+    """One row read on the writer inside its transaction, where the change sees its own writes."""
+    async with conn.execute(sql, params) as cur:
+        return await cur.fetchone()
+
+
+async def rowcount(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> int:
+    """Run a write in the open transaction; how many rows it changed."""
+    cur = await conn.execute(sql, params)
+    changed = cur.rowcount
+    await cur.close()
+    return changed

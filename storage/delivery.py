@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from bot.clock import to_db
 from bot.readmodels import OutboxStats
 from bot.records import DueRow
-from storage.db import Database, Row
+from storage.db import Repo, rowcount
+from storage.rows import is_set, row_mapper
 
 # A person's notices are sent strictly in id order, so only the oldest pending row of each
 # person can be due: a later row never overtakes one that waits for its retry.
@@ -43,24 +44,11 @@ def retry_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _due_row(row: Row) -> DueRow:
-    return DueRow(
-        id=row["id"],
-        person_id=row["person_id"],
-        payload=row["payload"],
-        attempts=row["attempts"],
-        dedup_key=row["dedup_key"],
-        telegram_user_id=row["telegram_user_id"],
-        language=row["language"],
-        blocked=row["blocked_at"] is not None,
-        active=bool(row["active"]),
-    )
+_due_row = row_mapper(DueRow, blocked=("blocked_at", is_set), active=bool)
+_stats = row_mapper(OutboxStats)
 
 
-class DeliveryRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class DeliveryRepo(Repo):
     async def due(
         self, now: datetime, limit: int, *, exclude_persons: Collection[int] = ()
     ) -> list[DueRow]:
@@ -72,10 +60,9 @@ class DeliveryRepo:
         exclude = ""
         if excluded:
             exclude = f" AND o.person_id NOT IN ({', '.join('?' * len(excluded))})"
-        rows = await self.db.fetch_all(
-            _HEADS.format(exclude=exclude), (retry_time(now), *excluded, limit)
+        return await self.db.fetch_all_as(
+            _due_row, _HEADS.format(exclude=exclude), (retry_time(now), *excluded, limit)
         )
-        return [_due_row(row) for row in rows]
 
     async def mark_sent(self, outbox_id: int, message_id: int, now: datetime) -> None:
         async with self.db.transaction() as conn:
@@ -117,26 +104,27 @@ class DeliveryRepo:
                 "UPDATE persons SET blocked_at = COALESCE(blocked_at, ?) WHERE id = ?",
                 (to_db(now), person_id),
             )
-            cur = await conn.execute(
+            parked = await rowcount(
+                conn,
                 "UPDATE outbox SET gave_up_at = ?, last_error = 'blocked' "
                 "WHERE person_id = ? AND sent_at IS NULL AND gave_up_at IS NULL",
                 (to_db(now), person_id),
             )
-            parked = cur.rowcount
-            await cur.close()
         return parked
 
     async def park_if_blocked(self, outbox_id: int, now: datetime) -> bool:
         """Give up a row as 'blocked' if its person is still recorded as blocked."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE outbox SET gave_up_at = ?, last_error = 'blocked' "
-                "WHERE id = ? AND sent_at IS NULL AND gave_up_at IS NULL AND EXISTS "
-                "(SELECT 1 FROM persons p WHERE p.id = outbox.person_id AND p.blocked_at IS NOT NULL)",
-                (to_db(now), outbox_id),
+            parked = (
+                await rowcount(
+                    conn,
+                    "UPDATE outbox SET gave_up_at = ?, last_error = 'blocked' "
+                    "WHERE id = ? AND sent_at IS NULL AND gave_up_at IS NULL AND EXISTS "
+                    "(SELECT 1 FROM persons p WHERE p.id = outbox.person_id AND p.blocked_at IS NOT NULL)",
+                    (to_db(now), outbox_id),
+                )
+                > 0
             )
-            parked = cur.rowcount > 0
-            await cur.close()
         return parked
 
     async def unblock(
@@ -155,25 +143,23 @@ class DeliveryRepo:
             return 0
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE persons SET blocked_at = NULL WHERE id = ?", (person_id,))
-            cur = await conn.execute(
+            revived = await rowcount(
+                conn,
                 "UPDATE outbox SET gave_up_at = NULL, next_attempt_at = ? "
                 "WHERE person_id = ? AND sent_at IS NULL AND gave_up_at IS NOT NULL "
                 "AND last_error = 'blocked' AND created_at >= ?",
                 (to_db(now), person_id, to_db(now - revive_within)),
             )
-            revived = cur.rowcount
-            await cur.close()
         return revived
 
     async def pending_count(self) -> int:
-        return int(
-            await self.db.fetch_value(
-                "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL"
-            )
+        return await self.db.fetch_int(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL"
         )
 
     async def stats(self, now: datetime) -> OutboxStats:
-        row = await self.db.fetch_one(
+        stats = await self.db.fetch_one_as(
+            _stats,
             "SELECT "
             "COALESCE(SUM(sent_at IS NULL AND gave_up_at IS NULL), 0) AS pending, "
             "COALESCE(SUM(sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?), 0) "
@@ -186,12 +172,5 @@ class DeliveryRepo:
             "FROM outbox",
             (retry_time(now),),
         )
-        assert row is not None
-        return OutboxStats(
-            pending=row["pending"],
-            due=row["due"],
-            retrying=row["retrying"],
-            sent=row["sent"],
-            gave_up=row["gave_up"],
-            blocked_persons=row["blocked_persons"],
-        )
+        assert stats is not None  # an aggregate without GROUP BY always has its row
+        return stats

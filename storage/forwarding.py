@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from bot.readmodels import UnitBacklog
 from bot.records import UnitRecord
-from storage.db import Database
+from storage.catalog import UNITS, unit_from_row
+from storage.db import Repo
 
 # The unit a reviewed item goes to unless staff choose another.
 _TARGET = "COALESCE(i.unit_id, si.unit_id)"
@@ -22,10 +23,7 @@ _LIAISONS = (
 )
 
 
-class ForwardingRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class ForwardingRepo(Repo):
     async def backlog(self, campaign_id: int) -> list[UnitBacklog]:
         """Units with reviewed items, by unit code; the items without a unit come last."""
         rows = await self.db.fetch_all(
@@ -44,30 +42,25 @@ class ForwardingRepo:
         """Reviewed items going to `unit_id` (None: those without a unit), by number."""
         target = f"{_TARGET} IS NULL" if unit_id is None else f"{_TARGET} = ?"
         params: tuple[int, ...] = (campaign_id,) if unit_id is None else (campaign_id, unit_id)
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_ints(
             "SELECT i.id FROM items i LEFT JOIN subitems si ON si.id = i.subitem_id "
             f"WHERE i.campaign_id = ? AND i.status = 'reviewed' AND {target} "
             "ORDER BY i.number, i.id",
             params,
         )
-        return [int(r[0]) for r in rows]
 
     async def count(self, campaign_id: int, status: str) -> int:
-        return int(
-            await self.db.fetch_value(
-                "SELECT COUNT(*) FROM items WHERE campaign_id = ? AND status = ?",
-                (campaign_id, status),
-            )
+        return await self.db.fetch_int(
+            "SELECT COUNT(*) FROM items WHERE campaign_id = ? AND status = ?", (campaign_id, status)
         )
 
     async def returned_ids(self, campaign_id: int) -> list[int]:
         """Items units gave back, the longest waiting first."""
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_ints(
             "SELECT i.id FROM items i WHERE i.campaign_id = ? AND i.status = 'returned' "
             "ORDER BY i.updated_at, i.number",
             (campaign_id,),
         )
-        return [int(r[0]) for r in rows]
 
     async def return_reason(self, item_id: int) -> str:
         """What the unit said when it last gave the item back."""
@@ -79,16 +72,9 @@ class ForwardingRepo:
         return str(note or "")
 
     async def unit(self, campaign_id: int, unit_id: int) -> UnitRecord | None:
-        row = await self.db.fetch_one(
-            "SELECT id, code, name FROM units WHERE campaign_id = ? AND id = ?",
-            (campaign_id, unit_id),
+        return await self.db.fetch_one_as(
+            unit_from_row, f"{UNITS} AND id = ?", (campaign_id, unit_id)
         )
-        return UnitRecord(*row) if row else None
 
     async def liaison_count(self, campaign_id: int, unit_id: int) -> int:
-        return int(
-            await self.db.fetch_value(
-                _LIAISONS.format(unit="?"),
-                (campaign_id, unit_id),
-            )
-        )
+        return await self.db.fetch_int(_LIAISONS.format(unit="?"), (campaign_id, unit_id))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bot.clock import from_db, to_db
 from bot.items import INBOX_STATUSES
 from bot.readmodels import InboxCounts, ResponseRecord
-from storage.db import Database
+from storage.db import Repo, rowcount
 
 _STATUS_LIST = ", ".join(f"'{s}'" for s in INBOX_STATUSES)
 _WAITING = "i.status IN ('forwarded', 'in_progress')"
@@ -21,10 +21,7 @@ def _soon(now: datetime, due_soon_days: int) -> datetime:
     return now + timedelta(days=due_soon_days)
 
 
-class InboxRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class InboxRepo(Repo):
     async def page(
         self,
         campaign_id: int,
@@ -38,7 +35,7 @@ class InboxRepo:
         """Ids of a page of the unit's items: overdue first (the longest overdue first), then
         due soon, then the newest forwarded; answers awaiting rating and returned items last."""
         now_db, soon_db = to_db(now), to_db(_soon(now, due_soon_days))
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_ints(
             f"""
             SELECT i.id FROM items i
             WHERE i.campaign_id = ? AND i.unit_id = ? AND i.status IN ({_STATUS_LIST})
@@ -56,7 +53,6 @@ class InboxRepo:
             """,
             (campaign_id, unit_id, now_db, soon_db, soon_db, limit, offset),
         )
-        return [int(r[0]) for r in rows]
 
     async def counts(
         self, campaign_id: int, unit_id: int, *, now: datetime, due_soon_days: int
@@ -105,11 +101,8 @@ class InboxRepo:
 
     async def pending_response_photos(self, item_id: int, person_id: int) -> int:
         """How many photos this person attached to the answer they are writing."""
-        return int(
-            await self.db.fetch_value(
-                f"SELECT COUNT(*) FROM photos WHERE {self._PENDING}",
-                (item_id, person_id, item_id),
-            )
+        return await self.db.fetch_int(
+            f"SELECT COUNT(*) FROM photos WHERE {self._PENDING}", (item_id, person_id, item_id)
         )
 
     async def discard_pending_response_photos(self, item_id: int, person_id: int) -> int:
@@ -118,9 +111,7 @@ class InboxRepo:
         The image files stay in the content-addressed store: another record may share them.
         """
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                f"DELETE FROM photos WHERE {self._PENDING}", (item_id, person_id, item_id)
+            removed = await rowcount(
+                conn, f"DELETE FROM photos WHERE {self._PENDING}", (item_id, person_id, item_id)
             )
-            removed = cur.rowcount
-            await cur.close()
         return removed

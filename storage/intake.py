@@ -14,7 +14,7 @@ from typing import Any
 from bot.clock import to_db
 from bot.readmodels import Inbound
 from bot.records import Conversation, Finished
-from storage.db import Database
+from storage.db import Database, rowcount
 
 
 class IntakeRepo:
@@ -30,7 +30,8 @@ class IntakeRepo:
         fresh: list[int] = []
         async with self.db.transaction() as conn:
             for seq, address, payload in updates:
-                cur = await conn.execute(
+                inserted = await rowcount(
+                    conn,
                     "INSERT OR IGNORE INTO inbound (channel, seq, address, payload, received_at) "
                     "VALUES (?, ?, ?, ?, ?)",
                     (
@@ -41,9 +42,8 @@ class IntakeRepo:
                         to_db(now),
                     ),
                 )
-                if cur.rowcount == 1:
+                if inserted == 1:
                     fresh.append(seq)
-                await cur.close()
         return fresh
 
     async def next_offset(self) -> int | None:
@@ -109,11 +109,10 @@ class IntakeRepo:
     async def prune(self, before: datetime) -> int:
         """Forget updates done before `before` (kept a while for redeliveries and inquiries)."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            removed = await rowcount(
+                conn,
                 "DELETE FROM inbound WHERE channel = ? AND done_at IS NOT NULL AND done_at < ? "
                 "AND seq < (SELECT MAX(seq) FROM inbound WHERE channel = ?)",
                 (self.channel, to_db(before), self.channel),
             )
-            removed = cur.rowcount
-            await cur.close()
         return removed

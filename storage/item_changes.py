@@ -13,7 +13,7 @@ import aiosqlite
 from bot.clock import to_db
 from bot.items import Status, Transition
 from bot.lifecycle import Change, EventKind, Vote
-from storage.db import Database, insert
+from storage.db import Database, insert, rowcount, select_one
 from storage.outbox import enqueue
 
 # Item columns a lifecycle change may set; nothing else is writable this way.
@@ -37,8 +37,7 @@ _CHANGE_FIELDS = frozenset(
 
 async def _still(conn: aiosqlite.Connection, item_id: int, status: Status, round_: int) -> bool:
     """Inside a write transaction: is the item still where the caller saw it?"""
-    async with conn.execute("SELECT status, round FROM items WHERE id = ?", (item_id,)) as cur:
-        row = await cur.fetchone()
+    row = await select_one(conn, "SELECT status, round FROM items WHERE id = ?", (item_id,))
     return row is not None and row[0] == status and row[1] == round_
 
 
@@ -104,12 +103,12 @@ async def _commit(db: Database, change: Change, now: datetime, key: str | None) 
         # One input may change several items (forwarding a batch): each has its own key.
         key = f"{key}/{change.item_id}"
     async with db.transaction() as conn:
-        if key is not None:
-            async with conn.execute(
-                "SELECT 1 FROM item_events WHERE source_key = ?", (key,)
-            ) as cur:
-                if await cur.fetchone() is not None:
-                    return True
+        if (
+            key is not None
+            and await select_one(conn, "SELECT 1 FROM item_events WHERE source_key = ?", (key,))
+            is not None
+        ):
+            return True
         if not await _still(conn, change.item_id, change.expect, change.expect_round):
             return False
         first_event = 0
@@ -165,20 +164,22 @@ async def _commit(db: Database, change: Change, now: datetime, key: str | None) 
                 ),
             )
         if (done := change.lookback_done) is not None:
-            cur = await conn.execute(
-                "UPDATE lookbacks SET done_at = ?, done_by = ?, result = ?, note = ? "
-                "WHERE item_id = ? AND round = ? AND done_at IS NULL",
-                (
-                    to_db(now),
-                    change.actor_id,
-                    str(done.result),
-                    done.note,
-                    change.item_id,
-                    done.round,
-                ),
+            concluded = (
+                await rowcount(
+                    conn,
+                    "UPDATE lookbacks SET done_at = ?, done_by = ?, result = ?, note = ? "
+                    "WHERE item_id = ? AND round = ? AND done_at IS NULL",
+                    (
+                        to_db(now),
+                        change.actor_id,
+                        str(done.result),
+                        done.note,
+                        change.item_id,
+                        done.round,
+                    ),
+                )
+                == 1
             )
-            concluded = cur.rowcount == 1
-            await cur.close()
             if not concluded:
                 # Two deputies concluded the same look-back at once: the first one counts.
                 raise _Superseded
@@ -193,20 +194,22 @@ async def write_vote(db: Database, vote: Vote, now: datetime) -> bool:
     async with db.transaction() as conn:
         if not await _still(conn, vote.item_id, Status.ANSWERED, vote.round):
             return False
-        cur = await conn.execute(
-            "INSERT INTO ratings (item_id, round, person_id, value, comment, at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (
-                vote.item_id,
-                vote.round,
-                vote.person_id,
-                str(vote.value),
-                vote.comment,
-                to_db(now),
-            ),
+        added = (
+            await rowcount(
+                conn,
+                "INSERT INTO ratings (item_id, round, person_id, value, comment, at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    vote.item_id,
+                    vote.round,
+                    vote.person_id,
+                    str(vote.value),
+                    vote.comment,
+                    to_db(now),
+                ),
+            )
+            == 1
         )
-        added = cur.rowcount == 1
-        await cur.close()
         if added:
             await write_event(
                 conn,

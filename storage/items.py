@@ -15,7 +15,7 @@ from bot.errors import Refused
 from bot.items import DraftFields, Item, Kind, Severity, Status, Transition, check_complete
 from bot.lifecycle import Change, Parties, Rating, Vote
 from bot.readmodels import TimelineEvent
-from storage.db import Database, insert
+from storage.db import Repo, insert, rowcount, select_one
 from storage.item_changes import commit_change, write_event, write_vote
 from storage.item_rows import ITEM_SELECT, item_from_row, timeline_event_from_row
 
@@ -25,13 +25,11 @@ _DRAFT_FIELDS = frozenset(
 )
 
 
-class ItemRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class ItemRepo(Repo):
     async def get(self, item_id: int) -> Item | None:
-        row = await self.db.fetch_one(f"{ITEM_SELECT} WHERE i.id = ?", (item_id,))
-        return item_from_row(row) if row else None
+        return await self.db.fetch_one_as(
+            item_from_row, f"{ITEM_SELECT} WHERE i.id = ?", (item_id,)
+        )
 
     async def create_draft(
         self,
@@ -68,13 +66,15 @@ class ItemRepo:
         sets = ", ".join(f"{name} = ?" for name in fields)
         values = [str(v) if isinstance(v, Severity) else v for v in fields.values()]
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                f"UPDATE items SET {sets}, updated_at = ? WHERE id = ? AND author_id = ? "
-                "AND status = 'draft'",
-                (*values, to_db(now), item_id, author_id),
+            changed = (
+                await rowcount(
+                    conn,
+                    f"UPDATE items SET {sets}, updated_at = ? WHERE id = ? AND author_id = ? "
+                    "AND status = 'draft'",
+                    (*values, to_db(now), item_id, author_id),
+                )
+                == 1
             )
-            changed = cur.rowcount == 1
-            await cur.close()
         return changed
 
     async def delete_draft(self, item_id: int, author_id: int) -> None:
@@ -91,8 +91,7 @@ class ItemRepo:
         already submitted and gets the same number back instead of a second record.
         """
         async with self.db.transaction() as conn:
-            async with conn.execute(f"{ITEM_SELECT} WHERE i.id = ?", (item_id,)) as cur:
-                row = await cur.fetchone()
+            row = await select_one(conn, f"{ITEM_SELECT} WHERE i.id = ?", (item_id,))
             if row is None or row["author_id"] != author_id:
                 raise Refused("report_draft_gone")
             item = item_from_row(row)
@@ -128,43 +127,42 @@ class ItemRepo:
                 "INSERT INTO item_raisers (item_id, person_id, added_at) VALUES (?, ?, ?)",
                 (item_id, author_id, to_db(now)),
             )
-            async with conn.execute(f"{ITEM_SELECT} WHERE i.id = ?", (item_id,)) as cur:
-                row = await cur.fetchone()
+            row = await select_one(conn, f"{ITEM_SELECT} WHERE i.id = ?", (item_id,))
         assert row is not None
         return item_from_row(row), True
 
     async def apply(self, transition: Transition, now: datetime) -> bool:
         """Move an item from one status to the next, only if it is still where the rule saw it."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE items SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-                (
-                    str(transition.to_status),
-                    to_db(now),
-                    transition.item_id,
-                    str(transition.from_status),
-                ),
+            applied = (
+                await rowcount(
+                    conn,
+                    "UPDATE items SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                    (
+                        str(transition.to_status),
+                        to_db(now),
+                        transition.item_id,
+                        str(transition.from_status),
+                    ),
+                )
+                == 1
             )
-            applied = cur.rowcount == 1
-            await cur.close()
             if applied:
                 await write_event(conn, transition, now)
         return applied
 
     async def count_own(self, author_id: int) -> int:
-        return int(
-            await self.db.fetch_value(
-                "SELECT COUNT(*) FROM items WHERE author_id = ? AND status != 'draft'", (author_id,)
-            )
+        return await self.db.fetch_int(
+            "SELECT COUNT(*) FROM items WHERE author_id = ? AND status != 'draft'", (author_id,)
         )
 
     async def list_own(self, author_id: int, *, offset: int, limit: int) -> list[Item]:
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_all_as(
+            item_from_row,
             f"{ITEM_SELECT} WHERE i.author_id = ? AND i.status != 'draft' "
             "ORDER BY i.submitted_at DESC, i.id DESC LIMIT ? OFFSET ?",
             (author_id, limit, offset),
         )
-        return [item_from_row(r) for r in rows]
 
     async def events(self, item_id: int) -> list[tuple[str | None, str, datetime]]:
         rows = await self.db.fetch_all(
@@ -247,11 +245,11 @@ class ItemRepo:
             "due": "i.due_at IS NULL, i.due_at, i.forwarded_at DESC, i.id DESC",
             "number": "i.number, i.id",
         }[order]
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_all_as(
+            item_from_row,
             f"{ITEM_SELECT} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
-        return [item_from_row(r) for r in rows]
 
     async def count(
         self,
@@ -262,7 +260,7 @@ class ItemRepo:
         unit_id: int | None = None,
     ) -> int:
         where, params = self._where(campaign_id, statuses, group_id, unit_id)
-        return int(await self.db.fetch_value(f"SELECT COUNT(*) FROM items i WHERE {where}", params))
+        return await self.db.fetch_int(f"SELECT COUNT(*) FROM items i WHERE {where}", params)
 
     @staticmethod
     def _where(
@@ -282,17 +280,18 @@ class ItemRepo:
         return " AND ".join(clauses), params
 
     async def get_by_number(self, campaign_id: int, number: int) -> Item | None:
-        row = await self.db.fetch_one(
-            f"{ITEM_SELECT} WHERE i.campaign_id = ? AND i.number = ?", (campaign_id, number)
+        return await self.db.fetch_one_as(
+            item_from_row,
+            f"{ITEM_SELECT} WHERE i.campaign_id = ? AND i.number = ?",
+            (campaign_id, number),
         )
-        return item_from_row(row) if row else None
 
     async def timeline(self, item_id: int) -> list[TimelineEvent]:
         """Every event with who did it: for an item's history as users see it."""
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_all_as(
+            timeline_event_from_row,
             "SELECT e.at, e.kind, e.from_status, e.to_status, e.note, p.name AS actor, "
             "p.role AS actor_role FROM item_events e LEFT JOIN persons p ON p.id = e.actor_id "
             "WHERE e.item_id = ? ORDER BY e.id",
             (item_id,),
         )
-        return [timeline_event_from_row(r) for r in rows]

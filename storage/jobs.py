@@ -6,54 +6,48 @@ from datetime import datetime
 
 from bot.clock import to_db
 from bot.readmodels import DueLookback, Liaison, UnitOverdue
-from storage.db import Database
+from storage.db import Repo
 
 # Statuses in which a unit still owes an answer (bot/deadlines.py WAITING_FOR_UNIT).
 _WAITING = "('forwarded', 'in_progress')"
-
-
 # Only people who joined can be told anything (an invitation not yet used has no chat).
+_REACHABLE = "active = 1 AND telegram_user_id IS NOT NULL"
 
 
-class JobsRepo:
+class JobsRepo(Repo):
     """What the daily jobs read: who to remind, what is overdue, which look-backs are due."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def liaisons(self, campaign_id: int) -> list[Liaison]:
         rows = await self.db.fetch_all(
             "SELECT id, unit_id FROM persons WHERE campaign_id = ? AND role = 'liaison' "
-            "AND active = 1 AND unit_id IS NOT NULL AND telegram_user_id IS NOT NULL ORDER BY id",
+            f"AND unit_id IS NOT NULL AND {_REACHABLE} ORDER BY id",
             (campaign_id,),
         )
         return [Liaison(r[0], r[1]) for r in rows]
 
     async def staff(self, campaign_id: int) -> list[int]:
-        rows = await self.db.fetch_all(
-            "SELECT id FROM persons WHERE campaign_id = ? AND role = 'staff' AND active = 1 "
-            "AND telegram_user_id IS NOT NULL ORDER BY id",
+        return await self.db.fetch_ints(
+            f"SELECT id FROM persons WHERE campaign_id = ? AND role = 'staff' AND {_REACHABLE} "
+            "ORDER BY id",
             (campaign_id,),
         )
-        return [int(r[0]) for r in rows]
 
     async def group_members(self, group_id: int) -> list[int]:
         """Deputies and leaders of a group: the people who can do its look-backs."""
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_ints(
             "SELECT id FROM persons WHERE group_id = ? AND role IN ('deputy', 'leader') "
-            "AND active = 1 AND telegram_user_id IS NOT NULL ORDER BY id",
+            f"AND {_REACHABLE} ORDER BY id",
             (group_id,),
         )
-        return [int(r[0]) for r in rows]
 
     async def units_with_due_items(self, campaign_id: int, until: datetime) -> set[int]:
         """Units holding at least one item due before `until` (overdue or due soon)."""
-        rows = await self.db.fetch_all(
+        units = await self.db.fetch_ints(
             f"SELECT DISTINCT unit_id FROM items WHERE campaign_id = ? AND status IN {_WAITING} "
             "AND due_at IS NOT NULL AND due_at <= ? AND unit_id IS NOT NULL",
             (campaign_id, to_db(until)),
         )
-        return {int(r[0]) for r in rows}
+        return set(units)
 
     async def overdue_by_unit(self, campaign_id: int, now: datetime) -> list[UnitOverdue]:
         """Overdue items per unit, the most overdue unit first."""
@@ -68,31 +62,26 @@ class JobsRepo:
 
     async def count_returned(self, campaign_id: int) -> int:
         """Items units gave back, waiting for staff to pick another unit."""
-        return int(
-            await self.db.fetch_value(
-                "SELECT COUNT(*) FROM items WHERE campaign_id = ? AND status = 'returned'",
-                (campaign_id,),
-            )
+        return await self.db.fetch_int(
+            "SELECT COUNT(*) FROM items WHERE campaign_id = ? AND status = 'returned'",
+            (campaign_id,),
         )
 
     async def count_for_letter(self, campaign_id: int) -> int:
         """Forwarded items whose unit has no liaison in the bot: they travel by the formal letter."""
-        return int(
-            await self.db.fetch_value(
-                "SELECT COUNT(*) FROM items WHERE campaign_id = ? AND for_letter = 1 "
-                "AND status = 'forwarded'",
-                (campaign_id,),
-            )
+        return await self.db.fetch_int(
+            "SELECT COUNT(*) FROM items WHERE campaign_id = ? AND for_letter = 1 "
+            "AND status = 'forwarded'",
+            (campaign_id,),
         )
 
     async def expired_answered(self, campaign_id: int, answered_before: datetime) -> list[int]:
         """Answered items whose rating window is over (answered before the given moment)."""
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_ints(
             "SELECT id FROM items WHERE campaign_id = ? AND status = 'answered' "
             "AND answered_at IS NOT NULL AND answered_at <= ? ORDER BY answered_at, id",
             (campaign_id, to_db(answered_before)),
         )
-        return [int(r[0]) for r in rows]
 
     async def due_lookbacks(self, campaign_id: int, now: datetime) -> list[DueLookback]:
         """Open look-backs whose time has come, of items still closed in that round."""

@@ -6,63 +6,42 @@ from datetime import datetime
 
 from bot.clock import from_db, to_db
 from bot.records import LookbackRecord
-from storage.db import Database, Row
+from storage.db import Repo
+from storage.rows import required_time, row_mapper
 
 _COLS = "l.id, l.item_id, l.group_id, l.round, l.due_at, l.done_at, l.result"
+_record = row_mapper(LookbackRecord, due_at=required_time, done_at=from_db)
+
+# Open look-backs of a group, of items still closed in the round the look-back was planned for:
+# an item reopened since (or closed again in a later round) has its own, newer look-back. The
+# caller adds how due_at compares with now.
+_OPEN_OF_GROUP = (
+    f"SELECT {_COLS} FROM lookbacks l JOIN items i ON i.id = l.item_id "
+    "WHERE l.group_id = ? AND l.done_at IS NULL AND i.status = 'closed' AND i.round = l.round "
+    "AND l.due_at {due} ? ORDER BY l.due_at, l.id LIMIT ?"
+)
 
 
-def _record(row: Row) -> LookbackRecord:
-    due = from_db(row["due_at"])
-    assert due is not None
-    return LookbackRecord(
-        row["id"],
-        row["item_id"],
-        row["group_id"],
-        row["round"],
-        due,
-        from_db(row["done_at"]),
-        row["result"],
-    )
-
-
-class LookbackRepo:
+class LookbackRepo(Repo):
     """Look-backs as a group sees them: due now, coming up, one by id."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
     async def get(self, lookback_id: int) -> LookbackRecord | None:
-        row = await self.db.fetch_one(
-            f"SELECT {_COLS} FROM lookbacks l WHERE l.id = ?", (lookback_id,)
+        return await self.db.fetch_one_as(
+            _record, f"SELECT {_COLS} FROM lookbacks l WHERE l.id = ?", (lookback_id,)
         )
-        return _record(row) if row else None
 
     async def due_for_group(
         self, group_id: int, now: datetime, *, limit: int = 20
     ) -> list[LookbackRecord]:
-        """Open look-backs of the group whose time has come, the longest-waiting first.
-
-        Only items still closed in the round the look-back was planned for: an item reopened
-        since (or closed again in a later round) has its own, newer look-back.
-        """
-        rows = await self.db.fetch_all(
-            f"SELECT {_COLS} FROM lookbacks l JOIN items i ON i.id = l.item_id "
-            "WHERE l.group_id = ? AND l.done_at IS NULL AND l.due_at <= ? "
-            "AND i.status = 'closed' AND i.round = l.round "
-            "ORDER BY l.due_at, l.id LIMIT ?",
-            (group_id, to_db(now), limit),
+        """Open look-backs of the group whose time has come, the longest-waiting first."""
+        return await self.db.fetch_all_as(
+            _record, _OPEN_OF_GROUP.format(due="<="), (group_id, to_db(now), limit)
         )
-        return [_record(r) for r in rows]
 
     async def upcoming_for_group(
         self, group_id: int, now: datetime, *, limit: int = 10
     ) -> list[LookbackRecord]:
         """Open look-backs of the group that are not due yet, the soonest first."""
-        rows = await self.db.fetch_all(
-            f"SELECT {_COLS} FROM lookbacks l JOIN items i ON i.id = l.item_id "
-            "WHERE l.group_id = ? AND l.done_at IS NULL AND l.due_at > ? "
-            "AND i.status = 'closed' AND i.round = l.round "
-            "ORDER BY l.due_at, l.id LIMIT ?",
-            (group_id, to_db(now), limit),
+        return await self.db.fetch_all_as(
+            _record, _OPEN_OF_GROUP.format(due=">"), (group_id, to_db(now), limit)
         )
-        return [_record(r) for r in rows]

@@ -20,8 +20,9 @@ from bot.notices import Notice
 from bot.people import PersonCard, PersonChange, Role
 from bot.records import ImportReport
 from storage.catalog import import_catalog
-from storage.db import Database, Row, insert
+from storage.db import Database, Repo, insert, rowcount
 from storage.outbox import enqueue
+from storage.rows import is_set, row_mapper
 
 _SELECT = """
 SELECT p.id, p.campaign_id, p.name, p.role, p.group_id, g.name AS group_name, p.unit_id,
@@ -32,22 +33,13 @@ LEFT JOIN units u ON u.id = p.unit_id
 """
 
 
-def _card(row: Row) -> PersonCard:
-    return PersonCard(
-        id=row["id"],
-        campaign_id=row["campaign_id"],
-        name=row["name"],
-        role=Role(row["role"]),
-        group_id=row["group_id"],
-        group_name=row["group_name"],
-        unit_id=row["unit_id"],
-        unit_name=row["unit_name"],
-        telegram_user_id=row["telegram_user_id"],
-        language=row["language"],
-        active=bool(row["active"]),
-        joined=row["joined_at"] is not None,
-        blocked=row["blocked_at"] is not None,
-    )
+_card = row_mapper(
+    PersonCard,
+    role=Role,
+    active=bool,
+    joined=("joined_at", is_set),
+    blocked=("blocked_at", is_set),
+)
 
 
 def _like(fragment: str) -> str:
@@ -80,26 +72,22 @@ class _InTransaction:
         yield self._conn
 
 
-class ManageRepo:
+class ManageRepo(Repo):
     """People as staff manage them, and catalog imports rehearsed before they are made."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def find_people(
         self, campaign_id: int, fragment: str, *, limit: int = 10
     ) -> list[PersonCard]:
         """People of the campaign whose name contains `fragment`, exact matches first."""
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_all_as(
+            _card,
             f"{_SELECT} WHERE p.campaign_id = ? AND p.name LIKE ? ESCAPE '\\' "
             "ORDER BY p.name != ?, p.name, p.id LIMIT ?",
             (campaign_id, _like(fragment), fragment, limit),
         )
-        return [_card(r) for r in rows]
 
     async def person_card(self, person_id: int) -> PersonCard | None:
-        row = await self.db.fetch_one(f"{_SELECT} WHERE p.id = ?", (person_id,))
-        return _card(row) if row else None
+        return await self.db.fetch_one_as(_card, f"{_SELECT} WHERE p.id = ?", (person_id,))
 
     async def change_person(
         self,
@@ -130,13 +118,15 @@ class ManageRepo:
         if not differs:
             return None
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE persons SET role = ?, group_id = ?, unit_id = ?, active = ? "
-                "WHERE id = ? AND role = ? AND group_id IS ? AND unit_id IS ? AND active = ?",
-                (*after.values(), seen.id, *before.values()),
+            applied = (
+                await rowcount(
+                    conn,
+                    "UPDATE persons SET role = ?, group_id = ?, unit_id = ?, active = ? "
+                    "WHERE id = ? AND role = ? AND group_id IS ? AND unit_id IS ? AND active = ?",
+                    (*after.values(), seen.id, *before.values()),
+                )
+                == 1
             )
-            applied = cur.rowcount == 1
-            await cur.close()
             if not applied:
                 return None
             first = 0

@@ -13,7 +13,7 @@ import aiosqlite
 
 from bot.clock import to_db
 from bot.notices import Notice
-from storage.db import Database
+from storage.db import Repo, rowcount
 
 
 async def enqueue(
@@ -29,21 +29,17 @@ async def enqueue(
         dedup = notice.dedup or f"{default_dedup}:{notice.person_id}:{n}"
         if not notice.dedup and not default_dedup:
             raise ValueError("a notice needs a dedup key")
-        cur = await conn.execute(
+        added += await rowcount(
+            conn,
             "INSERT INTO outbox (dedup_key, person_id, payload, created_at, next_attempt_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
             (dedup, notice.person_id, notice.to_json(), to_db(now), to_db(now)),
         )
-        added += cur.rowcount
-        await cur.close()
     return added
 
 
-class OutboxRepo:
+class OutboxRepo(Repo):
     """Queue notices outside any other change (summaries, reminders)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def enqueue(self, notices: Iterable[Notice], now: datetime) -> int:
         async with self.db.transaction() as conn:

@@ -4,47 +4,36 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import aiosqlite
+
 from bot.clock import from_db, to_db
 from bot.errors import Refused
 from bot.invitations import InvitationState, check_redeemable
 from bot.people import Person, Role
-from storage.db import Database, Row, insert
+from storage.db import Repo, insert, select_one
+from storage.rows import is_set, row_mapper
 
-_PERSON_COLS = (
-    "id, campaign_id, name, role, group_id, unit_id, telegram_user_id, language, active, blocked_at"
+_SELECT = (
+    "SELECT id, campaign_id, name, role, group_id, unit_id, telegram_user_id, language, active, "
+    "blocked_at FROM persons"
 )
+_person = row_mapper(Person, role=Role, active=bool, blocked=("blocked_at", is_set))
 
 
-def _person(row: Row) -> Person:
-    return Person(
-        id=row["id"],
-        campaign_id=row["campaign_id"],
-        name=row["name"],
-        role=Role(row["role"]),
-        group_id=row["group_id"],
-        unit_id=row["unit_id"],
-        telegram_user_id=row["telegram_user_id"],
-        language=row["language"],
-        active=bool(row["active"]),
-        blocked=row["blocked_at"] is not None,
-    )
+async def _person_in(conn: aiosqlite.Connection, person_id: int) -> Person:
+    row = await select_one(conn, f"{_SELECT} WHERE id = ?", (person_id,))
+    assert row is not None
+    return _person(row)
 
 
-class PeopleRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class PeopleRepo(Repo):
     async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
-        row = await self.db.fetch_one(
-            f"SELECT {_PERSON_COLS} FROM persons WHERE telegram_user_id = ?", (telegram_user_id,)
+        return await self.db.fetch_one_as(
+            _person, f"{_SELECT} WHERE telegram_user_id = ?", (telegram_user_id,)
         )
-        return _person(row) if row else None
 
     async def by_id(self, person_id: int) -> Person | None:
-        row = await self.db.fetch_one(
-            f"SELECT {_PERSON_COLS} FROM persons WHERE id = ?", (person_id,)
-        )
-        return _person(row) if row else None
+        return await self.db.fetch_one_as(_person, f"{_SELECT} WHERE id = ?", (person_id,))
 
     async def invite(
         self,
@@ -63,12 +52,14 @@ class PeopleRepo:
         """Create the invited person and their single invitation together. None when the input
         named by `source_key` made its invitation already (it is being processed again)."""
         async with self.db.transaction() as conn:
-            if source_key is not None:
-                async with conn.execute(
-                    "SELECT 1 FROM invitations WHERE source_key = ?", (source_key,)
-                ) as cur:
-                    if await cur.fetchone() is not None:
-                        return None
+            if (
+                source_key is not None
+                and await select_one(
+                    conn, "SELECT 1 FROM invitations WHERE source_key = ?", (source_key,)
+                )
+                is not None
+            ):
+                return None
             person_id = await insert(
                 conn,
                 "INSERT INTO persons (campaign_id, name, role, group_id, unit_id, created_at) "
@@ -91,19 +82,14 @@ class PeopleRepo:
         the person again, so the user sees the welcome once more instead of an error.
         """
         async with self.db.transaction() as conn:
-            async with conn.execute(
+            inv = await select_one(
+                conn,
                 "SELECT i.id, i.person_id, i.expires_at, i.used_at, i.used_by, p.telegram_user_id "
                 "FROM invitations i JOIN persons p ON p.id = i.person_id WHERE i.token_hash = ?",
                 (token_hash,),
-            ) as cur:
-                inv = await cur.fetchone()
+            )
             if inv is not None and inv["used_by"] == telegram_user_id:
-                async with conn.execute(
-                    f"SELECT {_PERSON_COLS} FROM persons WHERE id = ?", (inv["person_id"],)
-                ) as cur:
-                    row = await cur.fetchone()
-                assert row is not None
-                return _person(row), False
+                return await _person_in(conn, inv["person_id"]), False
             state = None
             if inv is not None:
                 expires = from_db(inv["expires_at"])
@@ -115,11 +101,13 @@ class PeopleRepo:
                 )
             check_redeemable(state, now)
             assert inv is not None
-            async with conn.execute(
-                "SELECT 1 FROM persons WHERE telegram_user_id = ?", (telegram_user_id,)
-            ) as cur:
-                if await cur.fetchone() is not None:
-                    raise Refused("start_already_registered")
+            if (
+                await select_one(
+                    conn, "SELECT 1 FROM persons WHERE telegram_user_id = ?", (telegram_user_id,)
+                )
+                is not None
+            ):
+                raise Refused("start_already_registered")
             await conn.execute(
                 "UPDATE invitations SET used_at = ?, used_by = ? WHERE id = ?",
                 (to_db(now), telegram_user_id, inv["id"]),
@@ -128,12 +116,7 @@ class PeopleRepo:
                 "UPDATE persons SET telegram_user_id = ?, joined_at = ? WHERE id = ?",
                 (telegram_user_id, to_db(now), inv["person_id"]),
             )
-            async with conn.execute(
-                f"SELECT {_PERSON_COLS} FROM persons WHERE id = ?", (inv["person_id"],)
-            ) as cur:
-                row = await cur.fetchone()
-            assert row is not None
-            return _person(row), True
+            return await _person_in(conn, inv["person_id"]), True
 
     async def set_language(self, person_id: int, language: str) -> None:
         async with self.db.transaction() as conn:

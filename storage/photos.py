@@ -5,13 +5,10 @@ from __future__ import annotations
 from bot.clock import to_db
 from bot.likeness import IndexedPhoto
 from bot.records import NewPhoto, PhotoTarget, StoredPhoto
-from storage.db import Database
+from storage.db import Repo, rowcount, select_one
 
 
-class PhotoRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class PhotoRepo(Repo):
     async def exists(self, target: PhotoTarget, file_unique_id: str) -> bool:
         row = await self.db.fetch_one(
             f"SELECT 1 FROM photos WHERE {target.column} = ? AND file_unique_id = ?",
@@ -23,47 +20,46 @@ class PhotoRepo:
         """Store a photo once per record and Telegram file. Returns (count on record, created)."""
         t = photo.target
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO photos (person_id, item_id, visit_id, sha256, format, width, height, "
-                "size_bytes, original_path, display_path, thumb_path, phash, signature, taken_at, gps_lat, "
-                "gps_lon, as_file, flags, file_unique_id, received_at, purpose) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
-                (
-                    photo.person_id,
-                    t.item_id,
-                    t.visit_id,
-                    photo.sha256,
-                    photo.format,
-                    photo.width,
-                    photo.height,
-                    photo.size_bytes,
-                    photo.original_path,
-                    photo.display_path,
-                    photo.thumb_path,
-                    photo.phash,
-                    photo.signature,
-                    photo.taken_at.isoformat() if photo.taken_at else None,
-                    photo.gps_lat,
-                    photo.gps_lon,
-                    int(photo.as_file),
-                    ",".join(photo.flags),
-                    photo.file_unique_id,
-                    to_db(photo.received_at),
-                    t.purpose,
-                ),
+            created = (
+                await rowcount(
+                    conn,
+                    "INSERT INTO photos (person_id, item_id, visit_id, sha256, format, width, height, "
+                    "size_bytes, original_path, display_path, thumb_path, phash, signature, taken_at, gps_lat, "
+                    "gps_lon, as_file, flags, file_unique_id, received_at, purpose) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    (
+                        photo.person_id,
+                        t.item_id,
+                        t.visit_id,
+                        photo.sha256,
+                        photo.format,
+                        photo.width,
+                        photo.height,
+                        photo.size_bytes,
+                        photo.original_path,
+                        photo.display_path,
+                        photo.thumb_path,
+                        photo.phash,
+                        photo.signature,
+                        photo.taken_at.isoformat() if photo.taken_at else None,
+                        photo.gps_lat,
+                        photo.gps_lon,
+                        int(photo.as_file),
+                        ",".join(photo.flags),
+                        photo.file_unique_id,
+                        to_db(photo.received_at),
+                        t.purpose,
+                    ),
+                )
+                == 1
             )
-            created = cur.rowcount == 1
-            await cur.close()
-            async with conn.execute(f"SELECT COUNT(*) FROM photos WHERE {t.where}", t.params) as c:
-                row = await c.fetchone()
+            row = await select_one(conn, f"SELECT COUNT(*) FROM photos WHERE {t.where}", t.params)
         return (int(row[0]) if row else 0), created
 
     async def count(self, target: PhotoTarget) -> int:
-        return int(
-            await self.db.fetch_value(
-                f"SELECT COUNT(*) FROM photos WHERE {target.where}", target.params
-            )
+        return await self.db.fetch_int(
+            f"SELECT COUNT(*) FROM photos WHERE {target.where}", target.params
         )
 
     async def of(self, target: PhotoTarget) -> list[StoredPhoto]:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from bot.clock import from_db
 from bot.readmodels import ResponseRecord
-from storage.db import Database
+from storage.db import Repo, rowcount
 
 
-class RatingRepo:
+class RatingRepo(Repo):
     """Votes on answers: a deputy's vote and comment, the counts, the answer rated."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def set_comment(self, item_id: int, round_: int, person_id: int, comment: str) -> bool:
         """Attach the deputy's comment to their vote of that round; False when there is no vote.
@@ -20,12 +17,14 @@ class RatingRepo:
         item's state, so it is kept whatever happened to the item meanwhile.
         """
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE ratings SET comment = ? WHERE item_id = ? AND round = ? AND person_id = ?",
-                (comment, item_id, round_, person_id),
+            changed = (
+                await rowcount(
+                    conn,
+                    "UPDATE ratings SET comment = ? WHERE item_id = ? AND round = ? AND person_id = ?",
+                    (comment, item_id, round_, person_id),
+                )
+                == 1
             )
-            changed = cur.rowcount == 1
-            await cur.close()
         return changed
 
     async def vote_of(self, item_id: int, round_: int, person_id: int) -> str | None:

@@ -21,7 +21,7 @@ from bot.readmodels import (
     VisitRow,
 )
 from bot.records import Leader
-from storage.db import Database
+from storage.db import Repo
 
 # Drafts never happened, withdrawn items were taken back, and a merged item lives on in the item
 # it was merged into (its raisers are that item's raisers), so none of them is counted.
@@ -30,10 +30,7 @@ _NOT_COUNTED = "('draft', 'withdrawn', 'merged')"
 _WAITING = "('forwarded', 'in_progress')"
 
 
-class ReportsRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class ReportsRepo(Repo):
     # --- the tally ---------------------------------------------------------------------------
 
     async def labels(self, campaign_id: int) -> Labels:
@@ -190,23 +187,20 @@ class ReportsRepo:
         return [StaleSite(r[0], r[1]) for r in rows]
 
     async def members(self, group_id: int) -> int:
-        return int(
-            await self.db.fetch_value(
-                "SELECT COUNT(*) FROM persons WHERE group_id = ? AND role IN ('deputy', 'leader') "
-                "AND active = 1",
-                (group_id,),
-            )
+        return await self.db.fetch_int(
+            "SELECT COUNT(*) FROM persons WHERE group_id = ? AND role IN ('deputy', 'leader') "
+            "AND active = 1",
+            (group_id,),
         )
 
     async def idle_members(self, group_id: int, start: str, end: str) -> list[str]:
         """Active members who neither checked in nor submitted anything in the range."""
         rows = await self.db.fetch_all(
             "SELECT p.name FROM persons p WHERE p.group_id = ? AND p.role IN ('deputy', 'leader') "
-            "AND p.active = 1 "
-            "AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.person_id = p.id "
-            "AND v.at >= ? AND v.at < ?) "
-            "AND NOT EXISTS (SELECT 1 FROM items i WHERE i.author_id = p.id "
-            "AND i.submitted_at >= ? AND i.submitted_at < ?) ORDER BY p.name, p.id",
+            "AND p.active = 1 AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.person_id = p.id "
+            "AND v.at >= ? AND v.at < ?) AND NOT EXISTS (SELECT 1 FROM items i "
+            "WHERE i.author_id = p.id AND i.submitted_at >= ? AND i.submitted_at < ?) "
+            "ORDER BY p.name, p.id",
             (group_id, start, end, start, end),
         )
         return [r[0] for r in rows]

@@ -7,7 +7,7 @@ from bot.duplicates import GONE
 from bot.items import Item, Status
 from bot.lifecycle import EventKind
 from bot.readmodels import AskState, GroupQueue
-from storage.db import Database
+from storage.db import Repo
 
 # The item query and row mapping are the item repository's; review only adds conditions.
 from storage.item_rows import ITEM_SELECT, item_from_row
@@ -17,10 +17,7 @@ from storage.item_rows import ITEM_SELECT, item_from_row
 CANDIDATE_LIMIT = 200
 
 
-class ReviewRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class ReviewRepo(Repo):
     async def next_submitted(
         self, campaign_id: int, group_id: int | None, after_number: int = 0
     ) -> Item | None:
@@ -30,10 +27,9 @@ class ReviewRepo:
         if group_id is not None:
             where += " AND i.group_id = ?"
             params.append(group_id)
-        row = await self.db.fetch_one(
-            f"{ITEM_SELECT} WHERE {where} ORDER BY i.number LIMIT 1", params
+        return await self.db.fetch_one_as(
+            item_from_row, f"{ITEM_SELECT} WHERE {where} ORDER BY i.number LIMIT 1", params
         )
-        return item_from_row(row) if row else None
 
     async def count_submitted(self, campaign_id: int, group_id: int | None) -> int:
         where = "campaign_id = ? AND status = ?"
@@ -41,7 +37,7 @@ class ReviewRepo:
         if group_id is not None:
             where += " AND group_id = ?"
             params.append(group_id)
-        return int(await self.db.fetch_value(f"SELECT COUNT(*) FROM items WHERE {where}", params))
+        return await self.db.fetch_int(f"SELECT COUNT(*) FROM items WHERE {where}", params)
 
     async def queues(self, campaign_id: int) -> list[GroupQueue]:
         """Groups with items waiting for review, and how many each."""
@@ -73,13 +69,13 @@ class ReviewRepo:
                 params.append(value)
         if not places:
             return []
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_all_as(
+            item_from_row,
             f"{ITEM_SELECT} WHERE i.campaign_id = ? AND i.id != ? "
             f"AND i.status NOT IN ({', '.join('?' * len(GONE))}) AND i.merged_into_id IS NULL "
             f"{in_group}AND ({' OR '.join(places)}) ORDER BY i.submitted_at DESC, i.id DESC LIMIT ?",
             (*params, limit),
         )
-        return [item_from_row(r) for r in rows]
 
     async def ask_state(self, item_id: int) -> AskState | None:
         """The latest ask_more of the item and the more_info notes after it; None if never asked."""

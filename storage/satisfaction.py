@@ -13,7 +13,7 @@ machine, for a year of a million items with half a million answered and as many 
 from __future__ import annotations
 
 from bot.items import Status
-from storage.db import Database
+from storage.db import Repo
 
 # The same items as the tally's (storage/reports.py): all but drafts, withdrawn and merged.
 _LEFT_OUT = (Status.DRAFT, Status.WITHDRAWN, Status.MERGED)
@@ -29,11 +29,8 @@ _ANSWERED_IN_PERIOD = (
 )
 
 
-class SatisfactionRepo:
+class SatisfactionRepo(Repo):
     """The votes and answer classes behind the satisfaction figure."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def vote_counts(self, campaign_id: int, start: str, end: str) -> dict[str, int]:
         """Votes by value (satisfied, basically, dissatisfied, abstain) on each item's latest voted

@@ -4,76 +4,60 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import from_db, to_db
+from bot.clock import to_db
 from bot.visits import NewVisit, Visit
-from storage.db import Database, Row
+from storage.db import Repo, rowcount, select_one
+from storage.rows import required_time, row_mapper
 
-
-def _visit(row: Row) -> Visit:
-    at = from_db(row["at"])
-    assert at is not None
-    return Visit(
-        id=row["id"],
-        person_id=row["person_id"],
-        site_id=row["site_id"],
-        site_name=row["site_name"],
-        at=at,
-        distance_m=row["distance_m"],
-        on_site=bool(row["on_site"]),
-        reason=row["reason"],
-    )
-
-
+_visit = row_mapper(Visit, at=required_time, on_site=bool)
 _SELECT = (
     "SELECT v.id, v.person_id, v.site_id, s.name AS site_name, v.at, v.distance_m, v.on_site, "
     "v.reason FROM visits v JOIN sites s ON s.id = v.site_id"
 )
 
 
-class VisitRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class VisitRepo(Repo):
     async def record(self, visit: NewVisit) -> tuple[Visit, bool]:
         """Store a visit once per source message. Returns (visit, created)."""
         pos = visit.position
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO visits (campaign_id, person_id, site_id, at, lat, lon, accuracy_m, live, "
-                "distance_m, on_site, reason, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (person_id, source_key) DO NOTHING",
-                (
-                    visit.campaign_id,
-                    visit.person_id,
-                    visit.site_id,
-                    to_db(visit.at),
-                    pos.lat if pos else None,
-                    pos.lon if pos else None,
-                    pos.accuracy_m if pos else None,
-                    int(pos.live) if pos else 0,
-                    visit.distance_m,
-                    int(visit.presence.on_site),
-                    str(visit.presence.reason),
-                    visit.source_key,
-                ),
+            created = (
+                await rowcount(
+                    conn,
+                    "INSERT INTO visits (campaign_id, person_id, site_id, at, lat, lon, accuracy_m, live, "
+                    "distance_m, on_site, reason, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (person_id, source_key) DO NOTHING",
+                    (
+                        visit.campaign_id,
+                        visit.person_id,
+                        visit.site_id,
+                        to_db(visit.at),
+                        pos.lat if pos else None,
+                        pos.lon if pos else None,
+                        pos.accuracy_m if pos else None,
+                        int(pos.live) if pos else 0,
+                        visit.distance_m,
+                        int(visit.presence.on_site),
+                        str(visit.presence.reason),
+                        visit.source_key,
+                    ),
+                )
+                == 1
             )
-            created = cur.rowcount == 1
-            await cur.close()
-            async with conn.execute(
+            row = await select_one(
+                conn,
                 f"{_SELECT} WHERE v.person_id = ? AND v.source_key = ?",
                 (visit.person_id, visit.source_key),
-            ) as c:
-                row = await c.fetchone()
+            )
         assert row is not None
         return _visit(row), created
 
     async def get(self, visit_id: int) -> Visit | None:
-        row = await self.db.fetch_one(f"{_SELECT} WHERE v.id = ?", (visit_id,))
-        return _visit(row) if row else None
+        return await self.db.fetch_one_as(_visit, f"{_SELECT} WHERE v.id = ?", (visit_id,))
 
     async def recent(self, person_id: int, since: datetime, limit: int = 3) -> list[Visit]:
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_all_as(
+            _visit,
             f"{_SELECT} WHERE v.person_id = ? AND v.at >= ? ORDER BY v.at DESC, v.id DESC LIMIT ?",
             (person_id, to_db(since), limit),
         )
-        return [_visit(r) for r in rows]
