@@ -63,9 +63,11 @@ async def rate(update: Update, context: BotContext) -> str | int | None:
             texts("rating_flow.already", rating=texts(f"rating.{rated.value}")), show_alert=True
         )
         await _show_choice(update, context, item, round_, rated.value)
+        await rating.conclude_round(context.services, context.caller(), item)
         return None
     await query.answer(texts("rating_flow.thanks"))
     await _show_choice(update, context, item, round_, value)
+    await rating.conclude_round(context.services, context.caller(), item)
 
     flow = current_flow(context)
     if flow and flow.get("kind") != "rating":

@@ -22,19 +22,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Rated:
-    """A press on a rating: the item; the vote that stands (this one, or an earlier one when
-    the raiser had voted already); and whether the votes concluded the round."""
+    """A press on a rating: the item, and the vote that stands (this one, or an earlier one when
+    the raiser had voted already)."""
 
     item: Item
     value: Rating
     already: bool
-    concluded: bool
 
 
 async def rate(
     services: Services, caller: Caller, item_id: object, round_: int, value: Rating
 ) -> Rated:
-    """Record the raiser's vote once; when every raiser has voted, the votes decide."""
+    """Record the raiser's vote once (a second press finds the vote that stands)."""
     actor, now = caller.person, caller.now
     require_can(actor, Action.RATE)
     item = await services.items.get(item_id_of(item_id))
@@ -48,15 +47,27 @@ async def rate(
         if previous is None:
             # The round ended between the check and the write.
             raise Refused("rating_closed")
-        return Rated(item, Rating(previous), already=True, concluded=False)
+        return Rated(item, Rating(previous), already=True)
     log.info("Item %s round %s: person %s voted", item.id, round_, actor.id)
-    change = conclude_rating(
-        item, await services.items.votes(item.id), parties, now, services.policy, window_over=False
-    )
-    concluded = change is not None and await services.apply(change, now, caller.key)
+    return Rated(item, value, already=False)
+
+
+async def conclude_round(services: Services, caller: Caller, item: Item) -> bool:
+    """When every raiser has voted, the votes decide the round; True if this call decided it.
+
+    Separate from `rate` so a door can thank the voter first; asked again on a second press, so
+    a vote whose round was left undecided by a crash is decided when the press is redelivered.
+    """
+    fresh = await services.items.get(item.id)
+    if fresh is None:
+        return False
+    parties = await services.items.parties(fresh)
+    votes = await services.items.votes(fresh.id)
+    change = conclude_rating(fresh, votes, parties, caller.now, services.policy, window_over=False)
+    concluded = change is not None and await services.apply(change, caller.now, caller.key)
     if concluded:
-        log.info("Item %s round %s: rating concluded", item.id, round_)
-    return Rated(item, value, already=False, concluded=concluded)
+        log.info("Item %s round %s: rating concluded", fresh.id, fresh.round)
+    return concluded
 
 
 async def comment(services: Services, actor: Person, item_id: int, round_: int, text: str) -> bool:
