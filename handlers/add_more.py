@@ -16,7 +16,6 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 from bot import scope
 from bot.errors import Refused
 from bot.items import Item, Status
-from bot.records import PhotoTarget
 from bot.usecases import review
 from bot.views import number_label
 from handlers import callbacks
@@ -32,7 +31,7 @@ from handlers.flow import (
     start_flow,
     steps,
 )
-from handlers.photos import PHOTO_INPUT, receive_photo
+from handlers.photos import PHOTO_INPUT, receive_item_photo
 from handlers.replies import message_of, replying
 from handlers.review_views import PREFIX
 
@@ -107,17 +106,7 @@ async def more_text(update: Update, context: BotContext) -> StepResult:
 
 async def more_photo(update: Update, context: BotContext) -> StepResult:
     """A photo that goes with the added information."""
-    services = context.services
-    item = await _own_submitted(context)
-    site = await services.catalog.site(services.campaign.id, item.site_id) if item.site_id else None
-    await receive_photo(
-        update,
-        context,
-        target=PhotoTarget(item_id=item.id, purpose="more_info"),
-        site=site,
-        reference_time=context.now(),
-        limit=services.settings.reports.max_photos,
-    )
+    await receive_item_photo(update, context, await _own_submitted(context), purpose="more_info")
     return MORE_PHOTOS
 
 

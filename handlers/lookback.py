@@ -31,7 +31,7 @@ from bot.errors import Refused
 from bot.items import Item
 from bot.lifecycle import LookbackResult
 from bot.people import Person
-from bot.records import LookbackRecord, PhotoTarget
+from bot.records import LookbackRecord
 from bot.usecases import rating
 from bot.views import clip, number_label, place_of
 from handlers import callbacks
@@ -49,7 +49,7 @@ from handlers.flow import (
     start_flow,
 )
 from handlers.guard import within
-from handlers.photos import PHOTO_INPUT, receive_photo
+from handlers.photos import PHOTO_INPUT, receive_item_photo
 from handlers.replies import replying
 
 log = logging.getLogger(__name__)
@@ -222,17 +222,8 @@ def _state_of(context: BotContext) -> str:
 async def lookback_photo(update: Update, context: BotContext) -> str:
     """A photo of what the deputy sees on site now, kept with the item."""
     flow = current_flow(context)
-    services = context.services
     record, item = await _open_lookback(context, flow.get("current"))
-    site = await services.catalog.site(item.campaign_id, item.site_id) if item.site_id else None
-    await receive_photo(
-        update,
-        context,
-        target=PhotoTarget(item_id=item.id, purpose="lookback"),
-        site=site,
-        reference_time=context.now(),
-        limit=services.settings.reports.max_photos,
-    )
+    await receive_item_photo(update, context, item, purpose="lookback")
     log.info("Look-back %s: photo received", record.id)
     return PHOTOS
 

@@ -11,6 +11,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import filters
 
 from bot.evidence import Ingested
+from bot.items import Item
 from bot.photos import PhotoRejected
 from bot.records import PhotoTarget, SiteRecord
 from bot.texts import Texts
@@ -188,3 +189,25 @@ async def receive_photo(
         message, context, text, count=result.count, flags=tuple(str(f) for f in result.flags)
     )
     return result
+
+
+async def receive_item_photo(
+    update: Update,
+    context: BotContext,
+    item: Item,
+    *,
+    purpose: str = "evidence",
+    reference_time: datetime | None = None,
+) -> Ingested | None:
+    """A photo for an item: judged against the item's site (if it has one) and, unless another
+    moment is given, taken now; at most the configured number per purpose."""
+    services = context.services
+    site = await services.catalog.site(item.campaign_id, item.site_id) if item.site_id else None
+    return await receive_photo(
+        update,
+        context,
+        target=PhotoTarget(item_id=item.id, purpose=purpose),
+        site=site,
+        reference_time=reference_time or context.now(),
+        limit=services.settings.reports.max_photos,
+    )

@@ -15,7 +15,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.errors import Refused
 from bot.items import Kind, Severity, validate_description
 from bot.people import Action, require_can
-from bot.records import PhotoTarget
 from bot.usecases import deputy
 from bot.views import place_of
 from handlers import callbacks
@@ -34,7 +33,7 @@ from handlers.flow import (
     start_flow,
     steps,
 )
-from handlers.photos import PHOTO_INPUT, receive_photo
+from handlers.photos import PHOTO_INPUT, receive_item_photo
 from handlers.replies import replying
 from handlers.report_confirm import cancel_report, confirm_step, edit_step, late_confirm
 from handlers.report_flow import (
@@ -252,19 +251,11 @@ description_expected = replying("report_description_expected")
 
 async def report_photo(update: Update, context: BotContext) -> str:
     """A photo for the draft."""
-    services = context.services
     item = await draft(context)
-    site = await services.catalog.site(services.campaign.id, item.site_id) if item.site_id else None
     # Photos are judged against the visit when the report is tied to one.
-    visit = await services.visits.get(item.visit_id) if item.visit_id else None
-    reference = visit.at if visit else item.created_at
-    await receive_photo(
-        update,
-        context,
-        target=PhotoTarget(item_id=item.id),
-        site=site,
-        reference_time=reference,
-        limit=services.settings.reports.max_photos,
+    visit = await context.services.visits.get(item.visit_id) if item.visit_id else None
+    await receive_item_photo(
+        update, context, item, reference_time=visit.at if visit else item.created_at
     )
     return PHOTOS
 
