@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import scope
 from bot.errors import Refused
@@ -20,6 +20,7 @@ from bot.usecases import review
 from bot.views import number_label
 from handlers import callbacks
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import (
     TYPED,
     StepHandler,
@@ -91,7 +92,7 @@ async def more_text(update: Update, context: BotContext) -> StepResult:
         if refused.key == "item_state_changed":
             end_flow(context)
             await message.reply_text(texts("review.more_closed", number=item.display_number))
-            return ConversationHandler.END
+            return END
         await message.reply_text(texts(refused.key, **refused.params))
         return MORE_TEXT
     flow = current_flow(context)
@@ -121,7 +122,7 @@ async def more_button(update: Update, context: BotContext) -> StepResult:
     if press.verb == "cancel":
         end_flow(context)
         await message.reply_text(texts("review.more_cancelled"))
-        return ConversationHandler.END
+        return END
     if press.verb != "done" or not current_flow(context).get("text"):
         return MORE_TEXT
     item = await _own_submitted(context)
@@ -139,7 +140,7 @@ async def more_button(update: Update, context: BotContext) -> StepResult:
         await message.reply_text(texts("review.more_saved", label=number_label(item, texts)))
     else:
         await message.reply_text(texts("review.more_closed", number=item.display_number))
-    return ConversationHandler.END
+    return END
 
 
 # --- wiring --------------------------------------------------------------------------------------

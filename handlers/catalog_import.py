@@ -14,13 +14,7 @@ from pathlib import Path
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.catalog import Catalog, CatalogError
 from bot.catalog_file import parse_catalog
@@ -30,6 +24,7 @@ from bot.texts import Texts
 from bot.usecases import people
 from handlers import callbacks
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import (
     MESSAGE,
     TYPED,
@@ -100,7 +95,7 @@ async def catalog_file(update: Update, context: BotContext) -> str | int:
     if not report.changed:
         end_flow(context)
         await message.reply_text(texts("manage.catalog_unchanged"))
-        return ConversationHandler.END
+        return END
     digest = hashlib.sha256(data).hexdigest()
     path = services.settings.storage.files_dir / "catalogs" / f"{digest}.toml"
     await asyncio.to_thread(_write, path, data)
@@ -218,16 +213,16 @@ async def catalog_confirm(update: Update, context: BotContext) -> str | int:
     flow = end_flow(context)
     if press.verb != "import":
         await query.edit_message_text(texts("manage.catalog_cancelled"))
-        return ConversationHandler.END
+        return END
     path = Path(str(flow.get("catalog_path", "")))
     data = await asyncio.to_thread(_read, path)
     if data is None or hashlib.sha256(data).hexdigest() != flow.get("catalog_sha"):
         await query.edit_message_text(texts("manage.catalog_gone"))
-        return ConversationHandler.END
+        return END
     # Validated again: the file is ours, but the running campaign is checked at import time.
     catalog = await _validated(update, context, data, path.name)
     if catalog is None:
-        return ConversationHandler.END
+        return END
     report = await people.import_catalog(services, context.person, catalog, now=context.now())
     log.info("Catalog %s imported by person %s", report.campaign_code, context.me.id)
     await query.edit_message_text(
@@ -237,7 +232,7 @@ async def catalog_confirm(update: Update, context: BotContext) -> str | int:
             lines=_report_lines(texts, report),
         )
     )
-    return ConversationHandler.END
+    return END
 
 
 # --- wiring ----------------------------------------------------------------------------------------

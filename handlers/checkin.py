@@ -11,13 +11,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import Refused
 from bot.people import Action, require_can
@@ -27,6 +21,7 @@ from bot.visits import NearbySite, Position, rank_nearby
 from handlers import callbacks
 from handlers.common import leave_conversation
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import (
     CANCEL_LABELS,
     MESSAGE,
@@ -183,7 +178,7 @@ async def site_step(update: Update, context: BotContext) -> str | int:
     if press.verb == "cancel":
         end_flow(context)
         await query.edit_message_text(context.texts("cancelled"))
-        return ConversationHandler.END
+        return END
     return SITE
 
 
@@ -296,7 +291,7 @@ async def photos_done(update: Update, context: BotContext) -> str | int:
     message = update.effective_message
     assert message is not None
     await message.reply_text(context.texts("checkin_finished", count=count))
-    return ConversationHandler.END
+    return END
 
 
 photos_expected = replying("checkin_photos_expected")

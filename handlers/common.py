@@ -17,7 +17,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import ApplicationHandlerStop, ConversationHandler
+from telegram.ext import ApplicationHandlerStop
 
 from bot.errors import Refused
 from bot.people import Person, commands_for
@@ -25,6 +25,7 @@ from bot.texts import LANGUAGES, Texts, pick_language
 from bot.usecases.membership import join
 from handlers import callbacks
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import abandon_flow, remove_buttons
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ async def leave_conversation(update: Update, context: BotContext) -> int:
         await remove_buttons(update)
     if message is not None:
         await message.reply_text(text, reply_markup=ReplyKeyboardRemove())
-    return ConversationHandler.END
+    return END
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -32,14 +32,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.pacing import Pacer
-from bot.sender import (
-    Blocked,
-    OutboxSender,
-    Permanent,
-    RenderedNotice,
-    RetryLater,
-    Transient,
-)
+from bot.sender import Blocked, OutboxSender, Permanent, RenderedNotice, RetryLater, Transient
 from bot.services import Services
 from handlers import callbacks
 

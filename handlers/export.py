@@ -16,7 +16,7 @@ from typing import cast
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from telegram.ext import filters as tg_filters
 
 from bot.errors import Refused
@@ -36,6 +36,7 @@ from bot.texts import Texts
 from bot.usecases import figures
 from handlers import callbacks
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import (
     TYPED,
     StepHandler,
@@ -95,7 +96,7 @@ async def _cancel(update: Update, context: BotContext) -> int:
     if query is not None:
         with contextlib.suppress(BadRequest):
             await query.edit_message_text(context.texts("cancelled"))
-    return ConversationHandler.END
+    return END
 
 
 async def format_step(update: Update, context: BotContext) -> str | int:
@@ -210,10 +211,10 @@ async def _export(
         )
         if result.listed == 0:
             await status.edit_text(texts("export.empty", period=period))
-            return ConversationHandler.END
+            return END
         if fmt == "zip" and result.photos == 0:
             await status.edit_text(texts("export.no_photos", period=period))
-            return ConversationHandler.END
+            return END
         name = suggested_name(texts, fmt, local_today(services.settings.zone, context.now()))
         if result.bytes > TELEGRAM_DOCUMENT_LIMIT:
             await status.edit_text(
@@ -223,7 +224,7 @@ async def _export(
                     command=_cli_command(fmt, start, end, name),
                 )
             )
-            return ConversationHandler.END
+            return END
         if fmt == "zip":
             done = texts(
                 "export.done_zip",
@@ -247,7 +248,7 @@ async def _export(
         await message.reply_document(document=data, filename=name)
     finally:
         await asyncio.to_thread(_remove, out)
-    return ConversationHandler.END
+    return END
 
 
 def _remove(path: Path) -> None:

@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from telegram.ext import filters as tg_filters
 
 from bot import scope
@@ -26,6 +26,7 @@ from bot.usecases import forwarding
 from bot.views import item_summary
 from handlers import paper_answer, returns
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import (
     TYPED,
     Pressed,
@@ -94,13 +95,13 @@ async def _on_menu(update: Update, context: BotContext, press: Pressed) -> Resul
 async def _on_cancel(update: Update, context: BotContext, press: Pressed) -> Result:
     end_flow(context)
     await edit_screen(update, context.texts("cancelled"))
-    return ConversationHandler.END, None
+    return END, None
 
 
 async def _on_done(update: Update, context: BotContext, press: Pressed) -> Result:
     end_flow(context)
     await edit_screen(update, context.texts("forward.finished"))
-    return ConversationHandler.END, None
+    return END, None
 
 
 # --- forwarding by unit ---------------------------------------------------------------------------
@@ -240,7 +241,7 @@ async def _forward(update: Update, context: BotContext, ids: list[int]) -> Resul
     policy = services.policy
     if not forwarded or due is None:
         await edit_screen(update, texts("forward.none_forwarded"))
-        return ConversationHandler.END, None
+        return END, None
     day = policy.day(due)
     if liaisons:
         nonce = str(flow.get("nonce", ""))
@@ -255,7 +256,7 @@ async def _forward(update: Update, context: BotContext, ids: list[int]) -> Resul
         lines.append(texts("forward.done_skipped", count=skipped))
     lines.append(texts("forward.more_hint"))
     await edit_screen(update, "\n".join(lines))
-    return ConversationHandler.END, None
+    return END, None
 
 
 # --- wiring ---------------------------------------------------------------------------------------

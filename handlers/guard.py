@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.ext import ConversationHandler
 
 from bot.errors import Refused
 from bot.people import Person
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import abandon_flow, current_flow, remove_buttons
 
 R = TypeVar("R")
@@ -64,4 +64,4 @@ async def close(
     chat = update.effective_chat
     if chat is not None:
         await context.bot.send_message(chat.id, context.texts(refused.key, **refused.params))
-    return ConversationHandler.END
+    return END

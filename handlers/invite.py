@@ -5,13 +5,7 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import Refused
 from bot.invitations import InvitationRequest
@@ -19,6 +13,7 @@ from bot.people import Action, Role, require_can
 from bot.usecases.membership import issue_invitation
 from handlers import callbacks
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import (
     TYPED,
     StepHandler,
@@ -58,7 +53,7 @@ async def role_step(update: Update, context: BotContext) -> str | int:
     if press.verb == "cancel":
         end_flow(context)
         await query.edit_message_text(context.texts("cancelled"))
-        return ConversationHandler.END
+        return END
     if press.verb != "role" or press.arg not in {r.value for r in Role}:
         return ROLE
     role = Role(press.arg)
@@ -131,7 +126,7 @@ async def name_step(update: Update, context: BotContext) -> str | int:
             expires=expires,
         )
     )
-    return ConversationHandler.END
+    return END
 
 
 name_expected = replying("invite_name_expected")

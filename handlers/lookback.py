@@ -18,13 +18,7 @@ from typing import Any, cast
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import scope
 from bot.errors import Refused
@@ -36,6 +30,7 @@ from bot.usecases import rating
 from bot.views import clip, number_label, place_of
 from handlers import callbacks
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import (
     TYPED,
     Pressed,
@@ -76,7 +71,7 @@ async def start_lookback(update: Update, context: BotContext) -> str | int:
     upcoming_text = await _upcoming(context, upcoming)
     if not due:
         await message.reply_text(texts("lookback.none_due") + upcoming_text)
-        return ConversationHandler.END
+        return END
     flow = start_flow(context, FLOW_KIND, group_id=group_id, open=[lb.id for lb in due], cards={})
     await message.reply_text(texts("lookback.intro", count=len(due)) + upcoming_text)
     for record in due:
@@ -288,7 +283,7 @@ async def _conclude(
     if not remaining:
         end_flow(context)
         await context.bot.send_message(chat_id, done + "\n\n" + texts("lookback.all_done"))
-        return ConversationHandler.END
+        return END
     await context.bot.send_message(
         chat_id, done + "\n\n" + texts("lookback.next", count=len(remaining))
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 
 from telegram import Update
-from telegram.ext import ConversationHandler
 
 from bot import unit_rules
 from bot.errors import Refused
@@ -19,6 +18,7 @@ from bot.lifecycle import ResponseClass
 from bot.usecases import forwarding
 from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import Pressed, current_flow, end_flow
 from handlers.forward_run import ANSWER, CHOOSE, NUMBER, Next, Result, Verb, keyboard, run_button
 from handlers.replies import edit_screen, message_of
@@ -101,12 +101,12 @@ async def answer_step(update: Update, context: BotContext) -> Next:
         if refused.key.startswith("lifecycle_text"):
             return None  # too short or too long: the next message is taken as the text
         end_flow(context)
-        return ConversationHandler.END
+        return END
     end_flow(context)
     item = acted.item
     if not acted.applied:
         await message.reply_text(texts("item_state_changed", number=item.display_number))
-        return ConversationHandler.END
+        return END
     await message.reply_text(
         texts(
             "forward.paper_recorded",
@@ -114,7 +114,7 @@ async def answer_step(update: Update, context: BotContext) -> Next:
             cls=texts(f"response_class.{response_class}"),
         )
     )
-    return ConversationHandler.END
+    return END
 
 
 # The buttons of this part, by the verb they carry.

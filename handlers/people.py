@@ -14,13 +14,7 @@ from typing import Any
 
 from telegram import BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import require
 from bot.people import Action, PersonCard, PersonChange, Role, require_can
@@ -29,6 +23,7 @@ from bot.usecases import people
 from handlers import callbacks
 from handlers.common import set_person_commands
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import (
     TYPED,
     Pressed,
@@ -163,7 +158,7 @@ async def _act(update: Update, context: BotContext, press: Pressed) -> str | int
     if press.verb == "done":
         end_flow(context)
         await query.edit_message_text(texts("manage.finished"))
-        return ConversationHandler.END
+        return END
     if press.verb == "open":
         card = await _person(context, press.int_arg())
         text, markup = _card_view(context, card)

@@ -17,7 +17,7 @@ from typing import cast
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.errors import Refused
 from bot.items import Item, clean_description, has_words
@@ -26,6 +26,7 @@ from bot.usecases import rating
 from bot.views import clip, number_label
 from handlers import callbacks
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow
 from handlers.replies import replying
 
@@ -134,14 +135,14 @@ async def comment_step(update: Update, context: BotContext) -> str | int:
     if not isinstance(item_id, int) or not isinstance(round_, int):
         end_flow(context)
         await message.reply_text(texts("button_expired"))
-        return ConversationHandler.END
+        return END
     saved = await rating.comment(context.services, context.me, item_id, round_, comment)
     await _close_prompt(context, message.chat_id)
     end_flow(context)
     await message.reply_text(
         texts("rating_flow.comment_saved") if saved else texts("rating_flow.comment_lost")
     )
-    return ConversationHandler.END
+    return END
 
 
 async def skip_step(update: Update, context: BotContext) -> str | int:
@@ -154,7 +155,7 @@ async def skip_step(update: Update, context: BotContext) -> str | int:
     end_flow(context)
     with contextlib.suppress(BadRequest):
         await query.edit_message_text(context.texts("rating_flow.comment_skipped"))
-    return ConversationHandler.END
+    return END
 
 
 comment_expected = replying("rating_flow.comment_expected")

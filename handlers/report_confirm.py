@@ -5,12 +5,12 @@ answer, or cancel; and a second tap on confirm after the item was stored.
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ConversationHandler
 
 from bot.items import Kind, Status
 from bot.usecases import deputy
 from bot.views import number_label
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import (
     abandon_flow,
     button,
@@ -65,7 +65,7 @@ async def confirm_step(update: Update, context: BotContext) -> str | int:
         # The number first: a crash before the buttons go still lets a second tap show it.
         await send(update, texts("report_submitted", label=number_label(item, texts)))
         await remove_buttons(update)
-        return ConversationHandler.END
+        return END
     return CONFIRM
 
 
@@ -112,7 +112,7 @@ async def cancel_report(update: Update, context: BotContext) -> int:
     if query is not None:
         await remove_buttons(update)
     await send(update, context.texts("report_cancelled"))
-    return ConversationHandler.END
+    return END
 
 
 async def late_confirm(update: Update, context: BotContext) -> None:

@@ -11,10 +11,7 @@ from bot.usecases import deputy
 from bot.views import item_summary
 from handlers import callbacks
 from handlers.context import BotContext
-from handlers.flow import (
-    button,
-    current_flow,
-)
+from handlers.flow import button, current_flow
 
 PLACE, CATEGORY, SEVERITY = "report.place", "report.category", "report.severity"
 DESCRIPTION, PHOTOS, CONFIRM, EDIT = (

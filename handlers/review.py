@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from telegram.ext import filters as tg_filters
 
 from bot import scope
@@ -25,6 +25,7 @@ from bot.services import Services
 from bot.usecases import review
 from bot.usecases.acting import Acted, Caller
 from handlers.context import BotContext
+from handlers.conversation import END
 from handlers.flow import (
     TYPED,
     StepHandler,
@@ -82,7 +83,7 @@ async def start_review(update: Update, context: BotContext) -> StepResult:
         if total == 0:
             end_flow(context)
             await message.reply_text(context.texts("review.empty_all"))
-            return ConversationHandler.END
+            return END
         flow = start_flow(context, "review", group_id=None, after=0, handled=[], skipped=0)
         text, markup = queues_view(context.texts, flow["nonce"], queues, total)
         await message.reply_text(text, reply_markup=markup)
@@ -137,7 +138,7 @@ async def _show_next(update: Update, context: BotContext, note: str | None = Non
             await message.reply_text(texts("review.empty_all"))
         else:
             await message.reply_text(texts("review.empty"))
-        return ConversationHandler.END
+        return END
     flow["reviewing"] = item.id
     flow["after"] = item.number or 0
     await send_photos(context, message.chat_id, item)
@@ -339,7 +340,7 @@ async def _apply(
 async def _end(update: Update, context: BotContext) -> int:
     end_flow(context)
     await message_of(update).reply_text(context.texts("review.ended"))
-    return ConversationHandler.END
+    return END
 
 
 # --- wiring --------------------------------------------------------------------------------------
