@@ -33,7 +33,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bench._data import ROOT, ZONE, Shape, build, goal, header, settings_for, thumbnails
+from bench._campaign import Shape, settings_for
+from bench._data import build
+from bench._machine import ROOT, ZONE, goal, header
+from bench._photos import thumbnails
 
 RATIO_GOAL = 1.5
 MEMORY_GOAL_MB = 200.0

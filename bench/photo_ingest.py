@@ -34,18 +34,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from bench._data import (
-    ZONE,
-    Shape,
-    add_photo_rows,
-    build,
-    goal,
-    header,
-    median,
-    noise,
-    photo_exif,
-    scene,
-)
+from bench._campaign import Shape
+from bench._data import build
+from bench._machine import ZONE, goal, header, median
+from bench._photos import add_photo_rows, noise, photo_exif, scene
 from bot.bootstrap import database_of, open_services
 from bot.evidence import Evidence
 from bot.likeness import dhash, probes, signature

@@ -37,16 +37,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from bench._data import (
-    ZONE,
-    Shape,
-    build,
-    evict,
-    goal,
-    header,
-    median,
-    thumbnails,
-)
+from bench._campaign import Shape
+from bench._data import build
+from bench._machine import ZONE, evict, goal, header, median
+from bench._photos import thumbnails
 from bot.bootstrap import database_of, open_services
 from bot.clock import to_db
 from bot.services import Services

@@ -1,0 +1,78 @@
+"""Where the benchmarks run and how they report: the machine, headers, goals, medians, a cold
+page cache."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import PIL
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = ROOT / "examples" / "hangzhou.toml"
+ZONE = ZoneInfo("Asia/Shanghai")
+YEAR = 2020  # the example catalog's year
+
+# --- the machine -----------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    """One line saying where a figure was measured (load average included: 2 cores are shared)."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"machine: {os.cpu_count()} CPUs ({cpu_model()}), Linux {platform.release()}, "
+        f"Python {platform.python_version()}, Pillow {PIL.__version__}, "
+        f"SQLite {sqlite3.sqlite_version}; load average {load}"
+    )
+
+
+def header(title: str) -> None:
+    """Title, machine and the command that produced what follows."""
+    print(f"== {title}")
+    print(machine())
+    module = f"bench.{Path(sys.argv[0]).stem}"
+    print(f"command: .venv/bin/python -m {' '.join([module, *sys.argv[1:]])}", flush=True)
+
+
+def goal(met: bool, text: str) -> None:
+    print(f"{'GOAL MET' if met else 'GOAL MISSED'}: {text}", flush=True)
+
+
+def median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def evict(path: Path) -> bool:
+    """Drop a file's pages from the page cache (cold-cache figures without touching others').
+
+    Only this file's clean pages go; nothing system-wide like drop_caches. False where the OS
+    has no posix_fadvise.
+    """
+    if not hasattr(os, "posix_fadvise") or not path.exists():
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+    return True
