@@ -122,7 +122,7 @@ class Evidence:
             log.info(
                 "Photo %s on %s %s flagged: %s",
                 photo.sha256[:12],
-                target.column,
+                target.kind,
                 target.value,
                 flags,
             )

@@ -99,23 +99,15 @@ class PhotoTarget:
             raise ValueError("a photo belongs to exactly one item or visit")
 
     @property
-    def column(self) -> str:
-        return "item_id" if self.item_id is not None else "visit_id"
+    def kind(self) -> str:
+        """ "item" or "visit": which record the photo belongs to."""
+        return "item" if self.item_id is not None else "visit"
 
     @property
     def value(self) -> int:
         value = self.item_id if self.item_id is not None else self.visit_id
         assert value is not None
         return value
-
-    @property
-    def where(self) -> str:
-        """SQL condition selecting this target's photos; its parameters are `params`."""
-        return f"{self.column} = ? AND purpose = ?"
-
-    @property
-    def params(self) -> tuple[int, str]:
-        return self.value, self.purpose
 
 
 @dataclass(frozen=True, slots=True)

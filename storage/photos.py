@@ -8,10 +8,23 @@ from bot.records import NewPhoto, PhotoTarget, StoredPhoto
 from storage.db import Repo, rowcount, select_one
 
 
+def _column(target: PhotoTarget) -> str:
+    return f"{target.kind}_id"
+
+
+def _where(target: PhotoTarget) -> str:
+    """The condition selecting the target's photos of its purpose; parameters: `_params`."""
+    return f"{_column(target)} = ? AND purpose = ?"
+
+
+def _params(target: PhotoTarget) -> tuple[int, str]:
+    return target.value, target.purpose
+
+
 class PhotoRepo(Repo):
     async def exists(self, target: PhotoTarget, file_unique_id: str) -> bool:
         row = await self.db.fetch_one(
-            f"SELECT 1 FROM photos WHERE {target.column} = ? AND file_unique_id = ?",
+            f"SELECT 1 FROM photos WHERE {_column(target)} = ? AND file_unique_id = ?",
             (target.value, file_unique_id),
         )
         return row is not None
@@ -54,19 +67,21 @@ class PhotoRepo(Repo):
                 )
                 == 1
             )
-            row = await select_one(conn, f"SELECT COUNT(*) FROM photos WHERE {t.where}", t.params)
+            row = await select_one(
+                conn, f"SELECT COUNT(*) FROM photos WHERE {_where(t)}", _params(t)
+            )
         return (int(row[0]) if row else 0), created
 
     async def count(self, target: PhotoTarget) -> int:
         return await self.db.fetch_int(
-            f"SELECT COUNT(*) FROM photos WHERE {target.where}", target.params
+            f"SELECT COUNT(*) FROM photos WHERE {_where(target)}", _params(target)
         )
 
     async def of(self, target: PhotoTarget) -> list[StoredPhoto]:
         rows = await self.db.fetch_all(
-            f"SELECT id, display_path, thumb_path, flags FROM photos WHERE {target.where} "
+            f"SELECT id, display_path, thumb_path, flags FROM photos WHERE {_where(target)} "
             "ORDER BY id",
-            target.params,
+            _params(target),
         )
         return [StoredPhoto(r[0], r[1], r[2], tuple(f for f in r[3].split(",") if f)) for r in rows]
 

@@ -654,8 +654,8 @@ def test_a_photo_target_is_exactly_one_record() -> None:
         PhotoTarget()
     with pytest.raises(ValueError):
         PhotoTarget(item_id=1, visit_id=2)
-    assert (PhotoTarget(item_id=3).column, PhotoTarget(item_id=3).value) == ("item_id", 3)
-    assert (PhotoTarget(visit_id=4).column, PhotoTarget(visit_id=4).value) == ("visit_id", 4)
+    assert (PhotoTarget(item_id=3).kind, PhotoTarget(item_id=3).value) == ("item", 3)
+    assert (PhotoTarget(visit_id=4).kind, PhotoTarget(visit_id=4).value) == ("visit", 4)
 
 
 # --- people and invitations ---------------------------------------------------------------------
