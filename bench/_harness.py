@@ -31,7 +31,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.bootstrap import database_of, open_services
 from bot.catalog_file import load_catalog
-from bot.config import ScheduleSettings, Settings, StorageSettings, TelegramSettings
+from bot.config import ScheduleSettings, Settings, StorageSettings, TelegramSettings, WebSettings
 from bot.invitations import InvitationRequest
 from bot.people import Role
 from bot.services import Services
@@ -70,6 +70,7 @@ def bench_settings(
         ),
         storage=StorageSettings(data_dir=data_dir),
         schedule=ScheduleSettings(enabled=False),
+        web=WebSettings(enabled=False),
     )
 
 

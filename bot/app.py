@@ -60,6 +60,7 @@ from handlers.polling import LongPoll
 from handlers.processor import PerUserUpdateProcessor
 from handlers.request import AiohttpRequest
 from handlers.webhook import MAX_BODY_BYTES, add_webhook_route
+from web.server import serving
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +225,20 @@ async def _receiving(
 
 
 @asynccontextmanager
+async def _console(
+    app: BotApplication, settings: Settings, services: Services
+) -> AsyncIterator[None]:
+    """The web console (web/), on the bot's event loop, when the configuration turns it on."""
+    if not settings.web.enabled:
+        yield
+        return
+    token = settings.token()
+    assert token is not None
+    async with serving(services, bot_token=token, bot_username=app.bot.username):
+        yield
+
+
+@asynccontextmanager
 async def running(app: BotApplication, settings: Settings) -> AsyncIterator[BotApplication]:
     """Initialise, take updates (long polling or webhook), and stop cleanly on exit."""
     async with app:
@@ -239,6 +254,7 @@ async def running(app: BotApplication, settings: Settings) -> AsyncIterator[BotA
         async with (
             delivering(app, settings, services, runtime.pacer) as sender,
             scheduled(services),
+            _console(app, settings, services),
             _receiving(app, settings, intake),
         ):
             services.on_queued = sender.wake

@@ -13,6 +13,7 @@ from bot.photostore import PhotoStore
 from bot.records import CampaignRecord
 from bot.services import NoCampaignError, Services
 from storage.catalog import CatalogRepo
+from storage.console import ConsoleRepo
 from storage.db import Database
 from storage.delivery import DeliveryRepo
 from storage.forwarding import ForwardingRepo
@@ -31,6 +32,7 @@ from storage.reports import ReportsRepo
 from storage.review import ReviewRepo
 from storage.satisfaction import SatisfactionRepo
 from storage.visits import VisitRepo
+from storage.web_auth import WebAuthRepo
 
 
 async def open_services(
@@ -76,6 +78,8 @@ async def open_services(
             ratings=RatingRepo(db),
             satisfaction=SatisfactionRepo(db),
             manage=ManageRepo(db),
+            console=ConsoleRepo(db),
+            web_auth=WebAuthRepo(db),
             store=store,
             evidence=Evidence(photos, store, settings.photos, settings.zone),
             closer=db.close,

@@ -178,6 +178,27 @@ class LetterSettings(_Section):
     contact: str = ""
 
 
+class WebSettings(_Section):
+    enabled: bool = True
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    # Where people reach the console (behind the reverse proxy); login links start with it.
+    public_url: str = "http://127.0.0.1:8080"
+    login_link_minutes: float = Field(default=10, gt=0, le=60)
+    session_idle_minutes: float = Field(default=60, gt=0, le=24 * 60)
+    # How old a Mini App's signed initData may be when it logs in.
+    webapp_max_age_minutes: float = Field(default=60, gt=0, le=24 * 60)
+    login_attempts_per_minute: int = Field(default=10, ge=1, le=1000)
+    page_size: int = Field(default=50, ge=10, le=100)
+    tiles: Literal["none", "amap", "tianditu", "osm"] = "none"
+    tianditu_key: str = ""
+
+    @property
+    def secure(self) -> bool:
+        """Cookies are marked Secure when the console is served over HTTPS."""
+        return self.public_url.startswith("https://")
+
+
 class RuntimeSettings(_Section):
     max_concurrent_updates: int = Field(default=256, ge=1)
     log_level: str = "INFO"
@@ -204,6 +225,7 @@ class Settings(_Section):
     schedule: ScheduleSettings = ScheduleSettings()
     outbox: OutboxSettings = OutboxSettings()
     letter: LetterSettings = LetterSettings()
+    web: WebSettings = WebSettings()
     runtime: RuntimeSettings = RuntimeSettings()
 
     def token(self) -> str | None:

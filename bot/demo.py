@@ -15,7 +15,14 @@ from pydantic import SecretStr
 
 from bot.bootstrap import open_services
 from bot.catalog_file import load_catalog
-from bot.config import OutboxSettings, ScheduleSettings, Settings, StorageSettings, TelegramSettings
+from bot.config import (
+    OutboxSettings,
+    ScheduleSettings,
+    Settings,
+    StorageSettings,
+    TelegramSettings,
+    WebSettings,
+)
 from bot.demo_script import DEMO_BOT, DemoError, Transcript, play
 from localapi import LocalBotApi
 
@@ -63,6 +70,7 @@ async def run_demo(base: Settings, data_dir: Path, catalog_path: Path | None) ->
                 # The demo shows each step at once; the daily jobs are shown on demand.
                 "outbox": OutboxSettings(per_chat_seconds=0.1),
                 "schedule": ScheduleSettings(enabled=False),
+                "web": WebSettings(enabled=False),
             }
         )
         services = await open_services(settings, require_campaign=False)

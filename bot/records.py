@@ -139,6 +139,7 @@ class StoredPhoto:
     display_path: str
     thumb_path: str
     flags: tuple[str, ...]
+    original_path: str = ""  # as received, EXIF included: for staff only
 
 
 @dataclass

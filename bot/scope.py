@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from bot.errors import require
+from bot.errors import Refused, require
 from bot.people import Action, Person, Role, can
 
 if TYPE_CHECKING:  # bot.items uses this module; at run time only attributes are read
@@ -241,3 +241,34 @@ def require_raiser(person: Person | None, raisers: Collection[int]) -> None:
     """Only those who raised an item (themselves or through a merged one) rate its answer."""
     person = require_active(person)
     require(person.id in raisers, "rating_not_a_raiser")
+
+
+# --- the web console (staff: the campaign; leaders: their group; liaisons: their unit) ----------
+
+
+def console_reach(person: Person | None) -> tuple[int | None, int | None]:
+    """The (group, unit) the person's console is held to; (None, None) is the whole campaign.
+
+    Deputies work in the chat: the console is for desk work, and refuses them.
+    """
+    person = require_active(person)
+    if person.role is Role.STAFF:
+        return None, None
+    if person.role is Role.LEADER and person.group_id is not None:
+        return person.group_id, None
+    if person.role is Role.LIAISON and person.unit_id is not None:
+        return None, person.unit_id
+    raise Refused("web.not_for_role")
+
+
+def may_see_in_console(person: Person, item: Item) -> bool:
+    """The item is within the person's console: a forged id in a URL reveals nothing."""
+    try:
+        group_id, unit_id = console_reach(person)
+    except Refused:
+        return False
+    return (
+        _in_campaign(person, item)
+        and (group_id is None or item.group_id == group_id)
+        and (unit_id is None or item.unit_id == unit_id)
+    )

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.console_ports import ConsoleStore, WebAuthStore
 from bot.evidence import Evidence
 from bot.lifecycle import Change, Policy
 from bot.photostore import PhotoStore
@@ -69,6 +70,8 @@ class Services:
     ratings: RatingStore
     satisfaction: SatisfactionStore
     manage: ManageStore
+    console: ConsoleStore
+    web_auth: WebAuthStore
     store: PhotoStore
     evidence: Evidence
     closer: Callable[[], Awaitable[None]]

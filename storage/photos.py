@@ -79,11 +79,14 @@ class PhotoRepo(Repo):
 
     async def of(self, target: PhotoTarget) -> list[StoredPhoto]:
         rows = await self.db.fetch_all(
-            f"SELECT id, display_path, thumb_path, flags FROM photos WHERE {_where(target)} "
-            "ORDER BY id",
+            "SELECT id, display_path, thumb_path, flags, original_path FROM photos"
+            f" WHERE {_where(target)} ORDER BY id",
             _params(target),
         )
-        return [StoredPhoto(r[0], r[1], r[2], tuple(f for f in r[3].split(",") if f)) for r in rows]
+        return [
+            StoredPhoto(r[0], r[1], r[2], tuple(f for f in r[3].split(",") if f), r[4])
+            for r in rows
+        ]
 
     async def indexed_after(self, last_id: int) -> tuple[int, list[IndexedPhoto]]:
         """How many photos were ever deleted, and the photos stored after `last_id`, as the

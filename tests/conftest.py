@@ -23,6 +23,7 @@ from bot.config import (
     Settings,
     StorageSettings,
     TelegramSettings,
+    WebSettings,
 )
 from bot.invitations import InvitationRequest
 from bot.people import Person, Role
@@ -62,6 +63,8 @@ def make_settings(api: LocalBotApi, data_dir: Path, **overrides: Any) -> Setting
         # One message a second per chat is Telegram's rule, and the sender's tests check it;
         # the other stories should not wait for it between notices.
         outbox=OutboxSettings(per_chat_seconds=0),
+        # The console's tests (tests/web/) turn it on, on a port of their own.
+        web=WebSettings(enabled=False),
     )
     return settings.model_copy(update=overrides)
 

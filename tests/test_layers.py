@@ -3,7 +3,8 @@
 - The core (`bot/`, outside its entry points) imports no door (`handlers`, `telegram`, `localapi`)
   and no store (`storage`): it speaks through the ports in bot/ports.py and bot/query_ports.py.
 - The stores (`storage/`) import the core's types and nothing of any door.
-- The Telegram door (`handlers/`) imports the core, never a store.
+- The Telegram door (`handlers/`) and the web door (`web/`) import the core, never a store, and
+  never each other.
 - Only the entry points wire things together: the composition root (bot/bootstrap.py, and
   bot/app.py for the Telegram door) and the command line's modules.
 """
@@ -30,7 +31,7 @@ ENTRY_POINTS = frozenset(
         "bot/tally_cli.py",
     }
 )
-DOORS = ("handlers", "telegram", "localapi")
+DOORS = ("handlers", "telegram", "localapi", "web")
 
 
 def _imports(path: Path) -> set[str]:
@@ -76,6 +77,7 @@ def test_the_core_does_not_lean_on_its_entry_points() -> None:
     assert _offenders("bot", entries, skip=ENTRY_POINTS) == []
     assert _offenders("storage", entries) == []
     assert _offenders("handlers", entries) == []
+    assert _offenders("web", entries) == []
 
 
 def test_stores_import_no_door() -> None:
@@ -83,7 +85,11 @@ def test_stores_import_no_door() -> None:
 
 
 def test_the_telegram_door_imports_no_store() -> None:
-    assert _offenders("handlers", ("storage",)) == []
+    assert _offenders("handlers", ("storage", "web")) == []
+
+
+def test_the_web_door_imports_no_store_and_no_other_door() -> None:
+    assert _offenders("web", ("storage", "handlers", "telegram", "localapi")) == []
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""The web console: a door for desk work (staff, group leaders, unit liaisons)."""

@@ -1,0 +1,90 @@
+"""The console's pages: the item list (with its partial for htmx), an item, its photos."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from bot.console import PAGE_SIZES, SORTS
+from bot.items import Kind, Status
+from bot.usecases import console
+from web.keys import RENDERER, SERVICES
+from web.query import parse_query, to_args
+from web.session import who_of
+
+# The statuses a filter offers: drafts are never listed.
+LISTED = tuple(s for s in Status if s is not Status.DRAFT)
+
+
+async def items(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    who = who_of(request)
+    query = parse_query(
+        request.query, request.query.getall("status", []), services.settings.web.page_size
+    )
+    page = await console.item_list(services, who.person, query)
+    context: dict[str, Any] = {
+        "query": query,
+        "result": page,
+        "args": lambda **change: to_args(query, **change),
+    }
+    renderer = request.app[RENDERER]
+    if "HX-Request" in request.headers and "HX-Boosted" not in request.headers:
+        return renderer.page(request, "_rows.html", **context)
+    return renderer.page(
+        request,
+        "items.html",
+        choices=await console.filter_choices(services, who.person),
+        statuses=LISTED,
+        kinds=tuple(Kind),
+        sorts=SORTS,
+        page_sizes=PAGE_SIZES,
+        **context,
+    )
+
+
+async def item(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    who = who_of(request)
+    detail = await console.item_detail(services, who.person, request.match_info["item_id"])
+    site = (
+        await services.catalog.site(services.campaign.id, detail.item.site_id)
+        if detail.item.site_id is not None
+        else None
+    )
+    units = (
+        await services.catalog.units(services.campaign.id)
+        if "forward" in detail.actions or "reroute" in detail.actions
+        else []
+    )
+    return request.app[RENDERER].page(
+        request,
+        "item.html",
+        d=detail,
+        site=site,
+        units=units,
+        notice=request.query.get("done", ""),
+        # One key per rendered form: the same form sent twice (a double click) acts once.
+        form_key=secrets.token_urlsafe(12),
+    )
+
+
+async def photo(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    who = who_of(request)
+    size = request.match_info["size"]
+    if size not in ("thumb", "display", "original"):
+        raise web.HTTPNotFound()
+    relative = await console.item_photo(
+        services,
+        who.person,
+        request.match_info["item_id"],
+        int(request.match_info["photo_id"]),
+        size,  # type: ignore[arg-type]
+    )
+    response = web.FileResponse(services.store.root / relative)
+    # Photos never change under their name (content-addressed), but they are not public.
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -1,0 +1,71 @@
+"""Pages from Jinja2 templates, in the reader's language; every value is escaped once, here.
+
+Templates hold no sentences: they ask `t("web.…")` from the same catalogs as the chat.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bot.texts import LANGUAGES, Texts, catalog_name
+from web.keys import WHO
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class Renderer:
+    def __init__(self, zone: ZoneInfo, default_language: str, tiles: str, tiles_key: str) -> None:
+        self.zone = zone
+        self.default_language = default_language
+        self.tiles = tiles
+        self.tiles_key = tiles_key
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["local"] = self.local
+        self.env.globals["catalog_name"] = catalog_name
+
+    def local(self, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return "" if moment is None else moment.astimezone(self.zone).strftime(fmt)
+
+    def language(self, request: web.Request) -> str:
+        chosen = request.cookies.get("deputy_lang")
+        if chosen in LANGUAGES:
+            return chosen
+        who = request.get(WHO)
+        stored = who.person.language if who is not None else None
+        return stored if stored in LANGUAGES else self.default_language
+
+    def html(self, request: web.Request, template: str, **context: Any) -> str:
+        lang = self.language(request)
+        who = request.get(WHO)
+        return self.env.get_template(template).render(
+            t=Texts(lang),
+            lang=lang,
+            who=who,
+            csrf=who.csrf if who is not None else "",
+            path=request.path_qs,
+            tiles=self.tiles,
+            tiles_key=self.tiles_key,
+            **context,
+        )
+
+    def page(
+        self, request: web.Request, template: str, *, status: int = 200, **context: Any
+    ) -> web.Response:
+        return web.Response(
+            text=self.html(request, template, **context),
+            status=status,
+            content_type="text/html",
+            charset="utf-8",
+        )

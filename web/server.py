@@ -1,0 +1,79 @@
+"""The console's aiohttp application, and serving it beside the bot on the same event loop.
+
+aiohttp's own server: the project already runs it for the webhook and the local Bot API server,
+it serves on the bot's loop with no second framework, and its test client and real sockets need
+nothing more. Pages are Jinja2 templates; htmx (vendored) swaps the list's rows in place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.services import Services
+from web import login, pages
+from web.keys import BOT_TOKEN, BOT_USERNAME, LIMITER, RENDERER, SERVICES
+from web.limits import LoginLimiter
+from web.render import Renderer
+from web.session import guard
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+# An answer's photos come from a desktop: up to the photo settings' limit each, a few at once.
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+def build_web_app(services: Services, *, bot_token: str, bot_username: str) -> web.Application:
+    settings = services.settings
+    app = web.Application(middlewares=[guard], client_max_size=MAX_UPLOAD_BYTES)
+    app[SERVICES] = services
+    app[RENDERER] = Renderer(
+        settings.zone,
+        settings.i18n.default_language,
+        settings.web.tiles,
+        settings.web.tianditu_key,
+    )
+    app[LIMITER] = LoginLimiter(settings.web.login_attempts_per_minute, services.clock.now)
+    app[BOT_TOKEN] = bot_token
+    app[BOT_USERNAME] = bot_username
+
+    # Getting in and out (open without a session; see web/session.py PUBLIC).
+    app.router.add_get("/", login.index)
+    app.router.add_get("/healthz", login.health)
+    app.router.add_get("/login", login.login_page)
+    app.router.add_get("/login/{token}", login.link_page)
+    app.router.add_post("/login/{token}", login.use_link)
+    app.router.add_post("/login-webapp", login.webapp_login)
+    app.router.add_get("/app", login.app_page)
+    app.router.add_get("/lang/{code}", login.language)
+    app.router.add_post("/logout", login.logout)
+
+    # Items: the list, one item, its photos.
+    app.router.add_get("/items", pages.items)
+    app.router.add_get(r"/items/{item_id:\d+}", pages.item)
+    app.router.add_get(r"/items/{item_id:\d+}/photos/{photo_id:\d+}/{size}", pages.photo)
+
+    app.router.add_static("/static/", STATIC, append_version=True)
+    return app
+
+
+@asynccontextmanager
+async def serving(
+    services: Services, *, bot_token: str, bot_username: str
+) -> AsyncIterator[web.AppRunner]:
+    """The console on the configured address, for the life of the block."""
+    settings = services.settings.web
+    app = build_web_app(services, bot_token=bot_token, bot_username=bot_username)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.listen, settings.port).start()
+    log.info("Web console on %s:%s", settings.listen, settings.port)
+    try:
+        yield runner
+    finally:
+        await runner.cleanup()
