@@ -36,6 +36,7 @@ from handlers import (
     catalog_import,
     checkin,
     common,
+    console,
     export,
     forward,
     inbox,
@@ -91,6 +92,7 @@ FEATURES: tuple[Feature, ...] = (
     lookback,  # /lookback: choose -> photos -> note
     people,  # /people: search -> pick -> card
     catalog_import,  # /catalog: catalog_file -> catalog_confirm
+    console,  # /web (one step): a login link to the web console
 )
 
 

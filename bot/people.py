@@ -29,6 +29,7 @@ class Action(StrEnum):
     INVITE = "invite"
     MANAGE = "manage"  # change people's roles and groups, upload the catalog
     INBOX = "inbox"  # a liaison's items: accept, return, progress, answer
+    CONSOLE = "console"  # the web console for desk work (bot/scope.py console_reach)
 
 
 _DEPUTY = frozenset({Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK})
@@ -38,7 +39,7 @@ _DEPUTY = frozenset({Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RAT
 # liaison sees only their unit's items; staff see the whole campaign.
 _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.DEPUTY: _DEPUTY,
-    Role.LEADER: _DEPUTY | {Action.SUMMARY, Action.REVIEW},
+    Role.LEADER: _DEPUTY | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE},
     Role.STAFF: frozenset(
         {
             Action.SUMMARY,
@@ -48,17 +49,28 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.FORWARD,
             Action.INVITE,
             Action.MANAGE,
+            Action.CONSOLE,
         }
     ),
-    Role.LIAISON: frozenset({Action.INBOX}),
+    Role.LIAISON: frozenset({Action.INBOX, Action.CONSOLE}),
 }
 
 # Which commands each role's menu shows, in order. /start, /help, /lang and /cancel are for all.
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "lookback"),
-    Role.LEADER: ("checkin", "problem", "suggest", "mine", "review", "summary", "lookback"),
-    Role.STAFF: ("tally", "export", "forward", "review", "summary", "invite", "people", "catalog"),
-    Role.LIAISON: ("inbox",),
+    Role.LEADER: ("checkin", "problem", "suggest", "mine", "review", "summary", "lookback", "web"),
+    Role.STAFF: (
+        "tally",
+        "export",
+        "forward",
+        "review",
+        "summary",
+        "invite",
+        "people",
+        "catalog",
+        "web",
+    ),
+    Role.LIAISON: ("inbox", "web"),
 }
 COMMON_COMMANDS: tuple[str, ...] = ("help", "lang", "cancel")
 

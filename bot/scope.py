@@ -252,6 +252,7 @@ def console_reach(person: Person | None) -> tuple[int | None, int | None]:
     Deputies work in the chat: the console is for desk work, and refuses them.
     """
     person = require_active(person)
+    require(can(person, Action.CONSOLE), "web.not_for_role")
     if person.role is Role.STAFF:
         return None, None
     if person.role is Role.LEADER and person.group_id is not None:

@@ -295,7 +295,7 @@ def test_display_number() -> None:
 _FIELD = {Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK}
 EXPECTED: dict[Role, set[Action]] = {
     Role.DEPUTY: _FIELD,
-    Role.LEADER: _FIELD | {Action.SUMMARY, Action.REVIEW},
+    Role.LEADER: _FIELD | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE},
     Role.STAFF: {
         Action.SUMMARY,
         Action.REVIEW,
@@ -304,8 +304,9 @@ EXPECTED: dict[Role, set[Action]] = {
         Action.FORWARD,
         Action.INVITE,
         Action.MANAGE,
+        Action.CONSOLE,
     },
-    Role.LIAISON: {Action.INBOX},
+    Role.LIAISON: {Action.INBOX, Action.CONSOLE},
 }
 MATRIX = [(role, action) for role in Role for action in Action]
 
@@ -351,9 +352,9 @@ def test_commands_for_each_role() -> None:
     common = ("help", "lang", "cancel")
     deputy = ("checkin", "problem", "suggest", "mine", "lookback", *common)
     assert commands_for(Role.DEPUTY) == deputy
-    assert set(commands_for(Role.LEADER)) == {*deputy, "review", "summary"}
+    assert set(commands_for(Role.LEADER)) == {*deputy, "review", "summary", "web"}
     assert commands_for(Role.STAFF)[:3] == ("tally", "export", "forward")
-    assert commands_for(Role.LIAISON) == ("inbox", *common)
+    assert commands_for(Role.LIAISON) == ("inbox", "web", *common)
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -379,6 +380,7 @@ _COMMAND_ACTION = {
     "people": Action.MANAGE,
     "catalog": Action.MANAGE,
     "inbox": Action.INBOX,
+    "web": Action.CONSOLE,
 }
 # Reached from the buttons of a notification, not from the menu.
 _BY_NOTICE = {Action.RATE}
