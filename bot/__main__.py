@@ -144,6 +144,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="catalog to import (default: examples/hangzhou.toml)",
     )
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="afterwards keep the bot and its web console running, with login links (Ctrl+C stops)",
+    )
 
     imp = sub.add_parser("import", help="import or update a campaign catalog (TOML)")
     with_config(imp)
@@ -198,7 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.demo_script import DemoError
 
             try:
-                return asyncio.run(run_demo(settings, args.data.absolute(), args.catalog))
+                return asyncio.run(
+                    run_demo(settings, args.data.absolute(), args.catalog, serve=args.serve)
+                )
             except DemoError as exc:
                 raise CliError(str(exc)) from exc
     except (CliError, ConfigError, CatalogError, DatabaseError, NoCampaignError) as exc:

@@ -64,6 +64,7 @@ class ConsoleRow:
     subitem: str
     site: str
     unit: str
+    unit_id: int | None  # where it goes: the unit staff set, else the sub-item's lead unit
     group: str
     category: str
     category_en: str

@@ -26,6 +26,10 @@ class ConsoleStore(Protocol):
         self, campaign_id: int, group_id: int | None, unit_id: int | None, *, now: datetime
     ) -> list[MapPoint]: ...
 
+    async def overdue_by_unit(
+        self, campaign_id: int, group_id: int | None, unit_id: int | None, *, now: datetime
+    ) -> list[UnitOverdue]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class WebSession:
@@ -71,3 +75,13 @@ class WebAuthStore(Protocol):
     ) -> None:
         """Every login and every change made in the console, with who made it and how it ended."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class UnitOverdue:
+    """A unit's items still waiting for its answer, and how many of them are past due."""
+
+    unit_id: int
+    unit: str
+    waiting: int
+    overdue: int

@@ -3,16 +3,23 @@
 Needs no token and no network. It imports the example catalog into a fresh data folder, runs the
 same Application as production, plays a short session (bot/demo_script.py) and prints what each
 person saw.
+
+With `--serve` the world the demo made stays up afterwards: the bot (still against the local
+server) and its web console on this machine, with one-time login links for the demo's staff member,
+leader and liaison, until Ctrl+C.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
+import socket
 from pathlib import Path
 
 from pydantic import SecretStr
 
+from bot.app import build_application, running
 from bot.bootstrap import open_services
 from bot.catalog_file import load_catalog
 from bot.config import (
@@ -24,6 +31,9 @@ from bot.config import (
     WebSettings,
 )
 from bot.demo_script import DEMO_BOT, DemoError, Transcript, play
+from bot.people import Person, Role
+from bot.services import Services
+from bot.usecases.web_login import issue_link
 from localapi import LocalBotApi
 
 DEMO_TOKEN = "424242:DEMO-token-not-for-telegram"
@@ -48,8 +58,71 @@ def _prepare(data_dir: Path) -> None:
     (data_dir / ".deputy-bot-demo").write_text("made by deputy-bot demo\n", encoding="utf-8")
 
 
-async def run_demo(base: Settings, data_dir: Path, catalog_path: Path | None) -> int:
-    """Play the scripted session; `data_dir` must be absolute (the CLI resolves it)."""
+def _free_port(wanted: int = 0) -> int:
+    """`wanted` if it is free on 127.0.0.1 (0: any free port); a busy one is a DemoError."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", wanted))
+        except OSError as exc:
+            raise DemoError(f"cannot serve the console on 127.0.0.1:{wanted}: {exc}") from exc
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _served_console(base: WebSettings) -> WebSettings:
+    """The console of `demo --serve`: on this machine only; on the port (and public address) the
+    config names, else on a free port, so a second demo or a running bot is no obstacle."""
+    named = base.model_fields_set
+    port = _free_port(base.port if "port" in named else 0)
+    public_url = base.public_url if "public_url" in named else f"http://127.0.0.1:{port}"
+    return base.model_copy(
+        update={"enabled": True, "listen": "127.0.0.1", "port": port, "public_url": public_url}
+    )
+
+
+async def _demo_person(services: Services, role: Role) -> Person:
+    """The first person the demo made with this role (the script invites one of each)."""
+    for card in await services.manage.find_people(services.campaign.id, "", limit=100):
+        person = await services.people.by_id(card.id) if card.role is role else None
+        if person is not None:
+            return person
+    raise DemoError(f"the demo has no {role.value}")
+
+
+async def _serve(settings: Settings) -> None:
+    """The bot and its console, on the demo's data, until Ctrl+C (or SIGTERM)."""
+    services = await open_services(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Ctrl+C ends the wait below, so the bot and the console stop in order and the exit is 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        app = build_application(settings, services)
+        async with running(app, settings):
+            web = settings.web
+            base = web.public_url.rstrip("/")
+            print(f"\n== Web console: {base}/  (Ctrl+C stops it)")
+            print(f"   One-time login links, valid {web.login_link_minutes:g} minutes:")
+            for role in (Role.STAFF, Role.LEADER, Role.LIAISON):
+                person = await _demo_person(services, role)
+                token = await issue_link(services, person, services.clock.now())
+                print(f"   {role.value:8} {person.name}  {base}/login/{token}", flush=True)
+            await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await services.close()
+    print("Stopped.", flush=True)
+
+
+async def run_demo(
+    base: Settings, data_dir: Path, catalog_path: Path | None, *, serve: bool = False
+) -> int:
+    """Play the scripted session; `data_dir` must be absolute (the CLI resolves it). With
+    `serve`, keep the bot and its web console running on the demo's data afterwards."""
+    # Checked before the demo plays: a busy port should not cost the wait.
+    console = _served_console(base.web) if serve else None
     await asyncio.to_thread(_prepare, data_dir)
     catalog = load_catalog(catalog_path or DEFAULT_CATALOG)
     t = Transcript()
@@ -81,9 +154,12 @@ async def run_demo(base: Settings, data_dir: Path, catalog_path: Path | None) ->
             await play(t, api, settings, services)
         finally:
             await services.close()
-    print()
-    print(f"Database: {settings.storage.database_path}")
-    print(f"Photos:   {settings.storage.photos_dir}")
-    (data_dir / "transcript.txt").write_text("\n".join(t.lines) + "\n", encoding="utf-8")
-    print(f"Transcript: {data_dir / 'transcript.txt'}")
+        print()
+        print(f"Database: {settings.storage.database_path}")
+        print(f"Photos:   {settings.storage.photos_dir}")
+        (data_dir / "transcript.txt").write_text("\n".join(t.lines) + "\n", encoding="utf-8")
+        print(f"Transcript: {data_dir / 'transcript.txt'}")
+        if console is not None:
+            # The local server stays up: the bot polls it again, now with its console on.
+            await _serve(settings.model_copy(update={"web": console}))
     return 0

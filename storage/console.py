@@ -13,10 +13,12 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import from_db, to_db
 from bot.console import Choice, ConsoleRow, FilterChoices, ItemPage, ItemQuery, MapPoint
+from bot.console_ports import UnitOverdue
 from bot.items import Kind, Status, parse_number
 from storage.db import Repo
 from storage.rows import row_mapper
 
+# _OPEN is also the WHERE of the partial index items_console_site (migration 0009), word for word.
 # Statuses whose due date can pass: the unit still owes something.
 _WAITING: Final = "('forwarded', 'in_progress')"
 _OPEN: Final = "('submitted', 'reviewed', 'forwarded', 'in_progress', 'returned')"
@@ -25,6 +27,7 @@ _ROW_SELECT: Final = """
 SELECT i.id AS item_id, i.number, c.year, i.kind, i.status,
        COALESCE(p.title, '') AS project, COALESCE(si.title, '') AS subitem,
        COALESCE(s.name, '') AS site, COALESCE(u.name, lu.name, '') AS unit,
+       COALESCE(i.unit_id, si.unit_id) AS unit_id,
        COALESCE(g.name, '') AS "group", COALESCE(cat.name, '') AS category,
        COALESCE(cat.name_en, '') AS category_en, i.description, i.submitted_at, i.due_at,
        (SELECT COUNT(*) FROM item_raisers r WHERE r.item_id = i.id) AS raisers
@@ -138,20 +141,32 @@ class ConsoleRepo(Repo):
         reach = ""
         params: list[object] = [to_db(now)]
         if group_id is not None:
-            reach += " AND i.group_id = ?"
+            reach += " AND group_id = ?"
             params.append(group_id)
         if unit_id is not None:
-            reach += " AND i.unit_id = ?"
+            reach += " AND unit_id = ?"
             params.append(unit_id)
-        rows = await self.db.fetch_all(
-            "SELECT s.lat, s.lon, s.name, COUNT(i.id) AS open_items,"
-            f" SUM(i.status IN {_WAITING} AND i.due_at IS NOT NULL AND i.due_at < ?) AS overdue,"
-            " MIN(i.id) AS item_id"
-            f" FROM sites s LEFT JOIN items i ON i.site_id = s.id AND i.status IN {_OPEN}{reach}"
-            " WHERE s.campaign_id = ? GROUP BY s.id ORDER BY s.id",
-            (*params, campaign_id),
-        )
-        points = [MapPoint("site", r[0], r[1], r[2], int(r[3]), int(r[4] or 0), r[5]) for r in rows]
+        # Two plain reads joined here, rather than sites LEFT JOIN items GROUP BY: the counts are
+        # read off items_console_site alone (site by site, no table rows, no sort), and a site of
+        # another campaign simply finds no entry below.
+        counts = {
+            r[0]: (int(r[1]), int(r[2] or 0), int(r[3]))
+            for r in await self.db.fetch_all(
+                "SELECT site_id, COUNT(*),"
+                f" SUM(status IN {_WAITING} AND due_at IS NOT NULL AND due_at < ?), MIN(rowid)"
+                f" FROM items WHERE site_id IS NOT NULL AND status IN {_OPEN}{reach}"
+                " GROUP BY site_id",
+                params,
+            )
+        }
+        points = []
+        for site_id, lat, lon, name in await self.db.fetch_all(
+            # A scan in id order: through sites_lat SQLite would then sort the campaign's sites.
+            "SELECT id, lat, lon, name FROM sites WHERE +campaign_id = ?",
+            (campaign_id,),
+        ):
+            open_items, overdue, first = counts.get(site_id, (0, 0, None))
+            points.append(MapPoint("site", lat, lon, name, open_items, overdue, first))
         if unit_id is None:
             # Check-ins: the whole campaign's for staff, the group's members' for a leader.
             members = "" if group_id is None else " AND p.group_id = ?"
@@ -164,3 +179,27 @@ class ConsoleRepo(Repo):
             )
             points += [MapPoint("checkin", r[0], r[1], r[2], 0, 0) for r in visits]
         return points
+
+    async def overdue_by_unit(
+        self, campaign_id: int, group_id: int | None, unit_id: int | None, *, now: datetime
+    ) -> list[UnitOverdue]:
+        """Each unit's waiting and overdue items within the reach; a leader sees only the units
+        their group's items went to, staff every unit (zeros too: a unit with none is news)."""
+        reach = ""
+        params: list[object] = [to_db(now)]
+        if group_id is not None:
+            reach += " AND i.group_id = ?"
+            params.append(group_id)
+        units = ""
+        if unit_id is not None:
+            units = " AND u.id = ?"
+        rows = await self.db.fetch_all(
+            "SELECT u.id, u.name, COUNT(i.id),"
+            " COALESCE(SUM(i.due_at IS NOT NULL AND i.due_at < ?), 0)"
+            " FROM units u LEFT JOIN items i ON i.unit_id = u.id AND i.campaign_id = u.campaign_id"
+            f" AND i.status IN {_WAITING}{reach}"
+            f" WHERE u.campaign_id = ?{units} GROUP BY u.id"
+            f"{' HAVING COUNT(i.id) > 0' if group_id is not None else ''} ORDER BY u.code",
+            (*params, campaign_id, *(() if unit_id is None else (unit_id,))),
+        )
+        return [UnitOverdue(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]

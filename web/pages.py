@@ -18,6 +18,10 @@ from web.session import who_of
 LISTED = tuple(s for s in Status if s is not Status.DRAFT)
 
 
+def _count(raw: str | None) -> int | None:
+    return int(raw) if raw is not None and raw.isdigit() and len(raw) < 7 else None
+
+
 async def items(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     who = who_of(request)
@@ -41,6 +45,9 @@ async def items(request: web.Request) -> web.StreamResponse:
         kinds=tuple(Kind),
         sorts=SORTS,
         page_sizes=PAGE_SIZES,
+        form_key=secrets.token_urlsafe(12),
+        sent=_count(request.query.get("sent")),
+        skipped=_count(request.query.get("skipped")) or 0,
         **context,
     )
 
@@ -48,7 +55,7 @@ async def items(request: web.Request) -> web.StreamResponse:
 async def item(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     who = who_of(request)
-    detail = await console.item_detail(services, who.person, request.match_info["item_id"])
+    detail = await console.item_detail(services, who.person, int(request.match_info["item_id"]))
     site = (
         await services.catalog.site(services.campaign.id, detail.item.site_id)
         if detail.item.site_id is not None
@@ -80,7 +87,7 @@ async def photo(request: web.Request) -> web.StreamResponse:
     relative = await console.item_photo(
         services,
         who.person,
-        request.match_info["item_id"],
+        int(request.match_info["item_id"]),
         int(request.match_info["photo_id"]),
         size,  # type: ignore[arg-type]
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.services import Services
-from web import login, pages
+from web import actions, bulk, desk, login, pages
 from web.keys import BOT_TOKEN, BOT_USERNAME, LIMITER, RENDERER, SERVICES
 from web.limits import LoginLimiter
 from web.render import Renderer
@@ -55,8 +55,19 @@ def build_web_app(services: Services, *, bot_token: str, bot_username: str) -> w
 
     # Items: the list, one item, its photos.
     app.router.add_get("/items", pages.items)
+    app.router.add_post("/items/forward", bulk.forward)
     app.router.add_get(r"/items/{item_id:\d+}", pages.item)
     app.router.add_get(r"/items/{item_id:\d+}/photos/{photo_id:\d+}/{size}", pages.photo)
+
+    # Desk views (web/desk.py): the map, the figures, the list as a file.
+    app.router.add_get("/map", desk.map_page)
+    app.router.add_get("/map/points.json", desk.map_points)
+    app.router.add_get("/figures", desk.figures_page)
+    app.router.add_get("/items.xlsx", desk.items_xlsx)
+    app.router.add_get("/items.csv", desk.items_csv)
+
+    # Acting on an item (web/actions.py): the same use cases as the chat.
+    app.router.add_post(r"/items/{item_id:\d+}/{action}", actions.act)
 
     app.router.add_static("/static/", STATIC, append_version=True)
     return app

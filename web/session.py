@@ -25,6 +25,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC = ("/login", "/app", "/static/", "/healthz", "/lang/")
 
 _NOT_FOUND = frozenset({"web.item_not_found"})
+# The chat's words for a stale button, said the way a web page would.
+_WEB_WORDING = {"button_expired": "web.form.expired"}
 
 # Scripts and styles from this server only (Leaflet and htmx are vendored); tiles from the
 # configured source; framed only by Telegram's web clients (the Mini App).
@@ -82,9 +84,13 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             response = await handler(request)
     except Refused as refused:
         status = 404 if refused.key in _NOT_FOUND else 403
+        key = _WEB_WORDING.get(refused.key, refused.key)
         response = renderer.page(
-            request, "message.html", status=status, key=refused.key, params=refused.params
+            request, "message.html", status=status, key=key, params=refused.params
         )
+    except web.HTTPNotFound:
+        # An address that names nothing (a mistyped action, say): the page says so in words.
+        response = renderer.page(request, "message.html", status=404, key="web.item_not_found")
     _headers(response)
     return response
 

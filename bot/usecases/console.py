@@ -7,20 +7,23 @@ answer does not say whether the item exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, Literal
 
 from bot import scope
 from bot.console import FilterChoices, ItemPage, ItemQuery, MapPoint
+from bot.console_ports import UnitOverdue
 from bot.errors import Refused
 from bot.items import Item, Status
-from bot.people import Person, Role
+from bot.people import Action, Person, Role, can
 from bot.readmodels import ResponseRecord, TimelineEvent
 from bot.records import PhotoTarget, StoredPhoto
 from bot.services import Services
+from bot.tally import Period, Tally
 from bot.unit_rules import WITH_UNIT
-from bot.usecases.acting import item_id_of
+from bot.usecases import figures
+from bot.usecases.acting import Caller, item_id_of
 from bot.usecases.unit import return_until
 
 PURPOSES: Final = ("evidence", "more_info", "response", "lookback")
@@ -100,6 +103,14 @@ def _actions(services: Services, person: Person, item: Item, now: datetime) -> s
     return actions
 
 
+def _as_seen_by(person: Person, timeline: list[TimelineEvent]) -> list[TimelineEvent]:
+    """A unit sees what deputies did, not who did it: raisers and votes stay the congress's."""
+    if person.role is not Role.LIAISON:
+        return timeline
+    hidden = {Role.DEPUTY.value, Role.LEADER.value}
+    return [replace(e, actor=None) if e.actor_role in hidden else e for e in timeline]
+
+
 async def item_detail(services: Services, person: Person | None, item_id: object) -> ItemDetail:
     item = await console_item(services, person, item_id)
     assert person is not None
@@ -117,7 +128,7 @@ async def item_detail(services: Services, person: Person | None, item_id: object
         )
     return ItemDetail(
         item=item,
-        timeline=await services.items.timeline(item.id),
+        timeline=_as_seen_by(person, await services.items.timeline(item.id)),
         raisers=[] if person.role is Role.LIAISON else names,
         raiser_count=len(names),
         photos=photos,
@@ -154,3 +165,32 @@ async def map_points(services: Services, person: Person | None) -> list[MapPoint
     return await services.console.map_points(
         services.campaign.id, group_id, unit_id, now=services.clock.now()
     )
+
+
+# The most rows one download carries: a campaign's whole list is a few tens of thousands, and a
+# cap keeps a runaway query from holding a worker for minutes.
+EXPORT_LIMIT: Final = 200_000
+
+
+async def item_rows(services: Services, person: Person | None, query: ItemQuery) -> ItemPage:
+    """Every row of the filtered list (all pages, the list's order) within the caller's reach:
+    what a download of the list holds. One query, so the file is one moment's list."""
+    return await item_list(services, person, replace(query, page=1, per_page=EXPORT_LIMIT))
+
+
+async def overdue_by_unit(services: Services, person: Person | None) -> list[UnitOverdue]:
+    """Per unit, the items waiting for its answer and those past due, within the reach."""
+    group_id, unit_id = scope.console_reach(person)
+    return await services.console.overdue_by_unit(
+        services.campaign.id, group_id, unit_id, now=services.clock.now()
+    )
+
+
+async def desk_tally(services: Services, person: Person | None, period: Period) -> Tally | None:
+    """The chat's /tally for the console's figures page (the same use case, so the numbers are
+    the chat's); None for a console role that may not see it."""
+    scope.console_reach(person)
+    if not can(person, Action.TALLY):
+        return None
+    assert person is not None
+    return await figures.tally(services, Caller(person, services.clock.now()), period)

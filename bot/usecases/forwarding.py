@@ -146,3 +146,20 @@ async def record_paper_answer(
     if acted.applied:
         log.info("Staff %s recorded a paper answer for item %s", caller.person.id, item.id)
     return acted
+
+
+async def forward_picked(
+    services: Services, caller: Caller, unit_id: object, picked: Iterable[tuple[int, int | None]]
+) -> list[Forwarded]:
+    """Forward items picked from a list, each with the destination the list showed for it: an
+    item re-routed since then is skipped rather than sent where the picker did not see it go."""
+    by_destination: dict[int | None, list[int]] = {}
+    for item_id, shown in picked:
+        by_destination.setdefault(shown, []).append(item_id)
+    runs = []
+    for shown, item_ids in by_destination.items():
+        # Each group is one run with its own key: a double click forwards each group once.
+        key = None if caller.key is None else f"{caller.key}:{shown}"
+        run = Caller(caller.person, caller.now, key)
+        runs.append(await forward_items(services, run, unit_id, item_ids, meant_for=shown))
+    return runs

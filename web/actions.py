@@ -1,0 +1,185 @@
+"""Acting on an item from its page: the forms of web/templates/_actions.html.
+
+Each handler only reads its form and calls the same use case as the chat; the core decides who
+may do what (an action the page did not offer is refused there, not here). The form's `_key`
+becomes the input key of the change, so the same form sent twice changes the item once. Every
+outcome, done or refused, leaves one line in the audit trail.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
+
+from bot.errors import Refused
+from bot.items import Item
+from bot.lifecycle import ResponseClass
+from bot.services import Services
+from bot.usecases import console, desk, forwarding, review, unit, web_login
+from bot.usecases.acting import Acted, Caller
+from web.keys import SERVICES
+from web.session import see_other, who_of
+
+log = logging.getLogger(__name__)
+
+Form = MultiDictProxy[str | bytes | bytearray | FileField]
+# What web/pages.py puts in `_key` (secrets.token_urlsafe): anything else was not our form.
+_FORM_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """One form sent for one item, by a caller the session vouched for."""
+
+    services: Services
+    caller: Caller
+    item: Item  # as the caller's console saw it when the form arrived
+    form: Form
+
+
+Action = Callable[[Posted], Awaitable[Acted | None]]
+
+
+def _text(form: Form, name: str = "text") -> str:
+    value = form.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise Refused("web.form.text_missing")
+    return value
+
+
+def _number(form: Form, name: str, key: str) -> int:
+    value = form.get(name)
+    if not isinstance(value, str) or not value.strip().isdigit() or len(value.strip()) > 12:
+        raise Refused(key)
+    return int(value.strip())
+
+
+def _class(form: Form) -> ResponseClass:
+    value = form.get("class")
+    if not isinstance(value, str) or value not in ResponseClass.__members__.values():
+        raise Refused("web.form.class_missing")
+    return ResponseClass(value)
+
+
+def _photos(form: Form) -> list[bytes]:
+    """The uploaded files; a file input left empty still sends an empty part, which is skipped."""
+    photos: list[bytes] = []
+    for value in form.getall("photos", []):
+        if isinstance(value, FileField):
+            data = value.file.read()
+            if data:
+                photos.append(data)
+        elif value:  # a value typed where a file belongs: not an upload
+            raise Refused("web.form.photo_not_file")
+    return photos
+
+
+async def _accept(p: Posted) -> Acted:
+    return await review.accept(p.services, p.caller, p.item.id)
+
+
+async def _ask(p: Posted) -> Acted:
+    return await review.ask_more(p.services, p.caller, p.item.id, _text(p.form))
+
+
+async def _decline(p: Posted) -> Acted:
+    return await review.decline(p.services, p.caller, p.item.id, _text(p.form))
+
+
+async def _merge(p: Posted) -> Acted:
+    target = _number(p.form, "target", "web.form.target_missing")
+    return await review.merge(p.services, p.caller, p.item.id, target)
+
+
+async def _forward(p: Posted) -> None:
+    unit_id = _number(p.form, "unit", "web.form.unit_missing")
+    done = await forwarding.forward_items(
+        p.services,
+        p.caller,
+        unit_id,
+        [p.item.id],
+        meant_for=forwarding.destination(p.item),
+    )
+    if not done.items:
+        raise Refused("item_state_changed", number=p.item.display_number)
+
+
+async def _reroute(p: Posted) -> Acted:
+    unit_id = _number(p.form, "unit", "web.form.unit_missing")
+    acted, _unit = await forwarding.reroute(p.services, p.caller, p.item.id, unit_id)
+    return acted
+
+
+async def _paper_answer(p: Posted) -> Acted:
+    cls, text = _class(p.form), _text(p.form)
+    return await forwarding.record_paper_answer(p.services, p.caller, p.item.id, cls, text)
+
+
+async def _sign_for(p: Posted) -> Acted:
+    return await unit.sign_for(p.services, p.caller, p.item.id)
+
+
+async def _return(p: Posted) -> Acted:
+    return await unit.return_item(p.services, p.caller, p.item.id, _text(p.form))
+
+
+async def _progress(p: Posted) -> Acted:
+    return await unit.report_progress(p.services, p.caller, p.item.id, _text(p.form))
+
+
+async def _answer(p: Posted) -> Acted:
+    cls, text = _class(p.form), _text(p.form)
+    photos = _photos(p.form)
+    return await desk.answer_with_photos(p.services, p.caller, p.item.id, cls, text, photos)
+
+
+ACTIONS: dict[str, Action] = {
+    "accept": _accept,
+    "ask": _ask,
+    "decline": _decline,
+    "merge": _merge,
+    "forward": _forward,
+    "reroute": _reroute,
+    "paper_answer": _paper_answer,
+    "sign_for": _sign_for,
+    "return": _return,
+    "progress": _progress,
+    "answer": _answer,
+}
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    """POST /items/{id}/{action}: do it, then back to the item's page with a notice."""
+    name = request.match_info["action"]
+    handler = ACTIONS.get(name)
+    if handler is None:
+        raise web.HTTPNotFound()
+    services = request.app[SERVICES]
+    who = who_of(request)
+    raw_id = request.match_info["item_id"]
+    target = f"item:{raw_id}"
+    now = services.clock.now()
+    try:
+        form = await request.post()
+        key = form.get("_key")
+        if not isinstance(key, str) or not _FORM_KEY.fullmatch(key):
+            raise Refused("web.form.expired")
+        # Out of the caller's console, an item is not found, whatever the action would say.
+        item = await console.console_item(services, who.person, int(raw_id))
+        caller = Caller(who.person, now, key=f"web:{key}")
+        acted = await handler(Posted(services, caller, item, form))
+        if acted is not None and not acted.applied:
+            raise Refused("item_state_changed", number=item.display_number)
+    except Refused as refused:
+        await web_login.record(services, who, name, target, f"refused: {refused.key}", now)
+        log.info("Person %s: %s on item %s refused (%s)", who.person.id, name, raw_id, refused.key)
+        raise
+    await web_login.record(services, who, name, target, "done", now)
+    log.info("Person %s: %s on item %s done", who.person.id, name, raw_id)
+    return see_other(f"/items/{item.id}?done={name}")
