@@ -14,14 +14,6 @@ from ._harness import (
     percentile,
 )
 
-GOAL_STEPS_PER_SECOND = 300.0
-GOAL_RATIO = 0.8
-# Generous: a reply later than this is a failure of the run, not a slow step.
-REPLY_TIMEOUT = 120.0
-ECHO_USERS_FROM = 100_001
-DEPUTY_USERS_FROM = 200_001
-DESCRIPTION = "外立面脚手架已停工两周，现场无施工人员，交付存在风险。"
-
 
 @dataclass
 class Deputy:

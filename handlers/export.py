@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from collections.abc import Awaitable, Callable, Collection
 from datetime import date
 from pathlib import Path
 from typing import cast
@@ -75,18 +76,22 @@ def _period_labels(texts: Texts) -> dict[str, str]:
     }
 
 
+def _two_a_row(texts: Texts, nonce: str, verb: str, labels: dict[str, str]) -> InlineKeyboardMarkup:
+    """The choices of a step, two buttons a row (the labels are short), then cancel."""
+    buttons = [button(label, PREFIX, nonce, verb, key) for key, label in labels.items()]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([button(texts("button.cancel"), PREFIX, nonce, "cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
 async def start_export(update: Update, context: BotContext) -> str:
     """Ask staff which kind of file they want."""
     require_can(context.person, Action.EXPORT)
     message, flow = await open_flow(update, context, "export")
     nonce = flow["nonce"]
     texts = context.texts
-    buttons = [
-        button(label, PREFIX, nonce, "fmt", fmt) for fmt, label in _format_labels(texts).items()
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([button(texts("button.cancel"), PREFIX, nonce, "cancel")])
-    await message.reply_text(texts("export.choose_format"), reply_markup=InlineKeyboardMarkup(rows))
+    keys = _two_a_row(texts, nonce, "fmt", _format_labels(texts))
+    await message.reply_text(texts("export.choose_format"), reply_markup=keys)
     return FORMAT
 
 
@@ -99,30 +104,44 @@ async def _cancel(update: Update, context: BotContext) -> int:
     return END
 
 
-async def format_step(update: Update, context: BotContext) -> str | int:
-    """A format was picked: ask for the period."""
+async def _choice(
+    update: Update,
+    context: BotContext,
+    here: str,
+    verb: str,
+    choices: Collection[str],
+    go_on: Callable[[str], Awaitable[str | int]],
+) -> str | int:
+    """A button of a step: `verb` with one of `choices` goes on with it, cancel ends the flow,
+    and anything else (a stale or foreign press) leaves the step as it is."""
     press = await pressed(update, context, PREFIX)
     if press is None:
-        return FORMAT
+        return here
     if press.verb == "cancel":
         return await _cancel(update, context)
-    if press.verb != "fmt" or press.arg not in FORMATS:
-        return FORMAT
+    if press.verb != verb or press.arg not in choices:
+        return here
+    return await go_on(press.arg)
+
+
+async def format_step(update: Update, context: BotContext) -> str | int:
+    """A format was picked: ask for the period."""
+    return await _choice(
+        update, context, FORMAT, "fmt", FORMATS, lambda fmt: _ask_period(update, context, fmt)
+    )
+
+
+async def _ask_period(update: Update, context: BotContext, fmt: str) -> str:
     require_can(context.person, Action.EXPORT)
     flow = current_flow(context)
-    flow["format"] = press.arg
+    flow["format"] = fmt
     texts = context.texts
     nonce = flow["nonce"]
-    buttons = [
-        button(label, PREFIX, nonce, "period", key) for key, label in _period_labels(texts).items()
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([button(texts("button.cancel"), PREFIX, nonce, "cancel")])
     query = update.callback_query
     assert query is not None
     sent = await query.edit_message_text(
-        texts("export.choose_period", format=_format_labels(texts)[press.arg]),
-        reply_markup=InlineKeyboardMarkup(rows),
+        texts("export.choose_period", format=_format_labels(texts)[fmt]),
+        reply_markup=_two_a_row(texts, nonce, "period", _period_labels(texts)),
     )
     if isinstance(sent, Message):
         flow["message_id"] = sent.message_id
@@ -131,17 +150,16 @@ async def format_step(update: Update, context: BotContext) -> str | int:
 
 async def period_step(update: Update, context: BotContext) -> str | int:
     """A period button: export now."""
-    press = await pressed(update, context, PREFIX)
-    if press is None:
-        return PERIOD
-    if press.verb == "cancel":
-        return await _cancel(update, context)
-    if press.verb != "period" or press.arg not in PERIODS:
-        return PERIOD
+    return await _choice(
+        update, context, PERIOD, "period", PERIODS, lambda key: _export_period(update, context, key)
+    )
+
+
+async def _export_period(update: Update, context: BotContext, key: str) -> int:
     await remove_buttons(update)
     today = local_today(context.services.settings.zone, context.now())
-    start, end = period_dates(press.arg, today)
-    return await _export(update, context, start, end, _period_labels(context.texts)[press.arg])
+    start, end = period_dates(key, today)
+    return await _export(update, context, start, end, _period_labels(context.texts)[key])
 
 
 async def typed_period(update: Update, context: BotContext) -> str | int:

@@ -123,8 +123,21 @@ async def _on_units(update: Update, context: BotContext, press: Pressed) -> Resu
             else texts("forward.unit_button_letter", unit=entry.name, count=entry.count)
         )
         rows.append([run_button(context, key_label, "unit", entry.unit_id)])
-    rows.append([run_button(context, texts("button.back"), "menu")])
-    text = texts("forward.choose_unit") if backlog else texts("forward.nothing_to_forward")
+    return await _choices_screen(update, context, rows, "forward.choose_unit", back="menu")
+
+
+async def _choices_screen(
+    update: Update,
+    context: BotContext,
+    rows: list[list[InlineKeyboardButton]],
+    title_key: str,
+    *,
+    back: str,
+) -> Result:
+    """What waits to be forwarded, one button a row, and a way back; a plain word when none."""
+    texts = context.texts
+    text = texts(title_key) if rows else texts("forward.nothing_to_forward")
+    rows.append([run_button(context, texts("button.back"), back)])
     await edit_screen(update, text, keyboard(rows))
     return CHOOSE, None
 
@@ -147,17 +160,13 @@ async def _open_batch(
 
 async def _on_none(update: Update, context: BotContext, press: Pressed) -> Result:
     """Reviewed items without a lead unit: pick one, then its unit."""
-    texts = context.texts
     ids = await store(context).reviewed_ids(context.services.campaign.id, None)
     rows = []
     for item_id in ids[:LIST_LIMIT]:
         item = await staff_item(context, item_id)
         label = f"{item.display_number} {short(item.description)}"
         rows.append([run_button(context, label, "orphan", item.id)])
-    rows.append([run_button(context, texts("button.back"), "units")])
-    text = texts("forward.no_unit_title") if ids else texts("forward.nothing_to_forward")
-    await edit_screen(update, text, keyboard(rows))
-    return CHOOSE, None
+    return await _choices_screen(update, context, rows, "forward.no_unit_title", back="units")
 
 
 async def _on_orphan(update: Update, context: BotContext, press: Pressed) -> Result:

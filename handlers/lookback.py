@@ -164,20 +164,14 @@ async def _act(update: Update, context: BotContext, press: Pressed) -> str | int
     assert query is not None and query.message is not None
     chat_id = query.message.chat.id
     if press.verb == "photos":
-        flow["current"] = record.id
-        flow["step"] = PHOTOS
-        await context.bot.send_message(
-            chat_id,
-            texts(
-                "lookback.ask_photos",
-                label=number_label(item, texts),
-                max=context.services.settings.reports.max_photos,
-            ),
-            reply_markup=InlineKeyboardMarkup(
-                [[button(texts("button.done"), PREFIX, flow["nonce"], "photos_done", record.id)]]
-            ),
+        question = texts(
+            "lookback.ask_photos",
+            label=number_label(item, texts),
+            max=context.services.settings.reports.max_photos,
         )
-        return PHOTOS
+        return await _wait_for(
+            context, chat_id, record, PHOTOS, question, texts("button.done"), "photos_done"
+        )
     if press.verb == "photos_done":
         flow["step"] = CHOOSE
         with contextlib.suppress(BadRequest):
@@ -191,22 +185,40 @@ async def _act(update: Update, context: BotContext, press: Pressed) -> str | int
     if press.verb == "held":
         return await _conclude(context, chat_id, record, item, LookbackResult.HELD, "")
     if press.verb == "broken":
-        flow["current"] = record.id
-        flow["step"] = NOTE
-        await context.bot.send_message(
-            chat_id,
-            texts("lookback.ask_note", label=number_label(item, texts)),
-            reply_markup=InlineKeyboardMarkup(
-                [[button(texts("button.back"), PREFIX, flow["nonce"], "back", record.id)]]
-            ),
+        question = texts("lookback.ask_note", label=number_label(item, texts))
+        return await _wait_for(
+            context, chat_id, record, NOTE, question, texts("button.back"), "back"
         )
-        return NOTE
     if press.verb == "back":
         flow["step"] = CHOOSE
         with contextlib.suppress(BadRequest):
             await query.edit_message_text(texts("lookback.note_dropped"))
         return CHOOSE
     return _state_of(context)
+
+
+async def _wait_for(
+    context: BotContext,
+    chat_id: int,
+    record: LookbackRecord,
+    step: str,
+    question: str,
+    label: str,
+    verb: str,
+) -> str:
+    """Ask for what the deputy sends next about `record` (photos, a note); its one button ends
+    the waiting with `verb`."""
+    flow = current_flow(context)
+    flow["current"] = record.id
+    flow["step"] = step
+    await context.bot.send_message(
+        chat_id,
+        question,
+        reply_markup=InlineKeyboardMarkup(
+            [[button(label, PREFIX, flow["nonce"], verb, record.id)]]
+        ),
+    )
+    return step
 
 
 def _state_of(context: BotContext) -> str:

@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.errors import Refused
 from bot.items import Kind, Severity, validate_description
 from bot.people import Action, require_can
+from bot.records import SiteRecord
 from bot.usecases import deputy
 from bot.views import place_of
 from handlers import callbacks
@@ -101,6 +102,16 @@ async def start_report(update: Update, context: BotContext) -> str:
     return PLACE
 
 
+def _at_site(site: SiteRecord, visit_id: int | None = None) -> dict[str, int | None]:
+    """The draft's place at a site, picked from a recent visit there or from the project's list."""
+    return {
+        "visit_id": visit_id,
+        "site_id": site.id,
+        "project_id": site.project_id,
+        "subitem_id": site.subitem_id,
+    }
+
+
 async def place_step(update: Update, context: BotContext) -> str | int:
     """A recent visit, a project, a site or a sub-item was picked."""
     got = await pressed_with_query(update, context, PREFIX)
@@ -142,22 +153,12 @@ async def place_step(update: Update, context: BotContext) -> str | int:
         site = await services.catalog.site(campaign_id, visit.site_id) if visit else None
         if visit is None or visit.person_id != context.me.id or site is None:
             raise Refused("button_expired")
-        fields = {
-            "visit_id": visit.id,
-            "site_id": site.id,
-            "project_id": site.project_id,
-            "subitem_id": site.subitem_id,
-        }
+        fields = _at_site(site, visit.id)
     elif press.verb == "site" and arg is not None:
         site = await services.catalog.site(campaign_id, arg)
         if site is None:
             raise Refused("button_expired")
-        fields = {
-            "visit_id": None,
-            "site_id": site.id,
-            "project_id": site.project_id,
-            "subitem_id": site.subitem_id,
-        }
+        fields = _at_site(site)
     elif press.verb == "subitem" and arg is not None:
         subitem = await services.catalog.subitem(campaign_id, arg)
         if subitem is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from .models import JSONDict, UploadedFile, bad_request
 
@@ -99,6 +99,17 @@ def normalize(raw: Mapping[str, object]) -> JSONDict:
     return {name: _coerce(name, value) for name, value in raw.items()}
 
 
+T = TypeVar("T")
+
+
+def _required(value: T | None, name: str, empty_error: str | None) -> T:
+    """A parameter the method cannot do without: missing (or an empty string) is Telegram's
+    "is empty" error, or the method's own wording of it."""
+    if value is None or value == "":
+        raise bad_request(empty_error or f"{name} is empty")
+    return value
+
+
 class Params:
     """Typed access to one call's parameters, with Telegram-style errors for bad input."""
 
@@ -120,10 +131,7 @@ class Params:
         raise bad_request(f"wrong parameter {name} in request")
 
     def req_str(self, name: str, empty_error: str | None = None) -> str:
-        value = self.opt_str(name)
-        if value is None or value == "":
-            raise bad_request(empty_error or f"{name} is empty")
-        return value
+        return _required(self.opt_str(name), name, empty_error)
 
     def opt_int(self, name: str) -> int | None:
         value = self.values.get(name)
@@ -138,10 +146,7 @@ class Params:
         raise bad_request(f"wrong parameter {name} in request")
 
     def req_int(self, name: str, empty_error: str | None = None) -> int:
-        value = self.opt_int(name)
-        if value is None:
-            raise bad_request(empty_error or f"{name} is empty")
-        return value
+        return _required(self.opt_int(name), name, empty_error)
 
     def opt_float(self, name: str) -> float | None:
         value = self.values.get(name)
@@ -152,10 +157,7 @@ class Params:
         raise bad_request(f"wrong parameter {name} in request")
 
     def req_float(self, name: str) -> float:
-        value = self.opt_float(name)
-        if value is None:
-            raise bad_request(f"{name} is empty")
-        return value
+        return _required(self.opt_float(name), name, None)
 
     def opt_bool(self, name: str) -> bool:
         value = self.values.get(name)

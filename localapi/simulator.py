@@ -386,13 +386,7 @@ class SimUser(SimChat):
     ) -> UserMessage:
         target = self._target(chat)
         stored = self._api.store_file(data, kind="photo")
-        message = self._base(target)
-        message["photo"] = [stored.photo_size()]
-        if caption is not None:
-            message["caption"] = caption
-        if media_group_id is not None:
-            message["media_group_id"] = media_group_id
-        return self._send(target, message)
+        return self._send_media(target, "photo", [stored.photo_size()], caption, media_group_id)
 
     async def send_document(
         self,
@@ -410,8 +404,20 @@ class SimUser(SimChat):
         stored = self._api.store_file(
             data, kind="document", file_name=file_name, mime_type=mime_type
         )
+        return self._send_media(target, "document", stored.document(), caption, media_group_id)
+
+    def _send_media(
+        self,
+        target: ChatState,
+        field: str,
+        media: object,
+        caption: str | None,
+        media_group_id: str | None,
+    ) -> UserMessage:
+        """A photo or a document, with its caption and album only when given (as Telegram omits
+        absent fields)."""
         message = self._base(target)
-        message["document"] = stored.document()
+        message[field] = media
         if caption is not None:
             message["caption"] = caption
         if media_group_id is not None:

@@ -189,3 +189,14 @@ async def rowcount(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] =
     changed = cur.rowcount
     await cur.close()
     return changed
+
+
+def add_given(clauses: list[str], params: list[Any], *tests: tuple[str, object]) -> None:
+    """Append each `(clause, value)` whose value is given: a filter left as None stays open.
+
+    Each clause takes its value as its one `?` parameter.
+    """
+    for clause, value in tests:
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)

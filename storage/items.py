@@ -15,7 +15,7 @@ from bot.errors import Refused
 from bot.items import DraftFields, Item, Kind, Severity, Status, Transition, check_complete
 from bot.lifecycle import Change, Parties, Rating, Vote
 from bot.readmodels import TimelineEvent
-from storage.db import Repo, insert, rowcount, select_one
+from storage.db import Repo, add_given, insert, rowcount, select_one
 from storage.item_changes import commit_change, write_event, write_vote
 from storage.item_rows import ITEM_SELECT, item_from_row, timeline_event_from_row
 
@@ -271,12 +271,7 @@ class ItemRepo(Repo):
         if statuses:
             clauses.append(f"i.status IN ({', '.join('?' * len(statuses))})")
             params += [str(s) for s in statuses]
-        if group_id is not None:
-            clauses.append("i.group_id = ?")
-            params.append(group_id)
-        if unit_id is not None:
-            clauses.append("i.unit_id = ?")
-            params.append(unit_id)
+        add_given(clauses, params, ("i.group_id = ?", group_id), ("i.unit_id = ?", unit_id))
         return " AND ".join(clauses), params
 
     async def get_by_number(self, campaign_id: int, number: int) -> Item | None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import from_db
 from bot.items import Kind, Severity, Status, format_number
 from bot.listing import BATCH_ROWS, ListFilter, ListPhoto, ListRow
-from storage.db import Database
+from storage.db import Database, add_given
 
 # Joins every filter may refer to (p: project, si: sub-item, u: lead unit, g: group).
 _FILTER_JOINS = """
@@ -72,20 +72,15 @@ def _where(campaign_id: int, filters: ListFilter, zone: ZoneInfo) -> tuple[str, 
     ]
     params: list[Any] = [campaign_id, *(str(s) for s in statuses)]
     start, end = filters.submitted_between(zone)
-    if start is not None:
-        clauses.append("i.submitted_at >= ?")
-        params.append(start)
-    if end is not None:
-        clauses.append("i.submitted_at < ?")
-        params.append(end)
-    for column, code in (
-        ("p.code", filters.project),
-        ("g.code", filters.group),
-        ("u.code", filters.unit),
-    ):
-        if code is not None:
-            clauses.append(f"{column} = ?")
-            params.append(code)
+    add_given(
+        clauses,
+        params,
+        ("i.submitted_at >= ?", start),
+        ("i.submitted_at < ?", end),
+        ("p.code = ?", filters.project),
+        ("g.code = ?", filters.group),
+        ("u.code = ?", filters.unit),
+    )
     return " AND ".join(clauses), params
 
 

@@ -7,7 +7,7 @@ from bot.duplicates import GONE
 from bot.items import Item, Status
 from bot.lifecycle import EventKind
 from bot.readmodels import AskState, GroupQueue
-from storage.db import Repo
+from storage.db import Repo, add_given
 
 # The item query and row mapping are the item repository's; review only adds conditions.
 from storage.item_rows import ITEM_SELECT, item_from_row
@@ -53,27 +53,29 @@ class ReviewRepo(Repo):
     ) -> list[Item]:
         """Alive items of the campaign (of one group, if given) at the same site, sub-item or
         project, newest first. The group narrows the query; bot/scope.py decides who sees what."""
-        places = []
+        clauses = [
+            "i.campaign_id = ?",
+            "i.id != ?",
+            f"i.status NOT IN ({', '.join('?' * len(GONE))})",
+            "i.merged_into_id IS NULL",
+        ]
         params: list[object] = [item.campaign_id, item.id, *(str(s) for s in GONE)]
-        in_group = ""
-        if group_id is not None:
-            in_group = "AND i.group_id = ? "
-            params.append(group_id)
-        for column, value in (
-            ("site_id", item.site_id),
-            ("subitem_id", item.subitem_id),
-            ("project_id", item.project_id),
-        ):
-            if value is not None:
-                places.append(f"i.{column} = ?")
-                params.append(value)
+        add_given(clauses, params, ("i.group_id = ?", group_id))
+        places: list[str] = []
+        add_given(
+            places,
+            params,
+            ("i.site_id = ?", item.site_id),
+            ("i.subitem_id = ?", item.subitem_id),
+            ("i.project_id = ?", item.project_id),
+        )
         if not places:
             return []
+        clauses.append(f"({' OR '.join(places)})")
         return await self.db.fetch_all_as(
             item_from_row,
-            f"{ITEM_SELECT} WHERE i.campaign_id = ? AND i.id != ? "
-            f"AND i.status NOT IN ({', '.join('?' * len(GONE))}) AND i.merged_into_id IS NULL "
-            f"{in_group}AND ({' OR '.join(places)}) ORDER BY i.submitted_at DESC, i.id DESC LIMIT ?",
+            f"{ITEM_SELECT} WHERE {' AND '.join(clauses)} "
+            "ORDER BY i.submitted_at DESC, i.id DESC LIMIT ?",
             (*params, limit),
         )
 

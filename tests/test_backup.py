@@ -11,8 +11,8 @@ import asyncio
 import hashlib
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, closing
+from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -67,27 +67,25 @@ def assert_sound_copy(copy: Path) -> dict[str, int]:
     return _figures(copy)
 
 
-@asynccontextmanager
-async def writing(bot: Harness, author: Person) -> AsyncIterator[list[int]]:
-    """Items raised one after another through the repository while the block runs."""
-    raised: list[int] = []
-    stop = asyncio.Event()
+@dataclass
+class Writer:
+    """Items raised through the repository, by the bot's own write path, when the test asks.
 
-    async def keep_writing() -> None:
-        n = 0
-        while not stop.is_set():
-            n += 1
-            raised.append((await raise_item(bot, author, f"并发写入的第 {n} 个问题")).id)
-            await asyncio.sleep(0.005)
+    Writes happen on request, not on a timer: the test decides at which point of the backup they
+    land, so how many land during it does not depend on how fast the machine is.
+    """
 
-    task = asyncio.create_task(keep_writing())
-    try:
-        await asyncio.sleep(0.05)  # a few items in before the backup starts
-        yield raised
-    finally:
-        stop.set()
-        await task
-    assert len(raised) >= 3, raised
+    bot: Harness
+    author: Person
+    raised: list[int] = field(default_factory=list)
+
+    async def write(self, count: int = 1) -> list[int]:
+        ids: list[int] = []
+        for _ in range(count):
+            n = len(self.raised) + 1
+            ids.append((await raise_item(self.bot, self.author, f"并发写入的第 {n} 个问题")).id)
+            self.raised.append(ids[-1])
+        return ids
 
 
 def _sha(path: Path) -> str:
@@ -106,23 +104,22 @@ async def test_backup_while_the_bot_writes_is_one_moment_and_restores(
     out = tmp_path / "backups" / "copy.sqlite3"
     out.parent.mkdir()
     loop = asyncio.get_running_loop()
-    forced: list[int] = []
+    writes = Writer(bot, writer)
+    await writes.write(2)  # a few items in before the backup starts
+    during: list[int] = []
 
     def on_step(done: int, total: int) -> None:
-        # Midway through the first copy, an item is committed by the bot's own write path:
-        # SQLite must start over, and the copy must then hold that item whole.
-        if not forced:
-            future = asyncio.run_coroutine_threadsafe(raise_item(bot, writer, "备份中途写入"), loop)
-            forced.append(future.result(timeout=10).id)
+        # While pages are still to copy, the backup waits for an item committed by the bot's own
+        # write path, three times: each makes SQLite start over, and the copy must then hold
+        # those items whole. After the last page a write could no longer be in the copy.
+        if done < total and len(during) < 3:
+            during.extend(asyncio.run_coroutine_threadsafe(writes.write(), loop).result())
 
-    async with writing(bot, writer) as raised:
-        # The deputy goes on with the report while the copy is made.
-        sent = asyncio.create_task(deputy.send_text(DESCRIPTION))
-        report = await asyncio.to_thread(
-            backup_database, live, out, pages_per_step=1, progress=on_step
-        )
-        await sent
-        assert "可以发送照片" in ((await deputy.next_message()).text or "")
+    # The deputy goes on with the report while the copy is made.
+    sent = asyncio.create_task(deputy.send_text(DESCRIPTION))
+    report = await asyncio.to_thread(backup_database, live, out, pages_per_step=1, progress=on_step)
+    await sent
+    assert "可以发送照片" in ((await deputy.next_message()).text or "")
 
     assert report.integrity == "ok" and report.restarts >= 1, report
     assert report.page_count > 1 and report.size_bytes == out.stat().st_size
@@ -131,8 +128,8 @@ async def test_backup_while_the_bot_writes_is_one_moment_and_restores(
     with closing(sqlite3.connect(out)) as conn:
         ids = {r[0] for r in conn.execute("SELECT id FROM items WHERE number IS NOT NULL")}
         assert report.counts["items"] == _scalar(conn, "SELECT COUNT(*) FROM items")
-    assert forced[0] in ids
-    assert ids <= set(raised) | set(forced)  # only the writers numbered items so far
+    assert len(during) == 3 and set(during) <= ids
+    assert ids == set(writes.raised)  # only the writer numbered items so far
 
     # The report goes on after the copy; the copy is untouched by it.
     await deputy.send_photo(make_jpeg(640, 480, pattern_seed=5))
@@ -181,8 +178,10 @@ async def test_backup_command_while_the_bot_runs(bot: Harness, tmp_path: Path) -
     env = cli_env()
     before = _figures(bot.settings.storage.database_path)
 
-    async with writing(bot, writer):
-        done = await acli(
+    writes = Writer(bot, writer)
+    await writes.write(2)
+    backup = asyncio.create_task(
+        acli(
             "--log-level",
             "WARNING",
             "backup",
@@ -193,6 +192,12 @@ async def test_backup_command_while_the_bot_runs(bot: Harness, tmp_path: Path) -
             cwd=folder,
             env=env,
         )
+    )
+    # The command is another process, with no point to pause it at: the bot writes until it
+    # ends (at least once). A write in the middle of a copy is the first test's business.
+    while not backup.done():
+        await writes.write()
+    done = await backup
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     copied = assert_sound_copy(out)
