@@ -1,4 +1,4 @@
-"""The deputy-bot command line: run, demo, import, invite, tally, export, backup."""
+"""The deputy-bot command line: run, demo, import, invite, tally, export, posters, backup."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import backup_cli, export_cli, tally_cli
+from bot import backup_cli, export_cli, posters_cli, tally_cli
 from bot.bootstrap import open_services
 from bot.catalog import CatalogError
 from bot.catalog_file import load_catalog
@@ -98,6 +98,11 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _posters(settings: Settings, args: argparse.Namespace) -> int:
+    # The codes link to the bot by its name, found as for invitations.
+    return await posters_cli.run(settings, args, await _bot_username(settings))
+
+
 async def _run(settings: Settings) -> int:
     from bot.app import build_application, running
 
@@ -163,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
 
     tally_cli.add_parser(sub, with_config)
     export_cli.add_parser(sub, with_config)
+    posters_cli.add_parser(sub, with_config)
     backup_cli.add_parser(sub, with_config)
     return parser
 
@@ -194,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(tally_cli.run(settings, args))
         if args.command == "export":
             return asyncio.run(export_cli.run(settings, args))
+        if args.command == "posters":
+            return asyncio.run(_posters(settings, args))
         if args.command == "backup":
             return asyncio.run(backup_cli.run(settings, args))
         if args.command == "run":

@@ -44,6 +44,7 @@ from handlers import (
     lookback,
     mine,
     people,
+    posters,
     rating,
     report,
     review,
@@ -93,6 +94,7 @@ FEATURES: tuple[Feature, ...] = (
     people,  # /people: search -> pick -> card
     catalog_import,  # /catalog: catalog_file -> catalog_confirm
     console,  # /web (one step): a login link to the web console
+    posters,  # /posters (one step); a scanned poster's /start site_… opens checkin.location
 )
 
 

@@ -11,13 +11,18 @@ from datetime import datetime, timedelta
 from bot.errors import require
 from bot.items import clean_description, has_words
 from bot.people import Role
+from bot.site_links import is_site_payload
 
 # Deep-link payloads allow [A-Za-z0-9_-] and at most 64 characters; 32 random bytes fit as 43.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    # A token must never read as a poster's site link (bot/site_links.py): draw again in the
+    # rare case (about one in a billion) that it starts like one.
+    while is_site_payload(token := secrets.token_urlsafe(32)):
+        pass
+    return token
 
 
 def hash_token(token: str) -> str:
@@ -25,7 +30,7 @@ def hash_token(token: str) -> str:
 
 
 def looks_like_token(text: str) -> bool:
-    return bool(_TOKEN_RE.fullmatch(text))
+    return bool(_TOKEN_RE.fullmatch(text)) and not is_site_payload(text)
 
 
 def deep_link(bot_username: str, token: str) -> str:

@@ -30,6 +30,7 @@ class Action(StrEnum):
     MANAGE = "manage"  # change people's roles and groups, upload the catalog
     INBOX = "inbox"  # a liaison's items: accept, return, progress, answer
     CONSOLE = "console"  # the web console for desk work (bot/scope.py console_reach)
+    POSTERS = "posters"  # print the sites' check-in QR codes (bot/posters.py)
 
 
 _DEPUTY = frozenset({Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK})
@@ -50,6 +51,7 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.INVITE,
             Action.MANAGE,
             Action.CONSOLE,
+            Action.POSTERS,
         }
     ),
     Role.LIAISON: frozenset({Action.INBOX, Action.CONSOLE}),
@@ -68,6 +70,7 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
         "invite",
         "people",
         "catalog",
+        "posters",
         "web",
     ),
     Role.LIAISON: ("inbox", "web"),

@@ -30,6 +30,7 @@ LANGUAGE = "lang"  # lang:<code>
 RATE = "rt"  # rt:<item id>:<round>:<rating>
 OPEN_IN_INBOX = "ib"  # ib:<item id>
 ADD_MORE = "am"  # am:<item id>
+POSTERS = "pst"  # staff pick which posters: pst:<project id> or pst:all
 
 _OF_ACT = {Act.RATE: RATE, Act.OPEN_IN_INBOX: OPEN_IN_INBOX, Act.ADD_MORE: ADD_MORE}
 

@@ -1,4 +1,8 @@
-"""/checkin: share a location, pick the site, optionally send photos."""
+"""/checkin: share a location, pick the site, optionally send photos.
+
+A scanned site poster (handlers/posters.py) opens the same flow with the site already chosen in
+the flow's scratch (`site_id`): the location is still asked for, and the visit is judged against
+that site instead of offering the nearest ones."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import html
 from telegram import (
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -16,6 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.errors import Refused
 from bot.people import Action, require_can
 from bot.records import PhotoTarget
+from bot.texts import Texts
 from bot.usecases import deputy
 from bot.visits import NearbySite, Position, rank_nearby
 from handlers import callbacks
@@ -55,14 +61,8 @@ def format_distance(metres: float) -> str:
     return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
 
 
-async def start_checkin(update: Update, context: BotContext) -> str:
-    """Ask for the deputy's current location with a location button."""
-    require_can(context.person, Action.CHECKIN)
-    start_flow(context, "checkin")
-    message = update.effective_message
-    assert message is not None
-    texts = context.texts
-    keyboard = ReplyKeyboardMarkup(
+def location_keyboard(texts: Texts) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
         [
             [KeyboardButton(texts("checkin_share_button"), request_location=True)],
             [texts("button.cancel")],
@@ -70,7 +70,16 @@ async def start_checkin(update: Update, context: BotContext) -> str:
         resize_keyboard=True,
         one_time_keyboard=True,
     )
-    await message.reply_text(texts("checkin_ask_location"), reply_markup=keyboard)
+
+
+async def start_checkin(update: Update, context: BotContext) -> str:
+    """Ask for the deputy's current location with a location button."""
+    require_can(context.person, Action.CHECKIN)
+    start_flow(context, "checkin")
+    message = update.effective_message
+    assert message is not None
+    texts = context.texts
+    await message.reply_text(texts("checkin_ask_location"), reply_markup=location_keyboard(texts))
     return LOCATION
 
 
@@ -122,6 +131,20 @@ async def receive_location(update: Update, context: BotContext) -> str:
         "live": position.live,
         "key": f"loc:{message.message_id}",
     }
+    accuracy = (
+        texts("checkin_accuracy", metres=round(loc.horizontal_accuracy))
+        if loc.horizontal_accuracy
+        else ""
+    )
+    scanned = flow.get("site_id")
+    if isinstance(scanned, int):
+        # The poster named the site: record the visit there, on site or not as the location says.
+        await message.reply_text(
+            texts("checkin_location_received", accuracy=accuracy),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+        await message.reply_text(await _visit(context, scanned, flow["position"]["key"]))
+        return await _ask_for_photos(message, context)
     services = context.services
     candidates = await services.catalog.sites_within_box(
         services.campaign.id, position.lat, position.lon, settings.search_radius_m
@@ -134,11 +157,6 @@ async def receive_location(update: Update, context: BotContext) -> str:
         within_m=settings.search_radius_m,
         group_project_ids=group_projects,
         limit=settings.max_sites_listed,
-    )
-    accuracy = (
-        texts("checkin_accuracy", metres=round(loc.horizontal_accuracy))
-        if loc.horizontal_accuracy
-        else ""
     )
     await message.reply_text(
         texts("checkin_location_received", accuracy=accuracy), reply_markup=ReplyKeyboardRemove()
@@ -209,9 +227,21 @@ async def _show_project_sites(update: Update, context: BotContext, project_id: i
 
 
 async def _record_visit(update: Update, context: BotContext, site_id: int) -> str:
-    services = context.services
     query = update.callback_query
     assert query is not None and query.message is not None
+    # A refusal here comes after the press was answered; the error handler says it in the chat.
+    await query.edit_message_text(
+        await _visit(context, site_id, f"pick:{query.message.message_id}")
+    )
+    message = update.effective_message
+    assert message is not None
+    return await _ask_for_photos(message, context)
+
+
+async def _visit(context: BotContext, site_id: int, pick_key: str) -> str:
+    """Record the visit at the site (with the shared location, if any: `pick_key` keys a visit
+    without one) and say what was recorded."""
+    services = context.services
     flow = current_flow(context)
     pos = flow.get("position")
     position = (
@@ -219,8 +249,7 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
         if isinstance(pos, dict)
         else None
     )
-    source_key = pos["key"] if isinstance(pos, dict) else f"pick:{query.message.message_id}"
-    # A refusal here comes after the press was answered; the error handler says it in the chat.
+    source_key = pos["key"] if isinstance(pos, dict) else pick_key
     visit = await deputy.check_in(
         services, context.caller(), site_id, position, source_key=source_key
     )
@@ -232,21 +261,21 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
         else ""
     )
     local = visit.at.astimezone(services.settings.zone)
-    await query.edit_message_text(
-        texts(
-            "checkin_recorded",
-            site=html.escape(visit.site_name),
-            time=local.strftime("%H:%M"),
-            distance=distance,
-            verdict=texts(f"presence.{visit.reason}"),
-        )
+    return texts(
+        "checkin_recorded",
+        site=html.escape(visit.site_name),
+        time=local.strftime("%H:%M"),
+        distance=distance,
+        verdict=texts(f"presence.{visit.reason}"),
     )
-    message = update.effective_message
-    assert message is not None
+
+
+async def _ask_for_photos(message: Message, context: BotContext) -> str:
+    texts = context.texts
     await message.reply_text(
         texts("checkin_photos_prompt"),
         reply_markup=InlineKeyboardMarkup(
-            [[button(texts("button.done"), PREFIX, flow["nonce"], "done")]]
+            [[button(texts("button.done"), PREFIX, current_flow(context)["nonce"], "done")]]
         ),
     )
     return PHOTOS
@@ -300,7 +329,7 @@ photos_expected = replying("checkin_photos_expected")
 
 
 def entry_points() -> list[StepHandler]:
-    """/checkin opens this feature's steps."""
+    """/checkin opens this feature's steps (and so does a scanned poster, handlers/posters.py)."""
     return steps(CommandHandler("checkin", start_checkin))
 
 

@@ -236,6 +236,9 @@ class CatalogRepo(Repo):
     async def site(self, campaign_id: int, site_id: int) -> SiteRecord | None:
         return await self.db.fetch_one_as(_site, f"{_SITES} AND id = ?", (campaign_id, site_id))
 
+    async def site_by_code(self, campaign_id: int, code: str) -> SiteRecord | None:
+        return await self.db.fetch_one_as(_site, f"{_SITES} AND code = ?", (campaign_id, code))
+
     async def sites_of_project(self, campaign_id: int, project_id: int) -> list[SiteRecord]:
         return await self.db.fetch_all_as(
             _site, f"{_SITES} AND project_id = ? ORDER BY code", (campaign_id, project_id)

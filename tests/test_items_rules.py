@@ -305,6 +305,7 @@ EXPECTED: dict[Role, set[Action]] = {
         Action.INVITE,
         Action.MANAGE,
         Action.CONSOLE,
+        Action.POSTERS,
     },
     Role.LIAISON: {Action.INBOX, Action.CONSOLE},
 }
@@ -381,6 +382,7 @@ _COMMAND_ACTION = {
     "catalog": Action.MANAGE,
     "inbox": Action.INBOX,
     "web": Action.CONSOLE,
+    "posters": Action.POSTERS,
 }
 # Reached from the buttons of a notification, not from the menu.
 _BY_NOTICE = {Action.RATE}

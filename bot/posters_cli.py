@@ -1,0 +1,66 @@
+"""`deputy-bot posters`: the sites' check-in QR posters as a Word document, one page per site."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.bootstrap import open_services
+from bot.config import Settings
+from bot.errors import CliError, Refused
+from bot.export_cli import _out
+from bot.texts import LANGUAGES, Texts
+
+WithConfig = Callable[[argparse.ArgumentParser], None]
+
+
+def add_parser(sub: Any, with_config: WithConfig) -> None:
+    parser = sub.add_parser(
+        "posters", help="print the sites' check-in QR codes (DOCX, one page per site)"
+    )
+    with_config(parser)
+    parser.add_argument("--out", required=True, type=Path, help="file to write (.docx)")
+    parser.add_argument("--project", help="only this project's sites (its code, e.g. C01)")
+    parser.add_argument(
+        "--lang",
+        "--language",
+        dest="language",
+        choices=LANGUAGES,
+        default=None,
+        help="language of the pages (default: the configured one)",
+    )
+
+
+async def run(settings: Settings, args: argparse.Namespace, bot_username: str) -> int:
+    """Write the posters; the links open @bot_username (the CLI asks for it first)."""
+    out = _out(args.out)
+    # python-docx and segno load only for this command (bot/posters.py imports them late).
+    from bot.posters import write_posters
+
+    services = await open_services(settings)
+    try:
+        project_id = None
+        if args.project is not None:
+            projects = await services.catalog.projects(services.campaign.id)
+            found = [p for p in projects if p.code.casefold() == args.project.casefold()]
+            if not found:
+                codes = ", ".join(p.code for p in projects)
+                raise CliError(f"--project {args.project!r}: no such project (known: {codes})")
+            project_id = found[0].id
+        try:
+            result = await write_posters(
+                services,
+                out,
+                bot_username=bot_username,
+                project_id=project_id,
+                language=args.language or settings.i18n.default_language,
+            )
+        except Refused as refused:
+            raise CliError(Texts("en")(refused.key, **refused.params)) from refused
+    finally:
+        await services.close()
+    print(f"Wrote {result.path} ({result.bytes} bytes): {result.pages} sites, one page each")
+    print(f"  the codes open https://t.me/{bot_username}?start=site_<site code>")
+    return 0
