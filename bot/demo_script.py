@@ -21,6 +21,7 @@ from bot.exports import export_list
 from bot.invitations import InvitationRequest
 from bot.listing import Format, ListFilter
 from bot.people import Role
+from bot.posters import write_posters
 from bot.services import Services
 from bot.usecases.membership import issue_invitation
 from localapi import BotMessage, LocalBotApi, SimUser
@@ -363,3 +364,11 @@ async def _close_the_loop(
             )
         else:
             print(f"   {folder / name}  ({result.rows} rows)")
+    posters = await write_posters(
+        services,
+        folder / "点位签到二维码.docx",
+        bot_username=DEMO_BOT,
+        project_id=None,
+        language="zh",
+    )
+    print(f"   {posters.path}  ({posters.pages} sites, one page each; deputy-bot posters)")

@@ -73,9 +73,8 @@ def write_docx(sheet: PosterSheet, texts: Texts, out: Path) -> int:
         _line(doc, texts("posters.page_project", project=poster.project), BODY_FONT, BODY_PT)
         if poster.subitem:
             _line(doc, texts("posters.page_subitem", subitem=poster.subitem), BODY_FONT, BODY_PT)
-        address = " ".join(part for part in (poster.district, poster.address) if part)
-        if address:
-            _line(doc, texts("posters.page_address", address=address), BODY_FONT, BODY_PT)
+        if poster.place:
+            _line(doc, texts("posters.page_address", address=poster.place), BODY_FONT, BODY_PT)
         picture = doc.add_paragraph()
         picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
         picture.add_run().add_picture(io.BytesIO(qr_png(poster.link)), width=Mm(QR_MM))

@@ -15,14 +15,21 @@ from bot.site_links import site_link
 from bot.texts import Texts
 
 
+def place(district: str, address: str) -> str:
+    """Where a site is, for people: its address, after the district unless the address already
+    begins with it (the catalog's addresses often do: 江干区明石路)."""
+    if district and not address.startswith(district):
+        return f"{district} {address}".strip()
+    return address
+
+
 @dataclass(frozen=True, slots=True)
 class Poster:
     """What one site's page says."""
 
     site_code: str
     site_name: str
-    district: str
-    address: str
+    place: str  # district and address (place())
     project: str  # "C01 title"
     subitem: str  # "C01-1 title", or "" when the site is not tied to a sub-item
     link: str  # what the QR code encodes
@@ -57,8 +64,7 @@ async def gather(services: Services, *, bot_username: str, project_id: int | Non
                 Poster(
                     site_code=site.code,
                     site_name=site.name,
-                    district=site.district,
-                    address=site.address,
+                    place=place(site.district, site.address),
                     project=f"{project.code} {project.title}",
                     subitem=f"{subitem.code} {subitem.title}" if subitem else "",
                     link=site_link(bot_username, site.code),

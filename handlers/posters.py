@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import Refused
 from bot.people import Action, require_can
+from bot.posters import place
 from bot.records import ProjectRecord
 from bot.site_links import SITE_PREFIX
 from bot.usecases import posters
@@ -127,12 +128,12 @@ async def start_at_site(update: Update, context: BotContext) -> str | int | None
     # flow stays as it was.
     site = await posters.scanned_site(context.services, context.caller(), (context.args or [""])[0])
     await open_flow(update, context, "checkin", site_id=site.id)
-    place = " ".join(part for part in (site.district, site.address) if part)
+    where = place(site.district, site.address)
     await message.reply_text(
         texts(
             "posters.checkin_at",
             site=html.escape(site.name),
-            address=texts("posters.checkin_address", address=html.escape(place)) if place else "",
+            address=texts("posters.checkin_address", address=html.escape(where)) if where else "",
         ),
         reply_markup=location_keyboard(texts),
     )

@@ -567,6 +567,7 @@ def check_demo_run(result: Finished, data: Path) -> None:
         ("问题与建议清单.csv", "2 rows"),
         ("关于交办问题与建议清单的函.docx", "2 rows"),
         ("照片包.zip", "1 photos of 1 items; 2 listed"),  # the suggestion has no photo
+        ("点位签到二维码.docx", "39 sites, one page each; deputy-bot posters"),
     ):
         assert f"{data / 'exports' / name}  ({what})" in result.stdout
         assert (data / "exports" / name).stat().st_size > 0
