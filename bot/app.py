@@ -43,7 +43,10 @@ from handlers import (
     invite,
     lookback,
     mine,
+    observe,
     people,
+    progress,
+    projects,
     rating,
     report,
     review,
@@ -93,6 +96,9 @@ FEATURES: tuple[Feature, ...] = (
     people,  # /people: search -> pick -> card
     catalog_import,  # /catalog: catalog_file -> catalog_confirm
     console,  # /web (one step): a login link to the web console
+    progress,  # /progress: choose -> value (per target) -> note -> confirm
+    observe,  # the check-in's 记录进展观察 button: value (per target) -> note
+    projects,  # /projects and its page buttons (no conversation)
 )
 
 
