@@ -64,11 +64,18 @@ def pages(texts: Texts, board: Board, zone: ZoneInfo) -> list[str]:
         d = project.derived
         lines = [
             texts(
+                "projects.project_plain",
+                code=project.code,
+                title=html.escape(project.title),
+                status=_status(texts, d),
+            )
+            if d.status is None
+            else texts(
                 "projects.project_line",
                 code=project.code,
                 title=html.escape(project.title),
                 light=LIGHT_EMOJI[d.light] if d.light else "",
-                bar=bar(d.reached) if d.status else "",
+                bar=bar(d.reached),
                 percent=d.percent,
                 status=_status(texts, d),
             )
