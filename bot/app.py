@@ -43,8 +43,11 @@ from handlers import (
     invite,
     lookback,
     mine,
+    observe,
     people,
     posters,
+    progress,
+    projects,
     rating,
     report,
     review,
@@ -95,6 +98,9 @@ FEATURES: tuple[Feature, ...] = (
     catalog_import,  # /catalog: catalog_file -> catalog_confirm
     console,  # /web (one step): a login link to the web console
     posters,  # /posters (one step); a scanned poster's /start site_… opens checkin.location
+    progress,  # /progress: choose -> value (per target) -> note -> confirm
+    observe,  # the check-in's 记录进展观察 button: value (per target) -> note
+    projects,  # /projects and its page buttons (no conversation)
 )
 
 

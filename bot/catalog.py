@@ -9,7 +9,9 @@ Sections (see examples/hangzhou.toml for a full, commented example):
     [campaign]       code, name, year, timezone (default Asia/Shanghai), authority
     [[units]]        lead implementing units (牵头实施单位): code, name
     [[projects]]     code, title (<= 30 chars, shown on buttons), description, level, district
-    [[subitems]]     code, project, title, target, unit
+    [[subitems]]     code, project, title, target (free text), unit, and optionally
+                     [[subitems.targets]] (code, value + unit or percent, deadline, label) and
+                     [[subitems.milestones]] (date, label)
     [[sites]]        code, name, address, district, project, subitem, lat, lon, crs, radius_m,
                      illustrative
     [[groups]]       supervision groups (监督小组): code, name, led_by, projects, units
@@ -22,6 +24,7 @@ read from a file. Reading a file and reporting all its problems at once is bot/c
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
@@ -52,9 +55,11 @@ __all__ = [
     "Found",
     "Group",
     "Level",
+    "Milestone",
     "Project",
     "Site",
     "Subitem",
+    "Target",
     "Unit",
     "reference_errors",
 ]
@@ -125,6 +130,51 @@ class Project(_Model):
         return value
 
 
+class Target(_Model):
+    """One quantified target of a sub-item: a count with its measure (30 辆, 6.2 万个) or a
+    percentage (覆盖率 95%), reached by its deadline (default: the campaign year's 31 December).
+
+    `code` is the target's stable key within its sub-item: re-importing updates the target with
+    the same code in place, so the progress reported against it stays. Without one, targets are
+    keyed by position ("1", "2", ...): give codes when a sub-item's list may be reordered.
+    """
+
+    code: Annotated[str, AfterValidator(check.code)] = ""
+    value: Annotated[float | None, AfterValidator(check.positive_or_none)] = None
+    unit: Annotated[str, AfterValidator(check.text(10, required=False))] = ""
+    percent: Annotated[float | None, AfterValidator(check.percent_or_none)] = None
+    deadline: dt.date | None = None
+    label: Annotated[str, AfterValidator(check.text(60, required=False))] = ""
+
+    @model_validator(mode="after")
+    def _count_or_percent(self) -> Target:
+        if (self.value is None) == (self.percent is None):
+            raise check.fail("give either value (with unit) or percent, not both")
+        if self.value is not None and not self.unit:
+            raise check.fail("a value needs its unit (所, 个, 台, 公里, 万个 ...)")
+        if self.percent is not None and self.unit:
+            raise check.fail("a percent target has no unit")
+        return self
+
+    @property
+    def is_percent(self) -> bool:
+        return self.percent is not None
+
+    @property
+    def amount(self) -> float:
+        """What is to be reached: the count, or the percentage."""
+        amount = self.percent if self.value is None else self.value
+        assert amount is not None
+        return amount
+
+
+class Milestone(_Model):
+    """A dated step on the way (开工, 主体完工 ...), shown with the sub-item's progress."""
+
+    date: dt.date
+    label: Annotated[str, AfterValidator(check.text(60))]
+
+
 class Subitem(_Model):
     """A measurable part of a project (子项)."""
 
@@ -133,6 +183,21 @@ class Subitem(_Model):
     title: Annotated[str, AfterValidator(check.text(60))]
     target: Annotated[str, AfterValidator(check.text(200, required=False))] = ""
     unit: Ref
+    targets: list[Target] = Field(default_factory=list, max_length=10)
+    milestones: list[Milestone] = Field(default_factory=list, max_length=24)
+
+    @model_validator(mode="after")
+    def _target_codes(self) -> Subitem:
+        seen: set[str] = set()
+        for key in self.target_keys():
+            if key in seen:
+                raise check.fail(f"targets: duplicate code {key!r}")
+            seen.add(key)
+        return self
+
+    def target_keys(self) -> list[str]:
+        """Each target's stable key: its code, else its position (1-based)."""
+        return [t.code or str(i) for i, t in enumerate(self.targets, start=1)]
 
 
 class Site(_Model):

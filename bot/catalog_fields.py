@@ -67,6 +67,18 @@ def between(lo: float, hi: float) -> Callable[[float], float]:
     return check
 
 
+def positive_or_none(value: float | None) -> float | None:
+    if value is not None and not (0 < value <= 1e9):  # also false for NaN
+        raise fail("must be a number above 0")
+    return value
+
+
+def percent_or_none(value: float | None) -> float | None:
+    if value is not None and not (0 < value <= 100):
+        raise fail("must be a percentage above 0 and at most 100")
+    return value
+
+
 def timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)

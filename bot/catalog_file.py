@@ -36,6 +36,8 @@ _TYPE_MESSAGES = {
     "list_type": "must be a list",
     "model_type": "must be a table",
     "dict_type": "must be a table",
+    "date_type": "must be a date like 2020-12-31 (without quotes)",
+    "too_long": "has too many entries",
 }
 
 

@@ -156,6 +156,11 @@ class ScheduleSettings(_Section):
         return time.fromisoformat(self.reminder_time)
 
 
+class ProgressSettings(_Section):
+    # Day of the month from which liaisons are asked for the month's figures; 0: never.
+    reminder_day: int = Field(default=1, ge=0, le=28)
+
+
 class OutboxSettings(_Section):
     # Below Telegram's 30/s: arrival jitter would otherwise put 31 in some second (bench/fanout.py).
     # Up to 1000/s: Telegram's paid broadcasts, or a local Bot API server without limits.
@@ -223,6 +228,7 @@ class Settings(_Section):
     photos: PhotoSettings = PhotoSettings()
     deadlines: DeadlineSettings = DeadlineSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    progress: ProgressSettings = ProgressSettings()
     outbox: OutboxSettings = OutboxSettings()
     letter: LetterSettings = LetterSettings()
     web: WebSettings = WebSettings()

@@ -31,9 +31,22 @@ class Action(StrEnum):
     INBOX = "inbox"  # a liaison's items: accept, return, progress, answer
     CONSOLE = "console"  # the web console for desk work (bot/scope.py console_reach)
     POSTERS = "posters"  # print the sites' check-in QR codes (bot/posters.py)
+    PROJECTS = "projects"  # the projects' progress board (bot/scope.py progress_reach)
+    PROGRESS = "progress"  # a lead unit reports its sub-items' figures
+    OBSERVE = "observe"  # a deputy records what they saw of a target on a visit
 
 
-_DEPUTY = frozenset({Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK})
+_DEPUTY = frozenset(
+    {
+        Action.CHECKIN,
+        Action.REPORT,
+        Action.OWN_ITEMS,
+        Action.RATE,
+        Action.LOOKBACK,
+        Action.PROJECTS,
+        Action.OBSERVE,
+    }
+)
 
 # Leaders are deputies too: they visit sites and raise items like everyone in their group.
 # Scope is checked with the action: a leader reviews and summarises only their own group, a
@@ -52,15 +65,26 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.MANAGE,
             Action.CONSOLE,
             Action.POSTERS,
+            Action.PROJECTS,
         }
     ),
-    Role.LIAISON: frozenset({Action.INBOX, Action.CONSOLE}),
+    Role.LIAISON: frozenset({Action.INBOX, Action.CONSOLE, Action.PROJECTS, Action.PROGRESS}),
 }
 
 # Which commands each role's menu shows, in order. /start, /help, /lang and /cancel are for all.
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "lookback"),
-    Role.LEADER: ("checkin", "problem", "suggest", "mine", "review", "summary", "lookback", "web"),
+    Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "lookback", "projects"),
+    Role.LEADER: (
+        "checkin",
+        "problem",
+        "suggest",
+        "mine",
+        "review",
+        "summary",
+        "lookback",
+        "projects",
+        "web",
+    ),
     Role.STAFF: (
         "tally",
         "export",
@@ -71,9 +95,10 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
         "people",
         "catalog",
         "posters",
+        "projects",
         "web",
     ),
-    Role.LIAISON: ("inbox", "web"),
+    Role.LIAISON: ("inbox", "progress", "projects", "web"),
 }
 COMMON_COMMANDS: tuple[str, ...] = ("help", "lang", "cancel")
 

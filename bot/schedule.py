@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.jobs import run_daily_jobs
+from bot.progress_jobs import monthly_progress_reminder
 from bot.services import Services
 from bot.summary_push import queue_daily_summaries
 
@@ -40,6 +41,11 @@ async def reminders_job(services: Services, now: datetime) -> dict[str, int]:
     services.wake_sender()
     log.info("Daily jobs: %s", counts)
     return counts
+
+
+async def progress_reminder_job(services: Services, now: datetime) -> int:
+    """From the configured day of each month: ask liaisons for the month's figures (once)."""
+    return await monthly_progress_reminder(services, now)
 
 
 def next_run(at: time, zone: ZoneInfo, now: datetime) -> datetime:
@@ -95,6 +101,7 @@ async def scheduled(services: Services) -> AsyncIterator[None]:
         for at, job, name in (
             (settings.summary_at, summaries_job, "daily-summaries"),
             (settings.reminder_at, reminders_job, "daily-reminders"),
+            (settings.reminder_at, progress_reminder_job, "progress-reminder"),
         )
     ]
     try:

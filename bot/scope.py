@@ -273,3 +273,43 @@ def may_see_in_console(person: Person, item: Item) -> bool:
         and (group_id is None or item.group_id == group_id)
         and (unit_id is None or item.unit_id == unit_id)
     )
+
+
+# --- targets and progress (bot/usecases/progress.py) --------------------------------------------
+
+
+def progress_reach(person: Person | None) -> tuple[int | None, int | None]:
+    """The (group, unit) whose projects' progress the person sees; (None, None): the campaign.
+
+    Staff see every project; leaders and deputies their group's projects; liaisons their unit's
+    sub-items.
+    """
+    person = _allowed(person, Action.PROJECTS)
+    if person.role is Role.STAFF:
+        return None, None
+    if person.role is Role.LIAISON:
+        require(person.unit_id is not None, "progress.no_unit")
+        return None, person.unit_id
+    require(person.group_id is not None, "progress.no_group")
+    return person.group_id, None
+
+
+def progress_unit(person: Person | None) -> int:
+    """Where /progress starts: the liaison's unit, which reports on the sub-items it leads."""
+    person = _allowed(person, Action.PROGRESS)
+    require(person.unit_id is not None, "progress.no_unit")
+    assert person.unit_id is not None
+    return person.unit_id
+
+
+def require_lead_unit(person: Person | None, subitem_unit_id: int) -> None:
+    """Only the sub-item's lead unit reports its figures."""
+    unit_id = progress_unit(person)
+    require(unit_id == subitem_unit_id, "progress.not_your_subitem")
+
+
+def require_own_visit(person: Person | None, visit_person_id: int) -> Person:
+    """A deputy records observations on their own visits only."""
+    person = _allowed(person, Action.OBSERVE)
+    require(person.id == visit_person_id, "progress.not_your_visit")
+    return person

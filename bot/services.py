@@ -24,6 +24,7 @@ from bot.ports import (
     RatingStore,
     VisitStore,
 )
+from bot.progress_ports import ProgressStore
 from bot.query_ports import (
     ForwardingStore,
     InboxStore,
@@ -72,6 +73,7 @@ class Services:
     manage: ManageStore
     console: ConsoleStore
     web_auth: WebAuthStore
+    progress: ProgressStore  # sub-items' targets, progress reports, observations
     store: PhotoStore
     evidence: Evidence
     closer: Callable[[], Awaitable[None]]

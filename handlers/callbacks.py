@@ -22,6 +22,8 @@ RATING_COMMENT = "rc"
 LOOKBACK = "lb"
 EXPORT = "ex"
 MANAGE = "mg"  # /people and /catalog
+PROGRESS = "pg"  # /progress: a lead unit's figures
+OBSERVE_FLOW = "ov"  # a deputy's observation of a target on a visit
 
 # Buttons that work outside conversations.
 SUMMARY = "dsum"  # staff pick a group's summary: dsum:<group id>:<day>
@@ -31,6 +33,8 @@ RATE = "rt"  # rt:<item id>:<round>:<rating>
 OPEN_IN_INBOX = "ib"  # ib:<item id>
 ADD_MORE = "am"  # am:<item id>
 POSTERS = "pst"  # staff pick which posters: pst:<project id> or pst:all
+OBSERVE = "ob"  # ob:<visit id>: the check-in's 记录进展观察 button
+PROJECTS = "pj"  # pj:<page>: /projects' pages
 
 _OF_ACT = {Act.RATE: RATE, Act.OPEN_IN_INBOX: OPEN_IN_INBOX, Act.ADD_MORE: ADD_MORE}
 

@@ -19,10 +19,10 @@ from telegram import (
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import Refused
-from bot.people import Action, require_can
+from bot.people import Action, can, require_can
 from bot.records import PhotoTarget
 from bot.texts import Texts
-from bot.usecases import deputy
+from bot.usecases import deputy, progress
 from bot.visits import NearbySite, Position, rank_nearby
 from handlers import callbacks
 from handlers.common import leave_conversation
@@ -45,6 +45,7 @@ from handlers.flow import (
     start_flow,
     steps,
 )
+from handlers.observe import observe_button
 from handlers.photos import PHOTO_INPUT, receive_photo
 from handlers.replies import replying
 
@@ -319,7 +320,15 @@ async def photos_done(update: Update, context: BotContext) -> str | int:
     )
     message = update.effective_message
     assert message is not None
-    await message.reply_text(context.texts("checkin_finished", count=count))
+    # At a site of a sub-item with targets, the deputy may record the progress they saw.
+    markup = None
+    if (
+        isinstance(visit_id, int)
+        and can(context.person, Action.OBSERVE)
+        and await progress.observable(services, context.person, visit_id) is not None
+    ):
+        markup = observe_button(context, visit_id)
+    await message.reply_text(context.texts("checkin_finished", count=count), reply_markup=markup)
     return END
 
 

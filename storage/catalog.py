@@ -23,6 +23,7 @@ from bot.records import (
 )
 from storage.db import Database, Repo, insert, select_one
 from storage.rows import row_mapper
+from storage.targets import import_targets
 
 
 async def _upsert(
@@ -112,7 +113,7 @@ async def import_catalog(db: Database, catalog: Catalog, *, now: datetime) -> Im
                     "position": pos,
                 },
             )
-        subitems = {}
+        subitems: dict[str, int] = {}
         for pos, s in enumerate(catalog.subitems):
             subitems[s.code] = await _upsert(
                 conn,
@@ -127,6 +128,8 @@ async def import_catalog(db: Database, catalog: Catalog, *, now: datetime) -> Im
                     "position": pos,
                 },
             )
+        for s in catalog.subitems:
+            await import_targets(conn, report, subitems[s.code], s, c.year)
         for site in catalog.sites:
             lat, lon = site.wgs84()
             await _upsert(

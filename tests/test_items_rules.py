@@ -292,7 +292,15 @@ def test_display_number() -> None:
 
 # --- permissions --------------------------------------------------------------------------------
 
-_FIELD = {Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK}
+_FIELD = {
+    Action.CHECKIN,
+    Action.REPORT,
+    Action.OWN_ITEMS,
+    Action.RATE,
+    Action.LOOKBACK,
+    Action.PROJECTS,
+    Action.OBSERVE,  # the check-in's button (handlers/observe.py)
+}
 EXPECTED: dict[Role, set[Action]] = {
     Role.DEPUTY: _FIELD,
     Role.LEADER: _FIELD | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE},
@@ -306,8 +314,9 @@ EXPECTED: dict[Role, set[Action]] = {
         Action.MANAGE,
         Action.CONSOLE,
         Action.POSTERS,
+        Action.PROJECTS,
     },
-    Role.LIAISON: {Action.INBOX, Action.CONSOLE},
+    Role.LIAISON: {Action.INBOX, Action.CONSOLE, Action.PROJECTS, Action.PROGRESS},
 }
 MATRIX = [(role, action) for role in Role for action in Action]
 
@@ -351,11 +360,11 @@ def test_strangers_may_do_nothing(action: Action) -> None:
 
 def test_commands_for_each_role() -> None:
     common = ("help", "lang", "cancel")
-    deputy = ("checkin", "problem", "suggest", "mine", "lookback", *common)
+    deputy = ("checkin", "problem", "suggest", "mine", "lookback", "projects", *common)
     assert commands_for(Role.DEPUTY) == deputy
     assert set(commands_for(Role.LEADER)) == {*deputy, "review", "summary", "web"}
     assert commands_for(Role.STAFF)[:3] == ("tally", "export", "forward")
-    assert commands_for(Role.LIAISON) == ("inbox", "web", *common)
+    assert commands_for(Role.LIAISON) == ("inbox", "progress", "projects", "web", *common)
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -373,6 +382,8 @@ _COMMAND_ACTION = {
     "mine": Action.OWN_ITEMS,
     "invite": Action.INVITE,
     "lookback": Action.LOOKBACK,
+    "projects": Action.PROJECTS,
+    "progress": Action.PROGRESS,
     "review": Action.REVIEW,
     "summary": Action.SUMMARY,
     "tally": Action.TALLY,
@@ -385,7 +396,7 @@ _COMMAND_ACTION = {
     "posters": Action.POSTERS,
 }
 # Reached from the buttons of a notification, not from the menu.
-_BY_NOTICE = {Action.RATE}
+_BY_NOTICE = {Action.RATE, Action.OBSERVE}  # buttons of notices and of the check-in
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -18,6 +18,7 @@ from bot.geo import PresenceReason
 from bot.items import Kind, Severity, Status
 from bot.people import COMMON_COMMANDS, ROLE_COMMANDS, Role
 from bot.photos import PhotoFlag, RejectReason
+from bot.progress import Status as ProgressStatus
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, Texts, catalog, pick_language, placeholders
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ PREFIX_TABLES = (
     "rating.",
     "light.",
     "event.",
+    "progress.status.",
 )
 
 
@@ -337,6 +339,7 @@ ENUM_TABLES: list[tuple[type[StrEnum], str]] = [
     (PhotoFlag, "photo_flag."),
     (RejectReason, "photo."),
     (PresenceReason, "presence."),
+    (ProgressStatus, "progress.status."),
 ]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.services import Services
-from web import actions, bulk, desk, login, pages
+from web import actions, bulk, desk, login, pages, projects
 from web.keys import BOT_TOKEN, BOT_USERNAME, LIMITER, RENDERER, SERVICES
 from web.limits import LoginLimiter
 from web.render import Renderer
@@ -65,6 +65,12 @@ def build_web_app(services: Services, *, bot_token: str, bot_username: str) -> w
     app.router.add_get("/figures", desk.figures_page)
     app.router.add_get("/items.xlsx", desk.items_xlsx)
     app.router.add_get("/items.csv", desk.items_csv)
+
+    # Projects' progress (web/projects.py): the board, a sub-item's targets, reports and
+    # deputies' observations, and the lead unit's report form (the chat's /projects, /progress).
+    app.router.add_get("/projects", projects.projects_page)
+    app.router.add_get(r"/projects/{subitem_id:\d+}", projects.subitem_page)
+    app.router.add_post(r"/projects/{subitem_id:\d+}/report", projects.report)
 
     # Acting on an item (web/actions.py): the same use cases as the chat.
     app.router.add_post(r"/items/{item_id:\d+}/{action}", actions.act)

@@ -1,0 +1,53 @@
+"""The port of sub-items' targets and progress (storage/progress.py implements it)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from bot.progress import MilestoneRecord, NewFigures, ReportRecord, SubitemRow, TargetRecord
+
+
+class ProgressStore(Protocol):
+    async def subitems(
+        self,
+        campaign_id: int,
+        *,
+        project_ids: Collection[int] | None = None,
+        unit_id: int | None = None,
+    ) -> list[SubitemRow]:
+        """The campaign's sub-items in catalog order, of these projects and/or this lead unit."""
+        ...
+
+    async def targets(self, subitem_ids: Sequence[int]) -> list[TargetRecord]:
+        """The current (not retired) targets of these sub-items, in catalog order."""
+        ...
+
+    async def milestones(self, subitem_id: int) -> list[MilestoneRecord]: ...
+
+    async def latest_reports(self, subitem_ids: Sequence[int]) -> dict[int, ReportRecord]:
+        """Each sub-item's latest progress report (the one that counts)."""
+        ...
+
+    async def observation_counts(self, subitem_ids: Sequence[int]) -> dict[int, int]: ...
+
+    async def reports(self, subitem_id: int, limit: int) -> list[ReportRecord]:
+        """The sub-item's progress reports, newest first."""
+        ...
+
+    async def observations(self, subitem_id: int, limit: int) -> list[ReportRecord]:
+        """Deputies' observations of the sub-item on their visits, newest first."""
+        ...
+
+    async def add_report(self, report: NewFigures) -> tuple[int, bool]:
+        """Store a unit's report once per source key: (its id, whether it was created now)."""
+        ...
+
+    async def add_observation(self, observation: NewFigures) -> tuple[int, bool]:
+        """Store a deputy's observation once per source key."""
+        ...
+
+    async def liaisons_with_targets(self, campaign_id: int) -> list[tuple[int, int]]:
+        """(person id, number of sub-items with targets) of every active liaison whose unit
+        leads a sub-item with targets."""
+        ...

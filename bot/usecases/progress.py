@@ -1,0 +1,274 @@
+"""Targets and progress: the board of projects and sub-items, a lead unit's progress report, and a
+deputy's observation on a visit. The chat (/projects, /progress, the check-in's button) and the
+web console (/projects) call these same functions.
+
+Every function loads what it needs, asks bot/scope.py whether the caller reaches it (a forged id
+reveals nothing), applies the pure rule of bot/progress.py and commits through the port.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from bot import scope
+from bot.errors import Refused, require
+from bot.people import Person
+from bot.progress import (
+    Board,
+    MilestoneRecord,
+    NewFigures,
+    ProjectProgress,
+    ReportRecord,
+    SubitemProgress,
+    SubitemRow,
+    TargetRecord,
+    combine,
+    derive,
+    parse_value,
+)
+from bot.services import Services
+from bot.usecases.acting import Caller
+
+log = logging.getLogger(__name__)
+
+NOTE_MAX = 1000
+HISTORY_SHOWN = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SubitemDetail:
+    project_code: str
+    project_title: str
+    progress: SubitemProgress
+    milestones: list[MilestoneRecord]
+    reports: list[ReportRecord]
+    observations: list[ReportRecord]
+    may_report: bool
+
+
+def today(services: Services) -> date:
+    return services.clock.now().astimezone(services.settings.zone).date()
+
+
+def _start(services: Services) -> date:
+    """Where the time to a deadline is counted from: the campaign year's 1 January (the year's
+    plan is voted at its start; docs/domain.md)."""
+    year = services.campaign.year or today(services).year
+    return date(year, 1, 1)
+
+
+async def _reach(
+    services: Services, person: Person | None, *, console: bool
+) -> tuple[set[int] | None, int | None]:
+    """(project ids, unit id) the caller reaches; None for either: not limited by it."""
+    group_id, unit_id = scope.console_reach(person) if console else scope.progress_reach(person)
+    if group_id is not None:
+        return await services.catalog.group_project_ids(group_id), None
+    return None, unit_id
+
+
+async def _progress(services: Services, rows: list[SubitemRow], day: date) -> list[SubitemProgress]:
+    ids = [r.id for r in rows]
+    targets: dict[int, list[TargetRecord]] = {i: [] for i in ids}
+    for t in await services.progress.targets(ids):
+        targets[t.subitem_id].append(t)
+    latest = await services.progress.latest_reports(ids)
+    seen = await services.progress.observation_counts(ids)
+    start = _start(services)
+    out = []
+    for row in rows:
+        report = latest.get(row.id)
+        derived = derive(targets[row.id], report.values if report else None, start=start, day=day)
+        out.append(SubitemProgress(row, targets[row.id], report, derived, seen.get(row.id, 0)))
+    return out
+
+
+async def board(services: Services, person: Person | None, *, console: bool = False) -> Board:
+    """The projects and sub-items within the caller's reach, each with its derived progress."""
+    project_ids, unit_id = await _reach(services, person, console=console)
+    day = today(services)
+    campaign_id = services.campaign.id
+    rows = await services.progress.subitems(campaign_id, project_ids=project_ids, unit_id=unit_id)
+    by_project: dict[int, list[SubitemProgress]] = {}
+    for sp in await _progress(services, rows, day):
+        by_project.setdefault(sp.subitem.project_id, []).append(sp)
+    result = Board(day)
+    for project in await services.catalog.projects(campaign_id):
+        subs = by_project.get(project.id)
+        if not subs:
+            continue
+        derived = combine([s.derived for s in subs])
+        result.projects.append(
+            ProjectProgress(project.id, project.code, project.title, subs, derived)
+        )
+    return result
+
+
+async def _subitem(services: Services, subitem_id: object) -> SubitemRow:
+    if not isinstance(subitem_id, int) or isinstance(subitem_id, bool) or subitem_id <= 0:
+        raise Refused("button_expired")
+    rows = await services.progress.subitems(services.campaign.id)
+    row = next((r for r in rows if r.id == subitem_id), None)
+    if row is None:
+        raise Refused("progress.subitem_not_found")
+    return row
+
+
+async def detail(
+    services: Services, person: Person | None, subitem_id: object, *, console: bool = False
+) -> SubitemDetail:
+    """A sub-item's targets, milestones, the unit's reports and the deputies' observations."""
+    project_ids, unit_id = await _reach(services, person, console=console)
+    row = await _subitem(services, subitem_id)
+    if (project_ids is not None and row.project_id not in project_ids) or (
+        unit_id is not None and row.unit_id != unit_id
+    ):
+        raise Refused("progress.subitem_not_found")  # says nothing of another's sub-item
+    [progress] = await _progress(services, [row], today(services))
+    project = await services.catalog.project(services.campaign.id, row.project_id)
+    assert person is not None
+    return SubitemDetail(
+        project.code if project else "",
+        project.title if project else "",
+        progress,
+        await services.progress.milestones(row.id),
+        await services.progress.reports(row.id, HISTORY_SHOWN),
+        await services.progress.observations(row.id, HISTORY_SHOWN),
+        may_report=_may_report(person, row) and bool(progress.targets),
+    )
+
+
+def _may_report(person: Person, row: SubitemRow) -> bool:
+    try:
+        scope.require_lead_unit(person, row.unit_id)
+    except Refused:
+        return False
+    return True
+
+
+# --- the lead unit's report --------------------------------------------------------------------
+
+
+async def reportable(services: Services, person: Person | None) -> list[SubitemProgress]:
+    """/progress: the sub-items the caller's unit leads that have targets to report against."""
+    unit_id = scope.progress_unit(person)
+    rows = await services.progress.subitems(services.campaign.id, unit_id=unit_id)
+    return [s for s in await _progress(services, rows, today(services)) if s.targets]
+
+
+async def for_report(
+    services: Services, person: Person | None, subitem_id: object
+) -> SubitemProgress:
+    """One sub-item the caller's unit leads, with its targets, to report on."""
+    row = await _subitem(services, subitem_id)
+    scope.require_lead_unit(person, row.unit_id)
+    [progress] = await _progress(services, [row], today(services))
+    require(bool(progress.targets), "progress.no_targets")
+    return progress
+
+
+def check_note(note: str) -> str:
+    note = note.strip()
+    require(len(note) <= NOTE_MAX, "progress.note_too_long", max=NOTE_MAX)
+    return note
+
+
+def _values(
+    targets: list[TargetRecord], typed: Mapping[int, str], *, all_required: bool
+) -> dict[int, float]:
+    values: dict[int, float] = {}
+    for target in targets:
+        text = typed.get(target.id)
+        if text is None or not text.strip():
+            require(not all_required, "progress.value_missing", target=target.describe())
+            continue
+        values[target.id] = parse_value(text, target)
+    require(bool(values), "progress.value_missing", target=targets[0].describe())
+    return values
+
+
+async def submit_report(
+    services: Services,
+    caller: Caller,
+    subitem_id: object,
+    typed: Mapping[int, str],
+    note: str,
+    *,
+    via: str,
+) -> tuple[int, bool]:
+    """Store the unit's figures (one value per current target, as typed) with a note.
+
+    Keyed by the caller's input: the same report sent twice (a double tap, a redelivered update,
+    a form sent again) is stored once. Returns (report id, whether it was created now).
+    """
+    require(caller.key is not None, "button_expired")
+    assert caller.key is not None
+    progress = await for_report(services, caller.person, subitem_id)
+    values = _values(progress.targets, typed, all_required=True)
+    report_id, created = await services.progress.add_report(
+        NewFigures(
+            subitem_id=progress.subitem.id,
+            person_id=caller.person.id,
+            at=caller.now,
+            note=check_note(note),
+            values=values,
+            source_key=caller.key,
+            via=via,
+            unit_id=progress.subitem.unit_id,
+        )
+    )
+    log.info("Progress report %s on sub-item %s (new: %s)", report_id, progress.subitem.id, created)
+    return report_id, created
+
+
+# --- a deputy's observation on a visit ----------------------------------------------------------
+
+
+async def observable(
+    services: Services, person: Person | None, visit_id: object
+) -> tuple[int, SubitemProgress] | None:
+    """The sub-item (with targets) of the site of the caller's own visit; None when the site has
+    no sub-item with targets (nothing to observe against)."""
+    if not isinstance(visit_id, int) or isinstance(visit_id, bool) or visit_id <= 0:
+        raise Refused("button_expired")
+    visit = await services.visits.get(visit_id)
+    require(visit is not None, "progress.not_your_visit")
+    assert visit is not None
+    scope.require_own_visit(person, visit.person_id)
+    site = await services.catalog.site(services.campaign.id, visit.site_id)
+    if site is None or site.subitem_id is None:
+        return None
+    row = await _subitem(services, site.subitem_id)
+    [progress] = await _progress(services, [row], today(services))
+    return (visit.id, progress) if progress.targets else None
+
+
+async def record_observation(
+    services: Services,
+    caller: Caller,
+    visit_id: object,
+    typed: Mapping[int, str],
+    note: str,
+) -> tuple[int, bool]:
+    """What the deputy saw against the targets (at least one value), stored with the visit."""
+    require(caller.key is not None, "button_expired")
+    assert caller.key is not None
+    found = await observable(services, caller.person, visit_id)
+    require(found is not None, "progress.no_targets")
+    assert found is not None
+    visit, progress = found
+    values = _values(progress.targets, typed, all_required=False)
+    return await services.progress.add_observation(
+        NewFigures(
+            subitem_id=progress.subitem.id,
+            person_id=caller.person.id,
+            at=caller.now,
+            note=check_note(note),
+            values=values,
+            source_key=caller.key,
+            visit_id=visit,
+        )
+    )

@@ -1,0 +1,215 @@
+"""记录进展观察: after a check-in at a site of a sub-item with targets, the deputy may record what
+they saw against each target (a value, or 跳过) and a note; it is stored with the visit, beside
+the unit's own figures (bot/usecases/progress.py record_observation).
+
+The button (ob:<visit id>) comes with the check-in's last message and opens this flow; the
+visit must be the presser's own. The flow's key (the press) stores the observation once.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from bot.errors import Refused
+from bot.progress import Kind, SubitemProgress, number, parse_value
+from bot.usecases import progress
+from bot.usecases.acting import Caller
+from handlers import callbacks
+from handlers.context import BotContext
+from handlers.conversation import END
+from handlers.flow import (
+    TYPED,
+    StepHandler,
+    abandon_flow,
+    button,
+    buttons_expected,
+    current_flow,
+    end_flow,
+    pressed,
+    remove_buttons,
+    start_flow,
+    steps,
+)
+from handlers.progress import target_label
+
+VALUE, NOTE = "observe.value", "observe.note"
+PREFIX = callbacks.OBSERVE_FLOW
+FLOW_KIND = "observe"
+
+
+def observe_button(context: BotContext, visit_id: int) -> InlineKeyboardMarkup:
+    """The check-in's button that opens this flow."""
+    label = context.texts("observe.button")
+    data = f"{callbacks.OBSERVE}:{visit_id}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+
+
+async def _found(context: BotContext, visit_id: object) -> SubitemProgress:
+    found = await progress.observable(context.services, context.person, visit_id)
+    if found is None:
+        raise Refused("progress.no_targets")
+    return found[1]
+
+
+async def start_observe(update: Update, context: BotContext) -> str | None:
+    query = update.callback_query
+    assert query is not None
+    data = query.data or ""
+    raw = data.removeprefix(f"{callbacks.OBSERVE}:")
+    visit_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    sp = await _found(context, visit_id)  # refused: the alert says why, nothing starts
+    await query.answer()
+    await abandon_flow(context)
+    flow = start_flow(
+        context,
+        FLOW_KIND,
+        visit_id=visit_id,
+        index=0,
+        typed={},
+        key=f"observe:{context.input_key}",
+    )
+    flow["step"] = VALUE
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(
+        context.texts("observe.intro", subitem=html.escape(f"{sp.subitem.code} {sp.subitem.title}"))
+    )
+    return await _ask(update, context, sp)
+
+
+async def _ask(update: Update, context: BotContext, sp: SubitemProgress) -> str:
+    flow = current_flow(context)
+    index = int(flow["index"])
+    target = sp.targets[index]
+    reported = sp.latest.values.get(target.id) if sp.latest else None
+    texts = context.texts
+    params: dict[str, Any] = {
+        "n": index + 1,
+        "total": len(sp.targets),
+        "label": target_label(target),
+        "target": target.describe(),
+        "reported": texts("progress.never") if reported is None else number(reported),
+    }
+    if target.kind is Kind.PERCENT:
+        text = texts("observe.ask_percent", **params)
+    else:
+        text = texts("observe.ask_count", measure=html.escape(target.measure), **params)
+    message = update.effective_message
+    assert message is not None
+    skip = button(texts("progress.button_skip"), PREFIX, flow["nonce"], "skip", index)
+    await context.bot.send_message(
+        message.chat_id, text, reply_markup=InlineKeyboardMarkup([[skip]])
+    )
+    return VALUE
+
+
+async def _next(update: Update, context: BotContext, sp: SubitemProgress) -> str:
+    flow = current_flow(context)
+    flow["index"] = int(flow["index"]) + 1
+    if flow["index"] < len(sp.targets):
+        return await _ask(update, context, sp)
+    flow["step"] = NOTE
+    message = update.effective_message
+    assert message is not None
+    skip = button(context.texts("progress.button_skip"), PREFIX, flow["nonce"], "skip_note")
+    await context.bot.send_message(
+        message.chat_id,
+        context.texts("observe.ask_note"),
+        reply_markup=InlineKeyboardMarkup([[skip]]),
+    )
+    return NOTE
+
+
+async def value_step(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    flow = current_flow(context)
+    sp = await _found(context, flow.get("visit_id"))
+    index = int(flow.get("index", 0))
+    if index >= len(sp.targets):
+        raise Refused("button_expired")
+    try:
+        parse_value(message.text, sp.targets[index])
+    except Refused as refused:
+        await message.reply_text(context.texts(refused.key, **refused.params))
+        return VALUE
+    flow["typed"][str(sp.targets[index].id)] = message.text
+    return await _next(update, context, sp)
+
+
+async def observe_press(update: Update, context: BotContext) -> str | int:
+    press = await pressed(update, context, PREFIX, kind=FLOW_KIND)
+    flow = current_flow(context)
+    if press is None:
+        return str(flow.get("step", VALUE))
+    await remove_buttons(update)
+    sp = await _found(context, flow.get("visit_id"))
+    if press.verb == "skip" and flow.get("step") == VALUE and press.int_arg() == flow["index"]:
+        return await _next(update, context, sp)
+    if press.verb == "skip_note" and flow.get("step") == NOTE:
+        return await _save(update, context, sp, "")
+    return str(flow.get("step", VALUE))
+
+
+async def note_step(update: Update, context: BotContext) -> str | int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    flow = current_flow(context)
+    sp = await _found(context, flow.get("visit_id"))
+    try:
+        note = progress.check_note(message.text)
+    except Refused as refused:
+        await message.reply_text(context.texts(refused.key, **refused.params))
+        return NOTE
+    return await _save(update, context, sp, note)
+
+
+async def _save(update: Update, context: BotContext, sp: SubitemProgress, note: str) -> int:
+    flow = end_flow(context)
+    message = update.effective_message
+    assert message is not None
+    typed = {int(k): str(v) for k, v in flow.get("typed", {}).items()}
+    if not typed:
+        await context.bot.send_message(message.chat_id, context.texts("observe.nothing"))
+        return END
+    caller = Caller(context.me, context.now(), str(flow.get("key")))
+    await progress.record_observation(context.services, caller, flow.get("visit_id"), typed, note)
+    await context.bot.send_message(
+        message.chat_id,
+        context.texts(
+            "observe.saved", subitem=html.escape(f"{sp.subitem.code} {sp.subitem.title}")
+        ),
+    )
+    return END
+
+
+def entry_points() -> list[StepHandler]:
+    """The check-in's 记录进展观察 button opens this feature's steps."""
+    return steps(CallbackQueryHandler(start_observe, pattern=rf"^{callbacks.OBSERVE}:\d+$"))
+
+
+def states() -> dict[str, list[StepHandler]]:
+    """A value (or skip) per target, then a note (or skip)."""
+    buttons = CallbackQueryHandler(observe_press, pattern=callbacks.pattern(PREFIX))
+    typed_text = TYPED & filters.TEXT
+    return {
+        VALUE: steps(
+            MessageHandler(typed_text, value_step),
+            buttons,
+            MessageHandler(TYPED, buttons_expected),
+        ),
+        NOTE: steps(
+            MessageHandler(typed_text, note_step),
+            buttons,
+            MessageHandler(TYPED, buttons_expected),
+        ),
+    }
+
+
+def commands() -> list[StepHandler]:
+    """Handlers that work outside any conversation."""
+    return []

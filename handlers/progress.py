@@ -1,0 +1,303 @@
+"""/progress: a lead unit's liaison reports the figures of a sub-item it leads.
+
+Choose the sub-item, type the value reached for each of its targets (a count, or a percentage),
+a note (or skip it), check the summary, confirm. The report is stored with who and when; the key
+of the flow (the press that chose the sub-item) makes a double tap on 确认 or a redelivered
+update store it once. Each step first checks that the person still reports for the flow's unit.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import scope
+from bot.errors import Refused
+from bot.people import Person
+from bot.progress import (
+    LIGHT_EMOJI,
+    Kind,
+    SubitemProgress,
+    TargetRecord,
+    bar,
+    number,
+    parse_value,
+    reached_share,
+)
+from bot.usecases import progress
+from bot.usecases.acting import Caller
+from handlers import callbacks
+from handlers.context import BotContext
+from handlers.conversation import END
+from handlers.flow import (
+    TYPED,
+    StepHandler,
+    button,
+    buttons_expected,
+    current_flow,
+    end_flow,
+    open_flow,
+    pressed,
+    remove_buttons,
+    steps,
+)
+from handlers.guard import within
+from handlers.replies import replying
+
+CHOOSE, VALUE, NOTE, CONFIRM = (
+    "progress.choose",
+    "progress.value",
+    "progress.note",
+    "progress.confirm",
+)
+PREFIX = callbacks.PROGRESS
+FLOW_KIND = "progress"
+
+
+def target_label(target: TargetRecord) -> str:
+    return f"{html.escape(target.label)}：" if target.label else ""
+
+
+def status_text(context: BotContext, sp: SubitemProgress) -> str:
+    status = sp.derived.status
+    return context.texts(f"progress.status.{status.value if status else 'none'}")
+
+
+async def start_progress(update: Update, context: BotContext) -> str | int:
+    unit_id = scope.progress_unit(context.person)
+    message, flow = await open_flow(update, context, FLOW_KIND, unit_id=unit_id)
+    subitems = await progress.reportable(context.services, context.person)
+    if not subitems:
+        end_flow(context)
+        await message.reply_text(context.texts("progress.none"))
+        return END
+    nonce = flow["nonce"]
+    rows = [
+        [
+            button(
+                f"{LIGHT_EMOJI[sp.derived.light] if sp.derived.light else ''} {sp.subitem.code} "
+                f"{sp.subitem.title[:30]} · {sp.derived.percent}%",
+                PREFIX,
+                nonce,
+                "sub",
+                sp.subitem.id,
+            )
+        ]
+        for sp in subitems
+    ]
+    rows.append([button(context.texts("button.cancel"), PREFIX, nonce, "cancel")])
+    await message.reply_text(
+        context.texts("progress.choose"), reply_markup=InlineKeyboardMarkup(rows)
+    )
+    return CHOOSE
+
+
+async def _ask_value(update: Update, context: BotContext, sp: SubitemProgress) -> str:
+    flow = current_flow(context)
+    index = int(flow["index"])
+    target = sp.targets[index]
+    last = sp.latest.values.get(target.id) if sp.latest else None
+    texts = context.texts
+    params: dict[str, Any] = {
+        "subitem": html.escape(f"{sp.subitem.code} {sp.subitem.title}"),
+        "n": index + 1,
+        "total": len(sp.targets),
+        "label": target_label(target),
+        "target": target.describe(),
+        "deadline": target.deadline.isoformat(),
+        "last": texts("progress.never") if last is None else number(last),
+    }
+    if target.kind is Kind.PERCENT:
+        text = texts("progress.ask_percent", **params)
+    else:
+        text = texts("progress.ask_count", measure=html.escape(target.measure), **params)
+    message = update.effective_message
+    assert message is not None
+    await context.bot.send_message(message.chat_id, text)
+    return VALUE
+
+
+async def _current(context: BotContext) -> SubitemProgress:
+    return await progress.for_report(
+        context.services, context.person, current_flow(context).get("subitem")
+    )
+
+
+async def progress_button(update: Update, context: BotContext) -> str | int:
+    press = await pressed(update, context, PREFIX, kind=FLOW_KIND)
+    if press is None:
+        return str(current_flow(context).get("step", CHOOSE))
+    flow = current_flow(context)
+    await remove_buttons(update)
+    if press.verb == "cancel":
+        end_flow(context)
+        message = update.effective_message
+        assert message is not None
+        await message.reply_text(context.texts("progress.cancelled"))
+        return END
+    if press.verb == "sub" and flow.get("step", CHOOSE) == CHOOSE:
+        sp = await progress.for_report(context.services, context.person, press.int_arg())
+        # The report's key: this press. Whatever happens after, confirming stores it once.
+        flow.update(subitem=sp.subitem.id, index=0, typed={}, key=f"progress:{context.input_key}")
+        flow["step"] = VALUE
+        return await _ask_value(update, context, sp)
+    if press.verb == "skip" and flow.get("step") == NOTE:
+        return await _summary(update, context, "")
+    if press.verb == "confirm" and flow.get("step") == CONFIRM:
+        return await _submit(update, context)
+    return str(flow.get("step", CHOOSE))
+
+
+async def value_step(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    flow = current_flow(context)
+    sp = await _current(context)
+    index = int(flow.get("index", 0))
+    if index >= len(sp.targets):  # the catalog changed under the open flow: start over
+        raise Refused("button_expired")
+    try:
+        parse_value(message.text, sp.targets[index])
+    except Refused as refused:
+        await message.reply_text(context.texts(refused.key, **refused.params))
+        return VALUE
+    flow["typed"][str(sp.targets[index].id)] = message.text
+    flow["index"] = index + 1
+    if index + 1 < len(sp.targets):
+        return await _ask_value(update, context, sp)
+    flow["step"] = NOTE
+    await message.reply_text(
+        context.texts("progress.ask_note"),
+        reply_markup=InlineKeyboardMarkup(
+            [[button(context.texts("progress.button_skip"), PREFIX, flow["nonce"], "skip")]]
+        ),
+    )
+    return NOTE
+
+
+async def note_step(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    try:
+        note = progress.check_note(message.text)
+    except Refused as refused:
+        await message.reply_text(context.texts(refused.key, **refused.params))
+        return NOTE
+    return await _summary(update, context, note)
+
+
+def _typed(flow: dict[str, Any]) -> dict[int, str]:
+    return {int(k): str(v) for k, v in flow.get("typed", {}).items()}
+
+
+async def _summary(update: Update, context: BotContext, note: str) -> str:
+    flow = current_flow(context)
+    sp = await _current(context)
+    typed = _typed(flow)
+    texts = context.texts
+    lines = []
+    for target in sp.targets:
+        value = parse_value(typed.get(target.id, ""), target) if target.id in typed else 0.0
+        lines.append(
+            texts(
+                "progress.value_line",
+                label=target_label(target),
+                value=number(value),
+                target=target.describe(),
+                percent=int(reached_share(target, value) * 100),
+            )
+        )
+    flow.update(note=note, step=CONFIRM)
+    message = update.effective_message
+    assert message is not None
+    nonce = flow["nonce"]
+    await context.bot.send_message(
+        message.chat_id,
+        texts(
+            "progress.summary",
+            subitem=html.escape(f"{sp.subitem.code} {sp.subitem.title}"),
+            lines="\n".join(lines),
+            note=html.escape(note) or "—",
+        ),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [button(texts("progress.button_confirm"), PREFIX, nonce, "confirm")],
+                [button(texts("button.cancel"), PREFIX, nonce, "cancel")],
+            ]
+        ),
+    )
+    return CONFIRM
+
+
+async def _submit(update: Update, context: BotContext) -> int:
+    flow = current_flow(context)
+    services = context.services
+    caller = Caller(context.me, context.now(), str(flow.get("key")))
+    await progress.submit_report(
+        services, caller, flow.get("subitem"), _typed(flow), str(flow.get("note", "")), via="chat"
+    )
+    sp = await _current(context)
+    end_flow(context)
+    message = update.effective_message
+    assert message is not None
+    at = sp.latest.at if sp.latest else context.now()
+    await message.reply_text(
+        context.texts(
+            "progress.saved",
+            subitem=html.escape(f"{sp.subitem.code} {sp.subitem.title}"),
+            at=at.astimezone(services.settings.zone).strftime("%Y-%m-%d %H:%M"),
+            bar=bar(sp.derived.reached),
+            percent=sp.derived.percent,
+            status=status_text(context, sp),
+        )
+    )
+    return END
+
+
+value_expected = replying("progress.bad_number_hint")
+
+
+def _still_reporting(person: Person | None, flow: dict[str, Any]) -> object:
+    try:
+        unit_id = scope.progress_unit(person)
+    except Refused:
+        raise Refused("progress.scope_lost") from None
+    if unit_id != flow.get("unit_id"):
+        raise Refused("progress.scope_lost")
+    return unit_id
+
+
+_guarded = within(FLOW_KIND, _still_reporting)
+
+
+def entry_points() -> list[StepHandler]:
+    """/progress opens this feature's steps."""
+    return steps(CommandHandler("progress", start_progress))
+
+
+def states() -> dict[str, list[StepHandler]]:
+    """Choose the sub-item, a value per target, a note, confirm."""
+    buttons = CallbackQueryHandler(_guarded(progress_button), pattern=callbacks.pattern(PREFIX))
+    typed_text = TYPED & filters.TEXT
+    return {
+        CHOOSE: steps(buttons, MessageHandler(TYPED, _guarded(buttons_expected))),
+        VALUE: steps(
+            MessageHandler(typed_text, _guarded(value_step)),
+            buttons,
+            MessageHandler(TYPED, _guarded(value_expected)),
+        ),
+        NOTE: steps(
+            MessageHandler(typed_text, _guarded(note_step)),
+            buttons,
+            MessageHandler(TYPED, _guarded(buttons_expected)),
+        ),
+        CONFIRM: steps(buttons, MessageHandler(TYPED, _guarded(buttons_expected))),
+    }
+
+
+def commands() -> list[StepHandler]:
+    """Handlers that work outside any conversation."""
+    return []

@@ -1,0 +1,215 @@
+"""Targets, progress reports and observations in the database (bot/progress_ports.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+from bot.progress import (
+    Kind,
+    MilestoneRecord,
+    NewFigures,
+    ReportRecord,
+    SubitemRow,
+    TargetRecord,
+)
+from storage.db import Repo, Row, insert, select_one
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _target(r: Row) -> TargetRecord:
+    return TargetRecord(
+        r["id"],
+        r["subitem_id"],
+        r["code"],
+        r["label"],
+        Kind(r["kind"]),
+        float(r["amount"]),
+        r["measure"],
+        date.fromisoformat(r["deadline"]),
+        r["position"],
+    )
+
+
+class ProgressRepo(Repo):
+    async def subitems(
+        self,
+        campaign_id: int,
+        *,
+        project_ids: Collection[int] | None = None,
+        unit_id: int | None = None,
+    ) -> list[SubitemRow]:
+        sql = (
+            "SELECT s.id, s.code, s.title, s.project_id, s.unit_id, u.name AS unit_name "
+            "FROM subitems s JOIN units u ON u.id = s.unit_id "
+            "JOIN projects p ON p.id = s.project_id WHERE s.campaign_id = ?"
+        )
+        params: list[object] = [campaign_id]
+        if project_ids is not None:
+            ids = sorted(project_ids)
+            sql += f" AND s.project_id IN ({_marks(ids)})"
+            params += ids
+        if unit_id is not None:
+            sql += " AND s.unit_id = ?"
+            params.append(unit_id)
+        rows = await self.db.fetch_all(sql + " ORDER BY p.position, s.position, s.code", params)
+        return [SubitemRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    async def targets(self, subitem_ids: Sequence[int]) -> list[TargetRecord]:
+        if not subitem_ids:
+            return []
+        rows = await self.db.fetch_all(
+            "SELECT * FROM targets WHERE retired = 0 "
+            f"AND subitem_id IN ({_marks(subitem_ids)}) ORDER BY subitem_id, position",
+            list(subitem_ids),
+        )
+        return [_target(r) for r in rows]
+
+    async def milestones(self, subitem_id: int) -> list[MilestoneRecord]:
+        rows = await self.db.fetch_all(
+            "SELECT subitem_id, day, label FROM milestones WHERE subitem_id = ? ORDER BY position",
+            (subitem_id,),
+        )
+        return [MilestoneRecord(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
+
+    async def _with_values(
+        self, rows: list[Row], values_sql: str, *, observation: bool = False
+    ) -> list[ReportRecord]:
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        found: dict[int, dict[int, float]] = {i: {} for i in ids}
+        for v in await self.db.fetch_all(f"{values_sql} ({_marks(ids)})", ids):
+            found[v[0]][v[1]] = float(v[2])
+        out = []
+        for r in rows:
+            at = from_db(r["at"])
+            assert at is not None
+            out.append(
+                ReportRecord(
+                    r["id"],
+                    r["subitem_id"],
+                    r["person_id"],
+                    r["person_name"],
+                    at,
+                    r["note"],
+                    found[r["id"]],
+                    via="visit" if observation else r["via"],
+                    visit_id=r["visit_id"] if observation else None,
+                )
+            )
+        return out
+
+    _REPORTS = (
+        "SELECT r.id, r.subitem_id, r.person_id, p.name AS person_name, r.at, r.note, r.via "
+        "FROM progress_reports r JOIN persons p ON p.id = r.person_id "
+    )
+    _REPORT_VALUES = "SELECT report_id, target_id, value FROM progress_values WHERE report_id IN"
+    _OBSERVATIONS = (
+        "SELECT o.id, o.subitem_id, o.person_id, p.name AS person_name, o.at, o.note, o.visit_id "
+        "FROM observations o JOIN persons p ON p.id = o.person_id "
+    )
+    _OBSERVATION_VALUES = (
+        "SELECT observation_id, target_id, value FROM observation_values WHERE observation_id IN"
+    )
+
+    async def latest_reports(self, subitem_ids: Sequence[int]) -> dict[int, ReportRecord]:
+        if not subitem_ids:
+            return {}
+        rows = await self.db.fetch_all(
+            self._REPORTS + f"WHERE r.id IN (SELECT MAX(id) FROM progress_reports "
+            f"WHERE subitem_id IN ({_marks(subitem_ids)}) GROUP BY subitem_id)",
+            list(subitem_ids),
+        )
+        return {r.subitem_id: r for r in await self._with_values(rows, self._REPORT_VALUES)}
+
+    async def observation_counts(self, subitem_ids: Sequence[int]) -> dict[int, int]:
+        if not subitem_ids:
+            return {}
+        rows = await self.db.fetch_all(
+            "SELECT subitem_id, COUNT(*) FROM observations "
+            f"WHERE subitem_id IN ({_marks(subitem_ids)}) GROUP BY subitem_id",
+            list(subitem_ids),
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    async def reports(self, subitem_id: int, limit: int) -> list[ReportRecord]:
+        rows = await self.db.fetch_all(
+            self._REPORTS + "WHERE r.subitem_id = ? ORDER BY r.id DESC LIMIT ?",
+            (subitem_id, limit),
+        )
+        return await self._with_values(rows, self._REPORT_VALUES)
+
+    async def observations(self, subitem_id: int, limit: int) -> list[ReportRecord]:
+        rows = await self.db.fetch_all(
+            self._OBSERVATIONS + "WHERE o.subitem_id = ? ORDER BY o.id DESC LIMIT ?",
+            (subitem_id, limit),
+        )
+        return await self._with_values(rows, self._OBSERVATION_VALUES, observation=True)
+
+    async def _add(
+        self,
+        conn: aiosqlite.Connection,
+        table: str,
+        values_table: str,
+        row: dict[str, object],
+        figures: NewFigures,
+    ) -> tuple[int, bool]:
+        found = await select_one(
+            conn, f"SELECT id FROM {table} WHERE source_key = ?", (figures.source_key,)
+        )
+        if found is not None:
+            return int(found[0]), False
+        row_id = await insert(
+            conn,
+            f"INSERT INTO {table} ({', '.join(row)}) VALUES ({_marks(list(row))})",
+            row.values(),
+        )
+        key = "report_id" if table == "progress_reports" else "observation_id"
+        await conn.executemany(
+            f"INSERT INTO {values_table} ({key}, target_id, value) VALUES (?, ?, ?)",
+            [(row_id, target_id, value) for target_id, value in figures.values.items()],
+        )
+        return row_id, True
+
+    async def add_report(self, report: NewFigures) -> tuple[int, bool]:
+        row: dict[str, object] = {
+            "subitem_id": report.subitem_id,
+            "person_id": report.person_id,
+            "unit_id": report.unit_id,
+            "at": to_db(report.at),
+            "note": report.note,
+            "via": report.via,
+            "source_key": report.source_key,
+        }
+        async with self.db.transaction() as conn:
+            return await self._add(conn, "progress_reports", "progress_values", row, report)
+
+    async def add_observation(self, observation: NewFigures) -> tuple[int, bool]:
+        row: dict[str, object] = {
+            "visit_id": observation.visit_id,
+            "subitem_id": observation.subitem_id,
+            "person_id": observation.person_id,
+            "at": to_db(observation.at),
+            "note": observation.note,
+            "source_key": observation.source_key,
+        }
+        async with self.db.transaction() as conn:
+            return await self._add(conn, "observations", "observation_values", row, observation)
+
+    async def liaisons_with_targets(self, campaign_id: int) -> list[tuple[int, int]]:
+        rows = await self.db.fetch_all(
+            "SELECT p.id, COUNT(DISTINCT s.id) FROM persons p "
+            "JOIN subitems s ON s.unit_id = p.unit_id "
+            "JOIN targets t ON t.subitem_id = s.id AND t.retired = 0 "
+            "WHERE p.campaign_id = ? AND p.role = 'liaison' AND p.active = 1 "
+            "AND p.telegram_user_id IS NOT NULL GROUP BY p.id ORDER BY p.id",
+            (campaign_id,),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]

@@ -1,0 +1,99 @@
+"""The projects' progress in the console: the board, a sub-item's page, a liaison's report form.
+
+The same use cases as the chat's /projects and /progress (bot/usecases/progress.py), within the
+console's reach (staff: the campaign; leaders: their group's projects; liaisons: their unit's
+sub-items). The form's `_key` is the report's input key: the same form sent twice stores one
+report. Every report sent, stored or refused, leaves one line in the audit trail.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+
+from aiohttp import web
+
+from bot.errors import Refused
+from bot.progress import LIGHT_EMOJI, bar, number
+from bot.usecases import progress, web_login
+from bot.usecases.acting import Caller
+from web.keys import RENDERER, SERVICES
+from web.session import see_other, who_of
+
+log = logging.getLogger(__name__)
+
+_FORM_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _subitem_id(request: web.Request) -> int:
+    raw = request.match_info["subitem_id"]
+    if not raw.isdigit() or len(raw) > 12:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+async def projects_page(request: web.Request) -> web.StreamResponse:
+    """GET /projects: projects → sub-items, with progress, status, light and last report."""
+    services = request.app[SERVICES]
+    board = await progress.board(services, who_of(request).person, console=True)
+    return request.app[RENDERER].page(
+        request, "projects.html", board=board, bar=bar, lights=LIGHT_EMOJI, num=number
+    )
+
+
+async def subitem_page(request: web.Request) -> web.StreamResponse:
+    """GET /projects/{id}: targets, milestones, the unit's reports beside deputies' observations,
+    and the report form for the lead unit's liaison."""
+    services = request.app[SERVICES]
+    detail = await progress.detail(
+        services, who_of(request).person, _subitem_id(request), console=True
+    )
+    return request.app[RENDERER].page(
+        request,
+        "subitem.html",
+        d=detail,
+        bar=bar,
+        lights=LIGHT_EMOJI,
+        num=number,
+        saved=request.query.get("saved") == "1",
+        form_key=secrets.token_urlsafe(12),
+    )
+
+
+async def report(request: web.Request) -> web.StreamResponse:
+    """POST /projects/{id}/report: the liaison's figures, one field per target, and a note."""
+    services = request.app[SERVICES]
+    who = who_of(request)
+    subitem_id = _subitem_id(request)
+    now = services.clock.now()
+    target = f"subitem:{subitem_id}"
+    try:
+        form = await request.post()
+        key = form.get("_key")
+        if not isinstance(key, str) or not _FORM_KEY.fullmatch(key):
+            raise Refused("web.form.expired")
+        typed: dict[int, str] = {}
+        for name, value in form.items():
+            if name.startswith("v") and name[1:].isdigit() and isinstance(value, str):
+                typed[int(name[1:])] = value
+        note = form.get("note")
+        await progress.submit_report(
+            services,
+            Caller(who.person, now, key=f"web:{key}"),
+            subitem_id,
+            typed,
+            note if isinstance(note, str) else "",
+            via="web",
+        )
+    except Refused as refused:
+        await web_login.record(services, who, "progress", target, f"refused: {refused.key}", now)
+        log.info(
+            "Person %s: progress on sub-item %s refused (%s)",
+            who.person.id,
+            subitem_id,
+            refused.key,
+        )
+        raise
+    await web_login.record(services, who, "progress", target, "done", now)
+    return see_other(f"/projects/{subitem_id}?saved=1")
