@@ -44,6 +44,7 @@ from handlers import (
     lookback,
     mine,
     people,
+    plan,
     rating,
     report,
     review,
@@ -93,6 +94,7 @@ FEATURES: tuple[Feature, ...] = (
     people,  # /people: search -> pick -> card
     catalog_import,  # /catalog: catalog_file -> catalog_confirm
     console,  # /web (one step): a login link to the web console
+    plan,  # /plan: project -> target -> window -> deputies; /tasks (one step)
 )
 
 

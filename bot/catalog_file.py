@@ -36,6 +36,7 @@ _TYPE_MESSAGES = {
     "list_type": "must be a list",
     "model_type": "must be a table",
     "dict_type": "must be a table",
+    "date_type": "must be a date like 2020-06-01 (without quotes)",
 }
 
 

@@ -30,16 +30,20 @@ class Action(StrEnum):
     MANAGE = "manage"  # change people's roles and groups, upload the catalog
     INBOX = "inbox"  # a liaison's items: accept, return, progress, answer
     CONSOLE = "console"  # the web console for desk work (bot/scope.py console_reach)
+    PLAN = "plan"  # assign visits to the group's deputies (bot/usecases/plan.py)
+    TASKS = "tasks"  # one's own visits to make
 
 
-_DEPUTY = frozenset({Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK})
+_DEPUTY = frozenset(
+    {Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK, Action.TASKS}
+)
 
 # Leaders are deputies too: they visit sites and raise items like everyone in their group.
 # Scope is checked with the action: a leader reviews and summarises only their own group, a
 # liaison sees only their unit's items; staff see the whole campaign.
 _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.DEPUTY: _DEPUTY,
-    Role.LEADER: _DEPUTY | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE},
+    Role.LEADER: _DEPUTY | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE, Action.PLAN},
     Role.STAFF: frozenset(
         {
             Action.SUMMARY,
@@ -57,8 +61,19 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
 
 # Which commands each role's menu shows, in order. /start, /help, /lang and /cancel are for all.
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "lookback"),
-    Role.LEADER: ("checkin", "problem", "suggest", "mine", "review", "summary", "lookback", "web"),
+    Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "tasks", "lookback"),
+    Role.LEADER: (
+        "checkin",
+        "problem",
+        "suggest",
+        "mine",
+        "tasks",
+        "review",
+        "summary",
+        "plan",
+        "lookback",
+        "web",
+    ),
     Role.STAFF: (
         "tally",
         "export",

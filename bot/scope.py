@@ -273,3 +273,17 @@ def may_see_in_console(person: Person, item: Item) -> bool:
         and (group_id is None or item.group_id == group_id)
         and (unit_id is None or item.unit_id == unit_id)
     )
+
+
+# --- the plan (leaders: their group's tasks; staff: the campaign's) ------------------------------
+
+
+def plan_reach(person: Person | None) -> int | None:
+    """The one group whose tasks and coverage the person sees on the console; None: the
+    campaign (staff). Liaisons have the console but no part in the groups' plan."""
+    person = _allowed(person, Action.CONSOLE)
+    if person.role is Role.STAFF:
+        return None
+    require(person.role is Role.LEADER, "not_allowed")
+    require(person.group_id is not None, "plan.no_group")
+    return person.group_id

@@ -22,6 +22,7 @@ RATING_COMMENT = "rc"
 LOOKBACK = "lb"
 EXPORT = "ex"
 MANAGE = "mg"  # /people and /catalog
+PLAN = "pl"  # /plan: a leader assigns visits
 
 # Buttons that work outside conversations.
 SUMMARY = "dsum"  # staff pick a group's summary: dsum:<group id>:<day>

@@ -182,6 +182,8 @@ def _report_lines(texts: Texts, report: ImportReport) -> str:
         "group_projects": texts("manage.table_group_projects"),
         "group_units": texts("manage.table_group_units"),
         "categories": texts("manage.table_categories"),
+        "campaign_phases": texts("plan.table_phases"),
+        "campaign_key_dates": texts("plan.table_key_dates"),
     }
     lines = []
     for table, label in names.items():

@@ -292,10 +292,17 @@ def test_display_number() -> None:
 
 # --- permissions --------------------------------------------------------------------------------
 
-_FIELD = {Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK}
+_FIELD = {
+    Action.CHECKIN,
+    Action.REPORT,
+    Action.OWN_ITEMS,
+    Action.RATE,
+    Action.LOOKBACK,
+    Action.TASKS,
+}
 EXPECTED: dict[Role, set[Action]] = {
     Role.DEPUTY: _FIELD,
-    Role.LEADER: _FIELD | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE},
+    Role.LEADER: _FIELD | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE, Action.PLAN},
     Role.STAFF: {
         Action.SUMMARY,
         Action.REVIEW,
@@ -350,9 +357,9 @@ def test_strangers_may_do_nothing(action: Action) -> None:
 
 def test_commands_for_each_role() -> None:
     common = ("help", "lang", "cancel")
-    deputy = ("checkin", "problem", "suggest", "mine", "lookback", *common)
+    deputy = ("checkin", "problem", "suggest", "mine", "tasks", "lookback", *common)
     assert commands_for(Role.DEPUTY) == deputy
-    assert set(commands_for(Role.LEADER)) == {*deputy, "review", "summary", "web"}
+    assert set(commands_for(Role.LEADER)) == {*deputy, "review", "summary", "plan", "web"}
     assert commands_for(Role.STAFF)[:3] == ("tally", "export", "forward")
     assert commands_for(Role.LIAISON) == ("inbox", "web", *common)
 
@@ -381,6 +388,8 @@ _COMMAND_ACTION = {
     "catalog": Action.MANAGE,
     "inbox": Action.INBOX,
     "web": Action.CONSOLE,
+    "plan": Action.PLAN,
+    "tasks": Action.TASKS,
 }
 # Reached from the buttons of a notification, not from the menu.
 _BY_NOTICE = {Action.RATE}

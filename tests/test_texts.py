@@ -44,6 +44,8 @@ PREFIX_TABLES = (
     "rating.",
     "light.",
     "event.",
+    "plan.kind.",
+    "plan.state.",
 )
 
 
