@@ -45,6 +45,7 @@ from handlers import (
     mine,
     observe,
     people,
+    plan,
     posters,
     progress,
     projects,
@@ -101,6 +102,7 @@ FEATURES: tuple[Feature, ...] = (
     progress,  # /progress: choose -> value (per target) -> note -> confirm
     observe,  # the check-in's 记录进展观察 button: value (per target) -> note
     projects,  # /projects and its page buttons (no conversation)
+    plan,  # /plan: project -> target -> window -> deputies; /tasks (one step)
 )
 
 

@@ -27,6 +27,7 @@ from storage.manage import ManageRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.photos import PhotoRepo
+from storage.plan import PlanRepo
 from storage.progress import ProgressRepo
 from storage.ratings import RatingRepo
 from storage.reports import ReportsRepo
@@ -82,6 +83,7 @@ async def open_services(
             console=ConsoleRepo(db),
             web_auth=WebAuthRepo(db),
             progress=ProgressRepo(db),
+            plan=PlanRepo(db),
             store=store,
             evidence=Evidence(photos, store, settings.photos, settings.zone),
             closer=db.close,

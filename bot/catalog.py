@@ -16,6 +16,8 @@ Sections (see examples/hangzhou.toml for a full, commented example):
                      illustrative
     [[groups]]       supervision groups (监督小组): code, name, led_by, projects, units
     [[categories]]   problem categories; when the section is absent DEFAULT_CATEGORIES are used
+    [[phases]]       the year's stages: name, name_en, start, end (bot/catalog_calendar.py)
+    [[key_dates]]    meetings, the supervision week, inspections: name, name_en, date, kind
 
 A value's own checks are in bot/catalog_fields.py; the cross-references (duplicate codes, unknown
 references, coverage) are checked here, so that a Catalog built in code is as consistent as one
@@ -41,6 +43,7 @@ from pydantic import (
 )
 
 from bot import catalog_fields as check
+from bot.catalog_calendar import KeyDate, Phase, calendar_errors
 from bot.catalog_fields import Code, Name, Ref
 from bot.geo import CRS, to_wgs84
 
@@ -54,8 +57,10 @@ __all__ = [
     "Category",
     "Found",
     "Group",
+    "KeyDate",
     "Level",
     "Milestone",
+    "Phase",
     "Project",
     "Site",
     "Subitem",
@@ -253,13 +258,15 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
 )
 
 # Section name -> model, in file order (the order errors are reported in).
-SECTIONS: dict[str, type[_Model]] = {
+SECTIONS: dict[str, type[BaseModel]] = {
     "units": Unit,
     "projects": Project,
     "subitems": Subitem,
     "sites": Site,
     "groups": Group,
     "categories": Category,
+    "phases": Phase,
+    "key_dates": KeyDate,
 }
 SECTION_ORDER = {name: i for i, name in enumerate(["file", "campaign", *SECTIONS])}
 
@@ -276,6 +283,8 @@ class Catalog(BaseModel):
     sites: list[Site] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
     categories: list[Category] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    phases: list[Phase] = Field(default_factory=list)
+    key_dates: list[KeyDate] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check_references(self) -> Catalog:
@@ -384,6 +393,8 @@ def reference_errors(sections: Mapping[str, Sequence[Any]]) -> list[Found]:
                     listed.add(ref)
         if not covered:
             add("groups", i, f"groups[{i}]", "must cover at least one project or unit")
+
+    calendar_errors(sections, add)
 
     if "categories" in sections and not sections["categories"]:
         add(

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from bot.deadlines import WAITING_FOR_UNIT
 from bot.items import Item
 from bot.notices import Notice
+from bot.plan_jobs import plan_reminders
 from bot.rating_rules import conclude_rating
 from bot.satisfaction import load_satisfaction
 from bot.services import Services
@@ -179,6 +180,7 @@ async def run_daily_jobs(services: Services, now: datetime) -> dict[str, int]:
     counts["ratings_closed"] = await close_expired_ratings(services, now)
     counts["lookbacks_announced"] = await announce_due_lookbacks(services, now)
     counts["reminders"] = await daily_reminders(services, now)
+    counts["plan_reminders"] = await _queue(services, await plan_reminders(services, now), now)
     log.info(
         "Daily jobs: %s ratings closed, %s look-back notices, %s reminders",
         counts["ratings_closed"],

@@ -34,6 +34,8 @@ class Action(StrEnum):
     PROJECTS = "projects"  # the projects' progress board (bot/scope.py progress_reach)
     PROGRESS = "progress"  # a lead unit reports its sub-items' figures
     OBSERVE = "observe"  # a deputy records what they saw of a target on a visit
+    PLAN = "plan"  # assign visits to the group's deputies (bot/usecases/plan.py)
+    TASKS = "tasks"  # one's own visits to make
 
 
 _DEPUTY = frozenset(
@@ -45,6 +47,7 @@ _DEPUTY = frozenset(
         Action.LOOKBACK,
         Action.PROJECTS,
         Action.OBSERVE,
+        Action.TASKS,
     }
 )
 
@@ -53,7 +56,7 @@ _DEPUTY = frozenset(
 # liaison sees only their unit's items; staff see the whole campaign.
 _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.DEPUTY: _DEPUTY,
-    Role.LEADER: _DEPUTY | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE},
+    Role.LEADER: _DEPUTY | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE, Action.PLAN},
     Role.STAFF: frozenset(
         {
             Action.SUMMARY,
@@ -73,14 +76,16 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
 
 # Which commands each role's menu shows, in order. /start, /help, /lang and /cancel are for all.
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "lookback", "projects"),
+    Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "tasks", "lookback", "projects"),
     Role.LEADER: (
         "checkin",
         "problem",
         "suggest",
         "mine",
+        "tasks",
         "review",
         "summary",
+        "plan",
         "lookback",
         "projects",
         "web",

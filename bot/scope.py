@@ -313,3 +313,17 @@ def require_own_visit(person: Person | None, visit_person_id: int) -> Person:
     person = _allowed(person, Action.OBSERVE)
     require(person.id == visit_person_id, "progress.not_your_visit")
     return person
+
+
+# --- the plan (leaders: their group's tasks; staff: the campaign's) ------------------------------
+
+
+def plan_reach(person: Person | None) -> int | None:
+    """The one group whose tasks and coverage the person sees on the console; None: the
+    campaign (staff). Liaisons have the console but no part in the groups' plan."""
+    person = _allowed(person, Action.CONSOLE)
+    if person.role is Role.STAFF:
+        return None
+    require(person.role is Role.LEADER, "not_allowed")
+    require(person.group_id is not None, "plan.no_group")
+    return person.group_id

@@ -12,6 +12,7 @@ from bot.console_ports import ConsoleStore, WebAuthStore
 from bot.evidence import Evidence
 from bot.lifecycle import Change, Policy
 from bot.photostore import PhotoStore
+from bot.plan_ports import PlanStore
 from bot.ports import (
     CatalogStore,
     DeliveryStore,
@@ -74,6 +75,7 @@ class Services:
     console: ConsoleStore
     web_auth: WebAuthStore
     progress: ProgressStore  # sub-items' targets, progress reports, observations
+    plan: PlanStore
     store: PhotoStore
     evidence: Evidence
     closer: Callable[[], Awaitable[None]]

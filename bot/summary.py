@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.clock import from_db, to_db
+from bot.coverage import CoverageFigures, load_coverage
 from bot.items import Kind, format_number
 from bot.texts import catalog_name
 
@@ -87,6 +88,7 @@ class GroupSummary:
     due_soon: int
     most_overdue: list[tuple[str, int]]  # (number, days overdue)
     photos: list[DayPhoto]
+    coverage: CoverageFigures | None = None
 
     @property
     def problems(self) -> int:
@@ -208,4 +210,6 @@ async def group_summary(
         due_soon=due_soon,
         most_overdue=most_overdue,
         photos=photos,
+        # The plan so far: who has neither a task nor a visit, what nobody has seen, what is late.
+        coverage=await load_coverage(services, group_id, None, None, now.astimezone(zone).date()),
     )

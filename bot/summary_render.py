@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 
+from bot.coverage import render_coverage
 from bot.split import split_message
 from bot.summary import CategoryName, GroupSummary
 from bot.texts import Texts
@@ -113,6 +114,8 @@ def render_summary(summary: GroupSummary, texts: Texts) -> list[str]:
                 for number, days in summary.most_overdue
             )
             lines.append(texts("dailysum.most_overdue", items=worst))
+    if summary.coverage is not None:
+        lines += render_coverage(summary.coverage, texts)
     return split_message("\n".join(lines))
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.clock import to_db
+from bot.coverage import CoverageFigures, load_coverage, render_coverage
 from bot.deadlines import Light
 from bot.items import Kind, Status
 from bot.records import AFTER_ALL, BEFORE_ALL
@@ -148,6 +149,9 @@ class Tally:
     due_soon: int
     on_time: int
     satisfaction: Satisfaction
+    coverage: CoverageFigures | None = (
+        None  # the plan: deputies, sub-items, tasks (bot/coverage.py)
+    )
 
     @property
     def lights(self) -> dict[Light, int]:
@@ -262,6 +266,9 @@ async def compute_tally(services: Services, period: Period, *, now: datetime) ->
         due_soon=deadlines.due_soon,
         on_time=deadlines.waiting - deadlines.overdue - deadlines.due_soon,
         satisfaction=satisfaction,
+        coverage=await load_coverage(
+            services, None, period.first, period.last, now.astimezone(settings.zone).date()
+        ),
     )
 
 
@@ -300,6 +307,7 @@ def render_tally(tally: Tally, texts: Texts) -> list[str]:
     ]
     if not tally.by_status:
         lines.append(texts("tally.nothing"))
+        lines += render_coverage(tally.coverage, texts) if tally.coverage else []
         return split_message("\n".join(lines))
     lines.append(satisfaction_headline(tally.satisfaction, texts))
     sections = (
@@ -342,6 +350,8 @@ def render_tally(tally: Tally, texts: Texts) -> list[str]:
         ),
     ]
     lines += render_satisfaction(tally.satisfaction, texts)
+    if tally.coverage is not None:
+        lines += render_coverage(tally.coverage, texts)
     return split_message("\n".join(lines))
 
 
@@ -377,4 +387,5 @@ def tally_json(tally: Tally) -> dict[str, Any]:
         "by_status": {str(status): count for status, count in tally.by_status},
         "deadlines": {str(light): count for light, count in tally.lights.items()},
         "satisfaction": tally.satisfaction.to_json(),
+        "coverage": tally.coverage.to_json() if tally.coverage else None,
     }

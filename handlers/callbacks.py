@@ -24,6 +24,7 @@ EXPORT = "ex"
 MANAGE = "mg"  # /people and /catalog
 PROGRESS = "pg"  # /progress: a lead unit's figures
 OBSERVE_FLOW = "ov"  # a deputy's observation of a target on a visit
+PLAN = "pl"  # /plan: a leader assigns visits
 
 # Buttons that work outside conversations.
 SUMMARY = "dsum"  # staff pick a group's summary: dsum:<group id>:<day>

@@ -184,6 +184,8 @@ def _report_lines(texts: Texts, report: ImportReport) -> str:
         "categories": texts("manage.table_categories"),
         "targets": texts("progress.table_targets"),
         "milestones": texts("progress.table_milestones"),
+        "campaign_phases": texts("plan.table_phases"),
+        "campaign_key_dates": texts("plan.table_key_dates"),
     }
     lines = []
     for table, label in names.items():

@@ -21,7 +21,9 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.errors import Refused
 from bot.people import Person, commands_for
+from bot.plan_render import render_calendar
 from bot.texts import LANGUAGES, Texts, pick_language
+from bot.usecases import plan
 from bot.usecases.membership import join
 from handlers import callbacks
 from handlers.context import BotContext
@@ -132,10 +134,15 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain the commands of the caller's role."""
+    """Explain the commands of the caller's role; the campaign's phase and next key dates."""
     message = update.effective_message
     assert message is not None
-    await message.reply_text(context.texts(f"help.{context.me.role}"))
+    texts = context.texts
+    services = context.services
+    today = context.now().astimezone(services.settings.zone).date()
+    calendar = render_calendar(await plan.calendar(services), today, texts)
+    text = texts(f"help.{context.me.role}")
+    await message.reply_text("\n\n".join([text, "\n".join(calendar)]) if calendar else text)
 
 
 async def lang_command(update: Update, context: BotContext) -> None:

@@ -179,7 +179,51 @@ async def import_catalog(db: Database, catalog: Catalog, *, now: datetime) -> Im
                 {**scope, "code": cat.code},
                 {"name": cat.name, "name_en": cat.name_en, "position": pos},
             )
+        await _import_calendar(conn, report, campaign_id, catalog)
     return report
+
+
+async def _import_calendar(
+    conn: aiosqlite.Connection, report: ImportReport, campaign_id: int, catalog: Catalog
+) -> None:
+    """Phases and key dates by their place in the file: they have no codes, and tasks never
+    point at them, so an edited calendar simply replaces the old one."""
+    scope = {"campaign_id": campaign_id}
+    for pos, phase in enumerate(catalog.phases):
+        await _upsert(
+            conn,
+            report,
+            "campaign_phases",
+            {**scope, "position": pos},
+            {
+                "name": phase.name,
+                "name_en": phase.name_en,
+                "start_day": phase.start.isoformat(),
+                "end_day": phase.end.isoformat(),
+            },
+        )
+    for pos, key in enumerate(catalog.key_dates):
+        await _upsert(
+            conn,
+            report,
+            "campaign_key_dates",
+            {**scope, "position": pos},
+            {
+                "name": key.name,
+                "name_en": key.name_en,
+                "day": key.date.isoformat(),
+                "kind": key.kind,
+            },
+        )
+    for table, kept in (
+        ("campaign_phases", len(catalog.phases)),
+        ("campaign_key_dates", len(catalog.key_dates)),
+    ):
+        async with conn.execute(
+            f"DELETE FROM {table} WHERE campaign_id = ? AND position >= ?", (campaign_id, kept)
+        ) as cur:
+            if cur.rowcount:
+                report.count(table, "updated")
 
 
 _campaign = row_mapper(CampaignRecord)

@@ -300,10 +300,11 @@ _FIELD = {
     Action.LOOKBACK,
     Action.PROJECTS,
     Action.OBSERVE,  # the check-in's button (handlers/observe.py)
+    Action.TASKS,
 }
 EXPECTED: dict[Role, set[Action]] = {
     Role.DEPUTY: _FIELD,
-    Role.LEADER: _FIELD | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE},
+    Role.LEADER: _FIELD | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE, Action.PLAN},
     Role.STAFF: {
         Action.SUMMARY,
         Action.REVIEW,
@@ -360,9 +361,9 @@ def test_strangers_may_do_nothing(action: Action) -> None:
 
 def test_commands_for_each_role() -> None:
     common = ("help", "lang", "cancel")
-    deputy = ("checkin", "problem", "suggest", "mine", "lookback", "projects", *common)
+    deputy = ("checkin", "problem", "suggest", "mine", "tasks", "lookback", "projects", *common)
     assert commands_for(Role.DEPUTY) == deputy
-    assert set(commands_for(Role.LEADER)) == {*deputy, "review", "summary", "web"}
+    assert set(commands_for(Role.LEADER)) == {*deputy, "review", "summary", "plan", "web"}
     assert commands_for(Role.STAFF)[:3] == ("tally", "export", "forward")
     assert commands_for(Role.LIAISON) == ("inbox", "progress", "projects", "web", *common)
 
@@ -394,6 +395,8 @@ _COMMAND_ACTION = {
     "inbox": Action.INBOX,
     "web": Action.CONSOLE,
     "posters": Action.POSTERS,
+    "plan": Action.PLAN,
+    "tasks": Action.TASKS,
 }
 # Reached from the buttons of a notification, not from the menu.
 _BY_NOTICE = {Action.RATE, Action.OBSERVE}  # buttons of notices and of the check-in

@@ -46,6 +46,8 @@ PREFIX_TABLES = (
     "light.",
     "event.",
     "progress.status.",
+    "plan.kind.",
+    "plan.state.",
 )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.services import Services
-from web import actions, bulk, desk, login, pages, projects
+from web import actions, bulk, desk, login, pages, plan, projects
 from web.keys import BOT_TOKEN, BOT_USERNAME, LIMITER, RENDERER, SERVICES
 from web.limits import LoginLimiter
 from web.render import Renderer
@@ -71,6 +71,10 @@ def build_web_app(services: Services, *, bot_token: str, bot_username: str) -> w
     app.router.add_get("/projects", projects.projects_page)
     app.router.add_get(r"/projects/{subitem_id:\d+}", projects.subitem_page)
     app.router.add_post(r"/projects/{subitem_id:\d+}/report", projects.report)
+    # The supervision plan (web/plan.py): calendar, coverage and tasks within the caller's reach;
+    # leaders plan a visit with the chat's /plan use case.
+    app.router.add_get("/plan", plan.plan_page)
+    app.router.add_post("/plan", plan.plan_create)
 
     # Acting on an item (web/actions.py): the same use cases as the chat.
     app.router.add_post(r"/items/{item_id:\d+}/{action}", actions.act)

@@ -7,6 +7,7 @@ loses what was typed; submitting numbers it once, whatever the number of taps.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bot import scope
@@ -16,6 +17,8 @@ from bot.people import Action, Person, require_can
 from bot.services import Services
 from bot.usecases.acting import Caller, campaign_record, item_id_of
 from bot.visits import Position, Visit, plan_visit
+
+log = logging.getLogger(__name__)
 
 
 async def check_in(
@@ -40,6 +43,14 @@ async def check_in(
         max_accuracy_m=services.settings.checkin.max_accuracy_m,
     )
     visit, _created = await services.visits.record(planned)
+    if visit.on_site:
+        # Right after the visit is stored, and again for a redelivered check-in (the visit found
+        # by its source key): a task already done is not done twice, and a crash in between is
+        # made good when the update is processed again.
+        day = visit.at.astimezone(services.settings.zone).date()
+        done = await services.plan.fulfil(caller.person.id, visit.site_id, visit.id, day, visit.at)
+        if done:
+            log.info("Visit %s fulfilled tasks %s", visit.id, done)
     return visit
 
 

@@ -1,0 +1,285 @@
+"""/plan (group leaders): one of the group's projects, then a sub-item or site, then a date
+window (typed), then deputies of the group (several, with checkboxes) → the task is stored and
+each deputy told. /tasks (deputies and leaders): one's own visits to make.
+
+Every press goes through the use case again (bot/usecases/plan.py), which checks the leader's
+current group: a forged site, sub-item or deputy id is refused and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.plan import Window
+from bot.plan_render import render_tasks
+from bot.records import ProjectRecord
+from bot.usecases import plan
+from bot.views import clip
+from handlers import callbacks
+from handlers.context import BotContext
+from handlers.conversation import END
+from handlers.flow import (
+    TYPED,
+    StepHandler,
+    button,
+    buttons_only,
+    current_flow,
+    end_flow,
+    open_flow,
+    pressed,
+    steps,
+)
+from handlers.replies import replying
+
+PROJECT, TARGET, WINDOW, DEPUTIES = "plan.project", "plan.target", "plan.window", "plan.deputies"
+PREFIX = callbacks.PLAN
+LABEL_CHARS = 40
+
+
+async def start_plan(update: Update, context: BotContext) -> str | int:
+    """The group's projects."""
+    projects = await plan.plan_projects(context.services, context.person)
+    message, flow = await open_flow(update, context, "plan")
+    texts = context.texts
+    if not projects:
+        end_flow(context)
+        await message.reply_text(texts("plan.no_projects"))
+        return END
+    await message.reply_text(
+        texts("plan.choose_project"), reply_markup=_projects_keyboard(context, projects, flow)
+    )
+    return PROJECT
+
+
+def _projects_keyboard(
+    context: BotContext, projects: list[ProjectRecord], flow: dict[str, object]
+) -> InlineKeyboardMarkup:
+    nonce = str(flow["nonce"])
+    rows = [
+        [button(clip(f"{p.code} {p.title}", LABEL_CHARS), PREFIX, nonce, "project", p.id)]
+        for p in projects
+    ]
+    rows.append([button(context.texts("button.cancel"), PREFIX, nonce, "cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def project_step(update: Update, context: BotContext) -> str | int:
+    """A project chosen: its sub-items and sites."""
+    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
+    if press is None:
+        return PROJECT
+    query = update.callback_query
+    assert query is not None
+    if press.verb == "cancel":
+        return await _cancel(update, context)
+    if press.verb != "project":
+        await query.answer(context.texts("button_expired"), show_alert=True)
+        return PROJECT
+    targets = await plan.plan_targets(context.services, context.person, press.int_arg())
+    await query.answer()
+    texts = context.texts
+    nonce = str(current_flow(context)["nonce"])
+    rows = [
+        [
+            button(
+                clip(texts("plan.target_subitem", title=s.title), LABEL_CHARS),
+                PREFIX,
+                nonce,
+                "subitem",
+                s.id,
+            )
+        ]
+        for s in targets.subitems
+    ]
+    rows += [
+        [
+            button(
+                clip(texts("plan.target_site", name=s.name), LABEL_CHARS),
+                PREFIX,
+                nonce,
+                "site",
+                s.id,
+            )
+        ]
+        for s in targets.sites
+    ]
+    if not rows:
+        await query.answer(texts("plan.no_targets"), show_alert=True)
+        return PROJECT
+    rows.append([button(texts("button.cancel"), PREFIX, nonce, "cancel")])
+    await query.edit_message_text(
+        texts("plan.choose_target", project=html.escape(targets.project.title)),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+    return TARGET
+
+
+async def target_step(update: Update, context: BotContext) -> str | int:
+    """A sub-item or site chosen: ask for the window."""
+    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
+    if press is None:
+        return TARGET
+    if press.verb == "cancel":
+        return await _cancel(update, context)
+    query = update.callback_query
+    assert query is not None
+    placed = await plan.place_of(context.services, context.person, press.verb, press.int_arg())
+    await query.answer()
+    flow = current_flow(context)
+    flow.update(target_kind=press.verb, target_id=press.int_arg(), place=placed.place)
+    await query.edit_message_text(context.texts("plan.ask_window", place=html.escape(placed.place)))
+    return WINDOW
+
+
+async def window_step(update: Update, context: BotContext) -> str:
+    """The typed window; then the group's deputies to choose from."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    window = plan.window_of(context.services, context.caller(), message.text)
+    flow = current_flow(context)
+    flow.update(first=window.first.isoformat(), last=window.last.isoformat(), chosen=[])
+    await message.reply_text(
+        _deputies_text(context, flow), reply_markup=await _deputies_keyboard(context, flow)
+    )
+    return DEPUTIES
+
+
+def _deputies_text(context: BotContext, flow: dict[str, object]) -> str:
+    return context.texts(
+        "plan.choose_deputies",
+        place=html.escape(str(flow["place"])),
+        first=flow["first"],
+        last=flow["last"],
+    )
+
+
+async def _deputies_keyboard(context: BotContext, flow: dict[str, object]) -> InlineKeyboardMarkup:
+    members = await plan.plan_members(context.services, context.person)
+    chosen = set(flow.get("chosen") or [])  # type: ignore[call-overload]
+    nonce = str(flow["nonce"])
+    texts = context.texts
+    rows = [
+        [button(("☑ " if pid in chosen else "☐ ") + clip(name, 30), PREFIX, nonce, "toggle", pid)]
+        for pid, name in members
+    ]
+    rows.append(
+        [
+            button(texts("plan.button_all"), PREFIX, nonce, "all"),
+            button(texts("plan.button_confirm"), PREFIX, nonce, "ok"),
+        ]
+    )
+    rows.append([button(texts("button.cancel"), PREFIX, nonce, "cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def deputies_step(update: Update, context: BotContext) -> str | int:
+    """Tick deputies; OK stores the task and tells them."""
+    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
+    if press is None:
+        return DEPUTIES
+    if press.verb == "cancel":
+        return await _cancel(update, context)
+    query = update.callback_query
+    assert query is not None
+    flow = current_flow(context)
+    chosen: list[int] = list(flow.get("chosen") or [])
+    members = dict(await plan.plan_members(context.services, context.person))
+    if press.verb in ("toggle", "all"):
+        if press.verb == "all":
+            chosen = sorted(members)
+        else:
+            pid = press.int_arg()
+            if pid not in members:
+                await query.answer(context.texts("plan.not_your_group"), show_alert=True)
+                return DEPUTIES
+            chosen = sorted(set(chosen) ^ {pid})
+        flow["chosen"] = chosen
+        await query.answer()
+        await query.edit_message_text(
+            _deputies_text(context, flow), reply_markup=await _deputies_keyboard(context, flow)
+        )
+        return DEPUTIES
+    if press.verb != "ok":
+        await query.answer(context.texts("button_expired"), show_alert=True)
+        return DEPUTIES
+    planned = await plan.create_task(
+        context.services,
+        context.caller(),
+        kind=str(flow["target_kind"]),
+        target_id=flow["target_id"],
+        window=Window(date.fromisoformat(flow["first"]), date.fromisoformat(flow["last"])),
+        person_ids=chosen,
+        source_key=f"plan:{flow['nonce']}",
+    )
+    await query.answer()
+    end_flow(context)
+    texts = context.texts
+    await query.edit_message_text(
+        texts(
+            "plan.created",
+            place=html.escape(planned.place),
+            project=html.escape(planned.project),
+            first=planned.window.first.isoformat(),
+            last=planned.window.last.isoformat(),
+            names=texts("dailysum.name_separator").join(html.escape(n) for n in planned.names),
+        )
+    )
+    return END
+
+
+async def _cancel(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    end_flow(context)
+    await query.edit_message_text(context.texts("cancelled"))
+    return END
+
+
+window_expected = replying("plan.window_expected")
+
+
+async def tasks_command(update: Update, context: BotContext) -> None:
+    """/tasks: the caller's own visits to make, open and overdue first."""
+    message = update.effective_message
+    assert message is not None
+    rows = await plan.my_tasks(context.services, context.person)
+    today = context.now().astimezone(context.services.settings.zone).date()
+    for part in render_tasks(rows, today, context.texts):
+        await message.reply_text(part)
+
+
+# --- wiring --------------------------------------------------------------------------------------
+
+
+def entry_points() -> list[StepHandler]:
+    """/plan (leaders) opens this feature's steps."""
+    return steps(CommandHandler("plan", start_plan))
+
+
+def states() -> dict[str, list[StepHandler]]:
+    """The project, the sub-item or site, the window (typed), the deputies."""
+    return {
+        PROJECT: steps(
+            CallbackQueryHandler(project_step, pattern=callbacks.pattern(PREFIX)), buttons_only()
+        ),
+        TARGET: steps(
+            CallbackQueryHandler(target_step, pattern=callbacks.pattern(PREFIX)), buttons_only()
+        ),
+        WINDOW: steps(
+            MessageHandler(TYPED & filters.TEXT, window_step),
+            MessageHandler(TYPED, window_expected),
+        ),
+        DEPUTIES: steps(
+            CallbackQueryHandler(deputies_step, pattern=callbacks.pattern(PREFIX)), buttons_only()
+        ),
+    }
+
+
+def commands() -> list[StepHandler]:
+    """/tasks works anywhere, also in the middle of another flow."""
+    return steps(CommandHandler("tasks", tasks_command))
