@@ -26,9 +26,22 @@ def settings_for(data_dir: Path) -> Settings:
     )
 
 
-async def new_campaign(data_dir: Path) -> Settings:
-    """A fresh database (migrations applied) with the example campaign imported."""
+def _new_file(path: Path, page_size: int) -> None:
+    """An empty database file with `page_size`: fixed once the first table is written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA page_size = {int(page_size)}")
+    conn.execute("CREATE TABLE bench_page_size (x)")
+    conn.execute("DROP TABLE bench_page_size")
+    conn.close()
+
+
+async def new_campaign(data_dir: Path, page_size: int = 0) -> Settings:
+    """A fresh database (migrations applied) with the example campaign imported; in a file of
+    `page_size` if one is given (0: SQLite's default)."""
     settings = settings_for(data_dir)
+    if page_size:
+        _new_file(settings.storage.database_path, page_size)
     services = await open_services(settings, require_campaign=False)
     try:
         await import_catalog(database_of(services), load_catalog(CATALOG), now=services.clock.now())

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import tempfile
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,9 +36,8 @@ from bench._campaign import (
     description,
     drop_indexes,
     new_campaign,
-    settings_for,
 )
-from bench._machine import ZONE
+from bench._machine import ZONE, header
 from bot.config import Settings
 
 
@@ -376,22 +378,22 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
     )
 
 
-def _new_file(path: Path, page_size: int) -> None:
-    """An empty database file with `page_size`: fixed once the first table is written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA page_size = {int(page_size)}")
-    conn.execute("CREATE TABLE bench_page_size (x)")
-    conn.execute("DROP TABLE bench_page_size")
-    conn.close()
-
-
 async def build(data_dir: Path, shape: Shape) -> Built:
     """A campaign of `shape` in `data_dir` (which must not hold a database yet)."""
     started = time.perf_counter()
-    if shape.page_size:
-        _new_file(settings_for(data_dir).storage.database_path, shape.page_size)
-    settings = await new_campaign(data_dir)
+    settings = await new_campaign(data_dir, shape.page_size)
     built = populate(settings.storage.database_path, shape, settings)
     built.seconds = time.perf_counter() - started
     return built
+
+
+@asynccontextmanager
+async def built_campaign(title: str, shape_in: Callable[[Path], Shape]) -> AsyncIterator[Built]:
+    """How a benchmark on a campaign starts: its header, then the campaign built in a fresh data
+    folder (`shape_in` gets the folder, for files the shape names), removed after the block."""
+    header(title)
+    with tempfile.TemporaryDirectory(prefix="deputy-bench-") as tmp:
+        data_dir = Path(tmp) / "data"
+        built = await build(data_dir, shape_in(data_dir))
+        print(f"data: {built.describe()}")
+        yield built

@@ -3,11 +3,13 @@ page cache."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import platform
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,6 +50,24 @@ def header(title: str) -> None:
     print(machine())
     module = f"bench.{Path(sys.argv[0]).stem}"
     print(f"command: .venv/bin/python -m {' '.join([module, *sys.argv[1:]])}", flush=True)
+
+
+def campaign_parser(module: str, doc: str) -> argparse.ArgumentParser:
+    """The command line of a benchmark on a built campaign: --quick for CI, --items to size it."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds (CI)")
+    parser.add_argument("--items", type=int, default=0, help="items in the campaign")
+    return parser
+
+
+def run_main(
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace], Coroutine[object, object, None]],
+    argv: list[str] | None,
+) -> int:
+    """A benchmark's command line: its arguments read, the run on its own event loop, 0."""
+    asyncio.run(run(parser.parse_args(argv)))
+    return 0
 
 
 def goal(met: bool, text: str) -> None:

@@ -22,9 +22,7 @@ Figures:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sqlite3
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -34,8 +32,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from bench._campaign import Shape
-from bench._data import build
-from bench._machine import ZONE, goal, header, median
+from bench._data import built_campaign
+from bench._machine import ZONE, campaign_parser, goal, median, run_main
 from bot.bootstrap import open_services
 from bot.console import ItemPage, ItemQuery
 from bot.items import Status
@@ -113,13 +111,10 @@ async def run(args: argparse.Namespace) -> None:
     items = args.items or (5_000 if quick else 100_000)
     sites = args.sites or (1_000 if quick else 10_000)
     repeats = 20 if quick else 60
-    header(f"bench.console: the console's list and map, {items:,} items, {sites:,} sites")
-    with tempfile.TemporaryDirectory(prefix="deputy-bench-") as tmp:
-        data_dir = Path(tmp) / "data"
-        # 20 projects in the example catalog: sites spread evenly over them.
-        shape = Shape(items=items, groups=10 if quick else 100, sites_per_project=sites // 20)
-        built = await build(data_dir, shape)
-        print(f"data: {built.describe()}")
+    # 20 projects in the example catalog: sites spread evenly over them.
+    shape = Shape(items=items, groups=10 if quick else 100, sites_per_project=sites // 20)
+    title = f"bench.console: the console's list and map, {items:,} items, {sites:,} sites"
+    async with built_campaign(title, lambda _data_dir: shape) as built:
         settings = built.settings
         db_path = settings.storage.database_path
         services = await open_services(settings)
@@ -226,15 +221,9 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.console", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds (CI)")
-    parser.add_argument("--items", type=int, default=0, help="items in the campaign")
+    parser = campaign_parser("bench.console", __doc__)
     parser.add_argument("--sites", type=int, default=0, help="sites in the campaign")
-    args = parser.parse_args(argv)
-    asyncio.run(run(args))
-    return 0
+    return run_main(parser, run, argv)
 
 
 if __name__ == "__main__":

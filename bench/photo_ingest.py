@@ -22,7 +22,6 @@ Goal (issue 4): at most 1.5x the floor, and under 100 ms per photo.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import io
 import sqlite3
@@ -36,7 +35,7 @@ from PIL import Image
 
 from bench._campaign import Shape
 from bench._data import build
-from bench._machine import ZONE, goal, header, median
+from bench._machine import ZONE, goal, header, median, run_main
 from bench._photos import add_photo_rows, noise, photo_exif, scene
 from bot.bootstrap import database_of, open_services
 from bot.evidence import Evidence
@@ -293,9 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.photo_ingest")
     parser.add_argument("--quick", action="store_true", help="3 photos per figure (CI)")
     parser.add_argument("--photos", type=int, default=0, help="photos per figure")
-    args = parser.parse_args(argv)
-    asyncio.run(run(args))
-    return 0
+    return run_main(parser, run, argv)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,9 @@ Figures:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import dataclasses
 import sqlite3
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
@@ -38,8 +36,8 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from bench._campaign import Shape
-from bench._data import build
-from bench._machine import ZONE, evict, goal, header, median
+from bench._data import built_campaign
+from bench._machine import ZONE, campaign_parser, evict, goal, median, run_main
 from bench._photos import thumbnails
 from bot.bootstrap import database_of, open_services
 from bot.clock import to_db
@@ -146,20 +144,19 @@ async def run(args: argparse.Namespace) -> None:
     items = args.items or (20_000 if quick else 1_000_000)
     groups = args.groups or (10 if quick else 100)
     repeats = 3 if quick else 5
-    header(f"bench.tally: /tally for a year and the daily summaries, {items:,} items")
-    with tempfile.TemporaryDirectory(prefix="deputy-bench-") as tmp:
-        data_dir = Path(tmp) / "data"
-        thumbs = thumbnails(data_dir / "photos", 48)
-        shape = Shape(
+
+    def shape_in(data_dir: Path) -> Shape:
+        return Shape(
             items=items,
             groups=groups,
             photo_days=(COLD_DAY, WARM_DAY),
-            photo_thumbs=thumbs,
+            photo_thumbs=thumbnails(data_dir / "photos", 48),
             aged=not args.compact,
             page_size=args.page_size,
         )
-        built = await build(data_dir, shape)
-        print(f"data: {built.describe()}")
+
+    title = f"bench.tally: /tally for a year and the daily summaries, {items:,} items"
+    async with built_campaign(title, shape_in) as built:
         settings = built.settings
         db_path = settings.storage.database_path
         layout = (
@@ -366,11 +363,7 @@ async def _all_summaries(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.tally", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds (CI)")
-    parser.add_argument("--items", type=int, default=0, help="items in the campaign")
+    parser = campaign_parser("bench.tally", __doc__)
     parser.add_argument("--groups", type=int, default=0, help="supervision groups")
     parser.add_argument(
         "--compact",
@@ -380,9 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--page-size", type=int, default=0, help="SQLite page size of the new file (experiment)"
     )
-    args = parser.parse_args(argv)
-    asyncio.run(run(args))
-    return 0
+    return run_main(parser, run, argv)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.errors import CliError, Refused
 from bot.invitations import InvitationRequest
 from bot.people import Role
-from bot.services import NoCampaignError
+from bot.services import NoCampaignError, Services
 from bot.texts import Texts
 from storage.db import DatabaseError
 
@@ -104,7 +103,7 @@ async def _posters(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings) -> int:
-    from bot.app import build_application, running
+    from bot.app import BotApplication, run_until_stopped
 
     token = settings.token()
     if not token:
@@ -112,18 +111,11 @@ async def _run(settings: Settings) -> int:
             "no bot token: set DEPUTY_BOT_TOKEN (or [telegram] token_file) — "
             "or try `deputy-bot demo`, which needs none"
         )
-    services = await open_services(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        app = build_application(settings, services)
-        async with running(app, settings):
-            print(f"deputy-bot is running as @{app.bot.username}; Ctrl+C stops it.", flush=True)
-            await stop.wait()
-    finally:
-        await services.close()
+
+    async def say_running(app: BotApplication, _services: Services) -> None:
+        print(f"deputy-bot is running as @{app.bot.username}; Ctrl+C stops it.", flush=True)
+
+    await run_until_stopped(settings, say_running)
     return 0
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -26,6 +27,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+from bot.bootstrap import open_services
 from bot.config import Settings
 from bot.pacing import pacer_for
 from bot.schedule import scheduled
@@ -88,8 +90,8 @@ FEATURES: tuple[Feature, ...] = (
     invite,  # /invite: role -> scope -> name
     review,  # /review: group -> item -> merge | question | reason
     add_more,  # the author's 补充情况 button: more_text -> more_photos
-    summary,  # /summary (one step)
-    tally,  # /tally (one step)
+    summary.FEATURE,  # /summary (one step)
+    tally.FEATURE,  # /tally (one step)
     export,  # /export: format -> period
     forward,  # /forward: choose -> number -> answer (paper answers)
     inbox,  # /inbox: browse -> reason | progress | answer_text -> answer_photos -> answer_confirm
@@ -97,7 +99,7 @@ FEATURES: tuple[Feature, ...] = (
     lookback,  # /lookback: choose -> photos -> note
     people,  # /people: search -> pick -> card
     catalog_import,  # /catalog: catalog_file -> catalog_confirm
-    console,  # /web (one step): a login link to the web console
+    console.FEATURE,  # /web (one step): a login link to the web console
     posters,  # /posters (one step); a scanned poster's /start site_… opens checkin.location
     progress,  # /progress: choose -> value (per target) -> note -> confirm
     observe,  # the check-in's 记录进展观察 button: value (per target) -> note
@@ -278,3 +280,27 @@ async def running(app: BotApplication, settings: Settings) -> AsyncIterator[BotA
         # No more updates come in: finish what arrived, then stop.
         await intake.drain()
         await app.stop()
+
+
+async def run_until_stopped(
+    settings: Settings, started: Callable[[BotApplication, Services], Awaitable[None]]
+) -> None:
+    """Run the bot (and its console) on freshly opened services until SIGINT or SIGTERM, once
+    `started` has said what is running.
+
+    The signals end the wait rather than interrupt it, so the updates, the sender and the console
+    stop in order before the database closes, and the exit is clean.
+    """
+    services = await open_services(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with running(build_application(settings, services), settings) as app:
+            await started(app, services)
+            await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await services.close()

@@ -42,6 +42,19 @@ class WebSession:
     ended: bool
 
 
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """One line of the console's audit trail: who (nobody yet, for a refused login), in which
+    session, did what to what, how it ended, and when."""
+
+    person_id: int | None
+    session_id: int | None
+    action: str
+    target: str
+    outcome: str
+    at: datetime
+
+
 class WebAuthStore(Protocol):
     """One-time login links and sessions; only SHA-256 digests of their tokens are stored."""
 
@@ -63,16 +76,7 @@ class WebAuthStore(Protocol):
 
     async def end_session(self, session_id: int, now: datetime) -> None: ...
 
-    async def audit(
-        self,
-        *,
-        person_id: int | None,
-        session_id: int | None,
-        action: str,
-        target: str,
-        outcome: str,
-        now: datetime,
-    ) -> None:
+    async def audit(self, line: AuditLine) -> None:
         """Every login and every change made in the console, with who made it and how it ended."""
         ...
 

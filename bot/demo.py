@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
 import socket
 from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.app import build_application, running
+from bot.app import BotApplication, run_until_stopped
 from bot.bootstrap import open_services
 from bot.catalog_file import load_catalog
 from bot.config import (
@@ -38,6 +37,36 @@ from localapi import LocalBotApi
 
 DEMO_TOKEN = "424242:DEMO-token-not-for-telegram"
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "examples" / "hangzhou.toml"
+
+
+def local_settings(
+    base: Settings,
+    api: LocalBotApi,
+    data_dir: Path,
+    *,
+    token: str,
+    bot_username: str,
+    poll_timeout_seconds: int,
+    per_chat_seconds: float,
+) -> Settings:
+    """`base` against a local Bot API server (the demo's, or the tests'), its data in `data_dir`,
+    with the daily jobs off (both run them on demand) and the console off until asked for."""
+    return base.model_copy(
+        update={
+            # The token is no secret: it only opens the local server.
+            "telegram": TelegramSettings(
+                token=SecretStr(token),
+                base_url=api.base_url,
+                base_file_url=api.base_file_url,
+                bot_username=bot_username,
+                poll_timeout_seconds=poll_timeout_seconds,
+            ),
+            "storage": StorageSettings(data_dir=data_dir),
+            "outbox": OutboxSettings(per_chat_seconds=per_chat_seconds),
+            "schedule": ScheduleSettings(enabled=False),
+            "web": WebSettings(enabled=False),
+        }
+    )
 
 
 def _prepare(data_dir: Path) -> None:
@@ -91,28 +120,18 @@ async def _demo_person(services: Services, role: Role) -> Person:
 
 async def _serve(settings: Settings) -> None:
     """The bot and its console, on the demo's data, until Ctrl+C (or SIGTERM)."""
-    services = await open_services(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    # Ctrl+C ends the wait below, so the bot and the console stop in order and the exit is 0.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        app = build_application(settings, services)
-        async with running(app, settings):
-            web = settings.web
-            base = web.public_url.rstrip("/")
-            print(f"\n== Web console: {base}/  (Ctrl+C stops it)")
-            print(f"   One-time login links, valid {web.login_link_minutes:g} minutes:")
-            for role in (Role.STAFF, Role.LEADER, Role.LIAISON):
-                person = await _demo_person(services, role)
-                token = await issue_link(services, person, services.clock.now())
-                print(f"   {role.value:8} {person.name}  {base}/login/{token}", flush=True)
-            await stop.wait()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-        await services.close()
+
+    async def show_links(_app: BotApplication, services: Services) -> None:
+        web = settings.web
+        base = web.public_url.rstrip("/")
+        print(f"\n== Web console: {base}/  (Ctrl+C stops it)")
+        print(f"   One-time login links, valid {web.login_link_minutes:g} minutes:")
+        for role in (Role.STAFF, Role.LEADER, Role.LIAISON):
+            person = await _demo_person(services, role)
+            token = await issue_link(services, person, services.clock.now())
+            print(f"   {role.value:8} {person.name}  {base}/login/{token}", flush=True)
+
+    await run_until_stopped(settings, show_links)
     print("Stopped.", flush=True)
 
 
@@ -129,22 +148,15 @@ async def run_demo(
     async with LocalBotApi(
         token=DEMO_TOKEN, bot_username=DEMO_BOT, bot_first_name="人大代表监督助手"
     ) as api:
-        settings = base.model_copy(
-            update={
-                # The demo token is no secret: it only opens the local server started above.
-                "telegram": TelegramSettings(
-                    token=SecretStr(DEMO_TOKEN),
-                    base_url=api.base_url,
-                    base_file_url=api.base_file_url,
-                    bot_username=DEMO_BOT,
-                    poll_timeout_seconds=10,
-                ),
-                "storage": StorageSettings(data_dir=data_dir),
-                # The demo shows each step at once; the daily jobs are shown on demand.
-                "outbox": OutboxSettings(per_chat_seconds=0.1),
-                "schedule": ScheduleSettings(enabled=False),
-                "web": WebSettings(enabled=False),
-            }
+        # The demo shows each step at once (a short pause per chat, not Telegram's second).
+        settings = local_settings(
+            base,
+            api,
+            data_dir,
+            token=DEMO_TOKEN,
+            bot_username=DEMO_BOT,
+            poll_timeout_seconds=10,
+            per_chat_seconds=0.1,
         )
         services = await open_services(settings, require_campaign=False)
         await services.catalog.import_catalog(catalog, now=services.clock.now())

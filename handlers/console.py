@@ -14,6 +14,7 @@ from telegram.ext import CommandHandler
 
 from bot.usecases import web_login
 from handlers.context import BotContext
+from handlers.feature import OneStep
 from handlers.flow import StepHandler
 
 
@@ -41,13 +42,8 @@ async def web_command(update: Update, context: BotContext) -> None:
     )
 
 
-def entry_points() -> list[StepHandler]:
-    return []
-
-
-def states() -> dict[str, list[StepHandler]]:
-    return {}
-
-
 def commands() -> list[StepHandler]:
     return [cast(StepHandler, CommandHandler("web", web_command))]
+
+
+FEATURE = OneStep(commands)

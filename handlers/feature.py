@@ -7,6 +7,7 @@ open conversations, so they never change), and the handlers that work outside an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from handlers.flow import StepHandler
@@ -18,3 +19,17 @@ class Feature(Protocol):
     def states(self) -> dict[str, list[StepHandler]]: ...
 
     def commands(self) -> list[StepHandler]: ...
+
+
+class OneStep:
+    """A feature of one step (/summary, /tally, /web): its handlers work outside any
+    conversation, so it opens no flow and has no states."""
+
+    def __init__(self, commands: Callable[[], list[StepHandler]]) -> None:
+        self.commands = commands
+
+    def entry_points(self) -> list[StepHandler]:
+        return []
+
+    def states(self) -> dict[str, list[StepHandler]]:
+        return {}

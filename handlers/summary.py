@@ -18,6 +18,7 @@ from bot.tally import PeriodError, parse_day
 from bot.usecases import figures
 from handlers import callbacks
 from handlers.context import BotContext
+from handlers.feature import OneStep
 from handlers.flow import StepHandler
 
 PREFIX = callbacks.SUMMARY
@@ -123,19 +124,12 @@ async def _send_summary(message: Message, context: BotContext, summary: GroupSum
         await message.reply_photo(picture.data, caption=picture.caption)
 
 
-def entry_points() -> list[StepHandler]:
-    """Commands that open this feature's steps in the shared conversation."""
-    return []
-
-
-def states() -> dict[str, list[StepHandler]]:
-    """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    return {}
-
-
 def commands() -> list[StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return [
         cast(StepHandler, CommandHandler("summary", summary_command)),
         cast(StepHandler, CallbackQueryHandler(summary_button, pattern=rf"^{PREFIX}:")),
     ]
+
+
+FEATURE = OneStep(commands)

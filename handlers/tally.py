@@ -11,6 +11,7 @@ from bot.people import Action, require_can
 from bot.tally import Period, PeriodError, render_tally
 from bot.usecases import figures
 from handlers.context import BotContext
+from handlers.feature import OneStep
 from handlers.flow import StepHandler
 
 
@@ -31,16 +32,9 @@ async def tally_command(update: Update, context: BotContext) -> None:
         await message.reply_text(part)
 
 
-def entry_points() -> list[StepHandler]:
-    """Commands that open this feature's steps in the shared conversation."""
-    return []
-
-
-def states() -> dict[str, list[StepHandler]]:
-    """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    return {}
-
-
 def commands() -> list[StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return [cast(StepHandler, CommandHandler("tally", tally_command))]
+
+
+FEATURE = OneStep(commands)

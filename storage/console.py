@@ -16,6 +16,7 @@ from bot.console import Choice, ConsoleRow, FilterChoices, ItemPage, ItemQuery, 
 from bot.console_ports import UnitOverdue
 from bot.items import Kind, Status, parse_number
 from storage.db import Repo
+from storage.item_rows import ITEM_JOINS
 from storage.rows import row_mapper
 
 # _OPEN is also the WHERE of the partial index items_console_site (migration 0009), word for word.
@@ -23,24 +24,21 @@ from storage.rows import row_mapper
 _WAITING: Final = "('forwarded', 'in_progress')"
 _OPEN: Final = "('submitted', 'reviewed', 'forwarded', 'in_progress', 'returned')"
 
-_ROW_SELECT: Final = """
+_ROW_SELECT: Final = (
+    """
 SELECT i.id AS item_id, i.number, c.year, i.kind, i.status,
        COALESCE(p.title, '') AS project, COALESCE(si.title, '') AS subitem,
        COALESCE(s.name, '') AS site, COALESCE(u.name, lu.name, '') AS unit,
        COALESCE(i.unit_id, si.unit_id) AS unit_id,
        COALESCE(g.name, '') AS "group", COALESCE(cat.name, '') AS category,
        COALESCE(cat.name_en, '') AS category_en, i.description, i.submitted_at, i.due_at,
-       (SELECT COUNT(*) FROM item_raisers r WHERE r.item_id = i.id) AS raisers
-FROM items i
-JOIN campaigns c ON c.id = i.campaign_id
-LEFT JOIN projects p ON p.id = i.project_id
-LEFT JOIN subitems si ON si.id = i.subitem_id
-LEFT JOIN sites s ON s.id = i.site_id
-LEFT JOIN units u ON u.id = i.unit_id
-LEFT JOIN units lu ON lu.id = si.unit_id
+       (SELECT COUNT(*) FROM item_raisers r WHERE r.item_id = i.id) AS raisers"""
+    + ITEM_JOINS
+    # lu: the sub-item's lead unit, named where staff have not set a unit.
+    + """LEFT JOIN units lu ON lu.id = si.unit_id
 LEFT JOIN groups g ON g.id = i.group_id
-LEFT JOIN categories cat ON cat.id = i.category_id
 """
+)
 
 _ORDER: Final = {
     "-number": "i.number DESC, i.id DESC",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.clock import to_db
-from bot.console_ports import WebSession
+from bot.console_ports import AuditLine, WebSession
 from storage.db import Repo, insert, rowcount, select_one
 from storage.rows import required_time, row_mapper
 
@@ -13,16 +14,23 @@ _session = row_mapper(WebSession, last_seen_at=required_time, ended=bool)
 
 
 class WebAuthRepo(Repo):
+    # Most writes here are one statement each, in a transaction of its own.
+    async def _insert(self, sql: str, params: Sequence[object]) -> int:
+        async with self.db.transaction() as conn:
+            return await insert(conn, sql, params)
+
+    async def _update(self, sql: str, params: Sequence[object]) -> None:
+        async with self.db.transaction() as conn:
+            await rowcount(conn, sql, params)
+
     async def add_link(
         self, person_id: int, token_hash: str, now: datetime, until: datetime
     ) -> None:
-        async with self.db.transaction() as conn:
-            await insert(
-                conn,
-                "INSERT INTO web_links (person_id, token_hash, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?)",
-                (person_id, token_hash, to_db(now), to_db(until)),
-            )
+        await self._insert(
+            "INSERT INTO web_links (person_id, token_hash, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?)",
+            (person_id, token_hash, to_db(now), to_db(until)),
+        )
 
     async def use_link(self, token_hash: str, now: datetime) -> int | None:
         # One statement marks it used only if unused and unexpired: two tabs racing with the same
@@ -44,14 +52,12 @@ class WebAuthRepo(Repo):
     async def open_session(
         self, person_id: int, token_hash: str, csrf: str, via: str, now: datetime
     ) -> int:
-        async with self.db.transaction() as conn:
-            return await insert(
-                conn,
-                "INSERT INTO web_sessions"
-                " (person_id, token_hash, csrf, via, created_at, last_seen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (person_id, token_hash, csrf, via, to_db(now), to_db(now)),
-            )
+        return await self._insert(
+            "INSERT INTO web_sessions"
+            " (person_id, token_hash, csrf, via, created_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (person_id, token_hash, csrf, via, to_db(now), to_db(now)),
+        )
 
     async def session(self, token_hash: str) -> WebSession | None:
         return await self.db.fetch_one_as(
@@ -62,35 +68,27 @@ class WebAuthRepo(Repo):
         )
 
     async def touch(self, session_id: int, now: datetime) -> None:
-        async with self.db.transaction() as conn:
-            await rowcount(
-                conn,
-                "UPDATE web_sessions SET last_seen_at = ? WHERE id = ? AND ended_at IS NULL",
-                (to_db(now), session_id),
-            )
+        await self._update(
+            "UPDATE web_sessions SET last_seen_at = ? WHERE id = ? AND ended_at IS NULL",
+            (to_db(now), session_id),
+        )
 
     async def end_session(self, session_id: int, now: datetime) -> None:
-        async with self.db.transaction() as conn:
-            await rowcount(
-                conn,
-                "UPDATE web_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
-                (to_db(now), session_id),
-            )
+        await self._update(
+            "UPDATE web_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+            (to_db(now), session_id),
+        )
 
-    async def audit(
-        self,
-        *,
-        person_id: int | None,
-        session_id: int | None,
-        action: str,
-        target: str,
-        outcome: str,
-        now: datetime,
-    ) -> None:
-        async with self.db.transaction() as conn:
-            await insert(
-                conn,
-                "INSERT INTO web_audit (person_id, session_id, at, action, target, outcome)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (person_id, session_id, to_db(now), action, target, outcome),
-            )
+    async def audit(self, line: AuditLine) -> None:
+        await self._insert(
+            "INSERT INTO web_audit (person_id, session_id, at, action, target, outcome)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                line.person_id,
+                line.session_id,
+                to_db(line.at),
+                line.action,
+                line.target,
+                line.outcome,
+            ),
+        )

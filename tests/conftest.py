@@ -11,20 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import SecretStr
 
 from bot.app import BotApplication, build_application, running
 from bot.bootstrap import database_of, open_services
 from bot.catalog_file import load_catalog
 from bot.clock import SetClock
-from bot.config import (
-    OutboxSettings,
-    ScheduleSettings,
-    Settings,
-    StorageSettings,
-    TelegramSettings,
-    WebSettings,
-)
+from bot.config import Settings
+from bot.demo import local_settings
 from bot.invitations import InvitationRequest
 from bot.people import Person, Role
 from bot.records import SiteRecord
@@ -48,23 +41,18 @@ def start_clock(start: datetime = START) -> SetClock:
 
 
 def make_settings(api: LocalBotApi, data_dir: Path, **overrides: Any) -> Settings:
-    settings = Settings(
-        telegram=TelegramSettings(
-            token=SecretStr(TOKEN),
-            base_url=api.base_url,
-            base_file_url=api.base_file_url,
-            bot_username=BOT_USERNAME,
-            poll_timeout_seconds=5,
-        ),
-        storage=StorageSettings(data_dir=data_dir),
-        # Daily jobs would fire whenever the suite runs after 09:00 or 20:00 Shanghai time;
-        # tests run them explicitly.
-        schedule=ScheduleSettings(enabled=False),
-        # One message a second per chat is Telegram's rule, and the sender's tests check it;
-        # the other stories should not wait for it between notices.
-        outbox=OutboxSettings(per_chat_seconds=0),
-        # The console's tests (tests/web/) turn it on, on a port of their own.
-        web=WebSettings(enabled=False),
+    # Daily jobs would fire whenever the suite runs after 09:00 or 20:00 Shanghai time, so they
+    # are off (tests run them explicitly), and so is the console (its tests turn it on, on a port
+    # of their own). One message a second per chat is Telegram's rule, and the sender's tests
+    # check it; the other stories should not wait for it between notices.
+    settings = local_settings(
+        Settings(),
+        api,
+        data_dir,
+        token=TOKEN,
+        bot_username=BOT_USERNAME,
+        poll_timeout_seconds=5,
+        per_chat_seconds=0,
     )
     return settings.model_copy(update=overrides)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,16 @@ from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
 
 DESCRIPTION = "外立面脚手架已停工两周，现场无施工人员，交付存在风险。"
+
+
+async def delivered(user: SimUser, *fragments: str) -> BotMessage:
+    """A notice the outbox sender delivered to the person's chat, whenever it came."""
+    for _ in range(200):
+        for message in user.messages:
+            if all(f in (message.text or "") for f in fragments):
+                return message
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no message with {fragments}")
 
 
 async def open_invitation(user: SimUser, token: str, name: str, *, quiet: float = 0.1) -> None:

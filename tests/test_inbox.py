@@ -6,7 +6,6 @@ forwarding go through the same rules and `services.apply` the review and forward
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -20,7 +19,15 @@ from bot.unit_rules import forward
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness, answer_to, answer_to_button
 from tests.images import make_jpeg
-from tests.steps import DESCRIPTION, button_data, check_in, report_problem, staff_change, taps
+from tests.steps import (
+    DESCRIPTION,
+    button_data,
+    check_in,
+    delivered,
+    report_problem,
+    staff_change,
+    taps,
+)
 
 # The first site of group G01 (tests/steps.py) belongs to sub-item C01-1, whose lead unit in
 # examples/hangzhou.toml is "health" (市卫健委). "edu" (市教育局) is a unit with nothing of it.
@@ -80,16 +87,6 @@ async def _until(user: SimUser, fragment: str) -> BotMessage:
         message = await user.next_message()
         if fragment in (message.text or ""):
             return message
-
-
-async def _delivered(user: SimUser, *fragments: str) -> BotMessage:
-    """A notification the outbox sender delivered, whenever it came."""
-    for _ in range(100):
-        for message in user.messages:
-            if all(f in (message.text or "") for f in fragments):
-                return message
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no notification with {fragments}")
 
 
 async def _outbox_keys(bot: Harness, person: Person) -> list[dict[str, Any]]:  # JSON payloads
@@ -238,7 +235,7 @@ async def test_return_window_overdue_first_and_the_notice_button(bot: Harness) -
     assert "🔴 已逾期" in (overdue.text or "") and "已逾期 2 天" in (overdue.text or "")
 
     # The forwarding notice's button opens the item's card, checked like any press.
-    notice = await _delivered(liaison, "新交办事项", "2020-0002")
+    notice = await delivered(liaison, "新交办事项", "2020-0002")
     assert notice.button_data == {"打开查看": f"ib:{second.id}"}
     press = await liaison.press_data(notice.message_id, f"ib:{second.id}")
     await answer_to(liaison, press)

@@ -6,7 +6,6 @@ each step the test takes is a form sent from the item's page, as a person's brow
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import dataclass
 
@@ -16,11 +15,11 @@ from bot.bootstrap import database_of
 from bot.people import Person, Role
 from bot.usecases import forwarding, review, unit
 from bot.usecases.acting import Caller
-from localapi import BotMessage, SimUser
+from localapi import SimUser
 from tests.conftest import Harness
 from tests.images import make_jpeg
-from tests.steps import submitted_suggestions
-from tests.web_steps import FORM_KEY, Browser, Desk, desk
+from tests.steps import delivered, submitted_suggestions
+from tests.web_steps import Browser, Desk, desk
 
 __all__ = ["desk"]
 
@@ -81,6 +80,14 @@ async def forwarded(bot: Harness, c: Cast, item_id: int, unit_id: int | None = N
     assert done.items
 
 
+async def one_forwarded(bot: Harness) -> tuple[Cast, int]:
+    """The cast, and a suggestion of its deputy's accepted and forwarded to the first unit."""
+    c = await cast(bot)
+    [item_id] = await new_items(bot, c.deputy)
+    await forwarded(bot, c, item_id)
+    return c, item_id
+
+
 async def status(bot: Harness, item_id: int) -> str:
     return str(await bot.value("SELECT status FROM items WHERE id = ?", item_id))
 
@@ -110,34 +117,15 @@ async def audit(bot: Harness, item_id: int) -> list[tuple[str, str]]:
     return [(str(r[0]), str(r[1])) for r in rows]
 
 
-async def delivered(user: SimUser, *fragments: str) -> BotMessage:
-    """A notice the outbox sender delivered to the person's chat, whenever it came."""
-    for _ in range(200):
-        for message in user.messages:
-            if all(f in (message.text or "") for f in fragments):
-                return message
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no message with {fragments}")
-
-
-async def logged_in(desk: Desk, person: Person) -> Browser:
-    browser = await desk.browser()
-    await browser.login(person)
-    return browser
-
-
 async def test_a_leader_accepts_in_the_console_and_the_author_is_told(desk: Desk) -> None:
     bot = desk.bot
     c = await cast(bot)
     [item_id] = await new_items(bot, c.deputy)
-    browser = await logged_in(desk, c.leader)
-    try:
+    async with desk.browsing(c.leader) as browser:
         code, page = await browser.get(f"/items/{item_id}")
         assert code == 200 and 'id="do-accept"' in page, page
         code, page = await browser.act(item_id, "accept")
         assert code == 200 and "已审核通过。" in page, page
-    finally:
-        await browser.close()
     assert await status(bot, item_id) == "reviewed"
     actor = await bot.value(
         "SELECT actor_id FROM item_events WHERE item_id = ? AND to_status = 'reviewed'", item_id
@@ -152,8 +140,7 @@ async def test_staff_forward_and_the_liaison_is_told_in_the_chat(desk: Desk) -> 
     c = await cast(bot)
     [item_id] = await new_items(bot, c.deputy)
     await accepted(bot, c, item_id)
-    browser = await logged_in(desk, c.staff)
-    try:
+    async with desk.browsing(c.staff) as browser:
         before = await events(bot, item_id)
         # A unit that is not a number is a polite refusal, and nothing moves.
         code, page = await browser.act(item_id, "forward", unit="市卫健委")
@@ -161,8 +148,6 @@ async def test_staff_forward_and_the_liaison_is_told_in_the_chat(desk: Desk) -> 
         assert await status(bot, item_id) == "reviewed" and await events(bot, item_id) == before
         code, page = await browser.act(item_id, "forward", unit=c.unit_id)
         assert code == 200 and "已交办。" in page, page
-    finally:
-        await browser.close()
     item = await bot.services.items.get(item_id)
     assert item is not None and (item.status, item.unit_id) == ("forwarded", c.unit_id)
     await delivered(c.liaison_user, "新交办事项", item.display_number)
@@ -175,11 +160,8 @@ async def test_staff_forward_and_the_liaison_is_told_in_the_chat(desk: Desk) -> 
 
 async def test_a_liaison_signs_for_reports_progress_and_answers_with_a_photo(desk: Desk) -> None:
     bot = desk.bot
-    c = await cast(bot)
-    [item_id] = await new_items(bot, c.deputy)
-    await forwarded(bot, c, item_id)
-    browser = await logged_in(desk, c.liaison)
-    try:
+    c, item_id = await one_forwarded(bot)
+    async with desk.browsing(c.liaison) as browser:
         code, page = await browser.act(item_id, "sign_for")
         assert code == 200 and "已签收。" in page, page
         assert await status(bot, item_id) == "in_progress"
@@ -201,8 +183,6 @@ async def test_a_liaison_signs_for_reports_progress_and_answers_with_a_photo(des
             photos=("fix.jpg", photo),
         )
         assert code == 200 and "答复已提交" in page, page
-    finally:
-        await browser.close()
     assert await status(bot, item_id) == "answered"
     assert await photos(bot, item_id, "response") == 1
     response = await bot.services.ratings.response(item_id)
@@ -219,31 +199,24 @@ async def test_a_liaison_signs_for_reports_progress_and_answers_with_a_photo(des
 
 async def test_a_liaison_returns_within_the_window_and_staff_are_told(desk: Desk) -> None:
     bot = desk.bot
-    c = await cast(bot)
-    [item_id] = await new_items(bot, c.deputy)
-    await forwarded(bot, c, item_id)
-    browser = await logged_in(desk, c.liaison)
-    try:
+    c, item_id = await one_forwarded(bot)
+    async with desk.browsing(c.liaison) as browser:
         code, page = await browser.act(item_id, "return", text="   ")
         assert code == 403 and "请填写说明文字" in page, page
         assert await status(bot, item_id) == "forwarded"
         code, page = await browser.act(item_id, "return", text="该事项属于市教育局职责。")
         assert code == 200 and "已退回。" in page, page
-    finally:
-        await browser.close()
     assert await status(bot, item_id) == "returned"
     await delivered(c.staff_user, "认为不属于本单位职责", "市教育局职责")
 
 
 async def _send_twice(browser: Browser, item_id: int, action: str, text: str) -> list[int]:
     """One page, one form, sent twice (a double click): the same `_key` both times."""
-    code, page = await browser.get(f"/items/{item_id}")
-    assert code == 200
-    found = FORM_KEY.search(page)
-    assert found
+    key = await browser.form_key(item_id)
+    assert key
     codes = []
     for _ in range(2):
-        form = aiohttp.FormData({"_csrf": browser.csrf, "_key": found.group(1), "text": text})
+        form = aiohttp.FormData({"_csrf": browser.csrf, "_key": key, "text": text})
         code, _page = await browser.post(f"/items/{item_id}/{action}", data=form)
         codes.append(code)
     return codes
@@ -254,9 +227,7 @@ async def test_the_same_form_sent_twice_acts_once(desk: Desk) -> None:
     c = await cast(bot)
     first, second = await new_items(bot, c.deputy, 2)
     await forwarded(bot, c, first)
-    leader = await logged_in(desk, c.leader)
-    liaison = await logged_in(desk, c.liaison)
-    try:
+    async with desk.browsing(c.leader) as leader, desk.browsing(c.liaison) as liaison:
         # Progress keeps the status: only the form's key tells the second copy apart.
         assert await _send_twice(liaison, first, "progress", "正在协调施工单位。") == [200, 200]
         assert await events(bot, first, "progress") == 1
@@ -266,25 +237,17 @@ async def test_the_same_form_sent_twice_acts_once(desk: Desk) -> None:
         assert codes == [200, 403], codes
         assert await status(bot, second) == "declined"
         assert await events(bot, second) == before + 1
-    finally:
-        await leader.close()
-        await liaison.close()
 
 
 async def test_a_fake_image_is_refused_and_nothing_changes(desk: Desk) -> None:
     bot = desk.bot
-    c = await cast(bot)
-    [item_id] = await new_items(bot, c.deputy)
-    await forwarded(bot, c, item_id)
+    c, item_id = await one_forwarded(bot)
     before = await events(bot, item_id)
-    browser = await logged_in(desk, c.liaison)
-    try:
+    async with desk.browsing(c.liaison) as browser:
         real = make_jpeg(1200, 900, pattern_seed=78)
-        form = aiohttp.FormData({"_csrf": browser.csrf})
-        code, page = await browser.get(f"/items/{item_id}")
-        found = FORM_KEY.search(page)
-        assert code == 200 and found
-        form.add_field("_key", found.group(1))
+        key = await browser.form_key(item_id)
+        assert key
+        form = aiohttp.FormData({"_csrf": browser.csrf, "_key": key})
         form.add_field("class", "A")
         form.add_field("text", "已增设遮阳棚两处。")
         # A good photo and a bad one: the good one is not kept either.
@@ -292,8 +255,6 @@ async def test_a_fake_image_is_refused_and_nothing_changes(desk: Desk) -> None:
         form.add_field("photos", os.urandom(4096), filename="fix.jpg", content_type="image/jpeg")
         code, page = await browser.post(f"/items/{item_id}/answer", data=form)
         assert code == 403 and "不是可识别的图片" in page, page
-    finally:
-        await browser.close()
     assert await status(bot, item_id) == "forwarded"
     assert await events(bot, item_id) == before
     assert await photos(bot, item_id, "response") == 0
@@ -302,12 +263,9 @@ async def test_a_fake_image_is_refused_and_nothing_changes(desk: Desk) -> None:
 
 async def test_staff_record_a_paper_answer(desk: Desk) -> None:
     bot = desk.bot
-    c = await cast(bot)
-    [item_id] = await new_items(bot, c.deputy)
-    await forwarded(bot, c, item_id)
+    c, item_id = await one_forwarded(bot)
     await unit.sign_for(bot.services, Caller(c.liaison, bot.now()), item_id)
-    browser = await logged_in(desk, c.staff)
-    try:
+    async with desk.browsing(c.staff) as browser:
         code, page = await browser.act(
             item_id, "paper_answer", **{"class": "D", "text": "已列入计划。"}
         )
@@ -316,8 +274,6 @@ async def test_staff_record_a_paper_answer(desk: Desk) -> None:
             item_id, "paper_answer", **{"class": "B", "text": "已列入明年计划。"}
         )
         assert code == 200 and "书面答复已录入。" in page, page
-    finally:
-        await browser.close()
     assert await status(bot, item_id) == "answered"
     response = await bot.services.ratings.response(item_id)
     assert response is not None and response.response_class == "B" and response.on_paper

@@ -27,9 +27,7 @@ async def test_staff_forward_picked_items_once_and_the_liaison_is_told(desk: Des
     unit = await bot.services.catalog.unit_by_code(bot.services.campaign.id, "health")
     assert unit is not None
 
-    browser = await desk.browser()
-    try:
-        await browser.login(staff)
+    async with desk.browsing(staff) as browser:
         status, page = await browser.get("/items?status=reviewed")
         assert status == 200
         assert f'value="{first}:' in page and f'value="{second}:' in page
@@ -53,8 +51,6 @@ async def test_staff_forward_picked_items_once_and_the_liaison_is_told(desk: Des
         assert events == 2
         notice = await liaison.next_message()
         assert "交办" in (notice.text or ""), notice.describe()
-    finally:
-        await browser.close()
 
 
 async def test_a_leader_cannot_forward_from_the_list(desk: Desk) -> None:
@@ -63,14 +59,10 @@ async def test_a_leader_cannot_forward_from_the_list(desk: Desk) -> None:
     leader_user = await bot.join("张组长", Role.LEADER)
     (item_id,) = await submitted_suggestions(bot, deputy, 1)
     await accept(bot, leader_user, item_id)
-    browser = await desk.browser()
-    try:
-        await browser.login(await bot.person(leader_user))
+    async with desk.browsing(await bot.person(leader_user)) as browser:
         status, page = await browser.get("/items")
         assert 'id="bulk"' not in page
         form = {"_csrf": browser.csrf, "_key": "k", "unit": "1", "pick": f"{item_id}:0"}
         status, page = await browser.post("/items/forward", data=form)
         assert status == 403
         assert await bot.value("SELECT status FROM items WHERE id = ?", item_id) == "reviewed"
-    finally:
-        await browser.close()

@@ -93,12 +93,6 @@ async def _story(bot: Harness) -> dict[str, Person]:
     return {"staff": staff, "liaison": liaison}
 
 
-async def _signed_in(desk: Desk, person: Person) -> Browser:
-    browser = await desk.browser()
-    await browser.login(person)
-    return browser
-
-
 async def _json(browser: Browser, path: str) -> Any:
     """The map's JSON with its rows made into objects, as map.js does."""
     async with browser.http.get(path) as response:
@@ -121,13 +115,10 @@ async def _site_name(bot: Harness, code: str) -> str:
 
 async def test_staff_map_has_sites_by_traffic_light_and_check_ins(desk: Desk) -> None:
     people = await _story(desk.bot)
-    browser = await _signed_in(desk, people["staff"])
-    try:
+    async with desk.browsing(people["staff"]) as browser:
         status, page = await browser.get("/map")
         assert status == 200 and 'id="desk-map"' in page and "/static/map.js" in page
         data = await _json(browser, "/map/points.json")
-    finally:
-        await browser.close()
     assert data["datum"] == "wgs84"
     sites = {p["label"]: p for p in data["points"] if p["kind"] == "site"}
     red = sites[await _site_name(desk.bot, "S-C01-01")]
@@ -141,11 +132,8 @@ async def test_staff_map_has_sites_by_traffic_light_and_check_ins(desk: Desk) ->
 
 async def test_a_liaisons_map_counts_only_their_units_open_items(desk: Desk) -> None:
     people = await _story(desk.bot)
-    browser = await _signed_in(desk, people["liaison"])
-    try:
+    async with desk.browsing(people["liaison"]) as browser:
         data = await _json(browser, "/map/points.json")
-    finally:
-        await browser.close()
     counted = {p["label"]: (p["open"], p["overdue"]) for p in data["points"] if p["open"]}
     assert counted == {
         await _site_name(desk.bot, "S-C01-01"): (1, 1),
@@ -165,12 +153,9 @@ async def amap_desk(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Desk]:
 async def test_amap_points_leave_the_server_in_gcj02(amap_desk: Desk) -> None:
     bot = amap_desk.bot
     people = await _story(bot)
-    browser = await _signed_in(amap_desk, people["staff"])
-    try:
+    async with amap_desk.browsing(people["staff"]) as browser:
         data = await _json(browser, "/map/points.json")
         status, page = await browser.get("/map")
-    finally:
-        await browser.close()
     assert status == 200 and data["datum"] == "gcj02" and 'data-tiles="amap"' in page
     stored = await database_of(bot.services).fetch_all("SELECT name, lat, lon FROM sites")
     where = {name: (lat, lon) for name, lat, lon in stored}
@@ -189,11 +174,8 @@ async def test_figures_are_the_chats_tally(desk: Desk) -> None:
     bot = desk.bot
     people = await _story(bot)
     tally = await figures.tally(bot.services, Caller(people["staff"], bot.now()), Period())
-    browser = await _signed_in(desk, people["staff"])
-    try:
+    async with desk.browsing(people["staff"]) as browser:
         status, page = await browser.get("/figures")
-    finally:
-        await browser.close()
     assert status == 200, page
     assert f"累计发现问题 {tally.problems} 个、提出意见建议 {tally.suggestions} 条" in page
     for name in ("by_project", "by_subitem", "by_unit", "by_group"):
@@ -211,11 +193,8 @@ async def test_figures_are_the_chats_tally(desk: Desk) -> None:
 
 async def test_a_liaison_sees_their_units_overdue_but_not_the_tally(desk: Desk) -> None:
     people = await _story(desk.bot)
-    browser = await _signed_in(desk, people["liaison"])
-    try:
+    async with desk.browsing(people["liaison"]) as browser:
         status, page = await browser.get("/figures")
-    finally:
-        await browser.close()
     assert status == 200, page
     assert _section(page, "overdue") == [(2, 1)]
     assert "by_project" not in page
@@ -228,15 +207,12 @@ def _csv_rows(body: bytes) -> list[list[str]]:
 
 async def test_exports_hold_exactly_the_filtered_list(desk: Desk) -> None:
     people = await _story(desk.bot)
-    browser = await _signed_in(desk, people["staff"])
-    try:
+    async with desk.browsing(people["staff"]) as browser:
         _s, page = await browser.get("/items?status=in_progress&per_page=25")
         shown = re.findall(r'<a href="/items/\d+">(2020-\d{4})</a>', page)
         body, disposition = await _file(browser, "/items.csv?status=in_progress")
         xlsx, xlsx_disposition = await _file(browser, "/items.xlsx?status=in_progress")
         every, _d = await _file(browser, "/items.xlsx")
-    finally:
-        await browser.close()
     assert sorted(shown) == ["2020-0001", "2020-0003"]
     rows = _csv_rows(body)
     assert rows[0][:3] == ["编号", "类型", "状态"]
@@ -257,11 +233,8 @@ async def test_exports_hold_exactly_the_filtered_list(desk: Desk) -> None:
 
 async def test_formula_text_is_neutralised_in_csv(desk: Desk) -> None:
     people = await _story(desk.bot)
-    browser = await _signed_in(desk, people["staff"])
-    try:
+    async with desk.browsing(people["staff"]) as browser:
         body, _d = await _file(browser, "/items.csv?kind=suggestion")
-    finally:
-        await browser.close()
     rows = _csv_rows(body)
     assert len(rows) == 2 and rows[1][9] == "'" + FORMULA
 
@@ -270,12 +243,9 @@ async def test_a_liaisons_export_never_has_another_units_items(desk: Desk) -> No
     bot = desk.bot
     people = await _story(bot)
     other = await bot.value("SELECT id FROM units WHERE code = 'forestry-water'")
-    browser = await _signed_in(desk, people["liaison"])
-    try:
+    async with desk.browsing(people["liaison"]) as browser:
         body, _d = await _file(browser, f"/items.csv?unit={other}")
         xlsx, _d = await _file(browser, "/items.xlsx")
-    finally:
-        await browser.close()
     assert sorted(r[0] for r in _csv_rows(body)[1:]) == ["2020-0001", "2020-0002", "2020-0004"]
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
     assert sheet is not None
@@ -287,13 +257,10 @@ async def test_a_leaders_figures_name_only_the_units_their_groups_items_went_to(
     bot = desk.bot
     await _story(bot)
     leader = await bot.person(await bot.join("赵组长", Role.LEADER, group="G01"))
-    browser = await _signed_in(desk, leader)
-    try:
+    async with desk.browsing(leader) as browser:
         status, page = await browser.get("/figures")
         _s, english = await browser.get("/lang/en?next=/figures")
         map_status, _map = await browser.get("/map")
-    finally:
-        await browser.close()
     assert status == 200 and map_status == 200
     # 王芳 (G01) raised everything: health's two waiting items, forestry-water's one.
     assert sorted(_section(page, "overdue")) == [(1, 1), (2, 1)]

@@ -12,8 +12,7 @@ async def test_a_link_logs_in_once_and_the_list_shows(desk: Desk) -> None:
     bot = desk.bot
     user = await bot.join("王工作", Role.STAFF)
     person = await bot.person(user)
-    browser = await desk.browser()
-    try:
+    async with desk.browsing() as browser:
         link = await desk.login_link(person)
         status, page = await browser.get(link)
         assert status == 200 and "登录" in page
@@ -23,8 +22,6 @@ async def test_a_link_logs_in_once_and_the_list_shows(desk: Desk) -> None:
         status, page = await other.post(link)
         assert status == 403 and "已使用或已过期" in page
         await other.close()
-    finally:
-        await browser.close()
 
 
 async def test_web_in_the_chat_sends_a_link_that_opens_the_console(desk: Desk) -> None:
@@ -35,14 +32,11 @@ async def test_web_in_the_chat_sends_a_link_that_opens_the_console(desk: Desk) -
     text = message.text or ""
     assert "网页工作台" in text and "10 分钟" in text
     link = text[text.index(desk.base) :].split()[0]
-    browser = await desk.browser()
-    try:
+    async with desk.browsing() as browser:
         status, page = await browser.get(link)
         assert status == 200
         status, page = await browser.post(link)
         assert status == 200 and "李联络" in page and "单位联络员" in page
-    finally:
-        await browser.close()
 
 
 async def test_a_deputy_is_told_the_console_is_not_for_them(desk: Desk) -> None:

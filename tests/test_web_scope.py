@@ -20,8 +20,8 @@ from bot.usecases.web_login import issue_link
 from bot.webapp_auth import sign
 from tests.conftest import TOKEN
 from tests.images import make_jpeg
-from tests.test_web_actions import Cast, cast, events, forwarded, logged_in, new_items, status
-from tests.web_steps import FORM_KEY, Browser, Desk, desk
+from tests.test_web_actions import Cast, cast, events, forwarded, new_items, status
+from tests.web_steps import Browser, Desk, desk
 from web.actions import ACTIONS
 from web.keys import SESSION_COOKIE
 
@@ -49,11 +49,10 @@ async def untouched_by_every_action(
     """
     bot = desk.bot
     before = (await status(bot, item_id), await events(bot, item_id))
-    code, page = await browser.get(f"/items/{own_item}")
-    found = FORM_KEY.search(page)
-    assert code == 200 and found, page
+    key = await browser.form_key(own_item)
+    assert key
     for action in ACTIONS:
-        form = aiohttp.FormData({"_csrf": browser.csrf, "_key": found.group(1), **FIELDS})
+        form = aiohttp.FormData({"_csrf": browser.csrf, "_key": key, **FIELDS})
         code, page = await browser.post(f"/items/{item_id}/{action}", data=form)
         assert code == 404 and "找不到该事项" in page, (action, code)
     assert (await status(bot, item_id), await events(bot, item_id)) == before
@@ -77,8 +76,7 @@ async def test_a_liaison_sees_and_acts_on_their_own_units_items_only(desk: Desk)
     [stored] = await bot.services.photos.of(target)
     other = await bot.services.items.get(theirs)
     assert other is not None
-    browser = await logged_in(desk, c.liaison)
-    try:
+    async with desk.browsing(c.liaison) as browser:
         code, page = await browser.get(f"/items/{theirs}")
         assert code == 404 and other.description not in page
         assert other.display_number not in page
@@ -99,8 +97,6 @@ async def test_a_liaison_sees_and_acts_on_their_own_units_items_only(desk: Desk)
         code, page = await browser.get(f"/items/{mine}")
         assert code == 200 and "王芳" not in page and "1 位代表" in page
         assert "已提交 · 人大代表" in page
-    finally:
-        await browser.close()
 
 
 async def test_a_leader_reaches_their_own_group_only(desk: Desk) -> None:
@@ -111,8 +107,7 @@ async def test_a_leader_reaches_their_own_group_only(desk: Desk) -> None:
     [theirs] = await new_items(bot, g02)
     item = await bot.services.items.get(theirs)
     assert item is not None and item.status == "submitted"
-    browser = await logged_in(desk, c.leader)
-    try:
+    async with desk.browsing(c.leader) as browser:
         code, page = await browser.get(f"/items/{theirs}")
         assert code == 404 and item.description not in page
         await untouched_by_every_action(desk, browser, theirs, mine)
@@ -123,8 +118,6 @@ async def test_a_leader_reaches_their_own_group_only(desk: Desk) -> None:
         code, page = await browser.act(mine, "forward", unit=c.unit_id)
         assert code == 403, page
         assert (await status(bot, mine), await events(bot, mine)) == ("submitted", before)
-    finally:
-        await browser.close()
 
 
 async def test_a_deputy_has_no_console(desk: Desk) -> None:
@@ -133,14 +126,11 @@ async def test_a_deputy_has_no_console(desk: Desk) -> None:
     with pytest.raises(Refused) as refused:
         await issue_link(bot.services, deputy, bot.now())
     assert refused.value.key == "web.not_for_role"
-    browser = await desk.browser()
-    try:
+    async with desk.browsing() as browser:
         code, page = await browser.post(
             "/login-webapp", json={"initData": init_data(deputy, bot.now())}
         )
         assert code == 403 and "代表请在手机对话中操作" in page, page
-    finally:
-        await browser.close()
 
 
 def init_data(person: Person, at: datetime, *, forged: bool = False) -> str:
@@ -159,21 +149,17 @@ async def test_changes_need_the_sessions_csrf_token(desk: Desk) -> None:
     c = await cast(bot)
     [item_id] = await new_items(bot, c.deputy)
     before = await events(bot, item_id)
-    browser = await logged_in(desk, c.leader)
-    try:
-        code, page = await browser.get(f"/items/{item_id}")
-        found = FORM_KEY.search(page)
-        assert code == 200 and found
+    async with desk.browsing(c.leader) as browser:
+        key = await browser.form_key(item_id)
+        assert key
         for token in (None, "not-the-token", ""):
-            form = {"_key": found.group(1)} | ({} if token is None else {"_csrf": token})
+            form = {"_key": key} | ({} if token is None else {"_csrf": token})
             code, page = await browser.post(f"/items/{item_id}/accept", data=form)
             assert code == 403 and "页面已过期" in page, page
         # The right token without the form's own key: not a form of this page, refused too.
         code, page = await browser.post(f"/items/{item_id}/accept", data={"_csrf": browser.csrf})
         assert code == 403 and "页面已过期" in page, page
         assert await status(bot, item_id) == "submitted" and await events(bot, item_id) == before
-    finally:
-        await browser.close()
 
 
 async def test_login_links_work_once_and_for_minutes(desk: Desk) -> None:
@@ -182,8 +168,7 @@ async def test_login_links_work_once_and_for_minutes(desk: Desk) -> None:
     minutes = bot.settings.web.login_link_minutes
     old = await desk.login_link(c.staff)
     bot.clock.set(bot.now() + timedelta(minutes=minutes, seconds=1))
-    browser = await desk.browser()
-    try:
+    async with desk.browsing() as browser:
         code, page = await browser.post(old)
         assert code == 403 and "已使用或已过期" in page, page
         fresh = await desk.login_link(c.staff)
@@ -193,28 +178,22 @@ async def test_login_links_work_once_and_for_minutes(desk: Desk) -> None:
         code, page = await other.post(fresh)
         assert code == 403 and "已使用或已过期" in page, page
         await other.close()
-    finally:
-        await browser.close()
 
 
 async def test_an_idle_session_and_a_logged_out_one_end(desk: Desk) -> None:
     bot = desk.bot
     c = await cast(bot)
-    browser = await logged_in(desk, c.staff)
-    try:
+    async with desk.browsing(c.staff) as browser:
         bot.clock.set(bot.now() + timedelta(minutes=bot.settings.web.session_idle_minutes + 1))
         code, page = await browser.get("/items", allow_redirects=False)
         assert code == 303
         code, page = await browser.get("/items")
         assert code == 200 and "一次性登录链接" in page, page
-    finally:
-        await browser.close()
 
-    browser = await logged_in(desk, c.staff)
-    token = next(m.value for m in browser.http.cookie_jar if m.key == SESSION_COOKIE)
-    code, _page = await browser.post("/logout", data={"_csrf": browser.csrf})
-    assert code == 200
-    await browser.close()
+    async with desk.browsing(c.staff) as browser:
+        token = next(m.value for m in browser.http.cookie_jar if m.key == SESSION_COOKIE)
+        code, _page = await browser.post("/logout", data={"_csrf": browser.csrf})
+        assert code == 200
     async with aiohttp.ClientSession(base_url=desk.base) as stale:
         headers = {"Cookie": f"{SESSION_COOKIE}={token}"}
         async with stale.get("/items", headers=headers, allow_redirects=False) as response:
@@ -224,8 +203,7 @@ async def test_an_idle_session_and_a_logged_out_one_end(desk: Desk) -> None:
 async def test_a_moved_liaison_sees_the_new_units_items_on_the_next_request(desk: Desk) -> None:
     bot = desk.bot
     c, mine, theirs = await unit_items(desk)
-    browser = await logged_in(desk, c.liaison)
-    try:
+    async with desk.browsing(c.liaison) as browser:
         assert (await browser.get(f"/items/{mine}"))[0] == 200
         assert (await browser.get(f"/items/{theirs}"))[0] == 404
         seen = await bot.services.manage.person_card(c.liaison.id)
@@ -240,16 +218,13 @@ async def test_a_moved_liaison_sees_the_new_units_items_on_the_next_request(desk
         )
         assert code == 404
         assert (await status(bot, mine), await events(bot, mine)) == before
-    finally:
-        await browser.close()
 
 
 async def test_the_mini_app_logs_in_with_telegrams_signed_data_only(desk: Desk) -> None:
     bot = desk.bot
     c = await cast(bot)
     max_age = timedelta(minutes=bot.settings.web.webapp_max_age_minutes)
-    browser = await desk.browser()
-    try:
+    async with desk.browsing() as browser:
         forged = init_data(c.staff, bot.now(), forged=True)
         code, page = await browser.post("/login-webapp", json={"initData": forged})
         assert code == 403 and "无法验证登录信息" in page, page
@@ -262,17 +237,14 @@ async def test_the_mini_app_logs_in_with_telegrams_signed_data_only(desk: Desk) 
             "/login-webapp", json={"initData": init_data(c.staff, bot.now())}
         )
         assert code == 200 and "赵工作" in page, page
-    finally:
-        await browser.close()
 
 
 async def test_too_many_login_attempts_from_one_address_are_refused(desk: Desk) -> None:
     bot = desk.bot
     c = await cast(bot)
     limit = bot.settings.web.login_attempts_per_minute
-    browser = await desk.browser()
     headers = {"X-Forwarded-For": "203.0.113.7"}
-    try:
+    async with desk.browsing() as browser:
         for _ in range(limit):
             code, page = await browser.post("/login/not-a-token", headers=headers)
             assert code == 403 and "已使用或已过期" in page, page
@@ -288,5 +260,3 @@ async def test_too_many_login_attempts_from_one_address_are_refused(desk: Desk) 
         bot.clock.set(bot.now() + timedelta(minutes=1))
         code, page = await browser.post(await desk.login_link(c.staff), headers=headers)
         assert code == 200, page
-    finally:
-        await browser.close()

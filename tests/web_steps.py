@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,18 @@ class Desk:
         )
         return Browser(self, session)
 
+    @asynccontextmanager
+    async def browsing(self, person: Person | None = None) -> AsyncIterator[Browser]:
+        """A browser for the block, signed in as `person` if one is given; closed after it,
+        whatever the test found."""
+        browser = await self.browser()
+        try:
+            if person is not None:
+                await browser.login(person)
+            yield browser
+        finally:
+            await browser.close()
+
     async def login_link(self, person: Person) -> str:
         token = await issue_link(self.bot.services, person, self.bot.now())
         return f"/login/{token}"
@@ -91,12 +104,16 @@ class Browser:
         await self.get("/items")
         assert self.csrf, "the list page carries the CSRF token"
 
-    async def act(self, item_id: int, action: str, **fields: Any) -> tuple[int, str]:
-        """Open the item's page and send one of its forms, as a person would."""
+    async def form_key(self, item_id: int) -> str:
+        """The `_key` of the forms on the item's page, freshly opened ("" if it has none)."""
         status, page = await self.get(f"/items/{item_id}")
         assert status == 200, page
         key = FORM_KEY.search(page)
-        form = aiohttp.FormData({"_csrf": self.csrf, "_key": key.group(1) if key else ""})
+        return key.group(1) if key else ""
+
+    async def act(self, item_id: int, action: str, **fields: Any) -> tuple[int, str]:
+        """Open the item's page and send one of its forms, as a person would."""
+        form = aiohttp.FormData({"_csrf": self.csrf, "_key": await self.form_key(item_id)})
         for name, value in fields.items():
             if isinstance(value, tuple):
                 form.add_field(name, value[1], filename=value[0], content_type="image/jpeg")

@@ -80,21 +80,18 @@ def _photos(form: Form) -> list[bytes]:
     return photos
 
 
-async def _accept(p: Posted) -> Acted:
-    return await review.accept(p.services, p.caller, p.item.id)
+def _target(form: Form) -> int:
+    return _number(form, "target", "web.form.target_missing")
 
 
-async def _ask(p: Posted) -> Acted:
-    return await review.ask_more(p.services, p.caller, p.item.id, _text(p.form))
+def _use_case(call: Callable[..., Awaitable[Acted]], *reads: Callable[[Form], object]) -> Action:
+    """The action that calls a use case on the item with what `reads` take from the form, read
+    in their order (the first missing one is the refusal)."""
 
+    async def action(p: Posted) -> Acted:
+        return await call(p.services, p.caller, p.item.id, *(read(p.form) for read in reads))
 
-async def _decline(p: Posted) -> Acted:
-    return await review.decline(p.services, p.caller, p.item.id, _text(p.form))
-
-
-async def _merge(p: Posted) -> Acted:
-    target = _number(p.form, "target", "web.form.target_missing")
-    return await review.merge(p.services, p.caller, p.item.id, target)
+    return action
 
 
 async def _forward(p: Posted) -> None:
@@ -116,41 +113,18 @@ async def _reroute(p: Posted) -> Acted:
     return acted
 
 
-async def _paper_answer(p: Posted) -> Acted:
-    cls, text = _class(p.form), _text(p.form)
-    return await forwarding.record_paper_answer(p.services, p.caller, p.item.id, cls, text)
-
-
-async def _sign_for(p: Posted) -> Acted:
-    return await unit.sign_for(p.services, p.caller, p.item.id)
-
-
-async def _return(p: Posted) -> Acted:
-    return await unit.return_item(p.services, p.caller, p.item.id, _text(p.form))
-
-
-async def _progress(p: Posted) -> Acted:
-    return await unit.report_progress(p.services, p.caller, p.item.id, _text(p.form))
-
-
-async def _answer(p: Posted) -> Acted:
-    cls, text = _class(p.form), _text(p.form)
-    photos = _photos(p.form)
-    return await desk.answer_with_photos(p.services, p.caller, p.item.id, cls, text, photos)
-
-
 ACTIONS: dict[str, Action] = {
-    "accept": _accept,
-    "ask": _ask,
-    "decline": _decline,
-    "merge": _merge,
+    "accept": _use_case(review.accept),
+    "ask": _use_case(review.ask_more, _text),
+    "decline": _use_case(review.decline, _text),
+    "merge": _use_case(review.merge, _target),
     "forward": _forward,
     "reroute": _reroute,
-    "paper_answer": _paper_answer,
-    "sign_for": _sign_for,
-    "return": _return,
-    "progress": _progress,
-    "answer": _answer,
+    "paper_answer": _use_case(forwarding.record_paper_answer, _class, _text),
+    "sign_for": _use_case(unit.sign_for),
+    "return": _use_case(unit.return_item, _text),
+    "progress": _use_case(unit.report_progress, _text),
+    "answer": _use_case(desk.answer_with_photos, _class, _text, _photos),
 }
 
 

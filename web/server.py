@@ -28,6 +28,42 @@ STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
 
+ROUTES = [
+    # Getting in and out (open without a session; see web/session.py PUBLIC).
+    web.get("/", login.index),
+    web.get("/healthz", login.health),
+    web.get("/login", login.login_page),
+    web.get("/login/{token}", login.link_page),
+    web.post("/login/{token}", login.use_link),
+    web.post("/login-webapp", login.webapp_login),
+    web.get("/app", login.app_page),
+    web.get("/lang/{code}", login.language),
+    web.post("/logout", login.logout),
+    # Items: the list, one item, its photos.
+    web.get("/items", pages.items),
+    web.post("/items/forward", bulk.forward),
+    web.get(r"/items/{item_id:\d+}", pages.item),
+    web.get(r"/items/{item_id:\d+}/photos/{photo_id:\d+}/{size}", pages.photo),
+    # Desk views (web/desk.py): the map, the figures, the list as a file.
+    web.get("/map", desk.map_page),
+    web.get("/map/points.json", desk.map_points),
+    web.get("/figures", desk.figures_page),
+    web.get("/items.xlsx", desk.items_xlsx),
+    web.get("/items.csv", desk.items_csv),
+    # Projects' progress (web/projects.py): the board, a sub-item's targets, reports and
+    # deputies' observations, and the lead unit's report form (the chat's /projects, /progress).
+    web.get("/projects", projects.projects_page),
+    web.get(r"/projects/{subitem_id:\d+}", projects.subitem_page),
+    web.post(r"/projects/{subitem_id:\d+}/report", projects.report),
+    # The supervision plan (web/plan.py): calendar, coverage and tasks within the caller's reach;
+    # leaders plan a visit with the chat's /plan use case.
+    web.get("/plan", plan.plan_page),
+    web.post("/plan", plan.plan_create),
+    # Acting on an item (web/actions.py): the same use cases as the chat.
+    web.post(r"/items/{item_id:\d+}/{action}", actions.act),
+]
+
+
 def build_web_app(services: Services, *, bot_token: str, bot_username: str) -> web.Application:
     settings = services.settings
     app = web.Application(middlewares=[guard], client_max_size=MAX_UPLOAD_BYTES)
@@ -42,43 +78,7 @@ def build_web_app(services: Services, *, bot_token: str, bot_username: str) -> w
     app[BOT_TOKEN] = bot_token
     app[BOT_USERNAME] = bot_username
 
-    # Getting in and out (open without a session; see web/session.py PUBLIC).
-    app.router.add_get("/", login.index)
-    app.router.add_get("/healthz", login.health)
-    app.router.add_get("/login", login.login_page)
-    app.router.add_get("/login/{token}", login.link_page)
-    app.router.add_post("/login/{token}", login.use_link)
-    app.router.add_post("/login-webapp", login.webapp_login)
-    app.router.add_get("/app", login.app_page)
-    app.router.add_get("/lang/{code}", login.language)
-    app.router.add_post("/logout", login.logout)
-
-    # Items: the list, one item, its photos.
-    app.router.add_get("/items", pages.items)
-    app.router.add_post("/items/forward", bulk.forward)
-    app.router.add_get(r"/items/{item_id:\d+}", pages.item)
-    app.router.add_get(r"/items/{item_id:\d+}/photos/{photo_id:\d+}/{size}", pages.photo)
-
-    # Desk views (web/desk.py): the map, the figures, the list as a file.
-    app.router.add_get("/map", desk.map_page)
-    app.router.add_get("/map/points.json", desk.map_points)
-    app.router.add_get("/figures", desk.figures_page)
-    app.router.add_get("/items.xlsx", desk.items_xlsx)
-    app.router.add_get("/items.csv", desk.items_csv)
-
-    # Projects' progress (web/projects.py): the board, a sub-item's targets, reports and
-    # deputies' observations, and the lead unit's report form (the chat's /projects, /progress).
-    app.router.add_get("/projects", projects.projects_page)
-    app.router.add_get(r"/projects/{subitem_id:\d+}", projects.subitem_page)
-    app.router.add_post(r"/projects/{subitem_id:\d+}/report", projects.report)
-    # The supervision plan (web/plan.py): calendar, coverage and tasks within the caller's reach;
-    # leaders plan a visit with the chat's /plan use case.
-    app.router.add_get("/plan", plan.plan_page)
-    app.router.add_post("/plan", plan.plan_create)
-
-    # Acting on an item (web/actions.py): the same use cases as the chat.
-    app.router.add_post(r"/items/{item_id:\d+}/{action}", actions.act)
-
+    app.add_routes(ROUTES)
     app.router.add_static("/static/", STATIC, append_version=True)
     return app
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot import scope
+from bot.console_ports import AuditLine
 from bot.errors import Refused
 from bot.invitations import hash_token, looks_like_token, new_token
 from bot.people import Person
@@ -60,15 +61,15 @@ async def _open(
     assert person is not None
     token, csrf = new_token(), secrets.token_urlsafe(24)
     session_id = await services.web_auth.open_session(person.id, hash_token(token), csrf, via, now)
-    await services.web_auth.audit(
-        person_id=person.id,
-        session_id=session_id,
-        action="login",
-        target=via,
-        outcome="done",
-        now=now,
-    )
+    await services.web_auth.audit(AuditLine(person.id, session_id, "login", via, "done", now))
     return Session(token, csrf, person, session_id)
+
+
+async def _refused_login(
+    services: Services, via: Literal["link", "webapp"], key: str, now: datetime
+) -> None:
+    """A login that failed, in the audit trail: nobody's yet, and no session."""
+    await services.web_auth.audit(AuditLine(None, None, "login", via, f"refused: {key}", now))
 
 
 async def login_with_link(services: Services, token: str, now: datetime) -> Session:
@@ -78,14 +79,7 @@ async def login_with_link(services: Services, token: str, now: datetime) -> Sess
         else None
     )
     if person_id is None:
-        await services.web_auth.audit(
-            person_id=None,
-            session_id=None,
-            action="login",
-            target="link",
-            outcome="refused: web.link_invalid",
-            now=now,
-        )
+        await _refused_login(services, "link", "web.link_invalid", now)
         raise Refused("web.link_invalid")
     return await _open(services, await services.people.by_id(person_id), "link", now)
 
@@ -97,14 +91,7 @@ async def login_with_webapp(
     try:
         user_id = telegram_user_of(init_data, bot_token, now, max_age)
     except Refused as refused:
-        await services.web_auth.audit(
-            person_id=None,
-            session_id=None,
-            action="login",
-            target="webapp",
-            outcome=f"refused: {refused.key}",
-            now=now,
-        )
+        await _refused_login(services, "webapp", refused.key, now)
         raise
     return await _open(services, await services.people.by_telegram_id(user_id), "webapp", now)
 
@@ -141,10 +128,5 @@ async def record(
 ) -> None:
     """One line of the audit trail for a change made in the console."""
     await services.web_auth.audit(
-        person_id=who.person.id,
-        session_id=who.session_id,
-        action=action,
-        target=target,
-        outcome=outcome,
-        now=now,
+        AuditLine(who.person.id, who.session_id, action, target, outcome, now)
     )
