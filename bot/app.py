@@ -37,6 +37,8 @@ from handlers import (
     checkin,
     common,
     console,
+    evaluate,
+    evaluation,
     export,
     forward,
     inbox,
@@ -93,6 +95,8 @@ FEATURES: tuple[Feature, ...] = (
     people,  # /people: search -> pick -> card
     catalog_import,  # /catalog: catalog_file -> catalog_confirm
     console,  # /web (one step): a login link to the web console
+    evaluation,  # /evaluation (staff): menu -> deadline -> voters -> confirm
+    evaluate,  # /evaluate or the round's notice (voters): vote <-> comment
 )
 
 

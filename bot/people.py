@@ -30,9 +30,20 @@ class Action(StrEnum):
     MANAGE = "manage"  # change people's roles and groups, upload the catalog
     INBOX = "inbox"  # a liaison's items: accept, return, progress, answer
     CONSOLE = "console"  # the web console for desk work (bot/scope.py console_reach)
+    EVALUATE = "evaluate"  # rate the projects in a satisfaction evaluation one is a voter of
+    EVALUATION = "evaluation"  # open and close evaluation rounds, see their turnout and results
 
 
-_DEPUTY = frozenset({Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK})
+_DEPUTY = frozenset(
+    {
+        Action.CHECKIN,
+        Action.REPORT,
+        Action.OWN_ITEMS,
+        Action.RATE,
+        Action.LOOKBACK,
+        Action.EVALUATE,
+    }
+)
 
 # Leaders are deputies too: they visit sites and raise items like everyone in their group.
 # Scope is checked with the action: a leader reviews and summarises only their own group, a
@@ -50,6 +61,7 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.INVITE,
             Action.MANAGE,
             Action.CONSOLE,
+            Action.EVALUATION,
         }
     ),
     Role.LIAISON: frozenset({Action.INBOX, Action.CONSOLE}),
@@ -57,8 +69,18 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
 
 # Which commands each role's menu shows, in order. /start, /help, /lang and /cancel are for all.
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "lookback"),
-    Role.LEADER: ("checkin", "problem", "suggest", "mine", "review", "summary", "lookback", "web"),
+    Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "lookback", "evaluate"),
+    Role.LEADER: (
+        "checkin",
+        "problem",
+        "suggest",
+        "mine",
+        "review",
+        "summary",
+        "lookback",
+        "evaluate",
+        "web",
+    ),
     Role.STAFF: (
         "tally",
         "export",
@@ -68,6 +90,7 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
         "invite",
         "people",
         "catalog",
+        "evaluation",
         "web",
     ),
     Role.LIAISON: ("inbox", "web"),

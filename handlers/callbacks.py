@@ -22,6 +22,8 @@ RATING_COMMENT = "rc"
 LOOKBACK = "lb"
 EXPORT = "ex"
 MANAGE = "mg"  # /people and /catalog
+EVALUATE = "ev"  # /evaluate: a voter rates the projects
+EVALUATION = "eq"  # /evaluation: staff open, follow and close a round
 
 # Buttons that work outside conversations.
 SUMMARY = "dsum"  # staff pick a group's summary: dsum:<group id>:<day>
@@ -30,8 +32,14 @@ LANGUAGE = "lang"  # lang:<code>
 RATE = "rt"  # rt:<item id>:<round>:<rating>
 OPEN_IN_INBOX = "ib"  # ib:<item id>
 ADD_MORE = "am"  # am:<item id>
+EVALUATE_NOTICE = "eo"  # eo:<round id>: the round's notice opens /evaluate
 
-_OF_ACT = {Act.RATE: RATE, Act.OPEN_IN_INBOX: OPEN_IN_INBOX, Act.ADD_MORE: ADD_MORE}
+_OF_ACT = {
+    Act.RATE: RATE,
+    Act.OPEN_IN_INBOX: OPEN_IN_INBOX,
+    Act.ADD_MORE: ADD_MORE,
+    Act.EVALUATE: EVALUATE_NOTICE,
+}
 
 
 def notice_data(act: Act, args: tuple[int | str, ...]) -> str:

@@ -292,7 +292,14 @@ def test_display_number() -> None:
 
 # --- permissions --------------------------------------------------------------------------------
 
-_FIELD = {Action.CHECKIN, Action.REPORT, Action.OWN_ITEMS, Action.RATE, Action.LOOKBACK}
+_FIELD = {
+    Action.CHECKIN,
+    Action.REPORT,
+    Action.OWN_ITEMS,
+    Action.RATE,
+    Action.LOOKBACK,
+    Action.EVALUATE,
+}
 EXPECTED: dict[Role, set[Action]] = {
     Role.DEPUTY: _FIELD,
     Role.LEADER: _FIELD | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE},
@@ -305,6 +312,7 @@ EXPECTED: dict[Role, set[Action]] = {
         Action.INVITE,
         Action.MANAGE,
         Action.CONSOLE,
+        Action.EVALUATION,
     },
     Role.LIAISON: {Action.INBOX, Action.CONSOLE},
 }
@@ -350,7 +358,7 @@ def test_strangers_may_do_nothing(action: Action) -> None:
 
 def test_commands_for_each_role() -> None:
     common = ("help", "lang", "cancel")
-    deputy = ("checkin", "problem", "suggest", "mine", "lookback", *common)
+    deputy = ("checkin", "problem", "suggest", "mine", "lookback", "evaluate", *common)
     assert commands_for(Role.DEPUTY) == deputy
     assert set(commands_for(Role.LEADER)) == {*deputy, "review", "summary", "web"}
     assert commands_for(Role.STAFF)[:3] == ("tally", "export", "forward")
@@ -381,6 +389,8 @@ _COMMAND_ACTION = {
     "catalog": Action.MANAGE,
     "inbox": Action.INBOX,
     "web": Action.CONSOLE,
+    "evaluate": Action.EVALUATE,
+    "evaluation": Action.EVALUATION,
 }
 # Reached from the buttons of a notification, not from the menu.
 _BY_NOTICE = {Action.RATE}

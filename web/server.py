@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.services import Services
-from web import actions, bulk, desk, login, pages
+from web import actions, bulk, desk, evaluation, login, pages
 from web.keys import BOT_TOKEN, BOT_USERNAME, LIMITER, RENDERER, SERVICES
 from web.limits import LoginLimiter
 from web.render import Renderer
@@ -65,6 +65,10 @@ def build_web_app(services: Services, *, bot_token: str, bot_username: str) -> w
     app.router.add_get("/figures", desk.figures_page)
     app.router.add_get("/items.xlsx", desk.items_xlsx)
     app.router.add_get("/items.csv", desk.items_csv)
+
+    # The satisfaction evaluation (web/evaluation.py): staff's turnout, results and their file.
+    app.router.add_get("/evaluation", evaluation.evaluation_page)
+    app.router.add_get("/evaluation.xlsx", evaluation.evaluation_xlsx)
 
     # Acting on an item (web/actions.py): the same use cases as the chat.
     app.router.add_post(r"/items/{item_id:\d+}/{action}", actions.act)
