@@ -14,7 +14,7 @@ import contextlib
 import html
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -123,21 +123,24 @@ async def vote_button(update: Update, context: BotContext) -> str | int:
     if press.verb != "v":
         raise Refused("button_expired")
     project_id, mark = _parse(press.arg)
-    counted = await evaluation.vote(
+    voted = await evaluation.vote(
         context.services, context.caller(), flow.get("round"), project_id, mark
     )
-    if not counted:
+    if not voted.counted:
         await query.answer(texts("evaluation.already_voted"), show_alert=True)
         return COMMENT if flow.get("project") is not None else VOTE
     await query.answer(texts("evaluation.vote_saved"))
-    message = query.message
     chat = update.effective_chat
     assert chat is not None
-    shown = message.text_html if isinstance(message, Message) and message.text else ""
     with contextlib.suppress(BadRequest):
         # The ballot stays in the chat as the voter's own record, without its buttons.
         await query.edit_message_text(
-            texts("evaluation.voted", ballot=shown, rating=texts(f"rating.{mark}")),
+            texts(
+                "evaluation.voted",
+                code=html.escape(voted.project.code),
+                title=html.escape(voted.project.title),
+                rating=texts(f"rating.{mark}"),
+            ),
             reply_markup=None,
         )
     flow["project"] = project_id

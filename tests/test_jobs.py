@@ -75,7 +75,13 @@ async def test_liaisons_and_staff_are_reminded_once_a_day(bot: Harness) -> None:
     first = await run_daily_jobs(bot.services, bot.now())
     assert first["reminders"] == 2  # the liaison, and staff's digest
     again = await run_daily_jobs(bot.services, bot.now() + timedelta(hours=3))
-    assert again == {"ratings_closed": 0, "lookbacks_announced": 0, "reminders": 0}
+    assert again == {
+        "ratings_closed": 0,
+        "lookbacks_announced": 0,
+        "reminders": 0,
+        "evaluation_reminders": 0,
+        "evaluation_closed": 0,
+    }
 
     [(person_id, reminder)] = await _payloads(bot, "remind:")
     assert person_id == liaison.id and reminder["key"] == "jobs.remind_liaison"

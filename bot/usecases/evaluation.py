@@ -20,6 +20,7 @@ from bot.evaluation import (
     EvaluationRound,
     Mark,
     Results,
+    RoundProject,
     check_deadline,
     voting_open,
 )
@@ -190,21 +191,30 @@ async def _voting_round(services: Services, actor: Person, round_id: object) -> 
     return round_
 
 
+@dataclass(frozen=True, slots=True)
+class Voted:
+    """The project voted on, and whether this vote was counted (False: one was given before,
+    and it stands: a vote cannot be changed once given)."""
+
+    project: RoundProject
+    counted: bool
+
+
 async def vote(
     services: Services, caller: Caller, round_id: object, project_id: object, mark: Mark
-) -> bool:
-    """Count the voter's mark for the project once; False when they had voted on it already
-    (their first vote stands: a vote cannot be changed once given)."""
+) -> Voted:
+    """Count the voter's mark for the project, once."""
     actor = caller.person
     require_can(actor, Action.EVALUATE)
     round_ = await _voting_round(services, actor, round_id)
-    project_ids = {p.id for p in await services.evaluation.projects(round_.id)}
-    require(project_id in project_ids, "button_expired")
-    assert isinstance(project_id, int)
-    counted = await services.evaluation.cast(round_.id, actor.id, project_id, mark, caller.key)
+    projects = {p.id: p for p in await services.evaluation.projects(round_.id)}
+    project = projects.get(project_id) if isinstance(project_id, int) else None
+    if project is None:
+        raise Refused("button_expired")
+    counted = await services.evaluation.cast(round_.id, actor.id, project.id, mark, caller.key)
     # The log says that a person voted, never what: that is the secret.
-    log.info("Evaluation round %s: person %s voted on project %s", round_.id, actor.id, project_id)
-    return counted
+    log.info("Evaluation round %s: person %s voted on project %s", round_.id, actor.id, project.id)
+    return Voted(project, counted)
 
 
 async def comment(
