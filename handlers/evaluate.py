@@ -129,17 +129,19 @@ async def vote_button(update: Update, context: BotContext) -> str | int:
     if not voted.counted:
         await query.answer(texts("evaluation.already_voted"), show_alert=True)
         return COMMENT if flow.get("project") is not None else VOTE
-    await query.answer(texts("evaluation.vote_saved"))
+    # The choice shows in the answer's toast only: the message keeps no trace of it, since
+    # Telegram sends the message's current text with every later press on it, and those
+    # presses are journaled (handlers/intake.py).
+    await query.answer(texts("evaluation.vote_saved", rating=texts(f"rating.{mark}")))
     chat = update.effective_chat
     assert chat is not None
     with contextlib.suppress(BadRequest):
-        # The ballot stays in the chat as the voter's own record, without its buttons.
+        # The ballot stays in the chat, without its buttons, as a record that it was rated.
         await query.edit_message_text(
             texts(
                 "evaluation.voted",
                 code=html.escape(voted.project.code),
                 title=html.escape(voted.project.title),
-                rating=texts(f"rating.{mark}"),
             ),
             reply_markup=None,
         )

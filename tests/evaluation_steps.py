@@ -17,15 +17,22 @@ def morning(day: int) -> datetime:
 
 
 async def notice(user: SimUser, *fragments: str) -> BotMessage:
-    """A message the outbox sender delivered to the person's chat, whenever it came; what the
-    person reads next comes after everything that arrived by then."""
-    for _ in range(200):
+    """A message the outbox sender delivered to the person's chat, whenever it came."""
+    for _ in range(400):
         for message in user.messages:
             if all(f in (message.text or "") for f in fragments):
-                user.drain()  # what follows reads on from here
                 return message
         await asyncio.sleep(0.05)
     raise AssertionError(f"no message with {fragments}: {[m.text for m in user.messages]}")
+
+
+async def reads(user: SimUser, *fragments: str) -> BotMessage:
+    """The next new message with these fragments; notices delivered in between are passed
+    over (the sender and the replies share the chat in their own time)."""
+    while True:
+        message = await user.next_message(edited=False)
+        if all(f in (message.text or "") for f in fragments):
+            return message
 
 
 async def open_round(staff: SimUser, deadline: str = DEADLINE) -> BotMessage:
