@@ -23,6 +23,7 @@ from bot.errors import Refused
 from bot.evaluation import Results, percent
 from bot.evaluation_files import file_name, render, verdict_text
 from bot.people import Action, require_can
+from bot.texts import Texts
 from bot.usecases import evaluation
 from handlers import callbacks
 from handlers.context import BotContext
@@ -94,18 +95,21 @@ async def _menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     return text, InlineKeyboardMarkup(rows)
 
 
-def results_text(results: Results, texts: Any) -> str:
+def results_text(results: Results, texts: Texts) -> str:
     """A round's turnout, and per project its votes, rate and verdict once it is closed."""
     round_, turnout = results.round, results.turnout
-    head = texts(
-        "evaluation.status_open" if round_.open else "evaluation.status_closed",
-        deadline=round_.deadline.isoformat(),
-        voters=turnout.voters,
-        finished=turnout.finished,
-        started=turnout.started,
-        projects=turnout.projects,
-        votes=turnout.votes,
-    )
+    figures = {
+        "deadline": round_.deadline.isoformat(),
+        "voters": turnout.voters,
+        "finished": turnout.finished,
+        "started": turnout.started,
+        "projects": turnout.projects,
+        "votes": turnout.votes,
+    }
+    if round_.open:
+        head = texts("evaluation.status_open", **figures)
+    else:
+        head = texts("evaluation.status_closed", **figures)
     lines = [head]
     for r in results.projects:
         lines.append(

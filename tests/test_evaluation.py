@@ -179,6 +179,7 @@ async def test_a_round_from_opening_to_results(bot: Harness) -> None:
     assert "满意度测评结果" in report.paragraphs[0].text
     assert any("希望加快工程进度" in p.text for p in report.paragraphs)
     section = report.sections[0]
+    assert section.top_margin is not None and section.left_margin is not None
     assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
 
 

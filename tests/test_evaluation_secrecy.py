@@ -102,8 +102,8 @@ async def test_the_stored_data_cannot_link_a_voter_to_a_vote(bot: Harness) -> No
     for table in tables:
         if table in VOTE_TABLES:
             continue
-        columns = [r[1] for r in await db.fetch_all(f"PRAGMA table_info({table})")]
-        for column in columns:
+        names = [r[1] for r in await db.fetch_all(f"PRAGMA table_info({table})")]
+        for column in names:
             for secret in secrets_:
                 found = await db.fetch_value(
                     f'SELECT COUNT(*) FROM "{table}" WHERE instr(CAST("{column}" AS TEXT), ?) > 0',

@@ -28,6 +28,7 @@ ENTRY_POINTS = frozenset(
         "bot/demo_script.py",
         "bot/backup_cli.py",
         "bot/export_cli.py",
+        "bot/evaluation_cli.py",
         "bot/tally_cli.py",
     }
 )
