@@ -15,19 +15,18 @@ import logging
 from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import Refused
-from bot.evaluation import Results, percent
-from bot.evaluation_files import file_name, render, verdict_text
+from bot.evaluation_files import file_name, render
 from bot.people import Action, require_can
-from bot.texts import Texts
 from bot.usecases import evaluation
 from handlers import callbacks
 from handlers.context import BotContext
 from handlers.conversation import END
+from handlers.evaluation_views import flow_button, menu
 from handlers.flow import (
     TYPED,
     StepHandler,
@@ -52,83 +51,15 @@ MENU, DEADLINE, VOTERS, CONFIRM = (
 PREFIX = callbacks.EVALUATION
 MATCHES_SHOWN = 10
 NAME_MAX = 40
-TEXT_MAX = 4000
 
 
 async def start(update: Update, context: BotContext) -> str:
     """The current round (open: its turnout; closed: its results), and what can be done."""
     require_can(context.person, Action.EVALUATION)
     message, _flow = await open_flow(update, context, "evaluation")
-    text, markup = await _menu(context)
+    text, markup = await menu(context)
     await message.reply_text(text, reply_markup=markup)
     return MENU
-
-
-def _button(context: BotContext, key: str, verb: str, arg: str | int = "") -> InlineKeyboardButton:
-    return button(context.texts(key), PREFIX, current_flow(context)["nonce"], verb, arg)
-
-
-async def _menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
-    services, texts = context.services, context.texts
-    round_ = await evaluation.current(services, context.person)
-    if round_ is None:
-        rows = [[_button(context, "evaluation.button_new", "new")]]
-        text = texts("evaluation.status_none")
-    else:
-        current_flow(context)["shown"] = round_.id
-        results = await evaluation.results(services, context.person, round_.id)
-        text = results_text(results, texts)
-        if round_.open:
-            rows = [
-                [_button(context, "evaluation.button_refresh", "refresh")],
-                [_button(context, "evaluation.button_close", "close")],
-            ]
-        else:
-            rows = [
-                [
-                    _button(context, "evaluation.button_xlsx", "file", "xlsx"),
-                    _button(context, "evaluation.button_docx", "file", "docx"),
-                ],
-                [_button(context, "evaluation.button_new", "new")],
-            ]
-    rows.append([_button(context, "button.done", "done")])
-    return text, InlineKeyboardMarkup(rows)
-
-
-def results_text(results: Results, texts: Texts) -> str:
-    """A round's turnout, and per project its votes, rate and verdict once it is closed."""
-    round_, turnout = results.round, results.turnout
-    figures = {
-        "deadline": round_.deadline.isoformat(),
-        "voters": turnout.voters,
-        "finished": turnout.finished,
-        "started": turnout.started,
-        "projects": turnout.projects,
-        "votes": turnout.votes,
-    }
-    if round_.open:
-        head = texts("evaluation.status_open", **figures)
-    else:
-        head = texts("evaluation.status_closed", **figures)
-    lines = [head]
-    for r in results.projects:
-        lines.append(
-            texts(
-                "evaluation.result_line",
-                code=html.escape(r.code),
-                title=html.escape(r.title),
-                satisfied=r.satisfied,
-                basically=r.basically,
-                dissatisfied=r.dissatisfied,
-                votes=r.votes,
-                rate=percent(r.rate),
-                verdict=verdict_text(r, texts),
-            )
-        )
-    if results.projects:
-        lines.append(texts("evaluation.rule"))
-    text = "\n\n".join(lines)
-    return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
 
 
 async def menu_button(update: Update, context: BotContext) -> str | int:
@@ -153,8 +84,8 @@ async def menu_button(update: Update, context: BotContext) -> str | int:
         await query.answer()
         markup = InlineKeyboardMarkup(
             [
-                [_button(context, "evaluation.button_close_yes", "close_yes")],
-                [_button(context, "evaluation.button_back", "refresh")],
+                [flow_button(context, "evaluation.button_close_yes", "close_yes")],
+                [flow_button(context, "evaluation.button_back", "refresh")],
             ]
         )
         with contextlib.suppress(BadRequest):
@@ -189,7 +120,7 @@ async def menu_button(update: Update, context: BotContext) -> str | int:
 
 
 async def _edit_menu(context: BotContext, query: Any) -> None:
-    text, markup = await _menu(context)
+    text, markup = await menu(context)
     with contextlib.suppress(BadRequest):
         await query.edit_message_text(text, reply_markup=markup)
 
@@ -216,9 +147,9 @@ async def deadline_step(update: Update, context: BotContext) -> str:
     everyone = await evaluation.default_voters(context.services, context.person)
     markup = InlineKeyboardMarkup(
         [
-            [_button(context, "evaluation.button_all", "all")],
-            [_button(context, "evaluation.button_named", "named")],
-            [_button(context, "button.cancel", "cancel")],
+            [flow_button(context, "evaluation.button_all", "all")],
+            [flow_button(context, "evaluation.button_named", "named")],
+            [flow_button(context, "button.cancel", "cancel")],
         ]
     )
     await message.reply_text(
@@ -284,8 +215,8 @@ def _names(flow: dict[str, Any]) -> str:
 def _picked_markup(context: BotContext) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [_button(context, "evaluation.button_picked", "picked")],
-            [_button(context, "button.cancel", "cancel")],
+            [flow_button(context, "evaluation.button_picked", "picked")],
+            [flow_button(context, "button.cancel", "cancel")],
         ]
     )
 
@@ -342,8 +273,8 @@ async def _confirm(update: Update, context: BotContext) -> str:
         voters = texts("evaluation.voters_all", count=len(everyone))
     markup = InlineKeyboardMarkup(
         [
-            [_button(context, "evaluation.button_open", "open")],
-            [_button(context, "button.cancel", "cancel")],
+            [flow_button(context, "evaluation.button_open", "open")],
+            [flow_button(context, "button.cancel", "cancel")],
         ]
     )
     await context.bot.send_message(
