@@ -1,4 +1,5 @@
-"""The deputy-bot command line: run, demo, import, invite, tally, export, posters, backup."""
+"""The deputy-bot command line: run, demo, import, invite, tally, export, posters, evaluation,
+backup."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import backup_cli, export_cli, posters_cli, tally_cli
+from bot import backup_cli, evaluation_cli, export_cli, posters_cli, tally_cli
 from bot.bootstrap import open_services
 from bot.catalog import CatalogError
 from bot.catalog_file import load_catalog
@@ -161,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     tally_cli.add_parser(sub, with_config)
     export_cli.add_parser(sub, with_config)
     posters_cli.add_parser(sub, with_config)
+    evaluation_cli.add_parser(sub, with_config)
     backup_cli.add_parser(sub, with_config)
     return parser
 
@@ -194,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(export_cli.run(settings, args))
         if args.command == "posters":
             return asyncio.run(_posters(settings, args))
+        if args.command == "evaluation":
+            return asyncio.run(evaluation_cli.run(settings, args))
         if args.command == "backup":
             return asyncio.run(backup_cli.run(settings, args))
         if args.command == "run":

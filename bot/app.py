@@ -39,6 +39,8 @@ from handlers import (
     checkin,
     common,
     console,
+    evaluate,
+    evaluation,
     export,
     forward,
     inbox,
@@ -105,6 +107,8 @@ FEATURES: tuple[Feature, ...] = (
     observe,  # the check-in's 记录进展观察 button: value (per target) -> note
     projects,  # /projects and its page buttons (no conversation)
     plan,  # /plan: project -> target -> window -> deputies; /tasks (one step)
+    evaluation,  # /evaluation (staff): menu -> deadline -> voters -> confirm
+    evaluate,  # /evaluate or the round's notice (voters): vote <-> comment
 )
 
 

@@ -16,6 +16,7 @@ from storage.catalog import CatalogRepo
 from storage.console import ConsoleRepo
 from storage.db import Database
 from storage.delivery import DeliveryRepo
+from storage.evaluation import EvaluationRepo
 from storage.forwarding import ForwardingRepo
 from storage.inbox import InboxRepo
 from storage.intake import IntakeRepo
@@ -84,6 +85,7 @@ async def open_services(
             web_auth=WebAuthRepo(db),
             progress=ProgressRepo(db),
             plan=PlanRepo(db),
+            evaluation=EvaluationRepo(db),
             store=store,
             evidence=Evidence(photos, store, settings.photos, settings.zone),
             closer=db.close,

@@ -183,6 +183,20 @@ class LetterSettings(_Section):
     contact: str = ""
 
 
+class EvaluationSettings(_Section):
+    # Voters who have not finished are reminded this many days before the deadline (each once).
+    remind_days_before: list[int] = Field(default=[3, 1])
+    # The furthest deadline staff may give a round, in days from the day it opens.
+    max_days: int = Field(default=60, ge=1, le=366)
+
+    @field_validator("remind_days_before")
+    @classmethod
+    def _days(cls, value: list[int]) -> list[int]:
+        if any(not 0 <= day <= 366 for day in value):
+            raise ValueError("days before the deadline must be between 0 and 366")
+        return sorted(set(value), reverse=True)
+
+
 class WebSettings(_Section):
     enabled: bool = True
     listen: str = "127.0.0.1"
@@ -231,6 +245,7 @@ class Settings(_Section):
     progress: ProgressSettings = ProgressSettings()
     outbox: OutboxSettings = OutboxSettings()
     letter: LetterSettings = LetterSettings()
+    evaluation: EvaluationSettings = EvaluationSettings()
     web: WebSettings = WebSettings()
     runtime: RuntimeSettings = RuntimeSettings()
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.deadlines import WAITING_FOR_UNIT
+from bot.evaluation_jobs import evaluation_jobs
 from bot.items import Item
 from bot.notices import Notice
 from bot.plan_jobs import plan_reminders
@@ -181,6 +182,7 @@ async def run_daily_jobs(services: Services, now: datetime) -> dict[str, int]:
     counts["lookbacks_announced"] = await announce_due_lookbacks(services, now)
     counts["reminders"] = await daily_reminders(services, now)
     counts["plan_reminders"] = await _queue(services, await plan_reminders(services, now), now)
+    counts.update(await evaluation_jobs(services, now))
     log.info(
         "Daily jobs: %s ratings closed, %s look-back notices, %s reminders",
         counts["ratings_closed"],

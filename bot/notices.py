@@ -24,6 +24,7 @@ class Act(StrEnum):
     RATE = "rate"  # args: item id, round, rating
     OPEN_IN_INBOX = "open_in_inbox"  # args: item id
     ADD_MORE = "add_more"  # args: item id
+    EVALUATE = "evaluate"  # args: evaluation round id
 
 
 # Notices queued before buttons were actions carry Telegram callback data; read them as actions.

@@ -36,6 +36,8 @@ class Action(StrEnum):
     OBSERVE = "observe"  # a deputy records what they saw of a target on a visit
     PLAN = "plan"  # assign visits to the group's deputies (bot/usecases/plan.py)
     TASKS = "tasks"  # one's own visits to make
+    EVALUATE = "evaluate"  # rate the projects in a satisfaction evaluation one is a voter of
+    EVALUATION = "evaluation"  # open and close evaluation rounds, see their turnout and results
 
 
 _DEPUTY = frozenset(
@@ -48,6 +50,7 @@ _DEPUTY = frozenset(
         Action.PROJECTS,
         Action.OBSERVE,
         Action.TASKS,
+        Action.EVALUATE,
     }
 )
 
@@ -69,6 +72,7 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.CONSOLE,
             Action.POSTERS,
             Action.PROJECTS,
+            Action.EVALUATION,
         }
     ),
     Role.LIAISON: frozenset({Action.INBOX, Action.CONSOLE, Action.PROJECTS, Action.PROGRESS}),
@@ -76,7 +80,16 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
 
 # Which commands each role's menu shows, in order. /start, /help, /lang and /cancel are for all.
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.DEPUTY: ("checkin", "problem", "suggest", "mine", "tasks", "lookback", "projects"),
+    Role.DEPUTY: (
+        "checkin",
+        "problem",
+        "suggest",
+        "mine",
+        "tasks",
+        "lookback",
+        "projects",
+        "evaluate",
+    ),
     Role.LEADER: (
         "checkin",
         "problem",
@@ -88,6 +101,7 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
         "plan",
         "lookback",
         "projects",
+        "evaluate",
         "web",
     ),
     Role.STAFF: (
@@ -101,6 +115,7 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
         "catalog",
         "posters",
         "projects",
+        "evaluation",
         "web",
     ),
     Role.LIAISON: ("inbox", "progress", "projects", "web"),

@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.config import Settings
 from bot.console_ports import ConsoleStore, WebAuthStore
+from bot.evaluation_ports import EvaluationStore
 from bot.evidence import Evidence
 from bot.lifecycle import Change, Policy
 from bot.photostore import PhotoStore
@@ -76,6 +77,7 @@ class Services:
     web_auth: WebAuthStore
     progress: ProgressStore  # sub-items' targets, progress reports, observations
     plan: PlanStore
+    evaluation: EvaluationStore
     store: PhotoStore
     evidence: Evidence
     closer: Callable[[], Awaitable[None]]

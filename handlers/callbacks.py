@@ -25,6 +25,8 @@ MANAGE = "mg"  # /people and /catalog
 PROGRESS = "pg"  # /progress: a lead unit's figures
 OBSERVE_FLOW = "ov"  # a deputy's observation of a target on a visit
 PLAN = "pl"  # /plan: a leader assigns visits
+EVALUATE = "ev"  # /evaluate: a voter rates the projects
+EVALUATION = "eq"  # /evaluation: staff open, follow and close a round
 
 # Buttons that work outside conversations.
 SUMMARY = "dsum"  # staff pick a group's summary: dsum:<group id>:<day>
@@ -36,8 +38,14 @@ ADD_MORE = "am"  # am:<item id>
 POSTERS = "pst"  # staff pick which posters: pst:<project id> or pst:all
 OBSERVE = "ob"  # ob:<visit id>: the check-in's 记录进展观察 button
 PROJECTS = "pj"  # pj:<page>: /projects' pages
+EVALUATE_NOTICE = "eo"  # eo:<round id>: the round's notice opens /evaluate
 
-_OF_ACT = {Act.RATE: RATE, Act.OPEN_IN_INBOX: OPEN_IN_INBOX, Act.ADD_MORE: ADD_MORE}
+_OF_ACT = {
+    Act.RATE: RATE,
+    Act.OPEN_IN_INBOX: OPEN_IN_INBOX,
+    Act.ADD_MORE: ADD_MORE,
+    Act.EVALUATE: EVALUATE_NOTICE,
+}
 
 
 def notice_data(act: Act, args: tuple[int | str, ...]) -> str:

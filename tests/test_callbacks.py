@@ -27,7 +27,12 @@ def test_every_action_of_a_notice_has_its_button_data() -> None:
         act: callbacks.notice_data(act, (7, 2, "satisfied")[: 3 if act is Act.RATE else 1])
         for act in Act
     }
-    assert data == {Act.RATE: "rt:7:2:satisfied", Act.OPEN_IN_INBOX: "ib:7", Act.ADD_MORE: "am:7"}
+    assert data == {
+        Act.RATE: "rt:7:2:satisfied",
+        Act.OPEN_IN_INBOX: "ib:7",
+        Act.ADD_MORE: "am:7",
+        Act.EVALUATE: "eo:7",
+    }
     assert all(len(d.encode()) <= 64 for d in data.values())  # Telegram's limit
 
 

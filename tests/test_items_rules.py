@@ -301,6 +301,7 @@ _FIELD = {
     Action.PROJECTS,
     Action.OBSERVE,  # the check-in's button (handlers/observe.py)
     Action.TASKS,
+    Action.EVALUATE,
 }
 EXPECTED: dict[Role, set[Action]] = {
     Role.DEPUTY: _FIELD,
@@ -316,6 +317,7 @@ EXPECTED: dict[Role, set[Action]] = {
         Action.CONSOLE,
         Action.POSTERS,
         Action.PROJECTS,
+        Action.EVALUATION,
     },
     Role.LIAISON: {Action.INBOX, Action.CONSOLE, Action.PROJECTS, Action.PROGRESS},
 }
@@ -361,7 +363,17 @@ def test_strangers_may_do_nothing(action: Action) -> None:
 
 def test_commands_for_each_role() -> None:
     common = ("help", "lang", "cancel")
-    deputy = ("checkin", "problem", "suggest", "mine", "tasks", "lookback", "projects", *common)
+    deputy = (
+        "checkin",
+        "problem",
+        "suggest",
+        "mine",
+        "tasks",
+        "lookback",
+        "projects",
+        "evaluate",
+        *common,
+    )
     assert commands_for(Role.DEPUTY) == deputy
     assert set(commands_for(Role.LEADER)) == {*deputy, "review", "summary", "plan", "web"}
     assert commands_for(Role.STAFF)[:3] == ("tally", "export", "forward")
@@ -397,6 +409,8 @@ _COMMAND_ACTION = {
     "posters": Action.POSTERS,
     "plan": Action.PLAN,
     "tasks": Action.TASKS,
+    "evaluate": Action.EVALUATE,
+    "evaluation": Action.EVALUATION,
 }
 # Reached from the buttons of a notification, not from the menu.
 _BY_NOTICE = {Action.RATE, Action.OBSERVE}  # buttons of notices and of the check-in

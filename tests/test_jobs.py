@@ -80,6 +80,8 @@ async def test_liaisons_and_staff_are_reminded_once_a_day(bot: Harness) -> None:
         "lookbacks_announced": 0,
         "reminders": 0,
         "plan_reminders": 0,
+        "evaluation_reminders": 0,
+        "evaluation_closed": 0,
     }
 
     [(person_id, reminder)] = await _payloads(bot, "remind:")

@@ -29,6 +29,7 @@ ENTRY_POINTS = frozenset(
         "bot/backup_cli.py",
         "bot/export_cli.py",
         "bot/posters_cli.py",
+        "bot/evaluation_cli.py",
         "bot/tally_cli.py",
     }
 )
@@ -116,4 +117,4 @@ def test_every_feature_has_the_one_shape_and_its_own_states() -> None:
             assert flow and step, state
             assert state not in seen, (state, seen.get(state), feature)
             seen[state] = feature
-    assert len(seen) == 51
+    assert len(seen) == 57

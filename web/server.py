@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.services import Services
-from web import actions, bulk, desk, login, pages, plan, projects
+from web import actions, bulk, desk, evaluation, login, pages, plan, projects
 from web.keys import BOT_TOKEN, BOT_USERNAME, LIMITER, RENDERER, SERVICES
 from web.limits import LoginLimiter
 from web.render import Renderer
@@ -59,6 +59,9 @@ ROUTES = [
     # leaders plan a visit with the chat's /plan use case.
     web.get("/plan", plan.plan_page),
     web.post("/plan", plan.plan_create),
+    # The satisfaction evaluation (web/evaluation.py): staff's turnout, results and their file.
+    web.get("/evaluation", evaluation.evaluation_page),
+    web.get("/evaluation.xlsx", evaluation.evaluation_xlsx),
     # Acting on an item (web/actions.py): the same use cases as the chat.
     web.post(r"/items/{item_id:\d+}/{action}", actions.act),
 ]

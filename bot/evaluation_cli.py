@@ -1,0 +1,64 @@
+"""`deputy-bot evaluation`: a closed evaluation round's results as XLSX or DOCX (by the extension)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.bootstrap import open_services
+from bot.config import Settings
+from bot.errors import CliError
+from bot.evaluation_files import write_docx, write_xlsx
+from bot.texts import LANGUAGES, Texts
+from bot.usecases.evaluation import round_results
+
+WithConfig = Callable[[argparse.ArgumentParser], None]
+_WRITERS = {".xlsx": write_xlsx, ".docx": write_docx}
+
+
+def add_parser(sub: Any, with_config: WithConfig) -> None:
+    parser = sub.add_parser(
+        "evaluation",
+        help="the results of a satisfaction evaluation round (XLSX or DOCX)",
+        description="Per project the votes 满意 / 基本满意 / 不满意, the rate (满意 + 基本满意) / "
+        "votes and the verdict, with the voters' anonymous comments, of the latest closed round "
+        "(or --round N). The file's extension chooses the format: .xlsx or .docx.",
+    )
+    with_config(parser)
+    parser.add_argument("--out", required=True, type=Path, help="the file to write")
+    parser.add_argument("--round", type=int, help="the round's number (default: the latest closed)")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default="zh", help="language of the file (default: zh)"
+    )
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    out: Path = args.out
+    writer = _WRITERS.get(out.suffix.lower())
+    if writer is None:
+        raise CliError(f"--out {out}: the file must end in .xlsx or .docx")
+    services = await open_services(settings)
+    try:
+        store, campaign = services.evaluation, services.campaign
+        if args.round is not None:
+            round_ = await store.round(campaign.id, args.round)
+            if round_ is None:
+                raise CliError(f"--round {args.round}: no such evaluation round")
+        else:
+            round_ = await store.latest_round(campaign.id, closed=True)
+            if round_ is None:
+                raise CliError("no evaluation round has been closed yet")
+        if round_.open:
+            raise CliError(
+                f"evaluation round {round_.id} is still open (until {round_.deadline}); "
+                "its results come when it closes"
+            )
+        results = await round_results(services, round_)
+    finally:
+        await services.close()
+    await asyncio.to_thread(writer, out, results, Texts(args.lang), campaign.name)
+    print(f"{out}: {len(results.projects)} projects, round {round_.id}")
+    return 0
