@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_run(settings))
         if args.command == "demo":
             from bot.demo import run_demo
-            from bot.demo_script import DemoError
+            from bot.demo_chat import DemoError
 
             try:
                 return asyncio.run(

@@ -28,6 +28,7 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.bootstrap import open_services
+from bot.clock import Clock
 from bot.config import Settings
 from bot.pacing import pacer_for
 from bot.schedule import scheduled
@@ -287,15 +288,17 @@ async def running(app: BotApplication, settings: Settings) -> AsyncIterator[BotA
 
 
 async def run_until_stopped(
-    settings: Settings, started: Callable[[BotApplication, Services], Awaitable[None]]
+    settings: Settings,
+    started: Callable[[BotApplication, Services], Awaitable[None]],
+    clock: Clock | None = None,
 ) -> None:
     """Run the bot (and its console) on freshly opened services until SIGINT or SIGTERM, once
-    `started` has said what is running.
+    `started` has said what is running; on the process's clock unless given one (the demo's).
 
     The signals end the wait rather than interrupt it, so the updates, the sender and the console
     stop in order before the database closes, and the exit is clean.
     """
-    services = await open_services(settings)
+    services = await open_services(settings, clock=clock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

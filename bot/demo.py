@@ -4,6 +4,10 @@ Needs no token and no network. It imports the example catalog into a fresh data 
 same Application as production, plays a short session (bot/demo_script.py) and prints what each
 person saw.
 
+The demo keeps its own clock: it starts on a Tuesday of the example campaign's supervision weeks
+(whatever the machine's date), so the plan's windows, the progress lights and the evaluation's
+deadline read the same on every run; the script moves it on to the year's end for the evaluation.
+
 With `--serve` the world the demo made stays up afterwards: the bot (still against the local
 server) and its web console on this machine, with one-time login links for the demo's staff member,
 leader and liaison, until Ctrl+C.
@@ -14,13 +18,16 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
 from bot.app import BotApplication, run_until_stopped
 from bot.bootstrap import open_services
 from bot.catalog_file import load_catalog
+from bot.clock import SetClock
 from bot.config import (
     OutboxSettings,
     ScheduleSettings,
@@ -29,7 +36,8 @@ from bot.config import (
     TelegramSettings,
     WebSettings,
 )
-from bot.demo_script import DEMO_BOT, DemoError, Transcript, play
+from bot.demo_chat import DemoError, Transcript
+from bot.demo_script import DEMO_BOT, play
 from bot.people import Person, Role
 from bot.services import Services
 from bot.usecases.web_login import issue_link
@@ -37,6 +45,8 @@ from localapi import LocalBotApi
 
 DEMO_TOKEN = "424242:DEMO-token-not-for-telegram"
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "examples" / "hangzhou.toml"
+# When the demo starts: within the example campaign's 监督推进 phase (2020), as the tests do.
+DEMO_START = datetime(2020, 6, 16, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def local_settings(
@@ -118,8 +128,8 @@ async def _demo_person(services: Services, role: Role) -> Person:
     raise DemoError(f"the demo has no {role.value}")
 
 
-async def _serve(settings: Settings) -> None:
-    """The bot and its console, on the demo's data, until Ctrl+C (or SIGTERM)."""
+async def _serve(settings: Settings, clock: SetClock) -> None:
+    """The bot and its console, on the demo's data and clock, until Ctrl+C (or SIGTERM)."""
 
     async def show_links(_app: BotApplication, services: Services) -> None:
         web = settings.web
@@ -131,7 +141,7 @@ async def _serve(settings: Settings) -> None:
             token = await issue_link(services, person, services.clock.now())
             print(f"   {role.value:8} {person.name}  {base}/login/{token}", flush=True)
 
-    await run_until_stopped(settings, show_links)
+    await run_until_stopped(settings, show_links, clock)
     print("Stopped.", flush=True)
 
 
@@ -158,10 +168,11 @@ async def run_demo(
             poll_timeout_seconds=10,
             per_chat_seconds=0.1,
         )
-        services = await open_services(settings, require_campaign=False)
-        await services.catalog.import_catalog(catalog, now=services.clock.now())
+        clock = SetClock(DEMO_START)
+        services = await open_services(settings, clock=clock, require_campaign=False)
+        await services.catalog.import_catalog(catalog, now=clock.now())
         await services.close()
-        services = await open_services(settings)
+        services = await open_services(settings, clock=clock)
         try:
             await play(t, api, settings, services)
         finally:
@@ -173,5 +184,5 @@ async def run_demo(
         print(f"Transcript: {data_dir / 'transcript.txt'}")
         if console is not None:
             # The local server stays up: the bot polls it again, now with its console on.
-            await _serve(settings.model_copy(update={"web": console}))
+            await _serve(settings.model_copy(update={"web": console}), clock)
     return 0

@@ -1,22 +1,19 @@
 """The demo's scripted session: who does what, in order, and the transcript of what each saw.
 
 Two deputies join and report, then a leader, staff and a unit's liaison close the loop (review,
-summary, tally, forwarding, answer, rating, exports). Every step goes through the local Bot API
+summary, tally, forwarding, answer, rating); then the year goes on (bot/demo_year.py: progress,
+the plan, the evaluation) and the demo writes the files. Every step goes through the local Bot API
 server as a Telegram client would send it; bot/demo.py sets the world up and hands it over.
 """
 
 from __future__ import annotations
 
-import html
-import io
-import random
-import re
-from datetime import datetime, timedelta
-
-from PIL import Image, ImageDraw
+from datetime import timedelta
 
 from bot.app import build_application, running
 from bot.config import Settings
+from bot.demo_chat import DemoError, Transcript, demo_photo, first_with, press, step, told
+from bot.demo_year import Cast, play_the_year, write_evaluation
 from bot.exports import export_list
 from bot.invitations import InvitationRequest
 from bot.listing import Format, ListFilter
@@ -24,95 +21,9 @@ from bot.people import Role
 from bot.posters import write_posters
 from bot.services import Services
 from bot.usecases.membership import issue_invitation
-from localapi import BotMessage, LocalBotApi, SimUser
+from localapi import LocalBotApi, SimUser
 
 DEMO_BOT = "deputy_demo_bot"
-_TAG = re.compile(r"<[^>]+>")
-
-
-class DemoError(Exception):
-    """The demo cannot start, or the bot did not offer what the script expects; says why."""
-
-
-def _plain(text: str | None) -> str:
-    return html.unescape(_TAG.sub("", text or ""))
-
-
-def demo_photo(seed: int, taken_at: datetime, lat: float, lon: float) -> bytes:
-    """A stand-in site photo: a JPEG with EXIF time and GPS, as a phone sends it "as a file"."""
-    rng = random.Random(seed)
-    img = Image.new(
-        "RGB", (1600, 1200), (rng.randrange(256), rng.randrange(256), rng.randrange(256))
-    )
-    draw = ImageDraw.Draw(img)
-    for _ in range(40):
-        x, y = rng.randrange(1500), rng.randrange(1100)
-        w, h = rng.randrange(60, 500), rng.randrange(60, 400)
-        fill = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
-        draw.rectangle((x, y, x + w, y + h), fill=fill)
-    exif = Image.Exif()
-    exif[0x0132] = taken_at.strftime("%Y:%m:%d %H:%M:%S")
-    exif_ifd = exif.get_ifd(0x8769)
-    exif_ifd[0x9003] = taken_at.strftime("%Y:%m:%d %H:%M:%S")
-    exif_ifd[0x9011] = "+08:00"
-
-    def dms(value: float) -> tuple[float, float, float]:
-        value = abs(value)
-        degrees = int(value)
-        minutes = int((value - degrees) * 60)
-        return (float(degrees), float(minutes), round((value - degrees - minutes / 60) * 3600, 4))
-
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2] = ("N" if lat >= 0 else "S"), dms(lat)
-    gps[3], gps[4] = ("E" if lon >= 0 else "W"), dms(lon)
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=85, exif=exif)
-    return out.getvalue()
-
-
-class Transcript:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self._shown: dict[int, str] = {}
-
-    def say(self, who: str, what: str) -> None:
-        line = f"👤 {who}: {what}"
-        self.lines.append(line)
-        print(line, flush=True)
-
-    def bot(self, events: list[BotMessage]) -> None:
-        for event in events:
-            if (
-                event.edited
-                and not event.buttons
-                and self._shown.get(event.message_id) == event.text
-            ):
-                continue  # only the buttons were taken away: nothing new to read
-            self._shown[event.message_id] = event.text or ""
-            prefix = "🤖 (edited) " if event.edited else "🤖 "
-            body = _plain(event.text) if event.text else f"[{event.kind}]"
-            if event.kind == "document":
-                names = ", ".join(n or "?" for n in event.file_names)
-                body = f"[文件 {names}] {body if event.text else ''}".strip()
-            elif event.files and event.kind != "text":
-                body = f"[{len(event.files)} 张图片] {body}".strip()
-            lines = body.splitlines() or [""]
-            text = "\n   ".join(lines)
-            extra = []
-            if event.buttons:
-                extra.append("buttons: " + " | ".join(event.buttons))
-            if event.keyboard:
-                extra.append("keyboard: " + " | ".join(event.keyboard))
-            line = prefix + text + ("".join(f"\n   ⌨ {e}" for e in extra))
-            self.lines.append(line)
-            print(line, flush=True)
-
-
-async def _step(t: Transcript, user: SimUser, who: str, what: str) -> list[BotMessage]:
-    t.say(who, what)
-    events = await user.settle(quiet=0.25, timeout=30)
-    t.bot(events)
-    return events
 
 
 async def play(t: Transcript, api: LocalBotApi, settings: Settings, services: Services) -> None:
@@ -147,18 +58,18 @@ async def play(t: Transcript, api: LocalBotApi, settings: Settings, services: Se
     app = build_application(settings, services)
     async with running(app, settings):
         await alice.send_text(f"/start {wang.token}")
-        await _step(t, alice, "王芳", "/start <邀请码>")
+        await step(t, alice, "王芳", "/start <邀请码>")
         await bob.send_text(f"/start {li.token}")
-        await _step(t, bob, "李建国", "/start <邀请码>")
+        await step(t, bob, "李建国", "/start <邀请码>")
 
         # 王芳 checks in on site and sends an evidence photo as a file (EXIF kept).
         await alice.send_text("/checkin")
-        await _step(t, alice, "王芳", "/checkin")
+        await step(t, alice, "王芳", "/checkin")
         near_lat, near_lon = site.lat + 0.0002, site.lon + 0.0001
         await alice.send_location(near_lat, near_lon, horizontal_accuracy=12.0)
-        await _step(t, alice, "王芳", f"[位置 {near_lat:.5f}, {near_lon:.5f} ±12 m]")
+        await step(t, alice, "王芳", f"[位置 {near_lat:.5f}, {near_lon:.5f} ±12 m]")
         await alice.press(site.name)
-        await _step(t, alice, "王芳", f"[点按] {site.name}")
+        await step(t, alice, "王芳", f"[点按] {site.name}")
         taken = (
             (services.clock.now() - timedelta(minutes=5))
             .astimezone(settings.zone)
@@ -166,35 +77,35 @@ async def play(t: Transcript, api: LocalBotApi, settings: Settings, services: Se
         )
         photo = demo_photo(1, taken, near_lat, near_lon)
         await alice.send_document(photo, file_name="IMG_0001.jpg", mime_type="image/jpeg")
-        await _step(t, alice, "王芳", "[以文件发送照片 IMG_0001.jpg]")
+        await step(t, alice, "王芳", "[以文件发送照片 IMG_0001.jpg]")
         await alice.press("完成")
-        await _step(t, alice, "王芳", "[点按] 完成")
+        await step(t, alice, "王芳", "[点按] 完成")
 
         # ... then reports a problem at the site she just checked in at.
         await alice.send_text("/problem")
-        await _step(t, alice, "王芳", "/problem")
+        await step(t, alice, "王芳", "/problem")
         await alice.press(site.name)
-        await _step(t, alice, "王芳", f"[点按] {site.name}")
+        await step(t, alice, "王芳", f"[点按] {site.name}")
         await alice.press("进度滞后")
-        await _step(t, alice, "王芳", "[点按] 进度滞后")
+        await step(t, alice, "王芳", "[点按] 进度滞后")
         await alice.press("较重")
-        await _step(t, alice, "王芳", "[点按] 较重")
+        await step(t, alice, "王芳", "[点按] 较重")
         description = (
             "主体结构已完工，但外立面脚手架已停工两周，现场无施工人员，按计划 8 月底交付存在风险。"
         )
         await alice.send_text(description)
-        await _step(t, alice, "王芳", description)
+        await step(t, alice, "王芳", description)
         await alice.send_photo(demo_photo(2, taken, near_lat, near_lon))
-        await _step(t, alice, "王芳", "[发送照片]")
+        await step(t, alice, "王芳", "[发送照片]")
         await alice.press("跳过 / 完成")
-        await _step(t, alice, "王芳", "[点按] 跳过 / 完成")
+        await step(t, alice, "王芳", "[点按] 跳过 / 完成")
         summary = alice.messages[-1]
         confirm = summary.button_data["✅ 确认提交"]
         await alice.press_data(summary.message_id, confirm)
-        await _step(t, alice, "王芳", "[点按] ✅ 确认提交")
+        await step(t, alice, "王芳", "[点按] ✅ 确认提交")
         # A nervous double tap: the same button pressed again before its message changed.
         second = await alice.press_data(summary.message_id, confirm)
-        await _step(t, alice, "王芳", "[再次点按] ✅ 确认提交")
+        await step(t, alice, "王芳", "[再次点按] ✅ 确认提交")
         answer = await alice.next_answer(timeout=5)
         while answer.query_id != second.query_id:
             answer = await alice.next_answer(timeout=5)
@@ -203,27 +114,30 @@ async def play(t: Transcript, api: LocalBotApi, settings: Settings, services: Se
 
         # 李建国 has no check-in: he picks the project and a sub-item for his suggestion.
         await bob.send_text("/suggest")
-        events = await _step(t, bob, "李建国", "/suggest")
+        events = await step(t, bob, "李建国", "/suggest")
         first_project = next((b for b in events[-1].buttons if "学校" in b), events[-1].buttons[0])
         await bob.press(first_project)
-        events = await _step(t, bob, "李建国", f"[点按] {first_project}")
+        events = await step(t, bob, "李建国", f"[点按] {first_project}")
         choice = next(b for b in events[-1].buttons if b.startswith("📋"))
         await bob.press(choice)
-        await _step(t, bob, "李建国", f"[点按] {choice}")
+        await step(t, bob, "李建国", f"[点按] {choice}")
         suggestion = "建议在校门口增设家长等候区和临时停车泊位，缓解放学高峰拥堵。"
         await bob.send_text(suggestion)
-        await _step(t, bob, "李建国", suggestion)
+        await step(t, bob, "李建国", suggestion)
         await bob.press("跳过 / 完成")
-        await _step(t, bob, "李建国", "[点按] 跳过 / 完成")
+        await step(t, bob, "李建国", "[点按] 跳过 / 完成")
         await bob.press("确认提交")
-        await _step(t, bob, "李建国", "[点按] ✅ 确认提交")
+        await step(t, bob, "李建国", "[点按] ✅ 确认提交")
 
         await alice.send_text("/mine")
-        events = await _step(t, alice, "王芳", "/mine")
+        events = await step(t, alice, "王芳", "/mine")
         await alice.press(events[-1].buttons[0])
-        await _step(t, alice, "王芳", f"[点按] {events[-1].buttons[0]}")
+        await step(t, alice, "王芳", f"[点按] {events[-1].buttons[0]}")
 
-        await _close_the_loop(t, api, settings, services, group.code, alice, bob)
+        zhang, zhao, qian = await _close_the_loop(t, api, services, group.code, alice, bob)
+        cast = Cast(t, wang=alice, li=bob, leader=zhang, staff=zhao, liaison=qian)
+        await play_the_year(cast, services, site)
+    await _write_files(settings, services)
 
 
 async def _invite_and_join(
@@ -236,42 +150,20 @@ async def _invite_and_join(
     issued = await issue_invitation(services, request, bot_username=DEMO_BOT, created_by=None)
     user = api.user(user_id, request.name, language_code="zh-hans")
     await user.send_text(f"/start {issued.token}")
-    await _step(t, user, request.name, "/start <邀请码>")
+    await step(t, user, request.name, "/start <邀请码>")
     return user
-
-
-async def _press(t: Transcript, user: SimUser, who: str, label: str) -> list[BotMessage]:
-    await user.press(label)
-    return await _step(t, user, who, f"[点按] {label}")
-
-
-async def _told(t: Transcript, user: SimUser, who: str) -> list[BotMessage]:
-    """What the outbox delivered to someone who did nothing themselves."""
-    events = await user.settle(quiet=0.6, timeout=30)
-    if events:
-        t.say(who, "(收到通知)")
-        t.bot(events)
-    return events
-
-
-def _first_with(events: list[BotMessage], fragment: str) -> str:
-    for event in reversed(events):
-        for label in event.buttons:
-            if fragment in label:
-                return label
-    raise DemoError(f"the bot offered no button with {fragment!r}")
 
 
 async def _close_the_loop(
     t: Transcript,
     api: LocalBotApi,
-    settings: Settings,
     services: Services,
     group_code: str,
     alice: SimUser,
     bob: SimUser,
-) -> None:
-    """Review, summary, tally, forwarding, the unit's answer, the rating, and the exports."""
+) -> tuple[SimUser, SimUser, SimUser]:
+    """Review, summary, tally, forwarding, the unit's answer, the rating, the export in chat;
+    returns the leader, the staff member and the liaison who joined for it."""
     problem = await services.items.get_by_number(services.campaign.id, 1)
     if problem is None or problem.lead_unit_id is None:
         raise DemoError("the demo's problem has no lead unit")
@@ -293,57 +185,61 @@ async def _close_the_loop(
 
     # The leader reviews the group's two items; the deputies are told.
     await zhang.send_text("/review")
-    events = await _step(t, zhang, "张伟", "/review")
+    events = await step(t, zhang, "张伟", "/review")
     while any("通过" in label for e in events for label in e.buttons):
-        events = await _press(t, zhang, "张伟", "✅ 通过")
-    await _told(t, alice, "王芳")
-    await _told(t, bob, "李建国")
+        events = await press(t, zhang, "张伟", "✅ 通过")
+    await told(t, alice, "王芳")
+    await told(t, bob, "李建国")
 
     # The leader's summary of the day (also pushed every evening at summary_time).
     await zhang.send_text("/summary")
-    await _step(t, zhang, "张伟", "/summary")
+    await step(t, zhang, "张伟", "/summary")
 
     # Staff: the figures, then forwarding to the units.
     await zhao.send_text("/tally")
-    await _step(t, zhao, "赵敏", "/tally")
+    await step(t, zhao, "赵敏", "/tally")
     # One unit at a time, until nothing is left to forward.
     while True:
         await zhao.send_text("/forward")
-        events = await _step(t, zhao, "赵敏", "/forward")
-        if "按单位交办（0）" in _first_with(events, "按单位交办"):
-            await _press(t, zhao, "赵敏", "取消")
+        events = await step(t, zhao, "赵敏", "/forward")
+        if "按单位交办（0）" in first_with(events, "按单位交办"):
+            await press(t, zhao, "赵敏", "取消")
             break
-        events = await _press(t, zhao, "赵敏", "按单位交办")
-        events = await _press(t, zhao, "赵敏", _first_with(events, "（"))
-        await _press(t, zhao, "赵敏", "全部交办")
-    await _told(t, alice, "王芳")
-    await _told(t, bob, "李建国")
+        events = await press(t, zhao, "赵敏", "按单位交办")
+        events = await press(t, zhao, "赵敏", first_with(events, "（"))
+        await press(t, zhao, "赵敏", "全部交办")
+    await told(t, alice, "王芳")
+    await told(t, bob, "李建国")
 
     # The unit's liaison opens the item from the notice, takes it on and answers (class A).
-    events = await _told(t, qian, "钱进")
-    await _press(t, qian, "钱进", _first_with(events, "打开"))
-    await _press(t, qian, "钱进", "接收办理")
-    events = await _press(t, qian, "钱进", "答复")
-    await _press(t, qian, "钱进", _first_with(events, "A"))
+    events = await told(t, qian, "钱进")
+    await press(t, qian, "钱进", first_with(events, "打开"))
+    await press(t, qian, "钱进", "接收办理")
+    events = await press(t, qian, "钱进", "答复")
+    await press(t, qian, "钱进", first_with(events, "A"))
     answer = "已协调施工单位增派人员，外立面脚手架于本周复工，预计 8 月 20 日完成外立面施工。"
     await qian.send_text(answer)
-    await _step(t, qian, "钱进", answer)
-    await _press(t, qian, "钱进", "完成")
-    await _press(t, qian, "钱进", "确认提交")
+    await step(t, qian, "钱进", answer)
+    await press(t, qian, "钱进", "完成")
+    await press(t, qian, "钱进", "确认提交")
 
     # 王芳 raised it: she rates the answer from the notice; with every vote in, it closes.
-    events = await _told(t, alice, "王芳")
-    await _press(t, alice, "王芳", _first_with(events, "满意"))
-    await _press(t, alice, "王芳", "跳过")
-    await _told(t, alice, "王芳")
+    events = await told(t, alice, "王芳")
+    await press(t, alice, "王芳", first_with(events, "满意"))
+    await press(t, alice, "王芳", "跳过")
+    await told(t, alice, "王芳")
 
     # Staff export the list in chat, and the demo writes every format to disk.
     await zhao.send_text("/export")
-    events = await _step(t, zhao, "赵敏", "/export")
-    events = await _press(t, zhao, "赵敏", _first_with(events, "Excel"))
-    await _press(t, zhao, "赵敏", _first_with(events, "全部"))
+    events = await step(t, zhao, "赵敏", "/export")
+    events = await press(t, zhao, "赵敏", first_with(events, "Excel"))
+    await press(t, zhao, "赵敏", first_with(events, "全部"))
     await zhao.settle(quiet=1.0, timeout=60)
+    return zhang, zhao, qian
 
+
+async def _write_files(settings: Settings, services: Services) -> None:
+    """Every export, the site posters and the evaluation's results, as the CLI writes them."""
     folder = settings.storage.data_dir / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     print("\n== Exports written by the demo (deputy-bot export does the same):")
@@ -372,3 +268,4 @@ async def _close_the_loop(
         language="zh",
     )
     print(f"   {posters.path}  ({posters.pages} sites, one page each; deputy-bot posters)")
+    await write_evaluation(services, folder / "满意度测评结果.xlsx")

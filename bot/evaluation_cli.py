@@ -12,6 +12,7 @@ from bot.bootstrap import open_services
 from bot.config import Settings
 from bot.errors import CliError
 from bot.evaluation_files import write_docx, write_xlsx
+from bot.services import Services
 from bot.texts import LANGUAGES, Texts
 from bot.usecases.evaluation import round_results
 
@@ -35,30 +36,45 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
     )
 
 
-async def run(settings: Settings, args: argparse.Namespace) -> int:
-    out: Path = args.out
+def _writer(out: Path) -> Callable[..., None]:
     writer = _WRITERS.get(out.suffix.lower())
     if writer is None:
         raise CliError(f"--out {out}: the file must end in .xlsx or .docx")
+    return writer
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    _writer(args.out)  # a wrong extension is told before the database is opened
     services = await open_services(settings)
     try:
-        store, campaign = services.evaluation, services.campaign
-        if args.round is not None:
-            round_ = await store.round(campaign.id, args.round)
-            if round_ is None:
-                raise CliError(f"--round {args.round}: no such evaluation round")
-        else:
-            round_ = await store.latest_round(campaign.id, closed=True)
-            if round_ is None:
-                raise CliError("no evaluation round has been closed yet")
-        if round_.open:
-            raise CliError(
-                f"evaluation round {round_.id} is still open (until {round_.deadline}); "
-                "its results come when it closes"
-            )
-        results = await round_results(services, round_)
+        projects, number = await write_results(services, args.out, args.round, args.lang)
     finally:
         await services.close()
-    await asyncio.to_thread(writer, out, results, Texts(args.lang), campaign.name)
-    print(f"{out}: {len(results.projects)} projects, round {round_.id}")
+    print(f"{args.out}: {projects} projects, round {number}")
     return 0
+
+
+async def write_results(
+    services: Services, out: Path, round_number: int | None = None, language: str = "zh"
+) -> tuple[int, int]:
+    """Write a closed round's results (the latest closed one unless `round_number`) to `out`,
+    XLSX or DOCX by its extension; returns the number of projects and the round's. The CLI and
+    the demo both use it."""
+    writer = _writer(out)
+    store, campaign = services.evaluation, services.campaign
+    if round_number is not None:
+        round_ = await store.round(campaign.id, round_number)
+        if round_ is None:
+            raise CliError(f"--round {round_number}: no such evaluation round")
+    else:
+        round_ = await store.latest_round(campaign.id, closed=True)
+        if round_ is None:
+            raise CliError("no evaluation round has been closed yet")
+    if round_.open:
+        raise CliError(
+            f"evaluation round {round_.id} is still open (until {round_.deadline}); "
+            "its results come when it closes"
+        )
+    results = await round_results(services, round_)
+    await asyncio.to_thread(writer, out, results, Texts(language), campaign.name)
+    return len(results.projects), round_.id

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+import openpyxl
 import pytest
 
 from localapi import LocalBotApi
@@ -551,7 +552,20 @@ async def test_run_at_debug_level_keeps_secrets_out_of_the_logs(
 
 # --- 6. the demo ------------------------------------------------------------------------------------
 
-DEMO_MARKERS = ("欢迎您", "已签到", "已提交：问题", "已提交：建议", "不会重复记录", "Database:")
+DEMO_MARKERS = (
+    "欢迎您",
+    "已签到",
+    "已提交：问题",
+    "已提交：建议",
+    "不会重复记录",
+    # The year: progress on /projects, a planned visit done, the evaluation's results.
+    "进展已报告：C01-3",
+    "🟢 ▓▓▓░░░░░ 40% · 推进中 · 上次报告 2020-06-16 钱进",
+    "已安排监督任务",
+    "✅ 已完成 杭州市疾病预防控制中心",
+    "满意 2 · 基本满意 1 · 不满意 0（共 3 票），满意率 100.0%，测评结果：满意",
+    "Database:",
+)
 
 
 def demo_paths(stdout: str) -> tuple[Path, Path]:
@@ -588,9 +602,18 @@ def check_demo_run(result: Finished, data: Path) -> None:
         ("关于交办问题与建议清单的函.docx", "2 rows"),
         ("照片包.zip", "1 photos of 1 items; 2 listed"),  # the suggestion has no photo
         ("点位签到二维码.docx", "39 sites, one page each; deputy-bot posters"),
+        ("满意度测评结果.xlsx", "20 projects, round 1; deputy-bot evaluation"),
     ):
         assert f"{data / 'exports' / name}  ({what})" in result.stdout
         assert (data / "exports" / name).stat().st_size > 0
+    # The evaluation's workbook holds the chat's figures: C01 and C02 rated, the rest not.
+    sheet = openpyxl.load_workbook(data / "exports" / "满意度测评结果.xlsx")["测评结果"]
+    rows = {r[0]: r[2:6] for r in sheet.iter_rows(min_row=5, values_only=True) if r[1]}
+    assert rows["C01"] == (2, 1, 0, 3) and rows["C02"] == (0, 1, 1, 2)
+    assert rows["C03"] == (0, 0, 0, 0) and len(rows) == 20
+    assert scalar(db, "SELECT COUNT(*) FROM evaluation_rounds WHERE closed_at IS NOT NULL") == 1
+    assert scalar(db, "SELECT COUNT(*) FROM progress_reports") == 1
+    assert scalar(db, "SELECT COUNT(*) FROM task_deputies WHERE done_at IS NOT NULL") == 1
     assert "已办结，评价结果：满意" in result.stdout
     visits = scalar(db, "SELECT COUNT(*) FROM visits")
     assert isinstance(visits, int) and visits >= 1

@@ -26,6 +26,8 @@ ENTRY_POINTS = frozenset(
         "bot/bootstrap.py",
         "bot/demo.py",
         "bot/demo_script.py",
+        "bot/demo_chat.py",
+        "bot/demo_year.py",
         "bot/backup_cli.py",
         "bot/export_cli.py",
         "bot/posters_cli.py",
