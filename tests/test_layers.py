@@ -27,6 +27,7 @@ ENTRY_POINTS = frozenset(
         "bot/demo.py",
         "bot/demo_script.py",
         "bot/backup_cli.py",
+        "bot/bulletin_cli.py",
         "bot/export_cli.py",
         "bot/posters_cli.py",
         "bot/evaluation_cli.py",
