@@ -210,10 +210,10 @@ def group_report_group(person: Person | None, requested_group: int | None) -> in
         require(requested_group is not None, "groupreport.name_group")
         assert requested_group is not None
         return requested_group
-    require(person.group_id is not None, "dailysum.no_group")
+    require(person.group_id is not None, "groupreport.no_group")
     require(
         requested_group is None or _of_own_group(person, requested_group),
-        "dailysum.not_your_group",
+        "groupreport.not_your_group",
     )
     assert person.group_id is not None
     return person.group_id

@@ -152,5 +152,5 @@ async def group_report(
     groups = {g.id: g for g in await services.catalog.groups(services.campaign.id)}
     group = groups.get(group_id)
     if group is None:
-        raise Refused("dailysum.no_group")
+        raise Refused("groupreport.no_group")
     return await gather(services, group, period, now=caller.now)
