@@ -64,8 +64,9 @@ def render_progress_chart(title: str, bars: Sequence[Bar], legend: str, font_pat
             draw.rectangle((left, y + 8, left + plot_w * reached, y + row_h - 8), fill=colour)
         percent = f"{int(reached * 100 + 1e-9)}%"
         draw.text((left + plot_w * reached + 6, y + 10), percent, font=small, fill=INK)
-        mark = left + plot_w * min(1.0, max(0.0, bar.elapsed))
-        draw.line((mark, y + 2, mark, y + row_h - 2), fill=ELAPSED_MARK, width=3)
+        if bar.light is not None:  # a project without targets has no time to measure
+            mark = left + plot_w * min(1.0, max(0.0, bar.elapsed))
+            draw.line((mark, y + 2, mark, y + row_h - 2), fill=ELAPSED_MARK, width=3)
     draw.line((left, top - 6, left, bottom), fill=INK, width=2)
     draw.text((30, bottom + 36), legend, font=small, fill=INK)
     out = io.BytesIO()
