@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import backup_cli, evaluation_cli, export_cli, posters_cli, tally_cli
+from bot import backup_cli, bulletin_cli, evaluation_cli, export_cli, posters_cli, tally_cli
 from bot.bootstrap import open_services
 from bot.catalog import CatalogError
 from bot.catalog_file import load_catalog
@@ -163,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     export_cli.add_parser(sub, with_config)
     posters_cli.add_parser(sub, with_config)
     evaluation_cli.add_parser(sub, with_config)
+    bulletin_cli.add_parser(sub, with_config)
     backup_cli.add_parser(sub, with_config)
     return parser
 
@@ -198,6 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_posters(settings, args))
         if args.command == "evaluation":
             return asyncio.run(evaluation_cli.run(settings, args))
+        if args.command == "bulletin":
+            return asyncio.run(bulletin_cli.run_bulletin(settings, args))
+        if args.command == "group-report":
+            return asyncio.run(bulletin_cli.run_group_report(settings, args))
         if args.command == "backup":
             return asyncio.run(backup_cli.run(settings, args))
         if args.command == "run":

@@ -35,6 +35,7 @@ from bot.schedule import scheduled
 from bot.services import Services
 from handlers import (
     add_more,
+    bulletin,
     callbacks,
     catalog_import,
     checkin,
@@ -95,6 +96,7 @@ FEATURES: tuple[Feature, ...] = (
     add_more,  # the author's 补充情况 button: more_text -> more_photos
     summary.FEATURE,  # /summary (one step)
     tally.FEATURE,  # /tally (one step)
+    bulletin.FEATURE,  # /bulletin and /groupreport (one step each)
     export,  # /export: format -> period
     forward,  # /forward: choose -> number -> answer (paper answers)
     inbox,  # /inbox: browse -> reason | progress | answer_text -> answer_photos -> answer_confirm

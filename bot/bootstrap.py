@@ -12,6 +12,7 @@ from bot.evidence import Evidence
 from bot.photostore import PhotoStore
 from bot.records import CampaignRecord
 from bot.services import NoCampaignError, Services
+from storage.bulletin import BulletinRepo
 from storage.catalog import CatalogRepo
 from storage.console import ConsoleRepo
 from storage.db import Database
@@ -86,6 +87,7 @@ async def open_services(
             progress=ProgressRepo(db),
             plan=PlanRepo(db),
             evaluation=EvaluationRepo(db),
+            bulletin=BulletinRepo(db),
             store=store,
             evidence=Evidence(photos, store, settings.photos, settings.zone),
             closer=db.close,

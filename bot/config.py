@@ -161,6 +161,11 @@ class ProgressSettings(_Section):
     reminder_day: int = Field(default=1, ge=0, le=28)
 
 
+class BulletinSettings(_Section):
+    # Day of the month (1-28) from which the past month's bulletin goes to staff and leaders; 0: off.
+    day: int = Field(default=1, ge=0, le=28)
+
+
 class OutboxSettings(_Section):
     # Below Telegram's 30/s: arrival jitter would otherwise put 31 in some second (bench/fanout.py).
     # Up to 1000/s: Telegram's paid broadcasts, or a local Bot API server without limits.
@@ -243,6 +248,7 @@ class Settings(_Section):
     deadlines: DeadlineSettings = DeadlineSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     progress: ProgressSettings = ProgressSettings()
+    bulletin: BulletinSettings = BulletinSettings()
     outbox: OutboxSettings = OutboxSettings()
     letter: LetterSettings = LetterSettings()
     evaluation: EvaluationSettings = EvaluationSettings()

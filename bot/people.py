@@ -38,6 +38,8 @@ class Action(StrEnum):
     TASKS = "tasks"  # one's own visits to make
     EVALUATE = "evaluate"  # rate the projects in a satisfaction evaluation one is a voter of
     EVALUATION = "evaluation"  # open and close evaluation rounds, see their turnout and results
+    BULLETIN = "bulletin"  # the monthly bulletin of the whole campaign (bot/usecases/bulletin.py)
+    GROUP_REPORT = "group_report"  # a group's written supervision report (scope: bot/scope.py)
 
 
 _DEPUTY = frozenset(
@@ -59,7 +61,15 @@ _DEPUTY = frozenset(
 # liaison sees only their unit's items; staff see the whole campaign.
 _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.DEPUTY: _DEPUTY,
-    Role.LEADER: _DEPUTY | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE, Action.PLAN},
+    Role.LEADER: _DEPUTY
+    | {
+        Action.SUMMARY,
+        Action.REVIEW,
+        Action.CONSOLE,
+        Action.PLAN,
+        Action.BULLETIN,
+        Action.GROUP_REPORT,
+    },
     Role.STAFF: frozenset(
         {
             Action.SUMMARY,
@@ -73,6 +83,8 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.POSTERS,
             Action.PROJECTS,
             Action.EVALUATION,
+            Action.BULLETIN,
+            Action.GROUP_REPORT,
         }
     ),
     Role.LIAISON: frozenset({Action.INBOX, Action.CONSOLE, Action.PROJECTS, Action.PROGRESS}),
@@ -99,6 +111,8 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
         "review",
         "summary",
         "plan",
+        "groupreport",
+        "bulletin",
         "lookback",
         "projects",
         "evaluate",
@@ -116,6 +130,8 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
         "posters",
         "projects",
         "evaluation",
+        "bulletin",
+        "groupreport",
         "web",
     ),
     Role.LIAISON: ("inbox", "progress", "projects", "web"),

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.bulletin_jobs import monthly_bulletin
 from bot.clock import Clock
 from bot.jobs import run_daily_jobs
 from bot.progress_jobs import monthly_progress_reminder
@@ -46,6 +47,11 @@ async def reminders_job(services: Services, now: datetime) -> dict[str, int]:
 async def progress_reminder_job(services: Services, now: datetime) -> int:
     """From the configured day of each month: ask liaisons for the month's figures (once)."""
     return await monthly_progress_reminder(services, now)
+
+
+async def bulletin_job(services: Services, now: datetime) -> int:
+    """From the configured day of each month: the past month's bulletin to staff and leaders."""
+    return await monthly_bulletin(services, now)
 
 
 def next_run(at: time, zone: ZoneInfo, now: datetime) -> datetime:
@@ -102,6 +108,7 @@ async def scheduled(services: Services) -> AsyncIterator[None]:
             (settings.summary_at, summaries_job, "daily-summaries"),
             (settings.reminder_at, reminders_job, "daily-reminders"),
             (settings.reminder_at, progress_reminder_job, "progress-reminder"),
+            (settings.reminder_at, bulletin_job, "monthly-bulletin"),
         )
     ]
     try:

@@ -202,6 +202,23 @@ def summary_group(person: Person | None, requested_group: int | None) -> int | N
     return person.group_id
 
 
+def group_report_group(person: Person | None, requested_group: int | None) -> int:
+    """Whose supervision report: staff the group they name (they must name one); a leader their
+    own group, and no other."""
+    person = _allowed(person, Action.GROUP_REPORT)
+    if person.role is Role.STAFF:
+        require(requested_group is not None, "groupreport.name_group")
+        assert requested_group is not None
+        return requested_group
+    require(person.group_id is not None, "groupreport.no_group")
+    require(
+        requested_group is None or _of_own_group(person, requested_group),
+        "groupreport.not_your_group",
+    )
+    assert person.group_id is not None
+    return person.group_id
+
+
 # --- staff's work on the campaign: forwarding, re-routing, paper answers -------------------------
 
 

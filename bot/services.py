@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.bulletin_ports import BulletinStore
 from bot.clock import Clock
 from bot.config import Settings
 from bot.console_ports import ConsoleStore, WebAuthStore
@@ -78,6 +79,7 @@ class Services:
     progress: ProgressStore  # sub-items' targets, progress reports, observations
     plan: PlanStore
     evaluation: EvaluationStore
+    bulletin: BulletinStore  # the bulletin's and group report's counts
     store: PhotoStore
     evidence: Evidence
     closer: Callable[[], Awaitable[None]]

@@ -305,7 +305,15 @@ _FIELD = {
 }
 EXPECTED: dict[Role, set[Action]] = {
     Role.DEPUTY: _FIELD,
-    Role.LEADER: _FIELD | {Action.SUMMARY, Action.REVIEW, Action.CONSOLE, Action.PLAN},
+    Role.LEADER: _FIELD
+    | {
+        Action.SUMMARY,
+        Action.REVIEW,
+        Action.CONSOLE,
+        Action.PLAN,
+        Action.BULLETIN,
+        Action.GROUP_REPORT,
+    },
     Role.STAFF: {
         Action.SUMMARY,
         Action.REVIEW,
@@ -318,6 +326,8 @@ EXPECTED: dict[Role, set[Action]] = {
         Action.POSTERS,
         Action.PROJECTS,
         Action.EVALUATION,
+        Action.BULLETIN,
+        Action.GROUP_REPORT,
     },
     Role.LIAISON: {Action.INBOX, Action.CONSOLE, Action.PROJECTS, Action.PROGRESS},
 }
@@ -375,7 +385,15 @@ def test_commands_for_each_role() -> None:
         *common,
     )
     assert commands_for(Role.DEPUTY) == deputy
-    assert set(commands_for(Role.LEADER)) == {*deputy, "review", "summary", "plan", "web"}
+    assert set(commands_for(Role.LEADER)) == {
+        *deputy,
+        "review",
+        "summary",
+        "plan",
+        "groupreport",
+        "bulletin",
+        "web",
+    }
     assert commands_for(Role.STAFF)[:3] == ("tally", "export", "forward")
     assert commands_for(Role.LIAISON) == ("inbox", "progress", "projects", "web", *common)
 
@@ -411,6 +429,8 @@ _COMMAND_ACTION = {
     "tasks": Action.TASKS,
     "evaluate": Action.EVALUATE,
     "evaluation": Action.EVALUATION,
+    "bulletin": Action.BULLETIN,
+    "groupreport": Action.GROUP_REPORT,
 }
 # Reached from the buttons of a notification, not from the menu.
 _BY_NOTICE = {Action.RATE, Action.OBSERVE}  # buttons of notices and of the check-in

@@ -29,6 +29,7 @@ ENTRY_POINTS = frozenset(
         "bot/demo_chat.py",
         "bot/demo_year.py",
         "bot/backup_cli.py",
+        "bot/bulletin_cli.py",
         "bot/export_cli.py",
         "bot/posters_cli.py",
         "bot/evaluation_cli.py",

@@ -18,6 +18,7 @@ from bot.geo import PresenceReason
 from bot.items import Kind, Severity, Status
 from bot.people import COMMON_COMMANDS, ROLE_COMMANDS, Role
 from bot.photos import PhotoFlag, RejectReason
+from bot.progress import Light as ProgressLight
 from bot.progress import Status as ProgressStatus
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, Texts, catalog, pick_language, placeholders
 
@@ -48,6 +49,9 @@ PREFIX_TABLES = (
     "progress.status.",
     "plan.kind.",
     "plan.state.",
+    "bulletin.col.",
+    "bulletin.light.",
+    "groupreport.col.",
 )
 
 
@@ -342,6 +346,7 @@ ENUM_TABLES: list[tuple[type[StrEnum], str]] = [
     (RejectReason, "photo."),
     (PresenceReason, "presence."),
     (ProgressStatus, "progress.status."),
+    (ProgressLight, "bulletin.light."),
 ]
 
 

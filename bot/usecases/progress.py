@@ -89,7 +89,19 @@ async def _progress(services: Services, rows: list[SubitemRow], day: date) -> li
 async def board(services: Services, person: Person | None, *, console: bool = False) -> Board:
     """The projects and sub-items within the caller's reach, each with its derived progress."""
     project_ids, unit_id = await _reach(services, person, console=console)
-    day = today(services)
+    return await campaign_board(services, project_ids=project_ids, unit_id=unit_id)
+
+
+async def campaign_board(
+    services: Services,
+    *,
+    project_ids: set[int] | None = None,
+    unit_id: int | None = None,
+    day: date | None = None,
+) -> Board:
+    """The board without a caller: for the bulletin and the group report, whose use cases
+    check the caller themselves (and for the operator's command line). `day`: as of then."""
+    day = day or today(services)
     campaign_id = services.campaign.id
     rows = await services.progress.subitems(campaign_id, project_ids=project_ids, unit_id=unit_id)
     by_project: dict[int, list[SubitemProgress]] = {}

@@ -1,0 +1,120 @@
+"""`deputy-bot bulletin` (the monthly bulletin, or the half-year report with --from/--to) and
+`deputy-bot group-report` (a group's written supervision report, a draft): Word documents for the
+operator, who has the database itself and so is not checked (the chat's doors are)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.bootstrap import open_services
+from bot.bulletin_docx import cjk_font, render_bulletin
+from bot.config import Settings
+from bot.errors import CliError
+from bot.group_report_docx import render_group_report
+from bot.photostore import write_atomically
+from bot.tally import Period, PeriodError, parse_day
+from bot.texts import LANGUAGES, Texts
+from bot.usecases import bulletin, group_report
+
+WithConfig = Callable[[argparse.ArgumentParser], None]
+_MONTH = re.compile(r"\d{4}-\d{1,2}")
+
+
+def add_parser(sub: Any, with_config: WithConfig) -> None:
+    parser = sub.add_parser(
+        "bulletin",
+        help="the monthly supervision bulletin (or the half-year report) as a Word document",
+        description="Progress of every project and sub-item against its targets (with traffic "
+        "lights and a chart), the items raised, forwarded, answered and closed in the period, "
+        "overdue answers by unit, satisfaction so far and coverage. --month 2025-07 for a month "
+        "(default: the past month); --from 2025-01-01 --to 2025-06-30 for the half-year report.",
+    )
+    with_config(parser)
+    _common(parser)
+    parser.add_argument("--month", metavar="YYYY-MM", help="the month (default: the past month)")
+    report = sub.add_parser(
+        "group-report",
+        help="a group's written supervision report (a draft to edit) as a Word document",
+        description="What the group did (visits, deputies, sites), what it found (by category "
+        "and project), how units answered and deputies rated, its projects' progress and the "
+        "points still open, for the period (default: the whole campaign).",
+    )
+    with_config(report)
+    _common(report)
+    report.add_argument("--group", required=True, metavar="CODE", help="the group's code (G01)")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, type=Path, help="the .docx file to write")
+    parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day")
+    parser.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default="zh", help="language of the document (default: zh)"
+    )
+
+
+def _period(args: argparse.Namespace, today: date, default: Period) -> Period:
+    """--month alone, or --from/--to (either may be left open), or the default."""
+    try:
+        month = getattr(args, "month", None)
+        if month is not None:
+            if args.first or args.last:
+                raise CliError("--month goes alone, without --from/--to")
+            if not _MONTH.fullmatch(month):
+                raise CliError(f"--month {month!r}: expected a month like 2025-07")
+            return Period.parse([month], today)
+        first = parse_day(args.first) if args.first else None
+        last = parse_day(args.last) if args.last else None
+        if first is None and last is None:
+            return default
+        return Period(first, last)
+    except PeriodError as exc:
+        raise CliError(f"not a period: {exc}") from exc
+
+
+async def run_bulletin(settings: Settings, args: argparse.Namespace) -> int:
+    out: Path = _docx(args.out)
+    services = await open_services(settings)
+    try:
+        now = services.clock.now()
+        today = now.astimezone(settings.zone).date()
+        period = _period(args, today, bulletin.previous_month(today))
+        if period.first is None or period.last is None:
+            raise CliError("the bulletin needs both --from and --to (or --month)")
+        found = await bulletin.gather(services, period, now=now)
+    finally:
+        await services.close()
+    data = await asyncio.to_thread(render_bulletin, found, Texts(args.lang), cjk_font())
+    await asyncio.to_thread(write_atomically, out, data)
+    print(f"{out}: bulletin {period.first} - {period.last}, {len(found.board.projects)} projects")
+    return 0
+
+
+async def run_group_report(settings: Settings, args: argparse.Namespace) -> int:
+    out: Path = _docx(args.out)
+    services = await open_services(settings)
+    try:
+        today = services.clock.now().astimezone(settings.zone).date()
+        period = _period(args, today, Period())
+        group = await group_report.find_group(services, args.group)
+        if group is None:
+            raise CliError(f"--group {args.group}: no such group in the campaign")
+        found = await group_report.gather(services, group, period, now=services.clock.now())
+    finally:
+        await services.close()
+    data = await asyncio.to_thread(render_group_report, found, Texts(args.lang))
+    await asyncio.to_thread(write_atomically, out, data)
+    print(f"{out}: group report of {group.code}, {found.problems + found.suggestions} items")
+    return 0
+
+
+def _docx(out: Path) -> Path:
+    if out.suffix.lower() != ".docx":
+        raise CliError(f"--out {out}: the file must end in .docx")
+    return out

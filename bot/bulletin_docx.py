@@ -1,0 +1,153 @@
+"""The monthly bulletin (and the half-year report) as a Word document, from the `Bulletin` the
+use case gathered (bot/usecases/bulletin.py), in the house style (bot/report_docx.py), with the
+projects' progress chart (bot/bulletin_chart.py) embedded as a picture.
+
+Blocking (python-docx, Pillow): doors call `render_bulletin` in a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bot.bulletin_chart import Bar, render_progress_chart
+from bot.chart import FontMissing, find_cjk_font
+from bot.coverage import CoverageFigures
+from bot.report_docx import (
+    add_heading,
+    add_picture,
+    add_progress_table,
+    add_table,
+    add_text,
+    add_title,
+    new_document,
+    to_bytes,
+)
+from bot.tally import period_text
+from bot.texts import Texts, catalog_name
+from bot.usecases.bulletin import Bulletin
+
+log = logging.getLogger(__name__)
+
+COUNT_WIDTHS_MM = (100, 28, 28)
+UNIT_WIDTHS_MM = (120, 36)
+
+
+def cjk_font() -> Path | None:
+    """The chart's font; None (the bulletin goes without its chart, and a warning) if none is
+    installed: the figures matter more than the picture."""
+    try:
+        return find_cjk_font()
+    except FontMissing as exc:
+        log.warning("The bulletin goes without its chart: %s", exc)
+        return None
+
+
+def title_of(bulletin: Bulletin, texts: Texts) -> str:
+    return texts("bulletin.title", campaign=bulletin.campaign)
+
+
+def file_name(bulletin: Bulletin, texts: Texts) -> str:
+    first, last = bulletin.period.first, bulletin.period.last
+    assert first is not None and last is not None
+    span = f"{first:%Y-%m}" if first.day == 1 and last.month == first.month else f"{first}_{last}"
+    return f"{texts('bulletin.file_name')}-{span}.docx"
+
+
+def chart_png(bulletin: Bulletin, texts: Texts, font_path: Path) -> bytes:
+    bars = [
+        Bar(f"{p.code} {p.title}", p.derived.reached, p.derived.elapsed, p.derived.light)
+        for p in bulletin.board.projects
+    ]
+    return render_progress_chart(
+        texts("bulletin.chart_title"), bars, texts("bulletin.chart_legend"), font_path
+    )
+
+
+def coverage_text(coverage: CoverageFigures | None, texts: Texts) -> str:
+    if coverage is None:
+        return texts("bulletin.coverage_none")
+    return texts(
+        "bulletin.coverage",
+        idle=len(coverage.idle),
+        deputies=coverage.deputies,
+        unvisited=len(coverage.unvisited),
+        subitems=coverage.subitems,
+        overdue=coverage.overdue,
+    )
+
+
+def render_bulletin(bulletin: Bulletin, texts: Texts, font_path: Path | None) -> bytes:
+    """The .docx's bytes."""
+    tally, flow = bulletin.tally, bulletin.flow
+    period = period_text(bulletin.period, texts)
+    doc = new_document(title_of(bulletin, texts))
+    add_title(
+        doc,
+        title_of(bulletin, texts),
+        texts("bulletin.subtitle", period=period, issued=bulletin.issued.isoformat()),
+    )
+    add_heading(doc, 1, texts("bulletin.h_overview"))
+    add_text(
+        doc,
+        texts(
+            "bulletin.overview",
+            period=period,
+            groups=tally.groups,
+            deputies=tally.deputies,
+            problems=tally.problems,
+            suggestions=tally.suggestions,
+            raised=flow.raised,
+            forwarded=flow.forwarded,
+            answered=flow.answered,
+            closed=flow.closed,
+        ),
+    )
+    add_heading(doc, 2, texts("bulletin.h_progress"))
+    if bulletin.board.projects and font_path is not None:
+        add_picture(doc, chart_png(bulletin, texts, font_path))
+    add_progress_table(doc, bulletin.board, texts)
+
+    add_heading(doc, 3, texts("bulletin.h_items"))
+    rows = [
+        [
+            catalog_name(r.label, r.label_en, texts.language) or texts("tally.unassigned"),
+            r.problems,
+            r.suggestions,
+        ]
+        for r in tally.by_project
+    ]
+    headers = [
+        texts("bulletin.col.project"),
+        texts("bulletin.col.problems"),
+        texts("bulletin.col.suggestions"),
+    ]
+    rows.append([texts("bulletin.total"), tally.problems, tally.suggestions])
+    add_table(doc, headers, rows, COUNT_WIDTHS_MM, bold_rows=[len(rows) - 1])
+
+    add_heading(doc, 4, texts("bulletin.h_overdue"))
+    overdue = bulletin.overdue_by_unit
+    if overdue:
+        add_text(doc, texts("bulletin.overdue", count=sum(u.count for u in overdue)))
+        add_table(
+            doc,
+            [texts("bulletin.col.unit"), texts("bulletin.col.overdue")],
+            [[u.unit_name or texts("tally.unassigned"), u.count] for u in overdue],
+            UNIT_WIDTHS_MM,
+        )
+    else:
+        add_text(doc, texts("bulletin.overdue_none"))
+
+    add_heading(doc, 5, texts("bulletin.h_satisfaction"))
+    figures = bulletin.satisfaction
+    last = bulletin.period.last
+    assert last is not None
+    add_text(
+        doc,
+        texts("bulletin.satisfaction", until=last.isoformat(), **figures.params())
+        if figures.valid
+        else texts("bulletin.satisfaction_none", until=last.isoformat(), **figures.params()),
+    )
+    add_heading(doc, 6, texts("bulletin.h_coverage"))
+    add_text(doc, coverage_text(bulletin.coverage, texts))
+    return to_bytes(doc)
