@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.errors import CliError
 from bot.group_report_docx import render_group_report
 from bot.photostore import write_atomically
+from bot.services import Services
 from bot.tally import Period, PeriodError, parse_day
 from bot.texts import LANGUAGES, Texts
 from bot.usecases import bulletin, group_report
@@ -78,21 +79,39 @@ def _period(args: argparse.Namespace, today: date, default: Period) -> Period:
         raise CliError(f"not a period: {exc}") from exc
 
 
+async def write_bulletin(services: Services, period: Period, out: Path, language: str) -> int:
+    """The bulletin for the period, as `deputy-bot bulletin --out` writes it; its projects."""
+    found = await bulletin.gather(services, period, now=services.clock.now())
+    data = await asyncio.to_thread(render_bulletin, found, Texts(language), cjk_font())
+    await asyncio.to_thread(write_atomically, out, data)
+    return len(found.board.projects)
+
+
+async def write_group_report(
+    services: Services, group_code: str, period: Period, out: Path, language: str
+) -> int:
+    """A group's report draft for the period, as `deputy-bot group-report` writes it; its items."""
+    group = await group_report.find_group(services, group_code)
+    if group is None:
+        raise CliError(f"--group {group_code}: no such group in the campaign")
+    found = await group_report.gather(services, group, period, now=services.clock.now())
+    data = await asyncio.to_thread(render_group_report, found, Texts(language))
+    await asyncio.to_thread(write_atomically, out, data)
+    return found.problems + found.suggestions
+
+
 async def run_bulletin(settings: Settings, args: argparse.Namespace) -> int:
     out: Path = _docx(args.out)
     services = await open_services(settings)
     try:
-        now = services.clock.now()
-        today = now.astimezone(settings.zone).date()
+        today = services.clock.now().astimezone(settings.zone).date()
         period = _period(args, today, bulletin.previous_month(today))
         if period.first is None or period.last is None:
             raise CliError("the bulletin needs both --from and --to (or --month)")
-        found = await bulletin.gather(services, period, now=now)
+        projects = await write_bulletin(services, period, out, args.lang)
     finally:
         await services.close()
-    data = await asyncio.to_thread(render_bulletin, found, Texts(args.lang), cjk_font())
-    await asyncio.to_thread(write_atomically, out, data)
-    print(f"{out}: bulletin {period.first} - {period.last}, {len(found.board.projects)} projects")
+    print(f"{out}: bulletin {period.first} - {period.last}, {projects} projects")
     return 0
 
 
@@ -101,16 +120,12 @@ async def run_group_report(settings: Settings, args: argparse.Namespace) -> int:
     services = await open_services(settings)
     try:
         today = services.clock.now().astimezone(settings.zone).date()
-        period = _period(args, today, Period())
-        group = await group_report.find_group(services, args.group)
-        if group is None:
-            raise CliError(f"--group {args.group}: no such group in the campaign")
-        found = await group_report.gather(services, group, period, now=services.clock.now())
+        items = await write_group_report(
+            services, args.group, _period(args, today, Period()), out, args.lang
+        )
     finally:
         await services.close()
-    data = await asyncio.to_thread(render_group_report, found, Texts(args.lang))
-    await asyncio.to_thread(write_atomically, out, data)
-    print(f"{out}: group report of {group.code}, {found.problems + found.suggestions} items")
+    print(f"{out}: group report of {args.group}, {items} items")
     return 0
 
 

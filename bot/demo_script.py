@@ -8,9 +8,10 @@ server as a Telegram client would send it; bot/demo.py sets the world up and han
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.app import build_application, running
+from bot.bulletin_cli import write_bulletin, write_group_report
 from bot.config import Settings
 from bot.demo_chat import DemoError, Transcript, demo_photo, first_with, press, step, told
 from bot.demo_year import Cast, play_the_year, write_evaluation
@@ -20,6 +21,7 @@ from bot.listing import Format, ListFilter
 from bot.people import Role
 from bot.posters import write_posters
 from bot.services import Services
+from bot.tally import Period
 from bot.usecases.membership import issue_invitation
 from localapi import LocalBotApi, SimUser
 
@@ -269,3 +271,10 @@ async def _write_files(settings: Settings, services: Services) -> None:
     )
     print(f"   {posters.path}  ({posters.pages} sites, one page each; deputy-bot posters)")
     await write_evaluation(services, folder / "满意度测评结果.xlsx")
+    # The half-year report is the bulletin for January to June; G01's report covers the year.
+    half_year = Period(date(2020, 1, 1), date(2020, 6, 30))
+    projects = await write_bulletin(services, half_year, folder / "半年工作通报.docx", "zh")
+    print(f"   {folder / '半年工作通报.docx'}  ({projects} projects; deputy-bot bulletin)")
+    report = folder / "第一监督小组书面监督报告.docx"
+    items = await write_group_report(services, "G01", Period(), report, "zh")
+    print(f"   {report}  ({items} items; deputy-bot group-report)")

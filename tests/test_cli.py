@@ -603,6 +603,8 @@ def check_demo_run(result: Finished, data: Path) -> None:
         ("照片包.zip", "1 photos of 1 items; 2 listed"),  # the suggestion has no photo
         ("点位签到二维码.docx", "39 sites, one page each; deputy-bot posters"),
         ("满意度测评结果.xlsx", "20 projects, round 1; deputy-bot evaluation"),
+        ("半年工作通报.docx", "20 projects; deputy-bot bulletin"),
+        ("第一监督小组书面监督报告.docx", "2 items; deputy-bot group-report"),
     ):
         assert f"{data / 'exports' / name}  ({what})" in result.stdout
         assert (data / "exports" / name).stat().st_size > 0
