@@ -262,6 +262,13 @@ def machine() -> str:
     )
 
 
+def introduce(title: str, setup: str) -> None:
+    """The head of a report: which benchmark, on what machine, with what setup."""
+    print(title)
+    print(f"Machine: {machine()}")
+    print(f"Setup: {setup}")
+
+
 def goal_line(name: str, met: bool, detail: str) -> str:
     return f"GOAL {'MET' if met else 'MISSED'}: {name} ({detail})"
 

@@ -70,6 +70,29 @@ def run_main(
     return 0
 
 
+def api_parser(module: str, doc: str, quick: str) -> argparse.ArgumentParser:
+    """The command line of a benchmark against the local Bot API: --quick (what it does, in
+    `quick`) for CI, --delay for the API's latency."""
+    parser = argparse.ArgumentParser(prog=module, description=doc.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--delay", type=float, default=0.1, help="seconds per API call (0.1)")
+    return parser
+
+
+def sized_args(
+    parser: argparse.ArgumentParser, argv: list[str] | None, **sizes: tuple[int, int]
+) -> argparse.Namespace:
+    """The arguments of an api_parser, each size not given set to its (quick, full) default;
+    sizes below 1 and a negative delay are refused."""
+    args = parser.parse_args(argv)
+    for name, (quick, full) in sizes.items():
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
+    if any(getattr(args, name) < 1 for name in sizes) or args.delay < 0:
+        parser.error(f"{' and '.join(sizes)} must be positive, delay not negative")
+    return args
+
+
 def goal(met: bool, text: str) -> None:
     print(f"{'GOAL MET' if met else 'GOAL MISSED'}: {text}", flush=True)
 

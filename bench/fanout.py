@@ -36,12 +36,13 @@ from ._harness import (
     TOKEN,
     CpuMeter,
     goal_line,
+    introduce,
     invite_all,
     local_api,
-    machine,
     seed_catalog,
     settings_for,
 )
+from ._machine import api_parser, sized_args
 
 TELEGRAM_RATE = 30.0
 TELEGRAM_WINDOW = 1.0
@@ -76,12 +77,11 @@ def _busiest_second(times: list[float]) -> int:
 
 
 async def run(args: argparse.Namespace) -> int:
-    print("Benchmark 5: fan-out of the daily summaries through the rate limiter")
-    print(f"Machine: {machine()}")
-    print(
-        f"Setup: {args.leaders} leaders, API delay {args.delay * 1000:.0f} ms per call, server "
+    introduce(
+        "Benchmark 5: fan-out of the daily summaries through the rate limiter",
+        f"{args.leaders} leaders, API delay {args.delay * 1000:.0f} ms per call, server "
         f"enforcing {TELEGRAM_RATE:.0f} messages per rolling second per bot and "
-        f"{CHAT_LIMIT[0]} per {CHAT_LIMIT[1]:g} s per chat"
+        f"{CHAT_LIMIT[0]} per {CHAT_LIMIT[1]:g} s per chat",
     )
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
         async with local_api(
@@ -168,22 +168,15 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bench.fanout", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="100 leaders: a few seconds")
+    parser = api_parser("bench.fanout", __doc__, "100 leaders: a few seconds")
     parser.add_argument("--leaders", type=int, default=None, help="leaders to notify (1000)")
-    parser.add_argument("--delay", type=float, default=0.1, help="seconds per API call (0.1)")
     parser.add_argument(
         "--rate",
         type=float,
         default=None,
         help="experiment: the sender's messages_per_second instead of the configured 30",
     )
-    args = parser.parse_args(argv)
-    if args.leaders is None:
-        args.leaders = 100 if args.quick else 1000
-    if args.leaders < 1 or args.delay < 0:
-        parser.error("leaders must be positive, delay not negative")
-    return args
+    return sized_args(parser, argv, leaders=(100, 1000))
 
 
 def main(argv: list[str] | None = None) -> int:

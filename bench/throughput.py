@@ -39,13 +39,14 @@ from ._harness import (
     ChildConfig,
     CpuMeter,
     goal_line,
+    introduce,
     invite_all,
     local_api,
-    machine,
     percentile,
     seed_catalog,
     settings_for,
 )
+from ._machine import api_parser, sized_args
 from ._walk import Deputy, Run, Step, say_text
 
 GOAL_STEPS_PER_SECOND = 300.0
@@ -249,12 +250,11 @@ async def deputy_run(
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    print("Benchmark 1: update throughput under real-world latency")
-    print(f"Machine: {machine()}")
-    print(
-        f"Setup: {args.users} users, {args.rounds} round(s) of /checkin + /problem "
+    introduce(
+        "Benchmark 1: update throughput under real-world latency",
+        f"{args.users} users, {args.rounds} round(s) of /checkin + /problem "
         f"({len(STEPS)} steps each), API delay {args.delay * 1000:.0f} ms per call"
-        + (f", client {args.client}, pool {args.pool or 256}" if args.client or args.pool else "")
+        + (f", client {args.client}, pool {args.pool or 256}" if args.client or args.pool else ""),
     )
     steps = args.rounds * len(STEPS)
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
@@ -301,11 +301,9 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bench.throughput", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="20 users, 1 round: a few seconds")
+    parser = api_parser("bench.throughput", __doc__, "20 users, 1 round: a few seconds")
     parser.add_argument("--users", type=int, default=None, help="simulated deputies (200)")
     parser.add_argument("--rounds", type=int, default=None, help="conversations each (2)")
-    parser.add_argument("--delay", type=float, default=0.1, help="seconds per API call (0.1)")
     parser.add_argument("--verbose", action="store_true", help="latency of each step")
     parser.add_argument(
         "--client",
@@ -316,14 +314,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--pool", type=int, default=None, help="experiment: both bots' connection pool size"
     )
-    args = parser.parse_args(argv)
-    if args.users is None:
-        args.users = 20 if args.quick else 200
-    if args.rounds is None:
-        args.rounds = 1 if args.quick else 2
-    if args.users < 1 or args.rounds < 1 or args.delay < 0:
-        parser.error("users and rounds must be positive, delay not negative")
-    return args
+    return sized_args(parser, argv, users=(20, 200), rounds=(1, 2))
 
 
 def main(argv: list[str] | None = None) -> int:

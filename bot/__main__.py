@@ -7,8 +7,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from bot import backup_cli, bulletin_cli, evaluation_cli, export_cli, posters_cli, tally_cli
 from bot.bootstrap import open_services
@@ -120,6 +121,19 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
+# The commands that need only the settings and their own arguments, by name.
+_COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "invite": _invite,
+    "tally": tally_cli.run,
+    "export": export_cli.run,
+    "posters": _posters,
+    "evaluation": evaluation_cli.run,
+    "bulletin": bulletin_cli.run_bulletin,
+    "group-report": bulletin_cli.run_group_report,
+    "backup": backup_cli.run,
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deputy-bot", description=__doc__)
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: config)")
@@ -189,22 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "import":
             return asyncio.run(_import(settings, args.catalog))
-        if args.command == "invite":
-            return asyncio.run(_invite(settings, args))
-        if args.command == "tally":
-            return asyncio.run(tally_cli.run(settings, args))
-        if args.command == "export":
-            return asyncio.run(export_cli.run(settings, args))
-        if args.command == "posters":
-            return asyncio.run(_posters(settings, args))
-        if args.command == "evaluation":
-            return asyncio.run(evaluation_cli.run(settings, args))
-        if args.command == "bulletin":
-            return asyncio.run(bulletin_cli.run_bulletin(settings, args))
-        if args.command == "group-report":
-            return asyncio.run(bulletin_cli.run_group_report(settings, args))
-        if args.command == "backup":
-            return asyncio.run(backup_cli.run(settings, args))
+        command = _COMMANDS.get(args.command)
+        if command is not None:
+            return asyncio.run(command(settings, args))
         if args.command == "run":
             return asyncio.run(_run(settings))
         if args.command == "demo":

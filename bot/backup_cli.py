@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.cli_args import WithConfig
 from bot.config import Settings
 from bot.errors import CliError
 from storage.backup import BackupError, PhotoFiles, backup_database, photo_files
-
-WithConfig = Callable[[argparse.ArgumentParser], None]
 
 
 def add_parser(sub: Any, with_config: WithConfig) -> None:

@@ -7,23 +7,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bot.bootstrap import open_services
 from bot.bulletin_docx import cjk_font, render_bulletin
+from bot.cli_args import WithConfig, add_days, add_lang
 from bot.config import Settings
 from bot.errors import CliError
 from bot.group_report_docx import render_group_report
 from bot.photostore import write_atomically
 from bot.services import Services
 from bot.tally import Period, PeriodError, parse_day
-from bot.texts import LANGUAGES, Texts
+from bot.texts import Texts
 from bot.usecases import bulletin, group_report
 
-WithConfig = Callable[[argparse.ArgumentParser], None]
 _MONTH = re.compile(r"\d{4}-\d{1,2}")
 
 
@@ -53,11 +52,8 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="the .docx file to write")
-    parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day")
-    parser.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day")
-    parser.add_argument(
-        "--lang", choices=LANGUAGES, default="zh", help="language of the document (default: zh)"
-    )
+    add_days(parser)
+    add_lang(parser, "document")
 
 
 def _period(args: argparse.Namespace, today: date, default: Period) -> Period:

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.bootstrap import open_services
+from bot.cli_args import WithConfig, add_lang
 from bot.config import Settings
 from bot.errors import CliError
 from bot.evaluation_files import write_docx, write_xlsx
 from bot.services import Services
-from bot.texts import LANGUAGES, Texts
+from bot.texts import Texts
 from bot.usecases.evaluation import round_results
 
-WithConfig = Callable[[argparse.ArgumentParser], None]
 _WRITERS = {".xlsx": write_xlsx, ".docx": write_docx}
 
 
@@ -31,9 +31,7 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
     with_config(parser)
     parser.add_argument("--out", required=True, type=Path, help="the file to write")
     parser.add_argument("--round", type=int, help="the round's number (default: the latest closed)")
-    parser.add_argument(
-        "--lang", choices=LANGUAGES, default="zh", help="language of the file (default: zh)"
-    )
+    add_lang(parser, "file")
 
 
 def _writer(out: Path) -> Callable[..., None]:

@@ -11,9 +11,7 @@ import tempfile
 from pathlib import Path
 
 import xlsxwriter
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 
@@ -21,14 +19,13 @@ from bot.evaluation import ProjectResult, Results, percent
 from bot.letter import (
     BODY_FONT,
     BODY_PT,
-    LINE_PT,
-    MARGINS_MM,
     TABLE_PT,
     TITLE_FONT,
     TITLE_PT,
     set_font,
 )
 from bot.listing import neutralise, xml_safe
+from bot.report_docx import new_document
 from bot.texts import Texts
 
 COLUMNS = (
@@ -131,20 +128,7 @@ def _paragraph_font(
 
 def write_docx(path: Path, results: Results, texts: Texts, campaign: str) -> None:
     title, line = heading(results, texts, campaign)
-    doc = Document()
-    doc.core_properties.title = title
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
-    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
-    normal = doc.styles["Normal"]
-    normal.font.name = BODY_FONT
-    normal.font.size = Pt(BODY_PT)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    fmt = normal.paragraph_format
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(LINE_PT)
-    fmt.space_before = fmt.space_after = Pt(0)
+    doc = new_document(title)
 
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER

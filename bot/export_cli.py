@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
 from bot.bootstrap import open_services
+from bot.cli_args import WithConfig, add_language, out_file
 from bot.config import Settings
 from bot.errors import CliError
 from bot.items import Status
 from bot.listing import FORMATS, Format, ListFilter
 from bot.services import Services
-from bot.texts import LANGUAGES
-
-WithConfig = Callable[[argparse.ArgumentParser], None]
 
 
 def add_parser(sub: Any, with_config: WithConfig) -> None:
@@ -40,14 +37,7 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
     parser.add_argument(
         "--letter-number", type=int, default=1, help="the letter's number n in 〔year〕n号 (docx)"
     )
-    parser.add_argument(
-        "--lang",
-        "--language",
-        dest="language",
-        choices=LANGUAGES,
-        default=None,
-        help="language of the headers and letter (default: the configured one)",
-    )
+    add_language(parser, "headers and letter")
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -104,19 +94,9 @@ def _filters(args: argparse.Namespace) -> ListFilter:
     )
 
 
-def _out(path: Path) -> Path:
-    if path.is_dir():
-        raise CliError(
-            f"--out {path} is a folder; name the file to write, e.g. {path / 'list.xlsx'}"
-        )
-    if not path.parent.is_dir():
-        raise CliError(f"--out {path}: the folder {path.parent} does not exist")
-    return path
-
-
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     filters = _filters(args)
-    out = _out(args.out)
+    out = out_file(args.out)
     if args.letter_number < 1:
         raise CliError("--letter-number must be 1 or more")
     fmt = cast(Format, args.format)

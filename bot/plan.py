@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from bot.errors import Refused
-from bot.texts import catalog_name
+from bot.records import CatalogNamed
 
 # How many key dates /help and the console show ahead.
 UPCOMING_KEY_DATES = 3
@@ -23,25 +23,19 @@ MAX_WINDOW_DAYS = 366
 
 
 @dataclass(frozen=True, slots=True)
-class PhaseRecord:
+class PhaseRecord(CatalogNamed):
     name: str
     name_en: str
     start: date
     end: date
 
-    def label(self, language: str) -> str:
-        return catalog_name(self.name, self.name_en, language)
-
 
 @dataclass(frozen=True, slots=True)
-class KeyDateRecord:
+class KeyDateRecord(CatalogNamed):
     name: str
     name_en: str
     day: date
     kind: str
-
-    def label(self, language: str) -> str:
-        return catalog_name(self.name, self.name_en, language)
 
 
 @dataclass(frozen=True, slots=True)

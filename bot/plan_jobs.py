@@ -31,24 +31,20 @@ async def plan_reminders(services: Services, now: datetime) -> list[Notice]:
             "first": due.first.isoformat(),
             "last": due.last.isoformat(),
         }
-        if due.first == today:
-            notices.append(
-                Notice(
-                    due.person_id,
-                    "plan.remind_opens",
-                    params=params,
-                    dedup=f"task-opens:{due.task_id}:{due.person_id}",
+        # The day the window opens, and the day before it closes: one notice each, once.
+        for key, dedup, day, when in (
+            ("plan.remind_opens", "task-opens", due.first, today),
+            ("plan.remind_closes", "task-closes", due.last, tomorrow),
+        ):
+            if day == when:
+                notices.append(
+                    Notice(
+                        due.person_id,
+                        key,
+                        params=params,
+                        dedup=f"{dedup}:{due.task_id}:{due.person_id}",
+                    )
                 )
-            )
-        if due.last == tomorrow:
-            notices.append(
-                Notice(
-                    due.person_id,
-                    "plan.remind_closes",
-                    params=params,
-                    dedup=f"task-closes:{due.task_id}:{due.person_id}",
-                )
-            )
     calendar = await services.plan.calendar(campaign_id)
     coming = calendar.on(tomorrow)
     if coming:

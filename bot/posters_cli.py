@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.bootstrap import open_services
+from bot.cli_args import WithConfig, add_language, out_file
 from bot.config import Settings
 from bot.errors import CliError, Refused
-from bot.export_cli import _out
-from bot.texts import LANGUAGES, Texts
-
-WithConfig = Callable[[argparse.ArgumentParser], None]
+from bot.texts import Texts
 
 
 def add_parser(sub: Any, with_config: WithConfig) -> None:
@@ -23,19 +20,12 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
     with_config(parser)
     parser.add_argument("--out", required=True, type=Path, help="file to write (.docx)")
     parser.add_argument("--project", help="only this project's sites (its code, e.g. C01)")
-    parser.add_argument(
-        "--lang",
-        "--language",
-        dest="language",
-        choices=LANGUAGES,
-        default=None,
-        help="language of the pages (default: the configured one)",
-    )
+    add_language(parser, "pages")
 
 
 async def run(settings: Settings, args: argparse.Namespace, bot_username: str) -> int:
     """Write the posters; the links open @bot_username (the CLI asks for it first)."""
-    out = _out(args.out)
+    out = out_file(args.out)
     # python-docx and segno load only for this command (bot/posters.py imports them late).
     from bot.posters import write_posters
 

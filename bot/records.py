@@ -14,6 +14,18 @@ BEFORE_ALL = ""
 AFTER_ALL = "9999"
 
 
+class CatalogNamed:
+    """A catalog entry named in Chinese and, where the catalog gives one, in English: `label` is
+    the name in the reader's language. The dataclasses that mix it in declare both fields."""
+
+    __slots__ = ()
+    name: str
+    name_en: str
+
+    def label(self, language: str) -> str:
+        return catalog_name(self.name, self.name_en, language)
+
+
 @dataclass(frozen=True, slots=True)
 class CampaignRecord:
     id: int
@@ -58,14 +70,11 @@ class SiteRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class CategoryRecord:
+class CategoryRecord(CatalogNamed):
     id: int
     code: str
     name: str
     name_en: str
-
-    def label(self, language: str) -> str:
-        return catalog_name(self.name, self.name_en, language)
 
 
 @dataclass(frozen=True, slots=True)

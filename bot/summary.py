@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.clock import from_db, to_db
 from bot.coverage import CoverageFigures, load_coverage
 from bot.items import Kind, format_number
-from bot.texts import catalog_name
+from bot.records import CatalogNamed
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -51,13 +51,10 @@ class ProjectDay:
 
 
 @dataclass(frozen=True, slots=True)
-class CategoryName:
+class CategoryName(CatalogNamed):
     id: int | None
     name: str
     name_en: str
-
-    def label(self, language: str) -> str:
-        return catalog_name(self.name, self.name_en, language)
 
 
 @dataclass(frozen=True, slots=True)

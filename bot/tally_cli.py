@@ -6,17 +6,15 @@ import argparse
 import html
 import json
 import re
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from bot.bootstrap import open_services
+from bot.cli_args import WithConfig, add_days, add_lang
 from bot.config import Settings
 from bot.errors import CliError
 from bot.tally import Period, PeriodError, compute_tally, parse_day, render_tally, tally_json
-from bot.texts import LANGUAGES, Texts
-
-WithConfig = Callable[[argparse.ArgumentParser], None]
+from bot.texts import Texts
 
 _TAG = re.compile(r"</?(?:b|i|code|a)(?:\s[^<>]*)?>")
 
@@ -32,12 +30,9 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
         "campaign.",
     )
     with_config(parser)
-    parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day")
-    parser.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day")
+    add_days(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of the report")
-    parser.add_argument(
-        "--lang", choices=LANGUAGES, default="zh", help="language of the report (default: zh)"
-    )
+    add_lang(parser, "report")
 
 
 def _day(text: str | None, option: str) -> date | None:

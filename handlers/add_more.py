@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler
 
 from bot import scope
 from bot.errors import Refused
@@ -31,6 +31,7 @@ from handlers.flow import (
     remove_buttons,
     start_flow,
     steps,
+    typed_step,
 )
 from handlers.photos import PHOTO_INPUT, receive_item_photo
 from handlers.replies import message_of, replying
@@ -155,11 +156,7 @@ def states() -> dict[str, list[StepHandler]]:
     """This feature's conversation steps."""
     buttons = CallbackQueryHandler(more_button, pattern=rf"^{PREFIX}:")
     return {
-        MORE_TEXT: steps(
-            buttons,
-            MessageHandler(TYPED & filters.TEXT, more_text),
-            MessageHandler(TYPED, replying("review.more_text_expected")),
-        ),
+        MORE_TEXT: steps(buttons, *typed_step(more_text, "review.more_text_expected")),
         MORE_PHOTOS: steps(
             MessageHandler(PHOTO_INPUT, more_photo),
             buttons,

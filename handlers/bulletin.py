@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import html
+from datetime import date
 from typing import cast
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import CommandHandler
 
 from bot.bulletin_docx import cjk_font, file_name, render_bulletin
@@ -23,13 +24,18 @@ from handlers.feature import OneStep
 from handlers.flow import StepHandler
 
 
-async def bulletin_command(update: Update, context: BotContext) -> None:
-    """`/bulletin` (last month), `/bulletin 2025-07`, `/bulletin 2025-01-01 2025-06-30`."""
-    require_can(context.person, Action.BULLETIN)
+def _asked(update: Update, context: BotContext, action: Action) -> tuple[Message, date]:
+    """The command's message and today where the campaign is, once the caller may `action`."""
+    require_can(context.person, action)
     message = update.effective_message
     assert message is not None
+    return message, context.now().astimezone(context.services.settings.zone).date()
+
+
+async def bulletin_command(update: Update, context: BotContext) -> None:
+    """`/bulletin` (last month), `/bulletin 2025-07`, `/bulletin 2025-01-01 2025-06-30`."""
+    message, today = _asked(update, context, Action.BULLETIN)
     services, texts = context.services, context.texts
-    today = context.now().astimezone(services.settings.zone).date()
     args = context.args or []
     try:
         period = previous_month(today) if not args else Period.parse(args, today)
@@ -47,11 +53,8 @@ async def bulletin_command(update: Update, context: BotContext) -> None:
 
 async def group_report_command(update: Update, context: BotContext) -> None:
     """`/groupreport [period]` for a leader; `/groupreport G01 [period]` for staff."""
-    require_can(context.person, Action.GROUP_REPORT)
-    message = update.effective_message
-    assert message is not None
+    message, today = _asked(update, context, Action.GROUP_REPORT)
     services, texts = context.services, context.texts
-    today = context.now().astimezone(services.settings.zone).date()
     args = list(context.args or [])
     code = args.pop(0) if args and not args[0][:1].isdigit() else None
     try:

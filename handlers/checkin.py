@@ -32,9 +32,11 @@ from handlers.flow import (
     CANCEL_LABELS,
     MESSAGE,
     TYPED,
+    Choice,
     StepHandler,
     button,
-    buttons_only,
+    button_step,
+    choices_keyboard,
     current_flow,
     end_flow,
     my_group_projects,
@@ -87,21 +89,18 @@ async def start_checkin(update: Update, context: BotContext) -> str:
 def _site_keyboard(
     context: BotContext, nonce: str, nearby: list[NearbySite]
 ) -> InlineKeyboardMarkup:
-    rows = [
-        [
-            button(
-                f"{'★ ' if n.in_group else ''}{n.site.name} · {format_distance(n.distance_m)}",
-                PREFIX,
-                nonce,
-                "site",
-                n.site.id,
-            )
-        ]
+    texts = context.texts
+    sites: list[Choice] = [
+        (
+            f"{'★ ' if n.in_group else ''}{n.site.name} · {format_distance(n.distance_m)}",
+            "site",
+            n.site.id,
+        )
         for n in nearby
     ]
-    rows.append([button(context.texts("checkin_not_listed"), PREFIX, nonce, "projects")])
-    rows.append([button(context.texts("button.cancel"), PREFIX, nonce, "cancel")])
-    return InlineKeyboardMarkup(rows)
+    return choices_keyboard(
+        texts, PREFIX, nonce, sites, (texts("checkin_not_listed"), "projects", "")
+    )
 
 
 async def receive_location(update: Update, context: BotContext) -> str:
@@ -344,15 +343,14 @@ def entry_points() -> list[StepHandler]:
 
 def states() -> dict[str, list[StepHandler]]:
     """Share a location, pick the site (or a project, then a site), send photos."""
-    buttons = CallbackQueryHandler(site_step, pattern=callbacks.pattern(PREFIX))
     return {
         LOCATION: steps(
             MessageHandler(MESSAGE & filters.LOCATION, receive_location),
             MessageHandler(MESSAGE & CANCEL_LABELS, leave_conversation),
             MessageHandler(TYPED, location_expected),
         ),
-        SITE: steps(buttons, buttons_only()),
-        PROJECT: steps(buttons, buttons_only()),
+        SITE: button_step(site_step, PREFIX),
+        PROJECT: button_step(site_step, PREFIX),
         PHOTOS: steps(
             MessageHandler(PHOTO_INPUT, visit_photo),
             CallbackQueryHandler(photos_done, pattern=callbacks.pattern(PREFIX)),

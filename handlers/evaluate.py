@@ -16,11 +16,10 @@ import logging
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.errors import Refused
 from bot.evaluation import COMMENT_MAX, Ballot, Mark
-from bot.items import clean_description, has_words
 from bot.usecases import evaluation
 from bot.views import clip
 from handlers import callbacks
@@ -34,8 +33,11 @@ from handlers.flow import (
     end_flow,
     open_flow,
     pressed,
+    remove_buttons,
     steps,
+    typed_step,
 )
+from handlers.replies import message_of, replying, send_screen, typed_comment
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,7 @@ async def start(update: Update, context: BotContext) -> str | int:
     ballot = await evaluation.ballot(context.services, context.person)
     if query is not None:
         await query.answer()
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
+        await remove_buttons(update)
     await open_flow(update, context, "evaluate", round=ballot.round.id)
     return await _show(context, chat.id, ballot)
 
@@ -109,16 +110,12 @@ async def vote_button(update: Update, context: BotContext) -> str | int:
     if press.verb == "later":
         await query.answer()
         end_flow(context)
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
-        chat = update.effective_chat
-        assert chat is not None
-        await context.bot.send_message(chat.id, texts("evaluation.later"))
+        await remove_buttons(update)
+        await send_screen(update, context, texts("evaluation.later"))
         return END
     if press.verb == "next":
         await query.answer()
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
+        await remove_buttons(update)
         return await _next(update, context)
     if press.verb != "v":
         raise Refused("button_expired")
@@ -168,16 +165,17 @@ async def _next(update: Update, context: BotContext) -> str | int:
 
 async def comment_step(update: Update, context: BotContext) -> str | int:
     """The voter's comment on the project just rated, kept without their name."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
     texts = context.texts
-    text = clean_description(message.text)
-    if not has_words(text):
-        await message.reply_text(texts("evaluation.comment_expected"))
+    text = await typed_comment(
+        update,
+        context,
+        empty="evaluation.comment_expected",
+        too_long="evaluation.comment_too_long",
+        most=COMMENT_MAX,
+    )
+    if text is None:
         return COMMENT
-    if len(text) > COMMENT_MAX:
-        await message.reply_text(texts("evaluation.comment_too_long", max=COMMENT_MAX))
-        return COMMENT
+    message = message_of(update)
     flow = current_flow(context)
     saved = await evaluation.comment(
         context.services, context.caller(), flow.get("round"), flow.get("project"), text
@@ -186,13 +184,6 @@ async def comment_step(update: Update, context: BotContext) -> str | int:
         texts("evaluation.comment_saved") if saved else texts("evaluation.comment_lost")
     )
     return await _next(update, context)
-
-
-async def vote_expected(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(context.texts("evaluation.press_a_button"))
-    return VOTE
 
 
 def entry_points() -> list[StepHandler]:
@@ -205,20 +196,9 @@ def entry_points() -> list[StepHandler]:
 def states() -> dict[str, list[StepHandler]]:
     buttons = CallbackQueryHandler(vote_button, pattern=callbacks.pattern(PREFIX))
     return {
-        VOTE: steps(buttons, MessageHandler(TYPED, vote_expected)),
-        COMMENT: steps(
-            buttons,
-            MessageHandler(TYPED & filters.TEXT, comment_step),
-            MessageHandler(TYPED, comment_step_not_text),
-        ),
+        VOTE: steps(buttons, MessageHandler(TYPED, replying("evaluation.press_a_button"))),
+        COMMENT: steps(buttons, *typed_step(comment_step, "evaluation.comment_expected")),
     }
-
-
-async def comment_step_not_text(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(context.texts("evaluation.comment_expected"))
-    return COMMENT
 
 
 def commands() -> list[StepHandler]:

@@ -31,14 +31,16 @@ from handlers.flow import (
     TYPED,
     StepHandler,
     button,
-    buttons_only,
+    button_step,
     current_flow,
     end_flow,
     open_flow,
-    pressed,
+    pressed_with_query,
+    remove_buttons,
     steps,
+    typed_step,
 )
-from handlers.replies import replying
+from handlers.replies import send_screen
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +65,16 @@ async def start(update: Update, context: BotContext) -> str:
 
 
 async def menu_button(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX, kind="evaluation", answer=False)
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX, kind="evaluation", answer=False)
+    if got is None:
         return MENU
+    press, query = got
     require_can(context.person, Action.EVALUATION)
-    query = update.callback_query
-    assert query is not None
     texts, flow = context.texts, current_flow(context)
     if press.verb == "done":
         await query.answer()
         end_flow(context)
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
+        await remove_buttons(update)
         return END
     if press.verb == "refresh":
         await query.answer()
@@ -110,11 +110,8 @@ async def menu_button(update: Update, context: BotContext) -> str | int:
         return MENU
     if press.verb == "new":
         await query.answer()
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
-        chat = update.effective_chat
-        assert chat is not None
-        await context.bot.send_message(chat.id, texts("evaluation.ask_deadline"))
+        await remove_buttons(update)
+        await send_screen(update, context, texts("evaluation.ask_deadline"))
         return DEADLINE
     raise Refused("button_expired")
 
@@ -160,27 +157,22 @@ async def deadline_step(update: Update, context: BotContext) -> str:
 
 
 async def voters_button(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX, kind="evaluation")
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX, kind="evaluation")
+    if got is None:
         return VOTERS
+    press, query = got
     require_can(context.person, Action.EVALUATION)
-    query = update.callback_query
-    assert query is not None
     texts, flow = context.texts, current_flow(context)
     if press.verb == "cancel":
         return await _cancelled(context, query)
     if press.verb == "all":
         flow.pop("named", None)
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
+        await remove_buttons(update)
         return await _confirm(update, context)
     if press.verb == "named":
         flow["named"], flow["names"] = [], {}
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
-        chat = update.effective_chat
-        assert chat is not None
-        await context.bot.send_message(chat.id, texts("evaluation.ask_name"))
+        await remove_buttons(update)
+        await send_screen(update, context, texts("evaluation.ask_name"))
         return VOTERS
     if press.verb == "add" and isinstance(flow.get("named"), list):
         person_id = press.int_arg()
@@ -197,13 +189,10 @@ async def voters_button(update: Update, context: BotContext) -> str | int:
             )
         return VOTERS
     if press.verb == "picked" and flow.get("named"):
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
+        await remove_buttons(update)
         return await _confirm(update, context)
     if press.verb == "picked":
-        chat = update.effective_chat
-        assert chat is not None
-        await context.bot.send_message(chat.id, texts("evaluation.named_none"))
+        await send_screen(update, context, texts("evaluation.named_none"))
         return VOTERS
     raise Refused("button_expired")
 
@@ -291,11 +280,10 @@ async def _confirm(update: Update, context: BotContext) -> str:
 
 
 async def confirm_button(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX, kind="evaluation", answer=False)
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX, kind="evaluation", answer=False)
+    if got is None:
         return CONFIRM
-    query = update.callback_query
-    assert query is not None
+    press, query = got
     texts, flow = context.texts, current_flow(context)
     if press.verb == "cancel":
         await query.answer()
@@ -338,16 +326,13 @@ def entry_points() -> list[StepHandler]:
 def states() -> dict[str, list[StepHandler]]:
     pattern = callbacks.pattern(PREFIX)
     return {
-        MENU: steps(CallbackQueryHandler(menu_button, pattern=pattern), buttons_only()),
-        DEADLINE: steps(
-            MessageHandler(TYPED & filters.TEXT, deadline_step),
-            MessageHandler(TYPED, replying("evaluation.ask_deadline")),
-        ),
+        MENU: button_step(menu_button, PREFIX),
+        DEADLINE: typed_step(deadline_step, "evaluation.ask_deadline"),
         VOTERS: steps(
             CallbackQueryHandler(voters_button, pattern=pattern),
             MessageHandler(TYPED & filters.TEXT, name_step),
         ),
-        CONFIRM: steps(CallbackQueryHandler(confirm_button, pattern=pattern), buttons_only()),
+        CONFIRM: button_step(confirm_button, PREFIX),
     }
 
 

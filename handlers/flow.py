@@ -9,16 +9,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.texts import LANGUAGES, Texts
+from handlers import callbacks
 from handlers.context import BotContext
+from handlers.replies import Step, replying
 
 # A handler of a conversation step (the cast-free element type of ConversationHandler's lists).
 StepHandler = BaseHandler[Update, BotContext, object]
@@ -75,6 +77,19 @@ def button(
     return InlineKeyboardButton(label, callback_data=cb(prefix, nonce, verb, arg))
 
 
+# A button of a step's choice: its label, verb and argument.
+Choice = tuple[str, str, str | int]
+
+
+def choices_keyboard(
+    texts: Texts, prefix: str, nonce: str, choices: Iterable[Choice], *more: Choice
+) -> InlineKeyboardMarkup:
+    """A button a row for each of `choices`, then each of `more` (other ways on), then cancel."""
+    rows = [[button(label, prefix, nonce, verb, arg)] for label, verb, arg in (*choices, *more)]
+    rows.append([button(texts("button.cancel"), prefix, nonce, "cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
 @dataclass(frozen=True, slots=True)
 class Pressed:
     verb: str
@@ -122,10 +137,15 @@ async def pressed(
 
 
 async def pressed_with_query(
-    update: Update, context: BotContext, prefix: str
+    update: Update,
+    context: BotContext,
+    prefix: str,
+    *,
+    kind: str | None = None,
+    answer: bool = True,
 ) -> tuple[Pressed, CallbackQuery] | None:
     """`pressed`, with the query the step edits or answers."""
-    press = await pressed(update, context, prefix)
+    press = await pressed(update, context, prefix, kind=kind, answer=answer)
     if press is None:
         return None
     query = update.callback_query
@@ -189,9 +209,8 @@ async def projects_keyboard(context: BotContext, prefix: str, nonce: str) -> Inl
     projects = await services.catalog.projects(services.campaign.id)
     mine = await my_group_projects(context)
     projects.sort(key=lambda p: p.id not in mine)  # stable: catalog order within each half
-    rows = [[button(f"{p.code} {p.title}", prefix, nonce, "project", p.id)] for p in projects]
-    rows.append([button(context.texts("button.cancel"), prefix, nonce, "cancel")])
-    return InlineKeyboardMarkup(rows)
+    choices = [(f"{p.code} {p.title}", "project", p.id) for p in projects]
+    return choices_keyboard(context.texts, prefix, nonce, choices)
 
 
 async def buttons_expected(update: Update, context: BotContext) -> None:
@@ -204,3 +223,16 @@ async def buttons_expected(update: Update, context: BotContext) -> None:
 def buttons_only() -> StepHandler:
     """A step that takes only its buttons: anything typed gets the reminder to press one."""
     return cast(StepHandler, MessageHandler(TYPED, buttons_expected))
+
+
+def button_step(step: Step, prefix: str) -> list[StepHandler]:
+    """A step answered by pressing one of the flow's (`prefix`) buttons; typing gets a reminder."""
+    return steps(CallbackQueryHandler(step, pattern=callbacks.pattern(prefix)), buttons_only())
+
+
+def typed_step(step: Step, expected: str) -> list[StepHandler]:
+    """A step answered by typing text; anything else sent (a sticker, a photo) is told the
+    `expected` text and the step waits on."""
+    return steps(
+        MessageHandler(TYPED & filters.TEXT, step), MessageHandler(TYPED, replying(expected))
+    )

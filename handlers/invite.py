@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler
 
 from bot.errors import Refused
 from bot.invitations import InvitationRequest
@@ -15,18 +15,18 @@ from handlers import callbacks
 from handlers.context import BotContext
 from handlers.conversation import END
 from handlers.flow import (
-    TYPED,
     StepHandler,
     button,
-    buttons_only,
+    button_step,
+    choices_keyboard,
     current_flow,
     end_flow,
     pressed,
     pressed_with_query,
     start_flow,
     steps,
+    typed_step,
 )
-from handlers.replies import replying
 
 ROLE, SCOPE, NAME = "invite.role", "invite.scope", "invite.name"
 PREFIX = callbacks.INVITE
@@ -39,9 +39,9 @@ async def start_invite(update: Update, context: BotContext) -> str:
     message = update.effective_message
     assert message is not None
     texts = context.texts
-    rows = [[button(texts(f"role.{r}"), PREFIX, flow["nonce"], "role", r)] for r in Role]
-    rows.append([button(texts("button.cancel"), PREFIX, flow["nonce"], "cancel")])
-    await message.reply_text(texts("invite_choose_role"), reply_markup=InlineKeyboardMarkup(rows))
+    roles = [(texts(f"role.{r}"), "role", r.value) for r in Role]
+    markup = choices_keyboard(texts, PREFIX, flow["nonce"], roles)
+    await message.reply_text(texts("invite_choose_role"), reply_markup=markup)
     return ROLE
 
 
@@ -129,8 +129,6 @@ async def name_step(update: Update, context: BotContext) -> str | int:
     return END
 
 
-name_expected = replying("invite_name_expected")
-
 # --- wiring --------------------------------------------------------------------------------------
 
 
@@ -142,16 +140,9 @@ def entry_points() -> list[StepHandler]:
 def states() -> dict[str, list[StepHandler]]:
     """The role, the group or unit, the name."""
     return {
-        ROLE: steps(
-            CallbackQueryHandler(role_step, pattern=callbacks.pattern(PREFIX)), buttons_only()
-        ),
-        SCOPE: steps(
-            CallbackQueryHandler(scope_step, pattern=callbacks.pattern(PREFIX)), buttons_only()
-        ),
-        NAME: steps(
-            MessageHandler(TYPED & filters.TEXT, name_step),
-            MessageHandler(TYPED, name_expected),
-        ),
+        ROLE: button_step(role_step, PREFIX),
+        SCOPE: button_step(scope_step, PREFIX),
+        NAME: typed_step(name_step, "invite_name_expected"),
     }
 
 

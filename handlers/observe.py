@@ -8,14 +8,11 @@ visit must be the presser's own. The flow's key (the press) stores the observati
 
 from __future__ import annotations
 
-import html
-from typing import Any
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.errors import Refused
-from bot.progress import Kind, SubitemProgress, number, parse_value
+from bot.progress import SubitemProgress
 from bot.usecases import progress
 from bot.usecases.acting import Caller
 from handlers import callbacks
@@ -34,7 +31,7 @@ from handlers.flow import (
     start_flow,
     steps,
 )
-from handlers.progress import target_label
+from handlers.progress import ask_value_text, last_value, subitem_name, take_value, typed_note
 
 VALUE, NOTE = "observe.value", "observe.note"
 PREFIX = callbacks.OBSERVE_FLOW
@@ -75,29 +72,22 @@ async def start_observe(update: Update, context: BotContext) -> str | None:
     flow["step"] = VALUE
     message = update.effective_message
     assert message is not None
-    await message.reply_text(
-        context.texts("observe.intro", subitem=html.escape(f"{sp.subitem.code} {sp.subitem.title}"))
-    )
+    await message.reply_text(context.texts("observe.intro", subitem=subitem_name(sp)))
     return await _ask(update, context, sp)
 
 
 async def _ask(update: Update, context: BotContext, sp: SubitemProgress) -> str:
     flow = current_flow(context)
     index = int(flow["index"])
-    target = sp.targets[index]
-    reported = sp.latest.values.get(target.id) if sp.latest else None
     texts = context.texts
-    params: dict[str, Any] = {
-        "n": index + 1,
-        "total": len(sp.targets),
-        "label": target_label(target),
-        "target": target.describe(),
-        "reported": texts("progress.never") if reported is None else number(reported),
-    }
-    if target.kind is Kind.PERCENT:
-        text = texts("observe.ask_percent", **params)
-    else:
-        text = texts("observe.ask_count", measure=html.escape(target.measure), **params)
+    text = ask_value_text(
+        texts,
+        sp,
+        index,
+        percent="observe.ask_percent",
+        count="observe.ask_count",
+        reported=last_value(texts, sp, index),
+    )
     message = update.effective_message
     assert message is not None
     skip = button(texts("progress.button_skip"), PREFIX, flow["nonce"], "skip", index)
@@ -125,19 +115,9 @@ async def _next(update: Update, context: BotContext, sp: SubitemProgress) -> str
 
 
 async def value_step(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    flow = current_flow(context)
-    sp = await _found(context, flow.get("visit_id"))
-    index = int(flow.get("index", 0))
-    if index >= len(sp.targets):
-        raise Refused("button_expired")
-    try:
-        parse_value(message.text, sp.targets[index])
-    except Refused as refused:
-        await message.reply_text(context.texts(refused.key, **refused.params))
+    sp = await _found(context, current_flow(context).get("visit_id"))
+    if not await take_value(update, context, sp):
         return VALUE
-    flow["typed"][str(sp.targets[index].id)] = message.text
     return await _next(update, context, sp)
 
 
@@ -156,14 +136,9 @@ async def observe_press(update: Update, context: BotContext) -> str | int:
 
 
 async def note_step(update: Update, context: BotContext) -> str | int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    flow = current_flow(context)
-    sp = await _found(context, flow.get("visit_id"))
-    try:
-        note = progress.check_note(message.text)
-    except Refused as refused:
-        await message.reply_text(context.texts(refused.key, **refused.params))
+    sp = await _found(context, current_flow(context).get("visit_id"))
+    note = await typed_note(update, context)
+    if note is None:
         return NOTE
     return await _save(update, context, sp, note)
 
@@ -180,9 +155,7 @@ async def _save(update: Update, context: BotContext, sp: SubitemProgress, note: 
     await progress.record_observation(context.services, caller, flow.get("visit_id"), typed, note)
     await context.bot.send_message(
         message.chat_id,
-        context.texts(
-            "observe.saved", subitem=html.escape(f"{sp.subitem.code} {sp.subitem.title}")
-        ),
+        context.texts("observe.saved", subitem=subitem_name(sp)),
     )
     return END
 

@@ -35,8 +35,8 @@ from handlers.flow import (
     open_flow,
     pressed,
     steps,
+    typed_step,
 )
-from handlers.replies import replying
 
 log = logging.getLogger(__name__)
 
@@ -296,10 +296,7 @@ def states() -> dict[str, list[StepHandler]]:
     open conversations are stored with them)."""
     buttons = CallbackQueryHandler(people_button, pattern=rf"^{PREFIX}:")
     return {
-        SEARCH: steps(
-            MessageHandler(TYPED & filters.TEXT, search_step),
-            MessageHandler(TYPED, replying("manage.ask_name")),
-        ),
+        SEARCH: typed_step(search_step, "manage.ask_name"),
         PICK: steps(buttons, MessageHandler(TYPED & filters.TEXT, search_step)),
         CARD: steps(buttons, MessageHandler(TYPED, buttons_expected)),
     }

@@ -12,7 +12,7 @@ import html
 from datetime import date
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler
 
 from bot.plan import Window
 from bot.plan_render import render_tasks
@@ -23,17 +23,18 @@ from handlers import callbacks
 from handlers.context import BotContext
 from handlers.conversation import END
 from handlers.flow import (
-    TYPED,
+    Choice,
     StepHandler,
     button,
-    buttons_only,
+    button_step,
+    choices_keyboard,
     current_flow,
     end_flow,
     open_flow,
-    pressed,
+    pressed_with_query,
     steps,
+    typed_step,
 )
-from handlers.replies import replying
 
 PROJECT, TARGET, WINDOW, DEPUTIES = "plan.project", "plan.target", "plan.window", "plan.deputies"
 PREFIX = callbacks.PLAN
@@ -58,22 +59,16 @@ async def start_plan(update: Update, context: BotContext) -> str | int:
 def _projects_keyboard(
     context: BotContext, projects: list[ProjectRecord], flow: dict[str, object]
 ) -> InlineKeyboardMarkup:
-    nonce = str(flow["nonce"])
-    rows = [
-        [button(clip(f"{p.code} {p.title}", LABEL_CHARS), PREFIX, nonce, "project", p.id)]
-        for p in projects
-    ]
-    rows.append([button(context.texts("button.cancel"), PREFIX, nonce, "cancel")])
-    return InlineKeyboardMarkup(rows)
+    choices = [(clip(f"{p.code} {p.title}", LABEL_CHARS), "project", p.id) for p in projects]
+    return choices_keyboard(context.texts, PREFIX, str(flow["nonce"]), choices)
 
 
 async def project_step(update: Update, context: BotContext) -> str | int:
     """A project chosen: its sub-items and sites."""
-    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX, kind="plan", answer=False)
+    if got is None:
         return PROJECT
-    query = update.callback_query
-    assert query is not None
+    press, query = got
     if press.verb == "cancel":
         return await _cancel(update, context)
     if press.verb != "project":
@@ -83,50 +78,32 @@ async def project_step(update: Update, context: BotContext) -> str | int:
     await query.answer()
     texts = context.texts
     nonce = str(current_flow(context)["nonce"])
-    rows = [
-        [
-            button(
-                clip(texts("plan.target_subitem", title=s.title), LABEL_CHARS),
-                PREFIX,
-                nonce,
-                "subitem",
-                s.id,
-            )
-        ]
+    choices: list[Choice] = [
+        (clip(texts("plan.target_subitem", title=s.title), LABEL_CHARS), "subitem", s.id)
         for s in targets.subitems
     ]
-    rows += [
-        [
-            button(
-                clip(texts("plan.target_site", name=s.name), LABEL_CHARS),
-                PREFIX,
-                nonce,
-                "site",
-                s.id,
-            )
-        ]
+    choices += [
+        (clip(texts("plan.target_site", name=s.name), LABEL_CHARS), "site", s.id)
         for s in targets.sites
     ]
-    if not rows:
+    if not choices:
         await query.answer(texts("plan.no_targets"), show_alert=True)
         return PROJECT
-    rows.append([button(texts("button.cancel"), PREFIX, nonce, "cancel")])
     await query.edit_message_text(
         texts("plan.choose_target", project=html.escape(targets.project.title)),
-        reply_markup=InlineKeyboardMarkup(rows),
+        reply_markup=choices_keyboard(texts, PREFIX, nonce, choices),
     )
     return TARGET
 
 
 async def target_step(update: Update, context: BotContext) -> str | int:
     """A sub-item or site chosen: ask for the window."""
-    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX, kind="plan", answer=False)
+    if got is None:
         return TARGET
+    press, query = got
     if press.verb == "cancel":
         return await _cancel(update, context)
-    query = update.callback_query
-    assert query is not None
     placed = await plan.place_of(context.services, context.person, press.verb, press.int_arg())
     await query.answer()
     flow = current_flow(context)
@@ -178,13 +155,12 @@ async def _deputies_keyboard(context: BotContext, flow: dict[str, object]) -> In
 
 async def deputies_step(update: Update, context: BotContext) -> str | int:
     """Tick deputies; OK stores the task and tells them."""
-    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
-    if press is None:
+    got = await pressed_with_query(update, context, PREFIX, kind="plan", answer=False)
+    if got is None:
         return DEPUTIES
+    press, query = got
     if press.verb == "cancel":
         return await _cancel(update, context)
-    query = update.callback_query
-    assert query is not None
     flow = current_flow(context)
     chosen: list[int] = list(flow.get("chosen") or [])
     members = dict(await plan.plan_members(context.services, context.person))
@@ -240,9 +216,6 @@ async def _cancel(update: Update, context: BotContext) -> int:
     return END
 
 
-window_expected = replying("plan.window_expected")
-
-
 async def tasks_command(update: Update, context: BotContext) -> None:
     """/tasks: the caller's own visits to make, open and overdue first."""
     message = update.effective_message
@@ -264,19 +237,10 @@ def entry_points() -> list[StepHandler]:
 def states() -> dict[str, list[StepHandler]]:
     """The project, the sub-item or site, the window (typed), the deputies."""
     return {
-        PROJECT: steps(
-            CallbackQueryHandler(project_step, pattern=callbacks.pattern(PREFIX)), buttons_only()
-        ),
-        TARGET: steps(
-            CallbackQueryHandler(target_step, pattern=callbacks.pattern(PREFIX)), buttons_only()
-        ),
-        WINDOW: steps(
-            MessageHandler(TYPED & filters.TEXT, window_step),
-            MessageHandler(TYPED, window_expected),
-        ),
-        DEPUTIES: steps(
-            CallbackQueryHandler(deputies_step, pattern=callbacks.pattern(PREFIX)), buttons_only()
-        ),
+        PROJECT: button_step(project_step, PREFIX),
+        TARGET: button_step(target_step, PREFIX),
+        WINDOW: typed_step(window_step, "plan.window_expected"),
+        DEPUTIES: button_step(deputies_step, PREFIX),
     }
 
 

@@ -27,6 +27,7 @@ from bot.progress import (
     parse_value,
     reached_share,
 )
+from bot.texts import Texts
 from bot.usecases import progress
 from bot.usecases.acting import Caller
 from handlers import callbacks
@@ -34,9 +35,11 @@ from handlers.context import BotContext
 from handlers.conversation import END
 from handlers.flow import (
     TYPED,
+    Choice,
     StepHandler,
     button,
     buttons_expected,
+    choices_keyboard,
     current_flow,
     end_flow,
     open_flow,
@@ -45,7 +48,7 @@ from handlers.flow import (
     steps,
 )
 from handlers.guard import within
-from handlers.replies import replying
+from handlers.replies import message_of, replying
 
 CHOOSE, VALUE, NOTE, CONFIRM = (
     "progress.choose",
@@ -59,6 +62,62 @@ FLOW_KIND = "progress"
 
 def target_label(target: TargetRecord) -> str:
     return f"{html.escape(target.label)}：" if target.label else ""
+
+
+def subitem_name(sp: SubitemProgress) -> str:
+    return html.escape(f"{sp.subitem.code} {sp.subitem.title}")
+
+
+def ask_value_text(
+    texts: Texts, sp: SubitemProgress, index: int, *, percent: str, count: str, **params: object
+) -> str:
+    """The question for the index-th target's value: the flow's `percent` or `count` text, with
+    what else the flow's question names."""
+    target = sp.targets[index]
+    shared = {
+        "n": index + 1,
+        "total": len(sp.targets),
+        "label": target_label(target),
+        "target": target.describe(),
+        **params,
+    }
+    if target.kind is Kind.PERCENT:
+        return texts(percent, **shared)
+    return texts(count, measure=html.escape(target.measure), **shared)
+
+
+def last_value(texts: Texts, sp: SubitemProgress, index: int) -> str:
+    """The index-th target's value in the latest report, or that there is none."""
+    value = sp.latest.values.get(sp.targets[index].id) if sp.latest else None
+    return texts("progress.never") if value is None else number(value)
+
+
+async def take_value(update: Update, context: BotContext, sp: SubitemProgress) -> bool:
+    """Keep the typed value of the flow's current target; False once told why it is not one."""
+    message = message_of(update)
+    assert message.text is not None
+    flow = current_flow(context)
+    index = int(flow.get("index", 0))
+    if index >= len(sp.targets):  # the catalog changed under the open flow: start over
+        raise Refused("button_expired")
+    try:
+        parse_value(message.text, sp.targets[index])
+    except Refused as refused:
+        await message.reply_text(context.texts(refused.key, **refused.params))
+        return False
+    flow["typed"][str(sp.targets[index].id)] = message.text
+    return True
+
+
+async def typed_note(update: Update, context: BotContext) -> str | None:
+    """The typed note, checked; None once told why it is not taken."""
+    message = message_of(update)
+    assert message.text is not None
+    try:
+        return progress.check_note(message.text)
+    except Refused as refused:
+        await message.reply_text(context.texts(refused.key, **refused.params))
+        return None
 
 
 def status_text(context: BotContext, sp: SubitemProgress) -> str:
@@ -75,22 +134,18 @@ async def start_progress(update: Update, context: BotContext) -> str | int:
         await message.reply_text(context.texts("progress.none"))
         return END
     nonce = flow["nonce"]
-    rows = [
-        [
-            button(
-                f"{LIGHT_EMOJI[sp.derived.light] if sp.derived.light else ''} {sp.subitem.code} "
-                f"{sp.subitem.title[:30]} · {sp.derived.percent}%",
-                PREFIX,
-                nonce,
-                "sub",
-                sp.subitem.id,
-            )
-        ]
+    choices: list[Choice] = [
+        (
+            f"{LIGHT_EMOJI[sp.derived.light] if sp.derived.light else ''} {sp.subitem.code} "
+            f"{sp.subitem.title[:30]} · {sp.derived.percent}%",
+            "sub",
+            sp.subitem.id,
+        )
         for sp in subitems
     ]
-    rows.append([button(context.texts("button.cancel"), PREFIX, nonce, "cancel")])
     await message.reply_text(
-        context.texts("progress.choose"), reply_markup=InlineKeyboardMarkup(rows)
+        context.texts("progress.choose"),
+        reply_markup=choices_keyboard(context.texts, PREFIX, nonce, choices),
     )
     return CHOOSE
 
@@ -98,22 +153,17 @@ async def start_progress(update: Update, context: BotContext) -> str | int:
 async def _ask_value(update: Update, context: BotContext, sp: SubitemProgress) -> str:
     flow = current_flow(context)
     index = int(flow["index"])
-    target = sp.targets[index]
-    last = sp.latest.values.get(target.id) if sp.latest else None
     texts = context.texts
-    params: dict[str, Any] = {
-        "subitem": html.escape(f"{sp.subitem.code} {sp.subitem.title}"),
-        "n": index + 1,
-        "total": len(sp.targets),
-        "label": target_label(target),
-        "target": target.describe(),
-        "deadline": target.deadline.isoformat(),
-        "last": texts("progress.never") if last is None else number(last),
-    }
-    if target.kind is Kind.PERCENT:
-        text = texts("progress.ask_percent", **params)
-    else:
-        text = texts("progress.ask_count", measure=html.escape(target.measure), **params)
+    text = ask_value_text(
+        texts,
+        sp,
+        index,
+        percent="progress.ask_percent",
+        count="progress.ask_count",
+        subitem=subitem_name(sp),
+        deadline=sp.targets[index].deadline.isoformat(),
+        last=last_value(texts, sp, index),
+    )
     message = update.effective_message
     assert message is not None
     await context.bot.send_message(message.chat_id, text)
@@ -152,24 +202,15 @@ async def progress_button(update: Update, context: BotContext) -> str | int:
 
 
 async def value_step(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    flow = current_flow(context)
     sp = await _current(context)
-    index = int(flow.get("index", 0))
-    if index >= len(sp.targets):  # the catalog changed under the open flow: start over
-        raise Refused("button_expired")
-    try:
-        parse_value(message.text, sp.targets[index])
-    except Refused as refused:
-        await message.reply_text(context.texts(refused.key, **refused.params))
+    if not await take_value(update, context, sp):
         return VALUE
-    flow["typed"][str(sp.targets[index].id)] = message.text
-    flow["index"] = index + 1
-    if index + 1 < len(sp.targets):
+    flow = current_flow(context)
+    flow["index"] = int(flow.get("index", 0)) + 1
+    if flow["index"] < len(sp.targets):
         return await _ask_value(update, context, sp)
     flow["step"] = NOTE
-    await message.reply_text(
+    await message_of(update).reply_text(
         context.texts("progress.ask_note"),
         reply_markup=InlineKeyboardMarkup(
             [[button(context.texts("progress.button_skip"), PREFIX, flow["nonce"], "skip")]]
@@ -179,12 +220,8 @@ async def value_step(update: Update, context: BotContext) -> str:
 
 
 async def note_step(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    try:
-        note = progress.check_note(message.text)
-    except Refused as refused:
-        await message.reply_text(context.texts(refused.key, **refused.params))
+    note = await typed_note(update, context)
+    if note is None:
         return NOTE
     return await _summary(update, context, note)
 
@@ -218,7 +255,7 @@ async def _summary(update: Update, context: BotContext, note: str) -> str:
         message.chat_id,
         texts(
             "progress.summary",
-            subitem=html.escape(f"{sp.subitem.code} {sp.subitem.title}"),
+            subitem=subitem_name(sp),
             lines="\n".join(lines),
             note=html.escape(note) or "—",
         ),
@@ -247,7 +284,7 @@ async def _submit(update: Update, context: BotContext) -> int:
     await message.reply_text(
         context.texts(
             "progress.saved",
-            subitem=html.escape(f"{sp.subitem.code} {sp.subitem.title}"),
+            subitem=subitem_name(sp),
             at=at.astimezone(services.settings.zone).strftime("%Y-%m-%d %H:%M"),
             bar=bar(sp.derived.reached),
             percent=sp.derived.percent,

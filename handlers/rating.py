@@ -20,7 +20,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.errors import Refused
-from bot.items import Item, clean_description, has_words
+from bot.items import Item
 from bot.lifecycle import Rating
 from bot.usecases import rating
 from bot.views import clip, number_label
@@ -28,7 +28,7 @@ from handlers import callbacks
 from handlers.context import BotContext
 from handlers.conversation import END
 from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow
-from handlers.replies import replying
+from handlers.replies import message_of, replying, typed_comment
 
 log = logging.getLogger(__name__)
 
@@ -120,16 +120,17 @@ async def _show_choice(
 
 async def comment_step(update: Update, context: BotContext) -> str | int:
     """The deputy's comment on their rating, stored with their vote."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
     texts = context.texts
-    comment = clean_description(message.text)
-    if not has_words(comment):
-        await message.reply_text(texts("rating_flow.comment_expected"))
+    comment = await typed_comment(
+        update,
+        context,
+        empty="rating_flow.comment_expected",
+        too_long="lifecycle_text_too_long",
+        most=COMMENT_MAX,
+    )
+    if comment is None:
         return COMMENT
-    if len(comment) > COMMENT_MAX:
-        await message.reply_text(texts("lifecycle_text_too_long", max=COMMENT_MAX))
-        return COMMENT
+    message = message_of(update)
     flow = current_flow(context)
     item_id, round_ = flow.get("rated_item"), flow.get("rated_round")
     if not isinstance(item_id, int) or not isinstance(round_, int):

@@ -13,6 +13,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
 
+from bot.items import clean_description, has_words
 from bot.records import StoredPhoto
 from handlers.context import BotContext
 
@@ -50,6 +51,8 @@ async def send_screen(
 
 
 Reply = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+# A conversation step: returns its next state, END, or None to stay.
+Step = Callable[[Update, BotContext], Coroutine[Any, Any, str | int | None]]
 
 
 def replying(key: str) -> Reply:
@@ -61,6 +64,23 @@ def replying(key: str) -> Reply:
             await message.reply_text(context.texts(key))
 
     return reply
+
+
+async def typed_comment(
+    update: Update, context: BotContext, *, empty: str, too_long: str, most: int
+) -> str | None:
+    """The typed comment, cleaned; None once the caller is told why it is not taken (`empty`: it
+    has no words, `too_long`: more than `most` characters)."""
+    message = message_of(update)
+    assert message.text is not None
+    comment = clean_description(message.text)
+    if not has_words(comment):
+        await message.reply_text(context.texts(empty))
+        return None
+    if len(comment) > most:
+        await message.reply_text(context.texts(too_long, max=most))
+        return None
+    return comment
 
 
 async def send_album(

@@ -10,7 +10,7 @@ import html
 from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.errors import Refused
 from bot.items import Kind, Severity, validate_description
@@ -22,10 +22,12 @@ from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
+    Choice,
     StepHandler,
     abandon_flow,
     button,
-    buttons_only,
+    button_step,
+    choices_keyboard,
     current_flow,
     pressed,
     pressed_with_query,
@@ -33,6 +35,7 @@ from handlers.flow import (
     remove_buttons,
     start_flow,
     steps,
+    typed_step,
 )
 from handlers.photos import PHOTO_INPUT, receive_item_photo
 from handlers.replies import replying
@@ -72,27 +75,18 @@ async def start_report(update: Update, context: BotContext) -> str:
     intro = texts(f"report_start.{kind}")
     if recent:
         seen: set[int] = set()
-        rows = []
+        visits: list[Choice] = []
         for visit in recent:
             if visit.site_id in seen:
                 continue
             seen.add(visit.site_id)
             local = visit.at.astimezone(services.settings.zone).strftime("%H:%M")
-            rows.append(
-                [
-                    button(
-                        texts("report_recent_site", site=visit.site_name, time=local),
-                        PREFIX,
-                        flow["nonce"],
-                        "visit",
-                        visit.id,
-                    )
-                ]
-            )
-        rows.append([button(texts("report_other_place"), PREFIX, flow["nonce"], "projects")])
-        rows.append([button(texts("button.cancel"), PREFIX, flow["nonce"], "cancel")])
+            label = texts("report_recent_site", site=visit.site_name, time=local)
+            visits.append((label, "visit", visit.id))
+        other = (texts("report_other_place"), "projects", "")
+        markup = choices_keyboard(texts, PREFIX, flow["nonce"], visits, other)
         await message.reply_text(
-            intro + "\n\n" + texts("report_choose_recent"), reply_markup=InlineKeyboardMarkup(rows)
+            intro + "\n\n" + texts("report_choose_recent"), reply_markup=markup
         )
     else:
         await message.reply_text(
@@ -247,9 +241,6 @@ async def description_step(update: Update, context: BotContext) -> str:
     return PHOTOS
 
 
-description_expected = replying("report_description_expected")
-
-
 async def report_photo(update: Update, context: BotContext) -> str:
     """A photo for the draft."""
     item = await draft(context)
@@ -285,20 +276,17 @@ def states() -> dict[str, list[StepHandler]]:
     """Place, (category and severity), description, photos, then confirm or change an answer."""
     pattern = callbacks.pattern(PREFIX)
     return {
-        PLACE: steps(CallbackQueryHandler(place_step, pattern=pattern), buttons_only()),
-        CATEGORY: steps(CallbackQueryHandler(category_step, pattern=pattern), buttons_only()),
-        SEVERITY: steps(CallbackQueryHandler(severity_step, pattern=pattern), buttons_only()),
-        DESCRIPTION: steps(
-            MessageHandler(TYPED & filters.TEXT, description_step),
-            MessageHandler(TYPED, description_expected),
-        ),
+        PLACE: button_step(place_step, PREFIX),
+        CATEGORY: button_step(category_step, PREFIX),
+        SEVERITY: button_step(severity_step, PREFIX),
+        DESCRIPTION: typed_step(description_step, "report_description_expected"),
         PHOTOS: steps(
             MessageHandler(PHOTO_INPUT, report_photo),
             CallbackQueryHandler(photos_done, pattern=pattern),
             MessageHandler(TYPED, photos_expected),
         ),
-        CONFIRM: steps(CallbackQueryHandler(confirm_step, pattern=pattern), buttons_only()),
-        EDIT: steps(CallbackQueryHandler(edit_step, pattern=pattern), buttons_only()),
+        CONFIRM: button_step(confirm_step, PREFIX),
+        EDIT: button_step(edit_step, PREFIX),
     }
 
 

@@ -6,8 +6,7 @@ Items count as the tally counts them (storage/reports.py): not drafts, withdrawn
 from __future__ import annotations
 
 from storage.db import Repo
-
-_NOT_COUNTED = "('draft', 'withdrawn', 'merged')"
+from storage.reports import NOT_COUNTED
 
 
 class BulletinRepo(Repo):
@@ -17,27 +16,25 @@ class BulletinRepo(Repo):
             "SUM(forwarded_at >= ? AND forwarded_at < ?), "
             "SUM(answered_at >= ? AND answered_at < ?), "
             "SUM(closed_at >= ? AND closed_at < ?) "
-            f"FROM items WHERE campaign_id = ? AND status NOT IN {_NOT_COUNTED}",
+            f"FROM items WHERE campaign_id = ? AND status NOT IN {NOT_COUNTED}",
             (start, end, start, end, start, end, campaign_id),
         )
         values = [int(v or 0) for v in row] if row else [0, 0, 0]
         return dict(zip(("forwarded", "answered", "closed"), values, strict=True))
 
     async def group_answers(self, group_id: int, start: str, end: str) -> dict[str, int]:
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_counts(
             "SELECT response_class, COUNT(*) FROM items WHERE group_id = ? "
             "AND submitted_at >= ? AND submitted_at < ? AND response_class IS NOT NULL "
-            f"AND status NOT IN {_NOT_COUNTED} GROUP BY response_class",
+            f"AND status NOT IN {NOT_COUNTED} GROUP BY response_class",
             (group_id, start, end),
         )
-        return {str(r[0]): int(r[1]) for r in rows}
 
     async def group_votes(self, group_id: int, start: str, end: str) -> dict[str, int]:
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_counts(
             "SELECT r.value, COUNT(*) FROM items i JOIN ratings r ON r.item_id = i.id "
             "AND r.round = (SELECT MAX(l.round) FROM ratings l WHERE l.item_id = i.id) "
             "WHERE i.group_id = ? AND i.submitted_at >= ? AND i.submitted_at < ? "
-            f"AND i.status NOT IN {_NOT_COUNTED} GROUP BY r.value",
+            f"AND i.status NOT IN {NOT_COUNTED} GROUP BY r.value",
             (group_id, start, end),
         )
-        return {str(r[0]): int(r[1]) for r in rows}

@@ -69,6 +69,10 @@ class Reads:
         """A single number, a COUNT(*) mostly."""
         return int(await self.fetch_value(sql, params))
 
+    async def fetch_counts(self, sql: str, params: Sequence[Any] = ()) -> dict[str, int]:
+        """A tally: rows of (label, count), a `GROUP BY label` mostly, as label -> count."""
+        return {str(row[0]): int(row[1]) for row in await self.fetch_all(sql, params)}
+
 
 class Database(Reads):
     def __init__(self, path: Path, *, busy_timeout_ms: int = 5000) -> None:
@@ -189,6 +193,12 @@ async def rowcount(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] =
     changed = cur.rowcount
     await cur.close()
     return changed
+
+
+async def changed_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> bool:
+    """Run a write meant for one row; whether it took: the guarded UPDATE found its row still as
+    the caller saw it, the INSERT ... ON CONFLICT DO NOTHING added its row."""
+    return await rowcount(conn, sql, params) == 1
 
 
 def add_given(clauses: list[str], params: list[Any], *tests: tuple[str, object]) -> None:

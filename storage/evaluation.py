@@ -28,7 +28,7 @@ from bot.evaluation import (
 )
 from bot.evaluation_ports import NoticeMaker
 from bot.notices import Notice
-from storage.db import Repo, insert, rowcount, select_one
+from storage.db import Repo, changed_one, insert, select_one
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -115,14 +115,14 @@ class EvaluationRepo(Repo):
 
     async def close_round(self, round_id: int, now: datetime, notices: Sequence[Notice]) -> bool:
         async with self.db.transaction() as conn:
-            closed = await rowcount(
+            closed = await changed_one(
                 conn,
                 "UPDATE evaluation_rounds SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
                 (to_db(now), round_id),
             )
             if closed:
                 await enqueue(conn, notices, now)
-        return closed == 1
+        return closed
 
     async def round(self, campaign_id: int, round_id: int) -> EvaluationRound | None:
         row = await self.db.fetch_one(
@@ -173,22 +173,22 @@ class EvaluationRepo(Repo):
     ) -> bool:
         async with self.db.transaction() as conn:
             await seal_input(conn, key)
-            marked = await rowcount(
+            marked = await changed_one(
                 conn,
                 "INSERT OR IGNORE INTO evaluation_cast (round_id, person_id, project_id) "
                 "VALUES (?, ?, ?)",
                 (round_id, person_id, project_id),
             )
             if marked:
-                counted = await rowcount(
+                counted = await changed_one(
                     conn,
                     "UPDATE evaluation_counts SET votes = votes + 1 "
                     "WHERE round_id = ? AND project_id = ? AND value = ?",
                     (round_id, project_id, str(mark)),
                 )
-                if counted != 1:
+                if not counted:
                     raise Refused("button_expired")  # rolls the marker back too
-        return marked == 1
+        return marked
 
     async def add_comment(
         self, round_id: int, person_id: int, project_id: int, text: str, key: str | None

@@ -13,7 +13,7 @@ import aiosqlite
 from bot.clock import to_db
 from bot.items import Status, Transition
 from bot.lifecycle import Change, EventKind, Vote
-from storage.db import Database, insert, rowcount, select_one
+from storage.db import Database, changed_one, insert, select_one
 from storage.outbox import enqueue
 
 # Item columns a lifecycle change may set; nothing else is writable this way.
@@ -164,21 +164,18 @@ async def _commit(db: Database, change: Change, now: datetime, key: str | None) 
                 ),
             )
         if (done := change.lookback_done) is not None:
-            concluded = (
-                await rowcount(
-                    conn,
-                    "UPDATE lookbacks SET done_at = ?, done_by = ?, result = ?, note = ? "
-                    "WHERE item_id = ? AND round = ? AND done_at IS NULL",
-                    (
-                        to_db(now),
-                        change.actor_id,
-                        str(done.result),
-                        done.note,
-                        change.item_id,
-                        done.round,
-                    ),
-                )
-                == 1
+            concluded = await changed_one(
+                conn,
+                "UPDATE lookbacks SET done_at = ?, done_by = ?, result = ?, note = ? "
+                "WHERE item_id = ? AND round = ? AND done_at IS NULL",
+                (
+                    to_db(now),
+                    change.actor_id,
+                    str(done.result),
+                    done.note,
+                    change.item_id,
+                    done.round,
+                ),
             )
             if not concluded:
                 # Two deputies concluded the same look-back at once: the first one counts.
@@ -194,21 +191,18 @@ async def write_vote(db: Database, vote: Vote, now: datetime) -> bool:
     async with db.transaction() as conn:
         if not await _still(conn, vote.item_id, Status.ANSWERED, vote.round):
             return False
-        added = (
-            await rowcount(
-                conn,
-                "INSERT INTO ratings (item_id, round, person_id, value, comment, at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (
-                    vote.item_id,
-                    vote.round,
-                    vote.person_id,
-                    str(vote.value),
-                    vote.comment,
-                    to_db(now),
-                ),
-            )
-            == 1
+        added = await changed_one(
+            conn,
+            "INSERT INTO ratings (item_id, round, person_id, value, comment, at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                vote.item_id,
+                vote.round,
+                vote.person_id,
+                str(vote.value),
+                vote.comment,
+                to_db(now),
+            ),
         )
         if added:
             await write_event(

@@ -15,7 +15,7 @@ from bot.errors import Refused
 from bot.items import DraftFields, Item, Kind, Severity, Status, Transition, check_complete
 from bot.lifecycle import Change, Parties, Rating, Vote
 from bot.readmodels import TimelineEvent
-from storage.db import Repo, add_given, insert, rowcount, select_one
+from storage.db import Repo, add_given, changed_one, insert, select_one
 from storage.item_changes import commit_change, write_event, write_vote
 from storage.item_rows import ITEM_SELECT, item_from_row, timeline_event_from_row
 
@@ -66,14 +66,11 @@ class ItemRepo(Repo):
         sets = ", ".join(f"{name} = ?" for name in fields)
         values = [str(v) if isinstance(v, Severity) else v for v in fields.values()]
         async with self.db.transaction() as conn:
-            changed = (
-                await rowcount(
-                    conn,
-                    f"UPDATE items SET {sets}, updated_at = ? WHERE id = ? AND author_id = ? "
-                    "AND status = 'draft'",
-                    (*values, to_db(now), item_id, author_id),
-                )
-                == 1
+            changed = await changed_one(
+                conn,
+                f"UPDATE items SET {sets}, updated_at = ? WHERE id = ? AND author_id = ? "
+                "AND status = 'draft'",
+                (*values, to_db(now), item_id, author_id),
             )
         return changed
 
@@ -134,18 +131,15 @@ class ItemRepo(Repo):
     async def apply(self, transition: Transition, now: datetime) -> bool:
         """Move an item from one status to the next, only if it is still where the rule saw it."""
         async with self.db.transaction() as conn:
-            applied = (
-                await rowcount(
-                    conn,
-                    "UPDATE items SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-                    (
-                        str(transition.to_status),
-                        to_db(now),
-                        transition.item_id,
-                        str(transition.from_status),
-                    ),
-                )
-                == 1
+            applied = await changed_one(
+                conn,
+                "UPDATE items SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                (
+                    str(transition.to_status),
+                    to_db(now),
+                    transition.item_id,
+                    str(transition.from_status),
+                ),
             )
             if applied:
                 await write_event(conn, transition, now)

@@ -20,7 +20,7 @@ from bot.notices import Notice
 from bot.people import PersonCard, PersonChange, Role
 from bot.records import ImportReport
 from storage.catalog import import_catalog
-from storage.db import Database, Repo, insert, rowcount
+from storage.db import Database, Repo, changed_one, insert
 from storage.outbox import enqueue
 from storage.rows import is_set, row_mapper
 
@@ -118,14 +118,11 @@ class ManageRepo(Repo):
         if not differs:
             return None
         async with self.db.transaction() as conn:
-            applied = (
-                await rowcount(
-                    conn,
-                    "UPDATE persons SET role = ?, group_id = ?, unit_id = ?, active = ? "
-                    "WHERE id = ? AND role = ? AND group_id IS ? AND unit_id IS ? AND active = ?",
-                    (*after.values(), seen.id, *before.values()),
-                )
-                == 1
+            applied = await changed_one(
+                conn,
+                "UPDATE persons SET role = ?, group_id = ?, unit_id = ?, active = ? "
+                "WHERE id = ? AND role = ? AND group_id IS ? AND unit_id IS ? AND active = ?",
+                (*after.values(), seen.id, *before.values()),
             )
             if not applied:
                 return None

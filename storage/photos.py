@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.clock import to_db
 from bot.likeness import IndexedPhoto
 from bot.records import NewPhoto, PhotoTarget, StoredPhoto
-from storage.db import Repo, rowcount, select_one
+from storage.db import Repo, changed_one, select_one
 
 
 def _column(target: PhotoTarget) -> str:
@@ -33,39 +33,36 @@ class PhotoRepo(Repo):
         """Store a photo once per record and Telegram file. Returns (count on record, created)."""
         t = photo.target
         async with self.db.transaction() as conn:
-            created = (
-                await rowcount(
-                    conn,
-                    "INSERT INTO photos (person_id, item_id, visit_id, sha256, format, width, height, "
-                    "size_bytes, original_path, display_path, thumb_path, phash, signature, taken_at, gps_lat, "
-                    "gps_lon, as_file, flags, file_unique_id, received_at, purpose) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT DO NOTHING",
-                    (
-                        photo.person_id,
-                        t.item_id,
-                        t.visit_id,
-                        photo.sha256,
-                        photo.format,
-                        photo.width,
-                        photo.height,
-                        photo.size_bytes,
-                        photo.original_path,
-                        photo.display_path,
-                        photo.thumb_path,
-                        photo.phash,
-                        photo.signature,
-                        photo.taken_at.isoformat() if photo.taken_at else None,
-                        photo.gps_lat,
-                        photo.gps_lon,
-                        int(photo.as_file),
-                        ",".join(photo.flags),
-                        photo.file_unique_id,
-                        to_db(photo.received_at),
-                        t.purpose,
-                    ),
-                )
-                == 1
+            created = await changed_one(
+                conn,
+                "INSERT INTO photos (person_id, item_id, visit_id, sha256, format, width, height, "
+                "size_bytes, original_path, display_path, thumb_path, phash, signature, taken_at, gps_lat, "
+                "gps_lon, as_file, flags, file_unique_id, received_at, purpose) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (
+                    photo.person_id,
+                    t.item_id,
+                    t.visit_id,
+                    photo.sha256,
+                    photo.format,
+                    photo.width,
+                    photo.height,
+                    photo.size_bytes,
+                    photo.original_path,
+                    photo.display_path,
+                    photo.thumb_path,
+                    photo.phash,
+                    photo.signature,
+                    photo.taken_at.isoformat() if photo.taken_at else None,
+                    photo.gps_lat,
+                    photo.gps_lon,
+                    int(photo.as_file),
+                    ",".join(photo.flags),
+                    photo.file_unique_id,
+                    to_db(photo.received_at),
+                    t.purpose,
+                ),
             )
             row = await select_one(
                 conn, f"SELECT COUNT(*) FROM photos WHERE {_where(t)}", _params(t)

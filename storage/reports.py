@@ -25,7 +25,7 @@ from storage.db import Repo
 
 # Drafts never happened, withdrawn items were taken back, and a merged item lives on in the item
 # it was merged into (its raisers are that item's raisers), so none of them is counted.
-_NOT_COUNTED = "('draft', 'withdrawn', 'merged')"
+NOT_COUNTED = "('draft', 'withdrawn', 'merged')"
 # Statuses in which a unit owes an answer (bot.deadlines.WAITING_FOR_UNIT).
 _WAITING = "('forwarded', 'in_progress')"
 
@@ -81,7 +81,7 @@ class ReportsRepo(Repo):
         rows = await self.db.fetch_all(
             "SELECT project_id, subitem_id, unit_id, category_id, kind, status, COUNT(*) "
             "FROM items INDEXED BY items_tally_place "
-            f"WHERE campaign_id = ? AND status NOT IN {_NOT_COUNTED} "
+            f"WHERE campaign_id = ? AND status NOT IN {NOT_COUNTED} "
             "AND submitted_at >= ? AND submitted_at < ? "
             "GROUP BY project_id, subitem_id, unit_id, category_id, kind, status",
             (campaign_id, start, end),
@@ -91,7 +91,7 @@ class ReportsRepo(Repo):
     async def group_counts(self, campaign_id: int, start: str, end: str) -> list[GroupCount]:
         rows = await self.db.fetch_all(
             "SELECT group_id, kind, status, COUNT(*) FROM items INDEXED BY items_tally_group "
-            f"WHERE campaign_id = ? AND status NOT IN {_NOT_COUNTED} "
+            f"WHERE campaign_id = ? AND status NOT IN {NOT_COUNTED} "
             "AND submitted_at >= ? AND submitted_at < ? GROUP BY group_id, kind, status",
             (campaign_id, start, end),
         )
@@ -159,7 +159,7 @@ class ReportsRepo(Repo):
             "FROM items i JOIN persons p ON p.id = i.author_id "
             "LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN subitems si ON si.id = i.subitem_id "
             f"WHERE i.group_id = ? AND i.submitted_at >= ? AND i.submitted_at < ? "
-            f"AND i.status NOT IN {_NOT_COUNTED} AND i.status != 'declined' "
+            f"AND i.status NOT IN {NOT_COUNTED} AND i.status != 'declined' "
             "ORDER BY i.number",
             (group_id, start, end),
         )
@@ -228,7 +228,7 @@ class ReportsRepo(Repo):
             "SELECT ph.id, ph.thumb_path, i.number, i.kind, s.name, i.submitted_at "
             "FROM items i JOIN photos ph ON ph.item_id = i.id LEFT JOIN sites s ON s.id = i.site_id "
             "WHERE i.group_id = ? AND i.submitted_at >= ? AND i.submitted_at < ? "
-            f"AND i.status NOT IN {_NOT_COUNTED} AND ph.item_id IS NOT NULL "
+            f"AND i.status NOT IN {NOT_COUNTED} AND ph.item_id IS NOT NULL "
             "UNION ALL "
             "SELECT ph.id, ph.thumb_path, NULL, NULL, s.name, v.at "
             "FROM persons p JOIN visits v ON v.person_id = p.id JOIN sites s ON s.id = v.site_id "
@@ -248,7 +248,7 @@ class ReportsRepo(Repo):
             "COUNT(*) FROM items i "
             "LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN subitems si ON si.id = i.subitem_id "
             "WHERE i.group_id = ? AND i.submitted_at >= ? AND i.submitted_at < ? "
-            f"AND i.status NOT IN {_NOT_COUNTED} AND i.status != 'declined' "
+            f"AND i.status NOT IN {NOT_COUNTED} AND i.status != 'declined' "
             "GROUP BY 1, 2, 3",
             (group_id, start, end),
         )

@@ -36,20 +36,18 @@ class SatisfactionRepo(Repo):
         """Votes by value (satisfied, basically, dissatisfied, abstain) on each item's latest voted
         round. Only answered items have votes, so the answered items of the period lead."""
         # CROSS JOIN keeps the items as the outer loop (SQLite never reorders a CROSS JOIN).
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_counts(
             f"SELECT r.value, COUNT(*) FROM {_ANSWERED} "
             "CROSS JOIN ratings r INDEXED BY ratings_tally ON r.item_id = i.id AND r.round = "
             "(SELECT MAX(l.round) FROM ratings l INDEXED BY ratings_tally WHERE l.item_id = i.id) "
             f"WHERE {_ANSWERED_IN_PERIOD} GROUP BY r.value",
             (campaign_id, start, end),
         )
-        return {str(r[0]): int(r[1]) for r in rows}
 
     async def answer_counts(self, campaign_id: int, start: str, end: str) -> dict[str, int]:
         """Items by the class (A, B, C) of their latest answer (items.response_class)."""
-        rows = await self.db.fetch_all(
+        return await self.db.fetch_counts(
             f"SELECT i.response_class, COUNT(*) FROM {_ANSWERED} "
             f"WHERE {_ANSWERED_IN_PERIOD} GROUP BY i.response_class",
             (campaign_id, start, end),
         )
-        return {str(r[0]): int(r[1]) for r in rows}

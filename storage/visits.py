@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.clock import to_db
 from bot.visits import NewVisit, Visit
-from storage.db import Repo, rowcount, select_one
+from storage.db import Repo, changed_one, select_one
 from storage.rows import required_time, row_mapper
 
 _visit = row_mapper(Visit, at=required_time, on_site=bool)
@@ -21,28 +21,25 @@ class VisitRepo(Repo):
         """Store a visit once per source message. Returns (visit, created)."""
         pos = visit.position
         async with self.db.transaction() as conn:
-            created = (
-                await rowcount(
-                    conn,
-                    "INSERT INTO visits (campaign_id, person_id, site_id, at, lat, lon, accuracy_m, live, "
-                    "distance_m, on_site, reason, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (person_id, source_key) DO NOTHING",
-                    (
-                        visit.campaign_id,
-                        visit.person_id,
-                        visit.site_id,
-                        to_db(visit.at),
-                        pos.lat if pos else None,
-                        pos.lon if pos else None,
-                        pos.accuracy_m if pos else None,
-                        int(pos.live) if pos else 0,
-                        visit.distance_m,
-                        int(visit.presence.on_site),
-                        str(visit.presence.reason),
-                        visit.source_key,
-                    ),
-                )
-                == 1
+            created = await changed_one(
+                conn,
+                "INSERT INTO visits (campaign_id, person_id, site_id, at, lat, lon, accuracy_m, live, "
+                "distance_m, on_site, reason, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (person_id, source_key) DO NOTHING",
+                (
+                    visit.campaign_id,
+                    visit.person_id,
+                    visit.site_id,
+                    to_db(visit.at),
+                    pos.lat if pos else None,
+                    pos.lon if pos else None,
+                    pos.accuracy_m if pos else None,
+                    int(pos.live) if pos else 0,
+                    visit.distance_m,
+                    int(visit.presence.on_site),
+                    str(visit.presence.reason),
+                    visit.source_key,
+                ),
             )
             row = await select_one(
                 conn,

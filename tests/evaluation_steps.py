@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 from localapi import BotMessage, SimUser
 from tests.conftest import SHANGHAI, Harness
+from tests.steps import delivered
 
 DEADLINE = "2020-06-26"  # ten days after the suite's START (2020-06-16)
 
@@ -16,14 +16,8 @@ def morning(day: int) -> datetime:
     return datetime(2020, 6, day, 9, 0, tzinfo=SHANGHAI)
 
 
-async def notice(user: SimUser, *fragments: str) -> BotMessage:
-    """A message the outbox sender delivered to the person's chat, whenever it came."""
-    for _ in range(400):
-        for message in user.messages:
-            if all(f in (message.text or "") for f in fragments):
-                return message
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no message with {fragments}: {[m.text for m in user.messages]}")
+# The evaluation's stories wait for its notices like any other delivered message.
+notice = delivered
 
 
 async def reads(user: SimUser, *fragments: str) -> BotMessage:
@@ -33,6 +27,20 @@ async def reads(user: SimUser, *fragments: str) -> BotMessage:
         message = await user.next_message(edited=False)
         if all(f in (message.text or "") for f in fragments):
             return message
+
+
+async def first_ballot(voter: SimUser) -> BotMessage:
+    """Told that a round opened, the voter asks for the ballot by /evaluate; returns its first
+    project."""
+    await notice(voter, "满意度测评")
+    await voter.send_text("/evaluate")
+    return await reads(voter, "第 1/20 项")
+
+
+async def choose(voter: SimUser, label: str) -> None:
+    """Press a button of the ballot and let the bot finish answering it."""
+    await voter.press(label)
+    await voter.settle()
 
 
 async def open_round(staff: SimUser, deadline: str = DEADLINE) -> BotMessage:

@@ -4,26 +4,68 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.__main__ import main
+from bot.catalog import CatalogError
+from bot.catalog_file import parse_catalog
 from bot.items import Kind
 from bot.notices import Act
 from handlers import callbacks
 from localapi import BotMessage, SimUser
-from tests.conftest import Harness, answer_to
+from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to
 from tests.images import make_jpeg
 
 DESCRIPTION = "外立面脚手架已停工两周，现场无施工人员，交付存在风险。"
 
 
+# The smallest catalog that validates (a campaign, a unit, a project): parsing tests append the
+# part they are about.
+SMALL_CATALOG = """
+[campaign]
+code = "test-2020"
+name = "测试"
+year = 2020
+authority = "人大常委会"
+
+[[units]]
+code = "edu"
+name = "市教育局"
+
+[[projects]]
+code = "P1"
+title = "项目一"
+"""
+
+
+def catalog_errors(text: str) -> list[str]:
+    """Every error parse_catalog reports for this text, which it must refuse."""
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(text)
+    return info.value.errors
+
+
+def imported_example(folder: Path) -> Path:
+    """A config.toml in the folder whose data folder holds the example campaign, imported by the
+    command line as an operator would; returns the config's path."""
+    config = folder / "config.toml"
+    config.write_text('[storage]\ndata_dir = "data"\n', encoding="utf-8")
+    assert main(["import", "--config", str(config), str(EXAMPLE_CATALOG)]) == 0
+    return config
+
+
 async def delivered(user: SimUser, *fragments: str) -> BotMessage:
-    """A notice the outbox sender delivered to the person's chat, whenever it came."""
-    for _ in range(200):
+    """A notice the outbox sender delivered to the person's chat, whenever it came (within
+    20 s: the sender works in its own time, slower on a busy machine)."""
+    for _ in range(400):
         for message in user.messages:
             if all(f in (message.text or "") for f in fragments):
                 return message
         await asyncio.sleep(0.05)
-    raise AssertionError(f"no message with {fragments}")
+    raise AssertionError(f"no message with {fragments}: {[m.text for m in user.messages]}")
 
 
 async def open_invitation(user: SimUser, token: str, name: str, *, quiet: float = 0.1) -> None:
@@ -40,9 +82,8 @@ async def help_text(user: SimUser) -> str:
     return (await user.next_message(timeout=10)).text or ""
 
 
-async def check_in(bot: Harness, deputy: SimUser, photo: bytes | None = None) -> None:
-    """Check in on site at the first site of group G01, sending the photo (if any) before
-    finishing."""
+async def arrive_at_site(bot: Harness, deputy: SimUser) -> None:
+    """/checkin at the first site of group G01, up to where the bot waits for photos or 完成."""
     site = await bot.site_of_group("G01")
     await deputy.send_text("/checkin")
     await deputy.next_message()
@@ -52,6 +93,12 @@ async def check_in(bot: Harness, deputy: SimUser, photo: bytes | None = None) ->
     await deputy.press(site.name)
     await deputy.next_message(edited=True)
     await deputy.next_message()
+
+
+async def check_in(bot: Harness, deputy: SimUser, photo: bytes | None = None) -> None:
+    """Check in on site at the first site of group G01, sending the photo (if any) before
+    finishing."""
+    await arrive_at_site(bot, deputy)
     if photo is not None:
         await deputy.send_photo(photo)
         assert "已保存照片" in ((await deputy.next_message()).text or "")

@@ -19,8 +19,8 @@ from bot.people import Role
 from bot.schedule import bulletin_job
 from bot.tally import Period, compute_tally
 from localapi import BotMessage, SimUser
-from tests.conftest import EXAMPLE_CATALOG, SHANGHAI, START, Harness
-from tests.steps import check_in
+from tests.conftest import SHANGHAI, START, Harness
+from tests.steps import check_in, imported_example
 
 NOT_ALLOWED = "您的角色无权使用此功能"
 JUNE = Period(START.date().replace(day=1), START.date().replace(day=30))
@@ -172,9 +172,7 @@ async def test_the_bulletin_goes_to_staff_and_leaders_on_its_day_once(bot: Harne
 def test_cli_writes_the_bulletin_and_the_group_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text('[storage]\ndata_dir = "data"\n', encoding="utf-8")
-    assert main(["import", "--config", str(config), str(EXAMPLE_CATALOG)]) == 0
+    config = imported_example(tmp_path)
     out = tmp_path / "bulletin.docx"
     base = ["--config", str(config), "--out", str(out)]
     assert main(["bulletin", *base, "--month", "2020-07"]) == 0

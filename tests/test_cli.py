@@ -200,6 +200,20 @@ def imported(imported_template: Path, tmp_path: Path) -> Path:
     return tmp_path / "data" / DB_NAME
 
 
+# The tables `import` reports a line for (created / updated / unchanged).
+IMPORTED_TABLES = (
+    "campaigns",
+    "units",
+    "projects",
+    "subitems",
+    "sites",
+    "groups",
+    "categories",
+    "campaign_phases",
+    "campaign_key_dates",
+)
+
+
 # --- 1. import ------------------------------------------------------------------------------------
 
 
@@ -215,17 +229,7 @@ def test_import_example_twice_second_run_changes_nothing(tmp_path: Path) -> None
         for m in re.finditer(r"^\s+(?P<table>\w+)\s+created\s+(?P<n>\d+)", first.stdout, re.M)
     }
     counts = row_counts(db)
-    for table in (
-        "campaigns",
-        "units",
-        "projects",
-        "subitems",
-        "sites",
-        "groups",
-        "categories",
-        "campaign_phases",
-        "campaign_key_dates",
-    ):
+    for table in IMPORTED_TABLES:
         assert created[table] == counts[table] > 0, (table, first.stdout)
     assert created["campaigns"] == 1
     assert "Nothing changed" not in first.stdout
@@ -235,17 +239,7 @@ def test_import_example_twice_second_run_changes_nothing(tmp_path: Path) -> None
     second = cli("import", "--config", config, EXAMPLE_CATALOG, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "Nothing changed" in second.stdout
-    for table in (
-        "campaigns",
-        "units",
-        "projects",
-        "subitems",
-        "sites",
-        "groups",
-        "categories",
-        "campaign_phases",
-        "campaign_key_dates",
-    ):
+    for table in IMPORTED_TABLES:
         line = rf"^\s+{table}\s+created\s+0\s+updated\s+0\s+unchanged\s+{counts[table]}$"
         assert re.search(line, second.stdout, re.M), (table, second.stdout)
     assert row_counts(db) == counts

@@ -16,7 +16,9 @@ from bot.people import Role
 from tests.conftest import Harness, answer_to
 from tests.evaluation_steps import (
     DEADLINE,
+    choose,
     document,
+    first_ballot,
     morning,
     notice,
     open_round,
@@ -73,8 +75,7 @@ async def test_a_round_from_opening_to_results(bot: Harness) -> None:
     assert "已收到您的意见" in (thanks.text or "")
     second = await wang.next_message()
     assert "第 2/20 项" in (second.text or "") and "C02" in (second.text or "")
-    await wang.press("不满意")
-    await wang.settle()
+    await choose(wang, "不满意")
     # Changing a vote already given is refused politely, and nothing changes.
     change = await wang.press_data(first.message_id, first.button_data["基本满意"])
     assert "不能更改" in await answer_to(wang, change)
@@ -84,17 +85,12 @@ async def test_a_round_from_opening_to_results(bot: Harness) -> None:
     assert any("进度已保存" in t for t in later), later
 
     # The leader votes too, by /evaluate.
-    await notice(zhang, "满意度测评")
-    await zhang.send_text("/evaluate")
-    await reads(zhang, "第 1/20 项")
-    await zhang.press("满意")
-    await zhang.settle()
+    await first_ballot(zhang)
+    await choose(zhang, "满意")
     await zhang.press("下一项")
     assert "第 2/20 项" in ((await zhang.next_message(edited=False)).text or "")
-    await zhang.press("基本满意")
-    await zhang.settle()
-    await zhang.press("稍后再评")
-    await zhang.settle()
+    await choose(zhang, "基本满意")
+    await choose(zhang, "稍后再评")
 
     # Progress is kept: the deputy goes on at the third project.
     await wang.send_text("/evaluate")

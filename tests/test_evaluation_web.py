@@ -10,7 +10,7 @@ import openpyxl
 
 from bot.jobs import run_daily_jobs
 from bot.people import Role
-from tests.evaluation_steps import morning, notice, open_round, reads
+from tests.evaluation_steps import choose, first_ballot, morning, open_round
 from tests.web_steps import Desk, desk
 
 __all__ = ["desk"]
@@ -21,22 +21,18 @@ async def test_staff_follow_the_evaluation_on_the_console(desk: Desk) -> None:
     staff_phone = await bot.join("赵敏", Role.STAFF, group=None)
     wang = await bot.join("王芳")
     leader_phone = await bot.join("张伟", Role.LEADER)
-    staff, leader = await desk.browser(), await desk.browser()
-    try:
-        await staff.login(await bot.person(staff_phone))
-        await leader.login(await bot.person(leader_phone))
+    async with (
+        desk.browsing(await bot.person(staff_phone)) as staff,
+        desk.browsing(await bot.person(leader_phone)) as leader,
+    ):
         status, page = await staff.get("/evaluation")
         assert status == 200 and 'id="evaluation-none"' in page
         assert 'id="nav-evaluation"' in page
 
         await open_round(staff_phone)
-        await notice(wang, "满意度测评")
-        await wang.send_text("/evaluate")
-        await reads(wang, "第 1/20 项")
-        await wang.press("基本满意")
-        await wang.settle()
-        await wang.press("稍后再评")
-        await wang.settle()
+        await first_ballot(wang)
+        await choose(wang, "基本满意")
+        await choose(wang, "稍后再评")
 
         # Open: the turnout, and no results yet (nor their file).
         status, page = await staff.get("/evaluation")
@@ -71,6 +67,3 @@ async def test_staff_follow_the_evaluation_on_the_console(desk: Desk) -> None:
         sheet = openpyxl.load_workbook(io.BytesIO(body))["测评结果"]
         first = next(sheet.iter_rows(min_row=5, values_only=True))
         assert first == ("C01", "提升公共卫生应急能力", 0, 1, 0, 1, 1, "基本满意")
-    finally:
-        await staff.close()
-        await leader.close()

@@ -8,35 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import CatalogError
 from bot.catalog_file import load_catalog, parse_catalog
 from bot.plan import Calendar, KeyDateRecord, PhaseRecord
 from storage.catalog import import_catalog
 from storage.db import Database
 from storage.plan import PlanRepo
 from tests.conftest import EXAMPLE_CATALOG, START
-
-HEAD = """
-[campaign]
-code = "test-2020"
-name = "测试"
-year = 2020
-authority = "人大常委会"
-
-[[units]]
-code = "edu"
-name = "市教育局"
-
-[[projects]]
-code = "P1"
-title = "项目一"
-"""
-
-
-def _errors(tail: str) -> list[str]:
-    with pytest.raises(CatalogError) as info:
-        parse_catalog(HEAD + tail)
-    return info.value.errors
+from tests.steps import SMALL_CATALOG, catalog_errors
 
 
 def test_the_example_carries_the_three_phases_and_the_key_dates() -> None:
@@ -91,12 +69,12 @@ def test_the_example_carries_the_three_phases_and_the_key_dates() -> None:
     ],
 )
 def test_calendar_mistakes_are_reported_with_their_place(tail: str, error: str) -> None:
-    assert error in _errors(tail)
+    assert error in catalog_errors(SMALL_CATALOG + tail)
 
 
 def test_two_inspections_on_different_days_are_fine() -> None:
     catalog = parse_catalog(
-        HEAD + '[[key_dates]]\nname = "专项督查"\ndate = 2020-06-08\n'
+        SMALL_CATALOG + '[[key_dates]]\nname = "专项督查"\ndate = 2020-06-08\n'
         '[[key_dates]]\nname = "专项督查"\ndate = 2020-09-22\nkind = "inspection"\n'
     )
     assert [k.kind for k in catalog.key_dates] == ["other", "inspection"]

@@ -22,9 +22,7 @@ async def test_a_leader_plans_from_the_console_and_staff_see_it(desk: Desk) -> N
     site, foreign = await bot.site_of_group("G01"), await bot.site_of_group("G02")
     wang_id, li_id = (await bot.person(wang)).id, (await bot.person(li)).id
 
-    browser = await desk.browser()
-    try:
-        await browser.login(await bot.person(leader))
+    async with desk.browsing(await bot.person(leader)) as browser:
         status, page = await browser.get("/plan")
         assert status == 200 and 'id="nav-plan"' in page and 'id="new-task"' in page
         assert f'value="site:{site.id}"' in page and f'value="site:{foreign.id}"' not in page
@@ -60,25 +58,15 @@ async def test_a_leader_plans_from_the_console_and_staff_see_it(desk: Desk) -> N
         _, page = await browser.get("/plan")
         states = dict(re.findall(r'data-person="(\d+)" data-state="(\w+)"', page))
         assert states == {str(wang_id): "done", str(li_id): "open"}
-    finally:
-        await browser.close()
 
-    browser = await desk.browser()
-    try:
-        await browser.login(await bot.person(staff))
+    async with desk.browsing(await bot.person(staff)) as browser:
         status, page = await browser.get("/plan")
         assert status == 200 and 'id="new-task"' not in page
         assert page.count('data-task="') == 2 and "第一监督小组" in page
         assert 'data-figure="overdue"' in page
-    finally:
-        await browser.close()
 
-    browser = await desk.browser()
-    try:
-        await browser.login(await bot.person(liaison))
+    async with desk.browsing(await bot.person(liaison)) as browser:
         _, items = await browser.get("/items")
         assert 'id="nav-plan"' not in items
         status, _ = await browser.get("/plan")
         assert status == 403
-    finally:
-        await browser.close()

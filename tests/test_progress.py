@@ -17,6 +17,7 @@ from bot.schedule import progress_reminder_job
 from handlers import projects
 from localapi import BotMessage, SimUser
 from tests.conftest import SHANGHAI, Harness, answer_to, answer_to_button
+from tests.steps import arrive_at_site
 
 
 async def _until(user: SimUser, fragment: str) -> BotMessage:
@@ -119,15 +120,7 @@ async def test_only_liaisons_report_progress(bot: Harness) -> None:
 
 async def test_a_deputy_records_what_they_saw_after_a_check_in(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    site = await bot.site_of_group("G01")
-    await deputy.send_text("/checkin")
-    await deputy.next_message()
-    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=10)
-    await deputy.next_message()
-    await deputy.next_message()
-    await deputy.press(site.name)
-    await deputy.next_message(edited=True)
-    await deputy.next_message()
+    await arrive_at_site(bot, deputy)
     await deputy.press("完成")
     finished = await _until(deputy, "签到")
     assert finished.buttons == ["📏 记录进展观察"], finished.describe()

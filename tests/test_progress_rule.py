@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import CatalogError
 from bot.catalog_file import parse_catalog
 from bot.config import Settings, StorageSettings
 from bot.errors import Refused
@@ -26,6 +25,7 @@ from bot.progress import (
 )
 from bot.services import Services
 from tests.conftest import start_clock
+from tests.steps import SMALL_CATALOG, catalog_errors
 
 START = date(2020, 1, 1)
 YEAR_END = date(2020, 12, 31)
@@ -135,38 +135,22 @@ def test_percentages() -> None:
 
 # --- the catalog ------------------------------------------------------------------------------
 
-HEAD = """
-[campaign]
-code = "t-2020"
-name = "测试"
-year = 2020
-authority = "人大"
-
-[[units]]
-code = "edu"
-name = "教育局"
-
-[[projects]]
-code = "P1"
-title = "学校"
-
+HEAD = (
+    SMALL_CATALOG
+    + """
 [[subitems]]
 code = "S1"
 project = "P1"
 title = "新建学校"
 unit = "edu"
 """
-
-
-def errors(text: str) -> list[str]:
-    with pytest.raises(CatalogError) as caught:
-        parse_catalog(HEAD + text)
-    return caught.value.errors
+)
 
 
 def test_targets_are_validated_strictly() -> None:
-    found = errors(
-        """
+    found = catalog_errors(
+        HEAD
+        + """
 [[subitems.targets]]
 value = 70
 
@@ -205,8 +189,9 @@ label = "开工"
 
 
 def test_duplicate_target_codes_are_refused() -> None:
-    found = errors(
-        """
+    found = catalog_errors(
+        HEAD
+        + """
 [[subitems.targets]]
 code = "a"
 value = 1

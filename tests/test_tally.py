@@ -29,7 +29,7 @@ from bot.tally import Period, PeriodError, compute_tally, parse_day, tally_json
 from bot.unit_rules import answer
 from tests.conftest import EXAMPLE_CATALOG, START, Harness, open_with_example, start_clock
 from tests.rating_steps import ANSWER, answered_item, apply, rate, reload
-from tests.steps import check_in, report_problem
+from tests.steps import check_in, imported_example, report_problem
 
 SHANGHAI_OFFSET = timedelta(hours=8)
 
@@ -375,9 +375,7 @@ def test_split_keeps_lines_whole_and_cuts_only_an_over_long_line() -> None:
 def test_cli_prints_the_same_figures_as_text_and_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text('[storage]\ndata_dir = "data"\n', encoding="utf-8")
-    assert main(["import", "--config", str(config), str(EXAMPLE_CATALOG)]) == 0
+    config = imported_example(tmp_path)
     capsys.readouterr()
     june = datetime(2020, 6, 10, 2, 0, tzinfo=UTC)
     with closing(sqlite3.connect(tmp_path / "data" / "deputy-bot.sqlite3")) as db, db:

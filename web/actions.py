@@ -9,7 +9,6 @@ outcome, done or refused, leaves one line in the audit trail.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -23,14 +22,13 @@ from bot.lifecycle import ResponseClass
 from bot.services import Services
 from bot.usecases import console, desk, forwarding, review, unit, web_login
 from bot.usecases.acting import Acted, Caller
+from web.forms import sent_form_key
 from web.keys import SERVICES
 from web.session import see_other, who_of
 
 log = logging.getLogger(__name__)
 
 Form = MultiDictProxy[str | bytes | bytearray | FileField]
-# What web/pages.py puts in `_key` (secrets.token_urlsafe): anything else was not our form.
-_FORM_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +139,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     now = services.clock.now()
     try:
         form = await request.post()
-        key = form.get("_key")
-        if not isinstance(key, str) or not _FORM_KEY.fullmatch(key):
-            raise Refused("web.form.expired")
+        key = sent_form_key(form)
         # Out of the caller's console, an item is not found, whatever the action would say.
         item = await console.console_item(services, who.person, int(raw_id))
         caller = Caller(who.person, now, key=f"web:{key}")

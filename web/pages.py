@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from aiohttp import web
@@ -10,6 +9,7 @@ from aiohttp import web
 from bot.console import PAGE_SIZES, SORTS
 from bot.items import Kind, Status
 from bot.usecases import console
+from web.forms import new_form_key
 from web.keys import RENDERER, SERVICES
 from web.query import parse_query, to_args
 from web.session import who_of
@@ -45,7 +45,7 @@ async def items(request: web.Request) -> web.StreamResponse:
         kinds=tuple(Kind),
         sorts=SORTS,
         page_sizes=PAGE_SIZES,
-        form_key=secrets.token_urlsafe(12),
+        form_key=new_form_key(),
         sent=_count(request.query.get("sent")),
         skipped=_count(request.query.get("skipped")) or 0,
         **context,
@@ -74,7 +74,7 @@ async def item(request: web.Request) -> web.StreamResponse:
         units=units,
         notice=request.query.get("done", ""),
         # One key per rendered form: the same form sent twice (a double click) acts once.
-        form_key=secrets.token_urlsafe(12),
+        form_key=new_form_key(),
     )
 
 

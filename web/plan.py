@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from datetime import date
 
 from aiohttp import web
@@ -16,12 +15,12 @@ from bot.people import Action, can
 from bot.plan import Window
 from bot.usecases import plan, web_login
 from bot.usecases.acting import Caller
+from web.forms import new_form_key, sent_form_key
 from web.keys import RENDERER, SERVICES
 from web.session import see_other, who_of
 
 log = logging.getLogger(__name__)
 
-_FORM_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _TARGET = re.compile(r"(site|subitem):(\d{1,12})")
 
 
@@ -52,7 +51,7 @@ async def plan_page(request: web.Request) -> web.StreamResponse:
         members=members,
         today=today.isoformat(),
         created=request.query.get("done") == "1",
-        form_key=secrets.token_urlsafe(12),
+        form_key=new_form_key(),
     )
 
 
@@ -70,9 +69,7 @@ async def plan_create(request: web.Request) -> web.StreamResponse:
     now = services.clock.now()
     form = await request.post()
     try:
-        key = form.get("_key")
-        if not isinstance(key, str) or not _FORM_KEY.fullmatch(key):
-            raise Refused("web.form.expired")
+        key = sent_form_key(form)
         target = _TARGET.fullmatch(str(form.get("target", "")))
         if target is None:
             raise Refused("button_expired")

@@ -9,8 +9,6 @@ report. Every report sent, stored or refused, leaves one line in the audit trail
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 
 from aiohttp import web
 
@@ -18,12 +16,11 @@ from bot.errors import Refused
 from bot.progress import LIGHT_EMOJI, bar, number
 from bot.usecases import progress, web_login
 from bot.usecases.acting import Caller
+from web.forms import new_form_key, sent_form_key
 from web.keys import RENDERER, SERVICES
 from web.session import see_other, who_of
 
 log = logging.getLogger(__name__)
-
-_FORM_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def _subitem_id(request: web.Request) -> int:
@@ -57,7 +54,7 @@ async def subitem_page(request: web.Request) -> web.StreamResponse:
         lights=LIGHT_EMOJI,
         num=number,
         saved=request.query.get("saved") == "1",
-        form_key=secrets.token_urlsafe(12),
+        form_key=new_form_key(),
     )
 
 
@@ -70,9 +67,7 @@ async def report(request: web.Request) -> web.StreamResponse:
     target = f"subitem:{subitem_id}"
     try:
         form = await request.post()
-        key = form.get("_key")
-        if not isinstance(key, str) or not _FORM_KEY.fullmatch(key):
-            raise Refused("web.form.expired")
+        key = sent_form_key(form)
         typed: dict[int, str] = {}
         for name, value in form.items():
             if name.startswith("v") and name[1:].isdigit() and isinstance(value, str):

@@ -185,6 +185,9 @@ async def ballot(services: Services, actor: Person | None) -> Ballot:
 
 
 async def _voting_round(services: Services, actor: Person, round_id: object) -> EvaluationRound:
+    """The open round `round_id` in which `actor` may vote (a voter's check before a vote or a
+    comment)."""
+    require_can(actor, Action.EVALUATE)
     round_ = await _round(services, round_id)
     require(voting_open(round_, today(services)), "evaluation.closed")
     require(await services.evaluation.is_voter(round_.id, actor.id), "evaluation.none_for_you")
@@ -205,7 +208,6 @@ async def vote(
 ) -> Voted:
     """Count the voter's mark for the project, once."""
     actor = caller.person
-    require_can(actor, Action.EVALUATE)
     round_ = await _voting_round(services, actor, round_id)
     projects = {p.id: p for p in await services.evaluation.projects(round_.id)}
     project = projects.get(project_id) if isinstance(project_id, int) else None
@@ -222,7 +224,6 @@ async def comment(
 ) -> bool:
     """An anonymous comment on a project the voter rated; False if they had not rated it."""
     actor = caller.person
-    require_can(actor, Action.EVALUATE)
     round_ = await _voting_round(services, actor, round_id)
     text = text.strip()
     require(0 < len(text) <= COMMENT_MAX, "evaluation.comment_too_long", max=COMMENT_MAX)

@@ -101,19 +101,21 @@ async def place_of(
     mine = await services.catalog.group_project_ids(group_id)
     if not isinstance(target_id, int):
         raise Refused("button_expired")
+    # (the target, its name, its project's id), checked against the group's projects below.
+    found: tuple[Target, str, int] | None
     if kind == "site":
         site = await services.catalog.site(campaign_id, target_id)
-        if site is None or site.project_id not in mine:
-            raise Refused("plan.not_your_group")
-        project = await services.catalog.project(campaign_id, site.project_id)
-        return Placed(Target(site_id=site.id), site.name, project.title if project else "")
-    if kind == "subitem":
+        found = None if site is None else (Target(site_id=site.id), site.name, site.project_id)
+    elif kind == "subitem":
         sub = await services.catalog.subitem(campaign_id, target_id)
-        if sub is None or sub.project_id not in mine:
-            raise Refused("plan.not_your_group")
-        project = await services.catalog.project(campaign_id, sub.project_id)
-        return Placed(Target(subitem_id=sub.id), sub.title, project.title if project else "")
-    raise Refused("button_expired")
+        found = None if sub is None else (Target(subitem_id=sub.id), sub.title, sub.project_id)
+    else:
+        raise Refused("button_expired")
+    if found is None or found[2] not in mine:
+        raise Refused("plan.not_your_group")
+    target, name, project_id = found
+    project = await services.catalog.project(campaign_id, project_id)
+    return Placed(target, name, project.title if project else "")
 
 
 def window_of(services: Services, caller: Caller, text: str) -> Window:

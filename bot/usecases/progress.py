@@ -202,6 +202,34 @@ def _values(
     return values
 
 
+def _figures(
+    caller: Caller,
+    progress: SubitemProgress,
+    typed: Mapping[int, str],
+    note: str,
+    *,
+    all_required: bool,
+    via: str = "chat",
+    unit_id: int | None = None,
+    visit_id: int | None = None,
+) -> NewFigures:
+    """The typed values and the note as the caller's figures, keyed by their input (the caller
+    checked that it has a key): a unit's report or a deputy's observation."""
+    assert caller.key is not None
+    values = _values(progress.targets, typed, all_required=all_required)
+    return NewFigures(
+        subitem_id=progress.subitem.id,
+        person_id=caller.person.id,
+        at=caller.now,
+        note=check_note(note),
+        values=values,
+        source_key=caller.key,
+        via=via,
+        unit_id=unit_id,
+        visit_id=visit_id,
+    )
+
+
 async def submit_report(
     services: Services,
     caller: Caller,
@@ -217,17 +245,14 @@ async def submit_report(
     a form sent again) is stored once. Returns (report id, whether it was created now).
     """
     require(caller.key is not None, "button_expired")
-    assert caller.key is not None
     progress = await for_report(services, caller.person, subitem_id)
-    values = _values(progress.targets, typed, all_required=True)
     report_id, created = await services.progress.add_report(
-        NewFigures(
-            subitem_id=progress.subitem.id,
-            person_id=caller.person.id,
-            at=caller.now,
-            note=check_note(note),
-            values=values,
-            source_key=caller.key,
+        _figures(
+            caller,
+            progress,
+            typed,
+            note,
+            all_required=True,
             via=via,
             unit_id=progress.subitem.unit_id,
         )
@@ -267,20 +292,10 @@ async def record_observation(
 ) -> tuple[int, bool]:
     """What the deputy saw against the targets (at least one value), stored with the visit."""
     require(caller.key is not None, "button_expired")
-    assert caller.key is not None
     found = await observable(services, caller.person, visit_id)
     require(found is not None, "progress.no_targets")
     assert found is not None
     visit, progress = found
-    values = _values(progress.targets, typed, all_required=False)
     return await services.progress.add_observation(
-        NewFigures(
-            subitem_id=progress.subitem.id,
-            person_id=caller.person.id,
-            at=caller.now,
-            note=check_note(note),
-            values=values,
-            source_key=caller.key,
-            visit_id=visit,
-        )
+        _figures(caller, progress, typed, note, all_required=False, visit_id=visit)
     )

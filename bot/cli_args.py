@@ -1,0 +1,54 @@
+"""What the command line's modules (bot/*_cli.py) share: the type of the hook that adds the
+config options, the --lang and --from/--to options and the check of the file to write.
+
+No store and no entry point is imported here, so any CLI module may use it (tests/test_layers.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.errors import CliError
+from bot.texts import LANGUAGES
+
+# bot/__main__.py's hook: it adds --config to a command's parser.
+WithConfig = Callable[[argparse.ArgumentParser], None]
+
+
+def add_lang(parser: argparse.ArgumentParser, of: str) -> None:
+    """--lang for a document written in Chinese unless told (args.lang)."""
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default="zh", help=f"language of the {of} (default: zh)"
+    )
+
+
+def add_language(parser: argparse.ArgumentParser, of: str) -> None:
+    """--lang/--language for a file in the configured language unless told (args.language)."""
+    parser.add_argument(
+        "--lang",
+        "--language",
+        dest="language",
+        choices=LANGUAGES,
+        default=None,
+        help=f"language of the {of} (default: the configured one)",
+    )
+
+
+def add_days(parser: argparse.ArgumentParser) -> None:
+    """--from/--to, the period's first and last day (args.first, args.last; either may be left
+    open)."""
+    parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day")
+    parser.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day")
+
+
+def out_file(path: Path) -> Path:
+    """--out names a file in a folder that exists: told before the database is opened."""
+    if path.is_dir():
+        raise CliError(
+            f"--out {path} is a folder; name the file to write, e.g. {path / 'list.xlsx'}"
+        )
+    if not path.parent.is_dir():
+        raise CliError(f"--out {path}: the folder {path.parent} does not exist")
+    return path
