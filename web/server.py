@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.services import Services
-from web import actions, bulk, desk, evaluation, login, pages, plan, projects
+from web import actions, bulk, desk, documents, evaluation, login, pages, plan, projects
 from web.keys import BOT_TOKEN, BOT_USERNAME, LIMITER, RENDERER, SERVICES
 from web.limits import LoginLimiter
 from web.render import Renderer
@@ -62,6 +62,12 @@ ROUTES = [
     # The satisfaction evaluation (web/evaluation.py): staff's turnout, results and their file.
     web.get("/evaluation", evaluation.evaluation_page),
     web.get("/evaluation.xlsx", evaluation.evaluation_xlsx),
+    # Documents (web/documents.py): the chat's /bulletin, /groupreport and /posters as Word
+    # files, through the same use cases (staff and leaders; posters staff only).
+    web.get("/documents", documents.documents_page),
+    web.get("/documents/bulletin.docx", documents.bulletin_docx),
+    web.get("/documents/groupreport.docx", documents.group_report_docx),
+    web.get("/documents/posters.docx", documents.posters_docx),
     # Acting on an item (web/actions.py): the same use cases as the chat.
     web.post(r"/items/{item_id:\d+}/{action}", actions.act),
 ]

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from bot import scope
 from bot.errors import Refused
 from bot.items import Kind, Status, format_number
-from bot.people import Action, require_can
+from bot.people import Action, Role, require_can
 from bot.progress import Board
 from bot.records import GroupRecord
 from bot.satisfaction import Satisfaction, satisfaction_of
@@ -154,3 +154,13 @@ async def group_report(
     if group is None:
         raise Refused("groupreport.no_group")
     return await gather(services, group, period, now=caller.now)
+
+
+async def report_groups(services: Services, caller: Caller) -> list[GroupRecord]:
+    """The groups the caller may have a report of, for a door that offers a choice: staff any
+    group of the campaign, a leader their own (none when they are in no group)."""
+    require_can(caller.person, Action.GROUP_REPORT)
+    groups = await services.catalog.groups(services.campaign.id)
+    if caller.person.role is Role.STAFF:
+        return groups
+    return [g for g in groups if g.id == caller.person.group_id]
