@@ -26,7 +26,6 @@ read from a file. Reading a file and reporting all its problems at once is bot/c
 
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
@@ -45,6 +44,7 @@ from pydantic import (
 from bot import catalog_fields as check
 from bot.catalog_calendar import KeyDate, Phase, calendar_errors
 from bot.catalog_fields import Code, Name, Ref
+from bot.catalog_targets import Milestone, Target
 from bot.geo import CRS, to_wgs84
 
 __all__ = [
@@ -133,51 +133,6 @@ class Project(_Model):
         if level == "city" and value:
             raise check.fail('must be empty when level is "city"')
         return value
-
-
-class Target(_Model):
-    """One quantified target of a sub-item: a count with its measure (30 辆, 6.2 万个) or a
-    percentage (覆盖率 95%), reached by its deadline (default: the campaign year's 31 December).
-
-    `code` is the target's stable key within its sub-item: re-importing updates the target with
-    the same code in place, so the progress reported against it stays. Without one, targets are
-    keyed by position ("1", "2", ...): give codes when a sub-item's list may be reordered.
-    """
-
-    code: Annotated[str, AfterValidator(check.code)] = ""
-    value: Annotated[float | None, AfterValidator(check.positive_or_none)] = None
-    unit: Annotated[str, AfterValidator(check.text(10, required=False))] = ""
-    percent: Annotated[float | None, AfterValidator(check.percent_or_none)] = None
-    deadline: dt.date | None = None
-    label: Annotated[str, AfterValidator(check.text(60, required=False))] = ""
-
-    @model_validator(mode="after")
-    def _count_or_percent(self) -> Target:
-        if (self.value is None) == (self.percent is None):
-            raise check.fail("give either value (with unit) or percent, not both")
-        if self.value is not None and not self.unit:
-            raise check.fail("a value needs its unit (所, 个, 台, 公里, 万个 ...)")
-        if self.percent is not None and self.unit:
-            raise check.fail("a percent target has no unit")
-        return self
-
-    @property
-    def is_percent(self) -> bool:
-        return self.percent is not None
-
-    @property
-    def amount(self) -> float:
-        """What is to be reached: the count, or the percentage."""
-        amount = self.percent if self.value is None else self.value
-        assert amount is not None
-        return amount
-
-
-class Milestone(_Model):
-    """A dated step on the way (开工, 主体完工 ...), shown with the sub-item's progress."""
-
-    date: dt.date
-    label: Annotated[str, AfterValidator(check.text(60))]
 
 
 class Subitem(_Model):
