@@ -44,12 +44,26 @@ async def open_browser() -> AsyncIterator[Browser]:
     """A headless Debian chromium, closed (with Playwright's driver) on the way out."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=list(CHROMIUM_ARGS),
+            env=browser_environment(),
         )
         try:
             yield browser
         finally:
             await browser.close()
+
+
+def browser_environment() -> dict[str, str | float | bool]:
+    """The environment for chromium, without libfaketime: the suite is checked under faketime
+    (README, Tests), and chromium's sandboxed processes hang with it preloaded. The browser's own
+    clock is not the bot's: the bot's time is the harness's SetClock either way."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key != "LD_PRELOAD" and not key.startswith("FAKETIME")
+    }
 
 
 @asynccontextmanager

@@ -103,6 +103,10 @@ async def check_in(bot: Harness, deputy: SimUser, photo: bytes | None = None) ->
         await deputy.send_photo(photo)
         assert "已保存照片" in ((await deputy.next_message()).text or "")
     await deputy.press("完成")
+    # The closing line comes after the prompt's buttons are taken off: once it is here, nothing
+    # of the check-in is still on its way (a quiet spell alone can be a slow machine).
+    while "签到完成" not in ((await deputy.next_message(timeout=20)).text or ""):
+        pass
     await deputy.settle()
 
 
