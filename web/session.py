@@ -64,6 +64,13 @@ def _headers(response: web.StreamResponse) -> None:
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith("/static/"):
+        # Files: no session to load (each load was a read and a write), and cacheable, since
+        # their URLs carry a version (add_static(append_version=True)).
+        served = await handler(request)
+        served.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        _headers(served)
+        return served
     services = request.app[SERVICES]
     renderer = request.app[RENDERER]
     token = request.cookies.get(SESSION_COOKIE, "")
