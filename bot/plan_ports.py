@@ -34,9 +34,11 @@ class PlanStore(Protocol):
         group_id: int | None = None,
         person_id: int | None = None,
         task_id: int | None = None,
+        visit_id: int | None = None,
         limit: int = 200,
     ) -> list[TaskRow]:
-        """Deputies' parts of tasks, the latest windows first."""
+        """Deputies' parts of tasks, the latest windows first (`visit_id`: those that visit
+        fulfilled)."""
         ...
 
     async def fulfil(

@@ -250,9 +250,10 @@ async def _visit(context: BotContext, site_id: int, pick_key: str) -> str:
         else None
     )
     source_key = pos["key"] if isinstance(pos, dict) else pick_key
-    visit = await deputy.check_in(
+    checked_in = await deputy.check_in(
         services, context.caller(), site_id, position, source_key=source_key
     )
+    visit = checked_in.visit
     flow["visit_id"] = visit.id
     texts = context.texts
     distance = (
@@ -261,13 +262,19 @@ async def _visit(context: BotContext, site_id: int, pick_key: str) -> str:
         else ""
     )
     local = visit.at.astimezone(services.settings.zone)
-    return texts(
+    said = texts(
         "checkin_recorded",
         site=html.escape(visit.site_name),
         time=local.strftime("%H:%M"),
         distance=distance,
         verdict=texts(f"presence.{visit.reason}"),
     )
+    if checked_in.tasks:
+        places = texts("plan.fulfilled_separator").join(
+            html.escape(task.place) for task in checked_in.tasks
+        )
+        said += "\n" + texts("plan.fulfilled", places=places)
+    return said
 
 
 async def _ask_for_photos(message: Message, context: BotContext) -> str:

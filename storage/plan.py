@@ -114,6 +114,7 @@ class PlanRepo(Repo):
         group_id: int | None = None,
         person_id: int | None = None,
         task_id: int | None = None,
+        visit_id: int | None = None,
         limit: int = 200,
     ) -> list[TaskRow]:
         clauses, params = ["t.campaign_id = ?"], [campaign_id]
@@ -121,6 +122,7 @@ class PlanRepo(Repo):
             ("t.group_id", group_id),
             ("td.person_id", person_id),
             ("t.id", task_id),
+            ("td.visit_id", visit_id),
         ):
             if value is not None:
                 clauses.append(f"{column} = ?")

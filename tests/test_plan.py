@@ -83,8 +83,10 @@ async def test_a_leader_plans_a_visit_that_a_check_in_fulfils(bot: Harness) -> N
     assert "待完成" in listed and site.name in listed and "2020-06-20" in listed
     assert "没有监督任务" in await _tasks(zhao)
 
-    # 王芳 checks in on site: her part is done, 李强's is not.
+    # 王芳 checks in on site: her part is done, 李强's is not; the check-in's reply says so.
     await check_in(bot, wang)
+    recorded = [m.text or "" for m in wang.messages if "已签到" in (m.text or "")]
+    assert recorded and f"已完成任务：{site.name}" in recorded[-1], recorded
     wang_id = (await bot.person(wang)).id
     assert await bot.value("SELECT person_id FROM task_deputies WHERE done_at IS NOT NULL") == (
         wang_id
@@ -97,9 +99,11 @@ async def test_a_leader_plans_a_visit_that_a_check_in_fulfils(bot: Harness) -> N
     source_key = await bot.value("SELECT source_key FROM visits")
     me = await bot.person(wang)
     again = Caller(me, bot.now() + timedelta(minutes=5))
-    await deputy.check_in(
+    redone = await deputy.check_in(
         bot.services, again, site.id, Position(site.lat, site.lon, 10, False), source_key=source_key
     )
+    # Processed again, the check-in still names the task it fulfilled (for the reply).
+    assert [t.place for t in redone.tasks] == [site.name]
     assert await bot.value("SELECT COUNT(*) FROM visits") == 1
     assert await bot.value("SELECT COUNT(*) FROM task_deputies WHERE done_at IS NOT NULL") == 1
     assert (
@@ -110,8 +114,9 @@ async def test_a_leader_plans_a_visit_that_a_check_in_fulfils(bot: Harness) -> N
     bot.clock.set(datetime(2020, 6, 21, 10, 0, tzinfo=SHANGHAI))
     assert "已逾期" in await _tasks(li)
     assert "已完成" in await _tasks(wang)
-    # A check-in after the window does not fulfil it.
+    # A check-in after the window does not fulfil it, and says nothing of a task.
     await check_in(bot, li)
+    assert not any("已完成任务" in (m.text or "") for m in li.messages)
     assert await bot.value("SELECT COUNT(*) FROM task_deputies WHERE done_at IS NOT NULL") == 1
 
     # Coverage in the group's summary: the leader and 赵六 had neither a task nor a visit.

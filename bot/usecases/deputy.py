@@ -8,17 +8,27 @@ loses what was typed; submitting numbers it once, whatever the number of taps.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from bot import scope
 from bot.errors import Refused
 from bot.items import Item, Kind, Status, withdraw
 from bot.people import Action, Person, require_can
+from bot.plan import TaskRow
 from bot.services import Services
 from bot.usecases.acting import Caller, campaign_record, item_id_of
 from bot.visits import Position, Visit, plan_visit
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedIn:
+    visit: Visit
+    # The caller's tasks this visit fulfilled: also when the check-in is processed again (a
+    # redelivered update), so the reply says it whichever time it is sent.
+    tasks: list[TaskRow]
 
 
 async def check_in(
@@ -28,7 +38,7 @@ async def check_in(
     position: Position | None,
     *,
     source_key: str,
-) -> Visit:
+) -> CheckedIn:
     """Record the visit (once per shared location or pick): distance and presence are judged
     against the site's radius and the location's accuracy."""
     require_can(caller.person, Action.CHECKIN)
@@ -51,7 +61,11 @@ async def check_in(
         done = await services.plan.fulfil(caller.person.id, visit.site_id, visit.id, day, visit.at)
         if done:
             log.info("Visit %s fulfilled tasks %s", visit.id, done)
-    return visit
+        tasks = await services.plan.rows(
+            services.campaign.id, person_id=caller.person.id, visit_id=visit.id
+        )
+        return CheckedIn(visit, tasks)
+    return CheckedIn(visit, [])
 
 
 async def start_report(services: Services, caller: Caller, kind: Kind) -> int:
