@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from bot.progress import MilestoneRecord, NewFigures, ReportRecord, SubitemRow, TargetRecord
@@ -25,11 +26,16 @@ class ProgressStore(Protocol):
 
     async def milestones(self, subitem_id: int) -> list[MilestoneRecord]: ...
 
-    async def latest_reports(self, subitem_ids: Sequence[int]) -> dict[int, ReportRecord]:
-        """Each sub-item's latest progress report (the one that counts)."""
+    async def latest_reports(
+        self, subitem_ids: Sequence[int], *, as_of: datetime | None = None
+    ) -> dict[int, ReportRecord]:
+        """Each sub-item's latest progress report (the one that counts); `as_of`: the latest
+        made at or before then."""
         ...
 
-    async def observation_counts(self, subitem_ids: Sequence[int]) -> dict[int, int]: ...
+    async def observation_counts(
+        self, subitem_ids: Sequence[int], *, as_of: datetime | None = None
+    ) -> dict[int, int]: ...
 
     async def reports(self, subitem_id: int, limit: int) -> list[ReportRecord]:
         """The sub-item's progress reports, newest first."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 
 import aiosqlite
 
@@ -35,6 +35,15 @@ def _target(r: Row) -> TargetRecord:
         date.fromisoformat(r["deadline"]),
         r["position"],
     )
+
+
+def _until(as_of: datetime | None, subitem_ids: Sequence[int]) -> tuple[str, list[object]]:
+    """The condition "made at or before `as_of`" (none: no limit) and the query's parameters:
+    the sub-items', then the moment's. Stored moments are UTC ISO text, so they compare as text."""
+    params: list[object] = list(subitem_ids)
+    if as_of is None:
+        return "", params
+    return " AND at <= ?", [*params, to_db(as_of)]
 
 
 class ProgressRepo(Repo):
@@ -119,23 +128,29 @@ class ProgressRepo(Repo):
         "SELECT observation_id, target_id, value FROM observation_values WHERE observation_id IN"
     )
 
-    async def latest_reports(self, subitem_ids: Sequence[int]) -> dict[int, ReportRecord]:
+    async def latest_reports(
+        self, subitem_ids: Sequence[int], *, as_of: datetime | None = None
+    ) -> dict[int, ReportRecord]:
         if not subitem_ids:
             return {}
+        until, params = _until(as_of, subitem_ids)
         rows = await self.db.fetch_all(
             self._REPORTS + f"WHERE r.id IN (SELECT MAX(id) FROM progress_reports "
-            f"WHERE subitem_id IN ({_marks(subitem_ids)}) GROUP BY subitem_id)",
-            list(subitem_ids),
+            f"WHERE subitem_id IN ({_marks(subitem_ids)}){until} GROUP BY subitem_id)",
+            params,
         )
         return {r.subitem_id: r for r in await self._with_values(rows, self._REPORT_VALUES)}
 
-    async def observation_counts(self, subitem_ids: Sequence[int]) -> dict[int, int]:
+    async def observation_counts(
+        self, subitem_ids: Sequence[int], *, as_of: datetime | None = None
+    ) -> dict[int, int]:
         if not subitem_ids:
             return {}
+        until, params = _until(as_of, subitem_ids)
         rows = await self.db.fetch_all(
             "SELECT subitem_id, COUNT(*) FROM observations "
-            f"WHERE subitem_id IN ({_marks(subitem_ids)}) GROUP BY subitem_id",
-            list(subitem_ids),
+            f"WHERE subitem_id IN ({_marks(subitem_ids)}){until} GROUP BY subitem_id",
+            params,
         )
         return {int(r[0]): int(r[1]) for r in rows}
 

@@ -20,7 +20,7 @@ from bot.satisfaction import Satisfaction, load_satisfaction
 from bot.services import Services
 from bot.tally import Period, Tally, compute_tally
 from bot.usecases.acting import Caller
-from bot.usecases.progress import campaign_board
+from bot.usecases.progress import campaign_board, period_end
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,8 @@ async def gather(services: Services, period: Period, *, now: datetime) -> Bullet
         campaign=services.campaign.name,
         period=period,
         issued=now.astimezone(zone).date(),
-        board=await campaign_board(services),
+        # Progress as it stood at the period's end: a later report is not this period's.
+        board=await campaign_board(services, as_of=period_end(services, period.last, now)),
         tally=tally,
         flow=Flow(tally.problems + tally.suggestions, **flow),
         overdue_by_unit=await services.jobs.overdue_by_unit(campaign_id, now),

@@ -22,7 +22,7 @@ from bot.satisfaction import Satisfaction, satisfaction_of
 from bot.services import Services
 from bot.tally import Period
 from bot.usecases.acting import Caller
-from bot.usecases.progress import campaign_board
+from bot.usecases.progress import campaign_board, period_end
 
 # Open points listed in the draft; the rest are counted.
 OPEN_SHOWN = 50
@@ -129,7 +129,9 @@ async def gather(
             await services.bulletin.group_answers(group.id, start, end),
         ),
         board=await campaign_board(
-            services, project_ids=await services.catalog.group_project_ids(group.id)
+            services,
+            project_ids=await services.catalog.group_project_ids(group.id),
+            as_of=period_end(services, period.last, now),
         ),
         open_points=open_points[:OPEN_SHOWN],
         open_total=len(open_points),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 from bot import scope
 from bot.errors import Refused, require
@@ -60,6 +60,15 @@ def _start(services: Services) -> date:
     return date(year, 1, 1)
 
 
+def period_end(services: Services, last: date | None, now: datetime) -> datetime:
+    """The moment a report's board stands at: the end of its period's last local day (its last
+    second, as moments are stored to the second), or now while that day has not ended."""
+    if last is None:
+        return now
+    end = datetime.combine(last, time(23, 59, 59), services.settings.zone)
+    return min(end, now)
+
+
 async def _reach(
     services: Services, person: Person | None, *, console: bool
 ) -> tuple[set[int] | None, int | None]:
@@ -70,13 +79,17 @@ async def _reach(
     return None, unit_id
 
 
-async def _progress(services: Services, rows: list[SubitemRow], day: date) -> list[SubitemProgress]:
+async def _progress(
+    services: Services, rows: list[SubitemRow], day: date, as_of: datetime | None = None
+) -> list[SubitemProgress]:
+    """The sub-items' derived progress on `day`, from the reports made up to `as_of` (None:
+    every report so far)."""
     ids = [r.id for r in rows]
     targets: dict[int, list[TargetRecord]] = {i: [] for i in ids}
     for t in await services.progress.targets(ids):
         targets[t.subitem_id].append(t)
-    latest = await services.progress.latest_reports(ids)
-    seen = await services.progress.observation_counts(ids)
+    latest = await services.progress.latest_reports(ids, as_of=as_of)
+    seen = await services.progress.observation_counts(ids, as_of=as_of)
     start = _start(services)
     out = []
     for row in rows:
@@ -97,15 +110,19 @@ async def campaign_board(
     *,
     project_ids: set[int] | None = None,
     unit_id: int | None = None,
-    day: date | None = None,
+    as_of: datetime | None = None,
 ) -> Board:
     """The board without a caller: for the bulletin and the group report, whose use cases
-    check the caller themselves (and for the operator's command line). `day`: as of then."""
-    day = day or today(services)
+    check the caller themselves (and for the operator's command line).
+
+    `as_of`: the board as it stood then (a past period's end): the last report made at or
+    before it counts, and status and light are those of its local day. None: now."""
+    zone = services.settings.zone
+    day = today(services) if as_of is None else as_of.astimezone(zone).date()
     campaign_id = services.campaign.id
     rows = await services.progress.subitems(campaign_id, project_ids=project_ids, unit_id=unit_id)
     by_project: dict[int, list[SubitemProgress]] = {}
-    for sp in await _progress(services, rows, day):
+    for sp in await _progress(services, rows, day, as_of):
         by_project.setdefault(sp.subitem.project_id, []).append(sp)
     result = Board(day)
     for project in await services.catalog.projects(campaign_id):
