@@ -106,7 +106,7 @@ FEATURES: tuple[Feature, ...] = (
     catalog_import,  # /catalog: catalog_file -> catalog_confirm
     console.FEATURE,  # /web (one step): a login link to the web console
     posters,  # /posters (one step); a scanned poster's /start site_… opens checkin.location
-    progress,  # /progress: choose -> value (per target) -> note -> confirm
+    progress,  # /progress: choose -> value (per target) -> note -> confirm -> photos
     observe,  # the check-in's 记录进展观察 button: value (per target) -> note
     projects,  # /projects and its page buttons (no conversation)
     plan,  # /plan: project -> target -> window -> deputies; /tasks (one step)

@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import SetClock
-from bot.demo_chat import DemoError, Transcript, first_with, press, step, told
+from bot.demo_chat import DemoError, Transcript, demo_photo, first_with, press, step, told
 from bot.evaluation_cli import write_results
 from bot.records import SiteRecord
 from bot.services import Services
@@ -68,12 +68,12 @@ class Cast:
 
 async def play_the_year(cast: Cast, services: Services, site: SiteRecord) -> None:
     """Progress, the plan and the evaluation, in that order (the clock moves on for the last)."""
-    await _progress(cast)
+    await _progress(cast, services, site)
     await _plan(cast, services, site)
     await _evaluation(cast, services)
 
 
-async def _progress(cast: Cast) -> None:
+async def _progress(cast: Cast, services: Services, site: SiteRecord) -> None:
     print("\n== Targets and progress: the liaison reports the month's figure; /projects.\n")
     liaison = cast.liaison
     await liaison.send("/progress")
@@ -81,8 +81,15 @@ async def _progress(cast: Cast) -> None:
     await liaison.send("12")
     await liaison.send("6月新增负压救护车12辆，已全部投入使用，其余18辆已完成招标。")
     await liaison.press("✅ 确认提交")
-    # The leader sees the group's projects: bars, status and light derived from the reports.
+    # A photo with the report, then 完成: "saved" comes once the photo is stored.
+    await liaison.user.send_photo(demo_photo(7, services.clock.now(), site.lat, site.lon))
+    await step(liaison.t, liaison.user, liaison.name, "[发送照片]")
+    await liaison.press("完成")
+    # The leader sees the group's projects: bars, status and light derived from the reports;
+    # staff open the sub-item, its reports and the report's photo.
     await cast.leader.send("/projects")
+    await cast.staff.send(f"/projects {PROGRESS_SUBITEM}")
+    await cast.staff.press("📷")
 
 
 async def _plan(cast: Cast, services: Services, site: SiteRecord) -> None:

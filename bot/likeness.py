@@ -187,11 +187,15 @@ class SignatureIndex:
         self.last_id = max(row.id for row in rows)
 
     def elsewhere(self, *, item_id: int | None, visit_id: int | None) -> Earlier:
-        """The photos of every record but this item (or this visit)."""
+        """The photos of every record but this item (or this visit); for a photo of neither (a
+        unit's progress report), every item's and visit's. Progress photos are not compared with
+        each other: a unit's month-on-month pictures of one building site look alike on purpose."""
         if item_id is not None:
             others = self._items != item_id
+        elif visit_id is not None:
+            others = self._visits != visit_id
         else:
-            others = self._visits != (-1 if visit_id is None else visit_id)
+            others = (self._items != -1) | (self._visits != -1)
         legacy = self._hashes[others & ~self._signed]
         return Earlier(self._matrix, [int(h) for h in legacy], others & self._signed)
 

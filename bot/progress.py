@@ -87,7 +87,7 @@ class ReportRecord:
     values: dict[int, float]  # target id -> value reached (or seen)
     via: str = "chat"
     visit_id: int | None = None
-    photos: tuple[int, ...] = ()
+    photos: tuple[int, ...] = ()  # a unit's report: the ids of its photos, in order
 
 
 @dataclass(frozen=True, slots=True)

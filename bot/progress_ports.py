@@ -41,6 +41,10 @@ class ProgressStore(Protocol):
         """The sub-item's progress reports, newest first."""
         ...
 
+    async def report(self, report_id: int) -> ReportRecord | None:
+        """One progress report (with the ids of its photos), whoever's."""
+        ...
+
     async def observations(self, subitem_id: int, limit: int) -> list[ReportRecord]:
         """Deputies' observations of the sub-item on their visits, newest first."""
         ...

@@ -93,7 +93,7 @@ class UnitRecord:
 
 @dataclass(frozen=True, slots=True)
 class PhotoTarget:
-    """A photo belongs to exactly one record: an item or a visit.
+    """A photo belongs to exactly one record: an item, a visit or a unit's progress report.
 
     An item's photos have a purpose: the deputy's evidence, information added on the leader's
     request, the unit's answer, or a look-back; each purpose is counted on its own.
@@ -102,21 +102,27 @@ class PhotoTarget:
     item_id: int | None = None
     visit_id: int | None = None
     purpose: str = "evidence"
+    progress_report_id: int | None = None
 
     def __post_init__(self) -> None:
-        if (self.item_id is None) == (self.visit_id is None):
-            raise ValueError("a photo belongs to exactly one item or visit")
+        owners = (self.item_id, self.visit_id, self.progress_report_id)
+        if sum(owner is not None for owner in owners) != 1:
+            raise ValueError("a photo belongs to exactly one item, visit or progress report")
 
     @property
     def kind(self) -> str:
-        """ "item" or "visit": which record the photo belongs to."""
-        return "item" if self.item_id is not None else "visit"
+        """ "item", "visit" or "progress_report": which record the photo belongs to (the
+        column `<kind>_id` of photos names it)."""
+        if self.item_id is not None:
+            return "item"
+        return "visit" if self.visit_id is not None else "progress_report"
 
     @property
     def value(self) -> int:
-        value = self.item_id if self.item_id is not None else self.visit_id
-        assert value is not None
-        return value
+        for value in (self.item_id, self.visit_id, self.progress_report_id):
+            if value is not None:
+                return value
+        raise AssertionError("a photo target without a record")
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ ADD_MORE = "am"  # am:<item id>
 POSTERS = "pst"  # staff pick which posters: pst:<project id> or pst:all
 OBSERVE = "ob"  # ob:<visit id>: the check-in's 记录进展观察 button
 PROJECTS = "pj"  # pj:<page>: /projects' pages
+REPORT_PHOTOS = "ph"  # ph:<report id>: a progress report's photos, from /projects <sub-item>
 EVALUATE_NOTICE = "eo"  # eo:<round id>: the round's notice opens /evaluate
 
 _OF_ACT = {

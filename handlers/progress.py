@@ -1,9 +1,10 @@
 """/progress: a lead unit's liaison reports the figures of a sub-item it leads.
 
 Choose the sub-item, type the value reached for each of its targets (a count, or a percentage),
-a note (or skip it), check the summary, confirm. The report is stored with who and when; the key
-of the flow (the press that chose the sub-item) makes a double tap on 确认 or a redelivered
-update store it once. Each step first checks that the person still reports for the flow's unit.
+a note (or skip it), check the summary, confirm; then send photos of it, if any, and 完成
+(handlers/progress_photos.py). The report is stored with who and when on 确认; the key of the
+flow (the press that chose the sub-item) makes a double tap on 确认 or a redelivered update store
+it once. Each step first checks that the person still reports for the flow's unit.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bot.progress import (
     reached_share,
 )
 from bot.texts import Texts
-from bot.usecases import progress
+from bot.usecases import progress, progress_photos
 from bot.usecases.acting import Caller
 from handlers import callbacks
 from handlers.context import BotContext
@@ -42,12 +43,15 @@ from handlers.flow import (
     choices_keyboard,
     current_flow,
     end_flow,
+    expired,
     open_flow,
     pressed,
     remove_buttons,
     steps,
 )
 from handlers.guard import within
+from handlers.photos import PHOTO_INPUT
+from handlers.progress_photos import PHOTOS, ask_for_photos, photos_expected, report_photo
 from handlers.replies import message_of, replying
 
 CHOOSE, VALUE, NOTE, CONFIRM = (
@@ -176,11 +180,24 @@ async def _current(context: BotContext) -> SubitemProgress:
     )
 
 
+# The buttons each step takes (取消 is taken at any step before the report is stored).
+_FITS = {("sub", CHOOSE), ("skip", NOTE), ("confirm", CONFIRM), ("done", PHOTOS)}
+
+
 async def progress_button(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX, kind=FLOW_KIND)
+    press = await pressed(update, context, PREFIX, kind=FLOW_KIND, answer=False)
     if press is None:
         return str(current_flow(context).get("step", CHOOSE))
     flow = current_flow(context)
+    step = flow.get("step", CHOOSE)
+    if (press.verb, step) not in _FITS and not (press.verb == "cancel" and step != PHOTOS):
+        # A button of a step already passed (a second tap on 确认 once the report is stored;
+        # 取消 once it is: too late to cancel): expired, and nothing changes.
+        await expired(update, context)
+        return str(step)
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
     await remove_buttons(update)
     if press.verb == "cancel":
         end_flow(context)
@@ -198,6 +215,8 @@ async def progress_button(update: Update, context: BotContext) -> str | int:
         return await _summary(update, context, "")
     if press.verb == "confirm" and flow.get("step") == CONFIRM:
         return await _submit(update, context)
+    if press.verb == "done" and flow.get("step") == PHOTOS:
+        return await _finish(update, context)
     return str(flow.get("step", CHOOSE))
 
 
@@ -269,29 +288,50 @@ async def _summary(update: Update, context: BotContext, note: str) -> str:
     return CONFIRM
 
 
-async def _submit(update: Update, context: BotContext) -> int:
+async def _submit(update: Update, context: BotContext) -> str:
+    """Store the report (once, whatever the taps), then take its photos."""
+    flow = current_flow(context)
+    caller = Caller(context.me, context.now(), str(flow.get("key")))
+    report_id, _created = await progress.submit_report(
+        context.services,
+        caller,
+        flow.get("subitem"),
+        _typed(flow),
+        str(flow.get("note", "")),
+        via="chat",
+    )
+    return await ask_for_photos(update, context, report_id)
+
+
+async def _finish(update: Update, context: BotContext) -> int:
+    """完成: the report and its photos are stored; say so, with what the database holds."""
     flow = current_flow(context)
     services = context.services
-    caller = Caller(context.me, context.now(), str(flow.get("key")))
-    await progress.submit_report(
-        services, caller, flow.get("subitem"), _typed(flow), str(flow.get("note", "")), via="chat"
+    report, photos = await progress_photos.report_photos(
+        services, context.person, flow.get("report_id")
     )
     sp = await _current(context)
     end_flow(context)
     message = update.effective_message
     assert message is not None
-    at = sp.latest.at if sp.latest else context.now()
-    await message.reply_text(
-        context.texts(
-            "progress.saved",
-            subitem=subitem_name(sp),
-            at=at.astimezone(services.settings.zone).strftime("%Y-%m-%d %H:%M"),
-            bar=bar(sp.derived.reached),
-            percent=sp.derived.percent,
-            status=status_text(context, sp),
-        )
+    texts = context.texts
+    saved = texts(
+        "progress.saved",
+        subitem=subitem_name(sp),
+        at=report.at.astimezone(services.settings.zone).strftime("%Y-%m-%d %H:%M"),
+        bar=bar(sp.derived.reached),
+        percent=sp.derived.percent,
+        status=status_text(context, sp),
     )
+    await message.reply_text(f"{saved}\n{texts('progress.photos_saved', count=len(photos))}")
     return END
+
+
+async def photos_done(update: Update, context: BotContext) -> str | int:
+    """/done in the photo step, as 完成."""
+    if current_flow(context).get("step") != PHOTOS:
+        return str(current_flow(context).get("step", CHOOSE))
+    return await _finish(update, context)
 
 
 value_expected = replying("progress.bad_number_hint")
@@ -316,7 +356,7 @@ def entry_points() -> list[StepHandler]:
 
 
 def states() -> dict[str, list[StepHandler]]:
-    """Choose the sub-item, a value per target, a note, confirm."""
+    """Choose the sub-item, a value per target, a note, confirm, then photos and 完成."""
     buttons = CallbackQueryHandler(_guarded(progress_button), pattern=callbacks.pattern(PREFIX))
     typed_text = TYPED & filters.TEXT
     return {
@@ -332,6 +372,12 @@ def states() -> dict[str, list[StepHandler]]:
             MessageHandler(TYPED, _guarded(buttons_expected)),
         ),
         CONFIRM: steps(buttons, MessageHandler(TYPED, _guarded(buttons_expected))),
+        PHOTOS: steps(
+            MessageHandler(PHOTO_INPUT, _guarded(report_photo)),
+            buttons,
+            CommandHandler("done", _guarded(photos_done)),
+            MessageHandler(TYPED, _guarded(photos_expected)),
+        ),
     }
 
 

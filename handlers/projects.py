@@ -21,6 +21,7 @@ from bot.usecases import progress
 from handlers import callbacks
 from handlers.context import BotContext
 from handlers.flow import StepHandler, steps
+from handlers.projects_detail import report_photos_pressed, subitem_detail
 
 PAGE_CHARS = 3500  # under Telegram's 4096, with room for the title and page line
 TITLE_SHOWN = 40
@@ -101,7 +102,7 @@ def _page(context: BotContext, board: Board, page: int) -> tuple[str, InlineKeyb
         return texts("projects.none"), None
     page = max(0, min(page, len(all_pages) - 1))
     head = texts("projects.title", day=board.day.isoformat())
-    text = f"{head}\n{all_pages[page]}"
+    text = f"{head}\n{all_pages[page]}\n\n{texts('projects.detail_hint')}"
     if len(all_pages) == 1:
         return text, None
     text += "\n\n" + texts("projects.page", page=page + 1, pages=len(all_pages))
@@ -122,6 +123,10 @@ def _page(context: BotContext, board: Board, page: int) -> tuple[str, InlineKeyb
 
 
 async def projects_command(update: Update, context: BotContext) -> None:
+    """/projects: the board; /projects C01-1: that sub-item in detail (handlers/projects_detail)."""
+    if context.args:
+        await subitem_detail(update, context, context.args[0])
+        return
     board = await progress.board(context.services, context.person)
     message = update.effective_message
     assert message is not None
@@ -150,8 +155,11 @@ def states() -> dict[str, list[StepHandler]]:
 
 
 def commands() -> list[StepHandler]:
-    """/projects and its page buttons work outside any conversation."""
+    """/projects, its page buttons and a report's photo buttons work outside any conversation."""
     return steps(
         CommandHandler("projects", projects_command),
         CallbackQueryHandler(projects_page, pattern=rf"^{callbacks.PROJECTS}:\d+$"),
+        CallbackQueryHandler(
+            report_photos_pressed, pattern=callbacks.pattern(callbacks.REPORT_PHOTOS)
+        ),
     )

@@ -35,15 +35,17 @@ class PhotoRepo(Repo):
         async with self.db.transaction() as conn:
             created = await changed_one(
                 conn,
-                "INSERT INTO photos (person_id, item_id, visit_id, sha256, format, width, height, "
-                "size_bytes, original_path, display_path, thumb_path, phash, signature, taken_at, gps_lat, "
-                "gps_lon, as_file, flags, file_unique_id, received_at, purpose) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "INSERT INTO photos (person_id, item_id, visit_id, progress_report_id, sha256, "
+                "format, width, height, size_bytes, original_path, display_path, thumb_path, "
+                "phash, signature, taken_at, gps_lat, gps_lon, as_file, flags, file_unique_id, "
+                "received_at, purpose) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 (
                     photo.person_id,
                     t.item_id,
                     t.visit_id,
+                    t.progress_report_id,
                     photo.sha256,
                     photo.format,
                     photo.width,

@@ -96,6 +96,14 @@ class ProgressRepo(Repo):
         found: dict[int, dict[int, float]] = {i: {} for i in ids}
         for v in await self.db.fetch_all(f"{values_sql} ({_marks(ids)})", ids):
             found[v[0]][v[1]] = float(v[2])
+        photos: dict[int, list[int]] = {i: [] for i in ids}
+        if not observation:  # a deputy's photos go with the visit, not the observation
+            for p in await self.db.fetch_all(
+                "SELECT progress_report_id, id FROM photos "
+                f"WHERE progress_report_id IN ({_marks(ids)}) ORDER BY id",
+                ids,
+            ):
+                photos[p[0]].append(int(p[1]))
         out = []
         for r in rows:
             at = from_db(r["at"])
@@ -111,6 +119,7 @@ class ProgressRepo(Repo):
                     found[r["id"]],
                     via="visit" if observation else r["via"],
                     visit_id=r["visit_id"] if observation else None,
+                    photos=tuple(photos[r["id"]]),
                 )
             )
         return out
@@ -160,6 +169,11 @@ class ProgressRepo(Repo):
             (subitem_id, limit),
         )
         return await self._with_values(rows, self._REPORT_VALUES)
+
+    async def report(self, report_id: int) -> ReportRecord | None:
+        rows = await self.db.fetch_all(self._REPORTS + "WHERE r.id = ?", (report_id,))
+        found = await self._with_values(rows, self._REPORT_VALUES)
+        return found[0] if found else None
 
     async def observations(self, subitem_id: int, limit: int) -> list[ReportRecord]:
         rows = await self.db.fetch_all(

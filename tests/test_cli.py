@@ -554,6 +554,7 @@ DEMO_MARKERS = (
     "不会重复记录",
     # The year: progress on /projects, a planned visit done, the evaluation's results.
     "进展已报告：C01-3",
+    "随报告保存照片 1 张",
     "🟢 ▓▓▓░░░░░ 40% · 推进中 · 上次报告 2020-06-16 钱进",
     "已安排监督任务",
     "✅ 已完成 杭州市疾病预防控制中心",
@@ -621,6 +622,7 @@ def check_demo_run(result: Finished, data: Path) -> None:
         assert (photos_dir / str(original)).stat().st_size == size
     assert scalar(db, "SELECT COUNT(*) FROM photos WHERE item_id IS NOT NULL") == 1  # evidence
     assert scalar(db, "SELECT COUNT(*) FROM photos WHERE visit_id IS NOT NULL") == 1
+    assert scalar(db, "SELECT COUNT(*) FROM photos WHERE progress_report_id IS NOT NULL") == 1
 
 
 def test_demo_runs_offline_twice_in_the_same_folder(tmp_path: Path) -> None:

@@ -76,7 +76,12 @@ async def test_a_liaison_reports_progress_once_whatever_the_taps(bot: Harness) -
     first = await answer_to_button(liaison, summary, "✅ 确认提交")
     second = await answer_to_button(liaison, summary, "✅ 确认提交")
     assert first == "" and "按钮已失效" in second
+    # Stored on 确认; photos may follow, and 完成 says it is saved.
+    assert await bot.value("SELECT COUNT(*) FROM progress_reports") == 1
+    await _until(liaison, "可以发送现场照片")
+    await liaison.press("完成")
     saved = await _until(liaison, "进展已报告")
+    assert "随报告保存照片 0 张" in (saved.text or "")
     assert "C01-3" in (saved.text or "") and "40%" in (saved.text or "")
     await liaison.settle()
     assert await bot.value("SELECT COUNT(*) FROM progress_reports") == 1
@@ -91,6 +96,8 @@ async def test_a_liaison_reports_progress_once_whatever_the_taps(bot: Harness) -
     summary = await _report_up_to_summary(liaison, "C01-2", "52%")
     assert "52 / 100%" in (summary.text or "")
     await liaison.press("✅ 确认提交")
+    await _until(liaison, "可以发送现场照片")
+    await liaison.send_text("/done")
     await _until(liaison, "进展已报告")
     assert await bot.value("SELECT COUNT(*) FROM progress_reports") == 2
 

@@ -22,7 +22,7 @@ from bot.lifecycle import ResponseClass
 from bot.services import Services
 from bot.usecases import console, desk, forwarding, review, unit, web_login
 from bot.usecases.acting import Acted, Caller
-from web.forms import sent_form_key
+from web.forms import sent_form_key, uploaded_photos
 from web.keys import SERVICES
 from web.session import see_other, who_of
 
@@ -66,16 +66,8 @@ def _class(form: Form) -> ResponseClass:
 
 
 def _photos(form: Form) -> list[bytes]:
-    """The uploaded files; a file input left empty still sends an empty part, which is skipped."""
-    photos: list[bytes] = []
-    for value in form.getall("photos", []):
-        if isinstance(value, FileField):
-            data = value.file.read()
-            if data:
-                photos.append(data)
-        elif value:  # a value typed where a file belongs: not an upload
-            raise Refused("web.form.photo_not_file")
-    return photos
+    """The uploaded files (web/forms.py, shared with the progress report's form)."""
+    return uploaded_photos(form)
 
 
 def _target(form: Form) -> int:

@@ -8,6 +8,9 @@ import re
 import secrets
 from collections.abc import Mapping
 
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
+
 from bot.errors import Refused
 
 # What new_form_key makes (token_urlsafe(12): 16 characters), with room to change its length.
@@ -26,3 +29,17 @@ def sent_form_key(form: Mapping[str, object]) -> str:
     if not isinstance(key, str) or not _FORM_KEY.fullmatch(key):
         raise Refused("web.form.expired")
     return key
+
+
+def uploaded_photos(form: MultiDictProxy[str | bytes | bytearray | FileField]) -> list[bytes]:
+    """The files of the form's `photos` input; a file input left empty still sends an empty
+    part, which is skipped."""
+    photos: list[bytes] = []
+    for value in form.getall("photos", []):
+        if isinstance(value, FileField):
+            data = value.file.read()
+            if data:
+                photos.append(data)
+        elif value:  # a value typed where a file belongs: not an upload
+            raise Refused("web.form.photo_not_file")
+    return photos

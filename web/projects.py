@@ -14,20 +14,24 @@ from aiohttp import web
 
 from bot.errors import Refused
 from bot.progress import LIGHT_EMOJI, bar, number
-from bot.usecases import progress, web_login
+from bot.usecases import progress, progress_photos, web_login
 from bot.usecases.acting import Caller
-from web.forms import new_form_key, sent_form_key
+from web.forms import new_form_key, sent_form_key, uploaded_photos
 from web.keys import RENDERER, SERVICES
 from web.session import see_other, who_of
 
 log = logging.getLogger(__name__)
 
 
-def _subitem_id(request: web.Request) -> int:
-    raw = request.match_info["subitem_id"]
+def _id(request: web.Request, name: str) -> int:
+    raw = request.match_info[name]
     if not raw.isdigit() or len(raw) > 12:
         raise web.HTTPNotFound()
     return int(raw)
+
+
+def _subitem_id(request: web.Request) -> int:
+    return _id(request, "subitem_id")
 
 
 async def projects_page(request: web.Request) -> web.StreamResponse:
@@ -59,7 +63,8 @@ async def subitem_page(request: web.Request) -> web.StreamResponse:
 
 
 async def report(request: web.Request) -> web.StreamResponse:
-    """POST /projects/{id}/report: the liaison's figures, one field per target, and a note."""
+    """POST /projects/{id}/report: the liaison's figures, one field per target, a note, and
+    photos (multipart)."""
     services = request.app[SERVICES]
     who = who_of(request)
     subitem_id = _subitem_id(request)
@@ -73,12 +78,13 @@ async def report(request: web.Request) -> web.StreamResponse:
             if name.startswith("v") and name[1:].isdigit() and isinstance(value, str):
                 typed[int(name[1:])] = value
         note = form.get("note")
-        await progress.submit_report(
+        await progress_photos.submit_with_photos(
             services,
             Caller(who.person, now, key=f"web:{key}"),
             subitem_id,
             typed,
             note if isinstance(note, str) else "",
+            uploaded_photos(form),
             via="web",
         )
     except Refused as refused:
@@ -92,3 +98,24 @@ async def report(request: web.Request) -> web.StreamResponse:
         raise
     await web_login.record(services, who, "progress", target, "done", now)
     return see_other(f"/projects/{subitem_id}?saved=1")
+
+
+async def report_photo(request: web.Request) -> web.StreamResponse:
+    """GET /projects/{id}/reports/{report}/photos/{photo}/{size}: a report's photo, for whoever
+    may read the report (an edited id gets the polite not-found page); originals for staff."""
+    services = request.app[SERVICES]
+    size = request.match_info["size"]
+    if size not in ("thumb", "display", "original"):
+        raise web.HTTPNotFound()
+    relative = await progress_photos.report_photo_file(
+        services,
+        who_of(request).person,
+        _subitem_id(request),
+        _id(request, "report_id"),
+        _id(request, "photo_id"),
+        size,  # type: ignore[arg-type]
+    )
+    response = web.FileResponse(services.store.root / relative)
+    # As an item's photos: never changed under their name, but not public.
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -55,6 +55,10 @@ ROUTES = [
     web.get("/projects", projects.projects_page),
     web.get(r"/projects/{subitem_id:\d+}", projects.subitem_page),
     web.post(r"/projects/{subitem_id:\d+}/report", projects.report),
+    web.get(
+        r"/projects/{subitem_id:\d+}/reports/{report_id:\d+}/photos/{photo_id:\d+}/{size}",
+        projects.report_photo,
+    ),
     # The supervision plan (web/plan.py): calendar, coverage and tasks within the caller's reach;
     # leaders plan a visit with the chat's /plan use case.
     web.get("/plan", plan.plan_page),

@@ -24,7 +24,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Open without a session: the login doors, the Mini App's entry page, files, the health check.
 PUBLIC = ("/login", "/app", "/static/", "/healthz", "/lang/")
 
-_NOT_FOUND = frozenset({"web.item_not_found", "progress.subitem_not_found"})
+_NOT_FOUND = frozenset(
+    {"web.item_not_found", "progress.subitem_not_found", "progress.photo_not_found"}
+)
 # The chat's words for a stale button, said the way a web page would.
 _WEB_WORDING = {"button_expired": "web.form.expired"}
 

@@ -146,16 +146,34 @@ async def _subitem(services: Services, subitem_id: object) -> SubitemRow:
     return row
 
 
-async def detail(
+async def subitem_by_code(services: Services, code: str) -> int:
+    """The id of the campaign's sub-item of this code (as people type it: any case), for a door
+    that names it; whether the caller may see it is `detail`'s to say."""
+    wanted = code.strip().upper()
+    for row in await services.progress.subitems(services.campaign.id):
+        if row.code.upper() == wanted:
+            return row.id
+    raise Refused("progress.subitem_not_found")
+
+
+async def visible_subitem(
     services: Services, person: Person | None, subitem_id: object, *, console: bool = False
-) -> SubitemDetail:
-    """A sub-item's targets, milestones, the unit's reports and the deputies' observations."""
+) -> SubitemRow:
+    """A sub-item within the caller's reach (what its page, its reports and their photos ask)."""
     project_ids, unit_id = await _reach(services, person, console=console)
     row = await _subitem(services, subitem_id)
     if (project_ids is not None and row.project_id not in project_ids) or (
         unit_id is not None and row.unit_id != unit_id
     ):
         raise Refused("progress.subitem_not_found")  # says nothing of another's sub-item
+    return row
+
+
+async def detail(
+    services: Services, person: Person | None, subitem_id: object, *, console: bool = False
+) -> SubitemDetail:
+    """A sub-item's targets, milestones, the unit's reports and the deputies' observations."""
+    row = await visible_subitem(services, person, subitem_id, console=console)
     [progress] = await _progress(services, [row], today(services))
     project = await services.catalog.project(services.campaign.id, row.project_id)
     assert person is not None
