@@ -25,7 +25,7 @@ NOTE_SHOWN = 80
 
 
 def _values(report: ReportRecord, targets: list[TargetRecord]) -> str:
-    return "，".join(
+    return " · ".join(
         f"{number(report.values[t.id])}/{t.describe()}" for t in targets if t.id in report.values
     )
 
@@ -43,8 +43,12 @@ def detail_text(texts: Texts, d: SubitemDetail, zone: tzinfo) -> str:
             project=html.escape(f"{d.project_code} {d.project_title}"),
             unit=html.escape(sp.subitem.unit_name),
         ),
-        f"{LIGHT_EMOJI[derived.light] if derived.light else ''} {bar(derived.reached)} "
-        f"{derived.percent}% · {status}",
+        (
+            f"{LIGHT_EMOJI[derived.light] if derived.light else ''} {bar(derived.reached)} "
+            f"{derived.percent}% · {status}"
+            if derived.status is not None
+            else status
+        ),
     ]
     lines += [
         texts(
@@ -120,7 +124,7 @@ async def report_photos_pressed(update: Update, context: BotContext) -> None:
     assert chat is not None
     day = report.at.astimezone(context.services.settings.zone).date().isoformat()
     caption = context.texts(
-        "projects.photos_caption", day=day, name=report.person_name, count=len(photos)
+        "projects.photos_caption", day=day, name=html.escape(report.person_name), count=len(photos)
     )
     if not photos:
         await context.bot.send_message(chat.id, caption)
