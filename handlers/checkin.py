@@ -25,6 +25,7 @@ from bot.texts import Texts
 from bot.usecases import deputy, progress
 from bot.visits import NearbySite, Position, rank_nearby
 from handlers import callbacks
+from handlers.campaigns import with_joint_button
 from handlers.common import leave_conversation
 from handlers.context import BotContext
 from handlers.conversation import END
@@ -327,6 +328,9 @@ async def photos_done(update: Update, context: BotContext) -> str | int:
         and await progress.observable(services, context.person, visit_id) is not None
     ):
         markup = observe_button(context, visit_id)
+    if isinstance(visit_id, int):
+        # Several campaigns served: the visit may be shared with a partner's group (联合视察).
+        markup = with_joint_button(context, visit_id, markup)
     await message.reply_text(context.texts("checkin_finished", count=count), reply_markup=markup)
     return END
 
