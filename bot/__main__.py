@@ -37,7 +37,10 @@ def on_campaign(settings: Settings, args: argparse.Namespace) -> Settings:
     code = getattr(args, "campaign", None)
     if not code:
         return settings
-    campaign = settings.campaign.model_copy(update={"code": code})
+    # The others stay served (the city overview, joint inspections read them).
+    current = settings.campaign
+    also = tuple(c for c in (current.code, *current.also) if c and c != code)
+    campaign = current.model_copy(update={"code": code, "also": also if current.also else ()})
     return settings.model_copy(update={"campaign": campaign})
 
 

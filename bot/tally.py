@@ -31,6 +31,7 @@ from bot.clock import to_db
 from bot.coverage import CoverageFigures, load_coverage, render_coverage
 from bot.deadlines import Light
 from bot.items import Kind, Status
+from bot.joint_render import joint_json, joint_line
 from bot.records import AFTER_ALL, BEFORE_ALL
 from bot.satisfaction import (
     Satisfaction,
@@ -42,8 +43,7 @@ from bot.split import split_message
 from bot.texts import Texts, catalog_name
 
 if TYPE_CHECKING:
-    from bot.joint_render import joint_json, joint_line
-from bot.services import Services
+    from bot.services import Services
 
 # The status breakdown in the order of an item's life; merged, withdrawn and drafts are not counted.
 STATUS_ORDER = tuple(s for s in Status if s not in (Status.DRAFT, Status.WITHDRAWN, Status.MERGED))
