@@ -6,7 +6,7 @@ steps of an open conversation, by handlers/conversation.py; bot/usecases/campaig
 from __future__ import annotations
 
 import html
-from typing import cast
+from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -77,6 +77,24 @@ async def campaign_chosen(update: Update, context: BotContext) -> None:
     if query.message is not None:
         # The menu shows the commands of the role held in the chosen campaign.
         await set_person_commands(context, query.message.chat.id, chosen.person, context.texts)
+
+
+async def follow_location(
+    context: BotContext, flow: dict[str, Any], lat: float, lon: float
+) -> None:
+    """/checkin: a person of several campaigns checks in where the location is a site of one;
+    the flow goes on in that campaign, and they are told so."""
+    user_id = context.me.telegram_user_id
+    if user_id is None:
+        return
+    moved = await campaigns.by_location(context.services, user_id, context.me, lat, lon)
+    if moved is None:
+        return
+    context.person = moved.person
+    flow["campaign"] = moved.campaign.id
+    await context.bot.send_message(
+        user_id, context.texts("campaign.by_location", campaign=html.escape(moved.campaign.name))
+    )
 
 
 # --- joint inspections (bot/usecases/joint.py) ----------------------------------------------------

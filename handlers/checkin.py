@@ -25,7 +25,7 @@ from bot.texts import Texts
 from bot.usecases import deputy, progress
 from bot.visits import NearbySite, Position, rank_nearby
 from handlers import callbacks
-from handlers.campaigns import with_joint_button
+from handlers.campaigns import follow_location, with_joint_button
 from handlers.common import leave_conversation
 from handlers.context import BotContext
 from handlers.conversation import END
@@ -147,6 +147,7 @@ async def receive_location(update: Update, context: BotContext) -> str:
         await message.reply_text(await _visit(context, scanned, flow["position"]["key"]))
         return await _ask_for_photos(message, context)
     services = context.services
+    await follow_location(context, flow, position.lat, position.lon)
     candidates = await services.catalog.sites_within_box(
         services.campaign.id, position.lat, position.lon, settings.search_radius_m
     )

@@ -31,6 +31,7 @@ from tests.steps import (
     report_problem,
     skip_photos,
 )
+from tests.web_steps import Desk, free_port, web_settings
 
 CITY = "hangzhou-2020"
 CITY_NAME = "杭州市2020年民生实事项目专项监督"
@@ -42,7 +43,9 @@ def district_catalog() -> Catalog:
     """The district's catalog: the example's projects and groups under a campaign of its own."""
     city = load_catalog(EXAMPLE_CATALOG)
     campaign = city.campaign.model_copy(update={"code": DISTRICT, "name": DISTRICT_NAME})
-    return city.model_copy(update={"campaign": campaign})
+    # Its sites lie some 30 km north of the city's, out of a check-in's reach of them.
+    sites = [s.model_copy(update={"lat": s.lat + 0.3}) for s in city.sites]
+    return city.model_copy(update={"campaign": campaign, "sites": sites})
 
 
 @pytest.fixture
@@ -52,6 +55,7 @@ async def city(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
         api,
         tmp_path / "data",
         campaign=CampaignSettings(code=CITY, also=(DISTRICT,), city=CITY),
+        web=web_settings(free_port()),
     )
     clock = start_clock()
     setup = await open_services(settings, clock=clock, require_campaign=False)
@@ -110,6 +114,12 @@ async def join_in(
     return user
 
 
+async def check_in_at(bot: Harness, code: str, deputy: SimUser) -> None:
+    """Check in at the first site of group G01 of the campaign `code`."""
+    with bot.services.acting_in(campaign(bot, code)):
+        await check_in(bot, deputy)
+
+
 async def switch_to(user: SimUser, name: str) -> str:
     await user.send_text("/campaign")
     listing = await user.next_message()
@@ -142,12 +152,12 @@ async def test_a_deputy_of_both_campaigns_chooses_and_each_sees_only_its_own(
     assert f"▶ {DISTRICT_NAME}（人大代表）" in listing and CITY_NAME in listing
 
     # Two problems in the district, numbered by the district; then one in the city.
-    await check_in(city, deputy)
+    await check_in_at(city, DISTRICT, deputy)
     said = await report_problem(deputy)
     assert any("2020-0001" in (m.text or "") for m in said)
     await report_problem(deputy, text="第二处围挡破损，行人绕行到机动车道")
     assert "当前监督活动：" + CITY_NAME in await switch_to(deputy, CITY_NAME)
-    await check_in(city, deputy)
+    await check_in_at(city, CITY, deputy)
     said = await report_problem(deputy)
     assert any("2020-0001" in (m.text or "") for m in said)  # the city's own numbering
     counts = {
@@ -257,7 +267,7 @@ async def test_a_joint_visit_counts_in_both_tallies_and_the_city_sees_every_camp
 async def test_an_open_conversation_ends_in_the_campaign_it_began_in(city: Harness) -> None:
     deputy = await join_in(city, CITY, "王芳")
     await join_in(city, DISTRICT, "王芳", user=deputy)
-    await check_in(city, deputy)  # in the district, where she joined last
+    await check_in_at(city, DISTRICT, deputy)  # in the district, where she joined last
     await problem_up_to_description(deputy)
     # Switching in the middle does not move the open report to the other campaign.
     assert CITY_NAME in await switch_to(deputy, CITY_NAME)
@@ -275,6 +285,27 @@ async def test_an_open_conversation_ends_in_the_campaign_it_began_in(city: Harne
     # The next command acts in the chosen campaign: the city's /mine has nothing yet.
     await deputy.send_text("/mine")
     assert "还没有提交过" in ((await deputy.next_message()).text or "")
+
+
+async def test_a_check_in_goes_to_the_campaign_whose_site_is_there(city: Harness) -> None:
+    deputy = await join_in(city, CITY, "王芳")
+    await join_in(city, DISTRICT, "王芳", user=deputy)  # acting in the district now
+    site = await city.site_of_group("G01")  # the city's (the test acts in the home campaign)
+    await deputy.send_text("/checkin")
+    await deputy.next_message()
+    await deputy.send_location(site.lat, site.lon, horizontal_accuracy=10)
+    said = [await deputy.next_message(), await deputy.next_message()]
+    said.append(await deputy.next_message())
+    assert any(f"本次签到记入：{CITY_NAME}" in (m.text or "") for m in said), said
+    await deputy.press(site.name)
+    await deputy.next_message(edited=True)
+    await deputy.next_message()
+    await deputy.press("完成")
+    await deputy.settle()
+    visit = await city.value("SELECT c.code FROM visits v JOIN campaigns c ON c.id = v.campaign_id")
+    assert visit == CITY
+    await deputy.send_text("/campaign")
+    assert f"▶ {CITY_NAME}" in ((await deputy.next_message()).text or "")
 
 
 async def test_the_cli_imports_and_invites_per_campaign(
@@ -302,6 +333,31 @@ async def test_the_cli_imports_and_invites_per_campaign(
         )
         == DISTRICT
     )
+
+
+async def test_the_console_shows_each_staff_their_campaign_and_the_city_its_overview(
+    city: Harness,
+) -> None:
+    deputy = await join_in(city, DISTRICT, "王芳")
+    await check_in_at(city, DISTRICT, deputy)
+    await report_problem(deputy)
+    city_staff = await join_in(city, CITY, "赵敏", Role.STAFF)
+    district_staff = await join_in(city, DISTRICT, "钱多", Role.STAFF)
+    desk = Desk(city, city.settings.web.public_url)
+    async with desk.browsing(await city.person(district_staff)) as district:
+        status, page = await district.get("/items")
+        assert status == 200 and "2020-0001" in page
+        assert 'id="nav-overview"' not in page
+        status, page = await district.get("/overview")
+        assert status == 403 and "全市概览" in page  # refused, in words
+    async with desk.browsing(await city.person(city_staff)) as town:
+        status, page = await town.get("/items")
+        assert status == 200 and "2020-0001" not in page  # the district's item
+        assert 'id="nav-overview"' in page
+        status, page = await town.get("/overview")
+        assert status == 200
+        assert f'data-campaign="{CITY}"' in page and f'data-campaign="{DISTRICT}"' in page
+        assert "合计：2 项监督活动，问题和建议 1 件" in page
 
 
 # --- an existing single-campaign deployment ------------------------------------------------------

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from bot.campaign_ports import Named
 from bot.errors import require
-from bot.people import Person
+from bot.people import Action, Person, can
 from bot.records import CampaignRecord
 from bot.services import Services
+from bot.visits import rank_nearby
 
 log = logging.getLogger(__name__)
 
@@ -104,3 +105,32 @@ async def switch(services: Services, telegram_user_id: int, campaign_id: object)
     services.act_in(chosen.campaign)
     log.info("Telegram user's person %s now acts in campaign %s", chosen.person.id, campaign_id)
     return chosen
+
+
+async def by_location(
+    services: Services, telegram_user_id: int, current: Person, lat: float, lon: float
+) -> Membership | None:
+    """/checkin's default from the site: another membership to check in as, when the current
+    campaign has no site within reach of the location and that one's campaign has (the first in
+    the served order); None: stay. Chosen, it becomes the account's current campaign."""
+    radius = services.settings.checkin.search_radius_m
+    mine = [
+        m for m in await memberships(services, telegram_user_id) if can(m.person, Action.CHECKIN)
+    ]
+    if len(mine) < 2 or await _reaches(services, current.campaign_id, lat, lon, radius):
+        return None
+    for m in mine:
+        if m.person.id != current.id and await _reaches(services, m.campaign.id, lat, lon, radius):
+            await services.memberships.choose_campaign(
+                telegram_user_id, m.campaign.id, services.clock.now()
+            )
+            services.act_in(m.campaign)
+            return m
+    return None
+
+
+async def _reaches(
+    services: Services, campaign_id: int, lat: float, lon: float, radius: float
+) -> bool:
+    box = await services.catalog.sites_within_box(campaign_id, lat, lon, radius)
+    return bool(rank_nearby(box, lat, lon, within_m=radius, group_project_ids=set(), limit=1))
