@@ -21,7 +21,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.errors import Refused
 from bot.invitations import looks_like_token
-from bot.people import Person, commands_for
+from bot.people import ROLE_COMMANDS, Person, commands_for
 from bot.plan_render import render_calendar
 from bot.texts import LANGUAGES, Texts, pick_language
 from bot.usecases import campaigns, plan
@@ -90,7 +90,12 @@ async def set_person_commands(
     context: BotContext, chat_id: int, person: Person, texts: Texts
 ) -> None:
     """Show only the commands of the person's role in their chat's menu."""
-    commands = [BotCommand(name, texts(f"command.{name}")) for name in commands_for(person.role)]
+    names = list(commands_for(person.role))
+    user_id = person.telegram_user_id
+    if user_id is not None and len(await campaigns.memberships(context.services, user_id)) > 1:
+        # Someone of several campaigns switches between them (handlers/campaigns.py).
+        names.insert(len(ROLE_COMMANDS[person.role]), "campaign")
+    commands = [BotCommand(name, texts(f"command.{name}")) for name in names]
     try:
         await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:

@@ -73,20 +73,6 @@ class MembershipRepo(Repo):
                 (visit_id, group.campaign_id, group.id, by, to_db(now)),
             )
 
-    async def share_item(self, item_id: int, group: PartnerGroup, by: int, now: datetime) -> bool:
-        async with self.db.transaction() as conn:
-            return await changed_one(
-                conn,
-                "INSERT INTO joint_items (item_id, campaign_id, group_id, shared_by, shared_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (item_id, group.campaign_id, group.id, by, to_db(now)),
-            )
-
-    async def joint_of_visit(self, visit_id: int) -> list[int]:
-        return await self.db.fetch_ints(
-            "SELECT group_id FROM joint_visits WHERE visit_id = ? ORDER BY group_id", (visit_id,)
-        )
-
     async def joint_counts(self, campaign_id: int, start: str, end: str) -> JointCounts:
         visits = await self.db.fetch_int(
             "SELECT COUNT(DISTINCT v.id) FROM visits v LEFT JOIN joint_visits j "

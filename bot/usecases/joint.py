@@ -2,8 +2,8 @@
 
 A city group and a district group often inspect a site together. The visit stays the campaign's
 own (its person, its site); sharing it with a group of another campaign the deployment serves
-counts it once in that campaign's tally too, with what was raised at it, marked as joint. An item
-may also be shared on its own (bot/campaign_ports.py share_item): one a reviewer reaches.
+counts it once in that campaign's tally too, with what was raised at it, marked as joint. (The
+schema also lets an item be shared on its own, table joint_items; no door does that yet.)
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 
 from bot import scope
-from bot.campaign_ports import JointCounts, PartnerGroup
+from bot.campaign_ports import PartnerGroup
 from bot.errors import Refused, require
 from bot.people import Action, Person, can
 from bot.services import Services
-from bot.usecases.acting import Caller, item_id_of
+from bot.usecases.acting import Caller
 
 log = logging.getLogger(__name__)
 
@@ -50,30 +50,3 @@ async def share_visit(
     if await services.memberships.share_visit(visit_id, group, caller.person.id, caller.now):
         log.info("Visit %s shared with group %s by person %s", visit_id, group.id, caller.person.id)
     return group
-
-
-async def share_item(
-    services: Services, caller: Caller, item_id: object, group_id: object
-) -> PartnerGroup:
-    """Share an item the caller reviews (a leader's group's, staff's campaign's) with a partner."""
-    person = scope.require_active(caller.person)
-    item = await services.items.get(item_id_of(item_id))
-    require(item is not None, "button_expired")
-    assert item is not None
-    scope.require_review(person, item)
-    partners = await services.memberships.partner_groups(
-        tuple(c.id for c in services.served), person.campaign_id
-    )
-    group = next((g for g in partners if g.id == group_id), None)
-    require(group is not None, "button_expired")
-    assert group is not None
-    if await services.memberships.share_item(item.id, group, person.id, caller.now):
-        log.info("Item %s shared with group %s by person %s", item.id, group.id, person.id)
-    return group
-
-
-async def joint_counts(services: Services, start: str, end: str) -> JointCounts:
-    """The acting campaign's joint inspections in a period (the tally's line)."""
-    if not _partners_possible(services):
-        return JointCounts()
-    return await services.memberships.joint_counts(services.campaign.id, start, end)
