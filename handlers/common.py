@@ -80,8 +80,9 @@ async def gate(update: Update, context: BotContext) -> None:
             await message.reply_text(context.texts("not_registered"))
         raise ApplicationHandlerStop
     # Writing to the bot again after blocking it: what could not be delivered comes back.
-    elif context.person.blocked and await context.services.delivery.unblock(
-        context.person.id, context.now()
+    # (Every membership of the account: each campaign's notices to it were held.)
+    elif context.person.blocked and await campaigns.unblock(
+        context.services, user.id, context.now()
     ):
         context.services.wake_sender()
 

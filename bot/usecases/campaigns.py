@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.campaign_ports import Named
 from bot.errors import require
@@ -82,6 +83,16 @@ async def _choose(
         assert chosen is not None
         return by_campaign[chosen]
     return by_campaign.get(services.home.id) or next(iter(by_campaign.values()))
+
+
+async def unblock(services: Services, telegram_user_id: int, now: datetime) -> bool:
+    """The account wrote again after blocking the bot: every membership's held notices go out
+    (the bot was blocked for the chat, not for one campaign). Whether any came back."""
+    unblocked = False
+    for person in await services.memberships.memberships(telegram_user_id):
+        if person.blocked and await services.delivery.unblock(person.id, now):
+            unblocked = True
+    return unblocked
 
 
 async def act_as(services: Services, telegram_user_id: int, campaign_id: int) -> Person | None:
