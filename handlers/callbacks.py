@@ -42,6 +42,7 @@ PROJECTS = "pj"  # pj:<page>: /projects' pages
 EVALUATE_NOTICE = "eo"  # eo:<round id>: the round's notice opens /evaluate
 CAMPAIGN = "cp"  # cp:<campaign id>: /campaign switches the current campaign
 JOINT = "jv"  # jv:<visit id>[:<group id>]: share a check-in with a partner campaign's group
+JOINT_ITEM = "ji"  # ji:<item id>:<group id>: /joint shares an item with a partner's group
 
 _OF_ACT = {
     Act.RATE: RATE,
@@ -70,6 +71,7 @@ _NAMED: dict[str, tuple[Named, int]] = {
     MINE: ("item", 2),
     OBSERVE: ("visit", 1),
     JOINT: ("visit", 1),
+    JOINT_ITEM: ("item", 1),
     EVALUATE_NOTICE: ("round", 1),
 }
 

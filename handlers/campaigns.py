@@ -150,6 +150,52 @@ async def joint_pressed(update: Update, context: BotContext) -> None:
     )
 
 
+async def joint_item_command(update: Update, context: BotContext) -> None:
+    """/joint <number>: share an item one reviews with a partner campaign's group."""
+    message = update.effective_message
+    assert message is not None
+    texts = context.texts
+    if not context.args:
+        await message.reply_text(texts("campaign.joint_usage"))
+        return
+    item, partners = await joint.item_partners(
+        context.services, context.person, " ".join(context.args)
+    )
+    rows = [
+        [
+            InlineKeyboardButton(
+                texts("campaign.joint_group", campaign=g.campaign_name, group=g.name),
+                callback_data=f"{callbacks.JOINT_ITEM}:{item.id}:{g.id}",
+            )
+        ]
+        for g in partners
+    ]
+    await message.reply_text(
+        texts("campaign.joint_item_choose", number=item.display_number),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+
+
+async def joint_item_pressed(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    numbers = [int(p) if p.isdigit() else None for p in parts[1:3]]
+    if len(numbers) < 2:
+        await query.answer(context.texts("button_expired"), show_alert=True)
+        return
+    item, group = await joint.share_item(context.services, context.caller(), numbers[0], numbers[1])
+    await query.answer()
+    await query.edit_message_text(
+        context.texts(
+            "campaign.joint_item_done",
+            number=item.display_number,
+            campaign=html.escape(group.campaign_name),
+            group=html.escape(group.name),
+        )
+    )
+
+
 def commands() -> list[StepHandler]:
     return [
         cast(StepHandler, CommandHandler("campaign", campaign_command)),
@@ -160,6 +206,13 @@ def commands() -> list[StepHandler]:
         cast(
             StepHandler,
             CallbackQueryHandler(joint_pressed, pattern=callbacks.pattern(callbacks.JOINT)),
+        ),
+        cast(StepHandler, CommandHandler("joint", joint_item_command)),
+        cast(
+            StepHandler,
+            CallbackQueryHandler(
+                joint_item_pressed, pattern=callbacks.pattern(callbacks.JOINT_ITEM)
+            ),
         ),
     ]
 

@@ -21,7 +21,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.errors import Refused
 from bot.invitations import looks_like_token
-from bot.people import ROLE_COMMANDS, Person, commands_for
+from bot.people import ROLE_COMMANDS, Action, Person, can, commands_for
 from bot.plan_render import render_calendar
 from bot.texts import LANGUAGES, Texts, pick_language
 from bot.usecases import campaigns, plan
@@ -92,10 +92,15 @@ async def set_person_commands(
 ) -> None:
     """Show only the commands of the person's role in their chat's menu."""
     names = list(commands_for(person.role))
+    own = len(ROLE_COMMANDS[person.role])
+    if len(context.services.served) > 1 and can(person, Action.REVIEW):
+        # Several campaigns served: reviewers share items with a partner (handlers/campaigns.py).
+        names.insert(own, "joint")
+        own += 1
     user_id = person.telegram_user_id
     if user_id is not None and len(await campaigns.memberships(context.services, user_id)) > 1:
         # Someone of several campaigns switches between them (handlers/campaigns.py).
-        names.insert(len(ROLE_COMMANDS[person.role]), "campaign")
+        names.insert(own, "campaign")
     commands = [BotCommand(name, texts(f"command.{name}")) for name in names]
     try:
         await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))

@@ -73,6 +73,15 @@ class MembershipRepo(Repo):
                 (visit_id, group.campaign_id, group.id, by, to_db(now)),
             )
 
+    async def share_item(self, item_id: int, group: PartnerGroup, by: int, now: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            return await changed_one(
+                conn,
+                "INSERT INTO joint_items (item_id, campaign_id, group_id, shared_by, shared_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (item_id, group.campaign_id, group.id, by, to_db(now)),
+            )
+
     async def joint_counts(self, campaign_id: int, start: str, end: str) -> JointCounts:
         visits = await self.db.fetch_int(
             "SELECT COUNT(DISTINCT v.id) FROM visits v LEFT JOIN joint_visits j "

@@ -24,7 +24,7 @@ from tests.campaign_steps import (
     switch_to,
     tally_of,
 )
-from tests.conftest import EXAMPLE_CATALOG, Harness
+from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to
 from tests.steps import (
     check_in,
     confirm,
@@ -241,6 +241,39 @@ async def test_the_cli_imports_and_invites_per_campaign(
         )
         == DISTRICT
     )
+
+
+async def test_staff_share_an_item_with_a_partner_group(city: Harness) -> None:
+    deputy = await join_in(city, CITY, "王芳")
+    await check_in_at(city, CITY, deputy)
+    await report_problem(deputy)
+    city_staff = await join_in(city, CITY, "赵敏", Role.STAFF)
+    district_staff = await join_in(city, DISTRICT, "钱多", Role.STAFF)
+    menu = [
+        c["command"] for c in city.api.commands({"type": "chat", "chat_id": city_staff.user_id})
+    ]
+    assert "joint" in menu
+    # The district's staff reach their own campaign's numbers only.
+    await district_staff.send_text("/joint 2020-0001")
+    assert "没有编号为 2020-0001" in ((await district_staff.next_message()).text or "")
+    await city_staff.send_text("/joint 2020-0001")
+    choose = await city_staff.next_message()
+    partner = f"{DISTRICT_NAME}·第二监督小组"
+    assert partner in choose.buttons, choose.describe()
+    await city_staff.press(partner)
+    done = await city_staff.next_message(edited=True)
+    assert "已记为与" in (done.text or "") and "第二监督小组" in (done.text or "")
+    # A forged press of the district's staff changes nothing: the item is not theirs to review.
+    item_id = await city.value("SELECT id FROM items")
+    group_id = choose.button_data[partner].split(":")[2]
+    await district_staff.send_text("/help")
+    helped = await district_staff.next_message()
+    press = await district_staff.press_data(helped.message_id, f"ji:{item_id}:{group_id}")
+    assert "已记为" not in await answer_to(district_staff, press)
+    assert await city.value("SELECT COUNT(*) FROM joint_items") == 1
+    district_tally = await tally_of(district_staff)
+    assert "累计发现问题1个" in district_tally and "合作方共享的问题 1 个" in district_tally
+    assert "联合视察：0 次" in district_tally  # an item shared on its own, without a visit
 
 
 async def test_the_console_shows_each_staff_their_campaign_and_the_city_its_overview(

@@ -2,20 +2,24 @@
 
 A city group and a district group often inspect a site together. The visit stays the campaign's
 own (its person, its site); sharing it with a group of another campaign the deployment serves
-counts it once in that campaign's tally too, with what was raised at it, marked as joint. (The
-schema also lets an item be shared on its own, table joint_items; no door does that yet.)
+counts it once in that campaign's tally too, with what was raised at it, marked as joint. An
+item may be shared on its own as well (/joint <number>): by whoever reviews it (a leader their
+group's, staff their campaign's).
 """
 
 from __future__ import annotations
 
+import html
 import logging
 
 from bot import scope
 from bot.campaign_ports import PartnerGroup
 from bot.errors import Refused, require
+from bot.items import Item, parse_number
 from bot.people import Action, Person, can
 from bot.services import Services
-from bot.usecases.acting import Caller
+from bot.usecases.acting import Caller, item_id_of
+from bot.views import clip
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +54,44 @@ async def share_visit(
     if await services.memberships.share_visit(visit_id, group, caller.person.id, caller.now):
         log.info("Visit %s shared with group %s by person %s", visit_id, group.id, caller.person.id)
     return group
+
+
+async def item_partners(
+    services: Services, person: Person | None, typed: str
+) -> tuple[Item, list[PartnerGroup]]:
+    """/joint <number>: the item of the acting campaign, and the partner groups to choose from."""
+    person = scope.require_active(person)
+    require(can(person, Action.REVIEW) and _partners_possible(services), "not_allowed")
+    campaign = services.campaign
+    number = parse_number(typed)
+    item = None
+    if number is not None and number[0] in (None, campaign.year):
+        item = await services.items.get_by_number(campaign.id, number[1])
+    require(item is not None, "campaign.joint_no_item", number=html.escape(clip(typed, 20)))
+    assert item is not None
+    scope.require_review(person, item)
+    partners = await services.memberships.partner_groups(
+        tuple(c.id for c in services.served), person.campaign_id
+    )
+    return item, partners
+
+
+async def share_item(
+    services: Services, caller: Caller, item_id: object, group_id: object
+) -> tuple[Item, PartnerGroup]:
+    """Share an item the caller reviews with a partner group; twice shares it once."""
+    person = scope.require_active(caller.person)
+    require(_partners_possible(services), "not_allowed")
+    item = await services.items.get(item_id_of(item_id))
+    require(item is not None, "button_expired")
+    assert item is not None
+    scope.require_review(person, item)
+    partners = await services.memberships.partner_groups(
+        tuple(c.id for c in services.served), person.campaign_id
+    )
+    group = next((g for g in partners if g.id == group_id), None)
+    require(group is not None, "button_expired")
+    assert group is not None
+    if await services.memberships.share_item(item.id, group, person.id, caller.now):
+        log.info("Item %s shared with group %s by person %s", item.id, group.id, person.id)
+    return item, group
