@@ -82,6 +82,18 @@ class MembershipRepo(Repo):
                 (item_id, group.campaign_id, group.id, by, to_db(now)),
             )
 
+    async def partners_of_item(self, item_id: int) -> list[PartnerGroup]:
+        return await self.db.fetch_all_as(
+            _partner,
+            "SELECT DISTINCT g.id, g.campaign_id, c.code AS campaign_code, "
+            "c.name AS campaign_name, g.code, g.name FROM groups g "
+            "JOIN campaigns c ON c.id = g.campaign_id WHERE g.id IN ("
+            "SELECT group_id FROM joint_items WHERE item_id = ? UNION "
+            "SELECT j.group_id FROM joint_visits j JOIN items i ON i.visit_id = j.visit_id "
+            "WHERE i.id = ?) ORDER BY g.campaign_id, g.code",
+            (item_id, item_id),
+        )
+
     async def joint_counts(self, campaign_id: int, start: str, end: str) -> JointCounts:
         visits = await self.db.fetch_int(
             "SELECT COUNT(DISTINCT v.id) FROM visits v LEFT JOIN joint_visits j "

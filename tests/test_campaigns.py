@@ -274,6 +274,11 @@ async def test_staff_share_an_item_with_a_partner_group(city: Harness) -> None:
     district_tally = await tally_of(district_staff)
     assert "累计发现问题1个" in district_tally and "合作方共享的问题 1 个" in district_tally
     assert "联合视察：0 次" in district_tally  # an item shared on its own, without a visit
+    # Its page in the console is marked joint, naming the partner.
+    desk = Desk(city, city.settings.web.public_url)
+    async with desk.browsing(await city.person(city_staff)) as town:
+        status, page = await town.get(f"/items/{item_id}")
+        assert status == 200 and 'id="joint"' in page and "第二监督小组" in page
 
 
 async def test_the_console_shows_each_staff_their_campaign_and_the_city_its_overview(

@@ -95,3 +95,11 @@ async def share_item(
     if await services.memberships.share_item(item.id, group, person.id, caller.now):
         log.info("Item %s shared with group %s by person %s", item.id, group.id, person.id)
     return item, group
+
+
+async def partners_of(services: Services, item_id: int) -> list[PartnerGroup]:
+    """Whom an item is shared with, to mark it as joint on its page (the page's own use case has
+    checked the reader's reach)."""
+    if not _partners_possible(services):
+        return []
+    return await services.memberships.partners_of_item(item_id)
