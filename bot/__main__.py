@@ -32,9 +32,27 @@ def _settings(path: Path | None) -> Settings:
     return load_settings(path)
 
 
-async def _import(settings: Settings, catalog_path: Path) -> int:
+def on_campaign(settings: Settings, args: argparse.Namespace) -> Settings:
+    """--campaign CODE: the command acts on that campaign, as if it were [campaign] code."""
+    code = getattr(args, "campaign", None)
+    if not code:
+        return settings
+    # The others stay served (the city overview, joint inspections read them).
+    current = settings.campaign
+    also = tuple(c for c in (current.code, *current.also) if c and c != code)
+    campaign = current.model_copy(update={"code": code, "also": also if current.also else ()})
+    return settings.model_copy(update={"campaign": campaign})
+
+
+async def _import(settings: Settings, catalog_path: Path, *, strict: bool = False) -> int:
 
     catalog = load_catalog(catalog_path)
+    wanted = settings.campaign.code
+    if strict and wanted and catalog.campaign.code != wanted:
+        # Several campaigns: a district's file must not land on the city's (or another's).
+        raise CliError(
+            f"{catalog_path} is the catalog of campaign {catalog.campaign.code}, not {wanted}"
+        )
     services = await open_services(settings, require_campaign=False)
     try:
         report = await services.catalog.import_catalog(catalog, now=services.clock.now())
@@ -141,6 +159,12 @@ def _parser() -> argparse.ArgumentParser:
 
     def with_config(p: argparse.ArgumentParser, required: bool = True) -> None:
         p.add_argument("--config", type=Path, required=required, help="path to config.toml")
+        p.add_argument(
+            "--campaign",
+            metavar="CODE",
+            help="the campaign to act on, when the deployment serves several "
+            "(default: [campaign] code)",
+        )
 
     run = sub.add_parser("run", help="run the bot (long polling or webhook, as configured)")
     with_config(run)
@@ -185,7 +209,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = _settings(getattr(args, "config", None))
+        settings = on_campaign(_settings(getattr(args, "config", None)), args)
         # The demo's transcript is the point; its log lines would only interleave with it.
         default_level = "WARNING" if args.command == "demo" else settings.runtime.log_level
         logging.basicConfig(
@@ -202,7 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 max(logging.INFO, logging.getLogger().getEffectiveLevel())
             )
         if args.command == "import":
-            return asyncio.run(_import(settings, args.catalog))
+            strict = bool(args.campaign or settings.campaign.also)
+            return asyncio.run(_import(settings, args.catalog, strict=strict))
         command = _COMMANDS.get(args.command)
         if command is not None:
             return asyncio.run(command(settings, args))

@@ -37,6 +37,7 @@ from handlers import (
     add_more,
     bulletin,
     callbacks,
+    campaigns,
     catalog_import,
     checkin,
     common,
@@ -112,6 +113,7 @@ FEATURES: tuple[Feature, ...] = (
     plan,  # /plan: project -> target -> window -> deputies; /tasks (one step)
     evaluation,  # /evaluation (staff): menu -> deadline -> voters -> confirm
     evaluate,  # /evaluate or the round's notice (voters): vote <-> comment
+    campaigns.FEATURE,  # /campaign (one step): switch the campaign one acts in
 )
 
 

@@ -26,6 +26,7 @@ from storage.jobs import JobsRepo
 from storage.lists import ListRepo
 from storage.lookbacks import LookbackRepo
 from storage.manage import ManageRepo
+from storage.memberships import MembershipRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.photos import PhotoRepo
@@ -58,12 +59,31 @@ async def open_services(
                     "(deputy-bot import --config CONFIG CATALOG.toml)"
                 )
             campaign = CampaignRecord(0, "", "", 0, settings.campaign.timezone, "")
+        served = [campaign]
+        for code in settings.campaign.also:
+            also = await catalog.campaign(code)
+            if also is None:
+                if require_campaign:
+                    raise NoCampaignError(
+                        f"the database has no campaign {code} ([campaign] also): import its "
+                        "catalog first (deputy-bot import --config CONFIG CATALOG.toml)"
+                    )
+                continue
+            if all(c.id != also.id for c in served):
+                served.append(also)
+        city = next((c for c in served if c.code == settings.campaign.city), None)
+        if settings.campaign.city and city is None and require_campaign:
+            raise NoCampaignError(
+                f"[campaign] city = {settings.campaign.city!r} is not a served campaign"
+            )
         photos = PhotoRepo(db)
         store = PhotoStore(settings.storage.photos_dir)
         return Services(
             settings=settings,
             clock=clock or process_clock(),
-            campaign=campaign,
+            home=campaign,
+            served=tuple(served),
+            city_id=city.id if city else None,
             catalog=catalog,
             people=PeopleRepo(db),
             visits=VisitRepo(db),
@@ -90,6 +110,7 @@ async def open_services(
             bulletin=BulletinRepo(db),
             store=store,
             evidence=Evidence(photos, store, settings.photos, settings.zone),
+            memberships=MembershipRepo(db),
             closer=db.close,
         )
     except BaseException:

@@ -75,6 +75,10 @@ class StorageSettings(_Section):
 class CampaignSettings(_Section):
     code: str = ""
     timezone: str = "Asia/Shanghai"
+    # Further campaigns served side by side with `code` (the districts' beside the city's).
+    also: tuple[str, ...] = ()
+    # The city campaign: its staff see every served campaign's figures (the city overview).
+    city: str = ""
 
     @field_validator("timezone")
     @classmethod

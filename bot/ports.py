@@ -250,7 +250,9 @@ class PeopleStore(Protocol):
     In SQLite: storage/people.py.
     """
 
-    async def by_telegram_id(self, telegram_user_id: int) -> Person | None: ...
+    async def by_telegram_id(
+        self, telegram_user_id: int, campaign_id: int | None = None
+    ) -> Person | None: ...
 
     async def by_id(self, person_id: int) -> Person | None: ...
 

@@ -85,6 +85,19 @@ async def _run(job: Job, name: str, now: datetime) -> None:
         log.exception("Daily job %s failed", name)
 
 
+async def _every_campaign(
+    services: Services, job: Callable[[Services, datetime], Awaitable[object]], now: datetime
+) -> None:
+    """Run the job for each campaign the deployment serves, acting in it (one, usually)."""
+    for campaign in services.served or (services.home,):
+        with services.acting_in(campaign):
+            try:
+                await job(services, now)
+            except Exception:
+                # One campaign's failure must not keep the others' notices back.
+                log.exception("Daily job failed for campaign %s", campaign.id)
+
+
 @asynccontextmanager
 async def scheduled(services: Services) -> AsyncIterator[None]:
     """Run the daily jobs for the life of the block (unless [schedule] enabled = false)."""
@@ -98,7 +111,7 @@ async def scheduled(services: Services) -> AsyncIterator[None]:
                 services.clock,
                 services.settings.zone,
                 at,
-                functools.partial(job, services),
+                functools.partial(_every_campaign, services, job),
                 name,
                 catch_up=True,
             ),

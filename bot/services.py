@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.bulletin_ports import BulletinStore
+from bot.campaign_ports import MembershipStore
 from bot.clock import Clock
 from bot.config import Settings
 from bot.console_ports import ConsoleStore, WebAuthStore
@@ -45,6 +48,12 @@ class NoCampaignError(Exception):
     """No campaign has been imported yet (or the configured one is missing)."""
 
 
+# The campaign the code running now acts in: set per update from the acting membership (the gate,
+# handlers/campaigns.py), per request in the web console, per campaign by the daily jobs. Unset:
+# the deployment's home campaign. A context variable, so each update's task has its own.
+_ACTING: ContextVar[CampaignRecord | None] = ContextVar("acting_campaign", default=None)
+
+
 @dataclass
 class Services:
     """The core as the doors see it: settings, the clock, the active campaign and the ports.
@@ -55,7 +64,7 @@ class Services:
 
     settings: Settings
     clock: Clock
-    campaign: CampaignRecord
+    home: CampaignRecord  # [campaign] code, or the latest imported: where nothing else says
     catalog: CatalogStore
     people: PeopleStore
     visits: VisitStore
@@ -82,8 +91,43 @@ class Services:
     bulletin: BulletinStore  # the bulletin's and group report's counts
     store: PhotoStore
     evidence: Evidence
+    memberships: MembershipStore  # who acts in which campaign; joint visits and items
     closer: Callable[[], Awaitable[None]]
     on_queued: Callable[[], None] | None = None
+    # Every campaign served side by side (home first; [campaign] also), and the city's if any.
+    served: tuple[CampaignRecord, ...] = field(default=())
+    city_id: int | None = None
+
+    @property
+    def campaign(self) -> CampaignRecord:
+        """The campaign of the update, request or job being handled (home outside of them)."""
+        return _ACTING.get() or self.home
+
+    @campaign.setter
+    def campaign(self, record: CampaignRecord) -> None:
+        # A (re-)imported catalog replaces the record where it is kept.
+        old = self.campaign
+        if old.id == self.home.id:
+            self.home = record
+        self.served = tuple(record if c.id == old.id else c for c in self.served)
+        if _ACTING.get() is not None:
+            _ACTING.set(record)
+
+    def served_campaign(self, campaign_id: int) -> CampaignRecord | None:
+        return next((c for c in self.served if c.id == campaign_id), None)
+
+    def act_in(self, record: CampaignRecord) -> None:
+        """From here on in this update (or request), the code acts in `record`."""
+        _ACTING.set(record)
+
+    @contextmanager
+    def acting_in(self, record: CampaignRecord) -> Iterator[None]:
+        """The block acts in `record` (a daily job's run per campaign, a CLI over all)."""
+        token = _ACTING.set(record)
+        try:
+            yield
+        finally:
+            _ACTING.reset(token)
 
     def wake_sender(self) -> None:
         """Tell the outbox sender new notices are queued (set by the running bot)."""

@@ -26,10 +26,12 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from bot.campaign_ports import JointCounts
 from bot.clock import to_db
 from bot.coverage import CoverageFigures, load_coverage, render_coverage
 from bot.deadlines import Light
 from bot.items import Kind, Status
+from bot.joint_render import joint_json, joint_line
 from bot.records import AFTER_ALL, BEFORE_ALL
 from bot.satisfaction import (
     Satisfaction,
@@ -152,6 +154,9 @@ class Tally:
     coverage: CoverageFigures | None = (
         None  # the plan: deputies, sub-items, tasks (bot/coverage.py)
     )
+    # Joint inspections, when the deployment serves several campaigns (bot/usecases/joint.py):
+    # the partners' items shared with this campaign are counted in its headline too.
+    joint: JointCounts | None = None
 
     @property
     def lights(self) -> dict[Light, int]:
@@ -209,6 +214,11 @@ async def compute_tally(services: Services, period: Period, *, now: datetime) ->
     deadlines = await repo.deadline_counts(campaign_id, start, end, to_db(now), to_db(soon))
     deputies, groups_taking_part = await repo.participation(campaign_id, start, end)
     satisfaction = await load_satisfaction(services.satisfaction, campaign_id, start, end)
+    joint = (
+        await services.memberships.joint_counts(campaign_id, start, end)
+        if len(services.served) > 1
+        else None
+    )
 
     def zero() -> list[int]:
         return [0, 0]
@@ -247,8 +257,8 @@ async def compute_tally(services: Services, period: Period, *, now: datetime) ->
         period=period,
         groups=groups_taking_part,
         deputies=deputies,
-        problems=problems,
-        suggestions=suggestions,
+        problems=problems + (joint.problems_in if joint else 0),
+        suggestions=suggestions + (joint.suggestions_in if joint else 0),
         by_project=_rows(
             by_project, labels.project_order, labels.projects, codes=labels.project_codes
         ),
@@ -269,6 +279,7 @@ async def compute_tally(services: Services, period: Period, *, now: datetime) ->
         coverage=await load_coverage(
             services, None, period.first, period.last, now.astimezone(settings.zone).date()
         ),
+        joint=joint,
     )
 
 
@@ -305,6 +316,8 @@ def render_tally(tally: Tally, texts: Texts) -> list[str]:
             suggestions=tally.suggestions,
         ),
     ]
+    if tally.joint is not None and tally.joint.any:
+        lines.append(joint_line(tally.joint, texts))
     if not tally.by_status:
         lines.append(texts("tally.nothing"))
         lines += render_coverage(tally.coverage, texts) if tally.coverage else []
@@ -388,4 +401,5 @@ def tally_json(tally: Tally) -> dict[str, Any]:
         "deadlines": {str(light): count for light, count in tally.lights.items()},
         "satisfaction": tally.satisfaction.to_json(),
         "coverage": tally.coverage.to_json() if tally.coverage else None,
+        **({"joint": joint_json(tally.joint)} if tally.joint is not None else {}),
     }

@@ -13,6 +13,7 @@ from bot.bootstrap import open_services
 from bot.cli_args import WithConfig, add_days, add_lang
 from bot.config import Settings
 from bot.errors import CliError
+from bot.overview import all_campaigns, overview_json, render_overview
 from bot.tally import Period, PeriodError, compute_tally, parse_day, render_tally, tally_json
 from bot.texts import Texts
 
@@ -32,6 +33,11 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
     with_config(parser)
     add_days(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of the report")
+    parser.add_argument(
+        "--all-campaigns",
+        action="store_true",
+        help="the city overview: every served campaign's counts, rates and overdue items",
+    )
     add_lang(parser, "report")
 
 
@@ -57,9 +63,18 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(f"--from {first} is after --to {last}") from exc
     services = await open_services(settings)
     try:
-        tally = await compute_tally(services, period, now=services.clock.now())
+        if args.all_campaigns:
+            rows = await all_campaigns(services, period, now=services.clock.now())
+        else:
+            tally = await compute_tally(services, period, now=services.clock.now())
     finally:
         await services.close()
+    if args.all_campaigns:
+        if args.json:
+            print(json.dumps(overview_json(rows), ensure_ascii=False, indent=2))
+        else:
+            print(plain("\n".join(render_overview(rows, Texts(args.lang)))))
+        return 0
     if args.json:
         print(json.dumps(tally_json(tally), ensure_ascii=False, indent=2))
     else:

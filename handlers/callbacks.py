@@ -9,6 +9,7 @@ Telegram allows 64 bytes of callback data, hence the short prefixes.
 
 from __future__ import annotations
 
+from bot.campaign_ports import Named
 from bot.notices import Act
 
 # Conversations (nonce'd buttons).
@@ -40,6 +41,9 @@ OBSERVE = "ob"  # ob:<visit id>: the check-in's 记录进展观察 button
 PROJECTS = "pj"  # pj:<page>: /projects' pages
 REPORT_PHOTOS = "ph"  # ph:<report id>: a progress report's photos, from /projects <sub-item>
 EVALUATE_NOTICE = "eo"  # eo:<round id>: the round's notice opens /evaluate
+CAMPAIGN = "cp"  # cp:<campaign id>: /campaign switches the current campaign
+JOINT = "jv"  # jv:<visit id>[:<group id>]: share a check-in with a partner campaign's group
+JOINT_ITEM = "ji"  # ji:<item id>:<group id>: /joint shares an item with a partner's group
 
 _OF_ACT = {
     Act.RATE: RATE,
@@ -57,3 +61,26 @@ def notice_data(act: Act, args: tuple[int | str, ...]) -> str:
 def pattern(prefix: str) -> str:
     """Every button of this prefix."""
     return rf"^{prefix}:"
+
+
+# Notice buttons that name a record, and where its id is in the data: a press acts in the
+# campaign of that record (bot/usecases/campaigns.py).
+_NAMED: dict[str, tuple[Named, int]] = {
+    RATE: ("item", 1),
+    OPEN_IN_INBOX: ("item", 1),
+    ADD_MORE: ("item", 1),
+    MINE: ("item", 2),
+    OBSERVE: ("visit", 1),
+    JOINT: ("visit", 1),
+    JOINT_ITEM: ("item", 1),
+    EVALUATE_NOTICE: ("round", 1),
+}
+
+
+def named_record(data: str | None) -> tuple[Named, int] | None:
+    """The record a notice's button names (None: the button names none)."""
+    parts = (data or "").split(":")
+    found = _NAMED.get(parts[0])
+    if found is None or len(parts) <= found[1] or not parts[found[1]].isdigit():
+        return None
+    return found[0], int(parts[found[1]])

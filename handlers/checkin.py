@@ -25,6 +25,7 @@ from bot.texts import Texts
 from bot.usecases import deputy, progress
 from bot.visits import NearbySite, Position, rank_nearby
 from handlers import callbacks
+from handlers.campaigns import follow_location, with_joint_button
 from handlers.common import leave_conversation
 from handlers.context import BotContext
 from handlers.conversation import END
@@ -146,6 +147,7 @@ async def receive_location(update: Update, context: BotContext) -> str:
         await message.reply_text(await _visit(context, scanned, flow["position"]["key"]))
         return await _ask_for_photos(message, context)
     services = context.services
+    await follow_location(context, flow, position.lat, position.lon)
     candidates = await services.catalog.sites_within_box(
         services.campaign.id, position.lat, position.lon, settings.search_radius_m
     )
@@ -334,6 +336,9 @@ async def photos_done(update: Update, context: BotContext) -> str | int:
         and await progress.observable(services, context.person, visit_id) is not None
     ):
         markup = observe_button(context, visit_id)
+    if isinstance(visit_id, int):
+        # Several campaigns served: the visit may be shared with a partner's group (联合视察).
+        markup = with_joint_button(context, visit_id, markup)
     await message.reply_text(context.texts("checkin_finished", count=count), reply_markup=markup)
     return END
 

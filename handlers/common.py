@@ -20,10 +20,11 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.errors import Refused
-from bot.people import Person, commands_for
+from bot.invitations import looks_like_token
+from bot.people import ROLE_COMMANDS, Action, Person, can, commands_for
 from bot.plan_render import render_calendar
 from bot.texts import LANGUAGES, Texts, pick_language
-from bot.usecases import plan
+from bot.usecases import campaigns, plan
 from bot.usecases.membership import join
 from handlers import callbacks
 from handlers.context import BotContext
@@ -39,8 +40,11 @@ async def gate(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if user is None or chat is None:
         raise ApplicationHandlerStop
-    person = await context.services.people.by_telegram_id(user.id)
-    context.person = person if person is not None and person.active else None
+    # The membership this update acts as, when the account takes part in several campaigns.
+    person = await campaigns.acting_person(
+        context.services, user.id, callbacks.named_record(query.data if query else None)
+    )
+    context.person = person
     context.texts = Texts(
         pick_language(
             person.language if person else None,
@@ -76,8 +80,9 @@ async def gate(update: Update, context: BotContext) -> None:
             await message.reply_text(context.texts("not_registered"))
         raise ApplicationHandlerStop
     # Writing to the bot again after blocking it: what could not be delivered comes back.
-    elif context.person.blocked and await context.services.delivery.unblock(
-        context.person.id, context.now()
+    # (Every membership of the account: each campaign's notices to it were held.)
+    elif context.person.blocked and await campaigns.unblock(
+        context.services, user.id, context.now()
     ):
         context.services.wake_sender()
 
@@ -86,7 +91,17 @@ async def set_person_commands(
     context: BotContext, chat_id: int, person: Person, texts: Texts
 ) -> None:
     """Show only the commands of the person's role in their chat's menu."""
-    commands = [BotCommand(name, texts(f"command.{name}")) for name in commands_for(person.role)]
+    names = list(commands_for(person.role))
+    own = len(ROLE_COMMANDS[person.role])
+    if len(context.services.served) > 1 and can(person, Action.REVIEW):
+        # Several campaigns served: reviewers share items with a partner (handlers/campaigns.py).
+        names.insert(own, "joint")
+        own += 1
+    user_id = person.telegram_user_id
+    if user_id is not None and len(await campaigns.memberships(context.services, user_id)) > 1:
+        # Someone of several campaigns switches between them (handlers/campaigns.py).
+        names.insert(own, "campaign")
+    commands = [BotCommand(name, texts(f"command.{name}")) for name in names]
     try:
         await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:
@@ -108,18 +123,27 @@ async def start(update: Update, context: BotContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    if context.person is not None:
+    registered = context.person
+    joined: tuple[Person, bool] | None = None
+    if context.args and looks_like_token(context.args[0]):
+        try:
+            # Someone registered may join another campaign (a city deputy a district's).
+            joined = await join(context.services, context.args[0], user.id)
+        except Refused:
+            if registered is None:
+                raise
+    if registered is not None and (joined is None or not joined[1]):
         await message.reply_text(
-            context.texts("start_welcome_back", name=html.escape(context.person.name))
+            context.texts("start_welcome_back", name=html.escape(registered.name))
             + "\n\n"
-            + context.texts(f"help.{context.person.role}"),
+            + context.texts(f"help.{registered.role}"),
             reply_markup=ReplyKeyboardRemove(),
         )
         return
     if not context.args:
         await message.reply_text(context.texts("start_need_invitation"))
         return
-    person, _newly = await join(context.services, context.args[0], user.id)
+    person, _newly = joined or await join(context.services, context.args[0], user.id)
     context.person = person
     texts = Texts(
         pick_language(person.language, user.language_code, context.bot_data.default_language)

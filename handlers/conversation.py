@@ -20,7 +20,9 @@ from telegram.constants import ChatType
 from telegram.ext import Application, BaseHandler, ConversationHandler
 
 from bot.records import Conversation, Finished
+from bot.usecases import campaigns
 from handlers.context import BotContext
+from handlers.flow import FLOW
 
 END = ConversationHandler.END
 
@@ -29,6 +31,19 @@ Step = BaseHandler[Update, Any, Any]
 
 async def _unused(update: object, context: object) -> None:
     raise AssertionError("Conversations dispatches to its steps' own callbacks")
+
+
+async def _follow_flow(context: BotContext, data: dict[str, Any], user_id: int) -> None:
+    """A step of an open conversation acts in the campaign its flow began in (handlers/flow.py
+    start_flow), whatever the person chose since: a flow ends where it began."""
+    flow = data.get(FLOW)
+    wanted = flow.get("campaign") if isinstance(flow, dict) else None
+    person = context.person
+    if not isinstance(wanted, int) or person is None or person.campaign_id == wanted:
+        return
+    found = await campaigns.act_as(context.services, user_id, wanted)
+    if found is not None:
+        context.person = found
 
 
 class Conversations(BaseHandler[Update, BotContext, object]):
@@ -94,6 +109,8 @@ class Conversations(BaseHandler[Update, BotContext, object]):
         data: dict[str, Any] = before.data if before is not None else {}
         context.flow_data = data
         context.update_id = update.update_id
+        if before is not None and step not in self.entry_points:
+            await _follow_flow(context, data, int(address))
         state = before.state if before is not None else None
         try:
             returned = await step.handle_update(update, application, check, context)

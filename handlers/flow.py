@@ -41,7 +41,9 @@ FLOW = "flow"
 
 
 def start_flow(context: BotContext, kind: str, **fields: Any) -> dict[str, Any]:
-    flow = {"kind": kind, "nonce": _nonce(context), **fields}
+    # The campaign it begins in: its later steps act there (handlers/conversation.py).
+    campaign = context.person.campaign_id if context.person is not None else None
+    flow = {"kind": kind, "nonce": _nonce(context), "campaign": campaign, **fields}
     context.scratch[FLOW] = flow
     return flow
 

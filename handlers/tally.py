@@ -7,7 +7,9 @@ from typing import cast
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot import overview
 from bot.people import Action, require_can
+from bot.split import split_message
 from bot.tally import Period, PeriodError, render_tally
 from bot.usecases import figures
 from handlers.context import BotContext
@@ -30,6 +32,11 @@ async def tally_command(update: Update, context: BotContext) -> None:
     tally = await figures.tally(services, context.caller(), period)
     for part in render_tally(tally, context.texts):
         await message.reply_text(part)
+    if overview.is_city_staff(services, context.person):
+        # The city's staff see every campaign's figures after their own.
+        rows = await overview.city_overview(services, context.person, period, now=context.now())
+        for part in split_message("\n".join(overview.render_overview(rows, context.texts))):
+            await message.reply_text(part)
 
 
 def commands() -> list[StepHandler]:

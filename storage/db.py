@@ -23,6 +23,10 @@ Row = sqlite3.Row
 T = TypeVar("T")
 
 
+# The first line of a migration that must run with foreign keys off (a table rebuild).
+_FOREIGN_KEYS_OFF = "-- foreign_keys: off"
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or migrated; the message says why."""
 
@@ -117,11 +121,21 @@ class Database(Reads):
             if version <= current:
                 continue
             log.info("Applying database migration %04d", version)
+            # A migration that rebuilds a table others refer to asks for foreign keys off (SQLite
+            # ignores the pragma inside a transaction); they are checked once it is done.
+            rebuild = sql.startswith(_FOREIGN_KEYS_OFF)
+            if rebuild:
+                await self._writer.execute("PRAGMA foreign_keys = OFF")
             # executescript commits on its own; the version bump is inside the script so a crash
             # half-way leaves the old version number and the migration is retried.
             await self._writer.executescript(
                 f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
             )
+            if rebuild:
+                await self._writer.execute("PRAGMA foreign_keys = ON")
+                broken = list(await self._writer.execute_fetchall("PRAGMA foreign_key_check"))
+                if broken:
+                    raise DatabaseError(f"migration {version:04d} broke {len(broken)} references")
 
     @property
     def reader(self) -> aiosqlite.Connection:

@@ -13,11 +13,11 @@ from bot.people import Person, Role
 from storage.db import Repo, insert, select_one
 from storage.rows import is_set, row_mapper
 
-_SELECT = (
+PERSON_SELECT = _SELECT = (
     "SELECT id, campaign_id, name, role, group_id, unit_id, telegram_user_id, language, active, "
     "blocked_at FROM persons"
 )
-_person = row_mapper(Person, role=Role, active=bool, blocked=("blocked_at", is_set))
+person_of = _person = row_mapper(Person, role=Role, active=bool, blocked=("blocked_at", is_set))
 
 
 async def _person_in(conn: aiosqlite.Connection, person_id: int) -> Person:
@@ -27,9 +27,20 @@ async def _person_in(conn: aiosqlite.Connection, person_id: int) -> Person:
 
 
 class PeopleRepo(Repo):
-    async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
+    async def by_telegram_id(
+        self, telegram_user_id: int, campaign_id: int | None = None
+    ) -> Person | None:
+        """The account's person: in `campaign_id`, or (None) the first it joined as."""
+        if campaign_id is not None:
+            return await self.db.fetch_one_as(
+                _person,
+                f"{_SELECT} WHERE telegram_user_id = ? AND campaign_id = ?",
+                (telegram_user_id, campaign_id),
+            )
         return await self.db.fetch_one_as(
-            _person, f"{_SELECT} WHERE telegram_user_id = ?", (telegram_user_id,)
+            _person,
+            f"{_SELECT} WHERE telegram_user_id = ? ORDER BY id LIMIT 1",
+            (telegram_user_id,),
         )
 
     async def by_id(self, person_id: int) -> Person | None:
@@ -101,9 +112,14 @@ class PeopleRepo(Repo):
                 )
             check_redeemable(state, now)
             assert inv is not None
+            # One person per campaign and account: a city deputy may join a district's
+            # campaign too (a membership of its own), never the same campaign twice.
             if (
                 await select_one(
-                    conn, "SELECT 1 FROM persons WHERE telegram_user_id = ?", (telegram_user_id,)
+                    conn,
+                    "SELECT 1 FROM persons WHERE telegram_user_id = ? AND campaign_id = "
+                    "(SELECT campaign_id FROM persons WHERE id = ?)",
+                    (telegram_user_id, inv["person_id"]),
                 )
                 is not None
             ):

@@ -126,7 +126,7 @@ async def map_points(request: web.Request) -> web.StreamResponse:
 # --- the figures -------------------------------------------------------------------------------
 
 
-def _period(args: Any) -> Period:
+def period_of(args: Any) -> Period:
     """The period from the page's form; anything that does not parse is the whole campaign,
     as /tally with no arguments."""
     try:
@@ -144,7 +144,7 @@ def _most(rows: Sequence[Row]) -> int:
 async def figures_page(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     who = who_of(request)
-    period = _period(request.query)
+    period = period_of(request.query)
     tally = await console.desk_tally(services, who.person, period)
     units = await console.overdue_by_unit(services, who.person)
     sections: list[tuple[str, list[Row], int]] = []

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.console import PAGE_SIZES, SORTS
 from bot.items import Kind, Status
-from bot.usecases import console
+from bot.usecases import console, joint
 from web.forms import new_form_key
 from web.keys import RENDERER, SERVICES
 from web.query import parse_query, to_args
@@ -73,6 +73,7 @@ async def item(request: web.Request) -> web.StreamResponse:
         site=site,
         units=units,
         notice=request.query.get("done", ""),
+        joint_with=await joint.partners_of(services, detail.item.id),
         # One key per rendered form: the same form sent twice (a double click) acts once.
         form_key=new_form_key(),
     )

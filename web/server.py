@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.services import Services
-from web import actions, bulk, desk, documents, evaluation, login, pages, plan, projects
+from web import actions, bulk, desk, documents, evaluation, login, overview, pages, plan, projects
 from web.keys import BOT_TOKEN, BOT_USERNAME, LIMITER, RENDERER, SERVICES
 from web.limits import LoginLimiter
 from web.render import Renderer
@@ -48,6 +48,8 @@ ROUTES = [
     web.get("/map", desk.map_page),
     web.get("/map/points.json", desk.map_points),
     web.get("/figures", desk.figures_page),
+    # Every campaign's figures for the city's staff (web/overview.py), when several are served.
+    web.get("/overview", overview.overview_page),
     web.get("/items.xlsx", desk.items_xlsx),
     web.get("/items.csv", desk.items_csv),
     # Projects' progress (web/projects.py): the board, a sub-item's targets, reports and
@@ -86,6 +88,10 @@ def build_web_app(services: Services, *, bot_token: str, bot_username: str) -> w
         settings.i18n.default_language,
         settings.web.tiles,
         settings.web.tianditu_key,
+    )
+    # The city overview's link shows for the city campaign's staff (bot/overview.py).
+    app[RENDERER].env.globals["city_campaign_id"] = (
+        services.city_id if len(services.served) > 1 else None
     )
     app[LIMITER] = LoginLimiter(settings.web.login_attempts_per_minute, services.clock.now)
     app[BOT_TOKEN] = bot_token

@@ -47,7 +47,9 @@ async def issue_invitation(
     if created_by is not None:
         require(created_by.role is Role.STAFF and created_by.active, "not_allowed")
     request.validate()
-    campaign_id = services.campaign.id
+    # The invitee joins the inviter's campaign (staff invite into their own); the CLI's is the
+    # one it acts on ([campaign] code or --campaign).
+    campaign_id = created_by.campaign_id if created_by is not None else services.campaign.id
     group_id = unit_id = None
     if request.group_code is not None:
         group = await services.catalog.group_by_code(campaign_id, request.group_code)
@@ -91,4 +93,11 @@ async def join(services: Services, token: str, telegram_user_id: int) -> tuple[P
     )
     if newly:
         log.info("Person %s joined as telegram user %s", person.id, telegram_user_id)
+        # Joining another campaign makes it the one the account acts in next.
+        await services.memberships.choose_campaign(
+            telegram_user_id, person.campaign_id, services.clock.now()
+        )
+    campaign = services.served_campaign(person.campaign_id)
+    if campaign is not None:
+        services.act_in(campaign)
     return person, newly

@@ -20,6 +20,7 @@ from bot.errors import Refused
 from bot.invitations import hash_token, looks_like_token, new_token
 from bot.people import Person
 from bot.services import Services
+from bot.usecases import campaigns
 from bot.webapp_auth import telegram_user_of
 
 
@@ -93,7 +94,9 @@ async def login_with_webapp(
     except Refused as refused:
         await _refused_login(services, "webapp", refused.key, now)
         raise
-    return await _open(services, await services.people.by_telegram_id(user_id), "webapp", now)
+    # The membership the account acts as in the chat now (/campaign), when it has several.
+    person = await campaigns.acting_person(services, user_id)
+    return await _open(services, person, "webapp", now)
 
 
 async def signed_in(services: Services, token: str, now: datetime) -> SignedIn | None:
@@ -115,6 +118,10 @@ async def signed_in(services: Services, token: str, now: datetime) -> SignedIn |
         return None
     assert person is not None
     await services.web_auth.touch(session.id, now)
+    # A session is a membership's: the request acts in its campaign.
+    campaign = services.served_campaign(person.campaign_id)
+    if campaign is not None:
+        services.act_in(campaign)
     return SignedIn(person, session.id, session.csrf)
 
 

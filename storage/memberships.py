@@ -1,0 +1,125 @@
+"""Several campaigns in one deployment: a person's memberships (their persons rows, one per
+campaign, bound to one Telegram account), the campaign they chose, and joint inspections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.campaign_ports import JointCounts, Named, PartnerGroup
+from bot.clock import to_db
+from bot.people import Person
+from storage.db import Repo, changed_one
+from storage.people import PERSON_SELECT, person_of
+from storage.reports import NOT_COUNTED
+from storage.rows import row_mapper
+
+_partner = row_mapper(PartnerGroup)
+
+# The table that holds each kind of record a notice's button may name (a fixed list, never input).
+_TABLES: dict[Named, str] = {"item": "items", "visit": "visits", "round": "evaluation_rounds"}
+
+
+class MembershipRepo(Repo):
+    async def memberships(self, telegram_user_id: int) -> list[Person]:
+        return await self.db.fetch_all_as(
+            person_of,
+            f"{PERSON_SELECT} WHERE telegram_user_id = ? ORDER BY id",
+            (telegram_user_id,),
+        )
+
+    async def chosen_campaign(self, telegram_user_id: int) -> int | None:
+        value = await self.db.fetch_value(
+            "SELECT campaign_id FROM acting_campaigns WHERE telegram_user_id = ?",
+            (telegram_user_id,),
+        )
+        return None if value is None else int(value)
+
+    async def choose_campaign(self, telegram_user_id: int, campaign_id: int, now: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO acting_campaigns (telegram_user_id, campaign_id, chosen_at) "
+                "VALUES (?, ?, ?) ON CONFLICT (telegram_user_id) DO UPDATE SET "
+                "campaign_id = excluded.campaign_id, chosen_at = excluded.chosen_at",
+                (telegram_user_id, campaign_id, to_db(now)),
+            )
+
+    async def campaign_of(self, named: Named, record_id: int) -> int | None:
+        value = await self.db.fetch_value(
+            f"SELECT campaign_id FROM {_TABLES[named]} WHERE id = ?", (record_id,)
+        )
+        return None if value is None else int(value)
+
+    async def partner_groups(
+        self, campaign_ids: tuple[int, ...], exclude_campaign: int
+    ) -> list[PartnerGroup]:
+        wanted = [c for c in campaign_ids if c != exclude_campaign]
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        return await self.db.fetch_all_as(
+            _partner,
+            "SELECT g.id, g.campaign_id, c.code AS campaign_code, c.name AS campaign_name, g.code, "
+            f"g.name FROM groups g JOIN campaigns c ON c.id = g.campaign_id "
+            f"WHERE g.campaign_id IN ({marks}) ORDER BY g.campaign_id, g.code",
+            tuple(wanted),
+        )
+
+    async def share_visit(self, visit_id: int, group: PartnerGroup, by: int, now: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            return await changed_one(
+                conn,
+                "INSERT INTO joint_visits (visit_id, campaign_id, group_id, shared_by, shared_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (visit_id, group.campaign_id, group.id, by, to_db(now)),
+            )
+
+    async def share_item(self, item_id: int, group: PartnerGroup, by: int, now: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            return await changed_one(
+                conn,
+                "INSERT INTO joint_items (item_id, campaign_id, group_id, shared_by, shared_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (item_id, group.campaign_id, group.id, by, to_db(now)),
+            )
+
+    async def partners_of_item(self, item_id: int) -> list[PartnerGroup]:
+        return await self.db.fetch_all_as(
+            _partner,
+            "SELECT DISTINCT g.id, g.campaign_id, c.code AS campaign_code, "
+            "c.name AS campaign_name, g.code, g.name FROM groups g "
+            "JOIN campaigns c ON c.id = g.campaign_id WHERE g.id IN ("
+            "SELECT group_id FROM joint_items WHERE item_id = ? UNION "
+            "SELECT j.group_id FROM joint_visits j JOIN items i ON i.visit_id = j.visit_id "
+            "WHERE i.id = ?) ORDER BY g.campaign_id, g.code",
+            (item_id, item_id),
+        )
+
+    async def joint_counts(self, campaign_id: int, start: str, end: str) -> JointCounts:
+        visits = await self.db.fetch_int(
+            "SELECT COUNT(DISTINCT v.id) FROM visits v LEFT JOIN joint_visits j "
+            "ON j.visit_id = v.id WHERE v.at >= ? AND v.at < ? AND j.visit_id IS NOT NULL "
+            "AND (v.campaign_id = ? OR j.campaign_id = ?)",
+            (start, end, campaign_id, campaign_id),
+        )
+        # What was raised at a shared visit is shared with it (the partner saw it too), also
+        # when it was raised after the sharing; an item may be shared on its own as well.
+        counted = (
+            f"i.status NOT IN {NOT_COUNTED} AND i.status != 'declined' "
+            "AND i.submitted_at >= ? AND i.submitted_at < ?"
+        )
+        shared_with = (
+            "(i.id IN (SELECT item_id FROM joint_items WHERE campaign_id = ?) OR i.visit_id IN "
+            "(SELECT visit_id FROM joint_visits WHERE campaign_id = ?))"
+        )
+        shared_in = await self.db.fetch_counts(
+            f"SELECT i.kind, COUNT(*) FROM items i WHERE i.campaign_id != ? AND {counted} "
+            f"AND {shared_with} GROUP BY i.kind",
+            (campaign_id, start, end, campaign_id, campaign_id),
+        )
+        out = await self.db.fetch_int(
+            f"SELECT COUNT(*) FROM items i WHERE i.campaign_id = ? AND {counted} AND "
+            "(i.id IN (SELECT item_id FROM joint_items) OR i.visit_id IN "
+            "(SELECT visit_id FROM joint_visits))",
+            (campaign_id, start, end),
+        )
+        return JointCounts(visits, shared_in.get("problem", 0), shared_in.get("suggestion", 0), out)

@@ -1,0 +1,127 @@
+"""Two campaigns in one deployment for the tests: the city's and a district's, people joining
+either or both, and the steps the tests of several campaigns share (tests/test_campaigns.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.app import build_application, running
+from bot.bootstrap import database_of, open_services
+from bot.catalog import Catalog
+from bot.catalog_file import load_catalog
+from bot.config import CampaignSettings
+from bot.people import Role
+from bot.records import CampaignRecord
+from localapi import LocalBotApi, SimUser
+from storage.catalog import import_catalog
+from tests.conftest import EXAMPLE_CATALOG, Harness, make_settings, start_clock
+from tests.steps import check_in
+from tests.web_steps import free_port, web_settings
+
+CITY = "hangzhou-2020"
+CITY_NAME = "杭州市2020年民生实事项目专项监督"
+DISTRICT = "shangcheng-2020"
+DISTRICT_NAME = "上城区2020年民生实事项目专项监督"
+
+
+def district_catalog() -> Catalog:
+    """The district's catalog: the example's projects and groups under a campaign of its own."""
+    city = load_catalog(EXAMPLE_CATALOG)
+    campaign = city.campaign.model_copy(update={"code": DISTRICT, "name": DISTRICT_NAME})
+    # Its sites lie some 30 km north of the city's, out of a check-in's reach of them.
+    sites = [s.model_copy(update={"lat": s.lat + 0.3}) for s in city.sites]
+    return city.model_copy(update={"campaign": campaign, "sites": sites})
+
+
+@pytest.fixture
+async def city(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
+    """One deployment serving the city's campaign and a district's; the city's staff see all."""
+    settings = make_settings(
+        api,
+        tmp_path / "data",
+        campaign=CampaignSettings(code=CITY, also=(DISTRICT,), city=CITY),
+        web=web_settings(free_port()),
+    )
+    clock = start_clock()
+    setup = await open_services(settings, clock=clock, require_campaign=False)
+    try:
+        await import_catalog(database_of(setup), load_catalog(EXAMPLE_CATALOG), now=clock.now())
+        await import_catalog(database_of(setup), district_catalog(), now=clock.now())
+    finally:
+        await setup.close()
+    services = await open_services(settings, clock=clock)
+    app = build_application(settings, services)
+    stack = AsyncExitStack()
+    await stack.enter_async_context(running(app, settings))
+    harness = Harness(api, settings, services, app, stack)
+    try:
+        yield harness
+    finally:
+        await harness.stack.aclose()
+        await harness.services.close()
+        assert not api.internal_errors, api.internal_errors
+        assert not api.markup_problems, api.markup_problems
+
+
+async def cli(argv: list[str]) -> int:
+    """The command line, in a thread of its own (it runs its own event loop) as a second client
+    of the bot's database."""
+    return await asyncio.to_thread(main, argv)
+
+
+def campaign(bot: Harness, code: str) -> CampaignRecord:
+    return next(c for c in bot.services.served if c.code == code)
+
+
+_next_user = 900_000
+
+
+async def join_in(
+    bot: Harness,
+    code: str,
+    name: str,
+    role: Role = Role.DEPUTY,
+    *,
+    user: SimUser | None = None,
+) -> SimUser:
+    """Invite `name` into the campaign `code` (as its operator would, `--campaign code`) and have
+    them open the link: a new phone, or `user`'s, who then takes part in both campaigns."""
+    global _next_user
+    with bot.services.acting_in(campaign(bot, code)):
+        token = await bot.invite(name, role, None if role is Role.STAFF else "G01")
+    if user is None:
+        _next_user += 1
+        user = bot.api.user(_next_user, name, language_code="zh-hans")
+    await user.send_text(f"/start {token}")
+    welcome = await user.next_message()
+    assert f"欢迎您，{name}" in (welcome.text or ""), welcome.describe()
+    await user.settle(quiet=0.1)
+    return user
+
+
+async def check_in_at(bot: Harness, code: str, deputy: SimUser) -> None:
+    """Check in at the first site of group G01 of the campaign `code`."""
+    with bot.services.acting_in(campaign(bot, code)):
+        await check_in(bot, deputy)
+
+
+async def switch_to(user: SimUser, name: str) -> str:
+    await user.send_text("/campaign")
+    listing = await user.next_message()
+    assert f"切换到：{name}" in listing.buttons, listing.describe()
+    await user.press(f"切换到：{name}")
+    now = await user.next_message(edited=True)
+    return now.text or ""
+
+
+async def tally_of(staff: SimUser) -> str:
+    await staff.send_text("/tally")
+    said = [await staff.next_message(timeout=20)]
+    said += await staff.settle(quiet=0.5)
+    return "\n".join(m.text or "" for m in said)

@@ -1,0 +1,28 @@
+"""The city overview page (/overview): every served campaign's figures, for the city's staff
+(bot/overview.py, the same figures as the chat's /tally and `tally --all-campaigns`)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot import overview
+from web.desk import period_of
+from web.keys import RENDERER, SERVICES
+from web.session import who_of
+
+
+async def overview_page(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    who = who_of(request)
+    period = period_of(request.query)
+    rows = await overview.city_overview(services, who.person, period, now=services.clock.now())
+    own = sum(r.raised - r.joint_in for r in rows)
+    return request.app[RENDERER].page(
+        request,
+        "overview.html",
+        rows=rows,
+        period=period,
+        total_raised=own,
+        total_overdue=sum(r.overdue for r in rows),
+        percent=lambda rate: "—" if rate is None else f"{rate:.1%}",
+    )
