@@ -39,6 +39,7 @@ from bot.satisfaction import (
 )
 from bot.split import split_message
 from bot.texts import Texts, catalog_name
+from bot.unit_figures import UnitFigures, load_unit_figures, render_unit_figures
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -152,6 +153,7 @@ class Tally:
     coverage: CoverageFigures | None = (
         None  # the plan: deputies, sub-items, tasks (bot/coverage.py)
     )
+    units: tuple[UnitFigures, ...] = ()  # each lead unit's deadlines and results (unit_figures.py)
 
     @property
     def lights(self) -> dict[Light, int]:
@@ -269,6 +271,7 @@ async def compute_tally(services: Services, period: Period, *, now: datetime) ->
         coverage=await load_coverage(
             services, None, period.first, period.last, now.astimezone(settings.zone).date()
         ),
+        units=tuple(await load_unit_figures(services, start, end, now)),
     )
 
 
@@ -352,6 +355,7 @@ def render_tally(tally: Tally, texts: Texts) -> list[str]:
     lines += render_satisfaction(tally.satisfaction, texts)
     if tally.coverage is not None:
         lines += render_coverage(tally.coverage, texts)
+    lines += render_unit_figures(list(tally.units), texts)
     return split_message("\n".join(lines))
 
 
@@ -388,4 +392,5 @@ def tally_json(tally: Tally) -> dict[str, Any]:
         "deadlines": {str(light): count for light, count in tally.lights.items()},
         "satisfaction": tally.satisfaction.to_json(),
         "coverage": tally.coverage.to_json() if tally.coverage else None,
+        "units": [unit.to_json() for unit in tally.units],
     }

@@ -31,6 +31,7 @@ _CHANGE_FIELDS = frozenset(
         "rating",
         "closed_at",
         "lookback_result",
+        "signed_at",
     }
 )
 
