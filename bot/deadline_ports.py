@@ -31,6 +31,7 @@ class ReceivedRow:
     item_id: int
     status: str
     forwarded_at: datetime
+    sign_due_at: datetime | None
     signed_at: datetime | None
     due_at: datetime | None
     answered_at: datetime | None

@@ -77,7 +77,10 @@ def end_of_day(day: date, policy: Policy) -> datetime:
 
 
 def sign_deadline(item: Item, policy: Policy) -> datetime | None:
-    """The end of the unit's window to sign for the item it holds now."""
+    """The end of the unit's window to sign for the item it holds now: as set when it was
+    forwarded, or for an item forwarded before that was kept, counted from its forwarding."""
+    if item.sign_due_at is not None:
+        return item.sign_due_at
     if item.forwarded_at is None:
         return None
     return sign_deadline_from(item.forwarded_at, policy)

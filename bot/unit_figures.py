@@ -112,7 +112,7 @@ class _Tally:
     def add(self, row: ReceivedRow, now: datetime, policy: Policy) -> None:
         self.received += 1
         status = Status(row.status)
-        window = sign_deadline_from(row.forwarded_at, policy)
+        window = row.sign_due_at or sign_deadline_from(row.forwarded_at, policy)
         if row.signed_at is not None or now > window:
             self.sign_due += 1
             if row.signed_at is not None and row.signed_at <= window:

@@ -60,6 +60,9 @@ def forward(
             "for_letter": by_letter,
             "round": max(item.round, 1),
             "signed_at": None,  # signed for anew by the unit it now goes to
+            "sign_due_at": add_working_days(
+                now, policy.deadlines.sign_for_working_days, policy.zone, policy.workdays
+            ),
         },
         notices=notices,
     )

@@ -32,6 +32,7 @@ _EXTENSION = (
 _received = row_mapper(
     ReceivedRow,
     forwarded_at=required_time,
+    sign_due_at=optional(required_time),
     signed_at=optional(required_time),
     due_at=optional(required_time),
     answered_at=optional(required_time),
@@ -214,7 +215,8 @@ class DeadlineRepo(Repo):
     async def received(self, campaign_id: int, start: str, end: str) -> list[ReceivedRow]:
         return await self.db.fetch_all_as(
             _received,
-            "SELECT i.unit_id, i.id AS item_id, i.status, i.forwarded_at, i.signed_at, i.due_at, "
+            "SELECT i.unit_id, i.id AS item_id, i.status, i.forwarded_at, i.sign_due_at, i.signed_at, "
+            "i.due_at, "
             f"i.answered_at {_RECEIVED} ORDER BY i.id",
             (campaign_id, start, end),
         )

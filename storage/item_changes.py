@@ -32,6 +32,7 @@ _CHANGE_FIELDS = frozenset(
         "closed_at",
         "lookback_result",
         "signed_at",
+        "sign_due_at",
     }
 )
 

@@ -248,6 +248,8 @@ def test_staff_forward_a_reviewed_item_to_a_unit_with_a_due_date() -> None:
         "for_letter": False,
         "round": 1,
         "signed_at": None,
+        # Signed for within two working days: Wednesday and Thursday (NOW is a Tuesday).
+        "sign_due_at": datetime(2025, 6, 5, 15, 59, 59, tzinfo=UTC),
     }
     assert recipients(change, "notice.forwarded") == [1, 2]
     assert recipients(change, "notice.forwarded_unit") == [6]

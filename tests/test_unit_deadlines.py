@@ -189,7 +189,9 @@ async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
     escalation = await _until(leader_phone, "通报")
     assert first.display_number in (escalation.text or "")
     await delivered(bot, staff_phone)
-    last_digest = [m.text or "" for m in staff_phone.messages if "办理时限情况" in (m.text or "")][-1]
+    last_digest = [m.text or "" for m in staff_phone.messages if "办理时限情况" in (m.text or "")][
+        -1
+    ]
     assert "今日通报（逾期未答复）1 条：\n• <b>" + first.display_number in last_digest, last_digest
 
     # The figures.

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from bot import scope
 from bot.errors import Refused, require
-from bot.items import Item
+from bot.items import Item, Status
 from bot.people import Person
 from bot.services import Services
 from bot.unit_deadlines import (
@@ -26,7 +26,10 @@ from bot.unit_deadlines import (
     decide_extension,
     may_ask_extension,
     parse_proposed_day,
+    sign_deadline,
+    sign_overdue,
 )
+from bot.unit_rules import WITH_UNIT
 from bot.usecases.acting import Caller, campaign_record
 from bot.usecases.unit import unit_item
 
@@ -143,3 +146,44 @@ async def pending(services: Services, actor: Person | None) -> list[Extension]:
     """Requests waiting for staff's decision."""
     scope.require_staff(actor)
     return await services.deadlines.pending_extensions(services.campaign.id)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineView:
+    """An item's deadlines as its page shows them, and the extension forms the caller gets."""
+
+    sign_due: datetime | None  # while forwarded
+    sign_overdue: bool
+    signed_at: datetime | None
+    extensions: list[Extension]
+    may_ask: bool  # the unit's liaison: the request form
+    earliest: date | None  # the form's date bounds
+    latest: date | None
+    may_decide: bool  # staff, with a request open: approve / decline
+
+
+async def item_deadlines(services: Services, actor: Person | None, item: Item) -> DeadlineView:
+    """What the caller may see of the item's deadlines (staff and its unit; others nothing)."""
+    policy = services.policy
+    now = services.clock.now()
+    visible = await of_item(services, actor, item)
+    staff = actor is not None and scope.may_forward(actor, item)
+    liaison = actor is not None and scope.may_see_item_as_liaison(actor, item)
+    open_request = any(e.decision is None for e in visible)
+    earliest = latest = None
+    may = liaison and item.status in WITH_UNIT and item.due_at is not None and not open_request
+    if may and item.due_at is not None:
+        due_day = item.due_at.astimezone(policy.zone).date()
+        earliest = due_day + timedelta(days=1)
+        latest = due_day + timedelta(days=policy.deadlines.extension_max_days)
+    shown = staff or liaison
+    return DeadlineView(
+        sign_due=sign_deadline(item, policy) if shown and item.status is Status.FORWARDED else None,
+        sign_overdue=shown and sign_overdue(item, now, policy),
+        signed_at=item.signed_at if shown else None,
+        extensions=visible,
+        may_ask=may,
+        earliest=earliest,
+        latest=latest,
+        may_decide=staff and open_request,
+    )

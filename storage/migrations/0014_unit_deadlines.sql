@@ -2,8 +2,11 @@
 -- Signing for (签收) is timed, a liaison may ask for more time (延期申请), and an item left
 -- unanswered past its due date is escalated (通报) to staff and the raisers' group leader.
 
--- When the unit signed for the item it now holds (its first step out of "forwarded").
+-- When the unit signed for the item it now holds (its first step out of "forwarded"), and by
+-- when it had to: set on forwarding from the working-day calendar, like due_at. Items forwarded
+-- before this version have none; the core then counts it from forwarded_at.
 ALTER TABLE items ADD COLUMN signed_at TEXT;
+ALTER TABLE items ADD COLUMN sign_due_at TEXT;
 UPDATE items SET signed_at = (
     SELECT MIN(e.at) FROM item_events e
     WHERE e.item_id = items.id AND e.from_status = 'forwarded'
