@@ -31,6 +31,8 @@ from xlsxwriter.image import Image
 from bot.deadlines import Light
 from bot.items import Kind
 from bot.listing import DATA_KEYS, LIGHT_INDEX, PHOTO_KEY, Column, ListLabels, ListRow
+from bot.unit_figures import UnitFigures
+from bot.unit_sheet import write_unit_sheet
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +152,10 @@ class XlsxListWriter:
         photos_root: Path | None,
         title: str,
         print_title: str = "",
+        units: tuple[UnitFigures, ...] = (),
     ) -> None:
         self.path = path
+        self.units = units  # the per-unit sheet's figures (none: no such sheet)
         self.labels = labels
         self.photos_root = photos_root
         self.missing_thumbs = 0
@@ -236,6 +240,8 @@ class XlsxListWriter:
     def close(self) -> None:
         for sheet in self.sheets.values():
             sheet.finish()
+        if self.units:
+            write_unit_sheet(self.workbook, list(self.units), self.labels.texts)
         self.workbook.close()
         if self.missing_thumbs:
             log.warning("Workbook export: %d thumbnails missing", self.missing_thumbs)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import openpyxl
 import pytest
 
 from bot.errors import Refused
 from bot.items import Item
 from bot.jobs import run_daily_jobs
+from bot.listing import ListFilter
 from bot.people import Person, Role
 from bot.review_rules import accept
 from bot.tally import Period, tally_json
@@ -215,6 +217,17 @@ async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
         "escalations": 2,
         "returns": 0,
     }
+    # The list's workbook carries the same figures on a sheet of their own.
+    out = bot.settings.storage.data_dir / "list.xlsx"
+    await figures.export(
+        bot.services, Caller(staff, bot.now()), "xlsx", out, ListFilter(), language="zh"
+    )
+    sheet = openpyxl.load_workbook(out)["各单位办理情况"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:3] == ["责任单位", "收到事项", "按时签收"]
+    [row] = [r for r in rows if r[0] == "市卫健委"]
+    assert row == ["市卫健委", 2, 0, 2, 0, 2, 0, 0, 0, 0, "—", 2, 1, 2, 0], row
+
     await staff_phone.send_text("/tally")
     shown = await _until(staff_phone, "各责任单位办理情况")
     assert "市卫健委：收到 2，按时签收 0/2" in (shown.text or "")
