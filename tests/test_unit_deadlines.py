@@ -7,10 +7,12 @@ runs them.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import openpyxl
 import pytest
+from docx import Document
 
 from bot.errors import Refused
 from bot.items import Item
@@ -232,3 +234,22 @@ async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
     shown = await _until(staff_phone, "各责任单位办理情况")
     assert "市卫健委：收到 2，按时签收 0/2" in (shown.text or "")
     assert "延期 2，通报 2，退回 0" in (shown.text or "")
+
+    # The bulletin of September and October: the units' figures and both escalations.
+    await staff_phone.send_text("/bulletin 2020-09-01 2020-10-31")
+    message = await staff_phone.next_message(timeout=60)
+    while message.kind != "document":
+        message = await staff_phone.next_message(timeout=60)
+    doc = Document(io.BytesIO(message.files[0]))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert "七、责任单位办理情况" in paragraphs and "八、逾期未答复通报" in paragraphs, paragraphs
+    assert any("以下 2 件事项" in p for p in paragraphs), paragraphs
+    cells = [[c.text for c in row.cells] for table in doc.tables for row in table.rows]
+    escalated = {row[0]: row[2:] for row in cells if row[0].startswith("2020-")}
+    assert escalated == {
+        second.display_number: ["市卫健委", "2020-09-16", "2020-09-22"],
+        first.display_number: ["市卫健委", "2020-09-30", "2020-10-13"],
+    }
+    # Forwarded in June, the items are not September's or October's; the escalations are.
+    [unit_row] = [row for row in cells if row[0] == "市卫健委" and len(row) == 9]
+    assert unit_row == ["市卫健委", "0", "0/0", "—", "—", "—", "0", "2", "0"], unit_row
