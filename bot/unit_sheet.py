@@ -29,8 +29,9 @@ COLUMNS = (
 _RATES = frozenset({"on_time_rate", "closed_rate", "satisfaction_rate"})
 
 
-def write_unit_sheet(workbook: Any, rows: list[UnitFigures], texts: Texts) -> None:
-    """A sheet with one row per unit of the catalog, in its order, zeros included."""
+def write_unit_sheet(workbook: Any, rows: list[UnitFigures], texts: Texts) -> Any:
+    """A sheet with one row per unit of the catalog, in its order, zeros included; returned
+    for the caller's page setup."""
     ws = workbook.add_worksheet(texts("unitfig.sheet"))
     header = workbook.add_format(
         {"bold": True, "bg_color": "#D9E1F2", "text_wrap": True, "border": 1, "valign": "vcenter"}
@@ -52,3 +53,4 @@ def write_unit_sheet(workbook: Any, rows: list[UnitFigures], texts: Texts) -> No
                 ws.write_number(n, col, value, rate if key in _RATES else cell)
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)
+    return ws

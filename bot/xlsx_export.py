@@ -204,6 +204,7 @@ class XlsxListWriter:
             heading = texts("export.print_header", title=print_title or title, sheet=sheet)
             return heading.replace("&", "&&"), footer
 
+        self._page = page  # the units' sheet prints like the others
         problems = texts("export.sheet.problems")
         suggestions = texts("export.sheet.suggestions")
         self.sheets = {
@@ -241,7 +242,17 @@ class XlsxListWriter:
         for sheet in self.sheets.values():
             sheet.finish()
         if self.units:
-            write_unit_sheet(self.workbook, list(self.units), self.labels.texts)
+            texts = self.labels.texts
+            ws = write_unit_sheet(self.workbook, list(self.units), texts)
+            header, footer = self._page(texts("unitfig.sheet"))
+            ws.set_paper(A4)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(0)
+            side, ends, edge = _MARGINS_IN
+            ws.set_margins(left=side, right=side, top=ends, bottom=ends)
+            ws.set_header(f"&C{header}", {"margin": edge})
+            ws.set_footer(f"&C{footer}", {"margin": edge})
         self.workbook.close()
         if self.missing_thumbs:
             log.warning("Workbook export: %d thumbnails missing", self.missing_thumbs)
