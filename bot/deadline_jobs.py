@@ -91,8 +91,11 @@ async def escalate(services: Services, now: datetime) -> int:
     policy = services.policy
     days = policy.deadlines.escalate_after_working_days
     escalated = 0
+    done = await services.deadlines.escalated(services.campaign.id)
     for item in await _open_items(services, tuple(WAITING_FOR_UNIT)):
         if item.due_at is None or now <= escalation_moment(item.due_at, policy):
+            continue
+        if (item.id, item.round, item.due_at) in done:
             continue
         parties = await services.items.parties(item)
         notices = notify(

@@ -212,6 +212,14 @@ class DeadlineRepo(Repo):
             for r in rows
         ]
 
+    async def escalated(self, campaign_id: int) -> set[tuple[int, int, datetime]]:
+        rows = await self.db.fetch_all(
+            "SELECT e.item_id, e.round, e.due_at FROM escalations e "
+            "JOIN items i ON i.id = e.item_id WHERE i.campaign_id = ?",
+            (campaign_id,),
+        )
+        return {(int(r[0]), int(r[1]), required_time(r[2])) for r in rows}
+
     async def received(self, campaign_id: int, start: str, end: str) -> list[ReceivedRow]:
         return await self.db.fetch_all_as(
             _received,

@@ -8,7 +8,7 @@ from datetime import datetime
 from localapi import SimUser
 from tests.conftest import SHANGHAI
 from tests.steps import delivered
-from tests.test_web_actions import audit, one_forwarded
+from tests.test_web_actions import audit, new_items, one_forwarded
 from tests.web_steps import Desk, desk
 
 __all__ = ["desk"]
@@ -37,6 +37,7 @@ async def test_sign_overdue_in_the_list_and_an_extension_decided_in_the_console(
 ) -> None:
     bot = desk.bot
     c, item_id = await one_forwarded(bot)  # Tuesday 2020-06-16: sign for by Thursday
+    [other_item] = await new_items(bot, c.deputy)
     number = (await bot.services.items.get(item_id)).display_number  # type: ignore[union-attr]
 
     async with desk.browsing(c.staff) as staff:
@@ -72,6 +73,9 @@ async def test_sign_overdue_in_the_list_and_an_extension_decided_in_the_console(
         code, page = await staff.get(f"/items/{item_id}")
         assert 'id="do-extension-approve"' in page and "需协调多部门" in page, page
         code, page = await staff.act(item_id, "extension_approve", extension=999999)
+        assert code == 403 and "页面已过期" in page, page
+        # Another item's page cannot decide this item's request.
+        code, page = await staff.act(other_item, "extension_approve", extension=extension_id)
         assert code == 403 and "页面已过期" in page, page
         code, page = await staff.act(item_id, "extension_approve", extension=extension_id)
         assert code == 200 and "已同意延期" in page, page

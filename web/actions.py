@@ -121,10 +121,8 @@ async def _extension(p: Posted) -> None:
 def _deciding(approve: bool) -> Action:
     async def action(p: Posted) -> None:
         extension_id = _number(p.form, "extension", "button_expired")
-        decided = await extensions.decide(p.services, p.caller, extension_id, approve)
-        if decided.item.id != p.item.id:
-            # The form of one item's page names another item's request: nothing to do here.
-            raise Refused("button_expired")
+        # The form of one item's page may only decide that item's request.
+        await extensions.decide(p.services, p.caller, extension_id, approve, item_id=p.item.id)
 
     return action
 

@@ -103,13 +103,21 @@ async def ask(
 
 
 async def decide(
-    services: Services, caller: Caller, extension_id: object, approve: bool
+    services: Services,
+    caller: Caller,
+    extension_id: object,
+    approve: bool,
+    *,
+    item_id: int | None = None,
 ) -> Decided:
-    """Staff's decision; a request decided already, or of an item that moved on, is refused."""
+    """Staff's decision; a request decided already, or of an item that moved on, is refused.
+    `item_id`: the item whose page the decision came from, which the request must be of."""
     scope.require_staff(caller.person)
     extension = await campaign_record(
         services.deadlines.extension, services.campaign.id, extension_id
     )
+    if item_id is not None and extension.item_id != item_id:
+        raise Refused("button_expired")
     item = await services.items.get(extension.item_id)
     if item is None:
         raise Refused("button_expired")
