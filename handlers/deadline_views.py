@@ -16,11 +16,8 @@ async def deadline_lines(services: Services, item: Item, now: datetime, texts: T
     lines = []
     limit = sign_deadline(item, policy)
     if item.status is Status.FORWARDED and limit is not None:
-        key = (
-            "deadline.card_sign_overdue"
-            if sign_overdue(item, now, policy)
-            else ("deadline.card_sign_until")
-        )
+        late = sign_overdue(item, now, policy)
+        key = "deadline.card_sign_overdue" if late else "deadline.card_sign_until"
         lines.append(texts(key, date=policy.day(limit)))
     pending = await services.deadlines.open_extension(item.id)
     if pending is not None:
