@@ -3,6 +3,7 @@ extension asked on the item's page and decided by staff there, with the chat's n
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from localapi import SimUser
@@ -107,3 +108,12 @@ async def test_sign_overdue_in_the_list_and_an_extension_decided_in_the_console(
         ("extension", "done"),
         ("extension_decline", "done"),
     ]
+
+    # The figures page: the unit's row, as /tally counts it.
+    async with desk.browsing(c.staff) as staff:
+        code, page = await staff.get("/figures")
+        assert code == 200 and "责任单位办理情况" in page, page
+        row = page.split('data-key="health">', 1)[1].split("</tr>", 1)[0]
+        cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row)
+        # received 1, signed 0 of 1, nothing due to answer yet, 2 extensions asked.
+        assert cells == ["市卫健委", "1", "0/1", "—", "0.0%", "—", "2", "0", "0"], cells
