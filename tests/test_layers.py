@@ -28,6 +28,7 @@ ENTRY_POINTS = frozenset(
         "bot/demo_script.py",
         "bot/demo_chat.py",
         "bot/demo_year.py",
+        "bot/demo_deadlines.py",
         "bot/backup_cli.py",
         "bot/bulletin_cli.py",
         "bot/export_cli.py",
