@@ -45,6 +45,7 @@ from handlers import (
     evaluate,
     evaluation,
     export,
+    extension_decision,
     forward,
     inbox,
     invite,
@@ -101,6 +102,7 @@ FEATURES: tuple[Feature, ...] = (
     export,  # /export: format -> period
     forward,  # /forward: choose -> number -> answer (paper answers)
     inbox,  # /inbox: browse -> reason | progress | answer_text -> answer_photos -> answer_confirm
+    #         | ext_reason -> ext_date (延期申请)
     rating,  # the notice's rating buttons: comment
     lookback,  # /lookback: choose -> photos -> note
     people,  # /people: search -> pick -> card
@@ -114,6 +116,7 @@ FEATURES: tuple[Feature, ...] = (
     evaluation,  # /evaluation (staff): menu -> deadline -> voters -> confirm
     evaluate,  # /evaluate or the round's notice (voters): vote <-> comment
     campaigns.FEATURE,  # /campaign (one step): switch the campaign one acts in
+    extension_decision,  # staff's 同意延期 / 不同意 buttons on a request's notice (no conversation)
 )
 
 

@@ -16,6 +16,7 @@ from storage.bulletin import BulletinRepo
 from storage.catalog import CatalogRepo
 from storage.console import ConsoleRepo
 from storage.db import Database
+from storage.deadlines import DeadlineRepo
 from storage.delivery import DeliveryRepo
 from storage.evaluation import EvaluationRepo
 from storage.forwarding import ForwardingRepo
@@ -108,6 +109,7 @@ async def open_services(
             plan=PlanRepo(db),
             evaluation=EvaluationRepo(db),
             bulletin=BulletinRepo(db),
+            deadlines=DeadlineRepo(db),
             store=store,
             evidence=Evidence(photos, store, settings.photos, settings.zone),
             memberships=MembershipRepo(db),

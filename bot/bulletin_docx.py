@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from bot.bulletin_chart import Bar, render_progress_chart
+from bot.bulletin_units import add_unit_sections
 from bot.chart import FontMissing, find_cjk_font
 from bot.coverage import CoverageFigures
 from bot.report_docx import (
@@ -150,4 +151,5 @@ def render_bulletin(bulletin: Bulletin, texts: Texts, font_path: Path | None) ->
     )
     add_heading(doc, 6, texts("bulletin.h_coverage"))
     add_text(doc, coverage_text(bulletin.coverage, texts))
+    add_unit_sections(doc, 7, list(tally.units), list(bulletin.escalations), texts)
     return to_bytes(doc)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -141,6 +141,25 @@ class DeadlineSettings(_Section):
     due_soon_days: int = Field(default=14, ge=0, le=90)
     rating_window_days: int = Field(default=14, ge=1, le=90)
     lookback_after_days: int = Field(default=90, ge=1, le=730)
+    # The unit signs for (签收) a forwarded item within this many working days.
+    sign_for_working_days: int = Field(default=2, ge=1, le=30)
+    # Past the due date unanswered: chased that day, escalated (通报) this many working days later.
+    escalate_after_working_days: int = Field(default=3, ge=1, le=60)
+    # An extension may move the due date at most this many days past the current one.
+    extension_max_days: int = Field(default=90, ge=1, le=366)
+    # Local days added to, or taken out of, the public-holiday calendar (YYYY-MM-DD).
+    extra_holidays: list[str] = Field(default=[])
+    extra_workdays: list[str] = Field(default=[])
+
+    @field_validator("extra_holidays", "extra_workdays")
+    @classmethod
+    def _days(cls, value: list[str]) -> list[str]:
+        for day in value:
+            try:
+                date.fromisoformat(day)
+            except ValueError as exc:
+                raise ValueError(f"{day!r} is not a date like 2025-10-08") from exc
+        return value
 
 
 class ScheduleSettings(_Section):

@@ -33,6 +33,7 @@ class ItemQuery:
     date_from: date | None = None  # submitted on or after (a local date)
     date_to: date | None = None  # submitted on or before (a local date)
     overdue: bool = False
+    sign_overdue: bool = False  # 签收超时: forwarded, not signed for by its sign-for deadline
     text: str = ""  # words of the description, or an item number such as 2020-0042 or 42
     sort: Sort = "-number"
     page: int = 1
@@ -72,6 +73,14 @@ class ConsoleRow:
     submitted_at: datetime | None
     due_at: datetime | None
     raisers: int
+    sign_due_at: datetime | None = None  # while forwarded: by when the unit signs for it
+
+    def sign_overdue(self, now: datetime) -> bool:
+        return (
+            self.status is Status.FORWARDED
+            and self.sign_due_at is not None
+            and (now > self.sign_due_at)
+        )
 
     @property
     def display_number(self) -> str:

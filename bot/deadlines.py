@@ -12,6 +12,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.items import Status
+from bot.workdays import OFFICIAL, WorkCalendar
 
 
 class Light(StrEnum):
@@ -32,17 +33,19 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def add_working_days(moment: datetime, days: int, zone: ZoneInfo) -> datetime:
-    """The end of the `days`-th working day (Mon-Fri) after `moment`, in the campaign's zone.
+def add_working_days(
+    moment: datetime, days: int, zone: ZoneInfo, workdays: WorkCalendar = OFFICIAL
+) -> datetime:
+    """The end of the `days`-th working day after `moment`, in the campaign's zone.
 
-    Public holidays are not modelled; the customary 7 working days are a courtesy window, and a
-    late return is still accepted by staff by hand.
+    Working days are China's (bot/workdays.py): public holidays are skipped and the adjusted
+    working weekends (调休) count.
     """
     local = moment.astimezone(zone)
     counted = 0
     while counted < days:
         local += timedelta(days=1)
-        if local.weekday() < 5:
+        if workdays.is_working(local.date()):
             counted += 1
     end = local.replace(hour=23, minute=59, second=59, microsecond=0)
     return end.astimezone(moment.tzinfo or zone)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import SetClock
 from bot.demo_chat import DemoError, Transcript, demo_photo, first_with, press, step, told
+from bot.demo_deadlines import play_deadlines
 from bot.evaluation_cli import write_results
 from bot.records import SiteRecord
 from bot.services import Services
@@ -67,9 +68,11 @@ class Cast:
 
 
 async def play_the_year(cast: Cast, services: Services, site: SiteRecord) -> None:
-    """Progress, the plan and the evaluation, in that order (the clock moves on for the last)."""
+    """Progress, the plan, the deadlines and the evaluation, in that order (the clock moves on
+    for the last two)."""
     await _progress(cast, services, site)
     await _plan(cast, services, site)
+    await play_deadlines(cast, services)
     await _evaluation(cast, services)
 
 

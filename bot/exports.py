@@ -39,7 +39,9 @@ from bot.listing import (
 from bot.photo_zip import PhotoZipWriter
 from bot.query_ports import ListRows
 from bot.services import Services
+from bot.tally import Period
 from bot.texts import Texts
+from bot.unit_figures import load_unit_figures
 from bot.xlsx_export import XlsxListWriter
 
 log = logging.getLogger(__name__)
@@ -268,6 +270,12 @@ async def export_list(
                 title=file_title(texts),
                 # The list's title as the letter's attachment names it, on every printed page.
                 print_title=texts("export.letter.annex_title", campaign=services.campaign.name),
+                # Each lead unit's figures over the list's dates (README: per-unit figures).
+                units=tuple(
+                    await load_unit_figures(
+                        services, *Period(filters.date_from, filters.date_to).bounds(zone), now
+                    )
+                ),
             )
         elif fmt == "csv":
             make_writer = functools.partial(CsvListWriter, partial, labels)

@@ -81,6 +81,8 @@ class Item:
     rating: str | None = None
     closed_at: datetime | None = None
     lookback_result: str | None = None
+    signed_at: datetime | None = None  # when the unit signed for it (签收)
+    sign_due_at: datetime | None = None  # by when it had to (bot/unit_deadlines.py)
 
     @property
     def display_number(self) -> str:

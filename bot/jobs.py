@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.deadline_jobs import deadline_jobs
 from bot.deadlines import WAITING_FOR_UNIT
 from bot.evaluation_jobs import evaluation_jobs
 from bot.items import Item
@@ -183,6 +184,7 @@ async def run_daily_jobs(services: Services, now: datetime) -> dict[str, int]:
     counts["reminders"] = await daily_reminders(services, now)
     counts["plan_reminders"] = await _queue(services, await plan_reminders(services, now), now)
     counts.update(await evaluation_jobs(services, now))
+    counts.update(await deadline_jobs(services, now))
     log.info(
         "Daily jobs: %s ratings closed, %s look-back notices, %s reminders",
         counts["ratings_closed"],

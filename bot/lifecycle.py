@@ -29,6 +29,7 @@ from bot.config import DeadlineSettings
 from bot.errors import require
 from bot.items import Item, Status, clean_description, has_words
 from bot.notices import Act, Notice, NoticeButton
+from bot.workdays import WorkCalendar
 
 
 class EventKind(StrEnum):
@@ -38,6 +39,7 @@ class EventKind(StrEnum):
     MORE_INFO = "more_info"  # the author adds it
     LOOKBACK = "lookback"  # a look-back found the fix held
     VOTE = "vote"  # a raiser rated the answer
+    EXTENSION = "extension"  # staff moved the due date on the unit's request (延期)
 
 
 class ResponseClass(StrEnum):
@@ -67,6 +69,11 @@ class Policy:
 
     def day(self, moment: datetime) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d")
+
+    @property
+    def workdays(self) -> WorkCalendar:
+        """The working days deadlines count: the public-holiday calendar and the config's days."""
+        return WorkCalendar.of(self.deadlines.extra_holidays, self.deadlines.extra_workdays)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from bot.campaign_ports import MembershipStore
 from bot.clock import Clock
 from bot.config import Settings
 from bot.console_ports import ConsoleStore, WebAuthStore
+from bot.deadline_ports import DeadlineStore
 from bot.evaluation_ports import EvaluationStore
 from bot.evidence import Evidence
 from bot.lifecycle import Change, Policy
@@ -89,6 +90,7 @@ class Services:
     plan: PlanStore
     evaluation: EvaluationStore
     bulletin: BulletinStore  # the bulletin's and group report's counts
+    deadlines: DeadlineStore  # extensions, escalations, per-unit figures (bot/unit_deadlines.py)
     store: PhotoStore
     evidence: Evidence
     memberships: MembershipStore  # who acts in which campaign; joint visits and items

@@ -41,6 +41,7 @@ from bot.satisfaction import (
 )
 from bot.split import split_message
 from bot.texts import Texts, catalog_name
+from bot.unit_figures import UnitFigures, load_unit_figures, render_unit_figures
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -157,6 +158,7 @@ class Tally:
     # Joint inspections, when the deployment serves several campaigns (bot/usecases/joint.py):
     # the partners' items shared with this campaign are counted in its headline too.
     joint: JointCounts | None = None
+    units: tuple[UnitFigures, ...] = ()  # each lead unit's deadlines and results (unit_figures.py)
 
     @property
     def lights(self) -> dict[Light, int]:
@@ -280,6 +282,7 @@ async def compute_tally(services: Services, period: Period, *, now: datetime) ->
             services, None, period.first, period.last, now.astimezone(settings.zone).date()
         ),
         joint=joint,
+        units=tuple(await load_unit_figures(services, start, end, now)),
     )
 
 
@@ -365,6 +368,7 @@ def render_tally(tally: Tally, texts: Texts) -> list[str]:
     lines += render_satisfaction(tally.satisfaction, texts)
     if tally.coverage is not None:
         lines += render_coverage(tally.coverage, texts)
+    lines += render_unit_figures(list(tally.units), texts)
     return split_message("\n".join(lines))
 
 
@@ -402,4 +406,5 @@ def tally_json(tally: Tally) -> dict[str, Any]:
         "satisfaction": tally.satisfaction.to_json(),
         "coverage": tally.coverage.to_json() if tally.coverage else None,
         **({"joint": joint_json(tally.joint)} if tally.joint is not None else {}),
+        "units": [unit.to_json() for unit in tally.units],
     }

@@ -26,7 +26,9 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
         help="headline figures and breakdowns for a period",
         description="Headline figures (groups, deputies, problems, suggestions, the satisfaction "
         "rate of the units' answers) and breakdowns by project, sub-item, lead unit, category, "
-        "group and status, the deputies' votes by rating and the answers by class (A/B/C). Dates "
+        "group and status, the deputies' votes by rating, the answers by class (A/B/C) and each lead "
+        "unit's figures (received, signed and answered on time, closed, satisfaction, extensions, "
+        "escalations, returns; README defines them). Dates "
         "are local dates in the campaign's time zone, both included; without them, the whole "
         "campaign.",
     )

@@ -59,6 +59,10 @@ def forward(
             "due_at": due,
             "for_letter": by_letter,
             "round": max(item.round, 1),
+            "signed_at": None,  # signed for anew by the unit it now goes to
+            "sign_due_at": add_working_days(
+                now, policy.deadlines.sign_for_working_days, policy.zone, policy.workdays
+            ),
         },
         notices=notices,
     )
@@ -80,7 +84,15 @@ def reroute(item: Item, actor: Person, unit_id: int, parties: Parties) -> Change
 # --- liaisons: accept, return, progress, answer ------------------------------------------------------
 
 
-def sign_for(item: Item, actor: Person, parties: Parties) -> Change:
+def signed_fields(item: Item, now: datetime | None) -> dict[str, object]:
+    """The moment the unit signed for (签收) the item: its first step out of "forwarded", by
+    accepting it, reporting progress or answering; kept to count signing on time."""
+    if now is None or item.status is not Status.FORWARDED:
+        return {}
+    return {"signed_at": now}
+
+
+def sign_for(item: Item, actor: Person, parties: Parties, now: datetime | None = None) -> Change:
     """The unit accepts the item and starts handling it."""
     scope.require_unit_item(actor, item)
     require_state(item, {Status.FORWARDED})
@@ -88,6 +100,7 @@ def sign_for(item: Item, actor: Person, parties: Parties) -> Change:
         item,
         actor.id,
         (Step(Status.IN_PROGRESS),),
+        fields=signed_fields(item, now),
         notices=notify(parties.raisers, "notice.in_progress", item),
     )
 
@@ -96,7 +109,9 @@ def return_deadline(item: Item, policy: Policy) -> datetime | None:
     """The end of the unit's window to say "not ours"."""
     if item.forwarded_at is None:
         return None
-    return add_working_days(item.forwarded_at, policy.deadlines.return_working_days, policy.zone)
+    return add_working_days(
+        item.forwarded_at, policy.deadlines.return_working_days, policy.zone, policy.workdays
+    )
 
 
 def return_item(
@@ -127,7 +142,9 @@ def return_item(
     )
 
 
-def post_progress(item: Item, actor: Person, text: str, parties: Parties) -> Change:
+def post_progress(
+    item: Item, actor: Person, text: str, parties: Parties, now: datetime | None = None
+) -> Change:
     """The unit tells the raisers how handling goes (accepting the item if it had not yet)."""
     scope.require_unit_item(actor, item)
     require_state(item, WITH_UNIT)
@@ -140,6 +157,7 @@ def post_progress(item: Item, actor: Person, text: str, parties: Parties) -> Cha
         item,
         actor.id,
         steps,
+        fields=signed_fields(item, now),
         notices=notify(parties.raisers, "notice.progress", item, text=text),
     )
 
@@ -169,7 +187,12 @@ def answer(
         item,
         actor.id,
         (Step(Status.ANSWERED, note=f"{response_class}: {text}"),),
-        fields={"response_class": str(response_class), "answered_at": now, "round": round_},
+        fields={
+            "response_class": str(response_class),
+            "answered_at": now,
+            "round": round_,
+            **signed_fields(item, now),
+        },
         notices=notify(
             parties.raisers,
             "notice.answered",

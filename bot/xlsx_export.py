@@ -31,6 +31,8 @@ from xlsxwriter.image import Image
 from bot.deadlines import Light
 from bot.items import Kind
 from bot.listing import DATA_KEYS, LIGHT_INDEX, PHOTO_KEY, Column, ListLabels, ListRow
+from bot.unit_figures import UnitFigures
+from bot.unit_sheet import write_unit_sheet
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +152,10 @@ class XlsxListWriter:
         photos_root: Path | None,
         title: str,
         print_title: str = "",
+        units: tuple[UnitFigures, ...] = (),
     ) -> None:
         self.path = path
+        self.units = units  # the per-unit sheet's figures (none: no such sheet)
         self.labels = labels
         self.photos_root = photos_root
         self.missing_thumbs = 0
@@ -200,6 +204,7 @@ class XlsxListWriter:
             heading = texts("export.print_header", title=print_title or title, sheet=sheet)
             return heading.replace("&", "&&"), footer
 
+        self._page = page  # the units' sheet prints like the others
         problems = texts("export.sheet.problems")
         suggestions = texts("export.sheet.suggestions")
         self.sheets = {
@@ -236,6 +241,18 @@ class XlsxListWriter:
     def close(self) -> None:
         for sheet in self.sheets.values():
             sheet.finish()
+        if self.units:
+            texts = self.labels.texts
+            ws = write_unit_sheet(self.workbook, list(self.units), texts)
+            header, footer = self._page(texts("unitfig.sheet"))
+            ws.set_paper(A4)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(0)
+            side, ends, edge = _MARGINS_IN
+            ws.set_margins(left=side, right=side, top=ends, bottom=ends)
+            ws.set_header(f"&C{header}", {"margin": edge})
+            ws.set_footer(f"&C{footer}", {"margin": edge})
         self.workbook.close()
         if self.missing_thumbs:
             log.warning("Workbook export: %d thumbnails missing", self.missing_thumbs)

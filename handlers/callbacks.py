@@ -44,12 +44,14 @@ EVALUATE_NOTICE = "eo"  # eo:<round id>: the round's notice opens /evaluate
 CAMPAIGN = "cp"  # cp:<campaign id>: /campaign switches the current campaign
 JOINT = "jv"  # jv:<visit id>[:<group id>]: share a check-in with a partner campaign's group
 JOINT_ITEM = "ji"  # ji:<item id>:<group id>: /joint shares an item with a partner's group
+EXTENSION_DECISION = "xd"  # xd:<extension id>:<approve|decline>: staff decide a 延期申请
 
 _OF_ACT = {
     Act.RATE: RATE,
     Act.OPEN_IN_INBOX: OPEN_IN_INBOX,
     Act.ADD_MORE: ADD_MORE,
     Act.EVALUATE: EVALUATE_NOTICE,
+    Act.DECIDE_EXTENSION: EXTENSION_DECISION,
 }
 
 

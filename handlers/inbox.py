@@ -29,7 +29,7 @@ from bot.services import Services
 from bot.usecases import unit
 from bot.usecases.acting import Acted, Caller
 from bot.views import number_label
-from handlers import callbacks, inbox_answer
+from handlers import callbacks, inbox_answer, inbox_extension
 from handlers.context import BotContext
 from handlers.flow import (
     TYPED,
@@ -221,6 +221,7 @@ _VERBS: dict[str, Verb] = {
     "prog": _ask_progress,
     "back": _back,
     **inbox_answer.VERBS,
+    **inbox_extension.VERBS,
 }
 
 
@@ -327,6 +328,8 @@ def states() -> dict[str, list[StepHandler]]:
             MessageHandler(TYPED, _guarded(replying("inbox.photos_expected"))),
         ),
         ANSWER_CONFIRM: steps(_buttons(), buttons_only),
+        inbox_extension.EXT_REASON: _typing(inbox_extension.reason_typed),
+        inbox_extension.EXT_DATE: _typing(inbox_extension.date_typed),
     }
 
 

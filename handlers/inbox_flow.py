@@ -82,9 +82,9 @@ def cancel_row(context: BotContext, item_id: int) -> list[InlineKeyboardButton]:
 
 
 def clear_pending(context: BotContext) -> dict[str, object]:
-    """Forget the step under way (which item, answer class, answer text)."""
+    """Forget the step under way (which item, answer class, answer text, extension reason)."""
     flow = current_flow(context)
-    return {key: flow.pop(key, None) for key in ("item", "cls", "text")}
+    return {key: flow.pop(key, None) for key in ("item", "cls", "text", "ext_reason")}
 
 
 async def drop_pending(context: BotContext) -> int:

@@ -19,6 +19,7 @@ from bot.usecases import unit
 from bot.views import clip, number_label
 from handlers import callbacks
 from handlers.context import BotContext
+from handlers.deadline_views import deadline_lines
 from handlers.flow import button, current_flow
 
 PREFIX = (
@@ -167,6 +168,7 @@ async def card_view(context: BotContext, item: Item) -> tuple[str, Markup]:
     lines.append(texts("inbox.card_raisers", count=raisers, photos=item.photo_count))
     if item.forwarded_at is not None:
         lines.append(texts("inbox.card_forwarded", date=policy.day(item.forwarded_at)))
+    lines += await deadline_lines(services, item, now, texts)
     until = unit.return_until(services, item, now)
     if until is not None:
         lines.append(
@@ -221,6 +223,8 @@ async def card_view(context: BotContext, item: Item) -> tuple[str, Markup]:
                 button(texts("inbox.button_answer"), PREFIX, nonce, "ans", item.id),
             ]
         )
+        if item.due_at is not None:
+            rows.append([button(texts("extension.button_ask"), PREFIX, nonce, "ext", item.id)])
     if item.photo_count:
         rows.append(
             [

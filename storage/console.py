@@ -32,7 +32,8 @@ SELECT i.id AS item_id, i.number, c.year, i.kind, i.status,
        COALESCE(i.unit_id, si.unit_id) AS unit_id,
        COALESCE(g.name, '') AS "group", COALESCE(cat.name, '') AS category,
        COALESCE(cat.name_en, '') AS category_en, i.description, i.submitted_at, i.due_at,
-       (SELECT COUNT(*) FROM item_raisers r WHERE r.item_id = i.id) AS raisers"""
+       (SELECT COUNT(*) FROM item_raisers r WHERE r.item_id = i.id) AS raisers,
+       i.sign_due_at"""
     + ITEM_JOINS
     # lu: the sub-item's lead unit, named where staff have not set a unit.
     + """LEFT JOIN units lu ON lu.id = si.unit_id
@@ -49,7 +50,14 @@ _ORDER: Final = {
     "-submitted": "i.submitted_at DESC, i.id DESC",
 }
 
-_row = row_mapper(ConsoleRow, kind=Kind, status=Status, submitted_at=from_db, due_at=from_db)
+_row = row_mapper(
+    ConsoleRow,
+    kind=Kind,
+    status=Status,
+    submitted_at=from_db,
+    due_at=from_db,
+    sign_due_at=from_db,
+)
 
 
 def _like(text: str) -> str:
@@ -84,6 +92,9 @@ def _where(
         params.append(to_db(datetime.combine(query.date_to + timedelta(days=1), time.min, zone)))
     if query.overdue:
         clauses.append(f"i.status IN {_WAITING} AND i.due_at IS NOT NULL AND i.due_at < ?")
+        params.append(to_db(now))
+    if query.sign_overdue:
+        clauses.append("i.status = 'forwarded' AND i.sign_due_at IS NOT NULL AND i.sign_due_at < ?")
         params.append(to_db(now))
     text = query.text.strip()
     number = parse_number(text) if text else None

@@ -31,6 +31,8 @@ _CHANGE_FIELDS = frozenset(
         "rating",
         "closed_at",
         "lookback_result",
+        "signed_at",
+        "sign_due_at",
     }
 )
 

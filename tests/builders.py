@@ -89,6 +89,8 @@ class ItemFields(TypedDict, total=False):
     rating: str | None
     closed_at: datetime | None
     lookback_result: str | None
+    signed_at: datetime | None
+    sign_due_at: datetime | None
 
 
 def item(status: Status = Status.SUBMITTED, **fields: Unpack[ItemFields]) -> Item:

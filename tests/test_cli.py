@@ -559,6 +559,12 @@ DEMO_MARKERS = (
     "已安排监督任务",
     "✅ 已完成 杭州市疾病预防控制中心",
     "满意 2 · 基本满意 1 · 不满意 0（共 3 票），满意率 100.0%，测评结果：满意",
+    # The deadlines: signed for late, an extension approved, chased, escalated.
+    "请于 2020-06-18 前签收",
+    "签收超时 2 条",
+    "经同意延期，责任单位的答复期限调整为 2020-09-30",
+    "已到答复期限（2020-09-30），尚未答复",
+    "市卫健委 办理的问题 2020-0003（提升公共卫生应急能力）答复期限为 2020-09-30，已超过 3 个工作日",
     "Database:",
 )
 
@@ -581,8 +587,16 @@ def check_demo_run(result: Finished, data: Path) -> None:
     assert (data / ".deputy-bot-demo").exists()
     items = query(db, "SELECT kind, status, number FROM items ORDER BY number")
     # The whole loop: reviewed, forwarded, answered, rated 满意 and closed; the suggestion went to
-    # a unit without a liaison, by letter.
-    assert items == [("problem", "closed", 1), ("suggestion", "forwarded", 2)]
+    # a unit without a liaison, by letter; the third is still with the unit, escalated.
+    assert items == [
+        ("problem", "closed", 1),
+        ("suggestion", "forwarded", 2),
+        ("problem", "in_progress", 3),
+    ]
+    assert query(db, "SELECT decision, proposed_day FROM extensions") == [
+        ("approved", "2020-09-30")
+    ]
+    assert scalar(db, "SELECT COUNT(*) FROM escalations") == 2
     assert query(db, "SELECT value FROM ratings") == [("satisfied",)]
     assert query(db, "SELECT class, on_paper FROM responses") == [("A", 0)]
     assert scalar(db, "SELECT COUNT(*) FROM lookbacks") == 1
@@ -592,14 +606,14 @@ def check_demo_run(result: Finished, data: Path) -> None:
     # A count is an int; scalar() says object, as sqlite3's rows are untyped.
     assert cast(int, scalar(db, "SELECT COUNT(*) FROM outbox")) >= 8
     for name, what in (
-        ("问题与建议清单.xlsx", "2 rows"),
-        ("问题与建议清单.csv", "2 rows"),
-        ("关于交办问题与建议清单的函.docx", "2 rows"),
-        ("照片包.zip", "1 photos of 1 items; 2 listed"),  # the suggestion has no photo
+        ("问题与建议清单.xlsx", "3 rows"),
+        ("问题与建议清单.csv", "3 rows"),
+        ("关于交办问题与建议清单的函.docx", "3 rows"),
+        ("照片包.zip", "1 photos of 1 items; 3 listed"),  # the suggestion has no photo
         ("点位签到二维码.docx", "39 sites, one page each; deputy-bot posters"),
         ("满意度测评结果.xlsx", "20 projects, round 1; deputy-bot evaluation"),
         ("半年工作通报.docx", "20 projects; deputy-bot bulletin"),
-        ("第一监督小组书面监督报告.docx", "2 items; deputy-bot group-report"),
+        ("第一监督小组书面监督报告.docx", "3 items; deputy-bot group-report"),
     ):
         assert f"{data / 'exports' / name}  ({what})" in result.stdout
         assert (data / "exports" / name).stat().st_size > 0

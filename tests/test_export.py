@@ -77,7 +77,7 @@ async def test_staff_export_the_list_as_excel_and_open_it(bot: Harness) -> None:
         == f"问题与建议清单-{bot.now().astimezone(bot.settings.zone).date()}.xlsx"
     )
     wb = openpyxl.load_workbook(io.BytesIO(sent.files[0]))
-    assert wb.sheetnames == ["问题", "意见建议"]
+    assert wb.sheetnames == ["问题", "意见建议", "各单位办理情况"]
     ws = wb["问题"]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     col = {name: i for i, name in enumerate(rows[0])}

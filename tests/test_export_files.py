@@ -190,7 +190,7 @@ async def test_workbook_has_both_sheets_numbered_filtered_frozen_with_thumbnails
     assert sorted(os.listdir(tmp_path)) == ["data", "list.xlsx"], "the temporary file was renamed"
 
     wb = openpyxl.load_workbook(result.path)
-    assert wb.sheetnames == ["问题", "意见建议"]
+    assert wb.sheetnames == ["问题", "意见建议", "各单位办理情况"]
     problems, suggestions = wb["问题"], wb["意见建议"]
     rows = sheet_rows(problems)
     header = rows[0]
@@ -314,7 +314,7 @@ async def test_light_answer_rating_and_look_back_columns(
     (tmp_path / "en").mkdir()
     english = await export(services, "xlsx", tmp_path / "en", language="en")
     wb = openpyxl.load_workbook(english.path)
-    assert wb.sheetnames == ["Problems", "Suggestions"]
+    assert wb.sheetnames == ["Problems", "Suggestions", "Units"]
     en_rows = sheet_rows(wb["Problems"])
     assert en_rows[0][:3] == ["No.", "Number", "Project"]
     assert "red" in en_rows[1] and "A solved" in en_rows[3]
@@ -644,7 +644,8 @@ async def test_an_empty_list_still_has_its_headers(services: Services, tmp_path:
     result = await export(services, "xlsx", tmp_path)
     assert result.rows == 0
     wb = openpyxl.load_workbook(result.path)
-    assert [len(sheet_rows(ws)) for ws in wb] == [1, 1]
+    # The units' sheet: its header and every unit of the catalog, at zero.
+    assert [len(sheet_rows(ws)) for ws in wb] == [1, 1, 19]
     letter = await export(services, "docx", tmp_path)
     assert len(Document(str(letter.path)).tables[0].rows) == 1
 
@@ -757,7 +758,7 @@ async def test_cli_writes_the_file_and_says_what_is_in_it(
     assert code == 0
     printed = capsys.readouterr().out
     assert str(out) in printed and "5 items: 3 problems, 2 suggestions" in printed
-    assert openpyxl.load_workbook(out).sheetnames == ["问题", "意见建议"]
+    assert openpyxl.load_workbook(out).sheetnames == ["问题", "意见建议", "各单位办理情况"]
     letter = tmp_path / "函.docx"
     await export_cli.run(
         services.settings,

@@ -117,6 +117,7 @@ async def test_liaison_accepts_reports_progress_and_answers(bot: Harness) -> Non
         "↩️ 退回",
         "📝 报告进展",
         "📨 答复",
+        "📅 申请延期",
         "📷 现场照片（1）",
         "« 返回列表",
     ]

@@ -82,6 +82,10 @@ async def test_liaisons_and_staff_are_reminded_once_a_day(bot: Harness) -> None:
         "plan_reminders": 0,
         "evaluation_reminders": 0,
         "evaluation_closed": 0,
+        "sign_reminders": 0,
+        "chased": 0,
+        "escalated": 0,
+        "deadline_digest": 0,
     }
 
     [(person_id, reminder)] = await _payloads(bot, "remind:")

@@ -28,6 +28,7 @@ ENTRY_POINTS = frozenset(
         "bot/demo_script.py",
         "bot/demo_chat.py",
         "bot/demo_year.py",
+        "bot/demo_deadlines.py",
         "bot/backup_cli.py",
         "bot/bulletin_cli.py",
         "bot/export_cli.py",
@@ -120,4 +121,4 @@ def test_every_feature_has_the_one_shape_and_its_own_states() -> None:
             assert flow and step, state
             assert state not in seen, (state, seen.get(state), feature)
             seen[state] = feature
-    assert len(seen) == 58
+    assert len(seen) == 59

@@ -247,6 +247,9 @@ def test_staff_forward_a_reviewed_item_to_a_unit_with_a_due_date() -> None:
         "due_at": due,
         "for_letter": False,
         "round": 1,
+        "signed_at": None,
+        # Signed for within two working days: Wednesday and Thursday (NOW is a Tuesday).
+        "sign_due_at": datetime(2025, 6, 5, 15, 59, 59, tzinfo=UTC),
     }
     assert recipients(change, "notice.forwarded") == [1, 2]
     assert recipients(change, "notice.forwarded_unit") == [6]
@@ -297,9 +300,10 @@ def test_staff_reroute_a_returned_item_to_another_unit() -> None:
 
 
 def test_the_units_liaison_takes_on_a_forwarded_item() -> None:
-    change = sign_for(item(Status.FORWARDED), LIAISON, PARTIES)
+    change = sign_for(item(Status.FORWARDED), LIAISON, PARTIES, NOW)
     assert change.final_status is Status.IN_PROGRESS
     assert recipients(change, "notice.in_progress") == [1, 2]
+    assert change.fields == {"signed_at": NOW}  # 签收: timed, to count signing on time
 
 
 @pytest.mark.parametrize(

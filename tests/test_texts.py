@@ -52,6 +52,7 @@ PREFIX_TABLES = (
     "bulletin.col.",
     "bulletin.light.",
     "groupreport.col.",
+    "unitfig.col.",
 )
 
 

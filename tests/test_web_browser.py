@@ -269,8 +269,8 @@ async def test_demo_serve_prints_login_links_that_work_and_stops_on_ctrl_c(
                 assert response.status == 200
             async with http.post(path) as response:
                 page = await response.text()
-                # The demo's problem and suggestion are on the staff member's list.
-                assert response.status == 200 and "共 2 条" in page, page
+                # The demo's problems and suggestion are on the staff member's list.
+                assert response.status == 200 and "共 3 条" in page, page
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 30) == 0
         assert (data / "transcript.txt").exists()

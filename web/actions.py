@@ -20,7 +20,7 @@ from bot.errors import Refused
 from bot.items import Item
 from bot.lifecycle import ResponseClass
 from bot.services import Services
-from bot.usecases import console, desk, forwarding, review, unit, web_login
+from bot.usecases import console, desk, extensions, forwarding, review, unit, web_login
 from bot.usecases.acting import Acted, Caller
 from web.forms import sent_form_key, uploaded_photos
 from web.keys import SERVICES
@@ -103,6 +103,22 @@ async def _reroute(p: Posted) -> Acted:
     return acted
 
 
+async def _extension(p: Posted) -> None:
+    day = p.form.get("day")
+    await extensions.ask(
+        p.services, p.caller, p.item.id, _text(p.form), day if isinstance(day, str) else ""
+    )
+
+
+def _deciding(approve: bool) -> Action:
+    async def action(p: Posted) -> None:
+        extension_id = _number(p.form, "extension", "button_expired")
+        # The form of one item's page may only decide that item's request.
+        await extensions.decide(p.services, p.caller, extension_id, approve, item_id=p.item.id)
+
+    return action
+
+
 ACTIONS: dict[str, Action] = {
     "accept": _use_case(review.accept),
     "ask": _use_case(review.ask_more, _text),
@@ -115,6 +131,9 @@ ACTIONS: dict[str, Action] = {
     "return": _use_case(unit.return_item, _text),
     "progress": _use_case(unit.report_progress, _text),
     "answer": _use_case(desk.answer_with_photos, _class, _text, _photos),
+    "extension": _extension,  # 延期申请 (bot/usecases/extensions.py)
+    "extension_approve": _deciding(True),
+    "extension_decline": _deciding(False),
 }
 
 

@@ -26,6 +26,7 @@ from bot.geo import wgs84_to_gcj02
 from bot.listing import neutralise, xml_safe
 from bot.tally import Period, PeriodError, Row
 from bot.texts import Texts, catalog_name
+from bot.unit_figures import percent
 from bot.usecases import console
 from web.keys import RENDERER, SERVICES
 from web.query import parse_query
@@ -160,6 +161,7 @@ async def figures_page(request: web.Request) -> web.StreamResponse:
         sections=sections,
         units=units,
         most_waiting=max((u.waiting for u in units), default=0) or 1,
+        percent=percent,  # the units' rates (bot/unit_figures.py)
     )
 
 

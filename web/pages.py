@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.console import PAGE_SIZES, SORTS
 from bot.items import Kind, Status
-from bot.usecases import console, joint
+from bot.usecases import console, extensions, joint
 from web.forms import new_form_key
 from web.keys import RENDERER, SERVICES
 from web.query import parse_query, to_args
@@ -33,6 +33,7 @@ async def items(request: web.Request) -> web.StreamResponse:
         "query": query,
         "result": page,
         "args": lambda **change: to_args(query, **change),
+        "now": services.clock.now(),  # for the 签收超时 marker
     }
     renderer = request.app[RENDERER]
     if "HX-Request" in request.headers and "HX-Boosted" not in request.headers:
@@ -70,6 +71,7 @@ async def item(request: web.Request) -> web.StreamResponse:
         request,
         "item.html",
         d=detail,
+        deadlines=await extensions.item_deadlines(services, who.person, detail.item),
         site=site,
         units=units,
         notice=request.query.get("done", ""),

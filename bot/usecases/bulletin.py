@@ -45,6 +45,8 @@ class Bulletin:
     overdue_by_unit: list[UnitOverdue]  # as of when it was made
     satisfaction: Satisfaction  # so far: from the campaign's start to the period's end
     coverage: CoverageFigures | None
+    # 通报 made in the period (bot/deadline_jobs.py): number, project, unit, due day, its day.
+    escalations: tuple[tuple[str, str, str, str, str], ...] = ()
 
 
 def previous_month(day: date) -> Period:
@@ -58,6 +60,7 @@ async def gather(services: Services, period: Period, *, now: datetime) -> Bullet
     push (which sends it to staff and leaders only); people's doors use `bulletin`."""
     assert period.first is not None and period.last is not None
     zone = services.settings.zone
+    policy = services.policy
     campaign_id = services.campaign.id
     tally = await compute_tally(services, period, now=now)
     start, end = period.bounds(zone)
@@ -77,6 +80,10 @@ async def gather(services: Services, period: Period, *, now: datetime) -> Bullet
             services.satisfaction, campaign_id, so_far_start, so_far_end
         ),
         coverage=tally.coverage,
+        escalations=tuple(
+            (e.number, e.project, e.unit_name, policy.day(e.due_at), policy.day(e.at))
+            for e in await services.deadlines.escalations(campaign_id, start, end)
+        ),
     )
 
 

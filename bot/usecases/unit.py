@@ -41,7 +41,7 @@ async def sign_for(services: Services, caller: Caller, item_id: object) -> Acted
     """签收: the unit accepts the item; it is in progress and its raisers are told."""
     item = await unit_item(services, caller.person, item_id)
     return await act_or_refuse(
-        services, caller, item, lambda p: unit_rules.sign_for(item, caller.person, p)
+        services, caller, item, lambda p: unit_rules.sign_for(item, caller.person, p, caller.now)
     )
 
 
@@ -82,7 +82,10 @@ async def report_progress(services: Services, caller: Caller, item_id: object, n
     """A progress note: recorded, and the raisers are told."""
     item = await unit_item(services, caller.person, item_id)
     return await act(
-        services, caller, item, lambda p: unit_rules.post_progress(item, caller.person, note, p)
+        services,
+        caller,
+        item,
+        lambda p: unit_rules.post_progress(item, caller.person, note, p, caller.now),
     )
 
 

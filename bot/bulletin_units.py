@@ -1,0 +1,75 @@
+"""The bulletin's sections on the lead units: each unit's figures for the period (the tally's,
+bot/unit_figures.py) and the escalations (通报) made in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.report_docx import add_heading, add_table, add_text
+from bot.texts import Texts
+from bot.unit_figures import UnitFigures, percent
+
+UNIT_FIGURE_WIDTHS_MM = (34, 14, 16, 16, 16, 16, 14, 14, 14)
+ESCALATION_WIDTHS_MM = (30, 46, 40, 20, 20)
+
+
+def add_unit_sections(
+    doc: Any,
+    first: int,
+    units: list[UnitFigures],
+    escalations: list[tuple[str, str, str, str, str]],
+    texts: Texts,
+) -> None:
+    """Two numbered sections from `first` on: the units' figures, then the escalations."""
+    add_heading(doc, first, texts("unitfig.h_units"))
+    shown = [u for u in units if u.active]
+    if shown:
+        add_text(doc, texts("unitfig.units_intro"))
+        add_table(
+            doc,
+            [
+                texts("unitfig.col.unit"),
+                texts("unitfig.col.received"),
+                texts("unitfig.col.signed_on_time"),
+                texts("unitfig.col.on_time_rate"),
+                texts("unitfig.col.closed_rate"),
+                texts("unitfig.col.satisfaction_rate"),
+                texts("unitfig.col.extensions"),
+                texts("unitfig.col.escalations"),
+                texts("unitfig.col.returns"),
+            ],
+            [
+                [
+                    u.name,
+                    u.received,
+                    f"{u.signed_on_time}/{u.sign_due}",
+                    percent(u.on_time_rate),
+                    percent(u.closed_rate),
+                    percent(u.satisfaction_rate),
+                    u.extensions,
+                    u.escalations,
+                    u.returns,
+                ]
+                for u in shown
+            ],
+            UNIT_FIGURE_WIDTHS_MM,
+        )
+    else:
+        add_text(doc, texts("unitfig.units_none"))
+    add_heading(doc, first + 1, texts("unitfig.h_escalations"))
+    if not escalations:
+        add_text(doc, texts("unitfig.escalations_none"))
+        return
+    add_text(doc, texts("unitfig.escalations", count=len(escalations)))
+    add_table(
+        doc,
+        [
+            texts("unitfig.col.number"),
+            texts("unitfig.col.project"),
+            texts("unitfig.col.unit"),
+            texts("unitfig.col.due"),
+            texts("unitfig.col.escalated"),
+        ],
+        [list(row) for row in escalations],
+        ESCALATION_WIDTHS_MM,
+    )

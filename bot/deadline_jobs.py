@@ -1,0 +1,201 @@
+"""The units' deadlines, every morning: sign-for reminders, chasing (催办), escalation (通报) and
+staff's deadline digest.
+
+- An item not signed for (签收) is reminded to its unit's liaisons on the last day of the
+  window (or the first run after it), once per forwarding; past the window staff see it as
+  签收超时 in the digest and in the console.
+- On its due date (or the first run after it) an unanswered item is chased: its liaisons get
+  a notice, once per due date.
+- `escalate_after_working_days` working days after the due date, still unanswered: staff and
+  the raisers' group leaders get an escalation notice; the escalation is recorded once per item,
+  round and due date (an extension gives a new due date, and so a new chance to be late).
+
+Every notice carries a dedup key and the escalation a UNIQUE row, so a job run twice (a restart,
+a second scheduler) sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.clock import to_db
+from bot.deadlines import WAITING_FOR_UNIT
+from bot.items import Item, Status
+from bot.lifecycle import notify
+from bot.notices import Notice
+from bot.services import Services
+from bot.unit_deadlines import escalation_moment, sign_deadline, sign_overdue
+
+log = logging.getLogger(__name__)
+
+# Items the jobs look at, at most, per status: far above a campaign's open items.
+ITEMS_LIMIT = 5000
+# A digest lists this many items per section; the rest are counted.
+LIST_LIMIT = 20
+
+
+def _stamp(moment: datetime) -> str:
+    return to_db(moment).replace(":", "")
+
+
+async def _open_items(services: Services, statuses: Sequence[Status]) -> list[Item]:
+    return await services.items.find(
+        services.campaign.id, statuses=tuple(statuses), order="due", limit=ITEMS_LIMIT
+    )
+
+
+async def sign_reminders(services: Services, now: datetime) -> list[Notice]:
+    """The liaisons of items whose signing window ends today (or ended) and that are unsigned."""
+    policy = services.policy
+    today = policy.day(now)
+    notices: list[Notice] = []
+    for item in await _open_items(services, (Status.FORWARDED,)):
+        limit = sign_deadline(item, policy)
+        if limit is None or item.forwarded_at is None or policy.day(limit) > today:
+            continue
+        parties = await services.items.parties(item)
+        for notice in notify(
+            parties.liaisons,
+            "deadline.notice_sign_for",
+            item,
+            date=policy.day(limit),
+            days=policy.deadlines.sign_for_working_days,
+        ):
+            key = f"signfor:{item.id}:{_stamp(item.forwarded_at)}:{notice.person_id}"
+            notices.append(_keyed(notice, key))
+    return notices
+
+
+async def chase(services: Services, now: datetime) -> list[Notice]:
+    """催办: the liaisons of items whose due date has come, unanswered; once per due date."""
+    policy = services.policy
+    today = policy.day(now)
+    notices: list[Notice] = []
+    for item in await _open_items(services, tuple(WAITING_FOR_UNIT)):
+        if item.due_at is None or policy.day(item.due_at) > today:
+            continue
+        parties = await services.items.parties(item)
+        for notice in notify(
+            parties.liaisons, "deadline.notice_chase", item, due=policy.day(item.due_at)
+        ):
+            key = f"chase:{item.id}:{item.round}:{_stamp(item.due_at)}:{notice.person_id}"
+            notices.append(_keyed(notice, key))
+    return notices
+
+
+async def escalate(services: Services, now: datetime) -> int:
+    """通报: staff and the group's leaders, for items unanswered N working days past due."""
+    policy = services.policy
+    days = policy.deadlines.escalate_after_working_days
+    escalated = 0
+    done = await services.deadlines.escalated(services.campaign.id)
+    for item in await _open_items(services, tuple(WAITING_FOR_UNIT)):
+        if item.due_at is None or now <= escalation_moment(item.due_at, policy):
+            continue
+        if (item.id, item.round, item.due_at) in done:
+            continue
+        parties = await services.items.parties(item)
+        notices = notify(
+            (*parties.staff, *parties.leaders),
+            "deadline.notice_escalated",
+            item,
+            unit=item.unit_name or "",
+            due=policy.day(item.due_at),
+            days=days,
+        )
+        if await services.deadlines.record_escalation(
+            item.id, item.round, item.unit_id, item.due_at, notices, now
+        ):
+            escalated += 1
+            log.info("Item %s escalated (unit %s)", item.id, item.unit_id)
+    return escalated
+
+
+def _keyed(notice: Notice, dedup: str) -> Notice:
+    return Notice(
+        notice.person_id,
+        notice.key,
+        notice.params,
+        notice.localized,
+        buttons=notice.buttons,
+        dedup=dedup,
+    )
+
+
+def _line(item: Item, when: str) -> str:
+    return f"• <b>{item.display_number}</b> {html.escape(item.unit_name or '')} · {when}"
+
+
+def _listed(lines: list[str]) -> str:
+    shown = lines[:LIST_LIMIT]
+    if len(lines) > LIST_LIMIT:
+        shown.append(f"… +{len(lines) - LIST_LIMIT}")
+    return "\n".join(shown) if shown else "—"
+
+
+async def staff_digest(services: Services, now: datetime) -> list[Notice]:
+    """Staff's deadline digest: 签收超时, extensions to decide, escalations of the last day."""
+    policy = services.policy
+    campaign_id = services.campaign.id
+    unsigned = [
+        _line(item, policy.day(limit))
+        for item in await _open_items(services, (Status.FORWARDED,))
+        if sign_overdue(item, now, policy) and (limit := sign_deadline(item, policy))
+    ]
+    pending = await services.deadlines.pending_extensions(campaign_id)
+    pending_lines = []
+    for extension in pending:
+        item = await services.items.get(extension.item_id)
+        if item is not None:
+            pending_lines.append(_line(item, extension.proposed_day.isoformat()))
+    escalated = await services.deadlines.escalations(
+        campaign_id, to_db(now - timedelta(days=1)), to_db(now + timedelta(seconds=1))
+    )
+    escalated_lines = [
+        f"• <b>{e.number}</b> {html.escape(e.unit_name)} · {policy.day(e.due_at)}"
+        for e in escalated
+    ]
+    if not (unsigned or pending_lines or escalated_lines):
+        return []
+    day = policy.day(now)
+    return [
+        Notice(
+            person_id,
+            "deadline.staff_digest",
+            params={
+                "unsigned": len(unsigned),
+                "unsigned_list": _listed(unsigned),
+                "pending": len(pending_lines),
+                "pending_list": _listed(pending_lines),
+                "escalated": len(escalated_lines),
+                "escalated_list": _listed(escalated_lines),
+            },
+            dedup=f"deadlinedigest:{person_id}:{day}",
+        )
+        for person_id in await services.jobs.staff(campaign_id)
+    ]
+
+
+async def deadline_jobs(services: Services, now: datetime) -> dict[str, int]:
+    """The morning's deadline work, in order: remind, chase, escalate, then tell staff."""
+    counts = {
+        "sign_reminders": await _queue(services, await sign_reminders(services, now), now),
+        "chased": await _queue(services, await chase(services, now), now),
+        "escalated": await escalate(services, now),
+    }
+    counts["deadline_digest"] = await _queue(services, await staff_digest(services, now), now)
+    if counts["escalated"]:
+        services.wake_sender()
+    return counts
+
+
+async def _queue(services: Services, notices: Sequence[Notice], now: datetime) -> int:
+    if not notices:
+        return 0
+    added = await services.outbox.enqueue(notices, now)
+    if added:
+        services.wake_sender()
+    return added

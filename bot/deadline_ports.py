@@ -1,0 +1,107 @@
+"""What the units' deadlines need from a store: extensions, escalations and the per-unit counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.notices import Notice
+from bot.unit_deadlines import Extension, ExtensionDecision, NewExtension
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRow:
+    """An escalated item, for the digest and the bulletin."""
+
+    item_id: int
+    number: str
+    project: str
+    unit_name: str
+    due_at: datetime
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRow:
+    """An item a unit holds, forwarded to it in the period: what its figures are made of."""
+
+    unit_id: int
+    item_id: int
+    status: str
+    forwarded_at: datetime
+    sign_due_at: datetime | None
+    signed_at: datetime | None
+    due_at: datetime | None
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitEvents:
+    """Counts per unit id of what happened in the period."""
+
+    extensions: dict[int, int]  # requests asked
+    approved: dict[int, int]  # of which approved
+    escalations: dict[int, int]
+    returns: dict[int, int]
+
+
+class DeadlineStore(Protocol):
+    async def add_extension(
+        self,
+        new: NewExtension,
+        notices_for: Callable[[int], Sequence[Notice]],
+        now: datetime,
+        key: str | None,
+    ) -> int | None:
+        """Store the request and its notices (made once its id is known) in one transaction.
+        The same input again returns the same id; None when another request of the item is
+        still open."""
+        ...
+
+    async def extension(self, campaign_id: int, extension_id: int) -> Extension | None: ...
+
+    async def open_extension(self, item_id: int) -> Extension | None: ...
+
+    async def extensions_of(self, item_id: int) -> list[Extension]: ...
+
+    async def pending_extensions(self, campaign_id: int) -> list[Extension]: ...
+
+    async def decide_extension(
+        self, decision: ExtensionDecision, actor_id: int, now: datetime
+    ) -> bool:
+        """Record the decision, move the due date when approved (only while the item is still
+        where the decision saw it), write its event and notices; False if it was decided or
+        the item moved on meanwhile."""
+        ...
+
+    async def record_escalation(
+        self,
+        item_id: int,
+        round_: int,
+        unit_id: int | None,
+        due_at: datetime,
+        notices: Sequence[Notice],
+        now: datetime,
+    ) -> bool:
+        """Once per item, round and due date: the escalation and its notices; False if it was
+        recorded already."""
+        ...
+
+    async def escalations(self, campaign_id: int, start: str, end: str) -> list[EscalationRow]: ...
+
+    async def escalated(self, campaign_id: int) -> set[tuple[int, int, datetime]]:
+        """(item id, round, due date) of every escalation recorded: what not to try again."""
+        ...
+
+    async def received(self, campaign_id: int, start: str, end: str) -> list[ReceivedRow]: ...
+
+    async def unit_events(self, campaign_id: int, start: str, end: str) -> UnitEvents: ...
+
+    async def unit_votes(
+        self, campaign_id: int, start: str, end: str
+    ) -> list[tuple[int, str, int]]:
+        """(unit id, rating, votes) of the latest voted round of the items the unit received
+        in the period."""
+        ...

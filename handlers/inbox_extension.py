@@ -1,0 +1,117 @@
+"""延期申请 in /inbox: the card's 📅 button, then the reason, then the proposed date.
+
+Each step asks bot/usecases/extensions.py again whether the liaison may still ask (their unit,
+the item's state, no request open); the request and staff's notice are stored together.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Update
+
+from bot.errors import Refused
+from bot.usecases import extensions
+from bot.views import number_label
+from handlers.context import BotContext
+from handlers.flow import Pressed, current_flow
+from handlers.inbox_flow import (
+    BROWSE,
+    Result,
+    Verb,
+    ask_about,
+    cancel_row,
+    card_screen,
+    clear_pending,
+    inbox_unit,
+    typed_refusal,
+    typed_text,
+)
+from handlers.replies import message_of, send_screen
+
+EXT_REASON = "inbox.ext_reason"  # typing why the unit needs more time
+EXT_DATE = "inbox.ext_date"  # typing the proposed due date
+
+# Refusals of a typed date that the liaison fixes by typing another.
+_RETYPE_DATE = frozenset(
+    {"extension.bad_date", "extension.date_not_later", "extension.date_too_far"}
+)
+
+
+async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> Result:
+    inbox_unit(context)
+    item = await extensions.may_ask(context.services, context.person, press.int_arg())
+    assert item.due_at is not None
+    texts = context.texts
+    question = texts(
+        "extension.ask_reason",
+        label=number_label(item, texts),
+        due=context.services.policy.day(item.due_at),
+    )
+    await ask_about(update, context, item, question, [cancel_row(context, item.id)])
+    return EXT_REASON
+
+
+async def reason_typed(update: Update, context: BotContext) -> Result:
+    """The reason is kept in the flow; the date comes next."""
+    flow = current_flow(context)
+    services = context.services
+    try:
+        inbox_unit(context)
+        reason = await extensions.check_ask_reason(
+            services, context.person, flow.get("item"), typed_text(update)
+        )
+        item = await extensions.may_ask(services, context.person, flow.get("item"))
+    except Refused as refused:
+        return await typed_refusal(update, context, refused)
+    flow["ext_reason"] = reason
+    assert item.due_at is not None
+    due = item.due_at.astimezone(services.policy.zone).date()
+    latest = due + timedelta(days=services.settings.deadlines.extension_max_days)
+    example = min(due + timedelta(days=30), latest)
+    await message_of(update).reply_text(
+        context.texts(
+            "extension.ask_date",
+            example=example.isoformat(),
+            due=due.isoformat(),
+            latest=latest.isoformat(),
+        )
+    )
+    return EXT_DATE
+
+
+async def date_typed(update: Update, context: BotContext) -> Result:
+    """The request is stored and staff are asked; a date out of bounds is asked again."""
+    flow = current_flow(context)
+    try:
+        inbox_unit(context)
+        asked = await extensions.ask(
+            context.services,
+            context.caller(),
+            flow.get("item"),
+            str(flow.get("ext_reason", "")),
+            typed_text(update),
+        )
+    except Refused as refused:
+        if refused.key in _RETYPE_DATE:
+            await message_of(update).reply_text(context.texts(refused.key, **refused.params))
+            return None
+        flow.pop("ext_reason", None)
+        return await typed_refusal(update, context, refused)
+    flow.pop("ext_reason", None)
+    clear_pending(context)
+    texts = context.texts
+    await send_screen(
+        update,
+        context,
+        texts(
+            "extension.asked",
+            label=number_label(asked.item, texts),
+            date=asked.proposed_day.isoformat(),
+        ),
+    )
+    await send_screen(update, context, *await card_screen(context, asked.item.id))
+    return BROWSE
+
+
+VERBS: dict[str, Verb] = {"ext": _ask_reason}
