@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.config import PhotoSettings
 from bot.likeness import Earlier, SignatureIndex
 from bot.photos import PhotoFlag, PhotoPolicy, ProcessedPhoto, photo_flags, process_photo
-from bot.photostore import PhotoStore, StoredFiles
+from bot.photostore import PhotoStore
 from bot.ports import PhotoRecords
 from bot.records import NewPhoto, PhotoTarget, SiteRecord
 
@@ -58,7 +58,7 @@ class Evidence:
             self._index.add(added)
             return self._index.elsewhere(item_id=target.item_id, visit_id=target.visit_id)
 
-    async def _process_and_keep(self, data: bytes) -> tuple[ProcessedPhoto, StoredFiles]:
+    async def _process(self, data: bytes) -> tuple[ProcessedPhoto, Path]:
         """Decode and derive in one thread while the original is written and fsynced in another.
 
         Decoding a 12-megapixel JPEG takes tens of milliseconds: never on the event loop. Writing
@@ -71,15 +71,7 @@ class Evidence:
         except BaseException:
             await self._drop(staging)
             raise
-        files = await asyncio.to_thread(
-            self.store.keep,
-            await staging,
-            photo.sha256,
-            photo.extension,
-            photo.display_jpeg,
-            photo.thumb_jpeg,
-        )
-        return photo, files
+        return photo, await staging
 
     async def _drop(self, staging: asyncio.Future[Path]) -> None:
         try:
@@ -101,23 +93,44 @@ class Evidence:
         now: datetime,
     ) -> Ingested:
         """Raises bot.photos.PhotoRejected for files that are not usable photos."""
-        photo, files = await self._process_and_keep(data)
-        earlier = await self.earlier(target)
-        # One matrix product against every stored signature: milliseconds, off the loop too.
-        flags = tuple(
-            await asyncio.to_thread(
-                photo_flags,
-                photo,
-                reference_time=reference_time,
-                tz=self.zone,
-                max_age=timedelta(hours=self.settings.max_age_hours),
-                site=(site.lat, site.lon) if site else None,
-                max_distance_m=self.settings.max_distance_m,
-                earlier=earlier,
-                min_likeness=self.settings.duplicate_likeness,
-                legacy_distance=self.settings.duplicate_distance,
+        # What the photo is compared with is read while it decodes, and it is compared while
+        # its files go to disk; the row is written only when both are done (durable first).
+        reading = asyncio.ensure_future(self.earlier(target))
+        try:
+            photo, staged = await self._process(data)
+        except BaseException:
+            await asyncio.gather(reading, return_exceptions=True)
+            raise
+        keeping = asyncio.ensure_future(
+            asyncio.to_thread(
+                self.store.keep,
+                staged,
+                photo.sha256,
+                photo.extension,
+                photo.display_jpeg,
+                photo.thumb_jpeg,
             )
         )
+        try:
+            # One matrix product against every stored signature: milliseconds, off the loop too.
+            flags = tuple(
+                await asyncio.to_thread(
+                    photo_flags,
+                    photo,
+                    reference_time=reference_time,
+                    tz=self.zone,
+                    max_age=timedelta(hours=self.settings.max_age_hours),
+                    site=(site.lat, site.lon) if site else None,
+                    max_distance_m=self.settings.max_distance_m,
+                    earlier=await reading,
+                    min_likeness=self.settings.duplicate_likeness,
+                    legacy_distance=self.settings.duplicate_distance,
+                )
+            )
+        except BaseException:
+            await asyncio.gather(keeping, return_exceptions=True)
+            raise
+        files = await keeping
         count, created = await self.repo.add(
             NewPhoto(
                 person_id=person_id,
