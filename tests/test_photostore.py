@@ -110,6 +110,23 @@ def test_a_failed_rename_leaves_no_temporary_file(
     assert not any(Path(p).name.startswith(TMP_PREFIX) for p in files_under(store.root))
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name descriptors")
+def test_a_failed_fsync_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = PhotoStore(tmp_path / "photos")
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if "/thumbs/" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(5, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError):
+        store.save(SHA, "jpg", ORIGINAL, b"display", b"thumb")
+    # Nothing under its final name either: the display copy was fine but waited for the thumbnail.
+    assert files_under(store.root) == []
+
+
 @pytest.fixture
 async def services(tmp_path: Path) -> AsyncIterator[Services]:
     settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
