@@ -115,7 +115,7 @@ class ReportSettings(_Section):
 class PhotoSettings(_Section):
     max_file_mb: float = Field(default=20, gt=0, le=20)
     max_megapixels: float = Field(default=40, gt=0)
-    display_max_px: int = Field(default=1600, ge=320)
+    display_max_px: int = Field(default=1280, ge=320)
     thumb_px: int = Field(default=320, ge=64)
     max_age_hours: float = Field(default=72, gt=0)
     max_distance_m: float = Field(default=1000, gt=0)

@@ -6,12 +6,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import PhotoSettings
 from bot.likeness import Earlier, SignatureIndex
 from bot.photos import PhotoFlag, PhotoPolicy, ProcessedPhoto, photo_flags, process_photo
-from bot.photostore import PhotoStore, StoredFiles
+from bot.photostore import PhotoStore
 from bot.ports import PhotoRecords
 from bot.records import NewPhoto, PhotoTarget, SiteRecord
 
@@ -57,12 +58,27 @@ class Evidence:
             self._index.add(added)
             return self._index.elsewhere(item_id=target.item_id, visit_id=target.visit_id)
 
-    def _process_and_keep(self, data: bytes) -> tuple[ProcessedPhoto, StoredFiles]:
-        photo = process_photo(data, self.policy)
-        files = self.store.save(
-            photo.sha256, photo.extension, data, photo.display_jpeg, photo.thumb_jpeg
-        )
-        return photo, files
+    async def _process(self, data: bytes) -> tuple[ProcessedPhoto, Path]:
+        """Decode and derive in one thread while the original is written and fsynced in another.
+
+        Decoding a 12-megapixel JPEG takes tens of milliseconds: never on the event loop. Writing
+        the original is mostly the kernel's work (page cache, then the disk), so on a second core
+        it costs no time of its own; it is dropped again if the photo is rejected.
+        """
+        staging = asyncio.ensure_future(asyncio.to_thread(self.store.stage, data))
+        try:
+            photo = await asyncio.to_thread(process_photo, data, self.policy)
+        except BaseException:
+            await self._drop(staging)
+            raise
+        return photo, await staging
+
+    async def _drop(self, staging: asyncio.Future[Path]) -> None:
+        try:
+            staged = await asyncio.shield(staging)
+        except Exception:
+            return  # nothing was staged; the photo's own error is the one to report
+        await asyncio.to_thread(self.store.discard, staged)
 
     async def ingest(
         self,
@@ -77,24 +93,44 @@ class Evidence:
         now: datetime,
     ) -> Ingested:
         """Raises bot.photos.PhotoRejected for files that are not usable photos."""
-        # Decoding a 12-megapixel JPEG takes tens of milliseconds: never on the event loop.
-        photo, files = await asyncio.to_thread(self._process_and_keep, data)
-        earlier = await self.earlier(target)
-        # One matrix product against every stored signature: milliseconds, off the loop too.
-        flags = tuple(
-            await asyncio.to_thread(
-                photo_flags,
-                photo,
-                reference_time=reference_time,
-                tz=self.zone,
-                max_age=timedelta(hours=self.settings.max_age_hours),
-                site=(site.lat, site.lon) if site else None,
-                max_distance_m=self.settings.max_distance_m,
-                earlier=earlier,
-                min_likeness=self.settings.duplicate_likeness,
-                legacy_distance=self.settings.duplicate_distance,
+        # What the photo is compared with is read while it decodes, and it is compared while
+        # its files go to disk; the row is written only when both are done (durable first).
+        reading = asyncio.ensure_future(self.earlier(target))
+        try:
+            photo, staged = await self._process(data)
+        except BaseException:
+            await asyncio.gather(reading, return_exceptions=True)
+            raise
+        keeping = asyncio.ensure_future(
+            asyncio.to_thread(
+                self.store.keep,
+                staged,
+                photo.sha256,
+                photo.extension,
+                photo.display_jpeg,
+                photo.thumb_jpeg,
             )
         )
+        try:
+            # One matrix product against every stored signature: milliseconds, off the loop too.
+            flags = tuple(
+                await asyncio.to_thread(
+                    photo_flags,
+                    photo,
+                    reference_time=reference_time,
+                    tz=self.zone,
+                    max_age=timedelta(hours=self.settings.max_age_hours),
+                    site=(site.lat, site.lon) if site else None,
+                    max_distance_m=self.settings.max_distance_m,
+                    earlier=await reading,
+                    min_likeness=self.settings.duplicate_likeness,
+                    legacy_distance=self.settings.duplicate_distance,
+                )
+            )
+        except BaseException:
+            await asyncio.gather(keeping, return_exceptions=True)
+            raise
+        files = await keeping
         count, created = await self.repo.add(
             NewPhoto(
                 person_id=person_id,

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -48,7 +50,14 @@ class PhotoPolicy:
     max_pixels: int = 40_000_000  # decompression-bomb guard, checked from the header
     # HEIF: iPhone originals sent as files (HEVC-coded, read with pillow-heif).
     allowed_formats: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
-    display_max_px: int = 1600
+    # Telegram's own largest standard photo size: what its clients show full-screen (bigger
+    # uploads are re-encoded down to it; chat bubbles show its 800 px size).
+    display_max_px: int = 1280
+    # A JPEG decodes at 1/2, 1/4 or 1/8 scale for little more than its entropy decoding costs,
+    # while a resize after that costs as much again. So the display copy may be smaller than
+    # display_max_px, down to this share of it, when a decode scale lands there: 12 MP phone
+    # photos (4000-4096 px wide) decode straight to 1000-1024 px (README "Performance").
+    display_slack: float = 0.75
     thumb_px: int = 320
     min_side_px: int = 16
     max_aspect: float = 20.0  # 1x50000 strips are not photos
@@ -59,6 +68,8 @@ class PhotoPolicy:
             raise ValueError("photo policy sizes must be positive")
         if self.min_side_px < 1 or self.max_aspect < 1.0:
             raise ValueError("min_side_px must be >= 1 and max_aspect >= 1")
+        if not 0 < self.display_slack <= 1:
+            raise ValueError("display_slack must be within (0, 1]")
         if not 1 <= self.jpeg_quality <= 100:
             raise ValueError("jpeg_quality must be within 1..100")
         if any(name != name.upper() for name in self.allowed_formats):
@@ -201,6 +212,8 @@ def _encode_jpeg(im: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="photo-sha256")
+
 # What Pillow raises for damaged data while parsing headers or decoding.
 _DECODE_ERRORS = (
     OSError,
@@ -283,14 +296,21 @@ def _process_open(
     _check_pixels(size, policy)
     _check_shape(size, policy)
 
+    # hashlib lets go of the GIL: the 5 MB of a phone photo are hashed beside the decode.
+    digest = _HASHING.submit(lambda: hashlib.sha256(data).hexdigest())
     target = _fit(size, policy.display_max_px)
     box: tuple[float, float, float, float] | None = None
     if target != size:
-        # For JPEG this makes libjpeg decode at 1/2, 1/4 or 1/8 scale, still >= target; the
-        # returned box keeps the later resize exact when the scale does not divide the size.
-        drafted = im.draft("RGB", target)
+        # For JPEG this makes libjpeg decode at 1/2, 1/4 or 1/8 scale, the largest reduction
+        # that keeps the smallest display copy allowed. When that lands within the allowance the
+        # decoder has done the whole reduction; otherwise the returned box keeps the resize
+        # exact when the scale does not divide the size.
+        smallest = _fit(size, math.ceil(policy.display_max_px * policy.display_slack))
+        drafted = im.draft("RGB", smallest)
         if drafted is not None:
             box = drafted[1]
+            if max(im.size) <= policy.display_max_px:
+                target = im.size
     im.load()  # the one decode; first frame only for animations
     facts = read_exif(im)
 
@@ -314,7 +334,7 @@ def _process_open(
         thumb_jpeg = _encode_jpeg(thumb, policy.jpeg_quality)
 
     return ProcessedPhoto(
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=digest.result(),
         format=fmt,
         extension=EXTENSIONS.get(fmt, fmt.lower()),
         width=size[0],

@@ -127,18 +127,42 @@ def test_original_bytes_are_hashed_untouched() -> None:
 
 
 def test_large_jpeg_sizes_display_and_thumbnail() -> None:
+    # A 12 MP photo decodes at 1/4 scale straight to 1000 px: within a quarter of the 1280 px
+    # display size, so it is not resized again.
     photo = process_photo(make_jpeg(4000, 3000))
     assert (photo.width, photo.height) == (4000, 3000)
     with Image.open(io.BytesIO(photo.display_jpeg)) as display:
-        assert (display.format, display.mode, display.size) == ("JPEG", "RGB", (1600, 1200))
+        assert (display.format, display.mode, display.size) == ("JPEG", "RGB", (1000, 750))
     with Image.open(io.BytesIO(photo.thumb_jpeg)) as thumb:
         assert (thumb.format, thumb.mode, thumb.size) == ("JPEG", "RGB", (320, 240))
+
+
+@pytest.mark.parametrize(
+    ("size", "display_size", "slack"),
+    [
+        ((3264, 2448), (1280, 960), 0.75),  # 8 MP: 1/2 scale is too big, 1/4 too small
+        ((7680, 4320), (960, 540), 0.75),  # 33 MP: 1/8 scale
+        ((2400, 1800), (1200, 900), 0.75),  # 1/2 scale
+        ((4000, 3000), (1280, 960), 1.0),  # no slack: always exactly display_max_px
+    ],
+)
+def test_display_size_is_a_decode_scale_within_the_slack(
+    size: tuple[int, int], display_size: tuple[int, int], slack: float
+) -> None:
+    photo = process_photo(make_jpeg(*size), PhotoPolicy(display_slack=slack))
+    with Image.open(io.BytesIO(photo.display_jpeg)) as display:
+        assert display.size == display_size
 
 
 def test_odd_sized_jpeg_keeps_its_aspect_ratio_through_draft() -> None:
     photo = process_photo(make_jpeg(4033, 3025))
     with Image.open(io.BytesIO(photo.display_jpeg)) as display:
-        assert display.size == (1600, 1200)
+        # 1/4 scale rounds up: the last column and row hold the partial block (a quarter pixel).
+        assert display.size == (1009, 757)
+        assert abs(display.size[0] / display.size[1] - 4033 / 3025) < 0.001
+    resized = process_photo(make_jpeg(4033, 3025), PhotoPolicy(display_slack=1.0))
+    with Image.open(io.BytesIO(resized.display_jpeg)) as display:
+        assert display.size == (1280, 960)
 
 
 def test_small_image_is_not_upscaled() -> None:
@@ -317,13 +341,17 @@ def _corner_markers(width: int, height: int) -> Image.Image:
 CORNERS = [(0.08, 0.08), (0.92, 0.08), (0.08, 0.92), (0.92, 0.92)]
 
 
-@pytest.mark.parametrize("size", [(1600, 1200), (4000, 3000)], ids=["no-draft", "draft"])
-def test_orientation_6_is_upright(size: tuple[int, int]) -> None:
+@pytest.mark.parametrize(
+    ("size", "display_size"),
+    [((1600, 1200), (960, 1280)), ((4000, 3000), (750, 1000))],
+    ids=["no-draft", "draft"],
+)
+def test_orientation_6_is_upright(size: tuple[int, int], display_size: tuple[int, int]) -> None:
     data = jpeg_bytes(_corner_markers(*size), orientation=6)
     photo = process_photo(data)
     assert (photo.width, photo.height) == (size[1], size[0])
     with Image.open(io.BytesIO(photo.display_jpeg)) as display:
-        assert display.size == (1200, 1600)
+        assert display.size == display_size
     # Rotating 90 degrees clockwise moves the stored top-left block to the top-right, and the
     # stored bottom-left block to the top-left.
     assert close(pixel(photo.display_jpeg, 0.92, 0.08), (255, 0, 0))
@@ -404,7 +432,7 @@ def test_cmyk_jpeg_colours() -> None:
 def test_grey_jpeg() -> None:
     photo = process_photo(encode(Image.new("L", (2000, 1000), 90), "JPEG"))
     with Image.open(io.BytesIO(photo.display_jpeg)) as display:
-        assert (display.mode, display.size) == ("RGB", (1600, 800))
+        assert (display.mode, display.size) == ("RGB", (1000, 500))  # 1/2 scale
     assert close(pixel(photo.display_jpeg, 0.5, 0.5), (90, 90, 90), 4)
 
 
@@ -764,5 +792,8 @@ def test_policy_is_validated() -> None:
         PhotoPolicy(max_aspect=0.5)
     with pytest.raises(ValueError):
         PhotoPolicy(jpeg_quality=0)
+    for slack in (0.0, 1.5):
+        with pytest.raises(ValueError):
+            PhotoPolicy(display_slack=slack)
     with pytest.raises(ValueError):
         PhotoPolicy(allowed_formats=frozenset({"jpeg"}))
