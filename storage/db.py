@@ -124,7 +124,10 @@ class Database(Reads):
             # A migration that rebuilds a table others refer to asks for foreign keys off (SQLite
             # ignores the pragma inside a transaction); they are checked once it is done.
             rebuild = sql.startswith(_FOREIGN_KEYS_OFF)
+            before: set[tuple[object, ...]] = set()
             if rebuild:
+                # References already dangling (a hand-mended database) are not the migration's.
+                before = await self._dangling()
                 await self._writer.execute("PRAGMA foreign_keys = OFF")
             # executescript commits on its own; the version bump is inside the script so a crash
             # half-way leaves the old version number and the migration is retried.
@@ -133,9 +136,14 @@ class Database(Reads):
             )
             if rebuild:
                 await self._writer.execute("PRAGMA foreign_keys = ON")
-                broken = list(await self._writer.execute_fetchall("PRAGMA foreign_key_check"))
+                broken = await self._dangling() - before
                 if broken:
                     raise DatabaseError(f"migration {version:04d} broke {len(broken)} references")
+
+    async def _dangling(self) -> set[tuple[object, ...]]:
+        assert self._writer is not None
+        rows = await self._writer.execute_fetchall("PRAGMA foreign_key_check")
+        return {tuple(row) for row in rows}
 
     @property
     def reader(self) -> aiosqlite.Connection:
