@@ -89,6 +89,8 @@ class Database(Reads):
         self._busy_timeout_ms = busy_timeout_ms
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        # Point reads on the event loop's own thread (see `lookup`).
+        self._lookups: sqlite3.Connection | None = None
         self._write_lock = asyncio.Lock()
         # run_write's queue, and the task that commits it.
         self._writes: list[_Write] = []
@@ -111,6 +113,9 @@ class Database(Reads):
                 log.warning("SQLite refused WAL mode (got %s)", mode[0] if mode else None)
             await self._migrate()
             self._reader = await self._connect()
+            self._lookups = sqlite3.connect(self.path, isolation_level=None)
+            self._lookups.row_factory = sqlite3.Row
+            self._lookups.execute("PRAGMA query_only = ON")
         except (sqlite3.Error, OSError) as exc:
             await self.close()
             raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
@@ -123,6 +128,9 @@ class Database(Reads):
             if conn is not None:
                 await conn.close()
         self._reader = self._writer = None
+        if self._lookups is not None:
+            self._lookups.close()
+            self._lookups = None
 
     async def _migrate(self) -> None:
         assert self._writer is not None
@@ -205,6 +213,18 @@ class Database(Reads):
                     write.done.set_result(value)
                 else:
                     write.done.set_exception(value)
+
+    async def lookup(
+        self, to: Callable[[Row], T], sql: str, params: Sequence[Any] = ()
+    ) -> T | None:
+        """One row found through a key (a primary key or a unique index), read on the event
+        loop's own connection: SQLite takes microseconds for it, where the reader's thread costs a
+        trip there and back, a loop iteration each way under load. Only for reads that cannot
+        take longer than that; everything else goes through `fetch_*`."""
+        if self._lookups is None:
+            raise DatabaseError("database is not open")
+        row = self._lookups.execute(sql, params).fetchone()
+        return None if row is None else to(row)
 
     # Reads run to completion in one call: a cursor left open on the shared reader connection
     # keeps its read transaction, and every other read would see the database as it was then

@@ -28,9 +28,7 @@ _DRAFT_FIELDS = frozenset(
 
 class ItemRepo(Repo):
     async def get(self, item_id: int) -> Item | None:
-        return await self.db.fetch_one_as(
-            item_from_row, f"{ITEM_SELECT} WHERE i.id = ?", (item_id,)
-        )
+        return await self.db.lookup(item_from_row, f"{ITEM_SELECT} WHERE i.id = ?", (item_id,))
 
     async def create_draft(
         self,

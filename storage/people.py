@@ -28,7 +28,8 @@ async def _person_in(conn: aiosqlite.Connection, person_id: int) -> Person:
 
 class PeopleRepo(Repo):
     async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
-        return await self.db.fetch_one_as(
+        # Every update reads it first: a point read on the loop's own connection.
+        return await self.db.lookup(
             _person, f"{_SELECT} WHERE telegram_user_id = ?", (telegram_user_id,)
         )
 

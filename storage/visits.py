@@ -56,7 +56,7 @@ class VisitRepo(Repo):
         return _visit(row), created
 
     async def get(self, visit_id: int) -> Visit | None:
-        return await self.db.fetch_one_as(_visit, f"{_SELECT} WHERE v.id = ?", (visit_id,))
+        return await self.db.lookup(_visit, f"{_SELECT} WHERE v.id = ?", (visit_id,))
 
     async def recent(self, person_id: int, since: datetime, limit: int = 3) -> list[Visit]:
         return await self.db.fetch_all_as(
