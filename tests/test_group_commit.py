@@ -1,5 +1,6 @@
 """Database.run_write (storage/db.py): writes waiting together share one transaction, each
-all-or-nothing on its own, and none is reported done before the commit."""
+all-or-nothing on its own, and none is reported done before the commit; Database.lookup reads
+what was committed."""
 
 from __future__ import annotations
 
@@ -91,3 +92,14 @@ async def test_a_finish_is_committed_when_it_returns_even_if_its_caller_is_gone(
         (2,),
     ]
     await db.open()
+
+
+async def test_a_lookup_on_the_loops_connection_sees_each_commit(db: Database) -> None:
+    await db.run_write(lambda conn: conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v)"))
+    sql = "SELECT v FROM t WHERE k = ?"
+    assert await db.lookup(lambda row: row["v"], sql, (1,)) is None
+    await db.run_write(lambda conn: conn.execute("INSERT INTO t VALUES (1, 'one')"))
+    assert await db.lookup(lambda row: row["v"], sql, (1,)) == "one"
+    # Read-only: a write through it is refused, not slipped past the write lock.
+    with pytest.raises(sqlite3.OperationalError):
+        await db.lookup(lambda row: row[0], "DELETE FROM t RETURNING k")
