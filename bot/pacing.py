@@ -6,6 +6,12 @@ with short bursts tolerated, 20 a minute in a group), and a 429 holds everything
 `retry_after`. When both wait, a reply goes before a notice: a deputy on a building site is
 waiting for the answer to the tap just made; a notice can be a second later.
 
+The answer to a person's own action is not a notice. Telegram's FAQ puts the 30 a second on bulk
+notifications and tolerates short bursts in a chat; a person who taps a button and waits for the
+next screen is paced by their own taps. So the first `chat_burst` messages to the private chat
+whose update is being processed (`answering`) go at once: they wait for nothing but a 429's
+pause, and are counted in the chat's window, so a notice to that chat comes after them.
+
 The limits are measured here, not by Telegram, so they can be tested against the local server.
 """
 
@@ -16,8 +22,9 @@ import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -36,6 +43,29 @@ def pacer_for(settings: OutboxSettings) -> Pacer:
 class Priority(IntEnum):
     REPLY = 0  # the answer to what someone just did
     NOTICE = 1  # the outbox: told because something happened elsewhere
+
+
+@dataclass
+class _Answering:
+    """The update being processed came from this private chat; `used` messages answered it."""
+
+    chat_id: int
+    used: int = 0
+
+
+_answering: ContextVar[_Answering | None] = ContextVar("pacing_answering", default=None)
+
+
+@contextmanager
+def answering(chat_id: int | None) -> Iterator[None]:
+    """Within the block, replies (Priority.REPLY) to `chat_id`, a private chat whose person's
+    update is being processed, answer that update (see the module's docstring). The state is
+    in a context variable, so the update's own task and the tasks it starts share it."""
+    token = _answering.set(_Answering(chat_id) if chat_id is not None and chat_id > 0 else None)
+    try:
+        yield
+    finally:
+        _answering.reset(token)
 
 
 class _Gate:
@@ -142,7 +172,21 @@ class Pacer:
         if chat is None:
             chat = self._chats[chat_id] = _Chat()
         count, span = self._window(chat_id)
+        current = _answering.get()
         try:
+            if (
+                priority is Priority.REPLY
+                and current is not None
+                and current.chat_id == chat_id
+                and current.used < self.chat_burst
+            ):
+                current.used += 1
+                await self._wait_out_pause()
+                now = self._clock()
+                while chat.sent and chat.sent[0] <= now - span:
+                    chat.sent.popleft()
+                chat.sent.append(now)
+                return
             # The chat's window is waited out before joining the global queue, so one busy
             # chat never holds up messages to everyone else.
             async with chat.gate.turn(priority):
@@ -164,6 +208,11 @@ class Pacer:
         chat = self._chats.get(chat_id)
         if chat is not None and chat.sent:
             chat.sent[-1] = max(chat.sent[-1], self._clock())
+
+    async def _wait_out_pause(self) -> None:
+        # A 429 during the sleep lengthens the pause: look again.
+        while (left := self._paused_until - self._clock()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left)
 
     async def _acquire_global(self, priority: Priority) -> None:
         async with self._global.turn(priority):

@@ -50,7 +50,7 @@ from handlers.flow import (
 )
 from handlers.observe import observe_button
 from handlers.photos import PHOTO_INPUT, receive_photo
-from handlers.replies import replying
+from handlers.replies import alongside, replying
 
 LOCATION, SITE, PROJECT, PHOTOS = (
     "checkin.location",
@@ -232,12 +232,10 @@ async def _record_visit(update: Update, context: BotContext, site_id: int) -> st
     query = update.callback_query
     assert query is not None and query.message is not None
     # A refusal here comes after the press was answered; the error handler says it in the chat.
-    await query.edit_message_text(
-        await _visit(context, site_id, f"pick:{query.message.message_id}")
-    )
+    recorded = await _visit(context, site_id, f"pick:{query.message.message_id}")
     message = update.effective_message
     assert message is not None
-    return await _ask_for_photos(message, context)
+    return await alongside(query.edit_message_text(recorded), _ask_for_photos(message, context))
 
 
 async def _visit(context: BotContext, site_id: int, pick_key: str) -> str:
@@ -317,7 +315,11 @@ async def photos_done(update: Update, context: BotContext) -> str | int:
         press = await pressed(update, context, PREFIX)
         if press is None or press.verb != "done":
             return PHOTOS
-        await remove_buttons(update)
+        return await alongside(remove_buttons(update), _finish(update, context))
+    return await _finish(update, context)
+
+
+async def _finish(update: Update, context: BotContext) -> int:
     flow = end_flow(context)
     services = context.services
     visit_id = flow.get("visit_id")

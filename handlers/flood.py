@@ -7,6 +7,10 @@ reply goes first when both wait. A call is tried again when Telegram said 429 (a
 `retry_after`), answered 5xx, or the request never reached it; a message whose connection broke
 after it went out is not sent again (Telegram may have delivered it), but an edit or an answer to a
 button, which Telegram applies once however often it is asked, is.
+
+A plain answer to a button press (no text: it only stops the button's spinner) is not awaited: it
+goes through the same retrying path in a task of its own while the step edits the screen or sends
+its reply, instead of costing the deputy a round trip first. Nothing waits for its result.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ PACED = NOT_REPEATABLE | {
 }
 # A reply that has waited this long for flood control is no use any more: give up and say so.
 MAX_FLOOD_WAIT_SECONDS = 60.0
+# How long stopping waits for answers to presses still on the wire.
+ANSWERS_GRACE_SECONDS = 5.0
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -73,12 +79,21 @@ class PacedRequests(BaseRateLimiter[dict[str, Any]]):
         self.backoff_seconds = backoff_seconds
         self._rng = rng or random.Random()
         self.retried = 0
+        # Plain answers to presses, on the wire while their steps go on.
+        self._answers: set[asyncio.Task[Result]] = set()
 
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
-        return None
+        if self._answers:
+            await asyncio.wait(set(self._answers), timeout=ANSWERS_GRACE_SECONDS)
+
+    def _answered(self, task: asyncio.Task[Result]) -> None:
+        self._answers.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            # Only the button's spinner is at stake (it stops by itself): not the step's failure.
+            log.warning("Answer to a press failed: %r", exc)
 
     async def process_request(
         self,
@@ -88,6 +103,21 @@ class PacedRequests(BaseRateLimiter[dict[str, Any]]):
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
+    ) -> Result:
+        if endpoint == "answerCallbackQuery" and not data.get("text") and not data.get("url"):
+            task = asyncio.create_task(self._call(callback, args, kwargs, endpoint, data))
+            self._answers.add(task)
+            task.add_done_callback(self._answered)
+            return True
+        return await self._call(callback, args, kwargs, endpoint, data)
+
+    async def _call(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
     ) -> Result:
         chat_id = data.get("chat_id")
         paced = endpoint in PACED and isinstance(chat_id, int)

@@ -12,7 +12,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseUpdateProcessor
+
+from bot.pacing import answering
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,15 @@ def _key(update: object) -> int | None:
             return update.effective_user.id
         if update.effective_chat is not None:
             return update.effective_chat.id
+    return None
+
+
+def _private_chat(update: object) -> int | None:
+    """The private chat an update came from: what the bot sends there answers it."""
+    if isinstance(update, Update):
+        chat = update.effective_chat
+        if chat is not None and chat.type == ChatType.PRIVATE:
+            return chat.id
     return None
 
 
@@ -61,11 +73,14 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     def current_concurrent_updates(self) -> int:
         return self._running
 
-    async def _run(self, coroutine: Awaitable[Any]) -> None:
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
         async with self._slots:
             self._running += 1
             try:
-                await coroutine
+                # The replies to the person's own action are paced by their taps, not by the
+                # chat's window for notices (bot/pacing.py).
+                with answering(_private_chat(update)):
+                    await coroutine
             finally:
                 self._running -= 1
 
@@ -82,7 +97,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
-            await self._run(coroutine)
+            await self._run(update, coroutine)
             await self._done(update)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
@@ -90,7 +105,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         try:
             # asyncio.Lock wakes waiters first-in first-out, which keeps the user's order.
             async with lock:
-                await self._run(coroutine)
+                await self._run(update, coroutine)
                 # Inside the user's turn: their next update's state is saved after this one's.
                 await self._done(update)
         finally:

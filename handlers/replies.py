@@ -7,8 +7,8 @@ Shared by the flows so that each says these things the same way.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, TypeVar, cast
 
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
@@ -18,6 +18,7 @@ from bot.records import StoredPhoto
 from handlers.context import BotContext
 
 ALBUM = 10  # Telegram albums hold 2 to 10 photos
+T = TypeVar("T")
 
 
 def message_of(update: Update) -> Message:
@@ -48,6 +49,18 @@ async def send_screen(
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+async def alongside(edit: Awaitable[object], step: Awaitable[T]) -> T:
+    """Change the pressed screen (edit it, take its buttons off) while the step goes on to its
+    next message: Telegram shows the edit in place, so neither waits for the other's round trip.
+    Both have finished when this returns (the step's result); the first failure is raised.
+    Whatever the step stored must be committed before: the edit says it is done."""
+    done, result = await asyncio.gather(edit, step, return_exceptions=True)
+    for outcome in (done, result):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return cast(T, result)
 
 
 Reply = Callable[[Update, BotContext], Coroutine[Any, Any, None]]

@@ -38,7 +38,7 @@ from handlers.flow import (
     typed_step,
 )
 from handlers.photos import PHOTO_INPUT, receive_item_photo
-from handlers.replies import replying
+from handlers.replies import alongside, replying
 from handlers.report_confirm import cancel_report, confirm_step, edit_step, late_confirm
 from handlers.report_flow import (
     CATEGORY,
@@ -171,12 +171,12 @@ async def place_step(update: Update, context: BotContext) -> str | int:
         return PLACE
     await save(context, **fields)
     item = await draft(context)
-    await query.edit_message_text(texts("report_place_set", place=html.escape(place_of(item))))
+    edit = query.edit_message_text(texts("report_place_set", place=html.escape(place_of(item))))
     if flow.get("editing"):
-        return await show_summary(update, context)
+        return await alongside(edit, show_summary(update, context))
     if item.kind is Kind.PROBLEM:
-        return await ask_category(update, context)
-    return await ask_description(update, context)
+        return await alongside(edit, ask_category(update, context))
+    return await alongside(edit, ask_description(update, context))
 
 
 async def category_step(update: Update, context: BotContext) -> str:
@@ -190,14 +190,14 @@ async def category_step(update: Update, context: BotContext) -> str:
     await save(context, category_id=category.id)
     query = update.callback_query
     assert query is not None
-    await query.edit_message_text(
+    edit = query.edit_message_text(
         context.texts(
             "report_category_set", category=html.escape(category.label(context.texts.language))
         )
     )
     if current_flow(context).get("editing"):
-        return await show_summary(update, context)
-    return await ask_severity(update, context)
+        return await alongside(edit, show_summary(update, context))
+    return await alongside(edit, ask_severity(update, context))
 
 
 async def severity_step(update: Update, context: BotContext) -> str:
@@ -208,12 +208,12 @@ async def severity_step(update: Update, context: BotContext) -> str:
     await save(context, severity=severity)
     query = update.callback_query
     assert query is not None
-    await query.edit_message_text(
+    edit = query.edit_message_text(
         context.texts("report_severity_set", severity=context.texts(f"severity.{severity}"))
     )
     if current_flow(context).get("editing"):
-        return await show_summary(update, context)
-    return await ask_description(update, context)
+        return await alongside(edit, show_summary(update, context))
+    return await alongside(edit, ask_description(update, context))
 
 
 async def description_step(update: Update, context: BotContext) -> str:
@@ -256,10 +256,7 @@ async def photos_done(update: Update, context: BotContext) -> str:
     press = await pressed(update, context, PREFIX)
     if press is None or press.verb != "photos_done":
         return PHOTOS
-    query = update.callback_query
-    assert query is not None
-    await remove_buttons(update)
-    return await show_summary(update, context)
+    return await alongside(remove_buttons(update), show_summary(update, context))
 
 
 photos_expected = replying("report_photos_expected")

@@ -164,6 +164,7 @@ class LocalBotApi:
         webhook_timeout: float = 5.0,
         flood_limit: FloodLimit | None = None,
         chat_flood_limit: FloodLimit | None = None,
+        reply_burst: int = 0,
     ) -> None:
         bot_id, _, secret = token.partition(":")
         if not bot_id.isdigit() or not secret:
@@ -188,7 +189,15 @@ class LocalBotApi:
                 raise ValueError("a flood limit is (messages >= 1, seconds > 0)")
         self.flood_limit = flood_limit
         self.chat_flood_limit = chat_flood_limit
+        # Telegram's FAQ puts the bot-wide limit on bulk notifications and tolerates short
+        # bursts in a chat: with reply_burst > 0, the first reply_burst messages to a private
+        # chat after the bot received an update from it answer that update. They are not
+        # counted bot-wide nor refused by the chat's limit, but they fill the chat's window,
+        # so a notice right after them is refused. 0: every message counts alike.
+        self.reply_burst = reply_burst
+        self._replies_due: dict[int, int] = {}
         self.flood_rejections = 0
+        self.replies_exempted = 0
         self._sent_at: deque[float] = deque()
         self._chat_sent_at: dict[int, deque[float]] = {}
         self.calls: list[ApiCall] = []
@@ -582,11 +591,21 @@ class LocalBotApi:
 
     # -- flood control -------------------------------------------------------------------
 
+    def _expect_replies(self, update: _PendingUpdate) -> None:
+        if self.reply_burst > 0 and update.chat_id is not None and update.chat_id > 0:
+            self._replies_due[update.chat_id] = self.reply_burst
+
     def _check_flood(self, chat_id: int | None) -> None:
         """Count one message, or refuse it with 429 if it would exceed a limit."""
         if self.flood_limit is None and self.chat_flood_limit is None:
             return
         now = time.monotonic()
+        if chat_id is not None and self._replies_due.get(chat_id, 0) > 0:
+            self._replies_due[chat_id] -= 1
+            self.replies_exempted += 1
+            if self.chat_flood_limit is not None:
+                self._chat_sent_at.setdefault(chat_id, deque()).append(now)
+            return
         windows: list[tuple[deque[float], FloodLimit]] = []
         if self.flood_limit is not None:
             windows.append((self._sent_at, self.flood_limit))
@@ -854,6 +873,7 @@ class LocalBotApi:
             if batch:
                 for update in batch:
                     update.delivered = True
+                    self._expect_replies(update)
                 return [copy.deepcopy(update.payload) for update in batch]
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -925,6 +945,7 @@ class LocalBotApi:
                 continue
             update = self._updates[0]
             update.delivered = True
+            self._expect_replies(update)
             await self._post_update(hook, update)
             # Delivered or given up on: either way it leaves the queue, as with Telegram
             # after its retries run out.

@@ -281,7 +281,7 @@ class CatalogRepo(Repo):
         )
 
     async def site(self, campaign_id: int, site_id: int) -> SiteRecord | None:
-        return await self.db.fetch_one_as(_site, f"{_SITES} AND id = ?", (campaign_id, site_id))
+        return await self.db.lookup(_site, f"{_SITES} AND id = ?", (campaign_id, site_id))
 
     async def site_by_code(self, campaign_id: int, code: str) -> SiteRecord | None:
         return await self.db.fetch_one_as(_site, f"{_SITES} AND code = ?", (campaign_id, code))
@@ -319,7 +319,7 @@ class CatalogRepo(Repo):
         )
 
     async def category(self, campaign_id: int, category_id: int) -> CategoryRecord | None:
-        return await self.db.fetch_one_as(
+        return await self.db.lookup(
             _category, f"{_CATEGORIES} AND id = ?", (campaign_id, category_id)
         )
 

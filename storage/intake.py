@@ -2,11 +2,17 @@
 
 An update is journaled before Telegram is told it arrived, and marked done in one transaction
 with the conversation it leaves behind; see storage/migrations/0005_durable_intake.sql.
+
+These are the bot's most frequent writes (two for every step anyone takes): each is one call into
+the database's thread, committed together with the other writes waiting at the time
+(Database.run_write): at the week's peak one transaction finishes dozens of steps.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -15,6 +21,37 @@ from bot.clock import to_db
 from bot.readmodels import Inbound
 from bot.records import Conversation, Finished
 from storage.db import Database, rowcount
+
+_RECORD = (
+    "INSERT OR IGNORE INTO inbound (channel, seq, address, payload, received_at) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_DONE = "UPDATE inbound SET done_at = ? WHERE channel = ? AND seq = ?"
+_FORGET = "DELETE FROM conversations WHERE channel = ? AND address = ?"
+_SAVE = (
+    "INSERT INTO conversations (channel, address, state, data, updated_at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, address) DO UPDATE SET "
+    "state = excluded.state, data = excluded.data, updated_at = excluded.updated_at"
+)
+
+
+def _record_all(
+    conn: sqlite3.Connection, rows: list[tuple[str, int, str | None, str, str]]
+) -> list[int]:
+    return [row[1] for row in rows if conn.execute(_RECORD, row).rowcount == 1]
+
+
+def _finish(
+    conn: sqlite3.Connection,
+    done: list[tuple[str, str, int]],
+    forget: tuple[str, str] | None,
+    save: tuple[str, str, str, str, str] | None,
+) -> None:
+    conn.executemany(_DONE, done)
+    if forget is not None:
+        conn.execute(_FORGET, forget)
+    if save is not None:
+        conn.execute(_SAVE, save)
 
 
 class IntakeRepo:
@@ -27,24 +64,12 @@ class IntakeRepo:
     ) -> list[int]:
         """Journal a batch of (seq, sender, update) in one transaction; returns the seqs that
         were new (a redelivered update is already there and is not processed twice)."""
-        fresh: list[int] = []
-        async with self.db.transaction() as conn:
-            for seq, address, payload in updates:
-                inserted = await rowcount(
-                    conn,
-                    "INSERT OR IGNORE INTO inbound (channel, seq, address, payload, received_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (
-                        self.channel,
-                        seq,
-                        address,
-                        json.dumps(payload, ensure_ascii=False),
-                        to_db(now),
-                    ),
-                )
-                if inserted == 1:
-                    fresh.append(seq)
-        return fresh
+        at = to_db(now)
+        rows = [
+            (self.channel, seq, address, json.dumps(payload, ensure_ascii=False), at)
+            for seq, address, payload in updates
+        ]
+        return await self.db.run_write(functools.partial(_record_all, rows=rows))
 
     async def next_offset(self) -> int | None:
         """The getUpdates offset that confirms everything journaled so far."""
@@ -73,32 +98,18 @@ class IntakeRepo:
         return [Inbound(r[0], json.loads(r[1]), r[2]) for r in rows]
 
     async def finish(self, finished: Finished, now: datetime) -> None:
-        """Mark the update done and save the conversation it left, in one transaction."""
-        async with self.db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE inbound SET done_at = ? WHERE channel = ? AND seq = ?",
-                [(to_db(now), self.channel, seq) for seq in finished.seqs],
-            )
-            if finished.touched and finished.address is not None:
-                if finished.conversation is None:
-                    await conn.execute(
-                        "DELETE FROM conversations WHERE channel = ? AND address = ?",
-                        (self.channel, finished.address),
-                    )
-                else:
-                    await conn.execute(
-                        "INSERT INTO conversations (channel, address, state, data, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, address) DO UPDATE SET "
-                        "state = excluded.state, data = excluded.data, "
-                        "updated_at = excluded.updated_at",
-                        (
-                            self.channel,
-                            finished.address,
-                            finished.conversation.state,
-                            json.dumps(finished.conversation.data, ensure_ascii=False),
-                            to_db(now),
-                        ),
-                    )
+        """Mark the update done and save the conversation it left, in one transaction (JSON
+        encoded first: a conversation that cannot be encoded fails here, before the commit)."""
+        at = to_db(now)
+        forget = save = None
+        if finished.touched and finished.address is not None:
+            if finished.conversation is None:
+                forget = (self.channel, finished.address)
+            else:
+                data = json.dumps(finished.conversation.data, ensure_ascii=False)
+                save = (self.channel, finished.address, finished.conversation.state, data, at)
+        done = [(at, self.channel, seq) for seq in finished.seqs]
+        await self.db.run_write(functools.partial(_finish, done=done, forget=forget, save=save))
 
     async def conversations(self) -> dict[str, Conversation]:
         rows = await self.db.fetch_all(

@@ -6,6 +6,7 @@ mapping are storage/item_rows.py's, shared with the other item queries.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from bot.errors import Refused
 from bot.items import DraftFields, Item, Kind, Severity, Status, Transition, check_complete
 from bot.lifecycle import Change, Parties, Rating, Vote
 from bot.readmodels import TimelineEvent
-from storage.db import Repo, add_given, changed_one, insert, select_one
+from storage.db import Repo, add_given, changed_one, select_one
 from storage.item_changes import commit_change, write_event, write_vote
 from storage.item_rows import ITEM_SELECT, item_from_row, timeline_event_from_row
 
@@ -27,9 +28,7 @@ _DRAFT_FIELDS = frozenset(
 
 class ItemRepo(Repo):
     async def get(self, item_id: int) -> Item | None:
-        return await self.db.fetch_one_as(
-            item_from_row, f"{ITEM_SELECT} WHERE i.id = ?", (item_id,)
-        )
+        return await self.db.lookup(item_from_row, f"{ITEM_SELECT} WHERE i.id = ?", (item_id,))
 
     async def create_draft(
         self,
@@ -44,17 +43,23 @@ class ItemRepo(Repo):
         """A new draft. With `discard_unfinished`, the author's other drafts go in the same
         transaction: a deputy writes one report at a time, and a report started again after a
         crash must not leave the first attempt behind."""
-        async with self.db.transaction() as conn:
+        created = to_db(now)
+
+        def create(conn: sqlite3.Connection) -> int:
             if discard_unfinished:
-                await conn.execute(
+                conn.execute(
                     "DELETE FROM items WHERE author_id = ? AND status = 'draft'", (author_id,)
                 )
-            return await insert(
-                conn,
+            cur = conn.execute(
                 "INSERT INTO items (campaign_id, kind, status, author_id, group_id, created_at, "
                 "updated_at) VALUES (?, ?, 'draft', ?, ?, ?, ?)",
-                (campaign_id, str(kind), author_id, group_id, to_db(now), to_db(now)),
+                (campaign_id, str(kind), author_id, group_id, created, created),
             )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+        # A step of every report: one call into the database thread (Database.run_write).
+        return await self.db.run_write(create)
 
     async def update_draft(
         self, item_id: int, author_id: int, now: datetime, **fields: Any
@@ -65,21 +70,20 @@ class ItemRepo(Repo):
             raise ValueError(f"not draft fields: {sorted(unknown)}")
         sets = ", ".join(f"{name} = ?" for name in fields)
         values = [str(v) if isinstance(v, Severity) else v for v in fields.values()]
-        async with self.db.transaction() as conn:
-            changed = await changed_one(
-                conn,
-                f"UPDATE items SET {sets}, updated_at = ? WHERE id = ? AND author_id = ? "
-                "AND status = 'draft'",
-                (*values, to_db(now), item_id, author_id),
-            )
-        return changed
+        sql = (
+            f"UPDATE items SET {sets}, updated_at = ? WHERE id = ? AND author_id = ? "
+            "AND status = 'draft'"
+        )
+        params = (*values, to_db(now), item_id, author_id)
+        return await self.db.run_write(lambda conn: conn.execute(sql, params).rowcount == 1)
 
     async def delete_draft(self, item_id: int, author_id: int) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        await self.db.run_write(
+            lambda conn: conn.execute(
                 "DELETE FROM items WHERE id = ? AND author_id = ? AND status = 'draft'",
                 (item_id, author_id),
             )
+        )
 
     async def submit(self, item_id: int, author_id: int, now: datetime) -> tuple[Item, bool]:
         """Number the draft and make it submitted, in one transaction. Returns (item, newly).

@@ -31,13 +31,14 @@ class PeopleRepo(Repo):
         self, telegram_user_id: int, campaign_id: int | None = None
     ) -> Person | None:
         """The account's person: in `campaign_id`, or (None) the first it joined as."""
+        # Every update reads it first: a point read on the loop's own connection.
         if campaign_id is not None:
-            return await self.db.fetch_one_as(
+            return await self.db.lookup(
                 _person,
                 f"{_SELECT} WHERE telegram_user_id = ? AND campaign_id = ?",
                 (telegram_user_id, campaign_id),
             )
-        return await self.db.fetch_one_as(
+        return await self.db.lookup(
             _person,
             f"{_SELECT} WHERE telegram_user_id = ? ORDER BY id LIMIT 1",
             (telegram_user_id,),

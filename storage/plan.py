@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from bot.clock import to_db
 from bot.coverage import CoverageFigures
 from bot.notices import Notice
 from bot.plan import Calendar, Due, KeyDateRecord, NewTask, PhaseRecord, TaskRow
-from storage.db import Repo, insert, rowcount, select_one
+from storage.db import Repo, insert, select_one
 from storage.outbox import enqueue
 from storage.rows import row_mapper
 
@@ -138,25 +139,31 @@ class PlanRepo(Repo):
         self, person_id: int, site_id: int, visit_id: int, day: date, now: datetime
     ) -> list[int]:
         iso = day.isoformat()
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT t.id FROM tasks t JOIN task_deputies td ON td.task_id = t.id "
-                "WHERE td.person_id = ? AND td.done_at IS NULL AND t.first_day <= ? "
-                "AND t.last_day >= ? AND (t.site_id = ? OR t.subitem_id = "
-                "(SELECT subitem_id FROM sites WHERE id = ?)) ORDER BY t.id",
-                (person_id, iso, iso, site_id, site_id),
-            ) as cur:
-                task_ids = [int(r[0]) for r in await cur.fetchall()]
-            done = []
-            for task_id in task_ids:
-                if await rowcount(
-                    conn,
+        at = to_db(now)
+
+        def fulfil(conn: sqlite3.Connection) -> list[int]:
+            task_ids = [
+                int(r[0])
+                for r in conn.execute(
+                    "SELECT t.id FROM tasks t JOIN task_deputies td ON td.task_id = t.id "
+                    "WHERE td.person_id = ? AND td.done_at IS NULL AND t.first_day <= ? "
+                    "AND t.last_day >= ? AND (t.site_id = ? OR t.subitem_id = "
+                    "(SELECT subitem_id FROM sites WHERE id = ?)) ORDER BY t.id",
+                    (person_id, iso, iso, site_id, site_id),
+                )
+            ]
+            return [
+                task_id
+                for task_id in task_ids
+                if conn.execute(
                     "UPDATE task_deputies SET done_at = ?, done_day = ?, visit_id = ? "
                     "WHERE task_id = ? AND person_id = ? AND done_at IS NULL",
-                    (to_db(now), iso, visit_id, task_id, person_id),
-                ):
-                    done.append(task_id)
-        return done
+                    (at, iso, visit_id, task_id, person_id),
+                ).rowcount
+            ]
+
+        # Every check-in asks: one call into the database thread (Database.run_write).
+        return await self.db.run_write(fulfil)
 
     async def due(self, campaign_id: int, opens_on: date, closes_on: date) -> list[Due]:
         return await self.db.fetch_all_as(

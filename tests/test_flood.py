@@ -1,9 +1,10 @@
 """Replies under load and under faults: every send goes through one flood-aware, retrying path.
 
-Against a local Bot API server that enforces Telegram's limits with 429s (30 messages a second
-for the bot, 3 in any 3 seconds to one chat), 30 deputies check in and report at a brisk pace
-while notices are queued for all of them: every step is answered, the bot stays under the limits,
-and every notice arrives. And when Telegram answers 5xx to a share of the replies, they are sent
+Against a local Bot API server that enforces Telegram's limits with 429s (30 notices a second for
+the bot, 3 in any 3 seconds to one chat; the first 3 messages answering a person's update are
+replies, not counted bot-wide and let through as a burst, but they fill the chat's window), 30
+deputies check in and report at a brisk pace while notices are queued for all of them: every step
+is answered, the bot stays under the limits, and every notice arrives. And when Telegram answers 5xx to a share of the replies, they are sent
 again: no reply is lost.
 """
 
@@ -34,7 +35,7 @@ from tests.reliability import Deputy, seed_for
 DEPUTIES = 30
 ROUNDS = 2
 NOTICES_PER_DEPUTY = 2
-TELEGRAM = {"flood_limit": (30, 1.0), "chat_flood_limit": (3, 3.0)}
+TELEGRAM = {"flood_limit": (30, 1.0), "chat_flood_limit": (3, 3.0), "reply_burst": 3}
 MESSAGES = ("sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup")
 
 
@@ -101,17 +102,24 @@ async def test_every_step_is_answered_under_telegrams_limits(
         got = [m.text for m in phone.messages if (m.text or "").startswith("📣 通知 flood-")]
         assert len(got) == NOTICES_PER_DEPUTY, got
     sent = [c for c in api.calls if c.method in MESSAGES and c.ok]
-    busiest = most_in_any_window([c.time for c in sent], 1.0)
+    queued = [c for c in sent if str(c.params.get("text", "")).startswith("📣 通知 flood-")]
+    busiest = most_in_any_window([c.time for c in queued], 1.0)
     per_chat = max(
+        most_in_any_window([c.time for c in queued if c.params.get("chat_id") == p.user_id], 3.0)
+        for p in phones
+    )
+    brisk = max(
         most_in_any_window([c.time for c in sent if c.params.get("chat_id") == p.user_id], 3.0)
         for p in phones
     )
     print(
-        f"flood: {len(sent)} messages, at most {busiest} in a second and {per_chat} to a chat "
-        f"in 3 s; 429s: {api.flood_rejections}"
+        f"flood: {len(sent)} messages, notices at most {busiest} in a second and {per_chat} to "
+        f"a chat in 3 s; a deputy's chat at most {brisk} in 3 s; 429s: {api.flood_rejections}"
     )
     assert busiest <= 30 and per_chat <= 3
-    # Kept under the limits on our side: Telegram never had to say 429.
+    # The replies answered each tap at once rather than one a second (a deputy tapping on got
+    # more than 3 in 3 s), and yet Telegram never had to say 429.
+    assert brisk > 3
     assert api.flood_rejections == 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.pacing import Pacer, Priority
+from bot.pacing import Pacer, Priority, answering
 
 
 async def test_a_reply_waiting_with_notices_goes_first() -> None:
@@ -77,3 +77,62 @@ async def test_a_cancelled_waiter_does_not_block_the_queue() -> None:
     gone.cancel()
     await asyncio.gather(gone, return_exceptions=True)
     await asyncio.wait_for(pacer.acquire(3), 1.0)
+
+
+async def test_replies_answering_a_persons_update_go_at_once_then_the_window_holds() -> None:
+    # A slow bot-wide pace and a full chat window: what answers the person's own update does
+    # not wait for either (up to the chat's burst); what comes after it does.
+    pacer = Pacer(per_second=2, per_chat_seconds=0.2, chat_burst=3)
+    for _ in range(3):
+        await pacer.acquire(7)
+    loop = asyncio.get_running_loop()
+    before = loop.time()
+    with answering(7):
+        for _ in range(3):
+            await pacer.acquire(7, Priority.REPLY)
+        assert loop.time() - before < 0.05
+        fourth = asyncio.create_task(pacer.acquire(7, Priority.REPLY))
+        await asyncio.sleep(0.1)
+        # Beyond the burst, a reply is paced like any message to the chat.
+        assert not fourth.done()
+    # A notice to the chat waits for the window the replies filled.
+    notice = asyncio.create_task(pacer.acquire(7, Priority.NOTICE))
+    await asyncio.sleep(0.1)
+    assert not notice.done()
+    await asyncio.wait_for(asyncio.gather(fourth, notice), 3.0)
+    assert loop.time() - before >= 0.59
+
+
+async def test_only_the_chat_of_the_update_and_only_replies_skip_the_pace() -> None:
+    pacer = Pacer(per_second=1000, per_chat_seconds=0.5, chat_burst=1)
+    await pacer.acquire(8)
+    await pacer.acquire(7)
+    with answering(7):
+        # Another chat (a notice sent directly to someone else), or a notice to this chat,
+        # keeps to the chat's window.
+        other = asyncio.create_task(pacer.acquire(8, Priority.REPLY))
+        notice = asyncio.create_task(pacer.acquire(7, Priority.NOTICE))
+        await asyncio.sleep(0.1)
+        assert not other.done() and not notice.done()
+        other.cancel()
+        notice.cancel()
+        await asyncio.gather(other, notice, return_exceptions=True)
+    with answering(-100123):
+        # A group's messages are never exempt (20 a minute whoever asked).
+        for _ in range(20):
+            await pacer.acquire(-100123, Priority.REPLY)
+        group = asyncio.create_task(pacer.acquire(-100123, Priority.REPLY))
+        await asyncio.sleep(0.1)
+        assert not group.done()
+        group.cancel()
+        await asyncio.gather(group, return_exceptions=True)
+
+
+async def test_a_pause_holds_replies_to_a_persons_update_too() -> None:
+    pacer = Pacer(per_second=1000, per_chat_seconds=0, chat_burst=3)
+    pacer.pause(0.3)
+    loop = asyncio.get_running_loop()
+    before = loop.time()
+    with answering(7):
+        await pacer.acquire(7, Priority.REPLY)
+    assert loop.time() - before >= 0.29
