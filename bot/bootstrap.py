@@ -10,6 +10,7 @@ from bot.clock import Clock, process_clock
 from bot.config import Settings
 from bot.evidence import Evidence
 from bot.photostore import PhotoStore
+from bot.picture_pool import PicturePool
 from bot.records import CampaignRecord
 from bot.services import NoCampaignError, Services
 from storage.bulletin import BulletinRepo
@@ -60,6 +61,15 @@ async def open_services(
             campaign = CampaignRecord(0, "", "", 0, settings.campaign.timezone, "")
         photos = PhotoRepo(db)
         store = PhotoStore(settings.storage.photos_dir)
+        # One pool for the process's life; its workers start with the first picture.
+        pictures = PicturePool(preload=("bot.summary_pictures",))
+
+        async def close() -> None:
+            try:
+                await pictures.close()
+            finally:
+                await db.close()
+
         return Services(
             settings=settings,
             clock=clock or process_clock(),
@@ -90,7 +100,8 @@ async def open_services(
             bulletin=BulletinRepo(db),
             store=store,
             evidence=Evidence(photos, store, settings.photos, settings.zone),
-            closer=db.close,
+            closer=close,
+            pictures=pictures,
         )
     except BaseException:
         await db.close()

@@ -53,8 +53,17 @@ def _fit(text: str, font: FontType | ImageFont.ImageFont, width: int) -> str:
     return text + "…"
 
 
-def render_sheet(photos: Sequence[SheetPhoto], title: str, font_path: Path) -> bytes:
-    """One sheet (at most PER_SHEET photos) as JPEG bytes. Blocking: use asyncio.to_thread."""
+Thumbs = dict[Path, Image.Image | None]
+
+
+def render_sheet(
+    photos: Sequence[SheetPhoto], title: str, font_path: Path, thumbs: Thumbs | None = None
+) -> bytes:
+    """One sheet (at most PER_SHEET photos) as JPEG bytes. Blocking: run it off the event loop.
+
+    `thumbs` keeps the decoded thumbnails for another sheet of the same photos (the same
+    group's summary in another language): each is read and scaled once.
+    """
     font = load_font(font_path, 17)
     title_font = load_font(font_path, 24)
     photos = list(photos[:PER_SHEET])
@@ -69,7 +78,12 @@ def render_sheet(photos: Sequence[SheetPhoto], title: str, font_path: Path) -> b
         col, row = index % columns, index // columns
         x = PAD + col * (CELL_W + PAD)
         y = HEADER_H + row * (CELL_H + CAPTION_H + PAD)
-        thumb = _thumbnail(photo)
+        if thumbs is None:
+            thumb = _thumbnail(photo)
+        elif photo.path in thumbs:
+            thumb = thumbs[photo.path]
+        else:
+            thumb = thumbs[photo.path] = _thumbnail(photo)
         if thumb is None:
             draw.rectangle((x, y, x + CELL_W - 1, y + CELL_H - 1), fill=MISSING)
         else:

@@ -14,6 +14,7 @@ from bot.evaluation_ports import EvaluationStore
 from bot.evidence import Evidence
 from bot.lifecycle import Change, Policy
 from bot.photostore import PhotoStore
+from bot.picture_pool import PicturePool
 from bot.plan_ports import PlanStore
 from bot.ports import (
     CatalogStore,
@@ -84,6 +85,8 @@ class Services:
     evidence: Evidence
     closer: Callable[[], Awaitable[None]]
     on_queued: Callable[[], None] | None = None
+    # Processes for drawing the summaries' pictures (None: drawn in a thread).
+    pictures: PicturePool | None = None
 
     def wake_sender(self) -> None:
         """Tell the outbox sender new notices are queued (set by the running bot)."""

@@ -1,0 +1,62 @@
+"""Processes of their own for drawing: the daily summaries' charts and contact sheets.
+
+Pillow holds the GIL while it lays out text and for much of decoding and encoding, so pictures
+drawn in threads ran one at a time and stalled the event loop (people's updates waited behind
+100 groups' pictures every evening). The pool is made once by the composition root
+(bot/bootstrap.py), one process per core; its processes start at the first picture and stop when
+the services close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def machine_workers() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class PicturePool:
+    """Runs picklable top-level functions in worker processes and awaits their results."""
+
+    def __init__(self, workers: int | None = None, *, preload: Sequence[str] = ()) -> None:
+        self.workers = workers or machine_workers()
+        # Never fork: the bot's process has threads (SQLite's connections, asyncio's executor),
+        # and a forked child inherits their locks in whatever state they were. The fork server
+        # imports `preload` once, so each worker starts with Pillow and the drawing code loaded.
+        method = (
+            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        )
+        context = multiprocessing.get_context(method)
+        if method == "forkserver" and preload:
+            context.set_forkserver_preload(list(preload))
+        self._executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            self.workers, mp_context=context
+        )
+
+    async def run(self, function: Callable[..., T], *args: object) -> T:
+        """function(*args) in a worker; the arguments and the result cross by pickle."""
+        if self._executor is None:
+            raise RuntimeError("the picture pool is shut down")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    async def close(self) -> None:
+        """Wait for the pictures being drawn, then stop the workers (off the event loop)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+            log.debug("Picture pool shut down")
