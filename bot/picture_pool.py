@@ -50,9 +50,13 @@ class PicturePool:
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
         """function(*args) in a worker; the arguments and the result cross by pickle."""
-        if self._executor is None:
+        executor = self._executor
+        if executor is None:
             raise RuntimeError("the picture pool is shut down")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+        # Submitted from a thread: the first submit starts the fork server and the workers, and
+        # pickles the arguments, neither of which may hold up the event loop.
+        future = await asyncio.to_thread(executor.submit, function, *args)
+        return await asyncio.wrap_future(future)
 
     async def close(self) -> None:
         """Wait for the pictures being drawn, then stop the workers (off the event loop)."""
