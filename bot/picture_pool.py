@@ -47,6 +47,8 @@ class PicturePool:
         self._executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
             self.workers, mp_context=context
         )
+        self._warming: asyncio.Task[None] | None = None
+        self.started = False  # its processes are up (a task has come back)
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
         """function(*args) in a worker; the arguments and the result cross by pickle."""
@@ -56,11 +58,31 @@ class PicturePool:
         # Submitted from a thread: the first submit starts the fork server and the workers, and
         # pickles the arguments, neither of which may hold up the event loop.
         future = await asyncio.to_thread(executor.submit, function, *args)
-        return await asyncio.wrap_future(future)
+        result = await asyncio.wrap_future(future)
+        self.started = True
+        return result
+
+    def warm_up(self) -> None:
+        """Start the processes in the background (a person waiting for one picture should not
+        wait for them; the evening's hundred summaries find them up)."""
+        if self._warming is None and self._executor is not None:
+            self._warming = asyncio.create_task(self._warm())
+
+    async def _warm(self) -> None:
+        try:
+            await asyncio.gather(*(self.run(_nothing) for _ in range(self.workers)))
+        except Exception:
+            log.exception("The picture pool did not start; pictures are drawn when asked")
 
     async def close(self) -> None:
         """Wait for the pictures being drawn, then stop the workers (off the event loop)."""
         executor, self._executor = self._executor, None
+        if self._warming is not None:
+            await asyncio.gather(self._warming, return_exceptions=True)
         if executor is not None:
             await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
             log.debug("Picture pool shut down")
+
+
+def _nothing() -> None:
+    """A task for a worker to start on."""

@@ -150,5 +150,9 @@ async def pictures_in(
 async def summary_pictures(
     summary: GroupSummary, texts: Texts, pool: PicturePool | None = None
 ) -> list[Picture]:
-    """Chart and contact sheets in one language (see pictures_in)."""
+    """Chart and contact sheets in one language, for a person waiting for them (/summary):
+    drawn in a thread until the pool's processes are up (they take a second or two to start)."""
+    if pool is not None and not pool.started:
+        pool.warm_up()
+        pool = None
     return (await pictures_in(summary, [texts.language], pool))[texts.language]
