@@ -368,6 +368,7 @@ async def test_migration_0017_counts_the_items_already_there(campaign: Campaign)
         for table in RECOUNT:
             raw.execute(f"DROP TABLE {table}")
         raw.execute("DROP INDEX items_waiting_due")
+        raw.execute("DROP INDEX items_waiting_group")
         raw.execute("PRAGMA user_version = 16")
     finally:
         raw.close()

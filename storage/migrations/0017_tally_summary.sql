@@ -70,6 +70,11 @@ CREATE TABLE tally_due (
 
 CREATE INDEX items_waiting_due ON items (campaign_id, due_at, submitted_at)
     WHERE status IN ('forwarded', 'in_progress');
+-- The same by group, for each daily summary's overdue and due-soon counts and its five longest
+-- overdue: they looked every waiting item of the group up in the table (3,500 rows a group, 100
+-- groups every evening; about 1 s a group from disk), this reads a few index pages.
+CREATE INDEX items_waiting_group ON items (group_id, due_at, number)
+    WHERE status IN ('forwarded', 'in_progress');
 
 -- --- an item counted, uncounted or moved --------------------------------------------------------
 
