@@ -104,6 +104,9 @@ async def queue_daily_summaries(services: Services, day: date, now: datetime) ->
     by_group: dict[int, list[Leader]] = defaultdict(list)
     for leader in await repo.leaders(services.campaign.id):
         by_group[leader.group_id].append(leader)
+    if services.pictures is not None:
+        # The processes start while the first groups' queries run.
+        services.pictures.warm_up()
     workers = services.pictures.workers if services.pictures is not None else machine_workers()
     limit = asyncio.Semaphore(GROUPS_PER_WORKER * workers)
 
