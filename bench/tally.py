@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -39,15 +38,11 @@ from bench._campaign import Shape
 from bench._data import built_campaign
 from bench._machine import ZONE, campaign_parser, evict, goal, median, run_main
 from bench._photos import thumbnails
+from bench._summaries import bench_summaries
+from bench._tally_before import before_tally, resident_mb
 from bot.bootstrap import database_of, open_services
 from bot.clock import to_db
-from bot.services import Services
-from bot.summary import group_summary
-from bot.summary_pictures import summary_pictures
-from bot.summary_push import queue_daily_summaries
-from bot.summary_render import render_summary
 from bot.tally import Period, compute_tally
-from bot.texts import Texts
 from storage.db import Database, Reads
 from storage.reports import ReportsRepo
 from storage.satisfaction import SatisfactionRepo
@@ -56,6 +51,9 @@ T = TypeVar("T")
 
 TALLY_GOAL_S = 1.0
 SUMMARIES_GOAL_S = 10.0
+# "Not blocking the bot": a person's update waits at most this long behind the summaries.
+LAG_GOAL_S = 0.5
+LAG_P99_GOAL_S = 0.05
 YEAR = Period(date(2020, 1, 1), date(2020, 12, 31))
 MONTH = Period(date(2020, 6, 1), date(2020, 6, 30))
 # Two days of the supervision-week peak: the busiest summaries of the year.
@@ -172,7 +170,11 @@ async def run(args: argparse.Namespace) -> None:
         )
 
         # --- the tally -------------------------------------------------------------------
+        # Cold: the database file's pages dropped from the page cache (posix_fadvise DONTNEED
+        # on that file alone, after an fsync so none is dirty), then a fresh connection: every
+        # page the tally reads comes from the disk, as after a reboot.
         evicted = evict(db_path)
+        resident = resident_mb(db_path)
         services = await open_services(settings)
         try:
             campaign_id = services.campaign.id
@@ -181,9 +183,11 @@ async def run(args: argparse.Namespace) -> None:
             month = await repeat(lambda: compute_tally(services, MONTH, now=TALLY_NOW), repeats)
         finally:
             await services.close()
+        evict(db_path)
         bare = BareDb(db_path)
         try:
             repo = ReportsRepo(cast(Database, bare))
+            cold_floor, _ = await timed(lambda: bare_tally(repo, campaign_id, YEAR, TALLY_NOW))
             floor = await repeat(lambda: bare_tally(repo, campaign_id, YEAR, TALLY_NOW), repeats)
             start, end = YEAR.bounds(ZONE)
             one_pass = []
@@ -197,20 +201,36 @@ async def run(args: argparse.Namespace) -> None:
                 one_pass.append(time.perf_counter() - t0)
         finally:
             bare.close()
+        # Before migration 0017: the same counts from the items' covering indexes, bare sqlite3.
+        before_cold, before_warm = before_tally(db_path, campaign_id, YEAR, TALLY_NOW, repeats)
         warm_s, floor_s = median(warm), median(floor)
         print(
             f"tally {YEAR.first}..{YEAR.last}: {tally.problems:,} problems, "
             f"{tally.suggestions:,} suggestions, {tally.deputies:,} deputies took part, "
             f"{tally.overdue:,} overdue"
         )
-        cold_how = "file evicted from the page cache" if evicted else "page cache NOT evicted"
+        cold_how = (
+            f"file evicted from the page cache, {resident} resident after"
+            if evicted
+            else "page cache NOT evicted"
+        )
         print(f"tally, cold (first after opening, {cold_how}): {cold:.3f} s")
         print(f"tally, warm: median {warm_s:.3f} s, best {min(warm):.3f} s ({repeats} runs)")
         print(
             f"floor: the same queries through bare sqlite3, warm: median {floor_s:.3f} s, "
             f"best {min(floor):.3f} s"
         )
-        print(f"ratio: {warm_s / floor_s:.2f} (medians), {min(warm) / min(floor):.2f} (best runs)")
+        print(f"floor, cold (file evicted again, fresh bare connection): {cold_floor:.3f} s")
+        print(
+            f"ratio: {warm_s / floor_s:.2f} (medians), {min(warm) / min(floor):.2f} (best runs), "
+            f"cold {cold / cold_floor:.2f}"
+        )
+        print(
+            f"before the summary tables (migration 0017), the same counts from the items' "
+            f"covering indexes, bare sqlite3: cold {before_cold:.3f} s, warm median "
+            f"{median(before_warm):.3f} s; now/before: cold {cold / before_cold:.2f}, "
+            f"warm {warm_s / median(before_warm):.2f}"
+        )
         print(
             f"reference: counting the year's items in one covering-index pass: "
             f"{median(one_pass):.3f} s"
@@ -218,79 +238,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"tally of one month ({MONTH.first}..{MONTH.last}), warm: {median(month):.3f} s")
 
         # --- the daily summaries ------------------------------------------------------------
-        evict(db_path)
-        services = await open_services(settings)
-        try:
-            summaries_cold, rows_cold = await timed(
-                lambda: queue_daily_summaries(
-                    services,
-                    COLD_DAY,
-                    datetime.combine(COLD_DAY, settings.schedule.summary_at, ZONE),
-                )
-            )
-            warm_now = datetime.combine(WARM_DAY, settings.schedule.summary_at, ZONE)
-            summaries_warm, rows_warm = await timed(
-                lambda: queue_daily_summaries(services, WARM_DAY, warm_now)
-            )
-            # Where the time goes (sequential, warm, the warm day again).
-            group_ids = [
-                int(r[0])
-                for r in await database_of(services).fetch_all(
-                    "SELECT DISTINCT group_id FROM persons WHERE role = 'leader' "
-                    "AND group_id IS NOT NULL ORDER BY group_id"
-                )
-            ]
-            texts = Texts("zh")
-            t_sql = t_text = t_pictures = 0.0
-            pictures = items_shown = photos_shown = 0
-            for gid in group_ids:
-                t0 = time.perf_counter()
-                summary = await group_summary(services, gid, WARM_DAY, now=warm_now)
-                t1 = time.perf_counter()
-                render_summary(summary, texts)
-                t2 = time.perf_counter()
-                drawn = await summary_pictures(summary, texts)
-                t3 = time.perf_counter()
-                t_sql += t1 - t0
-                t_text += t2 - t1
-                t_pictures += t3 - t2
-                pictures += len(drawn)
-                items_shown += len(summary.items)
-                photos_shown += len(summary.photos)
-            bare = BareDb(db_path)
-            try:
-                # The summaries read through the reports port alone: give it the bare connection.
-                bare_services = dataclasses.replace(
-                    services, reports=ReportsRepo(cast(Database, bare))
-                )
-                floor_sum = await repeat(
-                    lambda: _all_summaries(bare_services, group_ids, WARM_DAY, warm_now), 1
-                )
-            finally:
-                bare.close()
-        finally:
-            await services.close()
-        floor_sum_s = floor_sum[0]
-        n = len(group_ids)
-        print(
-            f"summaries of {COLD_DAY}, {n} groups, cold (file evicted, reopened): "
-            f"{summaries_cold:.2f} s, {rows_cold:,} outbox rows"
-        )
-        print(
-            f"summaries of {WARM_DAY}, {n} groups, warm: {summaries_warm:.2f} s, {rows_warm:,} outbox rows"
-        )
-        print(
-            f"  per group on {WARM_DAY}: {items_shown / n:.0f} items, {photos_shown / n:.0f} photos, "
-            f"{pictures / n:.1f} pictures"
-        )
-        print(
-            f"  where the time goes, sequential: queries {t_sql:.2f} s, text {t_text:.2f} s, "
-            f"pictures (chart + contact sheets) {t_pictures:.2f} s"
-        )
-        print(
-            f"floor: the summaries' queries through bare sqlite3 (no pictures): {floor_sum_s:.2f} s"
-        )
-        print(f"ratio: {summaries_warm / floor_sum_s:.1f} (pictures are most of the difference)")
+        sums = await bench_summaries(settings, db_path, COLD_DAY, WARM_DAY, lambda: BareDb(db_path))
 
         # --- what would help a cold tally (experiments, the bot does none of them) --------------
         evict(db_path)
@@ -345,21 +293,26 @@ async def run(args: argparse.Namespace) -> None:
         goal(
             cold < TALLY_GOAL_S,
             f"tally for a year under {TALLY_GOAL_S:.0f} s, cold (first after opening, "
-            f"file not in the page cache): {cold:.3f} s{note}",
+            f"file not in the page cache): {cold:.3f} s (floor, bare sqlite3 cold: "
+            f"{cold_floor:.3f} s; before migration 0017: {before_cold:.3f} s){note}",
         )
-        worst_sum = max(summaries_cold, summaries_warm)
+        worst_sum = max(sums.cold, sums.warm)
+        n = sums.groups
         goal(
             worst_sum < SUMMARIES_GOAL_S,
-            f"summaries of all {n} groups under {SUMMARIES_GOAL_S:.0f} s: cold {summaries_cold:.2f} s, "
-            f"warm {summaries_warm:.2f} s{note}",
+            f"summaries of all {n} groups under {SUMMARIES_GOAL_S:.0f} s: cold {sums.cold:.2f} s, "
+            f"warm {sums.warm:.2f} s (floor, queries alone: {sums.floor:.2f} s; pictures in "
+            f"threads as before: {sums.threads:.2f} s){note}",
         )
-
-
-async def _all_summaries(
-    services: Services, group_ids: list[int], day: date, now: datetime
-) -> None:
-    for gid in group_ids:
-        await group_summary(services, gid, day, now=now)
+        worst_lag = max(sums.lag_cold.worst, sums.lag_warm.worst)
+        worst_p99 = max(sums.lag_cold.p99, sums.lag_warm.p99)
+        goal(
+            worst_lag < LAG_GOAL_S and worst_p99 < LAG_P99_GOAL_S,
+            f"the bot stays responsive during the summaries: event-loop lag max "
+            f"{worst_lag * 1000:.0f} ms (< {LAG_GOAL_S * 1000:.0f}), p99 {worst_p99 * 1000:.0f} ms "
+            f"(< {LAG_P99_GOAL_S * 1000:.0f}); with threads as before: max "
+            f"{sums.lag_threads.worst * 1000:.0f} ms, p99 {sums.lag_threads.p99 * 1000:.0f} ms{note}",
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

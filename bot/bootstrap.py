@@ -10,6 +10,7 @@ from bot.clock import Clock, process_clock
 from bot.config import Settings
 from bot.evidence import Evidence
 from bot.photostore import PhotoStore
+from bot.picture_pool import PicturePool
 from bot.records import CampaignRecord
 from bot.services import NoCampaignError, Services
 from storage.bulletin import BulletinRepo
@@ -79,6 +80,15 @@ async def open_services(
             )
         photos = PhotoRepo(db)
         store = PhotoStore(settings.storage.photos_dir)
+        # One pool for the process's life; its workers start with the first picture.
+        pictures = PicturePool(preload=("bot.summary_pictures",))
+
+        async def close() -> None:
+            try:
+                await pictures.close()
+            finally:
+                await db.close()
+
         return Services(
             settings=settings,
             clock=clock or process_clock(),
@@ -113,7 +123,8 @@ async def open_services(
             store=store,
             evidence=Evidence(photos, store, settings.photos, settings.zone),
             memberships=MembershipRepo(db),
-            closer=db.close,
+            closer=close,
+            pictures=pictures,
         )
     except BaseException:
         await db.close()

@@ -10,6 +10,7 @@ import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
@@ -45,7 +46,10 @@ def chunks(photos: Sequence[SheetPhoto], per_sheet: int = PER_SHEET) -> list[lis
     return [list(photos[i : i + per_sheet]) for i in range(0, len(photos), per_sheet)]
 
 
+@lru_cache(maxsize=4096)
 def _fit(text: str, font: FontType | ImageFont.ImageFont, width: int) -> str:
+    """The text, shortened with "…" to fit `width`; a site's name recurs under many photos and
+    in many groups' sheets, so each is measured once per process."""
     if font.getlength(text) <= width:
         return text
     while text and font.getlength(text + "…") > width:
@@ -53,8 +57,17 @@ def _fit(text: str, font: FontType | ImageFont.ImageFont, width: int) -> str:
     return text + "…"
 
 
-def render_sheet(photos: Sequence[SheetPhoto], title: str, font_path: Path) -> bytes:
-    """One sheet (at most PER_SHEET photos) as JPEG bytes. Blocking: use asyncio.to_thread."""
+Thumbs = dict[Path, Image.Image | None]
+
+
+def render_sheet(
+    photos: Sequence[SheetPhoto], title: str, font_path: Path, thumbs: Thumbs | None = None
+) -> bytes:
+    """One sheet (at most PER_SHEET photos) as JPEG bytes. Blocking: run it off the event loop.
+
+    `thumbs` keeps the decoded thumbnails for another sheet of the same photos (the same
+    group's summary in another language): each is read and scaled once.
+    """
     font = load_font(font_path, 17)
     title_font = load_font(font_path, 24)
     photos = list(photos[:PER_SHEET])
@@ -69,7 +82,12 @@ def render_sheet(photos: Sequence[SheetPhoto], title: str, font_path: Path) -> b
         col, row = index % columns, index // columns
         x = PAD + col * (CELL_W + PAD)
         y = HEADER_H + row * (CELL_H + CAPTION_H + PAD)
-        thumb = _thumbnail(photo)
+        if thumbs is None:
+            thumb = _thumbnail(photo)
+        elif photo.path in thumbs:
+            thumb = thumbs[photo.path]
+        else:
+            thumb = thumbs[photo.path] = _thumbnail(photo)
         if thumb is None:
             draw.rectangle((x, y, x + CELL_W - 1, y + CELL_H - 1), fill=MISSING)
         else:
@@ -89,7 +107,9 @@ def _thumbnail(photo: SheetPhoto) -> Image.Image | None:
             # Thumbnails are small already; bilinear is plenty for a grid and several times
             # faster than the default, which matters when every group's sheet is drawn at once.
             image.draft("RGB", (CELL_W, CELL_H))
-            fitted = image.convert("RGB")
+            # A JPEG thumbnail is RGB already: scaled in place rather than copied first.
+            fitted = image if image.mode == "RGB" else image.convert("RGB")
+            fitted.load()
             fitted.thumbnail((CELL_W, CELL_H), Image.Resampling.BILINEAR, reducing_gap=2.0)
     except (OSError, UnidentifiedImageError, ValueError):
         log.warning("Contact sheet: photo %s is missing or unreadable", photo.id)

@@ -18,6 +18,7 @@ from bot.evaluation_ports import EvaluationStore
 from bot.evidence import Evidence
 from bot.lifecycle import Change, Policy
 from bot.photostore import PhotoStore
+from bot.picture_pool import PicturePool
 from bot.plan_ports import PlanStore
 from bot.ports import (
     CatalogStore,
@@ -99,6 +100,9 @@ class Services:
     # Every campaign served side by side (home first; [campaign] also), and the city's if any.
     served: tuple[CampaignRecord, ...] = field(default=())
     city_id: int | None = None
+
+    # Processes for drawing the summaries' pictures (None: drawn in a thread).
+    pictures: PicturePool | None = None
 
     @property
     def campaign(self) -> CampaignRecord:

@@ -1,6 +1,8 @@
 """The daily summary's pictures: the chart of the day's items and contact sheets of its photos.
 
-A missing CJK font costs the pictures, never the summary: the text goes out without them.
+A missing CJK font costs the pictures, never the summary: the text goes out without them. They
+are drawn in the picture pool's processes (bot/picture_pool.py), every language a group's
+leaders read in one task, so each thumbnail is decoded once.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ import asyncio
 import html
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from bot.chart import ChartData, FontMissing, ProjectBars, find_cjk_font, render_chart
-from bot.contactsheet import PER_SHEET, SheetPhoto, chunks, render_sheet
+from bot.contactsheet import PER_SHEET, SheetPhoto, Thumbs, chunks, render_sheet
+from bot.picture_pool import PicturePool
 from bot.summary import GroupSummary
 from bot.texts import Texts
 
@@ -83,8 +88,8 @@ def _sheet_photos(summary: GroupSummary, texts: Texts) -> list[SheetPhoto]:
     return photos
 
 
-def _draw(summary: GroupSummary, texts: Texts, font: Path) -> list[Picture]:
-    """Blocking: the chart and the contact sheets (run in a thread)."""
+def _draw(summary: GroupSummary, texts: Texts, font: Path, thumbs: Thumbs) -> list[Picture]:
+    """Blocking: the chart and the contact sheets."""
     pictures = []
     data = chart_data(summary, texts)
     if data is not None:
@@ -107,18 +112,47 @@ def _draw(summary: GroupSummary, texts: Texts, font: Path) -> list[Picture]:
         )
         if n == MAX_SHEETS and total > n * PER_SHEET:
             caption += texts("dailysum.sheet_more", count=total - n * PER_SHEET)
-        image = render_sheet(sheet, caption, font)
+        image = render_sheet(sheet, caption, font, thumbs)
         pictures.append(Picture(f"sheet{n}", image, html.escape(caption), "jpg"))
     return pictures
 
 
-async def summary_pictures(summary: GroupSummary, texts: Texts) -> list[Picture]:
-    """Chart and contact sheets, drawn off the event loop; none (and a warning) without a font."""
+@cache
+def _texts(language: str) -> Texts:
+    return Texts(language)
+
+
+def draw_pictures(
+    summary: GroupSummary, languages: Sequence[str], font: Path
+) -> dict[str, list[Picture]]:
+    """Blocking, in a worker process: each language's chart and contact sheets."""
+    thumbs: Thumbs = {}
+    return {language: _draw(summary, _texts(language), font, thumbs) for language in languages}
+
+
+async def pictures_in(
+    summary: GroupSummary, languages: Sequence[str], pool: PicturePool | None
+) -> dict[str, list[Picture]]:
+    """Chart and contact sheets in each language, drawn in the pool (without one, in a thread);
+    none (and a warning) without a font."""
     if not summary.items and not summary.photos:
-        return []
+        return {language: [] for language in languages}
     try:
         font = _cjk_font()
     except FontMissing as exc:
         log.warning("Daily summary of group %s goes without pictures: %s", summary.group_id, exc)
-        return []
-    return await asyncio.to_thread(_draw, summary, texts, font)
+        return {language: [] for language in languages}
+    if pool is None:
+        return await asyncio.to_thread(draw_pictures, summary, tuple(languages), font)
+    return await pool.run(draw_pictures, summary, tuple(languages), font)
+
+
+async def summary_pictures(
+    summary: GroupSummary, texts: Texts, pool: PicturePool | None = None
+) -> list[Picture]:
+    """Chart and contact sheets in one language, for a person waiting for them (/summary):
+    drawn in a thread until the pool's processes are up (they take a second or two to start)."""
+    if pool is not None and not pool.started:
+        pool.warm_up()
+        pool = None
+    return (await pictures_in(summary, [texts.language], pool))[texts.language]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -16,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from bot.notices import Notice
 from bot.photostore import write_atomically
+from bot.picture_pool import machine_workers
 from bot.records import Leader
 from bot.summary import group_summary
-from bot.summary_pictures import summary_pictures
+from bot.summary_pictures import pictures_in
 from bot.summary_render import render_summary
 from bot.texts import LANGUAGES, Texts
 
@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Groups summarised at the same time; the database reader is shared anyway, this bounds the
-# Pillow work in threads and the memory of images not yet written.
-CONCURRENT_GROUPS = min(4, max(2, os.cpu_count() or 2))
+# Groups summarised at the same time, per process drawing: enough for the next group's queries to
+# run while the pool draws, few enough to bound the memory of images not yet written.
+GROUPS_PER_WORKER = 2
 
 
 def summary_dir(services: Services, day: date) -> Path:
@@ -38,6 +38,11 @@ def summary_dir(services: Services, day: date) -> Path:
 
 def dedup_key(person_id: int, day: date, part: str) -> str:
     return f"summary:{person_id}:{day.isoformat()}:{part}"
+
+
+def _write_all(files: list[tuple[Path, bytes]]) -> None:
+    for path, data in files:
+        write_atomically(path, data)
 
 
 async def _queue_group(
@@ -51,18 +56,22 @@ async def _queue_group(
     }
     notices: list[Notice] = []
     rendered: dict[str, tuple[list[str], list[tuple[str, str, str]]]] = {}
-    for language in sorted(set(languages.values())):
-        texts = Texts(language)
-        parts = render_summary(summary, texts)
+    # The pictures of every language the leaders read, in one task of the picture pool.
+    wanted = sorted(set(languages.values()))
+    drawn = await pictures_in(summary, wanted, services.pictures)
+    writes: list[tuple[Path, bytes]] = []
+    for language in wanted:
+        parts = render_summary(summary, Texts(language))
         files = []
-        for picture in await summary_pictures(summary, texts):
+        for picture in drawn[language]:
             path = (
                 summary_dir(services, day)
                 / f"g{group_id}-{language}-{picture.name}.{picture.suffix}"
             )
-            await asyncio.to_thread(write_atomically, path, picture.data)
+            writes.append((path, picture.data))
             files.append((picture.name, str(path), picture.caption))
         rendered[language] = (parts, files)
+    await asyncio.to_thread(_write_all, writes)
     for leader in leaders:
         parts, files = rendered[languages[leader.person_id]]
         for n, text in enumerate(parts, start=1):
@@ -95,15 +104,23 @@ async def queue_daily_summaries(services: Services, day: date, now: datetime) ->
     by_group: dict[int, list[Leader]] = defaultdict(list)
     for leader in await repo.leaders(services.campaign.id):
         by_group[leader.group_id].append(leader)
-    limit = asyncio.Semaphore(CONCURRENT_GROUPS)
+    if services.pictures is not None:
+        # The processes start while the first groups' queries run.
+        services.pictures.warm_up()
+    workers = services.pictures.workers if services.pictures is not None else machine_workers()
+    limit = asyncio.Semaphore(GROUPS_PER_WORKER * workers)
 
     async def one(group_id: int, leaders: list[Leader]) -> int:
-        firsts = [dedup_key(leader.person_id, day, "text1") for leader in leaders]
-        if set(firsts) <= await repo.queued(firsts):
+        firsts = {dedup_key(leader.person_id, day, "text1"): leader for leader in leaders}
+        # A leader's parts are queued in one transaction: with the first, all of them. Only
+        # the others' summary (and their languages' pictures) is made.
+        have = await repo.queued(list(firsts))
+        waiting = [leader for key, leader in firsts.items() if key not in have]
+        if not waiting:
             return 0
         async with limit:
             try:
-                return await _queue_group(services, group_id, leaders, day, now)
+                return await _queue_group(services, group_id, waiting, day, now)
             except Exception:
                 # One group's failure must not keep the other groups' leaders uninformed.
                 log.exception("Daily summary of group %s for %s failed", group_id, day)

@@ -120,7 +120,7 @@ async def _send_summary(message: Message, context: BotContext, summary: GroupSum
     texts = context.texts
     for part in render_summary(summary, texts):
         await message.reply_text(part)
-    for picture in await summary_pictures(summary, texts):
+    for picture in await summary_pictures(summary, texts, context.services.pictures):
         await message.reply_photo(picture.data, caption=picture.caption)
 
 

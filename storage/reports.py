@@ -22,6 +22,14 @@ from bot.readmodels import (
 )
 from bot.records import Leader
 from storage.db import Repo
+from storage.tally_summary import (
+    GROUPS,
+    GROUPS_EDGE,
+    PLACES,
+    PLACES_EDGE,
+    deadline_counts,
+    summed,
+)
 
 # Drafts never happened, withdrawn items were taken back, and a merged item lives on in the item
 # it was merged into (its raisers are that item's raisers), so none of them is counted.
@@ -76,25 +84,12 @@ class ReportsRepo(Repo):
 
     async def place_counts(self, campaign_id: int, start: str, end: str) -> list[PlaceCount]:
         """Counted items submitted in [start, end), by place, category, kind and status."""
-        # INDEXED BY: the planner would take the submitted_at index for the range and then sort
-        # every row for the GROUP BY; this index hands the rows over already grouped.
-        rows = await self.db.fetch_all(
-            "SELECT project_id, subitem_id, unit_id, category_id, kind, status, COUNT(*) "
-            "FROM items INDEXED BY items_tally_place "
-            f"WHERE campaign_id = ? AND status NOT IN {NOT_COUNTED} "
-            "AND submitted_at >= ? AND submitted_at < ? "
-            "GROUP BY project_id, subitem_id, unit_id, category_id, kind, status",
-            (campaign_id, start, end),
-        )
+        # Per-month counts kept by the item's own transactions (storage/tally_summary.py).
+        rows = await summed(self.db, PLACES, PLACES_EDGE, campaign_id, start, end, ids=4)
         return [PlaceCount(*r) for r in rows]
 
     async def group_counts(self, campaign_id: int, start: str, end: str) -> list[GroupCount]:
-        rows = await self.db.fetch_all(
-            "SELECT group_id, kind, status, COUNT(*) FROM items INDEXED BY items_tally_group "
-            f"WHERE campaign_id = ? AND status NOT IN {NOT_COUNTED} "
-            "AND submitted_at >= ? AND submitted_at < ? GROUP BY group_id, kind, status",
-            (campaign_id, start, end),
-        )
+        rows = await summed(self.db, GROUPS, GROUPS_EDGE, campaign_id, start, end, ids=1)
         return [GroupCount(*r) for r in rows]
 
     async def deadline_counts(
@@ -105,15 +100,10 @@ class ReportsRepo(Repo):
         The same rule as bot.deadlines.light, in SQL: overdue when now > due, due soon when
         due - now <= the due-soon window.
         """
-        row = await self.db.fetch_one(
-            "SELECT COALESCE(SUM(due_at < ?), 0), COALESCE(SUM(due_at >= ? AND due_at <= ?), 0), "
-            "COUNT(*) FROM items "
-            f"WHERE campaign_id = ? AND status IN {_WAITING} AND submitted_at >= ? "
-            "AND submitted_at < ? AND due_at IS NOT NULL",
-            (now, now, soon, campaign_id, start, end),
+        overdue, due_soon, waiting = await deadline_counts(
+            self.db, campaign_id, start, end, now, soon
         )
-        assert row is not None
-        return DeadlineCounts(int(row[0]), int(row[1]), int(row[2]))
+        return DeadlineCounts(overdue, due_soon, waiting)
 
     async def participation(self, campaign_id: int, start: str, end: str) -> tuple[int, int]:
         """(deputies, groups) that took part: checked in or submitted something in the period.

@@ -1,0 +1,49 @@
+"""The picture pool: work runs in processes of its own, and closing the services stops them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from bot.picture_pool import PicturePool, machine_workers
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_work_runs_in_other_processes_and_stops_with_the_pool() -> None:
+    pool = PicturePool(2)
+    assert not pool.started
+    pids = set(await asyncio.gather(*(pool.run(os.getpid) for _ in range(6))))
+    assert pool.started
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+    await pool.close()
+    for _ in range(100):  # the fork server reaps them a moment after they exit
+        if not any(_alive(pid) for pid in pids):
+            break
+        await asyncio.sleep(0.05)
+    assert not any(_alive(pid) for pid in pids)
+    with pytest.raises(RuntimeError, match="shut down"):
+        await pool.run(os.getpid)
+    await pool.close()  # twice is harmless
+
+
+async def test_the_pool_is_sized_to_the_machine_and_warms_up_in_the_background() -> None:
+    pool = PicturePool()
+    try:
+        assert pool.workers == machine_workers() >= 1
+        pool.warm_up()
+        for _ in range(200):
+            if pool.started:
+                break
+            await asyncio.sleep(0.05)
+        assert pool.started
+    finally:
+        await pool.close()
