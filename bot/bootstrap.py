@@ -12,6 +12,7 @@ from bot.evidence import Evidence
 from bot.photostore import PhotoStore
 from bot.records import CampaignRecord
 from bot.services import NoCampaignError, Services
+from storage.answers import AnswerRepo
 from storage.bulletin import BulletinRepo
 from storage.catalog import CatalogRepo
 from storage.console import ConsoleRepo
@@ -88,6 +89,7 @@ async def open_services(
             plan=PlanRepo(db),
             evaluation=EvaluationRepo(db),
             bulletin=BulletinRepo(db),
+            answers=AnswerRepo(db),
             store=store,
             evidence=Evidence(photos, store, settings.photos, settings.zone),
             closer=db.close,

@@ -81,6 +81,10 @@ class Item:
     rating: str | None = None
     closed_at: datetime | None = None
     lookback_result: str | None = None
+    # A class-B answer's promised day (its local start), until the follow-up answer; and a
+    # class-C answer's reason category (bot/answer_terms.py).
+    promised_at: datetime | None = None
+    answer_reason: str | None = None
 
     @property
     def display_number(self) -> str:

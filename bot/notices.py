@@ -25,6 +25,7 @@ class Act(StrEnum):
     OPEN_IN_INBOX = "open_in_inbox"  # args: item id
     ADD_MORE = "add_more"  # args: item id
     EVALUATE = "evaluate"  # args: evaluation round id
+    SHOW_COMMENT = "show_comment"  # args: item id, round, voter's person id, 1 show / 0 hide
 
 
 # Notices queued before buttons were actions carry Telegram callback data; read them as actions.

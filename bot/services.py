@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.answer_ports import AnswerStore
 from bot.bulletin_ports import BulletinStore
 from bot.clock import Clock
 from bot.config import Settings
@@ -80,6 +81,7 @@ class Services:
     plan: PlanStore
     evaluation: EvaluationStore
     bulletin: BulletinStore  # the bulletin's and group report's counts
+    answers: AnswerStore  # promises followed up, comments shown to units, C reasons
     store: PhotoStore
     evidence: Evidence
     closer: Callable[[], Awaitable[None]]
@@ -99,7 +101,7 @@ class Services:
 
     @property
     def policy(self) -> Policy:
-        return Policy(self.settings.deadlines, self.settings.zone)
+        return Policy(self.settings.deadlines, self.settings.zone, self.settings.answers)
 
     async def close(self) -> None:
         await self.closer()

@@ -39,12 +39,14 @@ POSTERS = "pst"  # staff pick which posters: pst:<project id> or pst:all
 OBSERVE = "ob"  # ob:<visit id>: the check-in's 记录进展观察 button
 PROJECTS = "pj"  # pj:<page>: /projects' pages
 EVALUATE_NOTICE = "eo"  # eo:<round id>: the round's notice opens /evaluate
+SHOW_COMMENT = "sc"  # sc:<item id>:<round>:<voter id>:<1 show|0 hide>: staff's comment toggle
 
 _OF_ACT = {
     Act.RATE: RATE,
     Act.OPEN_IN_INBOX: OPEN_IN_INBOX,
     Act.ADD_MORE: ADD_MORE,
     Act.EVALUATE: EVALUATE_NOTICE,
+    Act.SHOW_COMMENT: SHOW_COMMENT,
 }
 
 

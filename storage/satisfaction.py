@@ -51,3 +51,12 @@ class SatisfactionRepo(Repo):
             f"WHERE {_ANSWERED_IN_PERIOD} GROUP BY i.response_class",
             (campaign_id, start, end),
         )
+
+    async def reason_counts(self, campaign_id: int, start: str, end: str) -> dict[str, int]:
+        """Items whose latest answer is class C, by its reason category (migration 0015)."""
+        return await self.db.fetch_counts(
+            f"SELECT i.answer_reason, COUNT(*) FROM {_ANSWERED} "
+            f"WHERE {_ANSWERED_IN_PERIOD} AND i.response_class = 'C' "
+            "AND i.answer_reason IS NOT NULL GROUP BY i.answer_reason",
+            (campaign_id, start, end),
+        )

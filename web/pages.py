@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.answer_terms import REASONS
 from bot.console import PAGE_SIZES, SORTS
 from bot.items import Kind, Status
 from bot.usecases import console
@@ -72,6 +73,7 @@ async def item(request: web.Request) -> web.StreamResponse:
         d=detail,
         site=site,
         units=units,
+        reasons=REASONS,
         notice=request.query.get("done", ""),
         # One key per rendered form: the same form sent twice (a double click) acts once.
         form_key=new_form_key(),
