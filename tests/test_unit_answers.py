@@ -187,7 +187,7 @@ async def test_a_class_c_answer_gives_its_reason_counted_in_the_tally(bot: Harne
 async def test_no_action_of_a_liaison_closes_an_item(bot: Harness) -> None:
     """Every liaison action leaves the item open; a rule that would close one for a liaison is
     refused where every action passes (bot/usecases/acting.py)."""
-    _deputy, liaison_user, _leader, _staff = await _cast(bot, 1)
+    _deputy, liaison_user, _leader, _staff = await _cast(bot, 2)
     liaison = await bot.person(liaison_user)
     item = await _item(bot, 1)
     services = bot.services
@@ -200,16 +200,16 @@ async def test_no_action_of_a_liaison_closes_an_item(bot: Harness) -> None:
     reached.append((await reload(bot, item)).status)
     assert (await unit.report_progress(services, caller(), item.id, "已开工建设。")).applied
     reached.append((await reload(bot, item)).status)
-    for cls, terms in (("B", {"promised": bot.now().date() + timedelta(days=30)}), ("A", {})):
-        fresh = await reload(bot, item)
-        if fresh.status is Status.ANSWERED:
-            break
-        acted = await unit.answer_item(
-            services, caller(), item.id, ResponseClass(cls), "已按计划推进。", **terms
-        )
-        assert acted.applied
-        reached.append((await reload(bot, item)).status)
-    assert Status.CLOSED not in reached and Status.RATED not in reached
+    promised = bot.now().date() + timedelta(days=30)
+    acted = await unit.answer_item(
+        services, caller(), item.id, ResponseClass.B, "已列入计划。", promised=promised
+    )
+    assert acted.applied
+    reached.append((await reload(bot, item)).status)
+    other = await _item(bot, 2)
+    assert (await unit.return_item(services, caller(), other.id, "不属本单位职责范围。")).applied
+    reached.append((await reload(bot, other)).status)
+    assert reached == [Status.IN_PROGRESS, Status.IN_PROGRESS, Status.ANSWERED, Status.RETURNED]
     # Answered: nothing more the liaison can do; and rating is for raisers only.
     answered = await reload(bot, item)
     with pytest.raises(Refused):
