@@ -111,6 +111,12 @@ async def test_a_promise_is_followed_up_and_rated_again(bot: Harness) -> None:
     assert "answers.notice_promise_pending" in await _keys(bot, p_deputy.id)
     assert any(f"单位承诺 {promised.isoformat()} 前完成" in (m.text or "") for m in deputy.messages)
     assert any("答复评价结果：满意（满意 1、" in (m.text or "") for m in liaison.messages)
+    # The raiser's own item screen (/mine) shows the promise too.
+    await deputy.send_text("/mine")
+    await _until(deputy, "共 1 条")
+    await deputy.press("问题 2020-0001")
+    mine = await _next(deputy, edited=True)
+    assert f"单位承诺 {promised.isoformat()} 前完成" in (mine.text or ""), mine.describe()
 
     # Before the day nothing happens; on the day (twice) the item goes back once.
     assert (await run_daily_jobs(bot.services, bot.now()))["promises_due"] == 0
