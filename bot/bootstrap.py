@@ -13,6 +13,7 @@ from bot.photostore import PhotoStore
 from bot.picture_pool import PicturePool
 from bot.records import CampaignRecord
 from bot.services import NoCampaignError, Services
+from storage.answers import AnswerRepo
 from storage.bulletin import BulletinRepo
 from storage.catalog import CatalogRepo
 from storage.console import ConsoleRepo
@@ -120,6 +121,7 @@ async def open_services(
             evaluation=EvaluationRepo(db),
             bulletin=BulletinRepo(db),
             deadlines=DeadlineRepo(db),
+            answers=AnswerRepo(db),
             store=store,
             evidence=Evidence(photos, store, settings.photos, settings.zone),
             memberships=MembershipRepo(db),

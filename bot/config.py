@@ -162,6 +162,13 @@ class DeadlineSettings(_Section):
         return value
 
 
+class AnswerSettings(_Section):
+    # A class-B answer (列入计划) promises a date at most this many months ahead.
+    promise_max_months: int = Field(default=36, ge=1, le=120)
+    # On the promised date the item comes back to the unit, due this many days later.
+    followup_days: int = Field(default=15, ge=1, le=180)
+
+
 class ScheduleSettings(_Section):
     enabled: bool = True
     summary_time: str = "20:00"
@@ -269,6 +276,7 @@ class Settings(_Section):
     reports: ReportSettings = ReportSettings()
     photos: PhotoSettings = PhotoSettings()
     deadlines: DeadlineSettings = DeadlineSettings()
+    answers: AnswerSettings = AnswerSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     progress: ProgressSettings = ProgressSettings()
     bulletin: BulletinSettings = BulletinSettings()

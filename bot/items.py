@@ -83,6 +83,10 @@ class Item:
     lookback_result: str | None = None
     signed_at: datetime | None = None  # when the unit signed for it (签收)
     sign_due_at: datetime | None = None  # by when it had to (bot/unit_deadlines.py)
+    # A class-B answer's promised day (its local start), until the follow-up answer; and a
+    # class-C answer's reason category (bot/answer_terms.py).
+    promised_at: datetime | None = None
+    answer_reason: str | None = None
 
     @property
     def display_number(self) -> str:

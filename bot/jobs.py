@@ -24,6 +24,7 @@ from bot.evaluation_jobs import evaluation_jobs
 from bot.items import Item
 from bot.notices import Notice
 from bot.plan_jobs import plan_reminders
+from bot.promise_jobs import follow_up_promises
 from bot.rating_rules import conclude_rating
 from bot.satisfaction import load_satisfaction
 from bot.services import Services
@@ -181,6 +182,7 @@ async def run_daily_jobs(services: Services, now: datetime) -> dict[str, int]:
     counts: dict[str, int] = {}
     counts["ratings_closed"] = await close_expired_ratings(services, now)
     counts["lookbacks_announced"] = await announce_due_lookbacks(services, now)
+    counts["promises_due"] = await follow_up_promises(services, now)
     counts["reminders"] = await daily_reminders(services, now)
     counts["plan_reminders"] = await _queue(services, await plan_reminders(services, now), now)
     counts.update(await evaluation_jobs(services, now))

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import DeadlineSettings
+from bot.config import AnswerSettings, DeadlineSettings
 from bot.errors import require
 from bot.items import Item, Status, clean_description, has_words
 from bot.notices import Act, Notice, NoticeButton
@@ -66,6 +66,7 @@ class Policy:
 
     deadlines: DeadlineSettings
     zone: ZoneInfo
+    answers: AnswerSettings = field(default_factory=AnswerSettings)
 
     def day(self, moment: datetime) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d")
@@ -100,6 +101,8 @@ class NewResponse:
     response_class: ResponseClass
     text: str
     on_paper: bool
+    promised_at: datetime | None = None  # class B: the promised day (its local start)
+    reason: str | None = None  # class C: the reason category (bot/answer_terms.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ class Act(StrEnum):
     ADD_MORE = "add_more"  # args: item id
     EVALUATE = "evaluate"  # args: evaluation round id
     DECIDE_EXTENSION = "decide_extension"  # args: extension id, "approve" | "decline"
+    SHOW_COMMENT = "show_comment"  # args: item id, round, voter's person id, 1 show / 0 hide
 
 
 # Notices queued before buttons were actions carry Telegram callback data; read them as actions.

@@ -31,6 +31,7 @@ from bot.lifecycle import (
 )
 from bot.notices import Act, NoticeButton
 from bot.people import Person
+from bot.promises import promise_kept_open, result_for_unit
 
 # --- deputies: rating ----------------------------------------------------------------------------
 
@@ -117,15 +118,19 @@ def conclude_rating(
             item,
             None,
             (rated, Step(Status.IN_PROGRESS)),
-            fields={"rating": str(result), **again},
+            fields={"rating": str(result), **again, **_no_promise(item)},
             notices=notices,
         )
+    if item.promised_at is not None:
+        # 列入计划 accepted: the item waits, rated, for its promised day (bot/promises.py).
+        return promise_kept_open(item, current, result, parties, policy)
     notices = notify(
         parties.raisers,
         "notice.closed",
         item,
         localized={"rating": f"rating.{result}" if result else "rating.none"},
     )
+    notices += result_for_unit(parties, item, current, result)
     return Change.of(
         item,
         None,
@@ -136,6 +141,11 @@ def conclude_rating(
             item.round, item.group_id, now + timedelta(days=policy.deadlines.lookback_after_days)
         ),
     )
+
+
+def _no_promise(item: Item) -> dict[str, object]:
+    """An earlier answer's promise, no longer the plan once the item is handled again."""
+    return {"promised_at": None} if item.promised_at is not None else {}
 
 
 # --- look-back -----------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ B 列入计划, C 暂缓/留作参考. So the classes add up to the items answer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from bot.answer_terms import REASONS
 from bot.lifecycle import Rating, ResponseClass
 from bot.query_ports import SatisfactionStore
 from bot.texts import Texts
@@ -30,6 +31,8 @@ VALID = (Rating.SATISFIED, Rating.BASICALLY, Rating.DISSATISFIED)
 class Satisfaction:
     votes: dict[Rating, int]  # every Rating, zeros included
     answers: dict[ResponseClass, int]  # every class, zeros included
+    # Items answered C, by reason category (bot/answer_terms.py REASONS, zeros included).
+    reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def valid(self) -> int:
@@ -77,13 +80,18 @@ class Satisfaction:
             "valid_votes": self.valid,
             "votes": {str(r): n for r, n in self.votes.items()},
             "answers": {str(c): n for c, n in self.answers.items()},
+            "reasons": dict(self.reasons),
         }
 
 
-def satisfaction_of(votes: dict[str, int], answers: dict[str, int]) -> Satisfaction:
+def satisfaction_of(
+    votes: dict[str, int], answers: dict[str, int], reasons: dict[str, int] | None = None
+) -> Satisfaction:
+    reasons = reasons or {}
     return Satisfaction(
         votes={r: votes.get(r.value, 0) for r in Rating},
         answers={c: answers.get(c.value, 0) for c in ResponseClass},
+        reasons={code: reasons.get(code, 0) for code in REASONS},
     )
 
 
@@ -94,6 +102,7 @@ async def load_satisfaction(
     return satisfaction_of(
         await store.vote_counts(campaign_id, start, end),
         await store.answer_counts(campaign_id, start, end),
+        await store.reason_counts(campaign_id, start, end),
     )
 
 
@@ -110,6 +119,12 @@ def render_satisfaction(figures: Satisfaction, texts: Texts) -> list[str]:
         texts("tally.answer_row", cls=texts(f"response_class.{c}"), count=figures.answers[c])
         for c in ResponseClass
     ]
+    if any(figures.reasons.values()):
+        lines.append(texts("answers.tally_by_reason"))
+        lines += [
+            texts("answers.tally_reason_row", reason=texts(f"answer_reason.{code}"), count=n)
+            for code, n in figures.reasons.items()
+        ]
     return lines
 
 

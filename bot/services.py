@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.answer_ports import AnswerStore
 from bot.bulletin_ports import BulletinStore
 from bot.campaign_ports import MembershipStore
 from bot.clock import Clock
@@ -92,6 +93,7 @@ class Services:
     evaluation: EvaluationStore
     bulletin: BulletinStore  # the bulletin's and group report's counts
     deadlines: DeadlineStore  # extensions, escalations, per-unit figures (bot/unit_deadlines.py)
+    answers: AnswerStore  # promises followed up, comments shown to units, C reasons
     store: PhotoStore
     evidence: Evidence
     memberships: MembershipStore  # who acts in which campaign; joint visits and items
@@ -149,7 +151,7 @@ class Services:
 
     @property
     def policy(self) -> Policy:
-        return Policy(self.settings.deadlines, self.settings.zone)
+        return Policy(self.settings.deadlines, self.settings.zone, self.settings.answers)
 
     async def close(self) -> None:
         await self.closer()

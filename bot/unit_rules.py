@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import scope
+from bot.answer_terms import NO_TERMS, AnswerTerms, fits
 from bot.deadlines import add_months, add_working_days
 from bot.errors import require
 from bot.items import Item, Status
@@ -171,18 +172,53 @@ def answer(
     now: datetime,
     *,
     on_paper: bool = False,
+    terms: AnswerTerms = NO_TERMS,
 ) -> Change:
     """The unit's answer (A/B/C); every raiser is asked to rate it.
 
-    Staff may record an answer a unit sent on paper, on the unit's behalf.
+    A class-B answer carries its promised date, a class-C answer its reason category (`terms`,
+    bot/answer_terms.py). Staff may record
+    an answer a unit sent on paper, on the unit's behalf (a paper answer may lack the terms).
     """
     if on_paper:
         scope.require_staff(actor, item)
     else:
         scope.require_unit_item(actor, item)
     require_state(item, WITH_UNIT)
+    if not (on_paper and terms == NO_TERMS):
+        require(
+            fits(response_class, terms),
+            "answers.promise_missing"
+            if response_class is ResponseClass.B
+            else "answers.reason_missing",
+        )
     text = readable_text(text, "lifecycle_text_missing")
     round_ = max(item.round, 1)
+    buttons = rating_buttons(item, round_)
+    localized = {"cls": f"response_class.{response_class}"}
+    if terms.promised_at is not None:
+        # Built in the campaign's zone (bot/answer_terms.py): its date is the local day.
+        promised = terms.promised_at.strftime("%Y-%m-%d")
+        notices = notify(
+            parties.raisers,
+            "answers.notice_answered_promise",
+            item,
+            buttons=buttons,
+            localized=localized,
+            text=text,
+            promised=promised,
+        )
+    else:
+        if terms.reason is not None:
+            localized["reason"] = f"answer_reason.{terms.reason}"
+        notices = notify(
+            parties.raisers,
+            "answers.notice_answered_reason" if terms.reason else "notice.answered",
+            item,
+            buttons=buttons,
+            localized=localized,
+            text=text,
+        )
     return Change.of(
         item,
         actor.id,
@@ -192,14 +228,18 @@ def answer(
             "answered_at": now,
             "round": round_,
             **signed_fields(item, now),
+            # A follow-up answer settles the earlier promise; a new B answer makes a new one.
+            "promised_at": terms.promised_at,
+            "answer_reason": terms.reason,
         },
-        notices=notify(
-            parties.raisers,
-            "notice.answered",
-            item,
-            buttons=rating_buttons(item, round_),
-            localized={"cls": f"response_class.{response_class}"},
-            text=text,
+        notices=notices,
+        response=NewResponse(
+            round_,
+            item.unit_id,
+            response_class,
+            text,
+            on_paper,
+            promised_at=terms.promised_at,
+            reason=terms.reason,
         ),
-        response=NewResponse(round_, item.unit_id, response_class, text, on_paper),
     )

@@ -70,4 +70,11 @@ def item_summary(item: Item, texts: Texts, zone: ZoneInfo | None = None) -> str:
                 "summary.date", date=item.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
             )
         )
+    if item.promised_at is not None and zone is not None:
+        # A class-B answer's promise, until the follow-up answer (bot/promises.py).
+        day = item.promised_at.astimezone(zone).strftime("%Y-%m-%d")
+        lines.append(texts("answers.promised_line", date=day))
+    if item.answer_reason:
+        reason = texts(f"answer_reason.{item.answer_reason}")
+        lines.append(texts("answers.card_reason", reason=reason))
     return "\n".join(lines)

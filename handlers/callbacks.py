@@ -45,6 +45,7 @@ CAMPAIGN = "cp"  # cp:<campaign id>: /campaign switches the current campaign
 JOINT = "jv"  # jv:<visit id>[:<group id>]: share a check-in with a partner campaign's group
 JOINT_ITEM = "ji"  # ji:<item id>:<group id>: /joint shares an item with a partner's group
 EXTENSION_DECISION = "xd"  # xd:<extension id>:<approve|decline>: staff decide a 延期申请
+SHOW_COMMENT = "sc"  # sc:<item id>:<round>:<voter id>:<1 show|0 hide>: staff's comment toggle
 
 _OF_ACT = {
     Act.RATE: RATE,
@@ -52,6 +53,7 @@ _OF_ACT = {
     Act.ADD_MORE: ADD_MORE,
     Act.EVALUATE: EVALUATE_NOTICE,
     Act.DECIDE_EXTENSION: EXTENSION_DECISION,
+    Act.SHOW_COMMENT: SHOW_COMMENT,
 }
 
 

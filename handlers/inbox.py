@@ -46,6 +46,7 @@ from handlers.guard import within
 from handlers.inbox_flow import (
     ANSWER_CONFIRM,
     ANSWER_PHOTOS,
+    ANSWER_PROMISE,
     ANSWER_TEXT,
     BROWSE,
     FLOW_KIND,
@@ -321,6 +322,7 @@ def states() -> dict[str, list[StepHandler]]:
         BROWSE: steps(_buttons(), buttons_only),
         REASON: _typing(reason_typed),
         PROGRESS: _typing(progress_typed),
+        ANSWER_PROMISE: _typing(inbox_answer.promise_typed),
         ANSWER_TEXT: _typing(inbox_answer.answer_text_typed),
         ANSWER_PHOTOS: steps(
             MessageHandler(PHOTO_INPUT, _guarded(inbox_answer.answer_photo)),

@@ -1,4 +1,5 @@
-"""/inbox's answer: a liaison writes the unit's answer to an item, in four steps: its class, its
+"""/inbox's answer: a liaison writes the unit's answer to an item, in four steps: its class (with
+a promised date for B, typed, or a reason category for C, picked: bot/answer_terms.py), its
 text (checked by the rule as soon as it is typed), photos, and a summary to confirm. Only the
 confirmation records the answer; every raiser is then asked to rate it.
 
@@ -9,11 +10,14 @@ registers its typed steps.
 from __future__ import annotations
 
 import html
+from datetime import date, timedelta
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.answer_terms import REASONS, parse_day
 from bot.errors import Refused
-from bot.items import clean_description
+from bot.items import Item, clean_description
 from bot.lifecycle import ResponseClass
 from bot.records import PhotoTarget
 from bot.usecases import unit
@@ -23,6 +27,7 @@ from handlers.flow import Pressed, button, current_flow
 from handlers.inbox_flow import (
     ANSWER_CONFIRM,
     ANSWER_PHOTOS,
+    ANSWER_PROMISE,
     ANSWER_TEXT,
     BROWSE,
     Result,
@@ -60,25 +65,107 @@ async def _ask_class(update: Update, context: BotContext, press: Pressed) -> Res
 
 
 async def _choose_class(update: Update, context: BotContext, press: Pressed) -> Result:
+    """The class is chosen: B asks its promised date, C its reason, A goes to the text."""
     item = await pending_item(context)
     if press.arg not in {c.value for c in ResponseClass}:
         raise Refused("button_expired")
     flow = current_flow(context)
     flow["cls"] = press.arg
-    flow.pop("text", None)
+    for key in ("text", "promised", "reason"):
+        flow.pop(key, None)
     texts = context.texts
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await edit_screen(
-        update,
-        texts(
-            "inbox.ask_answer_text",
-            label=number_label(item, texts),
-            cls=texts(f"response_class.{press.arg}"),
-        ),
-        InlineKeyboardMarkup([cancel_row(context, item.id)]),
-    )
+    label = number_label(item, texts)
+    if press.arg == ResponseClass.B:
+        await edit_screen(
+            update,
+            texts("answers.ask_promise", label=label, example=_example_day(context)),
+            InlineKeyboardMarkup([cancel_row(context, item.id)]),
+        )
+        return ANSWER_PROMISE
+    if press.arg == ResponseClass.C:
+        nonce = flow["nonce"]
+        rows = [
+            [button(texts(f"answer_reason.{code}"), PREFIX, nonce, "why", code)] for code in REASONS
+        ]
+        rows.append(cancel_row(context, item.id))
+        await edit_screen(
+            update, texts("answers.choose_reason", label=label), InlineKeyboardMarkup(rows)
+        )
+        return BROWSE
+    await _ask_text(update, context, item, edit=True)
     return ANSWER_TEXT
+
+
+def _example_day(context: BotContext) -> str:
+    """A date a month ahead, in the form the liaison is asked to type."""
+    return (context.now().astimezone(context.services.policy.zone) + timedelta(days=30)).strftime(
+        "%Y-%m-%d"
+    )
+
+
+async def _ask_text(update: Update, context: BotContext, item: Item, *, edit: bool) -> None:
+    flow = current_flow(context)
+    texts = context.texts
+    question = texts(
+        "inbox.ask_answer_text",
+        label=number_label(item, texts),
+        cls=texts(f"response_class.{flow['cls']}"),
+    )
+    markup = InlineKeyboardMarkup([cancel_row(context, item.id)])
+    if edit:
+        await edit_screen(update, question, markup)
+    else:
+        await send_screen(update, context, question, markup)
+
+
+async def promise_typed(update: Update, context: BotContext) -> Result:
+    """Class B: the date the unit promises; after today and within range, or asked again."""
+    flow = current_flow(context)
+    try:
+        if flow.get("cls") != ResponseClass.B:
+            raise Refused("button_expired")
+        item = await pending_item(context)
+        day = unit.check_promise(context.services, context.caller(), parse_day(typed_text(update)))
+    except Refused as refused:
+        return await typed_refusal(update, context, refused)
+    flow["promised"] = day.isoformat()
+    await _ask_text(update, context, item, edit=False)
+    return ANSWER_TEXT
+
+
+async def _choose_reason(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Class C: the reason category is picked; then the text."""
+    item = await pending_item(context)
+    flow = current_flow(context)
+    if flow.get("cls") != ResponseClass.C or press.arg not in REASONS:
+        raise Refused("button_expired")
+    flow["reason"] = press.arg
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _ask_text(update, context, item, edit=True)
+    return ANSWER_TEXT
+
+
+def _terms(context: BotContext) -> dict[str, Any]:
+    """The answer's promised date (B) and reason (C) as chosen so far, for the use case."""
+    flow = current_flow(context)
+    promised, reason = flow.get("promised"), flow.get("reason")
+    return {
+        "promised": date.fromisoformat(promised) if isinstance(promised, str) else None,
+        "reason": reason if isinstance(reason, str) else None,
+    }
+
+
+def _terms_line(context: BotContext) -> str:
+    flow = current_flow(context)
+    texts = context.texts
+    if isinstance(promised := flow.get("promised"), str):
+        return "\n" + texts("answers.summary_promise", date=promised)
+    if isinstance(reason := flow.get("reason"), str):
+        return "\n" + texts("answers.summary_reason", reason=texts(f"answer_reason.{reason}"))
+    return ""
 
 
 def _answer_draft(context: BotContext) -> tuple[ResponseClass, str] | None:
@@ -100,7 +187,12 @@ async def answer_text_typed(update: Update, context: BotContext) -> Result:
         item = await pending_item(context)
         # Only validates: the answer is made on 确认提交.
         await unit.check_answer(
-            services, context.caller(), item.id, ResponseClass(cls), typed_text(update)
+            services,
+            context.caller(),
+            item.id,
+            ResponseClass(cls),
+            typed_text(update),
+            **_terms(context),
         )
     except Refused as refused:
         return await typed_refusal(update, context, refused)
@@ -162,7 +254,8 @@ async def _photos_done(update: Update, context: BotContext, press: Pressed) -> R
             cls=texts(f"response_class.{draft[0]}"),
             text=html.escape(clip(draft[1], ANSWER_CHARS)),
             count=count,
-        ),
+        )
+        + _terms_line(context),
         InlineKeyboardMarkup(rows),
     )
     return ANSWER_CONFIRM
@@ -177,7 +270,9 @@ async def _send_answer(update: Update, context: BotContext, press: Pressed) -> R
         raise Refused("item_state_changed", number=item.display_number)
     item = await pending_item(context)
     count = await context.services.inbox.pending_response_photos(item.id, context.me.id)
-    acted = await unit.answer_item(context.services, context.caller(), item.id, draft[0], draft[1])
+    acted = await unit.answer_item(
+        context.services, context.caller(), item.id, draft[0], draft[1], **_terms(context)
+    )
     if not acted.applied:
         raise Refused("item_state_changed", number=item.display_number)
     clear_pending(context)
@@ -200,6 +295,7 @@ async def _send_answer(update: Update, context: BotContext, press: Pressed) -> R
 VERBS: dict[str, Verb] = {
     "ans": _ask_class,
     "cls": _choose_class,
+    "why": _choose_reason,
     "done": _photos_done,
     "send": _send_answer,
 }

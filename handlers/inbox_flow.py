@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 BROWSE = "inbox.browse"  # the list, a card, the choice of answer class
 REASON = "inbox.reason"  # typing why the item is not the unit's
 PROGRESS = "inbox.progress"  # typing a progress note
+ANSWER_PROMISE = "inbox.answer_promise"  # class B: typing the promised date
 ANSWER_TEXT = "inbox.answer_text"  # typing the answer
 ANSWER_PHOTOS = "inbox.answer_photos"  # sending photos of the answer, then 完成
 ANSWER_CONFIRM = "inbox.answer_confirm"  # the answer's summary: confirm or cancel
@@ -35,7 +36,14 @@ FLOW_KIND = "inbox"
 
 # Refusals of typed text that the liaison fixes by typing again; any other ends the step.
 _RETYPE = frozenset(
-    {"lifecycle_reason_missing", "lifecycle_text_missing", "lifecycle_text_too_long"}
+    {
+        "lifecycle_reason_missing",
+        "lifecycle_text_missing",
+        "lifecycle_text_too_long",
+        "answers.promise_unreadable",
+        "answers.promise_not_future",
+        "answers.promise_too_far",
+    }
 )
 
 Result = str | None  # the next state; None keeps the current one
@@ -82,9 +90,11 @@ def cancel_row(context: BotContext, item_id: int) -> list[InlineKeyboardButton]:
 
 
 def clear_pending(context: BotContext) -> dict[str, object]:
-    """Forget the step under way (which item, answer class, answer text, extension reason)."""
+    """Forget the step under way (which item, answer class, its terms, answer text, extension
+    reason)."""
     flow = current_flow(context)
-    return {key: flow.pop(key, None) for key in ("item", "cls", "text", "ext_reason")}
+    keys = ("item", "cls", "text", "promised", "reason", "ext_reason")
+    return {key: flow.pop(key, None) for key in keys}
 
 
 async def drop_pending(context: BotContext) -> int:

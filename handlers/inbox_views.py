@@ -18,6 +18,7 @@ from bot.unit_rules import WITH_UNIT
 from bot.usecases import unit
 from bot.views import clip, number_label
 from handlers import callbacks
+from handlers.answer_views import unit_card_lines
 from handlers.context import BotContext
 from handlers.deadline_views import deadline_lines
 from handlers.flow import button, current_flow
@@ -209,6 +210,7 @@ async def card_view(context: BotContext, item: Item) -> tuple[str, Markup]:
         lines.append(texts("inbox.card_awaiting_rating"))
     elif item.status is Status.RETURNED:
         lines.append(texts("inbox.card_returned"))
+    lines += await unit_card_lines(context, item)
 
     nonce = current_flow(context)["nonce"]
     rows: list[list[InlineKeyboardButton]] = []

@@ -22,9 +22,9 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot.errors import Refused
 from bot.items import Item
 from bot.lifecycle import Rating
-from bot.usecases import rating
+from bot.usecases import answers, rating
 from bot.views import clip, number_label
-from handlers import callbacks
+from handlers import callbacks, rating_comments
 from handlers.context import BotContext
 from handlers.conversation import END
 from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow
@@ -138,6 +138,9 @@ async def comment_step(update: Update, context: BotContext) -> str | int:
         await message.reply_text(texts("button_expired"))
         return END
     saved = await rating.comment(context.services, context.me, item_id, round_, comment)
+    if saved:
+        # Staff decide whether the unit may read it (without its author).
+        await answers.tell_staff_of_comment(context.services, context.caller(), item_id, round_)
     await _close_prompt(context, message.chat_id)
     end_flow(context)
     await message.reply_text(
@@ -187,5 +190,6 @@ def states() -> dict[str, list[StepHandler]]:
 
 
 def commands() -> list[StepHandler]:
-    """Handlers that work outside any conversation (commands, buttons of notifications)."""
-    return []
+    """Handlers that work outside any conversation (commands, buttons of notifications):
+    staff's toggle on a comment (handlers/rating_comments.py)."""
+    return rating_comments.handlers()

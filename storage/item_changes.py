@@ -33,6 +33,8 @@ _CHANGE_FIELDS = frozenset(
         "lookback_result",
         "signed_at",
         "sign_due_at",
+        "promised_at",
+        "answer_reason",
     }
 )
 
@@ -141,7 +143,7 @@ async def _commit(db: Database, change: Change, now: datetime, key: str | None) 
         if (response := change.response) is not None:
             await conn.execute(
                 "INSERT INTO responses (item_id, round, unit_id, person_id, on_paper, class, "
-                "text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "text, at, promised_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     change.item_id,
                     response.round,
@@ -151,6 +153,8 @@ async def _commit(db: Database, change: Change, now: datetime, key: str | None) 
                     str(response.response_class),
                     response.text,
                     to_db(now),
+                    to_db(response.promised_at) if response.promised_at else None,
+                    response.reason,
                 ),
             )
         if (lookback := change.lookback) is not None:

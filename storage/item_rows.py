@@ -29,7 +29,8 @@ SELECT i.id, i.campaign_id, i.kind, i.status, i.number, c.year, i.author_id, i.v
            AS photo_count,
        i.group_id, i.unit_id, u.name AS unit_name, si.unit_id AS lead_unit_id, i.merged_into_id,
        i.forwarded_at, i.due_at, i.for_letter, i.round, i.response_class, i.answered_at,
-       i.rating, i.closed_at, i.lookback_result, i.signed_at, i.sign_due_at"""
+       i.rating, i.closed_at, i.lookback_result, i.signed_at, i.sign_due_at, i.promised_at,
+       i.answer_reason"""
     + ITEM_JOINS
 )
 
@@ -48,6 +49,7 @@ item_from_row = row_mapper(
     closed_at=from_db,
     signed_at=from_db,
     sign_due_at=from_db,
+    promised_at=from_db,
 )
 
 timeline_event_from_row = row_mapper(TimelineEvent, at=required_time)

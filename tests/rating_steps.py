@@ -6,8 +6,9 @@ inbox screens do), so rating, look-back and job tests start from a real answered
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot.answer_terms import AnswerTerms, answer_terms
 from bot.bootstrap import database_of
 from bot.items import Item, Kind, Severity
 from bot.lifecycle import Change, Rating, ResponseClass
@@ -88,9 +89,11 @@ async def answered_item(
     *,
     now: datetime | None = None,
     response_class: ResponseClass = ResponseClass.A,
+    terms: AnswerTerms | None = None,
 ) -> Item:
     """Raised by every raiser (the later ones merged into the first), accepted, forwarded to the
-    liaison's unit and answered (class A unless told) by the liaison."""
+    liaison's unit and answered (class A unless told) by the liaison: a B answer promises a day
+    two months ahead, a C answer gives the reason "other", unless `terms` say otherwise."""
     services = bot.services
     now = now or bot.now()
     first = await raise_item(bot, raisers[0])
@@ -106,8 +109,15 @@ async def answered_item(
     await apply(bot, forward(item, staff, liaison.unit_id, parties, now, services.policy), now)
     item = await reload(bot, first)
     parties = await services.items.parties(item)
-    await apply(bot, answer(item, liaison, response_class, ANSWER, parties, now), now)
+    terms = terms or default_terms(bot, response_class, now)
+    await apply(bot, answer(item, liaison, response_class, ANSWER, parties, now, terms=terms), now)
     return await reload(bot, first)
+
+
+def default_terms(bot: Harness, response_class: ResponseClass, now: datetime) -> AnswerTerms:
+    """What an answer of the class must carry, as a liaison would give it."""
+    promised = (now + timedelta(days=60)).astimezone(bot.services.policy.zone).date()
+    return answer_terms(response_class, promised, "other", now, bot.services.policy)
 
 
 async def closed_item(

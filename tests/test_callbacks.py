@@ -33,6 +33,7 @@ def test_every_action_of_a_notice_has_its_button_data() -> None:
         Act.ADD_MORE: "am:7",
         Act.EVALUATE: "eo:7",
         Act.DECIDE_EXTENSION: "xd:7",
+        Act.SHOW_COMMENT: "sc:7",
     }
     assert all(len(d.encode()) <= 64 for d in data.values())  # Telegram's limit
 

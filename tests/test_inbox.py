@@ -162,7 +162,9 @@ async def test_liaison_accepts_reports_progress_and_answers(bot: Harness) -> Non
     await liaison.press("📨 答复")
     assert "请选择答复类型" in ((await _next(liaison)).text or "")
     await liaison.press("B 类")
-    await _next(liaison, edited=True)
+    assert "承诺完成日期" in ((await _next(liaison, edited=True)).text or "")
+    await liaison.send_text(f"{bot.now().year + 1}-03-01")  # a class-B answer promises a date
+    await _next(liaison)
     await liaison.send_text("列入明年计划。")
     await _next(liaison)
     await liaison.send_photo(make_jpeg(800, 600, pattern_seed=51))

@@ -78,6 +78,7 @@ async def test_liaisons_and_staff_are_reminded_once_a_day(bot: Harness) -> None:
     assert again == {
         "ratings_closed": 0,
         "lookbacks_announced": 0,
+        "promises_due": 0,
         "reminders": 0,
         "plan_reminders": 0,
         "evaluation_reminders": 0,

@@ -380,11 +380,15 @@ def test_progress_and_answers_only_while_the_unit_has_the_item(status: Status) -
 
 
 def test_an_answer_asks_every_raiser_to_rate_it() -> None:
-    change = answer(
-        item(Status.IN_PROGRESS), LIAISON, ResponseClass.B, "列入明年计划", PARTIES, NOW
-    )
+    change = answer(item(Status.IN_PROGRESS), LIAISON, ResponseClass.A, "已整改完毕", PARTIES, NOW)
     assert change.final_status is Status.ANSWERED
-    assert change.fields == {"response_class": "B", "answered_at": NOW, "round": 1}
+    assert change.fields == {
+        "response_class": "A",
+        "answered_at": NOW,
+        "round": 1,
+        "promised_at": None,  # class B's promise (tests/test_answer_terms.py)
+        "answer_reason": None,  # class C's reason
+    }
     assert change.response is not None
     assert (change.response.round, change.response.unit_id, change.response.on_paper) == (
         1,
@@ -393,7 +397,7 @@ def test_an_answer_asks_every_raiser_to_rate_it() -> None:
     )
     assert recipients(change, "notice.answered") == [1, 2]
     notice = change.notices[0]
-    assert notice.localized["cls"] == "response_class.B"
+    assert notice.localized["cls"] == "response_class.A"
     assert notice.buttons == rating_buttons(item(Status.IN_PROGRESS), 1)
     assert (
         refused(

@@ -42,8 +42,11 @@ async def _told(bot: Harness, user: SimUser, fragment: str) -> BotMessage:
     raise AssertionError(f"{user.label} was not told {fragment!r}: {user.messages[-1].describe()}")
 
 
-async def _answer(liaison: SimUser, cls_label: str, text: str) -> None:
+async def _answer(liaison: SimUser, cls_label: str, text: str, promised: str = "") -> None:
     await taps(liaison, "📨 答复", cls_label)
+    if promised:  # class B promises a date first
+        await liaison.send_text(promised)
+        await liaison.settle()
     await liaison.send_text(text)
     await liaison.settle()
     said = await taps(liaison, "完成", "确认提交")
@@ -91,7 +94,9 @@ async def test_an_item_goes_round_the_whole_loop(bot: Harness) -> None:
     assert "🟢 按期" in (card.text or "") and "提出代表：2 人" in (card.text or "")
     await liaison.press("✅ 接收办理")
     await liaison.settle()
-    await _answer(liaison, "B 类（列入计划解决）", "已约谈施工单位，列入下月施工计划。")
+    await _answer(
+        liaison, "B 类（列入计划解决）", "已约谈施工单位，列入下月施工计划。", "2020-07-31"
+    )
 
     # One raiser is satisfied, the other is not: no majority, so 不满意 and a second handling.
     await _rate(bot, wang, "满意")

@@ -28,7 +28,7 @@ from bot.split import split_message
 from bot.tally import Period, PeriodError, compute_tally, parse_day, tally_json
 from bot.unit_rules import answer
 from tests.conftest import EXAMPLE_CATALOG, START, Harness, open_with_example, start_clock
-from tests.rating_steps import ANSWER, answered_item, apply, rate, reload
+from tests.rating_steps import ANSWER, answered_item, apply, default_terms, rate, reload
 from tests.steps import check_in, imported_example, report_problem
 
 SHANGHAI_OFFSET = timedelta(hours=8)
@@ -207,7 +207,10 @@ async def test_satisfaction_counts_each_items_latest_votes_and_answers(bot: Harn
     second = await rate(bot, second, [(wang, Rating.DISSATISFIED)])
     assert second.status is Status.IN_PROGRESS and second.round == 2
     parties = await bot.services.items.parties(second)
-    await apply(bot, answer(second, liaison, ResponseClass.C, ANSWER, parties, bot.now()))
+    terms = default_terms(bot, ResponseClass.C, bot.now())
+    await apply(
+        bot, answer(second, liaison, ResponseClass.C, ANSWER, parties, bot.now(), terms=terms)
+    )
     second = await rate(bot, await reload(bot, second), [(wang, Rating.SATISFIED)])
     assert second.status is Status.CLOSED
     # Answered A, rated 不满意, back with the unit: its only votes say 不满意.
@@ -230,6 +233,7 @@ async def test_satisfaction_counts_each_items_latest_votes_and_answers(bot: Harn
         "valid_votes": 4,
         "votes": {"satisfied": 2, "basically": 1, "dissatisfied": 1, "abstain": 1},
         "answers": {"A": 2, "B": 0, "C": 1},
+        "reasons": {"policy": 0, "funding": 0, "not_our_duty": 0, "conditions": 0, "other": 1},
     }
     # Items count by the day they were submitted, their votes and answers with them.
     january = await compute_tally(

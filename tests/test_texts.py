@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer_terms import REASONS
 from bot.geo import PresenceReason
 from bot.items import Kind, Severity, Status
 from bot.people import COMMON_COMMANDS, ROLE_COMMANDS, Role
@@ -53,6 +54,7 @@ PREFIX_TABLES = (
     "bulletin.light.",
     "groupreport.col.",
     "unitfig.col.",
+    "answer_reason.",
 )
 
 
@@ -360,6 +362,12 @@ def test_every_enum_value_has_its_text(language: str, enum: type[StrEnum], prefi
     wanted = [f"{prefix}{member.value}" for member in enum]
     missing = [key for key in wanted if key not in messages]
     assert missing == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_answer_reason_has_its_text(language: str) -> None:
+    messages = catalog(language)
+    assert [code for code in REASONS if f"answer_reason.{code}" not in messages] == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

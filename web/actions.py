@@ -11,16 +11,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
+from bot.answer_terms import parse_day
 from bot.errors import Refused
 from bot.items import Item
 from bot.lifecycle import ResponseClass
 from bot.services import Services
-from bot.usecases import console, desk, extensions, forwarding, review, unit, web_login
+from bot.usecases import answers, console, desk, extensions, forwarding, review, unit, web_login
 from bot.usecases.acting import Acted, Caller
 from web.forms import sent_form_key, uploaded_photos
 from web.keys import SERVICES
@@ -119,6 +121,40 @@ def _deciding(approve: bool) -> Action:
     return action
 
 
+def _terms(form: Form) -> dict[str, Any]:
+    """The answer's promised date (class B) and reason category (class C), when given; the use
+    case requires the one its class needs (bot/answer_terms.py)."""
+    promised = form.get("promised")
+    reason = form.get("reason")
+    return {
+        "promised": parse_day(promised) if isinstance(promised, str) and promised.strip() else None,
+        "reason": reason if isinstance(reason, str) and reason else None,
+    }
+
+
+async def _answer(p: Posted) -> Acted:
+    cls, text, photos = _class(p.form), _text(p.form), _photos(p.form)
+    return await desk.answer_with_photos(
+        p.services, p.caller, p.item.id, cls, text, photos, **_terms(p.form)
+    )
+
+
+async def _paper_answer(p: Posted) -> Acted:
+    cls, text = _class(p.form), _text(p.form)
+    return await forwarding.record_paper_answer(
+        p.services, p.caller, p.item.id, cls, text, **_terms(p.form)
+    )
+
+
+async def _show_comment(p: Posted) -> None:
+    """Staff show a raiser's comment to the unit (without its author), or hide it again."""
+    round_ = _number(p.form, "round", "button_expired")
+    voter = _number(p.form, "voter", "button_expired")
+    await answers.show_comment(
+        p.services, p.caller, p.item.id, round_, voter, p.form.get("show") == "1"
+    )
+
+
 ACTIONS: dict[str, Action] = {
     "accept": _use_case(review.accept),
     "ask": _use_case(review.ask_more, _text),
@@ -126,11 +162,12 @@ ACTIONS: dict[str, Action] = {
     "merge": _use_case(review.merge, _target),
     "forward": _forward,
     "reroute": _reroute,
-    "paper_answer": _use_case(forwarding.record_paper_answer, _class, _text),
+    "paper_answer": _paper_answer,
     "sign_for": _use_case(unit.sign_for),
     "return": _use_case(unit.return_item, _text),
     "progress": _use_case(unit.report_progress, _text),
-    "answer": _use_case(desk.answer_with_photos, _class, _text, _photos),
+    "answer": _answer,
+    "show_comment": _show_comment,
     "extension": _extension,  # 延期申请 (bot/usecases/extensions.py)
     "extension_approve": _deciding(True),
     "extension_decline": _deciding(False),

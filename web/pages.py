@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.answer_terms import REASONS
 from bot.console import PAGE_SIZES, SORTS
 from bot.items import Kind, Status
 from bot.usecases import console, extensions, joint
@@ -74,6 +75,7 @@ async def item(request: web.Request) -> web.StreamResponse:
         deadlines=await extensions.item_deadlines(services, who.person, detail.item),
         site=site,
         units=units,
+        reasons=REASONS,
         notice=request.query.get("done", ""),
         joint_with=await joint.partners_of(services, detail.item.id),
         # One key per rendered form: the same form sent twice (a double click) acts once.

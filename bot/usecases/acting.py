@@ -15,14 +15,16 @@ from datetime import datetime
 from typing import TypeVar
 
 from bot.errors import Refused, require
-from bot.items import Item
+from bot.items import Item, Status
 from bot.lifecycle import Change, Parties
-from bot.people import Person
+from bot.people import Person, Role
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 Rule = Callable[[Parties], Change]
+# The states that end an item's handling: reached only by the raisers' rating or by staff.
+CLOSING = frozenset({Status.RATED, Status.CLOSED})
 Record = TypeVar("Record")
 
 
@@ -53,6 +55,12 @@ async def act(
     """Apply `rule` to `item` with its current parties; wake the sender if notices were queued."""
     parties = await services.items.parties(item, unit_id=unit_id)
     change = rule(parties)
+    # A unit never closes its own item: only the raisers' rating (the bot, on their votes) or
+    # staff do. Checked here, where every action of every door passes, whatever the rule said.
+    require(
+        not (caller.person.role is Role.LIAISON and change.final_status in CLOSING),
+        "answers.unit_cannot_close",
+    )
     applied = await services.apply(change, caller.now, caller.key)
     if not applied:
         log.info("Item %s had moved on; nothing written", item.id)

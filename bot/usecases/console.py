@@ -7,15 +7,17 @@ answer does not say whether the item exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final, Literal
 
 from bot import scope
+from bot.answer_ports import RatingComment
 from bot.console import FilterChoices, ItemPage, ItemQuery, MapPoint
 from bot.console_ports import UnitOverdue
 from bot.errors import Refused
 from bot.items import Item, Status
+from bot.lifecycle import EventKind
 from bot.people import Action, Person, Role, can
 from bot.readmodels import ResponseRecord, TimelineEvent
 from bot.records import PhotoTarget, StoredPhoto
@@ -24,6 +26,7 @@ from bot.tally import Period, Tally
 from bot.unit_rules import WITH_UNIT
 from bot.usecases import figures
 from bot.usecases.acting import Caller, item_id_of
+from bot.usecases.answers import UnitRating, unit_rating
 from bot.usecases.unit import return_until
 
 PURPOSES: Final = ("evidence", "more_info", "response", "lookback")
@@ -45,6 +48,8 @@ class ItemDetail:
     actions: frozenset[str]
     return_until: datetime | None
     duplicates: list[Item]  # likely duplicates, for a reviewer
+    comments: list[RatingComment] = field(default_factory=list)  # staff: with their authors
+    unit_rating: UnitRating | None = None  # a liaison: the aggregate and the comments shown
 
 
 async def item_list(services: Services, person: Person | None, query: ItemQuery) -> ItemPage:
@@ -104,11 +109,17 @@ def _actions(services: Services, person: Person, item: Item, now: datetime) -> s
 
 
 def _as_seen_by(person: Person, timeline: list[TimelineEvent]) -> list[TimelineEvent]:
-    """A unit sees what deputies did, not who did it: raisers and votes stay the congress's."""
+    """A unit sees what deputies did, not who did it: raisers and votes stay the congress's. The
+    votes themselves are left out (their order and times could say who voted what); the unit
+    reads the aggregate instead (ItemDetail.unit_rating)."""
     if person.role is not Role.LIAISON:
         return timeline
     hidden = {Role.DEPUTY.value, Role.LEADER.value}
-    return [replace(e, actor=None) if e.actor_role in hidden else e for e in timeline]
+    return [
+        replace(e, actor=None) if e.actor_role in hidden else e
+        for e in timeline
+        if e.kind != EventKind.VOTE
+    ]
 
 
 async def item_detail(services: Services, person: Person | None, item_id: object) -> ItemDetail:
@@ -137,6 +148,10 @@ async def item_detail(services: Services, person: Person | None, item_id: object
         actions=frozenset(actions),
         return_until=return_until(services, item, now),
         duplicates=duplicates,
+        comments=await services.answers.comments(item.id)
+        if scope.may_forward(person, item)
+        else [],
+        unit_rating=(await unit_rating(services, item) if person.role is Role.LIAISON else None),
     )
 
 

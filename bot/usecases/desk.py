@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from datetime import date
 
 from bot.errors import Refused, require
 from bot.lifecycle import ResponseClass
@@ -44,9 +45,14 @@ async def answer_with_photos(
     cls: ResponseClass,
     text: str,
     photos: list[bytes],
+    *,
+    promised: date | None = None,
+    reason: str | None = None,
 ) -> Acted:
     """The unit's answer with its photos (purpose "response"), as the chat would record it."""
-    item = await unit.check_answer(services, caller, item_id, cls, text)
+    item = await unit.check_answer(
+        services, caller, item_id, cls, text, promised=promised, reason=reason
+    )
     limit = services.settings.reports.max_photos
     require(len(photos) <= limit, "photo_limit", max=limit)
     policy = services.evidence.policy
@@ -73,7 +79,9 @@ async def answer_with_photos(
         except PhotoRejected as rejected:  # checked above; kept for a store that disagrees
             await services.inbox.discard_pending_response_photos(item.id, caller.person.id)
             raise photo_refusal(services, rejected) from None
-    acted = await unit.answer_item(services, caller, item.id, cls, text)
+    acted = await unit.answer_item(
+        services, caller, item.id, cls, text, promised=promised, reason=reason
+    )
     if not acted.applied:
         # The item moved on meanwhile: photos waiting for an answer would join a later one.
         await services.inbox.discard_pending_response_photos(item.id, caller.person.id)

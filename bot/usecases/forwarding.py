@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
 from bot import scope, unit_rules
+from bot.answer_terms import NO_TERMS, answer_terms
 from bot.errors import Refused
 from bot.items import Item, Status
 from bot.lifecycle import Change, Parties, Policy, ResponseClass
@@ -132,15 +133,24 @@ async def record_paper_answer(
     item_id: object,
     response_class: ResponseClass,
     text: str,
+    *,
+    promised: date | None = None,
+    reason: str | None = None,
 ) -> Acted:
-    """An answer the unit gave on paper, recorded on its behalf; the raisers are asked to rate."""
+    """An answer the unit gave on paper, recorded on its behalf; the raisers are asked to rate.
+
+    Its promised date (B) or reason (C) when the letter gives them (the console asks; the chat's
+    short paper flow records the class and text only)."""
     item = await staff_item(services, caller.person, item_id)
+    terms = NO_TERMS
+    if promised is not None or reason is not None:
+        terms = answer_terms(response_class, promised, reason, caller.now, services.policy)
     acted = await act(
         services,
         caller,
         item,
         lambda p: unit_rules.answer(
-            item, caller.person, response_class, text, p, caller.now, on_paper=True
+            item, caller.person, response_class, text, p, caller.now, on_paper=True, terms=terms
         ),
     )
     if acted.applied:

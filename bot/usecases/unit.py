@@ -8,9 +8,11 @@ about itself.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from bot import scope, unit_rules
+from bot.answer_terms import answer_terms
+from bot.answer_terms import check_promise as answer_terms_check
 from bot.errors import Refused, require
 from bot.items import INBOX_STATUSES, Item, Status
 from bot.lifecycle import ResponseClass
@@ -89,26 +91,60 @@ async def report_progress(services: Services, caller: Caller, item_id: object, n
     )
 
 
-def _answering(caller: Caller, item: Item, cls: ResponseClass, text: str) -> Rule:
-    return lambda parties: unit_rules.answer(item, caller.person, cls, text, parties, caller.now)
+def _answering(
+    services: Services,
+    caller: Caller,
+    item: Item,
+    cls: ResponseClass,
+    text: str,
+    promised: date | None,
+    reason: str | None,
+) -> Rule:
+    terms = answer_terms(cls, promised, reason, caller.now, services.policy)
+    return lambda parties: unit_rules.answer(
+        item, caller.person, cls, text, parties, caller.now, terms=terms
+    )
 
 
 async def check_answer(
-    services: Services, caller: Caller, item_id: object, cls: ResponseClass, text: str
+    services: Services,
+    caller: Caller,
+    item_id: object,
+    cls: ResponseClass,
+    text: str,
+    *,
+    promised: date | None = None,
+    reason: str | None = None,
 ) -> Item:
     """Would this answer be accepted? Refused as the answer itself would be; nothing is written.
 
-    Lets a door say at once that a text is too short, before photos are asked for.
+    Lets a door say at once that a text is too short, before photos are asked for. A class-B
+    answer needs its promised date, a class-C answer its reason (bot/answer_terms.py).
     """
     item = await unit_item(services, caller.person, item_id)
-    _answering(caller, item, cls, text)(await services.items.parties(item))
+    rule = _answering(services, caller, item, cls, text, promised, reason)
+    rule(await services.items.parties(item))
     return item
 
 
+def check_promise(services: Services, caller: Caller, day: date) -> date:
+    """A promised date the liaison typed, refused unless after today and within range."""
+    answer_terms_check(day, caller.now, services.policy)
+    return day
+
+
 async def answer_item(
-    services: Services, caller: Caller, item_id: object, cls: ResponseClass, text: str
+    services: Services,
+    caller: Caller,
+    item_id: object,
+    cls: ResponseClass,
+    text: str,
+    *,
+    promised: date | None = None,
+    reason: str | None = None,
 ) -> Acted:
     """The unit's answer (A/B/C and its text, with the photos already received): the raisers
     are asked to rate it."""
     item = await unit_item(services, caller.person, item_id)
-    return await act(services, caller, item, _answering(caller, item, cls, text))
+    rule = _answering(services, caller, item, cls, text, promised, reason)
+    return await act(services, caller, item, rule)

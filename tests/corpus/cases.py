@@ -685,7 +685,7 @@ CASES: list[Case] = [
         "comment",
         text_of("formula_injection"),
         says("rating_flow.comment_saved"),
-        changes=("ratings",),
+        changes=("ratings", "outbox"),  # staff are told of the comment (bot/usecases/answers.py)
         stays=False,
     ),
     # --- a liaison's progress note and answer ---------------------------------------------------
