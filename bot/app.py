@@ -100,7 +100,7 @@ FEATURES: tuple[Feature, ...] = (
     tally.FEATURE,  # /tally (one step)
     bulletin.FEATURE,  # /bulletin and /groupreport (one step each)
     export,  # /export: format -> period
-    forward,  # /forward: choose -> number -> answer (paper answers)
+    forward,  # /forward: choose -> number -> [promise, class B] -> answer (paper answers)
     inbox,  # /inbox: browse -> reason | progress | answer_text -> answer_photos -> answer_confirm
     #         | ext_reason -> ext_date (延期申请)
     rating,  # the notice's rating buttons: comment

@@ -45,6 +45,7 @@ from handlers.forward_run import (
     FLOW_KIND,
     NUMBER,
     PREFIX,
+    PROMISE,
     Next,
     Result,
     Verb,
@@ -313,6 +314,11 @@ def states() -> dict[str, list[StepHandler]]:
         NUMBER: steps(
             buttons,
             MessageHandler(typed_text, _guarded(paper_answer.number_step)),
+            text_expected,
+        ),
+        PROMISE: steps(
+            buttons,
+            MessageHandler(typed_text, _guarded(paper_answer.promise_step)),
             text_expected,
         ),
         ANSWER: steps(

@@ -22,6 +22,7 @@ from handlers.context import BotContext
 from handlers.flow import Pressed, button, current_flow
 
 CHOOSE, NUMBER, ANSWER = "forward.choose", "forward.number", "forward.answer"
+PROMISE = "forward.promise"  # a paper answer of class B: its promised date
 PREFIX = callbacks.FORWARD
 FLOW_KIND = "forward"
 SHORT = 28  # characters of an item's text on buttons and list lines

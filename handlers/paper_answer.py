@@ -1,26 +1,41 @@
 """/forward's paper answers: staff record an answer a unit gave on paper, on the unit's behalf.
 
-The item's number is typed, then the answer's class chosen and its text typed; the raisers are
-asked to rate it as for any answer. Part of the /forward run (handlers/forward_run.py):
+The item's number is typed, then the answer's class chosen (with the letter's promised date for
+class B, its reason category for class C, as a liaison's answer carries them) and its text
+typed; the raisers are asked to rate it as for any answer. Part of the /forward run (handlers/forward_run.py):
 handlers/forward.py dispatches its buttons and registers its typed steps.
 """
 
 from __future__ import annotations
 
 import html
+from datetime import date, timedelta
+from typing import Any
 
 from telegram import Update
 
 from bot import unit_rules
+from bot.answer_terms import REASONS, parse_day
 from bot.errors import Refused
 from bot.items import format_number, parse_number
 from bot.lifecycle import ResponseClass
-from bot.usecases import forwarding
+from bot.usecases import forwarding, unit
 from bot.views import clip, item_summary, number_label
 from handlers.context import BotContext
 from handlers.conversation import END
 from handlers.flow import Pressed, current_flow, end_flow
-from handlers.forward_run import ANSWER, CHOOSE, NUMBER, Next, Result, Verb, keyboard, run_button
+from handlers.forward_run import (
+    ANSWER,
+    CHOOSE,
+    NUMBER,
+    PROMISE,
+    Next,
+    Result,
+    Verb,
+    keyboard,
+    run_button,
+    staff_item,
+)
 from handlers.replies import edit_screen, message_of
 
 
@@ -76,13 +91,71 @@ async def number_step(update: Update, context: BotContext) -> Next:
 
 
 async def _on_class(update: Update, context: BotContext, press: Pressed) -> Result:
+    """The class is chosen: B asks the promised date, C its reason, A goes to the text."""
     flow = current_flow(context)
     if press.arg not in {c.value for c in ResponseClass} or "paper_id" not in flow:
         raise Refused("button_expired")
+    item = await staff_item(context, flow["paper_id"])
     flow["paper_class"] = press.arg
-    cls = context.texts(f"response_class.{press.arg}")
-    await _ask(update, context, context.texts("forward.paper_ask_text", cls=cls))
+    for key in ("paper_promised", "paper_reason"):
+        flow.pop(key, None)
+    texts = context.texts
+    label = number_label(item, texts)
+    if press.arg == ResponseClass.B:
+        ahead = context.now().astimezone(context.services.policy.zone) + timedelta(days=30)
+        example = ahead.strftime("%Y-%m-%d")
+        await _ask(update, context, texts("answers.ask_promise", label=label, example=example))
+        return PROMISE, None
+    if press.arg == ResponseClass.C:
+        rows = [
+            [run_button(context, texts(f"answer_reason.{code}"), "why", code)] for code in REASONS
+        ]
+        rows.append([run_button(context, texts("button.cancel"), "cancel")])
+        await edit_screen(update, texts("answers.choose_reason", label=label), keyboard(rows))
+        return CHOOSE, None
+    await _ask(update, context, _text_question(context))
     return ANSWER, None
+
+
+async def _on_reason(update: Update, context: BotContext, press: Pressed) -> Result:
+    """Class C: the letter's reason category; then the text."""
+    flow = current_flow(context)
+    if flow.get("paper_class") != ResponseClass.C or press.arg not in REASONS:
+        raise Refused("button_expired")
+    flow["paper_reason"] = press.arg
+    await _ask(update, context, _text_question(context))
+    return ANSWER, None
+
+
+def _text_question(context: BotContext) -> str:
+    cls = context.texts(f"response_class.{current_flow(context).get('paper_class')}")
+    return context.texts("forward.paper_ask_text", cls=cls)
+
+
+async def promise_step(update: Update, context: BotContext) -> Next:
+    """Class B: the date the letter promises; after today and within range, or asked again."""
+    message = message_of(update)
+    assert message.text is not None
+    flow = current_flow(context)
+    try:
+        if flow.get("paper_class") != ResponseClass.B:
+            raise Refused("button_expired")
+        day = unit.check_promise(context.services, context.caller(), parse_day(message.text))
+    except Refused as refused:
+        await message.reply_text(context.texts(refused.key, **refused.params))
+        return None
+    flow["paper_promised"] = day.isoformat()
+    rows = [[run_button(context, context.texts("button.cancel"), "cancel")]]
+    await message.reply_text(_text_question(context), reply_markup=keyboard(rows))
+    return ANSWER
+
+
+def _terms(flow: dict[str, Any]) -> dict[str, Any]:
+    promised, reason = flow.get("paper_promised"), flow.get("paper_reason")
+    return {
+        "promised": date.fromisoformat(promised) if isinstance(promised, str) else None,
+        "reason": reason if isinstance(reason, str) else None,
+    }
 
 
 async def answer_step(update: Update, context: BotContext) -> Next:
@@ -94,7 +167,12 @@ async def answer_step(update: Update, context: BotContext) -> Next:
     response_class = ResponseClass(str(flow.get("paper_class")))
     try:
         acted = await forwarding.record_paper_answer(
-            context.services, context.caller(), flow.get("paper_id"), response_class, message.text
+            context.services,
+            context.caller(),
+            flow.get("paper_id"),
+            response_class,
+            message.text,
+            **_terms(flow),
         )
     except Refused as refused:
         await message.reply_text(texts(refused.key, **refused.params))
@@ -118,4 +196,4 @@ async def answer_step(update: Update, context: BotContext) -> Next:
 
 
 # The buttons of this part, by the verb they carry.
-VERBS: dict[str, Verb] = {"paper": _on_paper, "cls": _on_class}
+VERBS: dict[str, Verb] = {"paper": _on_paper, "cls": _on_class, "why": _on_reason}

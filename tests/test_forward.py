@@ -197,8 +197,13 @@ async def test_unit_without_liaison_goes_by_letter_and_staff_record_its_paper_an
     await staff.send_text("2020-0002")
     classes = await staff.next_message()
     assert "请选择答复类型" in (classes.text or "") and "市卫健委" in (classes.text or "")
+    # Class B: the letter's promised date first, checked as a liaison's would be.
     await staff.press("B 类")
-    assert "请输入书面答复" in ((await staff.next_message(edited=True)).text or "")
+    assert "请输入承诺完成日期" in ((await staff.next_message(edited=True)).text or "")
+    await staff.send_text("2020-06-01")
+    assert "须在今天" in ((await staff.next_message()).text or "")
+    await staff.send_text("2020年12月31日")
+    assert "请输入书面答复" in ((await staff.next_message()).text or "")
     await staff.send_text("好")
     assert "至少 2 个字" in ((await staff.next_message()).text or "")
     await staff.send_text("已列入明年维修计划，预计三季度完成。")
@@ -211,8 +216,11 @@ async def test_unit_without_liaison_goes_by_letter_and_staff_record_its_paper_an
     )
     assert response is not None
     assert (response["on_paper"], response["class"], response["round"]) == (1, "B", 1)
+    assert str(response["promised_at"]).startswith("2020-12-3")  # local midnight, kept in UTC
     assert response["person_id"] == (await bot.person(staff)).id
-    answered = [n for n in await outbox(bot, deputy) if n["key"] == "notice.answered"]
+    answered = [
+        n for n in await outbox(bot, deputy) if n["key"] == "answers.notice_answered_promise"
+    ]
     assert len(answered) == 1
     assert button_data(answered[0]["buttons"][0][0]) == f"rt:{second}:1:satisfied"
 

@@ -121,4 +121,4 @@ def test_every_feature_has_the_one_shape_and_its_own_states() -> None:
             assert flow and step, state
             assert state not in seen, (state, seen.get(state), feature)
             seen[state] = feature
-    assert len(seen) == 61
+    assert len(seen) == 62
