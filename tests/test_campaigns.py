@@ -293,6 +293,7 @@ async def test_the_console_shows_each_staff_their_campaign_and_the_city_its_over
     async with desk.browsing(await city.person(district_staff)) as district:
         status, page = await district.get("/items")
         assert status == 200 and "2020-0001" in page
+        assert f'<span id="acting-campaign">{DISTRICT_NAME}</span>' in page
         assert 'id="nav-overview"' not in page
         status, page = await district.get("/overview")
         assert status == 403 and "全市概览" in page  # refused, in words

@@ -93,6 +93,10 @@ def build_web_app(services: Services, *, bot_token: str, bot_username: str) -> w
     app[RENDERER].env.globals["city_campaign_id"] = (
         services.city_id if len(services.served) > 1 else None
     )
+    # With several campaigns served, the header names the one the session acts in (the
+    # membership that sent /web); read per request, as services.campaign follows it.
+    if len(services.served) > 1:
+        app[RENDERER].env.globals["acting_campaign"] = lambda: services.campaign.name
     app[LIMITER] = LoginLimiter(settings.web.login_attempts_per_minute, services.clock.now)
     app[BOT_TOKEN] = bot_token
     app[BOT_USERNAME] = bot_username
