@@ -4,12 +4,14 @@ takes part in both, a joint inspection counted in both tallies, the city's overv
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import database_of
 from bot.people import Role
 from storage.db import Database, _migrations
 from tests.campaign_steps import (
@@ -243,6 +245,11 @@ async def test_the_cli_imports_and_invites_per_campaign(
     )
 
 
+async def _unshare(bot: Harness) -> None:
+    async with database_of(bot.services).transaction() as conn:
+        await conn.execute("DELETE FROM joint_items")
+
+
 async def test_staff_share_an_item_with_a_partner_group(city: Harness) -> None:
     deputy = await join_in(city, CITY, "王芳")
     await check_in_at(city, CITY, deputy)
@@ -279,6 +286,30 @@ async def test_staff_share_an_item_with_a_partner_group(city: Harness) -> None:
     async with desk.browsing(await city.person(city_staff)) as town:
         status, page = await town.get(f"/items/{item_id}")
         assert status == 200 and 'id="joint"' in page and "第二监督小组" in page
+        # The page also shares it with a partner's group, as /joint does: once, however often.
+        share = page[page.index('id="share"') :]
+        share = share[: share.index("</form>")]
+        groups = re.findall(r'<option value="(\d+)">([^<]+)</option>', share)
+        assert partner in [name for _, name in groups], groups
+        other = next(g for g, name in groups if name != partner)
+        # Shared afresh from the page (the chat's share undone by hand), twice: recorded once.
+        await _unshare(city)
+        for _ in range(2):
+            status, page = await town.act(item_id, "share", group=other)
+            assert status == 200 and "已记为联合视察" in page, page
+        assert await city.value("SELECT group_id FROM joint_items") == int(other)
+        assert await city.value("SELECT COUNT(*) FROM joint_items") == 1
+        # An edited group id is refused and changes nothing.
+        status, page = await town.act(item_id, "share", group=999999)
+        assert "已记为联合视察" not in page
+        assert await city.value("SELECT COUNT(*) FROM joint_items") == 1
+    # The district's staff may not share the city's item.
+    await _unshare(city)
+    async with desk.browsing(await city.person(district_staff)) as district:
+        form = {"_csrf": district.csrf, "_key": "k", "group": other}
+        status, page = await district.post(f"/items/{item_id}/share", data=form)
+        assert "已记为联合视察" not in page
+        assert await city.value("SELECT COUNT(*) FROM joint_items") == 0
 
 
 async def test_the_console_shows_each_staff_their_campaign_and_the_city_its_overview(

@@ -22,7 +22,17 @@ from bot.errors import Refused
 from bot.items import Item
 from bot.lifecycle import ResponseClass
 from bot.services import Services
-from bot.usecases import answers, console, desk, extensions, forwarding, review, unit, web_login
+from bot.usecases import (
+    answers,
+    console,
+    desk,
+    extensions,
+    forwarding,
+    joint,
+    review,
+    unit,
+    web_login,
+)
 from bot.usecases.acting import Acted, Caller
 from web.forms import sent_form_key, uploaded_photos
 from web.keys import SERVICES
@@ -146,6 +156,12 @@ async def _paper_answer(p: Posted) -> Acted:
     )
 
 
+async def _share(p: Posted) -> None:
+    """A joint inspection: the item shared with a partner campaign's group (联合视察)."""
+    group_id = _number(p.form, "group", "button_expired")
+    await joint.share_item(p.services, p.caller, p.item.id, group_id)
+
+
 async def _show_comment(p: Posted) -> None:
     """Staff show a raiser's comment to the unit (without its author), or hide it again."""
     round_ = _number(p.form, "round", "button_expired")
@@ -168,6 +184,7 @@ ACTIONS: dict[str, Action] = {
     "progress": _use_case(unit.report_progress, _text),
     "answer": _answer,
     "show_comment": _show_comment,
+    "share": _share,  # 联合视察 (bot/usecases/joint.py)
     "extension": _extension,  # 延期申请 (bot/usecases/extensions.py)
     "extension_approve": _deciding(True),
     "extension_decline": _deciding(False),

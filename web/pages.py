@@ -78,6 +78,7 @@ async def item(request: web.Request) -> web.StreamResponse:
         reasons=REASONS,
         notice=request.query.get("done", ""),
         joint_with=await joint.partners_of(services, detail.item.id),
+        share_with=await joint.item_share_choices(services, who.person, detail.item),
         # One key per rendered form: the same form sent twice (a double click) acts once.
         form_key=new_form_key(),
     )

@@ -97,6 +97,16 @@ async def share_item(
     return item, group
 
 
+async def item_share_choices(services: Services, person: Person, item: Item) -> list[PartnerGroup]:
+    """The partner groups an item's page offers to share it with: for whoever reviews it, when
+    several campaigns are served; none otherwise (the form is not shown)."""
+    if not _partners_possible(services) or not scope.may_review(person, item):
+        return []
+    return await services.memberships.partner_groups(
+        tuple(c.id for c in services.served), person.campaign_id
+    )
+
+
 async def partners_of(services: Services, item_id: int) -> list[PartnerGroup]:
     """Whom an item is shared with, to mark it as joint on its page (the page's own use case has
     checked the reader's reach)."""
