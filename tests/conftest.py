@@ -16,7 +16,7 @@ from bot.app import BotApplication, build_application, running
 from bot.bootstrap import database_of, open_services
 from bot.catalog_file import load_catalog
 from bot.clock import SetClock
-from bot.config import Settings
+from bot.config import Settings, StorageSettings
 from bot.demo import local_settings
 from bot.invitations import InvitationRequest
 from bot.people import Person, Role
@@ -168,6 +168,18 @@ async def open_with_example(settings: Settings, clock: SetClock) -> Services:
     finally:
         await setup.close()
     return await open_services(settings, clock=clock)
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    """Services over the example catalog in a fresh data folder, without the bot: for tests of
+    the core and storage that need no chat."""
+    settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
+    opened = await open_with_example(settings, start_clock())
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 async def start_harness(
