@@ -25,6 +25,7 @@ from bot.services import Services
 from bot.usecases.membership import issue_invitation
 from localapi import BotMessage, CallbackPress, LocalBotApi, SimUser
 from storage.catalog import import_catalog
+from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
@@ -168,6 +169,17 @@ async def open_with_example(settings: Settings, clock: SetClock) -> Services:
     finally:
         await setup.close()
     return await open_services(settings, clock=clock)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh database with every migration applied, in a folder open() has to create."""
+    database = Database(tmp_path / "data" / "test.sqlite3")
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 @pytest.fixture

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.records import Conversation, Finished
 from storage.db import Database
@@ -18,16 +15,6 @@ from storage.intake import IntakeRepo
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = sorted((ROOT / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]*.sql"))
 NOW = datetime(2025, 6, 3, 1, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "intake.sqlite3")
-    await database.open()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 def update(seq: int, text: str = "/help") -> dict[str, object]:

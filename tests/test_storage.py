@@ -61,16 +61,6 @@ async def _counts(db: Database, tables: tuple[str, ...] = CATALOG_TABLES) -> dic
     return {t: int(await db.fetch_value(f"SELECT COUNT(*) FROM {t}")) for t in tables}
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "data" / "test.sqlite3")
-    await database.open()
-    try:
-        yield database
-    finally:
-        await database.close()
-
-
 @dataclass
 class World:
     """An imported campaign with a few people, and the repositories."""
