@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import BotApplication, build_application, running
 from bot.bootstrap import database_of, open_services
+from bot.catalog import Catalog
 from bot.catalog_file import load_catalog
 from bot.clock import SetClock
 from bot.config import Settings, StorageSettings
@@ -160,12 +161,15 @@ async def api() -> AsyncIterator[LocalBotApi]:
         yield server
 
 
-async def open_with_example(settings: Settings, clock: SetClock) -> Services:
-    """Services over a database the example catalog was imported into first, as an operator
-    runs `deputy-bot import` before anything else."""
+async def open_with_example(
+    settings: Settings, clock: SetClock, also: Sequence[Catalog] = ()
+) -> Services:
+    """Services over a database the example catalog (and the campaigns `also`) was imported into
+    first, as an operator runs `deputy-bot import` before anything else."""
     setup = await open_services(settings, clock=clock, require_campaign=False)
     try:
-        await import_catalog(database_of(setup), load_catalog(EXAMPLE_CATALOG), now=clock.now())
+        for catalog in (load_catalog(EXAMPLE_CATALOG), *also):
+            await import_catalog(database_of(setup), catalog, now=clock.now())
     finally:
         await setup.close()
     return await open_services(settings, clock=clock)
@@ -195,9 +199,12 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
 
 
 async def start_harness(
-    api: LocalBotApi, settings: Settings, clock: SetClock | None = None
+    api: LocalBotApi,
+    settings: Settings,
+    clock: SetClock | None = None,
+    also: Sequence[Catalog] = (),
 ) -> Harness:
-    services = await open_with_example(settings, clock or start_clock())
+    services = await open_with_example(settings, clock or start_clock(), also)
     app = build_application(settings, services)
     stack = AsyncExitStack()
     await stack.enter_async_context(running(app, settings))
@@ -205,11 +212,13 @@ async def start_harness(
 
 
 @asynccontextmanager
-async def running_bot(api: LocalBotApi, settings: Settings) -> AsyncIterator[Harness]:
-    """The bot on these settings, stopped on the way out. An error inside the local Bot API
-    server fails the test: the bot was then talking to a broken Telegram, so what the test saw
-    proves nothing."""
-    harness = await start_harness(api, settings)
+async def running_bot(
+    api: LocalBotApi, settings: Settings, also: Sequence[Catalog] = ()
+) -> AsyncIterator[Harness]:
+    """The bot on these settings (the example catalog and the campaigns `also` imported), stopped
+    on the way out. An error inside the local Bot API server fails the test: the bot was then
+    talking to a broken Telegram, so what the test saw proves nothing."""
+    harness = await start_harness(api, settings, also=also)
     try:
         yield harness
     finally:
