@@ -129,15 +129,6 @@ async def test_a_liaison_reports_with_two_photos_stored_once(bot: Harness) -> No
 # --- the console --------------------------------------------------------------------------------
 
 
-async def _browser(
-    d: Desk, name: str, role: Role, *, group: str | None, unit: str | None = None
-) -> Browser:
-    user = await d.bot.join(name, role, group=group, unit=unit)
-    browser = await d.browser()
-    await browser.login(await d.bot.person(user))
-    return browser
-
-
 async def _fetch(browser: Browser, path: str) -> tuple[int, bytes, str]:
     async with browser.http.get(path) as response:
         return response.status, await response.read(), response.content_type
@@ -153,11 +144,11 @@ def _form(browser: Browser, key: str, target_id: int, *photos: bytes) -> aiohttp
 
 async def test_the_console_takes_and_shows_a_reports_photos_within_its_reach(desk: Desk) -> None:
     bot = desk.bot
-    liaison = await _browser(desk, "钱联络", Role.LIAISON, group=None, unit="health")
-    staff = await _browser(desk, "赵工作", Role.STAFF, group=None)
-    leader = await _browser(desk, "李组长", Role.LEADER, group="G01")
-    other_leader = await _browser(desk, "周组长", Role.LEADER, group="G02")
-    other_liaison = await _browser(desk, "吴联络", Role.LIAISON, group=None, unit="edu")
+    liaison = await desk.signed_in("钱联络", Role.LIAISON, group=None, unit="health")
+    staff = await desk.signed_in("赵工作", Role.STAFF, group=None)
+    leader = await desk.signed_in("李组长", Role.LEADER, group="G01")
+    other_leader = await desk.signed_in("周组长", Role.LEADER, group="G02")
+    other_liaison = await desk.signed_in("吴联络", Role.LIAISON, group=None, unit="edu")
     c013 = await bot.value("SELECT id FROM subitems WHERE code = 'C01-3'")
     target_id = await bot.value("SELECT id FROM targets WHERE subitem_id = ?", c013)
     photos = (make_jpeg(900, 700, pattern_seed=71), make_jpeg(900, 700, pattern_seed=72))
