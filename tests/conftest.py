@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
+MIGRATIONS = sorted((ROOT / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]*.sql"))
 TOKEN = "123456:TEST-TOKEN-deputy-bot"
 BOT_USERNAME = "deputy_test_bot"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -153,6 +155,14 @@ class Harness:
         self.app = build_application(self.settings, self.services)
         self.stack = AsyncExitStack()
         await self.stack.enter_async_context(running(self.app, self.settings))
+
+
+def migrate_to(conn: sqlite3.Connection, version: int) -> None:
+    """The schema as the migrations up to `version` left it: an older database, for the tests
+    of what a later migration does to it."""
+    for migration in MIGRATIONS:
+        if int(migration.name[:4]) <= version:
+            conn.executescript(migration.read_text(encoding="utf-8"))
 
 
 @pytest.fixture

@@ -22,15 +22,12 @@ import pytest
 from bot.people import Role
 from localapi import BotMessage, SimUser
 from storage.db import Database
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, migrate_to
 from tests.images import make_jpeg, truncated_jpeg
 from tests.web_steps import Browser, Desk, desk
 
 __all__ = ["desk"]
 
-MIGRATIONS = sorted(
-    (Path(__file__).parent.parent / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]*.sql")
-)
 FORM_KEY = re.compile(r'name="_key" value="([^"]+)"')
 THUMB = re.compile(r'src="(/projects/\d+/reports/(\d+)/photos/(\d+)/thumb)"')
 
@@ -216,9 +213,7 @@ async def test_migration_0013_keeps_every_photo_and_allows_exactly_one_owner(
 ) -> None:
     path = tmp_path / "v12.sqlite3"
     with closing(sqlite3.connect(path)) as conn:
-        for migration in MIGRATIONS:
-            if int(migration.name[:4]) <= 12:
-                conn.executescript(migration.read_text(encoding="utf-8"))
+        migrate_to(conn, 12)
         conn.executescript(
             """
             INSERT INTO campaigns (id, code, name, year, timezone, imported_at)
