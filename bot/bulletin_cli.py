@@ -13,13 +13,13 @@ from typing import Any
 
 from bot.bootstrap import open_services
 from bot.bulletin_docx import cjk_font, render_bulletin
-from bot.cli_args import WithConfig, add_days, add_lang
+from bot.cli_args import WithConfig, add_days, add_lang, period_of
 from bot.config import Settings
 from bot.errors import CliError
 from bot.group_report_docx import render_group_report
 from bot.photostore import write_atomically
 from bot.services import Services
-from bot.tally import Period, PeriodError, parse_day
+from bot.tally import Period, PeriodError
 from bot.texts import Texts
 from bot.usecases import bulletin, group_report
 
@@ -58,19 +58,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _period(args: argparse.Namespace, today: date, default: Period) -> Period:
     """--month alone, or --from/--to (either may be left open), or the default."""
+    month = getattr(args, "month", None)
+    if month is None:
+        period = period_of(args)
+        return default if period == Period() else period
+    if args.first or args.last:
+        raise CliError("--month goes alone, without --from/--to")
+    if not _MONTH.fullmatch(month):
+        raise CliError(f"--month {month!r}: expected a month like 2025-07")
     try:
-        month = getattr(args, "month", None)
-        if month is not None:
-            if args.first or args.last:
-                raise CliError("--month goes alone, without --from/--to")
-            if not _MONTH.fullmatch(month):
-                raise CliError(f"--month {month!r}: expected a month like 2025-07")
-            return Period.parse([month], today)
-        first = parse_day(args.first) if args.first else None
-        last = parse_day(args.last) if args.last else None
-        if first is None and last is None:
-            return default
-        return Period(first, last)
+        return Period.parse([month], today)
     except PeriodError as exc:
         raise CliError(f"not a period: {exc}") from exc
 

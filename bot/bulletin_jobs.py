@@ -14,6 +14,7 @@ import logging
 from datetime import datetime
 
 from bot.bulletin_docx import cjk_font, file_name, render_bulletin
+from bot.notice_queue import queue_notices
 from bot.notices import Notice
 from bot.photostore import write_atomically
 from bot.services import Services
@@ -73,8 +74,6 @@ async def monthly_bulletin(services: Services, now: datetime) -> int:
         )
         for person_id in recipients
     ]
-    added = await services.outbox.enqueue(notices, now)
-    if added:
-        services.wake_sender()
+    added = await queue_notices(services, notices, now)
     log.info("Bulletin for %s: %d notices queued", month, added)
     return added

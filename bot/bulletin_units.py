@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.rates import percent
 from bot.report_docx import add_heading, add_table, add_text
 from bot.texts import Texts
-from bot.unit_figures import UnitFigures, percent
+from bot.unit_figures import UnitFigures
 
 UNIT_FIGURE_WIDTHS_MM = (34, 14, 16, 16, 16, 16, 14, 14, 14)
 ESCALATION_WIDTHS_MM = (30, 46, 40, 20, 20)

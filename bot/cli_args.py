@@ -1,5 +1,6 @@
 """What the command line's modules (bot/*_cli.py) share: the type of the hook that adds the
-config options, the --lang and --from/--to options and the check of the file to write.
+config options, the --lang and --from/--to options (and the period they give) and the check of
+the file to write.
 
 No store and no entry point is imported here, so any CLI module may use it (tests/test_layers.py).
 """
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from bot.errors import CliError
+from bot.tally import Period, PeriodError, parse_day
 from bot.texts import LANGUAGES
 
 # bot/__main__.py's hook: it adds --config to a command's parser.
@@ -41,6 +44,25 @@ def add_days(parser: argparse.ArgumentParser) -> None:
     open)."""
     parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day")
     parser.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day")
+
+
+def period_of(args: argparse.Namespace) -> Period:
+    """add_days' --from/--to as a Period (either end may be left open: the whole campaign when
+    both are), each bad day and a reversed pair told apart."""
+    first, last = _day(args.first, "--from"), _day(args.last, "--to")
+    try:
+        return Period(first, last)
+    except PeriodError as exc:
+        raise CliError(f"--from {first} is after --to {last}") from exc
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_day(text)
+    except PeriodError as exc:
+        raise CliError(f"{option} {text!r}: expected a date like 2025-06-01") from exc
 
 
 def out_file(path: Path) -> Path:

@@ -25,6 +25,7 @@ from bot.clock import to_db
 from bot.deadlines import WAITING_FOR_UNIT
 from bot.items import Item, Status
 from bot.lifecycle import notify
+from bot.notice_queue import queue_notices
 from bot.notices import Notice
 from bot.services import Services
 from bot.unit_deadlines import escalation_moment, sign_deadline, sign_overdue
@@ -182,20 +183,13 @@ async def staff_digest(services: Services, now: datetime) -> list[Notice]:
 async def deadline_jobs(services: Services, now: datetime) -> dict[str, int]:
     """The morning's deadline work, in order: remind, chase, escalate, then tell staff."""
     counts = {
-        "sign_reminders": await _queue(services, await sign_reminders(services, now), now),
-        "chased": await _queue(services, await chase(services, now), now),
+        "sign_reminders": await queue_notices(services, await sign_reminders(services, now), now),
+        "chased": await queue_notices(services, await chase(services, now), now),
         "escalated": await escalate(services, now),
     }
-    counts["deadline_digest"] = await _queue(services, await staff_digest(services, now), now)
+    counts["deadline_digest"] = await queue_notices(
+        services, await staff_digest(services, now), now
+    )
     if counts["escalated"]:
         services.wake_sender()
     return counts
-
-
-async def _queue(services: Services, notices: Sequence[Notice], now: datetime) -> int:
-    if not notices:
-        return 0
-    added = await services.outbox.enqueue(notices, now)
-    if added:
-        services.wake_sender()
-    return added

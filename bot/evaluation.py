@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from bot import rates
 from bot.errors import require
 from bot.lifecycle import Rating
 from bot.rating_rules import aggregate
@@ -82,7 +83,7 @@ class ProjectResult:
     @property
     def rate(self) -> float | None:
         """(满意 + 基本满意) / votes; None without votes."""
-        return (self.satisfied + self.basically) / self.votes if self.votes else None
+        return rates.rate(self.satisfied + self.basically, self.votes)
 
     @property
     def verdict(self) -> Mark | None:
@@ -142,7 +143,3 @@ def remind_today(round_: EvaluationRound, today: date, days_before: Sequence[int
 def overdue(round_: EvaluationRound, today: date) -> bool:
     """An open round whose deadline day has passed: the daily job closes it."""
     return round_.open and today > round_.deadline
-
-
-def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"

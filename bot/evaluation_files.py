@@ -15,7 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 
-from bot.evaluation import ProjectResult, Results, percent
+from bot.evaluation import ProjectResult, Results
 from bot.letter import (
     BODY_FONT,
     BODY_PT,
@@ -25,6 +25,7 @@ from bot.letter import (
     set_font,
 )
 from bot.listing import neutralise, xml_safe
+from bot.rates import percent
 from bot.report_docx import new_document
 from bot.texts import Texts
 

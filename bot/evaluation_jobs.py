@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.evaluation import overdue, percent, remind_today
+from bot.evaluation import overdue, remind_today
 from bot.notices import Act, Notice, NoticeButton
+from bot.rates import percent
 from bot.services import Services
 from bot.usecases.evaluation import round_results
 

@@ -18,6 +18,7 @@ from typing import Any
 from bot.errors import require
 from bot.items import Status
 from bot.people import Person, Role
+from bot.rates import percent, rate
 from bot.satisfaction import Satisfaction
 from bot.scope import require_active
 from bot.services import Services
@@ -59,8 +60,7 @@ class CampaignFigures:
 
     @property
     def closed_rate(self) -> float | None:
-        own = self.raised - self.joint_in
-        return self.closed / own if own else None
+        return rate(self.closed, self.raised - self.joint_in)
 
 
 def _figures(code: str, name: str, city: bool, tally: Tally) -> CampaignFigures:
@@ -115,10 +115,6 @@ async def all_campaigns(
     return found
 
 
-def _percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.1%}"
-
-
 def render_overview(rows: list[CampaignFigures], texts: Texts) -> list[str]:
     """The overview as lines of a message (HTML; campaign names escaped by the caller's texts)."""
     lines = [texts("campaign.overview_title")]
@@ -132,7 +128,7 @@ def render_overview(rows: list[CampaignFigures], texts: Texts) -> list[str]:
                 problems=row.problems,
                 suggestions=row.suggestions,
                 forwarded=row.forwarded,
-                closed_rate=_percent(row.closed_rate),
+                closed_rate=percent(row.closed_rate),
                 satisfaction=row.satisfaction.percent(),
                 overdue=row.overdue,
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot.notice_queue import queue_notices
 from bot.notices import Notice
 from bot.services import Services
 
@@ -37,8 +38,6 @@ async def monthly_progress_reminder(services: Services, now: datetime) -> int:
     ]
     if not notices:
         return 0
-    added = await services.outbox.enqueue(notices, now)
-    if added:
-        services.wake_sender()
+    added = await queue_notices(services, notices, now)
     log.info("Progress reminders for %s: %d queued", month, added)
     return added

@@ -6,15 +6,13 @@ import argparse
 import html
 import json
 import re
-from datetime import date
 from typing import Any
 
 from bot.bootstrap import open_services
-from bot.cli_args import WithConfig, add_days, add_lang
+from bot.cli_args import WithConfig, add_days, add_lang, period_of
 from bot.config import Settings
-from bot.errors import CliError
 from bot.overview import all_campaigns, overview_json, render_overview
-from bot.tally import Period, PeriodError, compute_tally, parse_day, render_tally, tally_json
+from bot.tally import compute_tally, render_tally, tally_json
 from bot.texts import Texts
 
 _TAG = re.compile(r"</?(?:b|i|code|a)(?:\s[^<>]*)?>")
@@ -43,26 +41,13 @@ def add_parser(sub: Any, with_config: WithConfig) -> None:
     add_lang(parser, "report")
 
 
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return parse_day(text)
-    except PeriodError as exc:
-        raise CliError(f"{option} {text!r}: expected a date like 2025-06-01") from exc
-
-
 def plain(message: str) -> str:
     """A Telegram HTML message as terminal text."""
     return html.unescape(_TAG.sub("", message))
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    first, last = _day(args.first, "--from"), _day(args.last, "--to")
-    try:
-        period = Period(first, last)
-    except PeriodError as exc:
-        raise CliError(f"--from {first} is after --to {last}") from exc
+    period = period_of(args)
     services = await open_services(settings)
     try:
         if args.all_campaigns:

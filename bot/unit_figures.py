@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.items import Status
 from bot.lifecycle import Rating
+from bot.rates import percent, rate
 from bot.texts import Texts
 from bot.unit_deadlines import sign_deadline_from
 from bot.unit_rules import WITH_UNIT
@@ -34,14 +35,6 @@ if TYPE_CHECKING:
     from bot.deadline_ports import ReceivedRow
     from bot.lifecycle import Policy
     from bot.services import Services
-
-
-def rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 @dataclass(frozen=True, slots=True)

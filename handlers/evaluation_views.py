@@ -6,8 +6,9 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.evaluation import Results, percent
+from bot.evaluation import Results
 from bot.evaluation_files import verdict_text
+from bot.rates import percent
 from bot.texts import Texts
 from bot.usecases import evaluation
 from handlers import callbacks

@@ -65,21 +65,22 @@ class MembershipRepo(Repo):
         )
 
     async def share_visit(self, visit_id: int, group: PartnerGroup, by: int, now: datetime) -> bool:
-        async with self.db.transaction() as conn:
-            return await changed_one(
-                conn,
-                "INSERT INTO joint_visits (visit_id, campaign_id, group_id, shared_by, shared_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (visit_id, group.campaign_id, group.id, by, to_db(now)),
-            )
+        return await self._share("joint_visits", "visit_id", visit_id, group, by, now)
 
     async def share_item(self, item_id: int, group: PartnerGroup, by: int, now: datetime) -> bool:
+        return await self._share("joint_items", "item_id", item_id, group, by, now)
+
+    async def _share(
+        self, table: str, column: str, row_id: int, group: PartnerGroup, by: int, now: datetime
+    ) -> bool:
+        """A visit or an item shared with a partner group once (a second share changes nothing);
+        table and column are the two fixed pairs above, never input."""
         async with self.db.transaction() as conn:
             return await changed_one(
                 conn,
-                "INSERT INTO joint_items (item_id, campaign_id, group_id, shared_by, shared_at) "
+                f"INSERT INTO {table} ({column}, campaign_id, group_id, shared_by, shared_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (item_id, group.campaign_id, group.id, by, to_db(now)),
+                (row_id, group.campaign_id, group.id, by, to_db(now)),
             )
 
     async def partners_of_item(self, item_id: int) -> list[PartnerGroup]:

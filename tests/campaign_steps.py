@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import main
-from bot.app import build_application, running
-from bot.bootstrap import database_of, open_services
 from bot.catalog import Catalog
 from bot.catalog_file import load_catalog
 from bot.config import CampaignSettings
 from bot.people import Role
 from bot.records import CampaignRecord
 from localapi import LocalBotApi, SimUser
-from storage.catalog import import_catalog
-from tests.conftest import EXAMPLE_CATALOG, Harness, make_settings, start_clock
+from tests.conftest import EXAMPLE_CATALOG, Harness, make_settings, running_bot
 from tests.steps import check_in
 from tests.web_steps import free_port, web_settings
 
@@ -48,25 +44,8 @@ async def city(api: LocalBotApi, tmp_path: Path) -> AsyncIterator[Harness]:
         campaign=CampaignSettings(code=CITY, also=(DISTRICT,), city=CITY),
         web=web_settings(free_port()),
     )
-    clock = start_clock()
-    setup = await open_services(settings, clock=clock, require_campaign=False)
-    try:
-        await import_catalog(database_of(setup), load_catalog(EXAMPLE_CATALOG), now=clock.now())
-        await import_catalog(database_of(setup), district_catalog(), now=clock.now())
-    finally:
-        await setup.close()
-    services = await open_services(settings, clock=clock)
-    app = build_application(settings, services)
-    stack = AsyncExitStack()
-    await stack.enter_async_context(running(app, settings))
-    harness = Harness(api, settings, services, app, stack)
-    try:
+    async with running_bot(api, settings, also=(district_catalog(),)) as harness:
         yield harness
-    finally:
-        await harness.stack.aclose()
-        await harness.services.close()
-        assert not api.internal_errors, api.internal_errors
-        assert not api.markup_problems, api.markup_problems
 
 
 async def cli(argv: list[str]) -> int:

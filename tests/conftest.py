@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,9 +15,10 @@ import pytest
 
 from bot.app import BotApplication, build_application, running
 from bot.bootstrap import database_of, open_services
+from bot.catalog import Catalog
 from bot.catalog_file import load_catalog
 from bot.clock import SetClock
-from bot.config import Settings
+from bot.config import Settings, StorageSettings
 from bot.demo import local_settings
 from bot.invitations import InvitationRequest
 from bot.people import Person, Role
@@ -25,9 +27,11 @@ from bot.services import Services
 from bot.usecases.membership import issue_invitation
 from localapi import BotMessage, CallbackPress, LocalBotApi, SimUser
 from storage.catalog import import_catalog
+from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
+MIGRATIONS = sorted((ROOT / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]*.sql"))
 TOKEN = "123456:TEST-TOKEN-deputy-bot"
 BOT_USERNAME = "deputy_test_bot"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -153,27 +157,64 @@ class Harness:
         await self.stack.enter_async_context(running(self.app, self.settings))
 
 
+def migrate_to(conn: sqlite3.Connection, version: int) -> None:
+    """The schema as the migrations up to `version` left it: an older database, for the tests
+    of what a later migration does to it."""
+    for migration in MIGRATIONS:
+        if int(migration.name[:4]) <= version:
+            conn.executescript(migration.read_text(encoding="utf-8"))
+
+
 @pytest.fixture
 async def api() -> AsyncIterator[LocalBotApi]:
     async with LocalBotApi(token=TOKEN, bot_username=BOT_USERNAME) as server:
         yield server
 
 
-async def open_with_example(settings: Settings, clock: SetClock) -> Services:
-    """Services over a database the example catalog was imported into first, as an operator
-    runs `deputy-bot import` before anything else."""
+async def open_with_example(
+    settings: Settings, clock: SetClock, also: Sequence[Catalog] = ()
+) -> Services:
+    """Services over a database the example catalog (and the campaigns `also`) was imported into
+    first, as an operator runs `deputy-bot import` before anything else."""
     setup = await open_services(settings, clock=clock, require_campaign=False)
     try:
-        await import_catalog(database_of(setup), load_catalog(EXAMPLE_CATALOG), now=clock.now())
+        for catalog in (load_catalog(EXAMPLE_CATALOG), *also):
+            await import_catalog(database_of(setup), catalog, now=clock.now())
     finally:
         await setup.close()
     return await open_services(settings, clock=clock)
 
 
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh database with every migration applied, in a folder open() has to create."""
+    database = Database(tmp_path / "data" / "test.sqlite3")
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    """Services over the example catalog in a fresh data folder, without the bot: for tests of
+    the core and storage that need no chat."""
+    settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
+    opened = await open_with_example(settings, start_clock())
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
 async def start_harness(
-    api: LocalBotApi, settings: Settings, clock: SetClock | None = None
+    api: LocalBotApi,
+    settings: Settings,
+    clock: SetClock | None = None,
+    also: Sequence[Catalog] = (),
 ) -> Harness:
-    services = await open_with_example(settings, clock or start_clock())
+    services = await open_with_example(settings, clock or start_clock(), also)
     app = build_application(settings, services)
     stack = AsyncExitStack()
     await stack.enter_async_context(running(app, settings))
@@ -181,11 +222,13 @@ async def start_harness(
 
 
 @asynccontextmanager
-async def running_bot(api: LocalBotApi, settings: Settings) -> AsyncIterator[Harness]:
-    """The bot on these settings, stopped on the way out. An error inside the local Bot API
-    server fails the test: the bot was then talking to a broken Telegram, so what the test saw
-    proves nothing."""
-    harness = await start_harness(api, settings)
+async def running_bot(
+    api: LocalBotApi, settings: Settings, also: Sequence[Catalog] = ()
+) -> AsyncIterator[Harness]:
+    """The bot on these settings (the example catalog and the campaigns `also` imported), stopped
+    on the way out. An error inside the local Bot API server fails the test: the bot was then
+    talking to a broken Telegram, so what the test saw proves nothing."""
+    harness = await start_harness(api, settings, also=also)
     try:
         yield harness
     finally:

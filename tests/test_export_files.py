@@ -17,7 +17,6 @@ import re
 import threading
 import time
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from docx.text.run import Run
 from bot import export_cli, exports
 from bot.bootstrap import database_of
 from bot.clock import to_db
-from bot.config import LetterSettings, Settings, StorageSettings
+from bot.config import LetterSettings
 from bot.errors import CliError, Refused
 from bot.exports import ExportResult, export_list
 from bot.invitations import InvitationRequest
@@ -42,7 +41,7 @@ from bot.records import PhotoTarget
 from bot.services import Services
 from bot.usecases.membership import issue_invitation, join
 from storage.db import Row
-from tests.conftest import ROOT, open_with_example, start_clock
+from tests.conftest import ROOT
 from tests.images import make_jpeg
 
 FORMULA = "=1+1 现场积水严重，需要排查"
@@ -50,16 +49,6 @@ FORMULA = "=1+1 现场积水严重，需要排查"
 # A worker thread's pause: time.sleep fails with EINVAL under faketime (clock_nanosleep), and the
 # suite must pass whatever the clock says.
 _PAUSE = threading.Event()
-
-
-@pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
-    opened = await open_with_example(settings, start_clock())
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 _next_user = 900_000

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -18,16 +17,6 @@ from storage.db import Database
 from storage.intake import IntakeRepo
 
 NOW = datetime(2025, 6, 3, 1, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "writes.sqlite3")
-    await database.open()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 def committed(db: Database, sql: str) -> list[tuple[object, ...]]:

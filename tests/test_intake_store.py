@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.records import Conversation, Finished
 from storage.db import Database
 from storage.intake import IntakeRepo
+from tests.conftest import migrate_to
 
-ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS = sorted((ROOT / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]*.sql"))
 NOW = datetime(2025, 6, 3, 1, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "intake.sqlite3")
-    await database.open()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 def update(seq: int, text: str = "/help") -> dict[str, object]:
@@ -86,9 +72,7 @@ async def test_pruning_keeps_the_offset(db: Database) -> None:
 async def test_conversations_of_the_old_persistence_carry_over(tmp_path: Path) -> None:
     path = tmp_path / "v4.sqlite3"
     with closing(sqlite3.connect(path)) as conn:
-        for migration in MIGRATIONS:
-            if int(migration.name[:4]) <= 4:
-                conn.executescript(migration.read_text(encoding="utf-8"))
+        migrate_to(conn, 4)
         conn.executemany(
             "INSERT INTO ptb_store (kind, key, value) VALUES (?, ?, ?)",
             [

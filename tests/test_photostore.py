@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, StorageSettings
+from bot.evidence import Ingested
+from bot.people import Person
 from bot.photos import PhotoRejected
 from bot.photostore import TMP_PREFIX, PhotoStore
 from bot.records import PhotoTarget
 from bot.services import Services
-from tests.conftest import open_with_example, start_clock
 from tests.images import make_jpeg, truncated_jpeg
 from tests.test_export_files import item, person
 
@@ -127,14 +126,20 @@ def test_a_failed_fsync_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monke
     assert files_under(store.root) == []
 
 
-@pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
-    opened = await open_with_example(settings, start_clock())
-    try:
-        yield opened
-    finally:
-        await opened.close()
+async def upload(
+    services: Services, author: Person, item_id: int, data: bytes, file_unique_id: str
+) -> Ingested:
+    """A photo sent as a file for an item, as the bot's door hands it to the core."""
+    return await services.evidence.ingest(
+        data,
+        person_id=author.id,
+        target=PhotoTarget(item_id=item_id),
+        site=None,
+        reference_time=services.clock.now(),
+        as_file=True,
+        file_unique_id=file_unique_id,
+        now=services.clock.now(),
+    )
 
 
 async def test_a_rejected_upload_leaves_no_file(services: Services) -> None:
@@ -142,16 +147,7 @@ async def test_a_rejected_upload_leaves_no_file(services: Services) -> None:
     item_id = await item(services, author, "路面破损，需要修补")
     for data in (truncated_jpeg(), b"not a photo at all" * 100):
         with pytest.raises(PhotoRejected):
-            await services.evidence.ingest(
-                data,
-                person_id=author.id,
-                target=PhotoTarget(item_id=item_id),
-                site=None,
-                reference_time=services.clock.now(),
-                as_file=True,
-                file_unique_id="rejected",
-                now=services.clock.now(),
-            )
+            await upload(services, author, item_id, data, "rejected")
     assert files_under(services.store.root) == []
 
 
@@ -159,16 +155,7 @@ async def test_an_accepted_upload_is_stored_whole(services: Services) -> None:
     author = await person(services, "乙")
     item_id = await item(services, author, "路灯不亮，晚上看不见")
     data = make_jpeg(2400, 1800)
-    result = await services.evidence.ingest(
-        data,
-        person_id=author.id,
-        target=PhotoTarget(item_id=item_id),
-        site=None,
-        reference_time=services.clock.now(),
-        as_file=True,
-        file_unique_id="accepted",
-        now=services.clock.now(),
-    )
+    result = await upload(services, author, item_id, data, "accepted")
     assert result.created
     sha = hashlib.sha256(data).hexdigest()
     files = services.store.paths(sha, "jpg")

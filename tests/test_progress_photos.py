@@ -22,15 +22,12 @@ import pytest
 from bot.people import Role
 from localapi import BotMessage, SimUser
 from storage.db import Database
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, migrate_to
 from tests.images import make_jpeg, truncated_jpeg
 from tests.web_steps import Browser, Desk, desk
 
 __all__ = ["desk"]
 
-MIGRATIONS = sorted(
-    (Path(__file__).parent.parent / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]*.sql")
-)
 FORM_KEY = re.compile(r'name="_key" value="([^"]+)"')
 THUMB = re.compile(r'src="(/projects/\d+/reports/(\d+)/photos/(\d+)/thumb)"')
 
@@ -129,15 +126,6 @@ async def test_a_liaison_reports_with_two_photos_stored_once(bot: Harness) -> No
 # --- the console --------------------------------------------------------------------------------
 
 
-async def _browser(
-    d: Desk, name: str, role: Role, *, group: str | None, unit: str | None = None
-) -> Browser:
-    user = await d.bot.join(name, role, group=group, unit=unit)
-    browser = await d.browser()
-    await browser.login(await d.bot.person(user))
-    return browser
-
-
 async def _fetch(browser: Browser, path: str) -> tuple[int, bytes, str]:
     async with browser.http.get(path) as response:
         return response.status, await response.read(), response.content_type
@@ -153,11 +141,11 @@ def _form(browser: Browser, key: str, target_id: int, *photos: bytes) -> aiohttp
 
 async def test_the_console_takes_and_shows_a_reports_photos_within_its_reach(desk: Desk) -> None:
     bot = desk.bot
-    liaison = await _browser(desk, "钱联络", Role.LIAISON, group=None, unit="health")
-    staff = await _browser(desk, "赵工作", Role.STAFF, group=None)
-    leader = await _browser(desk, "李组长", Role.LEADER, group="G01")
-    other_leader = await _browser(desk, "周组长", Role.LEADER, group="G02")
-    other_liaison = await _browser(desk, "吴联络", Role.LIAISON, group=None, unit="edu")
+    liaison = await desk.signed_in("钱联络", Role.LIAISON, group=None, unit="health")
+    staff = await desk.signed_in("赵工作", Role.STAFF, group=None)
+    leader = await desk.signed_in("李组长", Role.LEADER, group="G01")
+    other_leader = await desk.signed_in("周组长", Role.LEADER, group="G02")
+    other_liaison = await desk.signed_in("吴联络", Role.LIAISON, group=None, unit="edu")
     c013 = await bot.value("SELECT id FROM subitems WHERE code = 'C01-3'")
     target_id = await bot.value("SELECT id FROM targets WHERE subitem_id = ?", c013)
     photos = (make_jpeg(900, 700, pattern_seed=71), make_jpeg(900, 700, pattern_seed=72))
@@ -225,9 +213,7 @@ async def test_migration_0013_keeps_every_photo_and_allows_exactly_one_owner(
 ) -> None:
     path = tmp_path / "v12.sqlite3"
     with closing(sqlite3.connect(path)) as conn:
-        for migration in MIGRATIONS:
-            if int(migration.name[:4]) <= 12:
-                conn.executescript(migration.read_text(encoding="utf-8"))
+        migrate_to(conn, 12)
         conn.executescript(
             """
             INSERT INTO campaigns (id, code, name, year, timezone, imported_at)

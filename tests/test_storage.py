@@ -33,10 +33,8 @@ from storage.items import ItemRepo
 from storage.people import PeopleRepo
 from storage.photos import PhotoRepo
 from storage.visits import VisitRepo
+from tests.conftest import EXAMPLE_CATALOG, MIGRATIONS
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
-MIGRATIONS = sorted((ROOT / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]*.sql"))
 NOW = datetime(2025, 6, 3, 1, 30, tzinfo=UTC)
 DESCRIPTION = "外墙脱落, 存在安全隐患"
 CATALOG_TABLES = (
@@ -59,16 +57,6 @@ def example_catalog() -> Catalog:
 
 async def _counts(db: Database, tables: tuple[str, ...] = CATALOG_TABLES) -> dict[str, int]:
     return {t: int(await db.fetch_value(f"SELECT COUNT(*) FROM {t}")) for t in tables}
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "data" / "test.sqlite3")
-    await database.open()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 @dataclass

@@ -3,19 +3,15 @@ with the unit's reports beside deputies' observations, and a liaison's report fr
 
 from __future__ import annotations
 
-import re
-
 import aiohttp
 
 from bot.people import Role
 from bot.usecases import progress
 from bot.usecases.acting import Caller
 from tests.steps import check_in
-from tests.web_steps import Browser, Desk, desk
+from tests.web_steps import FORM_KEY, Browser, Desk, desk
 
 __all__ = ["desk"]
-
-FORM_KEY = re.compile(r'name="_key" value="([^"]+)"')
 
 
 async def _subitem_id(d: Desk, code: str) -> int:
@@ -24,24 +20,15 @@ async def _subitem_id(d: Desk, code: str) -> int:
     return value
 
 
-async def _browser(
-    d: Desk, name: str, role: Role, *, group: str | None, unit: str | None = None
-) -> Browser:
-    user = await d.bot.join(name, role, group=group, unit=unit)
-    browser = await d.browser()
-    await browser.login(await d.bot.person(user))
-    return browser
-
-
 async def _send(browser: Browser, subitem_id: int, key: str, **fields: str) -> tuple[int, str]:
     form = aiohttp.FormData({"_csrf": browser.csrf, "_key": key, **fields})
     return await browser.post(f"/projects/{subitem_id}/report", data=form)
 
 
 async def test_projects_pages_within_each_reach(desk: Desk) -> None:
-    staff = await _browser(desk, "赵工作", Role.STAFF, group=None)
-    leader = await _browser(desk, "李组长", Role.LEADER, group="G01")
-    liaison = await _browser(desk, "钱联络", Role.LIAISON, group=None, unit="health")
+    staff = await desk.signed_in("赵工作", Role.STAFF, group=None)
+    leader = await desk.signed_in("李组长", Role.LEADER, group="G01")
+    liaison = await desk.signed_in("钱联络", Role.LIAISON, group=None, unit="health")
     try:
         status, page = await staff.get("/projects")
         assert status == 200
@@ -66,8 +53,8 @@ async def test_projects_pages_within_each_reach(desk: Desk) -> None:
 
 async def test_a_liaison_reports_from_the_web_and_staff_compare(desk: Desk) -> None:
     bot = desk.bot
-    liaison = await _browser(desk, "钱联络", Role.LIAISON, group=None, unit="health")
-    staff = await _browser(desk, "赵工作", Role.STAFF, group=None)
+    liaison = await desk.signed_in("钱联络", Role.LIAISON, group=None, unit="health")
+    staff = await desk.signed_in("赵工作", Role.STAFF, group=None)
     c011 = await _subitem_id(desk, "C01-1")
     target_id = await bot.value("SELECT id FROM targets WHERE subitem_id = ?", c011)
     try:

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from bot.config import WebSettings
-from bot.people import Person
+from bot.people import Person, Role
 from bot.usecases.web_login import issue_link
 from localapi import LocalBotApi
 from tests.conftest import Harness, make_settings, running_bot
@@ -65,6 +65,16 @@ class Desk:
             yield browser
         finally:
             await browser.close()
+
+    async def signed_in(
+        self, name: str, role: Role, *, group: str | None, unit: str | None = None
+    ) -> Browser:
+        """A new person who joined through the bot, and a browser they signed in with (the
+        caller closes it)."""
+        user = await self.bot.join(name, role, group=group, unit=unit)
+        browser = await self.browser()
+        await browser.login(await self.bot.person(user))
+        return browser
 
     async def login_link(self, person: Person) -> str:
         token = await issue_link(self.bot.services, person, self.bot.now())

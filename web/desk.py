@@ -24,9 +24,9 @@ from aiohttp import web
 from bot.console import ConsoleRow, MapPoint
 from bot.geo import wgs84_to_gcj02
 from bot.listing import neutralise, xml_safe
+from bot.rates import percent
 from bot.tally import Period, PeriodError, Row
 from bot.texts import Texts, catalog_name
-from bot.unit_figures import percent
 from bot.usecases import console
 from web.keys import RENDERER, SERVICES
 from web.query import parse_query

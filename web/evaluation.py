@@ -12,8 +12,8 @@ import logging
 from aiohttp import web
 
 from bot.errors import Refused
-from bot.evaluation import percent
 from bot.evaluation_files import file_name, render, verdict_text
+from bot.rates import percent
 from bot.texts import Texts
 from bot.usecases import evaluation
 from web.keys import RENDERER, SERVICES
