@@ -22,6 +22,7 @@ from bot.deadline_jobs import deadline_jobs
 from bot.deadlines import WAITING_FOR_UNIT
 from bot.evaluation_jobs import evaluation_jobs
 from bot.items import Item
+from bot.notice_queue import queue_notices
 from bot.notices import Notice
 from bot.plan_jobs import plan_reminders
 from bot.promise_jobs import follow_up_promises
@@ -117,7 +118,7 @@ async def daily_reminders(services: Services, now: datetime) -> int:
                     dedup=f"digest:{person_id}:{day}",
                 )
             )
-    return await _queue(services, notices, now)
+    return await queue_notices(services, notices, now)
 
 
 async def close_expired_ratings(services: Services, now: datetime) -> int:
@@ -173,7 +174,7 @@ async def announce_due_lookbacks(services: Services, now: datetime) -> int:
                     dedup=f"lookback:{due.id}:{person_id}",
                 )
             )
-    return await _queue(services, notices, now)
+    return await queue_notices(services, notices, now)
 
 
 async def run_daily_jobs(services: Services, now: datetime) -> dict[str, int]:
@@ -184,7 +185,9 @@ async def run_daily_jobs(services: Services, now: datetime) -> dict[str, int]:
     counts["lookbacks_announced"] = await announce_due_lookbacks(services, now)
     counts["promises_due"] = await follow_up_promises(services, now)
     counts["reminders"] = await daily_reminders(services, now)
-    counts["plan_reminders"] = await _queue(services, await plan_reminders(services, now), now)
+    counts["plan_reminders"] = await queue_notices(
+        services, await plan_reminders(services, now), now
+    )
     counts.update(await evaluation_jobs(services, now))
     counts.update(await deadline_jobs(services, now))
     log.info(
@@ -194,12 +197,3 @@ async def run_daily_jobs(services: Services, now: datetime) -> dict[str, int]:
         counts["reminders"],
     )
     return counts
-
-
-async def _queue(services: Services, notices: Sequence[Notice], now: datetime) -> int:
-    if not notices:
-        return 0
-    added = await services.outbox.enqueue(notices, now)
-    if added:
-        services.wake_sender()
-    return added
