@@ -10,28 +10,23 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from bot.items import Status
-from bot.people import Role
 from tests.conftest import SHANGHAI, Harness, answer_to
 from tests.rating_steps import delivered, press_rating, reload
 from tests.test_unit_answers import _answer_in_chat, _finish, _open_card
-from tests.test_unit_deadlines import _ask_extension, _forwarded, _jobs, _until, at
+from tests.test_unit_deadlines import _ask_extension, _jobs, _until, at, forwarded_items
 
 PROMISED = date(2020, 11, 20)
 
 
 async def test_the_whole_unit_cycle(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    leader_phone = await bot.join("李组长", Role.LEADER, group="G01")
-    staff_phone = await bot.join("赵工作", Role.STAFF, group=None)
-    liaison = await bot.join("钱联络", Role.LIAISON, group=None, unit="health")
-    author, leader, staff = (
-        await bot.person(deputy),
-        await bot.person(leader_phone),
-        await bot.person(staff_phone),
+    cast, [item] = await forwarded_items(bot, 1)
+    deputy, leader_phone, staff_phone, liaison = (
+        cast.deputy,
+        cast.leader,
+        cast.staff,
+        cast.liaison,
     )
-    item = await _forwarded(bot, author, leader, staff)  # Tuesday 2020-06-16
     number = item.display_number
-    await delivered(bot, deputy, liaison, staff_phone, leader_phone)
     assert any(
         f"<b>{number}</b>" in (m.text or "") and "已交办责任单位办理" in (m.text or "")
         for m in deputy.messages

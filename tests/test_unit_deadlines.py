@@ -8,6 +8,7 @@ runs them.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import datetime
 
 import openpyxl
@@ -76,19 +77,40 @@ async def _ask_extension(liaison: SimUser, item: Item, reason: str, *dates: str)
     return reply
 
 
-async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
-    deputy = await bot.join("王芳")
-    leader_phone = await bot.join("李组长", Role.LEADER, group="G01")
-    staff_phone = await bot.join("赵工作", Role.STAFF, group=None)
-    liaison = await bot.join("钱联络", Role.LIAISON, group=None, unit="health")
-    author, leader, staff = (
-        await bot.person(deputy),
-        await bot.person(leader_phone),
-        await bot.person(staff_phone),
+@dataclass(frozen=True)
+class Cast:
+    """A G01 deputy, the G01 leader, staff and the health commission's liaison (their phones)."""
+
+    deputy: SimUser
+    leader: SimUser
+    staff: SimUser
+    liaison: SimUser
+
+
+async def forwarded_items(bot: Harness, count: int) -> tuple[Cast, list[Item]]:
+    """The cast, and `count` of the deputy's problems accepted and forwarded to the health
+    commission on Tuesday 2020-06-16, their notices delivered."""
+    cast = Cast(
+        await bot.join("王芳"),
+        await bot.join("李组长", Role.LEADER, group="G01"),
+        await bot.join("赵工作", Role.STAFF, group=None),
+        await bot.join("钱联络", Role.LIAISON, group=None, unit="health"),
     )
-    first = await _forwarded(bot, author, leader, staff)  # Tuesday 2020-06-16
-    second = await _forwarded(bot, author, leader, staff)
-    await delivered(bot, deputy, liaison, staff_phone, leader_phone)
+    author, leader, staff = [await bot.person(p) for p in (cast.deputy, cast.leader, cast.staff)]
+    items = [await _forwarded(bot, author, leader, staff) for _ in range(count)]
+    await delivered(bot, cast.deputy, cast.liaison, cast.staff, cast.leader)
+    return cast, items
+
+
+async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
+    cast, (first, second) = await forwarded_items(bot, 2)
+    deputy, leader_phone, staff_phone, liaison = (
+        cast.deputy,
+        cast.leader,
+        cast.staff,
+        cast.liaison,
+    )
+    staff = await bot.person(staff_phone)
     liaison.drain()
     staff_phone.drain()
 
