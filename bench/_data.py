@@ -236,6 +236,14 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
             if answered and status == "closed"
             else None
         )
+        # As the bot stores them since migration 0014: two working days to sign for (about
+        # three calendar days), signed within a few days unless still waiting.
+        sign_due = forwarded + timedelta(days=3) if forwarded else None
+        signed = (
+            forwarded + timedelta(hours=rng.randint(2, 120))
+            if forwarded and status != "forwarded"
+            else None
+        )
         response_class = rng.choice("AAAABBC") if answered else None
         rating = (
             rng.choice(("satisfied", "satisfied", "satisfied", "basically", "dissatisfied"))
@@ -256,15 +264,16 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
              db_time(forwarded) if forwarded else None, db_time(due) if due else None,
              1 if forwarded else 0, response_class, db_time(answered) if answered else None,
              rating, db_time(closed) if closed else None,
-             rng.choice(("held", "held", "held", "broken")) if closed and rng.random() < 0.3 else None)
+             rng.choice(("held", "held", "held", "broken")) if closed and rng.random() < 0.3 else None,
+             db_time(sign_due) if sign_due else None, db_time(signed) if signed else None)
         )  # fmt: skip
         item_extra.append((status, person, unit, answered, response_class, sub_time))
     conn.executemany(
         "INSERT INTO items (id, campaign_id, kind, status, number, author_id, group_id, visit_id, "
         "site_id, project_id, subitem_id, category_id, severity, description, created_at, "
         "submitted_at, updated_at, unit_id, reviewed_at, forwarded_at, due_at, round, "
-        "response_class, answered_at, rating, closed_at, lookback_result) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "response_class, answered_at, rating, closed_at, lookback_result, sign_due_at, signed_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         item_rows,
     )
     del item_rows

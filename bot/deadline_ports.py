@@ -24,6 +24,20 @@ class EscalationRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceivedCounts:
+    """One unit's items forwarded in the period, counted in the store: those whose sign-for
+    deadline was stored when they were forwarded (all since migration 0014)."""
+
+    unit_id: int
+    received: int
+    sign_due: int
+    signed_on_time: int
+    answer_due: int
+    answered_on_time: int
+    closed: int
+
+
+@dataclass(frozen=True, slots=True)
 class ReceivedRow:
     """An item a unit holds, forwarded to it in the period: what its figures are made of."""
 
@@ -95,7 +109,16 @@ class DeadlineStore(Protocol):
         """(item id, round, due date) of every escalation recorded: what not to try again."""
         ...
 
-    async def received(self, campaign_id: int, start: str, end: str) -> list[ReceivedRow]: ...
+    async def received_counts(
+        self, campaign_id: int, start: str, end: str, now: datetime
+    ) -> list[ReceivedCounts]:
+        """Per unit, the items with a stored sign-for deadline, counted as of `now`."""
+        ...
+
+    async def received(self, campaign_id: int, start: str, end: str) -> list[ReceivedRow]:
+        """The items forwarded before migration 0014, without a stored sign-for deadline: their
+        deadline is worked out from the forwarding (bot/unit_figures.py)."""
+        ...
 
     async def unit_events(self, campaign_id: int, start: str, end: str) -> UnitEvents: ...
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from bot.clock import to_db
-from bot.deadline_ports import EscalationRow, ReceivedRow, UnitEvents
+from bot.deadline_ports import EscalationRow, ReceivedCounts, ReceivedRow, UnitEvents
 from bot.items import Status, Transition, format_number
 from bot.lifecycle import EventKind
 from bot.notices import Notice
@@ -39,6 +39,8 @@ _received = row_mapper(
 )
 # Items forwarded to the unit that holds them now, in the period: not those it returned (they
 # are back with staff, and once re-routed, another unit's).
+_WITH_UNIT = "i.status IN ('forwarded', 'in_progress')"
+_ANSWERED = f"(i.answered_at IS NOT NULL AND NOT {_WITH_UNIT})"
 _RECEIVED = (
     "FROM items i WHERE i.campaign_id = ? AND i.unit_id IS NOT NULL "
     "AND i.status IN ('forwarded', 'in_progress', 'answered', 'rated', 'closed') "
@@ -220,12 +222,32 @@ class DeadlineRepo(Repo):
         )
         return {(int(r[0]), int(r[1]), required_time(r[2])) for r in rows}
 
+    async def received_counts(
+        self, campaign_id: int, start: str, end: str, now: datetime
+    ) -> list[ReceivedCounts]:
+        # The rule of bot/unit_figures.py's _Tally.add, in SQL: a year of a campaign's items is
+        # counted where it lies instead of crossing into Python row by row. Times are UTC ISO
+        # text (bot/clock.py to_db), so they compare as strings.
+        moment = to_db(now)
+        rows = await self.db.fetch_all(
+            "SELECT i.unit_id, COUNT(*), "
+            "SUM(i.signed_at IS NOT NULL OR ? > i.sign_due_at), "
+            "SUM(i.signed_at IS NOT NULL AND i.signed_at <= i.sign_due_at), "
+            f"SUM(CASE WHEN {_ANSWERED} THEN 1 "
+            f"WHEN {_WITH_UNIT} AND i.due_at IS NOT NULL AND ? > i.due_at THEN 1 ELSE 0 END), "
+            f"SUM({_ANSWERED} AND (i.due_at IS NULL OR i.answered_at <= i.due_at)), "
+            "SUM(i.status = 'closed') "
+            f"{_RECEIVED} AND i.sign_due_at IS NOT NULL GROUP BY i.unit_id",
+            (moment, moment, campaign_id, start, end),
+        )
+        return [ReceivedCounts(*(int(v) for v in row)) for row in rows]
+
     async def received(self, campaign_id: int, start: str, end: str) -> list[ReceivedRow]:
         return await self.db.fetch_all_as(
             _received,
             "SELECT i.unit_id, i.id AS item_id, i.status, i.forwarded_at, i.sign_due_at, i.signed_at, "
             "i.due_at, "
-            f"i.answered_at {_RECEIVED} ORDER BY i.id",
+            f"i.answered_at {_RECEIVED} AND i.sign_due_at IS NULL ORDER BY i.id",
             (campaign_id, start, end),
         )
 
