@@ -367,7 +367,8 @@ async def test_a_liaison_moved_to_another_unit_sees_nothing_more_of_the_old_one(
     await _open_first_item(liaison)
     await taps(liaison, "📨 答复", "A 类", quiet=0.1)
     await liaison.send_text("已督促施工单位复工。")
-    await liaison.settle(quiet=0.1)
+    # The photo goes once its question is there; a quiet spell can come before the question.
+    await _until(liaison, "可以发送整改照片")
     await liaison.send_photo(make_jpeg(800, 600, pattern_seed=53))
     # Waited for, not caught in a quiet spell: storing a photo takes a while on a slow machine.
     assert "已保存照片" in ((await liaison.next_message(timeout=20)).text or "")
