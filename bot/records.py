@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypeGuard, get_args
 
 from bot.texts import catalog_name
 
@@ -148,6 +148,14 @@ class NewPhoto:
     received_at: datetime
 
 
+# The sizes a photo is kept in; the console's photo addresses name one.
+PhotoSize = Literal["thumb", "display", "original"]
+
+
+def is_photo_size(text: str) -> TypeGuard[PhotoSize]:
+    return text in get_args(PhotoSize)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredPhoto:
     id: int
@@ -155,6 +163,12 @@ class StoredPhoto:
     thumb_path: str
     flags: tuple[str, ...]
     original_path: str = ""  # as received, EXIF included: for staff only
+
+    def file(self, size: PhotoSize) -> str:
+        """The stored file of this size (relative to the photo store)."""
+        if size == "thumb":
+            return self.thumb_path
+        return self.display_path if size == "display" else self.original_path
 
 
 @dataclass

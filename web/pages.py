@@ -9,6 +9,7 @@ from aiohttp import web
 from bot.answer_terms import REASONS
 from bot.console import PAGE_SIZES, SORTS
 from bot.items import Kind, Status
+from bot.records import is_photo_size
 from bot.usecases import console, extensions, joint
 from web.forms import new_form_key
 from web.keys import RENDERER, SERVICES
@@ -88,14 +89,14 @@ async def photo(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     who = who_of(request)
     size = request.match_info["size"]
-    if size not in ("thumb", "display", "original"):
+    if not is_photo_size(size):
         raise web.HTTPNotFound()
     relative = await console.item_photo(
         services,
         who.person,
         int(request.match_info["item_id"]),
         int(request.match_info["photo_id"]),
-        size,  # type: ignore[arg-type]
+        size,
     )
     response = web.FileResponse(services.store.root / relative)
     # Photos never change under their name (content-addressed), but they are not public.

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.errors import Refused
 from bot.progress import LIGHT_EMOJI, bar, number
+from bot.records import is_photo_size
 from bot.usecases import progress, progress_photos, web_login
 from bot.usecases.acting import Caller
 from web.forms import new_form_key, sent_form_key, uploaded_photos
@@ -105,7 +106,7 @@ async def report_photo(request: web.Request) -> web.StreamResponse:
     may read the report (an edited id gets the polite not-found page); originals for staff."""
     services = request.app[SERVICES]
     size = request.match_info["size"]
-    if size not in ("thumb", "display", "original"):
+    if not is_photo_size(size):
         raise web.HTTPNotFound()
     relative = await progress_photos.report_photo_file(
         services,
@@ -113,7 +114,7 @@ async def report_photo(request: web.Request) -> web.StreamResponse:
         _subitem_id(request),
         _id(request, "report_id"),
         _id(request, "photo_id"),
-        size,  # type: ignore[arg-type]
+        size,
     )
     response = web.FileResponse(services.store.root / relative)
     # As an item's photos: never changed under their name, but not public.

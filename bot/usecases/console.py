@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Final, Literal
+from typing import Final
 
 from bot import scope
 from bot.answer_ports import RatingComment
@@ -20,7 +20,7 @@ from bot.items import Item, Status
 from bot.lifecycle import EventKind
 from bot.people import Action, Person, Role, can
 from bot.readmodels import ResponseRecord, TimelineEvent
-from bot.records import PhotoTarget, StoredPhoto
+from bot.records import PhotoSize, PhotoTarget, StoredPhoto
 from bot.services import Services
 from bot.tally import Period, Tally
 from bot.unit_rules import WITH_UNIT
@@ -30,7 +30,6 @@ from bot.usecases.answers import UnitRating, unit_rating
 from bot.usecases.unit import return_until
 
 PURPOSES: Final = ("evidence", "more_info", "response", "lookback")
-Size = Literal["thumb", "display", "original"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +155,7 @@ async def item_detail(services: Services, person: Person | None, item_id: object
 
 
 async def item_photo(
-    services: Services, person: Person | None, item_id: object, photo_id: int, size: Size
+    services: Services, person: Person | None, item_id: object, photo_id: int, size: PhotoSize
 ) -> str:
     """The stored file of one of the item's photos (relative to the photo store); originals,
     which carry the camera's EXIF and location, for staff only."""
@@ -167,11 +166,7 @@ async def item_photo(
     for purpose in PURPOSES:
         for photo in await services.photos.of(PhotoTarget(item_id=item.id, purpose=purpose)):
             if photo.id == photo_id:
-                return {
-                    "thumb": photo.thumb_path,
-                    "display": photo.display_path,
-                    "original": photo.original_path,
-                }[size]
+                return photo.file(size)
     raise Refused("web.item_not_found")
 
 

@@ -13,22 +13,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Literal
 
 from bot import scope
 from bot.errors import Refused, require
 from bot.people import Person, Role
 from bot.photos import PhotoRejected, process_photo
 from bot.progress import ReportRecord
-from bot.records import PhotoTarget, StoredPhoto
+from bot.records import PhotoSize, PhotoTarget, StoredPhoto
 from bot.services import Services
 from bot.usecases import progress
 from bot.usecases.acting import Caller
 from bot.usecases.desk import photo_refusal, upload_id
 
 log = logging.getLogger(__name__)
-
-Size = Literal["thumb", "display", "original"]
 
 
 def _id(value: object) -> int:
@@ -133,7 +130,7 @@ async def report_photo_file(
     subitem_id: object,
     report_id: object,
     photo_id: object,
-    size: Size,
+    size: PhotoSize,
 ) -> str:
     """The stored file of one photo of a report (relative to the photo store), on the console;
     originals, which carry the camera's EXIF and location, for staff only."""
@@ -145,9 +142,5 @@ async def report_photo_file(
         raise Refused("progress.photo_not_found")
     for photo in photos:
         if photo.id == photo_id:
-            return {
-                "thumb": photo.thumb_path,
-                "display": photo.display_path,
-                "original": photo.original_path,
-            }[size]
+            return photo.file(size)
     raise Refused("progress.photo_not_found")
