@@ -292,6 +292,11 @@ class PhotoRecords(Protocol):
 
     async def of(self, target: PhotoTarget) -> list[StoredPhoto]: ...
 
+    async def of_item(self, item_id: int) -> list[tuple[str, StoredPhoto]]:
+        """Every photo of the item with its purpose, in the order received: one query for a
+        page that shows them all."""
+        ...
+
     async def indexed_after(self, last_id: int) -> tuple[int, list[IndexedPhoto]]: ...
 
 

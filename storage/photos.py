@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.clock import to_db
 from bot.likeness import IndexedPhoto
 from bot.records import NewPhoto, PhotoTarget, StoredPhoto
-from storage.db import Repo, changed_one, select_one
+from storage.db import Repo, Row, changed_one, select_one
 
 
 def _column(target: PhotoTarget) -> str:
@@ -19,6 +19,14 @@ def _where(target: PhotoTarget) -> str:
 
 def _params(target: PhotoTarget) -> tuple[int, str]:
     return target.value, target.purpose
+
+
+_STORED = "id, display_path, thumb_path, flags, original_path"
+
+
+def _stored(r: Row) -> StoredPhoto:
+    """A photo from the columns `_STORED` names, in their order."""
+    return StoredPhoto(r[0], r[1], r[2], tuple(f for f in r[3].split(",") if f), r[4])
 
 
 class PhotoRepo(Repo):
@@ -78,14 +86,15 @@ class PhotoRepo(Repo):
 
     async def of(self, target: PhotoTarget) -> list[StoredPhoto]:
         rows = await self.db.fetch_all(
-            "SELECT id, display_path, thumb_path, flags, original_path FROM photos"
-            f" WHERE {_where(target)} ORDER BY id",
-            _params(target),
+            f"SELECT {_STORED} FROM photos WHERE {_where(target)} ORDER BY id", _params(target)
         )
-        return [
-            StoredPhoto(r[0], r[1], r[2], tuple(f for f in r[3].split(",") if f), r[4])
-            for r in rows
-        ]
+        return [_stored(r) for r in rows]
+
+    async def of_item(self, item_id: int) -> list[tuple[str, StoredPhoto]]:
+        rows = await self.db.fetch_all(
+            f"SELECT {_STORED}, purpose FROM photos WHERE item_id = ? ORDER BY id", (item_id,)
+        )
+        return [(r[5], _stored(r)) for r in rows]
 
     async def indexed_after(self, last_id: int) -> tuple[int, list[IndexedPhoto]]:
         """How many photos were ever deleted, and the photos stored after `last_id`, as the

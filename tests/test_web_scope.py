@@ -260,3 +260,53 @@ async def test_too_many_login_attempts_from_one_address_are_refused(desk: Desk) 
         bot.clock.set(bot.now() + timedelta(minutes=1))
         code, page = await browser.post(await desk.login_link(c.staff), headers=headers)
         assert code == 200, page
+
+
+async def test_an_items_photos_show_under_their_purpose_and_each_size_is_served(
+    desk: Desk,
+) -> None:
+    """The item's page groups its photos by purpose (one query for them all), and each photo's
+    address serves the stored file of that size; originals for staff only."""
+    bot = desk.bot
+    c, mine, _theirs = await unit_items(desk)
+    stored = {}
+    for n, purpose in enumerate(("evidence", "response")):
+        target = PhotoTarget(item_id=mine, purpose=purpose)
+        await bot.services.evidence.ingest(
+            make_jpeg(900, 700, pattern_seed=60 + n),
+            person_id=c.staff.id,
+            target=target,
+            site=None,
+            reference_time=bot.now(),
+            as_file=True,
+            file_unique_id=f"purpose-{n}",
+            now=bot.now(),
+        )
+        [stored[purpose]] = await bot.services.photos.of(target)
+    root = bot.services.store.root
+    async with desk.browsing(c.staff) as browser:
+        code, page = await browser.get(f"/items/{mine}")
+        assert code == 200
+        evidence, response = stored["evidence"], stored["response"]
+        # Each photo under its own heading: the evidence before the answer's heading.
+        head = page.index("答复照片")
+        assert page.index(f"/photos/{evidence.id}/thumb") < head
+        assert page.index(f"/photos/{response.id}/thumb") > head
+        for photo in (evidence, response):
+            files = {
+                "thumb": photo.thumb_path,
+                "display": photo.display_path,
+                "original": photo.original_path,
+            }
+            assert len({(root / f).read_bytes() for f in files.values()}) == 3
+            for size, file in files.items():
+                async with browser.http.get(f"/items/{mine}/photos/{photo.id}/{size}") as got:
+                    assert got.status == 200
+                    assert await got.read() == (root / file).read_bytes()
+        code, _page = await browser.get(f"/items/{mine}/photos/{evidence.id}/huge")
+        assert code == 404
+    async with desk.browsing(c.liaison) as browser:
+        async with browser.http.get(f"/items/{mine}/photos/{response.id}/display") as got:
+            assert got.status == 200
+        code, _page = await browser.get(f"/items/{mine}/photos/{response.id}/original")
+        assert code == 404

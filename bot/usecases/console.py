@@ -20,7 +20,7 @@ from bot.items import Item, Status
 from bot.lifecycle import EventKind
 from bot.people import Action, Person, Role, can
 from bot.readmodels import ResponseRecord, TimelineEvent
-from bot.records import PhotoSize, PhotoTarget, StoredPhoto
+from bot.records import PhotoSize, StoredPhoto
 from bot.services import Services
 from bot.tally import Period, Tally
 from bot.unit_rules import WITH_UNIT
@@ -126,10 +126,9 @@ async def item_detail(services: Services, person: Person | None, item_id: object
     assert person is not None
     now = services.clock.now()
     names = await services.items.raiser_names(item.id)
-    photos = {
-        purpose: await services.photos.of(PhotoTarget(item_id=item.id, purpose=purpose))
-        for purpose in PURPOSES
-    }
+    photos: dict[str, list[StoredPhoto]] = {purpose: [] for purpose in PURPOSES}
+    for purpose, photo in await services.photos.of_item(item.id):
+        photos[purpose].append(photo)
     actions = _actions(services, person, item, now)
     duplicates: list[Item] = []
     if "merge" in actions:
@@ -163,10 +162,9 @@ async def item_photo(
     assert person is not None
     if size == "original" and person.role is not Role.STAFF:
         raise Refused("web.item_not_found")
-    for purpose in PURPOSES:
-        for photo in await services.photos.of(PhotoTarget(item_id=item.id, purpose=purpose)):
-            if photo.id == photo_id:
-                return photo.file(size)
+    for _purpose, photo in await services.photos.of_item(item.id):
+        if photo.id == photo_id:
+            return photo.file(size)
     raise Refused("web.item_not_found")
 
 
