@@ -38,6 +38,38 @@ def upload_id(data: bytes) -> str:
     return f"web-{hashlib.sha256(data).hexdigest()[:40]}"
 
 
+async def judge_uploads(services: Services, photos: list[bytes]) -> None:
+    """As many files as a report may carry, each a usable photo; judged before any is kept, so
+    one bad file leaves nothing half-stored."""
+    limit = services.settings.reports.max_photos
+    require(len(photos) <= limit, "photo_limit", max=limit)
+    policy = services.evidence.policy
+    for data in photos:
+        try:
+            await asyncio.to_thread(process_photo, data, policy)
+        except PhotoRejected as rejected:
+            log.info("Uploaded photo rejected: %s", rejected.reason)
+            raise photo_refusal(services, rejected) from None
+
+
+async def keep_uploads(
+    services: Services, caller: Caller, target: PhotoTarget, photos: list[bytes]
+) -> None:
+    """The judged files on their record, each keyed by its bytes: the same form sent again stores
+    nothing twice. PhotoRejected here is a store disagreeing with `judge_uploads`."""
+    for data in photos:
+        await services.evidence.ingest(
+            data,
+            person_id=caller.person.id,
+            target=target,
+            site=None,
+            reference_time=caller.now,
+            as_file=True,
+            file_unique_id=upload_id(data),
+            now=caller.now,
+        )
+
+
 async def answer_with_photos(
     services: Services,
     caller: Caller,
@@ -53,32 +85,14 @@ async def answer_with_photos(
     item = await unit.check_answer(
         services, caller, item_id, cls, text, promised=promised, reason=reason
     )
-    limit = services.settings.reports.max_photos
-    require(len(photos) <= limit, "photo_limit", max=limit)
-    policy = services.evidence.policy
-    for data in photos:
-        # Every file is judged before any is kept: one bad file leaves nothing half-stored.
-        try:
-            await asyncio.to_thread(process_photo, data, policy)
-        except PhotoRejected as rejected:
-            log.info("Answer photo for item %s rejected: %s", item.id, rejected.reason)
-            raise photo_refusal(services, rejected) from None
-    target = PhotoTarget(item_id=item.id, purpose="response")
-    for data in photos:
-        try:
-            await services.evidence.ingest(
-                data,
-                person_id=caller.person.id,
-                target=target,
-                site=None,
-                reference_time=caller.now,
-                as_file=True,
-                file_unique_id=upload_id(data),
-                now=caller.now,
-            )
-        except PhotoRejected as rejected:  # checked above; kept for a store that disagrees
-            await services.inbox.discard_pending_response_photos(item.id, caller.person.id)
-            raise photo_refusal(services, rejected) from None
+    await judge_uploads(services, photos)
+    try:
+        await keep_uploads(
+            services, caller, PhotoTarget(item_id=item.id, purpose="response"), photos
+        )
+    except PhotoRejected as rejected:  # judged above; kept for a store that disagrees
+        await services.inbox.discard_pending_response_photos(item.id, caller.person.id)
+        raise photo_refusal(services, rejected) from None
     acted = await unit.answer_item(
         services, caller, item.id, cls, text, promised=promised, reason=reason
     )

@@ -10,20 +10,19 @@ sub-item, so an edited id in a URL or a forged button shows nothing of another's
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 
 from bot import scope
-from bot.errors import Refused, require
+from bot.errors import Refused
 from bot.people import Person, Role
-from bot.photos import PhotoRejected, process_photo
+from bot.photos import PhotoRejected
 from bot.progress import ReportRecord
 from bot.records import PhotoSize, PhotoTarget, StoredPhoto
 from bot.services import Services
 from bot.usecases import progress
 from bot.usecases.acting import Caller
-from bot.usecases.desk import photo_refusal, upload_id
+from bot.usecases.desk import judge_uploads, keep_uploads, photo_refusal
 
 log = logging.getLogger(__name__)
 
@@ -75,33 +74,14 @@ async def submit_with_photos(
     half its photos; then the report (keyed by the form), then each photo (keyed by its bytes):
     the same form sent again stores nothing twice, and fills in a photo a crash left out.
     """
-    limit = photo_limit(services)
-    require(len(photos) <= limit, "photo_limit", max=limit)
-    policy = services.evidence.policy
-    for data in photos:
-        try:
-            await asyncio.to_thread(process_photo, data, policy)
-        except PhotoRejected as rejected:
-            log.info("Progress photo rejected: %s", rejected.reason)
-            raise photo_refusal(services, rejected) from None
+    await judge_uploads(services, photos)
     report_id, created = await progress.submit_report(
         services, caller, subitem_id, typed, note, via=via
     )
-    target = target_of(report_id)
-    for data in photos:
-        try:
-            await services.evidence.ingest(
-                data,
-                person_id=caller.person.id,
-                target=target,
-                site=None,
-                reference_time=caller.now,
-                as_file=True,
-                file_unique_id=upload_id(data),
-                now=caller.now,
-            )
-        except PhotoRejected as rejected:  # judged above; kept for a store that disagrees
-            raise photo_refusal(services, rejected) from None
+    try:
+        await keep_uploads(services, caller, target_of(report_id), photos)
+    except PhotoRejected as rejected:  # judged above; kept for a store that disagrees
+        raise photo_refusal(services, rejected) from None
     if photos:
         log.info("Progress report %s: %d photo(s) sent", report_id, len(photos))
     return report_id, created
