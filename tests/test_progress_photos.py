@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 
 from bot.people import Role
+from bot.records import PhotoTarget
 from localapi import BotMessage, SimUser
 from storage.db import Database
 from tests.conftest import Harness, answer_to, migrate_to
@@ -179,9 +180,17 @@ async def test_the_console_takes_and_shows_a_reports_photos_within_its_reach(des
         thumbs = THUMB.findall(page)
         assert status == 200 and len(thumbs) == 2 and 'data-photos="2"' in page
         thumb, _report, photo_id = thumbs[0]
+        stored = {
+            p.id: p for p in await bot.services.photos.of(PhotoTarget(progress_report_id=report_id))
+        }
+        thumb_file = (bot.services.store.root / stored[int(photo_id)].thumb_path).read_bytes()
         for browser in (staff, leader, liaison):
             status, data, kind = await _fetch(browser, thumb)
-            assert status == 200 and kind == "image/jpeg" and data[:2] == b"\xff\xd8"
+            assert status == 200 and kind == "image/jpeg" and data == thumb_file
+        display = thumb.replace("/thumb", "/display")
+        display_file = (bot.services.store.root / stored[int(photo_id)].display_path).read_bytes()
+        assert display_file != thumb_file
+        assert (await _fetch(leader, display))[1] == display_file
         original = thumb.replace("/thumb", "/original")
         assert (await _fetch(staff, original))[0] == 200
         assert (await _fetch(leader, original))[0] == 404  # EXIF and location: staff only
