@@ -8,7 +8,6 @@ each step sends. The use cases (bot/usecases/extensions.py) and the daily job
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -106,28 +105,6 @@ def escalation_moment(due_at: datetime, policy: Policy) -> datetime:
 
 
 # --- extensions ----------------------------------------------------------------------------------
-
-_FULL_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-_SHORT_DATE = re.compile(r"^\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-
-
-def parse_proposed_day(text: str, after: date) -> date | None:
-    """A date as liaisons type it: 2025-10-20, 2025年10月20日, 10-20 or 10月20日 (then the first
-    such day after `after`, the current due date). None when it is no date."""
-    text = text.translate(str.maketrans("０１２３４５６７８９－／．", "0123456789-/."))
-    try:
-        if full := _FULL_DATE.match(text):
-            return date(int(full[1]), int(full[2]), int(full[3]))
-        if short := _SHORT_DATE.match(text):
-            month, day = int(short[1]), int(short[2])
-            for year in (after.year, after.year + 1):
-                candidate = date(year, month, day)
-                if candidate > after:
-                    return candidate
-            return candidate
-    except ValueError:
-        return None
-    return None
 
 
 def may_ask_extension(item: Item, actor: Person) -> None:

@@ -16,6 +16,7 @@ from bot.errors import Refused, require
 from bot.items import Item, Status
 from bot.people import Person
 from bot.services import Services
+from bot.typed_dates import typed_day
 from bot.unit_deadlines import (
     Decision,
     Extension,
@@ -25,7 +26,6 @@ from bot.unit_deadlines import (
     check_reason,
     decide_extension,
     may_ask_extension,
-    parse_proposed_day,
     sign_deadline,
     sign_overdue,
 )
@@ -77,7 +77,7 @@ def proposed_day(services: Services, item: Item, text: str) -> date:
     assert item.due_at is not None
     policy = services.policy
     due_day = item.due_at.astimezone(policy.zone).date()
-    return check_proposed_day(item, parse_proposed_day(text, due_day), policy)
+    return check_proposed_day(item, typed_day(text, due_day), policy)
 
 
 async def ask(
