@@ -118,13 +118,19 @@ def check_reason(reason: str) -> str:
     return readable_text(reason)
 
 
+def extension_window(item: Item, policy: Policy) -> tuple[date, date]:
+    """The item's current due day (local) and the latest day an extension may move it to."""
+    assert item.due_at is not None
+    due_day = item.due_at.astimezone(policy.zone).date()
+    return due_day, due_day + timedelta(days=policy.deadlines.extension_max_days)
+
+
 def check_proposed_day(item: Item, day: date | None, policy: Policy) -> date:
     """A day after the current due date and within `extension_max_days` of it."""
     require(day is not None, "extension.bad_date")
-    assert day is not None and item.due_at is not None
-    due_day = item.due_at.astimezone(policy.zone).date()
+    assert day is not None
+    due_day, limit = extension_window(item, policy)
     require(day > due_day, "extension.date_not_later", due=due_day.isoformat())
-    limit = due_day + timedelta(days=policy.deadlines.extension_max_days)
     require(day <= limit, "extension.date_too_far", latest=limit.isoformat())
     return day
 

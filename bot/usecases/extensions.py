@@ -25,6 +25,7 @@ from bot.unit_deadlines import (
     check_proposed_day,
     check_reason,
     decide_extension,
+    extension_window,
     may_ask_extension,
     sign_deadline,
     sign_overdue,
@@ -66,17 +67,17 @@ async def may_ask(services: Services, actor: Person | None, item_id: object) -> 
 
 async def check_ask_reason(
     services: Services, actor: Person | None, item_id: object, reason: str
-) -> str:
-    """The reason as it will be kept, checked before the date is asked for."""
-    await may_ask(services, actor, item_id)
-    return check_reason(reason)
+) -> tuple[Item, str]:
+    """The item, if its liaison may still ask, and the reason as it will be kept: checked
+    before the date is asked for."""
+    item = await may_ask(services, actor, item_id)
+    return item, check_reason(reason)
 
 
 def proposed_day(services: Services, item: Item, text: str) -> date:
     """The typed date, checked against the item's current due date."""
-    assert item.due_at is not None
     policy = services.policy
-    due_day = item.due_at.astimezone(policy.zone).date()
+    due_day, _latest = extension_window(item, policy)
     return check_proposed_day(item, typed_day(text, due_day), policy)
 
 
@@ -180,10 +181,9 @@ async def item_deadlines(services: Services, actor: Person | None, item: Item) -
     open_request = any(e.decision is None for e in visible)
     earliest = latest = None
     may = liaison and item.status in WITH_UNIT and item.due_at is not None and not open_request
-    if may and item.due_at is not None:
-        due_day = item.due_at.astimezone(policy.zone).date()
+    if may:
+        due_day, latest = extension_window(item, policy)
         earliest = due_day + timedelta(days=1)
-        latest = due_day + timedelta(days=policy.deadlines.extension_max_days)
     shown = staff or liaison
     return DeadlineView(
         sign_due=sign_deadline(item, policy) if shown and item.status is Status.FORWARDED else None,
