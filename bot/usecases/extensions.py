@@ -49,7 +49,6 @@ class Decided:
     item: Item
     extension: Extension
     decision: Decision
-    applied: bool  # False: decided by someone else, or the item moved on, meanwhile
 
 
 async def may_ask(services: Services, actor: Person | None, item_id: object) -> Item:
@@ -130,16 +129,15 @@ async def decide(
         await services.items.parties(item),
         services.policy,
     )
-    applied = await services.deadlines.decide_extension(decision, caller.person.id, caller.now)
-    if applied:
-        services.wake_sender()
-        log.info("Extension %s %s by %s", extension.id, decision.decision, caller.person.id)
-    else:
+    if not await services.deadlines.decide_extension(decision, caller.person.id, caller.now):
+        # Decided by someone else, or the item moved on, meanwhile: nothing was written.
         fresh = await services.deadlines.extension(services.campaign.id, extension.id)
         if fresh is not None and fresh.decision is not None:
             raise Refused("extension.already_decided")
         raise Refused("extension.stale", number=item.display_number)
-    return Decided(item, extension, decision.decision, applied)
+    services.wake_sender()
+    log.info("Extension %s %s by %s", extension.id, decision.decision, caller.person.id)
+    return Decided(item, extension, decision.decision)
 
 
 async def of_item(services: Services, actor: Person | None, item: Item) -> list[Extension]:
