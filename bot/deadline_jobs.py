@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 ITEMS_LIMIT = 5000
 # A digest lists this many items per section; the rest are counted.
 LIST_LIMIT = 20
+# Each unit's reachable liaisons, by unit id.
+Liaisons = dict[int, tuple[int, ...]]
 
 
 def _stamp(moment: datetime) -> str:
@@ -51,7 +53,7 @@ async def _waiting_items(services: Services) -> list[Item]:
     )
 
 
-async def _liaisons_by_unit(services: Services) -> dict[int, tuple[int, ...]]:
+async def _liaisons_by_unit(services: Services) -> Liaisons:
     """Each unit's reachable liaisons (the `liaisons` of an item's parties), in one read for all
     the items a run reminds or chases."""
     by_unit: dict[int, list[int]] = defaultdict(list)
@@ -60,12 +62,12 @@ async def _liaisons_by_unit(services: Services) -> dict[int, tuple[int, ...]]:
     return {unit_id: tuple(ids) for unit_id, ids in by_unit.items()}
 
 
-def _liaisons_of(item: Item, liaisons: dict[int, tuple[int, ...]]) -> tuple[int, ...]:
+def _liaisons_of(item: Item, liaisons: Liaisons) -> tuple[int, ...]:
     return liaisons.get(item.unit_id, ()) if item.unit_id is not None else ()
 
 
-async def sign_reminders(
-    services: Services, now: datetime, items: Sequence[Item], liaisons: dict[int, tuple[int, ...]]
+def sign_reminders(
+    services: Services, now: datetime, items: Sequence[Item], liaisons: Liaisons
 ) -> list[Notice]:
     """The liaisons of items whose signing window ends today (or ended) and that are unsigned."""
     policy = services.policy
@@ -89,8 +91,8 @@ async def sign_reminders(
     return notices
 
 
-async def chase(
-    services: Services, now: datetime, items: Sequence[Item], liaisons: dict[int, tuple[int, ...]]
+def chase(
+    services: Services, now: datetime, items: Sequence[Item], liaisons: Liaisons
 ) -> list[Notice]:
     """催办: the liaisons of items whose due date has come, unanswered; once per due date."""
     policy = services.policy
@@ -213,10 +215,11 @@ async def deadline_jobs(services: Services, now: datetime) -> dict[str, int]:
     changes no item either, so the items read once serve every step."""
     items = await _waiting_items(services)
     liaisons = await _liaisons_by_unit(services)
-    reminders = await sign_reminders(services, now, items, liaisons)
     counts = {
-        "sign_reminders": await queue_notices(services, reminders, now),
-        "chased": await queue_notices(services, await chase(services, now, items, liaisons), now),
+        "sign_reminders": await queue_notices(
+            services, sign_reminders(services, now, items, liaisons), now
+        ),
+        "chased": await queue_notices(services, chase(services, now, items, liaisons), now),
         "escalated": await escalate(services, now, items),
     }
     counts["deadline_digest"] = await queue_notices(
