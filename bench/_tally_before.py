@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench._machine import ZONE, evict
 from bot.clock import to_db
-from bot.tally import Period
+from bot.tally_period import Period
 
 _COUNTED_OUT = "('draft', 'withdrawn', 'merged')"
 _COUNTED = (

@@ -42,7 +42,8 @@ from bench._summaries import bench_summaries
 from bench._tally_before import before_tally, resident_mb
 from bot.bootstrap import database_of, open_services
 from bot.clock import to_db
-from bot.tally import Period, compute_tally
+from bot.tally import compute_tally
+from bot.tally_period import Period
 from storage.db import Database, Reads
 from storage.reports import ReportsRepo
 from storage.satisfaction import SatisfactionRepo

@@ -11,8 +11,6 @@ rule (bot/unit_rules.py answer) checks the terms fit the class.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Final
@@ -20,6 +18,7 @@ from typing import Final
 from bot.deadlines import add_months
 from bot.errors import Refused, require
 from bot.lifecycle import Policy, ResponseClass
+from bot.typed_dates import typed_day
 
 # The reason categories of a class-C answer, in the order they are offered; their labels are
 # catalog keys answer_reason.<code> (bot/locales/*/answers.toml).
@@ -36,18 +35,13 @@ class AnswerTerms:
 
 NO_TERMS: Final = AnswerTerms()
 
-_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-
 
 def parse_day(text: str) -> date:
-    """A date as people type it: 2026-03-01, 2026/3/1, 2026.3.1, 2026年3月1日 (full-width too)."""
-    match = _DATE.match(unicodedata.normalize("NFKC", text))
-    if match is None:
+    """A promised date as people type it (bot/typed_dates.py), refused when it is none."""
+    day = typed_day(text)
+    if day is None:
         raise Refused("answers.promise_unreadable")
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        raise Refused("answers.promise_unreadable") from None
+    return day
 
 
 def check_promise(day: date, now: datetime, policy: Policy) -> datetime:

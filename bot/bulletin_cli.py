@@ -19,7 +19,7 @@ from bot.errors import CliError
 from bot.group_report_docx import render_group_report
 from bot.photostore import write_atomically
 from bot.services import Services
-from bot.tally import Period, PeriodError
+from bot.tally_period import Period, PeriodError
 from bot.texts import Texts
 from bot.usecases import bulletin, group_report
 

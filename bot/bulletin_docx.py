@@ -24,7 +24,7 @@ from bot.report_docx import (
     new_document,
     to_bytes,
 )
-from bot.tally import period_text
+from bot.tally_period import period_text
 from bot.texts import Texts, catalog_name
 from bot.usecases.bulletin import Bulletin
 

@@ -1,6 +1,6 @@
 """What the bulletin and the group report ask of a store beyond the tally's counts
-(storage/bulletin.py implements it). Bounds are stored UTC strings [start, end) as bot/tally.py's
-Period.bounds makes them."""
+(storage/bulletin.py implements it). Bounds are stored UTC strings [start, end) as
+bot/tally_period.py's Period.bounds makes them."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.errors import CliError
-from bot.tally import Period, PeriodError, parse_day
+from bot.tally_period import Period, PeriodError, parse_day
 from bot.texts import LANGUAGES
 
 # bot/__main__.py's hook: it adds --config to a command's parser.

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -32,34 +33,54 @@ from bot.unit_deadlines import escalation_moment, sign_deadline, sign_overdue
 
 log = logging.getLogger(__name__)
 
-# Items the jobs look at, at most, per status: far above a campaign's open items.
+# Items the jobs look at, at most: far above the open items a campaign has.
 ITEMS_LIMIT = 5000
 # A digest lists this many items per section; the rest are counted.
 LIST_LIMIT = 20
+# Each unit's reachable liaisons, by unit id.
+Liaisons = dict[int, tuple[int, ...]]
 
 
 def _stamp(moment: datetime) -> str:
     return to_db(moment).replace(":", "")
 
 
-async def _open_items(services: Services, statuses: Sequence[Status]) -> list[Item]:
+async def _waiting_items(services: Services) -> list[Item]:
+    """The items a unit still owes something, read once per run: every step below looks at
+    them (the forwarded ones among them are those not signed for)."""
     return await services.items.find(
-        services.campaign.id, statuses=tuple(statuses), order="due", limit=ITEMS_LIMIT
+        services.campaign.id, statuses=tuple(WAITING_FOR_UNIT), order="due", limit=ITEMS_LIMIT
     )
 
 
-async def sign_reminders(services: Services, now: datetime) -> list[Notice]:
+async def _liaisons_by_unit(services: Services) -> Liaisons:
+    """Each unit's reachable liaisons (the `liaisons` of an item's parties), in one read for all
+    the items a run reminds or chases."""
+    by_unit: dict[int, list[int]] = defaultdict(list)
+    for liaison in await services.jobs.liaisons(services.campaign.id):
+        by_unit[liaison.unit_id].append(liaison.person_id)
+    return {unit_id: tuple(ids) for unit_id, ids in by_unit.items()}
+
+
+def _liaisons_of(item: Item, liaisons: Liaisons) -> tuple[int, ...]:
+    return liaisons.get(item.unit_id, ()) if item.unit_id is not None else ()
+
+
+def sign_reminders(
+    services: Services, now: datetime, items: Sequence[Item], liaisons: Liaisons
+) -> list[Notice]:
     """The liaisons of items whose signing window ends today (or ended) and that are unsigned."""
     policy = services.policy
     today = policy.day(now)
     notices: list[Notice] = []
-    for item in await _open_items(services, (Status.FORWARDED,)):
+    for item in items:
+        if item.status is not Status.FORWARDED:
+            continue
         limit = sign_deadline(item, policy)
         if limit is None or item.forwarded_at is None or policy.day(limit) > today:
             continue
-        parties = await services.items.parties(item)
         for notice in notify(
-            parties.liaisons,
+            _liaisons_of(item, liaisons),
             "deadline.notice_sign_for",
             item,
             date=policy.day(limit),
@@ -70,30 +91,34 @@ async def sign_reminders(services: Services, now: datetime) -> list[Notice]:
     return notices
 
 
-async def chase(services: Services, now: datetime) -> list[Notice]:
+def chase(
+    services: Services, now: datetime, items: Sequence[Item], liaisons: Liaisons
+) -> list[Notice]:
     """催办: the liaisons of items whose due date has come, unanswered; once per due date."""
     policy = services.policy
     today = policy.day(now)
     notices: list[Notice] = []
-    for item in await _open_items(services, tuple(WAITING_FOR_UNIT)):
+    for item in items:
         if item.due_at is None or policy.day(item.due_at) > today:
             continue
-        parties = await services.items.parties(item)
         for notice in notify(
-            parties.liaisons, "deadline.notice_chase", item, due=policy.day(item.due_at)
+            _liaisons_of(item, liaisons),
+            "deadline.notice_chase",
+            item,
+            due=policy.day(item.due_at),
         ):
             key = f"chase:{item.id}:{item.round}:{_stamp(item.due_at)}:{notice.person_id}"
             notices.append(_keyed(notice, key))
     return notices
 
 
-async def escalate(services: Services, now: datetime) -> int:
+async def escalate(services: Services, now: datetime, items: Sequence[Item]) -> int:
     """通报: staff and the group's leaders, for items unanswered N working days past due."""
     policy = services.policy
     days = policy.deadlines.escalate_after_working_days
     escalated = 0
     done = await services.deadlines.escalated(services.campaign.id)
-    for item in await _open_items(services, tuple(WAITING_FOR_UNIT)):
+    for item in items:
         if item.due_at is None or now <= escalation_moment(item.due_at, policy):
             continue
         if (item.id, item.round, item.due_at) in done:
@@ -137,19 +162,22 @@ def _listed(lines: list[str]) -> str:
     return "\n".join(shown) if shown else "—"
 
 
-async def staff_digest(services: Services, now: datetime) -> list[Notice]:
+async def staff_digest(services: Services, now: datetime, items: Sequence[Item]) -> list[Notice]:
     """Staff's deadline digest: 签收超时, extensions to decide, escalations of the last day."""
     policy = services.policy
     campaign_id = services.campaign.id
     unsigned = [
         _line(item, policy.day(limit))
-        for item in await _open_items(services, (Status.FORWARDED,))
+        for item in items
         if sign_overdue(item, now, policy) and (limit := sign_deadline(item, policy))
     ]
     pending = await services.deadlines.pending_extensions(campaign_id)
     pending_lines = []
+    # A request is asked while its unit holds the item, so it is among `items`; one whose item
+    # moved on since is still listed, read on its own.
+    waiting = {item.id: item for item in items}
     for extension in pending:
-        item = await services.items.get(extension.item_id)
+        item = waiting.get(extension.item_id) or await services.items.get(extension.item_id)
         if item is not None:
             pending_lines.append(_line(item, extension.proposed_day.isoformat()))
     escalated = await services.deadlines.escalations(
@@ -181,14 +209,21 @@ async def staff_digest(services: Services, now: datetime) -> list[Notice]:
 
 
 async def deadline_jobs(services: Services, now: datetime) -> dict[str, int]:
-    """The morning's deadline work, in order: remind, chase, escalate, then tell staff."""
+    """The morning's deadline work, in order: remind, chase, escalate, then tell staff.
+
+    Reminding and chasing queue notices only (the items stay as they are), and an escalation
+    changes no item either, so the items read once serve every step."""
+    items = await _waiting_items(services)
+    liaisons = await _liaisons_by_unit(services)
     counts = {
-        "sign_reminders": await queue_notices(services, await sign_reminders(services, now), now),
-        "chased": await queue_notices(services, await chase(services, now), now),
-        "escalated": await escalate(services, now),
+        "sign_reminders": await queue_notices(
+            services, sign_reminders(services, now, items, liaisons), now
+        ),
+        "chased": await queue_notices(services, chase(services, now, items, liaisons), now),
+        "escalated": await escalate(services, now, items),
     }
     counts["deadline_digest"] = await queue_notices(
-        services, await staff_digest(services, now), now
+        services, await staff_digest(services, now, items), now
     )
     if counts["escalated"]:
         services.wake_sender()

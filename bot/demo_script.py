@@ -21,7 +21,7 @@ from bot.listing import Format, ListFilter
 from bot.people import Role
 from bot.posters import write_posters
 from bot.services import Services
-from bot.tally import Period
+from bot.tally_period import Period
 from bot.usecases.membership import issue_invitation
 from localapi import LocalBotApi, SimUser
 

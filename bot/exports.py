@@ -39,7 +39,7 @@ from bot.listing import (
 from bot.photo_zip import PhotoZipWriter
 from bot.query_ports import ListRows
 from bot.services import Services
-from bot.tally import Period
+from bot.tally_period import Period
 from bot.texts import Texts
 from bot.unit_figures import load_unit_figures
 from bot.xlsx_export import XlsxListWriter

@@ -16,7 +16,7 @@ from bot.report_docx import (
     new_document,
     to_bytes,
 )
-from bot.tally import period_text
+from bot.tally_period import period_text
 from bot.texts import Texts
 from bot.usecases.group_report import GroupReport
 

@@ -29,7 +29,7 @@ from bot.promise_jobs import follow_up_promises
 from bot.rating_rules import conclude_rating
 from bot.satisfaction import load_satisfaction
 from bot.services import Services
-from bot.tally import Period
+from bot.tally_period import Period
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from bot.rates import percent, rate
 from bot.satisfaction import Satisfaction
 from bot.scope import require_active
 from bot.services import Services
-from bot.tally import Period, Tally, compute_tally
+from bot.tally import Tally, compute_tally
+from bot.tally_period import Period
 from bot.texts import Texts
 
 # Statuses of an item handed to a unit, or further along.

@@ -32,6 +32,11 @@ from bot.lifecycle import (
 from bot.notices import Notice
 
 
+def rating_key(result: Rating | None) -> str:
+    """The catalog key naming a round's result, "no rating" when nobody voted."""
+    return f"rating.{result}" if result else "rating.none"
+
+
 def vote_counts(votes: Sequence[Vote]) -> dict[str, int]:
     """How many votes of each value: what a unit may know of a round (no names)."""
     counted = Counter(str(v.value) for v in votes)
@@ -47,7 +52,7 @@ def result_for_unit(
         parties.liaisons,
         "answers.notice_rated_unit",
         item,
-        localized={"rating": f"rating.{result}" if result else "rating.none"},
+        localized={"rating": rating_key(result)},
         satisfied=counts["satisfied"],
         basically=counts["basically"],
         dissatisfied=counts["dissatisfied"],
@@ -65,7 +70,7 @@ def promise_kept_open(
         parties.raisers,
         "answers.notice_promise_pending",
         item,
-        localized={"rating": f"rating.{result}" if result else "rating.none"},
+        localized={"rating": rating_key(result)},
         promised=day,
     )
     notices += result_for_unit(parties, item, votes, result)

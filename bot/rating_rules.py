@@ -31,7 +31,7 @@ from bot.lifecycle import (
 )
 from bot.notices import Act, NoticeButton
 from bot.people import Person
-from bot.promises import promise_kept_open, result_for_unit
+from bot.promises import promise_kept_open, rating_key, result_for_unit
 
 # --- deputies: rating ----------------------------------------------------------------------------
 
@@ -125,10 +125,7 @@ def conclude_rating(
         # 列入计划 accepted: the item waits, rated, for its promised day (bot/promises.py).
         return promise_kept_open(item, current, result, parties, policy)
     notices = notify(
-        parties.raisers,
-        "notice.closed",
-        item,
-        localized={"rating": f"rating.{result}" if result else "rating.none"},
+        parties.raisers, "notice.closed", item, localized={"rating": rating_key(result)}
     )
     notices += result_for_unit(parties, item, current, result)
     return Change.of(

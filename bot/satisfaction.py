@@ -98,7 +98,7 @@ def satisfaction_of(
 async def load_satisfaction(
     store: SatisfactionStore, campaign_id: int, start: str, end: str
 ) -> Satisfaction:
-    """The figures of the items submitted in [start, end) (stored UTC bounds, see bot.tally)."""
+    """The figures of the items submitted in [start, end) (stored UTC bounds, see bot.tally_period)."""
     return satisfaction_of(
         await store.vote_counts(campaign_id, start, end),
         await store.answer_counts(campaign_id, start, end),

@@ -8,7 +8,6 @@ each step sends. The use cases (bot/usecases/extensions.py) and the daily job
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -107,28 +106,6 @@ def escalation_moment(due_at: datetime, policy: Policy) -> datetime:
 
 # --- extensions ----------------------------------------------------------------------------------
 
-_FULL_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-_SHORT_DATE = re.compile(r"^\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-
-
-def parse_proposed_day(text: str, after: date) -> date | None:
-    """A date as liaisons type it: 2025-10-20, 2025年10月20日, 10-20 or 10月20日 (then the first
-    such day after `after`, the current due date). None when it is no date."""
-    text = text.translate(str.maketrans("０１２３４５６７８９－／．", "0123456789-/."))
-    try:
-        if full := _FULL_DATE.match(text):
-            return date(int(full[1]), int(full[2]), int(full[3]))
-        if short := _SHORT_DATE.match(text):
-            month, day = int(short[1]), int(short[2])
-            for year in (after.year, after.year + 1):
-                candidate = date(year, month, day)
-                if candidate > after:
-                    return candidate
-            return candidate
-    except ValueError:
-        return None
-    return None
-
 
 def may_ask_extension(item: Item, actor: Person) -> None:
     """A liaison of the item's unit, while the unit handles it and it has a due date."""
@@ -141,13 +118,19 @@ def check_reason(reason: str) -> str:
     return readable_text(reason)
 
 
+def extension_window(item: Item, policy: Policy) -> tuple[date, date]:
+    """The item's current due day (local) and the latest day an extension may move it to."""
+    assert item.due_at is not None
+    due_day = item.due_at.astimezone(policy.zone).date()
+    return due_day, due_day + timedelta(days=policy.deadlines.extension_max_days)
+
+
 def check_proposed_day(item: Item, day: date | None, policy: Policy) -> date:
     """A day after the current due date and within `extension_max_days` of it."""
     require(day is not None, "extension.bad_date")
-    assert day is not None and item.due_at is not None
-    due_day = item.due_at.astimezone(policy.zone).date()
+    assert day is not None
+    due_day, limit = extension_window(item, policy)
     require(day > due_day, "extension.date_not_later", due=due_day.isoformat())
-    limit = due_day + timedelta(days=policy.deadlines.extension_max_days)
     require(day <= limit, "extension.date_too_far", latest=limit.isoformat())
     return day
 

@@ -1,10 +1,12 @@
 """The lines a liaison's item card adds about the answer's terms and the raisers' rating: the
 promise to follow up, the reason given, and the rating as the unit may know it (the verdict and
-the counts, and the comments staff showed it; never who rated what)."""
+the counts, and the comments staff showed it; never who rated what); and the example date a
+promised date is asked with."""
 
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 from bot.items import Item, Status
 from bot.promises import awaiting_followup
@@ -13,6 +15,13 @@ from bot.views import clip
 from handlers.context import BotContext
 
 COMMENT_CHARS = 300
+
+
+def example_promise_day(context: BotContext) -> str:
+    """A date a month ahead, in the form a class-B answer's promised date is asked for (the
+    liaison's in /inbox, staff's for a paper answer)."""
+    ahead = context.now().astimezone(context.services.policy.zone) + timedelta(days=30)
+    return ahead.strftime("%Y-%m-%d")
 
 
 async def unit_card_lines(context: BotContext, item: Item) -> list[str]:

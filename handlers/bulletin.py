@@ -16,7 +16,7 @@ from bot.bulletin_docx import cjk_font, file_name, render_bulletin
 from bot.group_report_docx import file_name as report_file_name
 from bot.group_report_docx import render_group_report
 from bot.people import Action, require_can
-from bot.tally import Period, PeriodError, period_text
+from bot.tally_period import Period, PeriodError, period_text
 from bot.usecases import bulletin, group_report
 from bot.usecases.bulletin import previous_month
 from handlers.context import BotContext

@@ -10,7 +10,7 @@ registers its typed steps.
 from __future__ import annotations
 
 import html
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -22,6 +22,7 @@ from bot.lifecycle import ResponseClass
 from bot.records import PhotoTarget
 from bot.usecases import unit
 from bot.views import clip, number_label
+from handlers.answer_views import example_promise_day
 from handlers.context import BotContext
 from handlers.flow import Pressed, button, current_flow
 from handlers.inbox_flow import (
@@ -80,7 +81,7 @@ async def _choose_class(update: Update, context: BotContext, press: Pressed) -> 
     if press.arg == ResponseClass.B:
         await edit_screen(
             update,
-            texts("answers.ask_promise", label=label, example=_example_day(context)),
+            texts("answers.ask_promise", label=label, example=example_promise_day(context)),
             InlineKeyboardMarkup([cancel_row(context, item.id)]),
         )
         return ANSWER_PROMISE
@@ -96,13 +97,6 @@ async def _choose_class(update: Update, context: BotContext, press: Pressed) -> 
         return BROWSE
     await _ask_text(update, context, item, edit=True)
     return ANSWER_TEXT
-
-
-def _example_day(context: BotContext) -> str:
-    """A date a month ahead, in the form the liaison is asked to type."""
-    return (context.now().astimezone(context.services.policy.zone) + timedelta(days=30)).strftime(
-        "%Y-%m-%d"
-    )
 
 
 async def _ask_text(update: Update, context: BotContext, item: Item, *, edit: bool) -> None:

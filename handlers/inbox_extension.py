@@ -11,6 +11,7 @@ from datetime import timedelta
 from telegram import Update
 
 from bot.errors import Refused
+from bot.unit_deadlines import extension_window
 from bot.usecases import extensions
 from bot.views import number_label
 from handlers.context import BotContext
@@ -58,16 +59,13 @@ async def reason_typed(update: Update, context: BotContext) -> Result:
     services = context.services
     try:
         inbox_unit(context)
-        reason = await extensions.check_ask_reason(
+        item, reason = await extensions.check_ask_reason(
             services, context.person, flow.get("item"), typed_text(update)
         )
-        item = await extensions.may_ask(services, context.person, flow.get("item"))
     except Refused as refused:
         return await typed_refusal(update, context, refused)
     flow["ext_reason"] = reason
-    assert item.due_at is not None
-    due = item.due_at.astimezone(services.policy.zone).date()
-    latest = due + timedelta(days=services.settings.deadlines.extension_max_days)
+    due, latest = extension_window(item, services.policy)
     example = min(due + timedelta(days=30), latest)
     await message_of(update).reply_text(
         context.texts(

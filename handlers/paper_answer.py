@@ -9,7 +9,7 @@ handlers/forward.py dispatches its buttons and registers its typed steps.
 from __future__ import annotations
 
 import html
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from telegram import Update
@@ -21,6 +21,7 @@ from bot.items import format_number, parse_number
 from bot.lifecycle import ResponseClass
 from bot.usecases import forwarding, unit
 from bot.views import clip, item_summary, number_label
+from handlers.answer_views import example_promise_day
 from handlers.context import BotContext
 from handlers.conversation import END
 from handlers.flow import Pressed, current_flow, end_flow
@@ -102,8 +103,7 @@ async def _on_class(update: Update, context: BotContext, press: Pressed) -> Resu
     texts = context.texts
     label = number_label(item, texts)
     if press.arg == ResponseClass.B:
-        ahead = context.now().astimezone(context.services.policy.zone) + timedelta(days=30)
-        example = ahead.strftime("%Y-%m-%d")
+        example = example_promise_day(context)
         await _ask(update, context, texts("answers.ask_promise", label=label, example=example))
         return PROMISE, None
     if press.arg == ResponseClass.C:

@@ -14,7 +14,7 @@ from bot.people import Action, require_can
 from bot.summary import GroupSummary
 from bot.summary_pictures import summary_pictures
 from bot.summary_render import render_summary
-from bot.tally import PeriodError, parse_day
+from bot.tally_period import PeriodError, parse_day
 from bot.usecases import figures
 from handlers import callbacks
 from handlers.context import BotContext

@@ -10,7 +10,8 @@ from telegram.ext import CommandHandler
 from bot import overview
 from bot.people import Action, require_can
 from bot.split import split_message
-from bot.tally import Period, PeriodError, render_tally
+from bot.tally import render_tally
+from bot.tally_period import Period, PeriodError
 from bot.usecases import figures
 from handlers.context import BotContext
 from handlers.feature import OneStep

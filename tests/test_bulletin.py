@@ -17,7 +17,8 @@ from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.people import Role
 from bot.schedule import bulletin_job
-from bot.tally import Period, compute_tally
+from bot.tally import compute_tally
+from bot.tally_period import Period
 from localapi import BotMessage, SimUser
 from tests.conftest import SHANGHAI, START, Harness
 from tests.steps import check_in, imported_example

@@ -9,17 +9,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.answer_terms import parse_day
 from bot.config import DeadlineSettings
 from bot.errors import Refused
 from bot.items import Status
 from bot.lifecycle import Parties, Policy
 from bot.people import Role
+from bot.typed_dates import typed_day
 from bot.unit_deadlines import (
     Decision,
     Extension,
     ask_extension,
     decide_extension,
-    parse_proposed_day,
     sign_deadline,
     sign_overdue,
 )
@@ -54,7 +55,20 @@ def refused(call: Callable[[], object]) -> str:
     ],
 )
 def test_dates_as_liaisons_type_them(typed: str, day: date | None) -> None:
-    assert parse_proposed_day(typed, date(2025, 9, 3)) == day
+    assert typed_day(typed, date(2025, 9, 3)) == day
+
+
+@pytest.mark.parametrize(
+    "typed", ["2025-10-20", "2025/10/20", "2025.10.20", "2025年10月20日", "２０２５－１０－２０"]
+)
+def test_a_promised_date_is_read_as_an_extension_date(typed: str) -> None:
+    """The promised date of a class-B answer is typed the same ways (one reader for both);
+    a month and day alone has no known day to follow, so it is refused there."""
+    assert parse_day(typed) == typed_day(typed, date(2025, 9, 3)) == date(2025, 10, 20)
+    for unreadable in ("10-20", "2025-02-30", "next week"):
+        with pytest.raises(Refused) as caught:
+            parse_day(unreadable)
+        assert caught.value.key == "answers.promise_unreadable"
 
 
 def test_an_extension_is_after_the_due_date_and_not_absurdly_far() -> None:

@@ -15,7 +15,8 @@ from bot.plan_jobs import plan_reminders
 from bot.records import SiteRecord
 from bot.summary import group_summary
 from bot.summary_render import render_summary
-from bot.tally import Period, compute_tally, render_tally, tally_json
+from bot.tally import compute_tally, render_tally, tally_json
+from bot.tally_period import Period
 from bot.texts import Texts
 from bot.usecases import deputy, plan
 from bot.usecases.acting import Caller

@@ -25,7 +25,8 @@ from bot.people import Role
 from bot.rating_rules import satisfaction_rate
 from bot.satisfaction import satisfaction_of
 from bot.split import split_message
-from bot.tally import Period, PeriodError, compute_tally, parse_day, tally_json
+from bot.tally import compute_tally, tally_json
+from bot.tally_period import Period, PeriodError, parse_day
 from bot.unit_rules import answer
 from tests.conftest import EXAMPLE_CATALOG, START, Harness, open_with_example, start_clock
 from tests.rating_steps import ANSWER, answered_item, apply, default_terms, rate, reload

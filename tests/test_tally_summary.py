@@ -27,7 +27,7 @@ from bot.items import Kind, Severity, Status
 from bot.lifecycle import Change, NewResponse, Rating, ResponseClass, Step, Vote
 from bot.people import Role
 from bot.records import AFTER_ALL, BEFORE_ALL
-from bot.tally import Period
+from bot.tally_period import Period
 from storage.catalog import import_catalog
 from storage.db import Database
 from storage.item_changes import commit_change, write_vote

@@ -16,7 +16,8 @@ from bot.items import Status
 from bot.jobs import run_daily_jobs
 from bot.lifecycle import Change, Rating, ResponseClass, Step
 from bot.people import Role
-from bot.tally import Period, compute_tally, render_tally
+from bot.tally import compute_tally, render_tally
+from bot.tally_period import Period
 from bot.texts import Texts
 from bot.usecases import rating, unit
 from bot.usecases.acting import Caller, act

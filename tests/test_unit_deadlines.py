@@ -21,7 +21,8 @@ from bot.jobs import run_daily_jobs
 from bot.listing import ListFilter
 from bot.people import Person, Role
 from bot.review_rules import accept
-from bot.tally import Period, tally_json
+from bot.tally import tally_json
+from bot.tally_period import Period
 from bot.unit_rules import forward
 from bot.usecases import extensions, figures
 from bot.usecases.acting import Caller

@@ -17,7 +17,7 @@ from bot.bootstrap import database_of
 from bot.clock import to_db
 from bot.geo import wgs84_to_gcj02
 from bot.people import Person, Role
-from bot.tally import Period
+from bot.tally_period import Period
 from bot.usecases import figures
 from bot.usecases.acting import Caller
 from localapi import LocalBotApi

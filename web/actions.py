@@ -77,11 +77,6 @@ def _class(form: Form) -> ResponseClass:
     return ResponseClass(value)
 
 
-def _photos(form: Form) -> list[bytes]:
-    """The uploaded files (web/forms.py, shared with the progress report's form)."""
-    return uploaded_photos(form)
-
-
 def _target(form: Form) -> int:
     return _number(form, "target", "web.form.target_missing")
 
@@ -143,7 +138,7 @@ def _terms(form: Form) -> dict[str, Any]:
 
 
 async def _answer(p: Posted) -> Acted:
-    cls, text, photos = _class(p.form), _text(p.form), _photos(p.form)
+    cls, text, photos = _class(p.form), _text(p.form), uploaded_photos(p.form)
     return await desk.answer_with_photos(
         p.services, p.caller, p.item.id, cls, text, photos, **_terms(p.form)
     )

@@ -25,7 +25,8 @@ from bot.console import ConsoleRow, MapPoint
 from bot.geo import wgs84_to_gcj02
 from bot.listing import neutralise, xml_safe
 from bot.rates import percent
-from bot.tally import Period, PeriodError, Row
+from bot.tally import Row
+from bot.tally_period import Period, PeriodError
 from bot.texts import Texts, catalog_name
 from bot.usecases import console
 from web.keys import RENDERER, SERVICES

@@ -22,7 +22,7 @@ from bot.bulletin_docx import file_name as bulletin_file_name
 from bot.errors import Refused
 from bot.group_report_docx import render_group_report
 from bot.people import Action, can, require_can
-from bot.tally import Period, PeriodError
+from bot.tally_period import Period, PeriodError
 from bot.texts import Texts
 from bot.usecases import bulletin, group_report, posters
 from bot.usecases.acting import Caller

@@ -18,7 +18,8 @@ from bot.progress import Board
 from bot.readmodels import UnitOverdue
 from bot.satisfaction import Satisfaction, load_satisfaction
 from bot.services import Services
-from bot.tally import Period, Tally, compute_tally
+from bot.tally import Tally, compute_tally
+from bot.tally_period import Period
 from bot.usecases.acting import Caller
 from bot.usecases.progress import campaign_board, period_end
 

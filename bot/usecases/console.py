@@ -22,7 +22,8 @@ from bot.people import Action, Person, Role, can
 from bot.readmodels import ResponseRecord, TimelineEvent
 from bot.records import PhotoSize, StoredPhoto
 from bot.services import Services
-from bot.tally import Period, Tally
+from bot.tally import Tally
+from bot.tally_period import Period
 from bot.unit_rules import WITH_UNIT
 from bot.usecases import figures
 from bot.usecases.acting import Caller, item_id_of

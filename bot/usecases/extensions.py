@@ -16,6 +16,7 @@ from bot.errors import Refused, require
 from bot.items import Item, Status
 from bot.people import Person
 from bot.services import Services
+from bot.typed_dates import typed_day
 from bot.unit_deadlines import (
     Decision,
     Extension,
@@ -24,8 +25,8 @@ from bot.unit_deadlines import (
     check_proposed_day,
     check_reason,
     decide_extension,
+    extension_window,
     may_ask_extension,
-    parse_proposed_day,
     sign_deadline,
     sign_overdue,
 )
@@ -48,7 +49,6 @@ class Decided:
     item: Item
     extension: Extension
     decision: Decision
-    applied: bool  # False: decided by someone else, or the item moved on, meanwhile
 
 
 async def may_ask(services: Services, actor: Person | None, item_id: object) -> Item:
@@ -66,18 +66,18 @@ async def may_ask(services: Services, actor: Person | None, item_id: object) -> 
 
 async def check_ask_reason(
     services: Services, actor: Person | None, item_id: object, reason: str
-) -> str:
-    """The reason as it will be kept, checked before the date is asked for."""
-    await may_ask(services, actor, item_id)
-    return check_reason(reason)
+) -> tuple[Item, str]:
+    """The item, if its liaison may still ask, and the reason as it will be kept: checked
+    before the date is asked for."""
+    item = await may_ask(services, actor, item_id)
+    return item, check_reason(reason)
 
 
 def proposed_day(services: Services, item: Item, text: str) -> date:
     """The typed date, checked against the item's current due date."""
-    assert item.due_at is not None
     policy = services.policy
-    due_day = item.due_at.astimezone(policy.zone).date()
-    return check_proposed_day(item, parse_proposed_day(text, due_day), policy)
+    due_day, _latest = extension_window(item, policy)
+    return check_proposed_day(item, typed_day(text, due_day), policy)
 
 
 async def ask(
@@ -129,16 +129,15 @@ async def decide(
         await services.items.parties(item),
         services.policy,
     )
-    applied = await services.deadlines.decide_extension(decision, caller.person.id, caller.now)
-    if applied:
-        services.wake_sender()
-        log.info("Extension %s %s by %s", extension.id, decision.decision, caller.person.id)
-    else:
+    if not await services.deadlines.decide_extension(decision, caller.person.id, caller.now):
+        # Decided by someone else, or the item moved on, meanwhile: nothing was written.
         fresh = await services.deadlines.extension(services.campaign.id, extension.id)
         if fresh is not None and fresh.decision is not None:
             raise Refused("extension.already_decided")
         raise Refused("extension.stale", number=item.display_number)
-    return Decided(item, extension, decision.decision, applied)
+    services.wake_sender()
+    log.info("Extension %s %s by %s", extension.id, decision.decision, caller.person.id)
+    return Decided(item, extension, decision.decision)
 
 
 async def of_item(services: Services, actor: Person | None, item: Item) -> list[Extension]:
@@ -180,10 +179,9 @@ async def item_deadlines(services: Services, actor: Person | None, item: Item) -
     open_request = any(e.decision is None for e in visible)
     earliest = latest = None
     may = liaison and item.status in WITH_UNIT and item.due_at is not None and not open_request
-    if may and item.due_at is not None:
-        due_day = item.due_at.astimezone(policy.zone).date()
+    if may:
+        due_day, latest = extension_window(item, policy)
         earliest = due_day + timedelta(days=1)
-        latest = due_day + timedelta(days=policy.deadlines.extension_max_days)
     shown = staff or liaison
     return DeadlineView(
         sign_due=sign_deadline(item, policy) if shown and item.status is Status.FORWARDED else None,

@@ -18,7 +18,8 @@ from bot.listing import BATCH_ROWS, Format, ListFilter
 from bot.people import Action, require_can
 from bot.services import Services
 from bot.summary import GroupSummary, group_summary
-from bot.tally import Period, Tally, compute_tally
+from bot.tally import Tally, compute_tally
+from bot.tally_period import Period
 from bot.usecases.acting import Caller
 
 

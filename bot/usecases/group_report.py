@@ -20,7 +20,7 @@ from bot.progress import Board
 from bot.records import GroupRecord
 from bot.satisfaction import Satisfaction, satisfaction_of
 from bot.services import Services
-from bot.tally import Period
+from bot.tally_period import Period
 from bot.usecases.acting import Caller
 from bot.usecases.progress import campaign_board, period_end
 
