@@ -4,10 +4,10 @@ The original is kept byte for byte (EXIF is evidence); display copies and thumbn
 
 All three files are on disk before the database row that points at them is written ("durable
 first"): each is written under a temporary name and fsynced, then renamed into place, and the
-folders that gained a name are fsynced once. The fsyncs of one photo run together, so they share
-the file system journal's commits instead of waiting for one each. The original is staged while the photo is still
-being decoded (Evidence.ingest runs both at once), so its write and fsync cost no time of their
-own; a photo that turns out unusable leaves nothing behind.
+folders that gained a name are fsynced once. The fsyncs of one photo run together, so they
+share the file system journal's commits instead of waiting for one each. The original is staged
+while the photo is still being decoded (Evidence.ingest runs both at once), so its write and fsync
+cost no time of their own; a photo that turns out unusable leaves nothing behind.
 """
 
 from __future__ import annotations
