@@ -1,12 +1,12 @@
 """Test data for the benchmarks: a campaign of any size, photos like a phone's, the machine.
 
 The campaign is the Hangzhou example catalog (examples/hangzhou.toml, imported the way the bot
-imports it) grown to the size asked for: more groups (each on one project), more sites, deputies,
-a year of check-ins and items with a realistic spread of statuses, dates (a supervision-week
-peak in May and June), projects and categories, raisers and answers. Rows go in with plain
-sqlite3 `executemany` in one transaction with the secondary indexes dropped and then rebuilt
-from their own schema text, so a million items take under a minute instead of an hour; the
-schema afterwards is exactly the one the migrations make.
+imports it) grown to the size asked for: more groups, sites and people (bench/_cast.py), then a
+year of check-ins and items with a realistic spread of statuses, dates (a supervision-week peak in
+May and June), projects and categories, raisers and answers. Rows go in with plain sqlite3
+`executemany` in one transaction with the secondary indexes dropped and then rebuilt from their
+own schema text, so a million items take under a minute instead of an hour; the schema afterwards
+is exactly the one the migrations make.
 
 Everything is seeded: the same arguments give the same database.
 """
@@ -26,10 +26,8 @@ from typing import Any
 from bench._campaign import (
     ANSWERED,
     ANSWERS,
-    GIVEN,
     HANDED_ON,
     STATUS_MIX,
-    SURNAMES,
     Built,
     Shape,
     db_time,
@@ -37,6 +35,7 @@ from bench._campaign import (
     drop_indexes,
     new_campaign,
 )
+from bench._cast import add_cast
 from bench._machine import ZONE, header
 from bot.config import Settings
 
@@ -68,92 +67,8 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
         tables.append("items")
     dropped = drop_indexes(conn, tables)
 
-    # Groups: the catalog's, then more, each on one project, round the projects.
-    existing = conn.execute("SELECT COUNT(*) FROM groups").fetchone()[0]
-    for n in range(existing + 1, shape.groups + 1):
-        gid = conn.execute(
-            "INSERT INTO groups (campaign_id, code, name) VALUES (?, ?, ?)",
-            (campaign_id, f"G{n:03d}", f"第{n}监督小组"),
-        ).lastrowid
-        conn.execute(
-            "INSERT INTO group_projects (group_id, project_id) VALUES (?, ?)",
-            (gid, projects[(n - 1) % len(projects)]),
-        )
-    groups = [r[0] for r in conn.execute("SELECT id FROM groups ORDER BY code")][: shape.groups]
-
-    # Sites: more per project, around Hangzhou.
-    site_rows = []
-    for pid in projects:
-        for n in range(shape.sites_per_project):
-            subs = subitems[pid]
-            sub = rng.choice(subs)[0] if subs and rng.random() < 0.9 else None
-            lat, lon = 30.15 + rng.random() * 0.25, 120.0 + rng.random() * 0.35
-            site_rows.append(
-                (campaign_id, pid, sub, f"B{pid}-{n}", f"点位{pid}-{n}号", lat, lon, 150.0,
-                 "WGS84", lat, lon)
-            )  # fmt: skip
-    conn.executemany(
-        "INSERT INTO sites (campaign_id, project_id, subitem_id, code, name, lat, lon, radius_m, "
-        "source_crs, source_lat, source_lon, illustrative) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
-        site_rows,
-    )
-    site_info = {
-        sid: (pid, sub, name, lat, lon)
-        for sid, pid, sub, name, lat, lon in conn.execute(
-            "SELECT id, project_id, subitem_id, name, lat, lon FROM sites WHERE campaign_id = ?",
-            (campaign_id,),
-        )
-    }
-    group_sites: dict[int, list[int]] = {}
-    for gid in groups:
-        found = [
-            r[0]
-            for r in conn.execute(
-                "SELECT s.id FROM sites s WHERE s.project_id IN "
-                "(SELECT project_id FROM group_projects WHERE group_id = ?) OR s.subitem_id IN "
-                "(SELECT si.id FROM subitems si JOIN group_units gu ON gu.unit_id = si.unit_id "
-                "WHERE gu.group_id = ?)",
-                (gid, gid),
-            )
-        ]
-        group_sites[gid] = found or list(site_info)
-
-    # People: a leader and deputies per group (leaders can be reached: they get summaries),
-    # a liaison per unit, a few staff.
-    person_rows = []
-    next_tg = 10_000_000
-    for gid in groups:
-        for n in range(shape.deputies_per_group + 1):
-            name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
-            role = "leader" if n == 0 else "deputy"
-            next_tg += 1
-            person_rows.append((campaign_id, name, role, gid, None, next_tg, created, created))
-    for uid in units:
-        next_tg += 1
-        person_rows.append(
-            (campaign_id, f"联络员{uid}", "liaison", None, uid, next_tg, created, created)
-        )
-    for n in range(3):
-        next_tg += 1
-        person_rows.append(
-            (campaign_id, f"工作人员{n}", "staff", None, None, next_tg, created, created)
-        )
-    conn.executemany(
-        "INSERT INTO persons (campaign_id, name, role, group_id, unit_id, telegram_user_id, "
-        "created_at, joined_at) VALUES (?,?,?,?,?,?,?,?)",
-        person_rows,
-    )
-    members: dict[int, list[int]] = {gid: [] for gid in groups}
-    for pid, gid in conn.execute(
-        "SELECT id, group_id FROM persons WHERE group_id IS NOT NULL AND campaign_id = ?",
-        (campaign_id,),
-    ):
-        if gid in members:
-            members[gid].append(pid)
-    liaison = dict(
-        conn.execute("SELECT unit_id, id FROM persons WHERE role = 'liaison'").fetchall()
-    )
-    persons = len(person_rows)
+    cast = add_cast(conn, rng, shape, campaign_id, created, subitems, units)
+    groups, site_info, members = cast.groups, cast.sites, cast.members
 
     # Days of the year, the peak weighted so that it holds peak_share of everything.
     days = [shape.first + timedelta(days=n) for n in range((shape.last - shape.first).days + 1)]
@@ -170,11 +85,10 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
     visit_days = rng.choices(range(len(days)), weights=weights, k=n_visits)
     visit_rows = []
     visit_meta = []  # (person, group, site, moment)
-    group_list = groups
     for v, day_index in enumerate(sorted(visit_days)):
-        gid = group_list[rng.randrange(len(group_list))]
+        gid = groups[rng.randrange(len(groups))]
         person = rng.choice(members[gid])
-        site = rng.choice(group_sites[gid])
+        site = rng.choice(cast.group_sites[gid])
         moment = midnights[day_index] + timedelta(seconds=rng.randrange(8 * 3600, 18 * 3600))
         _pid, _sub, _name, lat, lon = site_info[site]
         distance = rng.random() * 300
@@ -298,7 +212,7 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
             raiser_rows.append((target, author, item_id, sub_time))
         if answered is not None and response_class is not None:
             response_rows.append(
-                (item_id, 1, unit, liaison.get(unit, author), response_class,
+                (item_id, 1, unit, cast.liaison.get(unit, author), response_class,
                  rng.choice(ANSWERS), db_time(answered))
             )  # fmt: skip
     conn.executemany(
@@ -377,7 +291,7 @@ def populate(db_path: Path, shape: Shape, settings: Settings) -> Built:
         items=shape.items,
         listed=listed,
         visits=n_visits,
-        persons=persons,
+        persons=cast.persons,
         groups=len(groups),
         sites=sites,
         photos=len(photo_rows),

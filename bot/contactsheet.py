@@ -68,6 +68,7 @@ def render_sheet(
     `thumbs` keeps the decoded thumbnails for another sheet of the same photos (the same
     group's summary in another language): each is read and scaled once.
     """
+    thumbs = {} if thumbs is None else thumbs
     font = load_font(font_path, 17)
     title_font = load_font(font_path, 24)
     photos = list(photos[:PER_SHEET])
@@ -82,12 +83,9 @@ def render_sheet(
         col, row = index % columns, index // columns
         x = PAD + col * (CELL_W + PAD)
         y = HEADER_H + row * (CELL_H + CAPTION_H + PAD)
-        if thumbs is None:
-            thumb = _thumbnail(photo)
-        elif photo.path in thumbs:
-            thumb = thumbs[photo.path]
-        else:
-            thumb = thumbs[photo.path] = _thumbnail(photo)
+        if photo.path not in thumbs:
+            thumbs[photo.path] = _thumbnail(photo)
+        thumb = thumbs[photo.path]
         if thumb is None:
             draw.rectangle((x, y, x + CELL_W - 1, y + CELL_H - 1), fill=MISSING)
         else:

@@ -52,6 +52,13 @@ class _Answering:
     chat_id: int
     used: int = 0
 
+    def take(self, chat_id: int, burst: int) -> bool:
+        """Count one more message answering the update, if it is to its chat and in the burst."""
+        if chat_id != self.chat_id or self.used >= burst:
+            return False
+        self.used += 1
+        return True
+
 
 _answering: ContextVar[_Answering | None] = ContextVar("pacing_answering", default=None)
 
@@ -113,6 +120,12 @@ class _Chat:
     gate: _Gate = field(default_factory=_Gate)
     # When each recent message to the chat went (or, once answered, arrived): the window.
     sent: deque[float] = field(default_factory=deque)
+
+    def count_from(self, now: float, span: float) -> int:
+        """Forget the messages that left the window ending now; how many are still in it."""
+        while self.sent and self.sent[0] <= now - span:
+            self.sent.popleft()
+        return len(self.sent)
 
 
 class Pacer:
@@ -177,14 +190,11 @@ class Pacer:
             if (
                 priority is Priority.REPLY
                 and current is not None
-                and current.chat_id == chat_id
-                and current.used < self.chat_burst
+                and current.take(chat_id, self.chat_burst)
             ):
-                current.used += 1
                 await self._wait_out_pause()
                 now = self._clock()
-                while chat.sent and chat.sent[0] <= now - span:
-                    chat.sent.popleft()
+                chat.count_from(now, span)
                 chat.sent.append(now)
                 return
             # The chat's window is waited out before joining the global queue, so one busy
@@ -192,9 +202,7 @@ class Pacer:
             async with chat.gate.turn(priority):
                 while True:
                     now = self._clock()
-                    while chat.sent and chat.sent[0] <= now - span:
-                        chat.sent.popleft()
-                    if len(chat.sent) < count:
+                    if chat.count_from(now, span) < count:
                         break
                     await asyncio.sleep(chat.sent[0] + span - now)
                 await self._acquire_global(priority)

@@ -4,10 +4,10 @@ The original is kept byte for byte (EXIF is evidence); display copies and thumbn
 
 All three files are on disk before the database row that points at them is written ("durable
 first"): each is written under a temporary name and fsynced, then renamed into place, and the
-folders that gained a name are fsynced once. The fsyncs of one photo run together, so they share
-the file system journal's commits instead of waiting for one each. The original is staged while the photo is still
-being decoded (Evidence.ingest runs both at once), so its write and fsync cost no time of their
-own; a photo that turns out unusable leaves nothing behind.
+folders that gained a name are fsynced once. The fsyncs of one photo run together, so they
+share the file system journal's commits instead of waiting for one each. The original is staged
+while the photo is still being decoded (Evidence.ingest runs both at once), so its write and fsync
+cost no time of their own; a photo that turns out unusable leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -30,20 +30,30 @@ class StoredFiles:
     thumb: str
 
 
-def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
-    """Write then rename, so no reader (and no crash) ever sees a half-written file under the final
-    name. durable: on disk before the rename, for files that are evidence (photo originals)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
+def _temporary(folder: Path, data: bytes, *, durable: bool = True) -> Path:
+    """`data` in a new temporary file in `folder` (fsynced if durable)."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=TMP_PREFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write then rename, so no reader (and no crash) ever sees a half-written file under the final
+    name. durable: on disk before the rename, for files that are evidence (photo originals)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temporary(path.parent, data, durable=durable)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -68,24 +78,11 @@ class PhotoStore:
             thumb=f"thumbs/{shard}/{sha256}.jpg",
         )
 
-    def _temporary(self, folder: Path, data: bytes) -> Path:
-        """`data` in a new temporary file in `folder`, fsynced."""
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=TMP_PREFIX)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return Path(tmp)
-
     def _temporaries(self, pending: list[tuple[Path, bytes]]) -> list[Path]:
         """Several temporary files at once: fsyncs waiting together share the journal's commits
         (keep() took 15-20 ms with one fsync after the other, 3 ms with them together, on the
         development machine under load)."""
-        done = [_POOL.submit(self._temporary, folder, data) for folder, data in pending]
+        done = [_POOL.submit(_temporary, folder, data) for folder, data in pending]
         made, failed = [], None
         for future in done:
             try:
@@ -104,7 +101,7 @@ class PhotoStore:
         Pass the result to keep() or discard(); until then the file is not part of the store.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        return self._temporary(self.root, original)
+        return _temporary(self.root, original)
 
     def discard(self, staged: Path) -> None:
         staged.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ its reply, instead of costing the deputy a round trip first. Nothing waits for i
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections.abc import Callable, Coroutine
@@ -56,6 +57,11 @@ MAX_FLOOD_WAIT_SECONDS = 60.0
 ANSWERS_GRACE_SECONDS = 5.0
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+def _spinner_only(endpoint: str, data: dict[str, Any]) -> bool:
+    """A plain answer to a button press: it only stops the button's spinner."""
+    return endpoint == "answerCallbackQuery" and not data.get("text") and not data.get("url")
 
 
 def _stale(error: BadRequest) -> bool:
@@ -104,20 +110,16 @@ class PacedRequests(BaseRateLimiter[dict[str, Any]]):
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
     ) -> Result:
-        if endpoint == "answerCallbackQuery" and not data.get("text") and not data.get("url"):
-            task = asyncio.create_task(self._call(callback, args, kwargs, endpoint, data))
+        send = functools.partial(callback, *args, **kwargs)
+        if _spinner_only(endpoint, data):
+            task = asyncio.create_task(self._call(send, endpoint, data))
             self._answers.add(task)
             task.add_done_callback(self._answered)
             return True
-        return await self._call(callback, args, kwargs, endpoint, data)
+        return await self._call(send, endpoint, data)
 
     async def _call(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, Result]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
+        self, send: Callable[[], Coroutine[Any, Any, Result]], endpoint: str, data: dict[str, Any]
     ) -> Result:
         chat_id = data.get("chat_id")
         paced = endpoint in PACED and isinstance(chat_id, int)
@@ -128,7 +130,7 @@ class PacedRequests(BaseRateLimiter[dict[str, Any]]):
                 assert isinstance(chat_id, int)
                 await self.pacer.acquire(chat_id, Priority.REPLY)
             try:
-                return await callback(*args, **kwargs)
+                return await send()
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 self.pacer.pause(seconds)
@@ -138,7 +140,7 @@ class PacedRequests(BaseRateLimiter[dict[str, Any]]):
                 log.info("%s: flood control, retrying after %gs", endpoint, seconds)
                 await asyncio.sleep(seconds)
             except BadRequest as exc:
-                if endpoint == "answerCallbackQuery" and not data.get("text") and _stale(exc):
+                if _spinner_only(endpoint, data) and _stale(exc):
                     # The press was answered before a restart (its update is processed again)
                     # or waited too long: only the spinner is at stake, not the step.
                     log.info(

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from bot.photostore import TMP_PREFIX
+
 log = logging.getLogger(__name__)
 
 PAGES_PER_STEP = 1024
@@ -193,7 +195,7 @@ def photo_files(root: Path) -> PhotoFiles:
     if root.is_dir():
         for folder, _dirs, names in os.walk(root):
             for name in names:
-                if name.startswith(".tmp-"):
+                if name.startswith(TMP_PREFIX):
                     continue  # a photo being written right now
                 try:
                     size += (Path(folder) / name).stat().st_size

@@ -4,8 +4,8 @@ Against a local Bot API server that enforces Telegram's limits with 429s (30 not
 the bot, 3 in any 3 seconds to one chat; the first 3 messages answering a person's update are
 replies, not counted bot-wide and let through as a burst, but they fill the chat's window), 30
 deputies check in and report at a brisk pace while notices are queued for all of them: every step
-is answered, the bot stays under the limits, and every notice arrives. And when Telegram answers 5xx to a share of the replies, they are sent
-again: no reply is lost.
+is answered, the bot stays under the limits, and every notice arrives. And when Telegram answers
+5xx to a share of the replies, they are sent again: no reply is lost.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
@@ -92,3 +93,34 @@ async def test_a_lookup_on_the_loops_connection_sees_each_commit(db: Database) -
     # Read-only: a write through it is refused, not slipped past the write lock.
     with pytest.raises(sqlite3.OperationalError):
         await db.lookup(lambda row: row[0], "DELETE FROM t RETURNING k")
+
+
+async def test_writes_handed_in_during_a_commit_go_together_in_the_next_one(db: Database) -> None:
+    await db.run_write(lambda conn: conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v)"))
+    started = threading.Event()
+    release = threading.Event()
+    seen_outside: dict[int, object] = {}
+
+    def put(k: int) -> Callable[[sqlite3.Connection], None]:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO t VALUES (?, ?)", (k, f"v{k}"))
+            [(outside,)] = committed(db, "SELECT COUNT(*) FROM t")
+            seen_outside[k] = outside
+            if k == 1:
+                started.set()
+                # Held in the database's thread until the next writes are queued.
+                assert release.wait(5.0)
+
+        return work
+
+    first = asyncio.create_task(db.run_write(put(1)))
+    assert await asyncio.to_thread(started.wait, 5.0)
+    # Handed in while the first one's transaction is open: they wait for its commit, then share
+    # one transaction of their own.
+    later = [asyncio.create_task(db.run_write(put(k))) for k in (2, 3)]
+    await asyncio.sleep(0.05)
+    assert not any(task.done() for task in later)
+    release.set()
+    await asyncio.gather(first, *later)
+    assert seen_outside == {1: 0, 2: 1, 3: 1}
+    assert committed(db, "SELECT k FROM t ORDER BY k") == [(1,), (2,), (3,)]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import open_services
+from bot.config import Settings, StorageSettings
 from bot.picture_pool import PicturePool, machine_workers
 
 
@@ -47,3 +50,20 @@ async def test_the_pool_is_sized_to_the_machine_and_warms_up_in_the_background()
         assert pool.started
     finally:
         await pool.close()
+
+
+async def test_closing_the_services_stops_the_pools_processes(tmp_path: Path) -> None:
+    settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
+    services = await open_services(settings, require_campaign=False)
+    try:
+        assert services.pictures is not None
+        pids = set(await asyncio.gather(*(services.pictures.run(os.getpid) for _ in range(2))))
+    finally:
+        await services.close()
+    for _ in range(100):  # the fork server reaps them a moment after they exit
+        if not any(_alive(pid) for pid in pids):
+            break
+        await asyncio.sleep(0.05)
+    assert not any(_alive(pid) for pid in pids)
+    with pytest.raises(RuntimeError, match="shut down"):
+        await services.pictures.run(os.getpid)
