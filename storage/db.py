@@ -248,6 +248,15 @@ class Database(Reads):
         row = self._lookups.execute(sql, params).fetchone()
         return None if row is None else to(row)
 
+    async def lookup_all(
+        self, to: Callable[[Row], T], sql: str, params: Sequence[Any] = ()
+    ) -> list[T]:
+        """The few rows found through an index (an account's memberships: one per campaign), on
+        the event loop's own connection as `lookup` reads one."""
+        if self._lookups is None:
+            raise DatabaseError("database is not open")
+        return [to(row) for row in self._lookups.execute(sql, params).fetchall()]
+
     # Reads run to completion in one call: a cursor left open on the shared reader connection
     # keeps its read transaction, and every other read would see the database as it was then
     # (the outbox sender re-sent rows it had just marked sent; tests/test_faults.py).
