@@ -93,7 +93,6 @@ async def open_services(
         return Services(
             settings=settings,
             clock=clock or process_clock(),
-            home=campaign,
             served=tuple(served),
             city_id=city.id if city else None,
             catalog=catalog,

@@ -138,16 +138,17 @@ def render_overview(rows: list[CampaignFigures], texts: Texts) -> list[str]:
             lines.append(
                 texts("campaign.overview_joint", visits=row.joint_visits, items=row.joint_in)
             )
-    own = sum(r.raised - r.joint_in for r in rows)
+    raised, overdue = totals(rows)
     lines.append(
-        texts(
-            "campaign.overview_total",
-            campaigns=len(rows),
-            raised=own,
-            overdue=sum(r.overdue for r in rows),
-        )
+        texts("campaign.overview_total", campaigns=len(rows), raised=raised, overdue=overdue)
     )
     return lines
+
+
+def totals(rows: list[CampaignFigures]) -> tuple[int, int]:
+    """The overview's total: problems and suggestions, each counted once (in its own campaign,
+    not again where it was shared in), and overdue items."""
+    return sum(r.raised - r.joint_in for r in rows), sum(r.overdue for r in rows)
 
 
 def overview_json(rows: list[CampaignFigures]) -> list[dict[str, Any]]:

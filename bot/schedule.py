@@ -89,7 +89,7 @@ async def _every_campaign(
     services: Services, job: Callable[[Services, datetime], Awaitable[object]], now: datetime
 ) -> None:
     """Run the job for each campaign the deployment serves, acting in it (one, usually)."""
-    for campaign in services.served or (services.home,):
+    for campaign in services.served:
         with services.acting_in(campaign):
             try:
                 await job(services, now)

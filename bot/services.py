@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.answer_ports import AnswerStore
@@ -67,7 +67,9 @@ class Services:
 
     settings: Settings
     clock: Clock
-    home: CampaignRecord  # [campaign] code, or the latest imported: where nothing else says
+    # Every campaign served side by side: the home one first ([campaign] code, or the latest
+    # imported: where nothing else says), then [campaign] also.
+    served: tuple[CampaignRecord, ...]
     catalog: CatalogStore
     people: PeopleStore
     visits: VisitStore
@@ -99,12 +101,14 @@ class Services:
     memberships: MembershipStore  # who acts in which campaign; joint visits and items
     closer: Callable[[], Awaitable[None]]
     on_queued: Callable[[], None] | None = None
-    # Every campaign served side by side (home first; [campaign] also), and the city's if any.
-    served: tuple[CampaignRecord, ...] = field(default=())
-    city_id: int | None = None
+    city_id: int | None = None  # the city's campaign ([campaign] city), if any
 
     # Processes for drawing the summaries' pictures (None: drawn in a thread).
     pictures: PicturePool | None = None
+
+    @property
+    def home(self) -> CampaignRecord:
+        return self.served[0]
 
     @property
     def campaign(self) -> CampaignRecord:
@@ -115,8 +119,6 @@ class Services:
     def campaign(self, record: CampaignRecord) -> None:
         # A (re-)imported catalog replaces the record where it is kept.
         old = self.campaign
-        if old.id == self.home.id:
-            self.home = record
         self.served = tuple(record if c.id == old.id else c for c in self.served)
         if _ACTING.get() is not None:
             _ACTING.set(record)

@@ -11,6 +11,7 @@ from typing import Any, cast
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.campaign_ports import PartnerGroup
 from bot.errors import Refused
 from bot.usecases import campaigns, joint
 from handlers import callbacks
@@ -100,6 +101,28 @@ async def follow_location(
 # --- joint inspections (bot/usecases/joint.py) ----------------------------------------------------
 
 
+def _numbers(data: str | None) -> list[int | None]:
+    """The ids after a joint button's prefix (<record>[:<group>]); None where one is not a number."""
+    return [int(p) if p.isdigit() else None for p in (data or "").split(":")[1:3]]
+
+
+def _partner_buttons(
+    context: BotContext, data: str, partners: list[PartnerGroup]
+) -> InlineKeyboardMarkup:
+    """A button per partner group, its data `data:<group id>`."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    context.texts("campaign.joint_group", campaign=g.campaign_name, group=g.name),
+                    callback_data=f"{data}:{g.id}",
+                )
+            ]
+            for g in partners
+        ]
+    )
+
+
 def with_joint_button(
     context: BotContext, visit_id: int, markup: InlineKeyboardMarkup | None
 ) -> InlineKeyboardMarkup | None:
@@ -116,33 +139,22 @@ async def joint_pressed(update: Update, context: BotContext) -> None:
     """jv:<visit>: the partner groups to choose from; jv:<visit>:<group>: share with it."""
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    numbers = [int(p) if p.isdigit() else None for p in parts[1:3]]
+    numbers = _numbers(query.data)
     visit_id = numbers[0] if numbers else None
-    texts = context.texts
     if len(numbers) < 2:
         partners = await joint.visit_partners(context.services, context.person, visit_id)
-        rows = [
-            [
-                InlineKeyboardButton(
-                    texts("campaign.joint_group", campaign=g.campaign_name, group=g.name),
-                    callback_data=f"{callbacks.JOINT}:{visit_id}:{g.id}",
-                )
-            ]
-            for g in partners
-        ]
         await query.answer()
         if query.message is not None:
             await context.bot.send_message(
                 query.message.chat.id,
-                texts("campaign.joint_choose"),
-                reply_markup=InlineKeyboardMarkup(rows),
+                context.texts("campaign.joint_choose"),
+                reply_markup=_partner_buttons(context, f"{callbacks.JOINT}:{visit_id}", partners),
             )
         return
     group = await joint.share_visit(context.services, context.caller(), visit_id, numbers[1])
     await query.answer()
     await query.edit_message_text(
-        texts(
+        context.texts(
             "campaign.joint_done",
             campaign=html.escape(group.campaign_name),
             group=html.escape(group.name),
@@ -161,26 +173,16 @@ async def joint_item_command(update: Update, context: BotContext) -> None:
     item, partners = await joint.item_partners(
         context.services, context.person, " ".join(context.args)
     )
-    rows = [
-        [
-            InlineKeyboardButton(
-                texts("campaign.joint_group", campaign=g.campaign_name, group=g.name),
-                callback_data=f"{callbacks.JOINT_ITEM}:{item.id}:{g.id}",
-            )
-        ]
-        for g in partners
-    ]
     await message.reply_text(
         texts("campaign.joint_item_choose", number=item.display_number),
-        reply_markup=InlineKeyboardMarkup(rows),
+        reply_markup=_partner_buttons(context, f"{callbacks.JOINT_ITEM}:{item.id}", partners),
     )
 
 
 async def joint_item_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    numbers = [int(p) if p.isdigit() else None for p in parts[1:3]]
+    numbers = _numbers(query.data)
     if len(numbers) < 2:
         await query.answer(context.texts("button_expired"), show_alert=True)
         return

@@ -123,6 +123,9 @@ class Database(Reads):
         except (sqlite3.Error, OSError) as exc:
             await self.close()
             raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
+        except DatabaseError:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         if self._committing is not None:
@@ -145,23 +148,25 @@ class Database(Reads):
                 continue
             log.info("Applying database migration %04d", version)
             # A migration that rebuilds a table others refer to asks for foreign keys off (SQLite
-            # ignores the pragma inside a transaction); they are checked once it is done.
+            # ignores the pragma inside a transaction); they are checked before it commits.
             rebuild = sql.startswith(_FOREIGN_KEYS_OFF)
             before: set[tuple[object, ...]] = set()
             if rebuild:
                 # References already dangling (a hand-mended database) are not the migration's.
                 before = await self._dangling()
                 await self._writer.execute("PRAGMA foreign_keys = OFF")
-            # executescript commits on its own; the version bump is inside the script so a crash
-            # half-way leaves the old version number and the migration is retried.
+            # The version bump is in the migration's transaction, so a crash half-way leaves the
+            # old version number and the migration is retried; so does a rebuild that broke
+            # references (rolled back, the bot refuses to start).
             await self._writer.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\n"
             )
+            broken = await self._dangling() - before if rebuild else set()
+            await self._writer.execute("ROLLBACK" if broken else "COMMIT")
             if rebuild:
                 await self._writer.execute("PRAGMA foreign_keys = ON")
-                broken = await self._dangling() - before
-                if broken:
-                    raise DatabaseError(f"migration {version:04d} broke {len(broken)} references")
+            if broken:
+                raise DatabaseError(f"migration {version:04d} broke {len(broken)} references")
 
     async def _dangling(self) -> set[tuple[object, ...]]:
         assert self._writer is not None
@@ -247,6 +252,15 @@ class Database(Reads):
             raise DatabaseError("database is not open")
         row = self._lookups.execute(sql, params).fetchone()
         return None if row is None else to(row)
+
+    async def lookup_all(
+        self, to: Callable[[Row], T], sql: str, params: Sequence[Any] = ()
+    ) -> list[T]:
+        """The few rows found through an index (an account's memberships: one per campaign), on
+        the event loop's own connection as `lookup` reads one."""
+        if self._lookups is None:
+            raise DatabaseError("database is not open")
+        return [to(row) for row in self._lookups.execute(sql, params).fetchall()]
 
     # Reads run to completion in one call: a cursor left open on the shared reader connection
     # keeps its read transaction, and every other read would see the database as it was then

@@ -8,31 +8,39 @@ from datetime import datetime
 from bot.campaign_ports import JointCounts, Named, PartnerGroup
 from bot.clock import to_db
 from bot.people import Person
-from storage.db import Repo, changed_one
+from storage.db import Repo, Row, changed_one
 from storage.people import PERSON_SELECT, person_of
 from storage.reports import NOT_COUNTED
 from storage.rows import row_mapper
 
 _partner = row_mapper(PartnerGroup)
 
+
+def _first_int(row: Row) -> int:
+    return int(row[0])
+
+
 # The table that holds each kind of record a notice's button may name (a fixed list, never input).
 _TABLES: dict[Named, str] = {"item": "items", "visit": "visits", "round": "evaluation_rounds"}
 
 
 class MembershipRepo(Repo):
+    # The gate reads these with every update (bot/usecases/campaigns.py acting_person): reads
+    # through an index or a key, on the loop's own connection (Database.lookup).
+
     async def memberships(self, telegram_user_id: int) -> list[Person]:
-        return await self.db.fetch_all_as(
+        return await self.db.lookup_all(
             person_of,
             f"{PERSON_SELECT} WHERE telegram_user_id = ? ORDER BY id",
             (telegram_user_id,),
         )
 
     async def chosen_campaign(self, telegram_user_id: int) -> int | None:
-        value = await self.db.fetch_value(
+        return await self.db.lookup(
+            _first_int,
             "SELECT campaign_id FROM acting_campaigns WHERE telegram_user_id = ?",
             (telegram_user_id,),
         )
-        return None if value is None else int(value)
 
     async def choose_campaign(self, telegram_user_id: int, campaign_id: int, now: datetime) -> None:
         async with self.db.transaction() as conn:
@@ -44,10 +52,9 @@ class MembershipRepo(Repo):
             )
 
     async def campaign_of(self, named: Named, record_id: int) -> int | None:
-        value = await self.db.fetch_value(
-            f"SELECT campaign_id FROM {_TABLES[named]} WHERE id = ?", (record_id,)
+        return await self.db.lookup(
+            _first_int, f"SELECT campaign_id FROM {_TABLES[named]} WHERE id = ?", (record_id,)
         )
-        return None if value is None else int(value)
 
     async def partner_groups(
         self, campaign_ids: tuple[int, ...], exclude_campaign: int

@@ -13,17 +13,17 @@ from bot.people import Person, Role
 from storage.db import Repo, insert, select_one
 from storage.rows import is_set, row_mapper
 
-PERSON_SELECT = _SELECT = (
+PERSON_SELECT = (
     "SELECT id, campaign_id, name, role, group_id, unit_id, telegram_user_id, language, active, "
     "blocked_at FROM persons"
 )
-person_of = _person = row_mapper(Person, role=Role, active=bool, blocked=("blocked_at", is_set))
+person_of = row_mapper(Person, role=Role, active=bool, blocked=("blocked_at", is_set))
 
 
 async def _person_in(conn: aiosqlite.Connection, person_id: int) -> Person:
-    row = await select_one(conn, f"{_SELECT} WHERE id = ?", (person_id,))
+    row = await select_one(conn, f"{PERSON_SELECT} WHERE id = ?", (person_id,))
     assert row is not None
-    return _person(row)
+    return person_of(row)
 
 
 class PeopleRepo(Repo):
@@ -31,21 +31,22 @@ class PeopleRepo(Repo):
         self, telegram_user_id: int, campaign_id: int | None = None
     ) -> Person | None:
         """The account's person: in `campaign_id`, or (None) the first it joined as."""
-        # Every update reads it first: a point read on the loop's own connection.
+        # A point read on the loop's own connection (a step of a flow begun in another campaign
+        # reads it: bot/usecases/campaigns.py act_as; the gate reads storage/memberships.py).
         if campaign_id is not None:
             return await self.db.lookup(
-                _person,
-                f"{_SELECT} WHERE telegram_user_id = ? AND campaign_id = ?",
+                person_of,
+                f"{PERSON_SELECT} WHERE telegram_user_id = ? AND campaign_id = ?",
                 (telegram_user_id, campaign_id),
             )
         return await self.db.lookup(
-            _person,
-            f"{_SELECT} WHERE telegram_user_id = ? ORDER BY id LIMIT 1",
+            person_of,
+            f"{PERSON_SELECT} WHERE telegram_user_id = ? ORDER BY id LIMIT 1",
             (telegram_user_id,),
         )
 
     async def by_id(self, person_id: int) -> Person | None:
-        return await self.db.fetch_one_as(_person, f"{_SELECT} WHERE id = ?", (person_id,))
+        return await self.db.fetch_one_as(person_of, f"{PERSON_SELECT} WHERE id = ?", (person_id,))
 
     async def invite(
         self,

@@ -16,13 +16,13 @@ async def overview_page(request: web.Request) -> web.StreamResponse:
     who = who_of(request)
     period = period_of(request.query)
     rows = await overview.city_overview(services, who.person, period, now=services.clock.now())
-    own = sum(r.raised - r.joint_in for r in rows)
+    raised, overdue = overview.totals(rows)
     return request.app[RENDERER].page(
         request,
         "overview.html",
         rows=rows,
         period=period,
-        total_raised=own,
-        total_overdue=sum(r.overdue for r in rows),
+        total_raised=raised,
+        total_overdue=overdue,
         percent=lambda rate: "—" if rate is None else f"{rate:.1%}",
     )

@@ -28,6 +28,21 @@ def _partners_possible(services: Services) -> bool:
     return len(services.served) > 1
 
 
+async def _partner_groups(services: Services, person: Person) -> list[PartnerGroup]:
+    """The groups of the other campaigns served: whom the person's campaign may share with."""
+    return await services.memberships.partner_groups(
+        tuple(c.id for c in services.served), person.campaign_id
+    )
+
+
+def _pick(partners: list[PartnerGroup], group_id: object) -> PartnerGroup:
+    """The group a button or form names, among those one may share with (else a stale press)."""
+    group = next((g for g in partners if g.id == group_id), None)
+    require(group is not None, "button_expired")
+    assert group is not None
+    return group
+
+
 async def visit_partners(
     services: Services, person: Person | None, visit_id: object
 ) -> list[PartnerGroup]:
@@ -38,9 +53,7 @@ async def visit_partners(
         raise Refused("button_expired")
     visit = await services.visits.get(visit_id)
     require(visit is not None and visit.person_id == person.id, "campaign.not_your_visit")
-    return await services.memberships.partner_groups(
-        tuple(c.id for c in services.served), person.campaign_id
-    )
+    return await _partner_groups(services, person)
 
 
 async def share_visit(
@@ -48,9 +61,8 @@ async def share_visit(
 ) -> PartnerGroup:
     """Share the caller's check-in with a partner group; the same press twice shares it once."""
     partners = await visit_partners(services, caller.person, visit_id)
-    group = next((g for g in partners if g.id == group_id), None)
-    require(group is not None, "button_expired")
-    assert group is not None and isinstance(visit_id, int)
+    group = _pick(partners, group_id)
+    assert isinstance(visit_id, int)
     if await services.memberships.share_visit(visit_id, group, caller.person.id, caller.now):
         log.info("Visit %s shared with group %s by person %s", visit_id, group.id, caller.person.id)
     return group
@@ -70,9 +82,7 @@ async def item_partners(
     require(item is not None, "campaign.joint_no_item", number=html.escape(clip(typed, 20)))
     assert item is not None
     scope.require_review(person, item)
-    partners = await services.memberships.partner_groups(
-        tuple(c.id for c in services.served), person.campaign_id
-    )
+    partners = await _partner_groups(services, person)
     return item, partners
 
 
@@ -86,12 +96,8 @@ async def share_item(
     require(item is not None, "button_expired")
     assert item is not None
     scope.require_review(person, item)
-    partners = await services.memberships.partner_groups(
-        tuple(c.id for c in services.served), person.campaign_id
-    )
-    group = next((g for g in partners if g.id == group_id), None)
-    require(group is not None, "button_expired")
-    assert group is not None
+    partners = await _partner_groups(services, person)
+    group = _pick(partners, group_id)
     if await services.memberships.share_item(item.id, group, person.id, caller.now):
         log.info("Item %s shared with group %s by person %s", item.id, group.id, person.id)
     return item, group
@@ -102,9 +108,7 @@ async def item_share_choices(services: Services, person: Person, item: Item) -> 
     several campaigns are served; none otherwise (the form is not shown)."""
     if not _partners_possible(services) or not scope.may_review(person, item):
         return []
-    return await services.memberships.partner_groups(
-        tuple(c.id for c in services.served), person.campaign_id
-    )
+    return await _partner_groups(services, person)
 
 
 async def partners_of(services: Services, item_id: int) -> list[PartnerGroup]:
