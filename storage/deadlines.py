@@ -16,7 +16,7 @@ from storage.db import Repo, changed_one, insert, select_one
 from storage.item_changes import write_event
 from storage.outbox import enqueue
 from storage.rows import optional, required_time, row_mapper
-from storage.unit_summary import RECEIVED
+from storage.unit_summary import RECEIVED_OLD
 
 _extension = row_mapper(
     Extension,
@@ -225,7 +225,7 @@ class DeadlineRepo(Repo):
             _received,
             "SELECT i.unit_id, i.id AS item_id, i.status, i.forwarded_at, i.sign_due_at, i.signed_at, "
             "i.due_at, "
-            f"i.answered_at {RECEIVED} AND i.sign_due_at IS NULL ORDER BY i.id",
+            f"i.answered_at {RECEIVED_OLD} AND i.sign_due_at IS NULL ORDER BY i.id",
             (campaign_id, start, end),
         )
 

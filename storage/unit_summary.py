@@ -33,6 +33,9 @@ RECEIVED = (
     "AND i.status IN ('forwarded', 'in_progress', 'answered', 'rated', 'closed') "
     "AND i.forwarded_at IS NOT NULL AND i.forwarded_at >= ? AND i.forwarded_at < ?"
 )
+# The same of the items without a stored sign-for deadline (from before migration 0014): their
+# own index, not a pass over every forwarded item of the period (migration 0019).
+RECEIVED_OLD = RECEIVED.replace("FROM items i", "FROM items i INDEXED BY items_sign_due_unknown")
 _ANSWERED = f"(i.answered_at IS NOT NULL AND NOT {WITH_UNIT})"
 # The rule of bot/unit_figures.py's _Tally.add, in SQL (times are UTC ISO text, bot/clock.py
 # to_db, so they compare as strings); for a period's edges.

@@ -16,6 +16,14 @@ from storage.db import Database
 from storage.deadlines import DeadlineRepo
 from storage.satisfaction import SatisfactionRepo
 
+# The indexes of migrations 0017, 0018 and 0019 (0018 runs again after 0017).
+SUMMARY_INDEXES = (
+    "items_waiting_due",
+    "items_waiting_group",
+    "items_unit_figures",
+    "items_unsigned_due",
+    "items_sign_due_unknown",
+)
 # Only the rows without a stored sign-for deadline need it (none here).
 _POLICY = Policy(DeadlineSettings(), ZoneInfo("Asia/Shanghai"))
 _HELD = "('forwarded', 'in_progress', 'answered', 'rated', 'closed')"

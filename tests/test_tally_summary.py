@@ -36,7 +36,7 @@ from storage.people import PeopleRepo
 from storage.reports import ReportsRepo
 from storage.satisfaction import SatisfactionRepo
 from storage.tally_summary import split_period
-from tests.tally_recount import RECOUNT, assert_unit_counts
+from tests.tally_recount import RECOUNT, SUMMARY_INDEXES, assert_unit_counts
 from tests.tally_recount import kept as kept_sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -367,9 +367,8 @@ async def test_migration_0017_counts_the_items_already_there(campaign: Campaign)
             raw.execute(f"DROP TRIGGER {name}")
         for table in RECOUNT:
             raw.execute(f"DROP TABLE {table}")
-        # 0017's, and 0018's and 0019's (made again after 0017).
-        for index in ("waiting_due", "waiting_group", "unit_figures", "unsigned_due"):
-            raw.execute(f"DROP INDEX items_{index}")
+        for index in SUMMARY_INDEXES:
+            raw.execute(f"DROP INDEX {index}")
         raw.execute("PRAGMA user_version = 16")
     finally:
         raw.close()

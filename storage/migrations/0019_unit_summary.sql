@@ -63,6 +63,11 @@ CREATE TABLE tally_reasons (
 ) WITHOUT ROWID;
 
 CREATE INDEX items_unsigned_due ON items (campaign_id, sign_due_at) WHERE signed_at IS NULL;
+-- The items forwarded before migration 0014 stored their sign-for deadline, worked out one by
+-- one (storage/deadlines.py received): without this the tally looked through every forwarded
+-- item of the period to find none (0.9 s from disk at 200,000 items).
+CREATE INDEX items_sign_due_unknown ON items (campaign_id, forwarded_at)
+    WHERE forwarded_at IS NOT NULL AND sign_due_at IS NULL;
 
 -- --- an item counted, uncounted or moved --------------------------------------------------------
 
