@@ -234,19 +234,23 @@ class DeadlineRepo(Repo):
             rows = await self.db.fetch_all(sql, (campaign_id, start, end))
             return {int(r[0]): int(r[1]) for r in rows if r[0] is not None}
 
+        # The events first (CROSS JOIN keeps that order): without statistics SQLite otherwise
+        # walks every item of the campaign to look up its events (0.1-0.2 s a tally).
         extensions = (
-            "SELECT x.unit_id, COUNT(*) FROM extensions x JOIN items i ON i.id = x.item_id "
+            "SELECT x.unit_id, COUNT(*) FROM extensions x CROSS JOIN items i ON i.id = x.item_id "
             "WHERE i.campaign_id = ? AND x.asked_at >= ? AND x.asked_at < ?"
         )
         return UnitEvents(
             extensions=await per_unit(f"{extensions} GROUP BY x.unit_id"),
             approved=await per_unit(f"{extensions} AND x.decision = 'approved' GROUP BY x.unit_id"),
             escalations=await per_unit(
-                "SELECT e.unit_id, COUNT(*) FROM escalations e JOIN items i ON i.id = e.item_id "
+                "SELECT e.unit_id, COUNT(*) FROM escalations e "
+                "CROSS JOIN items i ON i.id = e.item_id "
                 "WHERE i.campaign_id = ? AND e.at >= ? AND e.at < ? GROUP BY e.unit_id"
             ),
             returns=await per_unit(
-                "SELECT r.unit_id, COUNT(*) FROM unit_returns r JOIN items i ON i.id = r.item_id "
+                "SELECT r.unit_id, COUNT(*) FROM unit_returns r "
+                "CROSS JOIN items i ON i.id = r.item_id "
                 "WHERE i.campaign_id = ? AND r.at >= ? AND r.at < ? GROUP BY r.unit_id"
             ),
         )
