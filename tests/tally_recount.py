@@ -23,6 +23,7 @@ SUMMARY_INDEXES = (
     "items_unit_figures",
     "items_unsigned_due",
     "items_sign_due_unknown",
+    "items_visit",
 )
 # Only the rows without a stored sign-for deadline need it (none here).
 _POLICY = Policy(DeadlineSettings(), ZoneInfo("Asia/Shanghai"))
