@@ -89,8 +89,8 @@ REASONS_EDGE = (
     "AND i.answer_reason IS NOT NULL GROUP BY 1"
 )
 
-# Columns of ReceivedCounts after unit_id.
-_RECEIVED, _SIGN_DUE, _SIGNED_ON_TIME, _ANSWER_DUE, _ANSWERED_ON_TIME, _CLOSED = range(6)
+# Columns of ReceivedCounts after unit_id (received, sign_due, signed_on_time, answer_due, ...).
+_SIGN_DUE, _ANSWER_DUE = 1, 3
 
 
 async def received_counts(
@@ -105,29 +105,17 @@ async def received_counts(
     def add(unit_id: int, column: int, n: Any) -> None:
         totals.setdefault(unit_id, [0] * 6)[column] += int(n or 0)
 
-    for first, until in split.edges:
-        for row in await db.fetch_all(_COUNTS_EDGE, (moment, moment, campaign_id, first, until)):
-            for column, n in enumerate(row[1:]):
-                add(int(row[0]), column, n)
-    if split.months is not None:
-        for (
-            unit_id,
-            received,
-            signed,
-            on_time,
-            answered,
-            answered_on_time,
-            closed,
-        ) in await db.fetch_all(_COUNTS, (campaign_id, *split.months)):
-            for column, n in (
-                (_RECEIVED, received),
-                (_SIGN_DUE, signed),
-                (_SIGNED_ON_TIME, on_time),
-                (_ANSWER_DUE, answered),
-                (_ANSWERED_ON_TIME, answered_on_time),
-                (_CLOSED, closed),
-            ):
+    def add_rows(rows: list[Any]) -> None:
+        for unit_id, *counts in rows:
+            for column, n in enumerate(counts):
                 add(int(unit_id), column, n)
+
+    for first, until in split.edges:
+        add_rows(await db.fetch_all(_COUNTS_EDGE, (moment, moment, campaign_id, first, until)))
+    if split.months is not None:
+        # Signed and answered are the sign_due and answer_due of the items already done; the
+        # deadlines passed of the others are added below.
+        add_rows(await db.fetch_all(_COUNTS, (campaign_id, *split.months)))
         today = local_day(moment)
         due_column = {"sign": _SIGN_DUE, "answer": _ANSWER_DUE}
         for unit_id, what, n in await db.fetch_all(
