@@ -11,19 +11,9 @@ items and their votes (0.9 s warm and seconds from disk before).
 
 from __future__ import annotations
 
-from bot.items import Status
+from storage import unit_summary
 from storage.db import Repo
 from storage.tally_summary import ANSWERS, ANSWERS_EDGE, VOTES, VOTES_EDGE, as_counts, summed
-
-# The C reasons are counted from the items themselves (few: class C answers of the period), the
-# same items as the tally's: all but drafts, withdrawn and merged (storage/reports.py).
-_LEFT_OUT = (Status.DRAFT, Status.WITHDRAWN, Status.MERGED)
-_COUNTED = str(tuple(s.value for s in Status if s not in _LEFT_OUT))
-_ANSWERED = "items i INDEXED BY items_tally_answer"
-_ANSWERED_IN_PERIOD = (
-    f"i.campaign_id = ? AND i.response_class IN ('A', 'B', 'C') AND i.status IN {_COUNTED} "
-    "AND i.submitted_at >= ? AND i.submitted_at < ?"
-)
 
 
 class SatisfactionRepo(Repo):
@@ -40,10 +30,6 @@ class SatisfactionRepo(Repo):
         return as_counts(rows)
 
     async def reason_counts(self, campaign_id: int, start: str, end: str) -> dict[str, int]:
-        """Items whose latest answer is class C, by its reason category (migration 0015)."""
-        return await self.db.fetch_counts(
-            f"SELECT i.answer_reason, COUNT(*) FROM {_ANSWERED} "
-            f"WHERE {_ANSWERED_IN_PERIOD} AND i.response_class = 'C' "
-            "AND i.answer_reason IS NOT NULL GROUP BY i.answer_reason",
-            (campaign_id, start, end),
-        )
+        """Items whose latest answer is class C, by its reason category (migration 0015); per-month
+        counts kept by the items' own transactions (migration 0019, storage/unit_summary.py)."""
+        return await unit_summary.reason_counts(self.db, campaign_id, start, end)
