@@ -6,7 +6,8 @@ promised date is asked with."""
 from __future__ import annotations
 
 import html
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from bot.items import Item, Status
 from bot.promises import awaiting_followup
@@ -15,6 +16,15 @@ from bot.views import clip
 from handlers.context import BotContext
 
 COMMENT_CHARS = 300
+
+
+def chosen_terms(promised: object, reason: object) -> dict[str, Any]:
+    """An answer's terms as a flow keeps them (the promised day in ISO form, the reason's code),
+    as the answer's use case takes them."""
+    return {
+        "promised": date.fromisoformat(promised) if isinstance(promised, str) else None,
+        "reason": reason if isinstance(reason, str) else None,
+    }
 
 
 def example_promise_day(context: BotContext) -> str:

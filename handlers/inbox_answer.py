@@ -10,7 +10,6 @@ registers its typed steps.
 from __future__ import annotations
 
 import html
-from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -22,7 +21,7 @@ from bot.lifecycle import ResponseClass
 from bot.records import PhotoTarget
 from bot.usecases import unit
 from bot.views import clip, number_label
-from handlers.answer_views import example_promise_day
+from handlers.answer_views import chosen_terms, example_promise_day
 from handlers.context import BotContext
 from handlers.flow import Pressed, button, current_flow
 from handlers.inbox_flow import (
@@ -145,11 +144,7 @@ async def _choose_reason(update: Update, context: BotContext, press: Pressed) ->
 def _terms(context: BotContext) -> dict[str, Any]:
     """The answer's promised date (B) and reason (C) as chosen so far, for the use case."""
     flow = current_flow(context)
-    promised, reason = flow.get("promised"), flow.get("reason")
-    return {
-        "promised": date.fromisoformat(promised) if isinstance(promised, str) else None,
-        "reason": reason if isinstance(reason, str) else None,
-    }
+    return chosen_terms(flow.get("promised"), flow.get("reason"))
 
 
 def _terms_line(context: BotContext) -> str:

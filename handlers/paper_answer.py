@@ -9,7 +9,6 @@ handlers/forward.py dispatches its buttons and registers its typed steps.
 from __future__ import annotations
 
 import html
-from datetime import date
 from typing import Any
 
 from telegram import Update
@@ -21,7 +20,7 @@ from bot.items import format_number, parse_number
 from bot.lifecycle import ResponseClass
 from bot.usecases import forwarding, unit
 from bot.views import clip, item_summary, number_label
-from handlers.answer_views import example_promise_day
+from handlers.answer_views import chosen_terms, example_promise_day
 from handlers.context import BotContext
 from handlers.conversation import END
 from handlers.flow import Pressed, current_flow, end_flow
@@ -151,11 +150,7 @@ async def promise_step(update: Update, context: BotContext) -> Next:
 
 
 def _terms(flow: dict[str, Any]) -> dict[str, Any]:
-    promised, reason = flow.get("paper_promised"), flow.get("paper_reason")
-    return {
-        "promised": date.fromisoformat(promised) if isinstance(promised, str) else None,
-        "reason": reason if isinstance(reason, str) else None,
-    }
+    return chosen_terms(flow.get("paper_promised"), flow.get("paper_reason"))
 
 
 async def answer_step(update: Update, context: BotContext) -> Next:
