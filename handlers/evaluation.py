@@ -35,7 +35,7 @@ from handlers.flow import (
     current_flow,
     end_flow,
     open_flow,
-    pressed_with_query,
+    pressed,
     remove_buttons,
     steps,
     typed_step,
@@ -65,10 +65,10 @@ async def start(update: Update, context: BotContext) -> str:
 
 
 async def menu_button(update: Update, context: BotContext) -> str | int:
-    got = await pressed_with_query(update, context, PREFIX, kind="evaluation", answer=False)
-    if got is None:
+    press = await pressed(update, context, PREFIX, kind="evaluation", answer=False)
+    if press is None:
         return MENU
-    press, query = got
+    query = press.query
     require_can(context.person, Action.EVALUATION)
     texts, flow = context.texts, current_flow(context)
     if press.verb == "done":
@@ -157,14 +157,13 @@ async def deadline_step(update: Update, context: BotContext) -> str:
 
 
 async def voters_button(update: Update, context: BotContext) -> str | int:
-    got = await pressed_with_query(update, context, PREFIX, kind="evaluation")
-    if got is None:
+    press = await pressed(update, context, PREFIX, kind="evaluation")
+    if press is None:
         return VOTERS
-    press, query = got
     require_can(context.person, Action.EVALUATION)
     texts, flow = context.texts, current_flow(context)
     if press.verb == "cancel":
-        return await _cancelled(context, query)
+        return await _cancelled(context, press.query)
     if press.verb == "all":
         flow.pop("named", None)
         await remove_buttons(update)
@@ -183,7 +182,7 @@ async def voters_button(update: Update, context: BotContext) -> str | int:
             flow["named"].append(person_id)
             flow["names"][str(person_id)] = name
         with contextlib.suppress(BadRequest):
-            await query.edit_message_text(
+            await press.query.edit_message_text(
                 texts("evaluation.named_so_far", count=len(flow["named"]), names=_names(flow)),
                 reply_markup=_picked_markup(context),
             )
@@ -280,10 +279,10 @@ async def _confirm(update: Update, context: BotContext) -> str:
 
 
 async def confirm_button(update: Update, context: BotContext) -> str | int:
-    got = await pressed_with_query(update, context, PREFIX, kind="evaluation", answer=False)
-    if got is None:
+    press = await pressed(update, context, PREFIX, kind="evaluation", answer=False)
+    if press is None:
         return CONFIRM
-    press, query = got
+    query = press.query
     texts, flow = context.texts, current_flow(context)
     if press.verb == "cancel":
         await query.answer()

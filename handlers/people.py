@@ -142,17 +142,14 @@ async def people_button(update: Update, context: BotContext) -> str | int:
     press = await pressed(update, context, PREFIX, answer=False)
     if press is None:
         return CARD if current_flow(context).get("person") else PICK
-    query = update.callback_query
-    assert query is not None
     # Answered only once the press was acted on: a refusal on the way becomes its alert.
     next_state = await _act(update, context, press)
-    await query.answer()
+    await press.query.answer()
     return next_state
 
 
 async def _act(update: Update, context: BotContext, press: Pressed) -> str | int:
-    query = update.callback_query
-    assert query is not None
+    query = press.query
     texts = context.texts
     flow = current_flow(context)
     if press.verb == "done":
