@@ -40,7 +40,7 @@ from handlers.flow import (
     steps,
     typed_step,
 )
-from handlers.replies import send_screen
+from handlers.replies import MATCHES_SHOWN, name_fragment, send_screen
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,6 @@ MENU, DEADLINE, VOTERS, CONFIRM = (
     "evaluation.confirm",
 )
 PREFIX = callbacks.EVALUATION
-MATCHES_SHOWN = 10
-NAME_MAX = 40
 
 
 async def start(update: Update, context: BotContext) -> str:
@@ -217,7 +215,7 @@ async def name_step(update: Update, context: BotContext) -> str:
     if not isinstance(flow.get("named"), list):
         await message.reply_text(texts("buttons_expected"))
         return VOTERS
-    fragment = message.text.strip()[:NAME_MAX]
+    fragment = name_fragment(message.text)
     found = await evaluation.candidates(context.services, context.person, fragment)
     if not found:
         await message.reply_text(texts("evaluation.name_not_found", name=html.escape(fragment)))
