@@ -34,7 +34,7 @@ from handlers.flow import (
     current_flow,
     end_flow,
     open_flow,
-    pressed_with_query,
+    pressed,
     steps,
 )
 from handlers.replies import replying
@@ -208,10 +208,10 @@ def _report_lines(texts: Texts, report: ImportReport) -> str:
 async def catalog_confirm(update: Update, context: BotContext) -> str | int:
     """Import the previewed catalog in one transaction, or drop it."""
     require_can(context.person, Action.MANAGE)
-    got = await pressed_with_query(update, context, PREFIX)
-    if got is None:
+    press = await pressed(update, context, PREFIX)
+    if press is None:
         return CATALOG_CONFIRM
-    press, query = got
+    query = press.query
     texts = context.texts
     services = context.services
     flow = end_flow(context)

@@ -42,7 +42,6 @@ from handlers.flow import (
     end_flow,
     my_group_projects,
     pressed,
-    pressed_with_query,
     projects_keyboard,
     remove_buttons,
     start_flow,
@@ -180,10 +179,10 @@ location_expected = replying("checkin_need_location")
 
 async def site_step(update: Update, context: BotContext) -> str | int:
     """The deputy picked a site, asked for the full list, or cancelled."""
-    got = await pressed_with_query(update, context, PREFIX)
-    if got is None:
+    press = await pressed(update, context, PREFIX)
+    if press is None:
         return SITE
-    press, query = got
+    query = press.query
     flow = current_flow(context)
     if press.verb == "projects":
         await query.edit_message_text(

@@ -102,9 +102,9 @@ def _parse(arg: str) -> tuple[int, Mark]:
 async def vote_button(update: Update, context: BotContext) -> str | int:
     """A mark for a project: counted once; a second press is told, politely, it stands."""
     press = await pressed(update, context, PREFIX, kind="evaluate", answer=False)
-    query = update.callback_query
-    if press is None or query is None:
+    if press is None:
         return VOTE if current_flow(context) else END
+    query = press.query
     texts = context.texts
     flow = current_flow(context)
     if press.verb == "later":

@@ -35,12 +35,12 @@ from handlers.flow import (
     current_flow,
     end_flow,
     open_flow,
-    pressed_with_query,
+    pressed,
     remove_buttons,
     steps,
     typed_step,
 )
-from handlers.replies import send_screen
+from handlers.replies import MATCHES_SHOWN, name_fragment, send_screen
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,6 @@ MENU, DEADLINE, VOTERS, CONFIRM = (
     "evaluation.confirm",
 )
 PREFIX = callbacks.EVALUATION
-MATCHES_SHOWN = 10
-NAME_MAX = 40
 
 
 async def start(update: Update, context: BotContext) -> str:
@@ -65,10 +63,10 @@ async def start(update: Update, context: BotContext) -> str:
 
 
 async def menu_button(update: Update, context: BotContext) -> str | int:
-    got = await pressed_with_query(update, context, PREFIX, kind="evaluation", answer=False)
-    if got is None:
+    press = await pressed(update, context, PREFIX, kind="evaluation", answer=False)
+    if press is None:
         return MENU
-    press, query = got
+    query = press.query
     require_can(context.person, Action.EVALUATION)
     texts, flow = context.texts, current_flow(context)
     if press.verb == "done":
@@ -157,14 +155,13 @@ async def deadline_step(update: Update, context: BotContext) -> str:
 
 
 async def voters_button(update: Update, context: BotContext) -> str | int:
-    got = await pressed_with_query(update, context, PREFIX, kind="evaluation")
-    if got is None:
+    press = await pressed(update, context, PREFIX, kind="evaluation")
+    if press is None:
         return VOTERS
-    press, query = got
     require_can(context.person, Action.EVALUATION)
     texts, flow = context.texts, current_flow(context)
     if press.verb == "cancel":
-        return await _cancelled(context, query)
+        return await _cancelled(context, press.query)
     if press.verb == "all":
         flow.pop("named", None)
         await remove_buttons(update)
@@ -183,7 +180,7 @@ async def voters_button(update: Update, context: BotContext) -> str | int:
             flow["named"].append(person_id)
             flow["names"][str(person_id)] = name
         with contextlib.suppress(BadRequest):
-            await query.edit_message_text(
+            await press.query.edit_message_text(
                 texts("evaluation.named_so_far", count=len(flow["named"]), names=_names(flow)),
                 reply_markup=_picked_markup(context),
             )
@@ -218,7 +215,7 @@ async def name_step(update: Update, context: BotContext) -> str:
     if not isinstance(flow.get("named"), list):
         await message.reply_text(texts("buttons_expected"))
         return VOTERS
-    fragment = message.text.strip()[:NAME_MAX]
+    fragment = name_fragment(message.text)
     found = await evaluation.candidates(context.services, context.person, fragment)
     if not found:
         await message.reply_text(texts("evaluation.name_not_found", name=html.escape(fragment)))
@@ -280,10 +277,10 @@ async def _confirm(update: Update, context: BotContext) -> str:
 
 
 async def confirm_button(update: Update, context: BotContext) -> str | int:
-    got = await pressed_with_query(update, context, PREFIX, kind="evaluation", answer=False)
-    if got is None:
+    press = await pressed(update, context, PREFIX, kind="evaluation", answer=False)
+    if press is None:
         return CONFIRM
-    press, query = got
+    query = press.query
     texts, flow = context.texts, current_flow(context)
     if press.verb == "cancel":
         await query.answer()

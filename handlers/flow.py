@@ -94,8 +94,12 @@ def choices_keyboard(
 
 @dataclass(frozen=True, slots=True)
 class Pressed:
+    """A button of the open conversation: its verb and argument, and the press itself, which the
+    step answers or whose message it edits."""
+
     verb: str
     arg: str
+    query: CallbackQuery
 
     def int_arg(self) -> int | None:
         return int(self.arg) if self.arg.isdigit() and len(self.arg) < 12 else None
@@ -135,24 +139,7 @@ async def pressed(
         return None
     if answer:
         await query.answer()
-    return Pressed(parts[2], parts[3])
-
-
-async def pressed_with_query(
-    update: Update,
-    context: BotContext,
-    prefix: str,
-    *,
-    kind: str | None = None,
-    answer: bool = True,
-) -> tuple[Pressed, CallbackQuery] | None:
-    """`pressed`, with the query the step edits or answers."""
-    press = await pressed(update, context, prefix, kind=kind, answer=answer)
-    if press is None:
-        return None
-    query = update.callback_query
-    assert query is not None
-    return press, query
+    return Pressed(parts[2], parts[3], query)
 
 
 async def pressed_verb(

@@ -214,8 +214,6 @@ async def answer_photo(update: Update, context: BotContext) -> Result:
         update,
         context,
         target=target,
-        site=None,
-        reference_time=context.now(),
         limit=earlier + services.settings.reports.max_photos,
     )
     return None

@@ -22,7 +22,6 @@ from handlers.flow import (
     current_flow,
     end_flow,
     pressed,
-    pressed_with_query,
     start_flow,
     steps,
     typed_step,
@@ -46,10 +45,10 @@ async def start_invite(update: Update, context: BotContext) -> str:
 
 
 async def role_step(update: Update, context: BotContext) -> str | int:
-    got = await pressed_with_query(update, context, PREFIX)
-    if got is None:
+    press = await pressed(update, context, PREFIX)
+    if press is None:
         return ROLE
-    press, query = got
+    query = press.query
     if press.verb == "cancel":
         end_flow(context)
         await query.edit_message_text(context.texts("cancelled"))
@@ -82,9 +81,7 @@ async def scope_step(update: Update, context: BotContext) -> str:
         return SCOPE
     flow = current_flow(context)
     flow[press.verb] = press.arg
-    query = update.callback_query
-    assert query is not None
-    await query.edit_message_text(
+    await press.query.edit_message_text(
         context.texts("invite_ask_name", role=context.texts(f"role.{flow['role']}"))
     )
     return NAME

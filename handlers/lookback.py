@@ -148,11 +148,9 @@ async def lookback_button(update: Update, context: BotContext) -> str | int:
     press = await pressed(update, context, PREFIX, answer=False)
     if press is None:
         return _state_of(context)
-    query = update.callback_query
-    assert query is not None
     # Answered only once the press was acted on: a refusal on the way becomes its alert.
     next_state = await _act(update, context, press)
-    await query.answer()
+    await press.query.answer()
     return next_state
 
 
@@ -160,8 +158,8 @@ async def _act(update: Update, context: BotContext, press: Pressed) -> str | int
     texts = context.texts
     flow = current_flow(context)
     record, item = await _open_lookback(context, press.int_arg())
-    query = update.callback_query
-    assert query is not None and query.message is not None
+    query = press.query
+    assert query.message is not None
     chat_id = query.message.chat.id
     if press.verb == "photos":
         question = texts(

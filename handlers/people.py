@@ -37,13 +37,12 @@ from handlers.flow import (
     steps,
     typed_step,
 )
+from handlers.replies import MATCHES_SHOWN, name_fragment
 
 log = logging.getLogger(__name__)
 
 SEARCH, PICK, CARD = "manage.search", "manage.pick", "manage.card"
 PREFIX = callbacks.MANAGE
-MATCHES_SHOWN = 10
-NAME_MAX = 40
 
 
 async def start_people(update: Update, context: BotContext) -> str:
@@ -60,7 +59,7 @@ async def search_step(update: Update, context: BotContext) -> str:
     message = update.effective_message
     assert message is not None and message.text is not None
     texts = context.texts
-    fragment = message.text.strip()[:NAME_MAX]
+    fragment = name_fragment(message.text)
     found = await people.find_people(
         context.services, context.person, fragment, limit=MATCHES_SHOWN + 1
     )
@@ -142,17 +141,14 @@ async def people_button(update: Update, context: BotContext) -> str | int:
     press = await pressed(update, context, PREFIX, answer=False)
     if press is None:
         return CARD if current_flow(context).get("person") else PICK
-    query = update.callback_query
-    assert query is not None
     # Answered only once the press was acted on: a refusal on the way becomes its alert.
     next_state = await _act(update, context, press)
-    await query.answer()
+    await press.query.answer()
     return next_state
 
 
 async def _act(update: Update, context: BotContext, press: Pressed) -> str | int:
-    query = update.callback_query
-    assert query is not None
+    query = press.query
     texts = context.texts
     flow = current_flow(context)
     if press.verb == "done":

@@ -120,11 +120,14 @@ async def receive_photo(
     context: BotContext,
     *,
     target: PhotoTarget,
-    site: SiteRecord | None,
-    reference_time: datetime,
+    site: SiteRecord | None = None,
+    reference_time: datetime | None = None,
     limit: int,
 ) -> Ingested | None:
-    """Download, check and record one photo; answer the deputy. None when it was not taken."""
+    """Download, check and record one photo; answer the deputy. None when it was not taken.
+    It is judged against `site` (if any) and taken at `reference_time` (unless given: now)."""
+    # Read before the download, so the time the photo is judged against is when it came in.
+    reference_time = reference_time or context.now()
     message = update.effective_message
     assert message is not None
     texts = context.texts
@@ -208,6 +211,6 @@ async def receive_item_photo(
         context,
         target=PhotoTarget(item_id=item.id, purpose=purpose),
         site=site,
-        reference_time=reference_time or context.now(),
+        reference_time=reference_time,
         limit=services.settings.reports.max_photos,
     )

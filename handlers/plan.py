@@ -31,7 +31,7 @@ from handlers.flow import (
     current_flow,
     end_flow,
     open_flow,
-    pressed_with_query,
+    pressed,
     steps,
     typed_step,
 )
@@ -65,10 +65,10 @@ def _projects_keyboard(
 
 async def project_step(update: Update, context: BotContext) -> str | int:
     """A project chosen: its sub-items and sites."""
-    got = await pressed_with_query(update, context, PREFIX, kind="plan", answer=False)
-    if got is None:
+    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
+    if press is None:
         return PROJECT
-    press, query = got
+    query = press.query
     if press.verb == "cancel":
         return await _cancel(update, context)
     if press.verb != "project":
@@ -98,10 +98,10 @@ async def project_step(update: Update, context: BotContext) -> str | int:
 
 async def target_step(update: Update, context: BotContext) -> str | int:
     """A sub-item or site chosen: ask for the window."""
-    got = await pressed_with_query(update, context, PREFIX, kind="plan", answer=False)
-    if got is None:
+    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
+    if press is None:
         return TARGET
-    press, query = got
+    query = press.query
     if press.verb == "cancel":
         return await _cancel(update, context)
     placed = await plan.place_of(context.services, context.person, press.verb, press.int_arg())
@@ -155,10 +155,10 @@ async def _deputies_keyboard(context: BotContext, flow: dict[str, object]) -> In
 
 async def deputies_step(update: Update, context: BotContext) -> str | int:
     """Tick deputies; OK stores the task and tells them."""
-    got = await pressed_with_query(update, context, PREFIX, kind="plan", answer=False)
-    if got is None:
+    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
+    if press is None:
         return DEPUTIES
-    press, query = got
+    query = press.query
     if press.verb == "cancel":
         return await _cancel(update, context)
     flow = current_flow(context)

@@ -4,10 +4,7 @@ sites, or one project's: `/posters C01`, or the buttons). Scanning one sends `/s
 
 from __future__ import annotations
 
-import asyncio
 import html
-import secrets
-from pathlib import Path
 from typing import cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -18,7 +15,7 @@ from bot.people import Action, require_can
 from bot.posters import place
 from bot.records import ProjectRecord
 from bot.site_links import SITE_PREFIX
-from bot.usecases import posters
+from bot.usecases import poster_document, posters
 from handlers import callbacks
 from handlers.checkin import LOCATION, location_keyboard
 from handlers.context import BotContext
@@ -88,30 +85,20 @@ async def posters_button(update: Update, context: BotContext) -> None:
 async def _send(message: Message, context: BotContext, project: ProjectRecord | None) -> None:
     services, texts = context.services, context.texts
     status = await message.reply_text(texts("posters.making"))
-    files_dir = services.settings.storage.files_dir
-    await asyncio.to_thread(files_dir.mkdir, parents=True, exist_ok=True)
-    out = files_dir / f"posters-{context.me.id}-{secrets.token_hex(4)}.docx"
-    try:
-        result = await posters.make_posters(
-            services,
-            context.caller(),
-            out,
-            bot_username=context.bot.username,
-            project_id=project.id if project else None,
-            language=texts.language,
-        )
-        data = await asyncio.to_thread(out.read_bytes)
-        stem = texts("posters.file_name")
-        name = f"{stem}-{project.code}.docx" if project else f"{stem}.docx"
-        scope = (
-            html.escape(f"{project.code} {project.title}")
-            if project
-            else texts("posters.scope_all")
-        )
-        await status.edit_text(texts("posters.done", count=result.pages, scope=scope))
-        await message.reply_document(document=data, filename=name)
-    finally:
-        await asyncio.to_thread(_remove, out)
+    result, data = await poster_document.posters_docx(
+        services,
+        context.caller(),
+        bot_username=context.bot.username,
+        project_id=project.id if project else None,
+        language=texts.language,
+    )
+    stem = texts("posters.file_name")
+    name = f"{stem}-{project.code}.docx" if project else f"{stem}.docx"
+    scope = (
+        html.escape(f"{project.code} {project.title}") if project else texts("posters.scope_all")
+    )
+    await status.edit_text(texts("posters.done", count=result.pages, scope=scope))
+    await message.reply_document(document=data, filename=name)
 
 
 async def start_at_site(update: Update, context: BotContext) -> str | int | None:
@@ -138,11 +125,6 @@ async def start_at_site(update: Update, context: BotContext) -> str | int | None
         reply_markup=location_keyboard(texts),
     )
     return LOCATION
-
-
-def _remove(path: Path) -> None:
-    # The posters can be made again at any time; nothing to keep on the server.
-    path.unlink(missing_ok=True)
 
 
 def entry_points() -> list[StepHandler]:

@@ -195,9 +195,7 @@ async def progress_button(update: Update, context: BotContext) -> str | int:
         # 取消 once it is: too late to cancel): expired, and nothing changes.
         await expired(update, context)
         return str(step)
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
+    await press.query.answer()
     await remove_buttons(update)
     if press.verb == "cancel":
         end_flow(context)

@@ -48,8 +48,6 @@ async def report_photo(update: Update, context: BotContext) -> str:
         update,
         context,
         target=target,
-        site=None,
-        reference_time=context.now(),
         limit=progress_photos.photo_limit(services),
     )
     return PHOTOS

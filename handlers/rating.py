@@ -154,11 +154,9 @@ async def skip_step(update: Update, context: BotContext) -> str | int:
     press = await pressed(update, context, PREFIX)
     if press is None or press.verb != "skip":
         return COMMENT
-    query = update.callback_query
-    assert query is not None
     end_flow(context)
     with contextlib.suppress(BadRequest):
-        await query.edit_message_text(context.texts("rating_flow.comment_skipped"))
+        await press.query.edit_message_text(context.texts("rating_flow.comment_skipped"))
     return END
 
 

@@ -96,6 +96,17 @@ async def typed_comment(
     return comment
 
 
+# A name typed to search people (/people, /evaluation's voters): its first NAME_MAX characters
+# are looked up, and at most MATCHES_SHOWN of the people found are offered, a button each.
+NAME_MAX = 40
+MATCHES_SHOWN = 10
+
+
+def name_fragment(text: str) -> str:
+    """The name (or part of one) typed to search people, as it is looked up."""
+    return text.strip()[:NAME_MAX]
+
+
 async def send_album(
     context: BotContext, chat_id: int, photos: Sequence[StoredPhoto], caption: str
 ) -> None:

@@ -30,7 +30,6 @@ from handlers.flow import (
     choices_keyboard,
     current_flow,
     pressed,
-    pressed_with_query,
     projects_keyboard,
     remove_buttons,
     start_flow,
@@ -108,10 +107,10 @@ def _at_site(site: SiteRecord, visit_id: int | None = None) -> dict[str, int | N
 
 async def place_step(update: Update, context: BotContext) -> str | int:
     """A recent visit, a project, a site or a sub-item was picked."""
-    got = await pressed_with_query(update, context, PREFIX)
-    if got is None:
+    press = await pressed(update, context, PREFIX)
+    if press is None:
         return PLACE
-    press, query = got
+    query = press.query
     services = context.services
     campaign_id = services.campaign.id
     flow = current_flow(context)
@@ -188,9 +187,7 @@ async def category_step(update: Update, context: BotContext) -> str:
     if category is None:
         raise Refused("button_expired")
     await save(context, category_id=category.id)
-    query = update.callback_query
-    assert query is not None
-    edit = query.edit_message_text(
+    edit = press.query.edit_message_text(
         context.texts(
             "report_category_set", category=html.escape(category.label(context.texts.language))
         )
@@ -206,9 +203,7 @@ async def severity_step(update: Update, context: BotContext) -> str:
         return SEVERITY
     severity = Severity(press.arg)
     await save(context, severity=severity)
-    query = update.callback_query
-    assert query is not None
-    edit = query.edit_message_text(
+    edit = press.query.edit_message_text(
         context.texts("report_severity_set", severity=context.texts(f"severity.{severity}"))
     )
     if current_flow(context).get("editing"):

@@ -17,7 +17,6 @@ from handlers.flow import (
     current_flow,
     end_flow,
     pressed,
-    pressed_with_query,
     projects_keyboard,
     remove_buttons,
 )
@@ -38,10 +37,9 @@ from handlers.report_flow import (
 
 async def confirm_step(update: Update, context: BotContext) -> str | int:
     """Confirm (store and number), edit a field, or cancel."""
-    got = await pressed_with_query(update, context, PREFIX)
-    if got is None:
+    press = await pressed(update, context, PREFIX)
+    if press is None:
         return CONFIRM
-    press, query = got
     texts = context.texts
     nonce = current_flow(context)["nonce"]
     if press.verb == "cancel":
@@ -54,7 +52,7 @@ async def confirm_step(update: Update, context: BotContext) -> str | int:
         fields += ["description", "photos"]
         rows = [[button(texts(f"report_field.{f}"), PREFIX, nonce, "field", f)] for f in fields]
         rows.append([button(texts("button.back"), PREFIX, nonce, "summary")])
-        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+        await press.query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
         return EDIT
     if press.verb == "confirm":
         # Durable first: the item is committed and numbered before the deputy is told.
