@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import backup_cli, bulletin_cli, evaluation_cli, export_cli, posters_cli, tally_cli
-from bot.bootstrap import open_services
+from bot.bootstrap import opened_services
 from bot.catalog import CatalogError
 from bot.catalog_file import load_catalog
 from bot.config import ConfigError, Settings, load_settings
@@ -53,11 +53,8 @@ async def _import(settings: Settings, catalog_path: Path, *, strict: bool = Fals
         raise CliError(
             f"{catalog_path} is the catalog of campaign {catalog.campaign.code}, not {wanted}"
         )
-    services = await open_services(settings, require_campaign=False)
-    try:
+    async with opened_services(settings, require_campaign=False) as services:
         report = await services.catalog.import_catalog(catalog, now=services.clock.now())
-    finally:
-        await services.close()
     tables = sorted(set(report.created) | set(report.updated) | set(report.unchanged))
     print(f"Imported campaign {report.campaign_code} into {settings.storage.database_path}")
     for table in tables:
@@ -97,18 +94,16 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.usecases.membership import issue_invitation
 
     username = await _bot_username(settings)
-    services = await open_services(settings)
-    try:
-        issued = await issue_invitation(
-            services,
-            InvitationRequest(args.name, Role(args.role), args.group, args.unit),
-            bot_username=username,
-            created_by=None,
-        )
-    except Refused as refused:
-        raise CliError(Texts("en")(refused.key, **refused.params)) from refused
-    finally:
-        await services.close()
+    async with opened_services(settings) as services:
+        try:
+            issued = await issue_invitation(
+                services,
+                InvitationRequest(args.name, Role(args.role), args.group, args.unit),
+                bot_username=username,
+                created_by=None,
+            )
+        except Refused as refused:
+            raise CliError(Texts("en")(refused.key, **refused.params)) from refused
     print(
         f"Invitation for {issued.name} ({issued.role}), valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC"
     )

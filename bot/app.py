@@ -27,7 +27,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
-from bot.bootstrap import open_services
+from bot.bootstrap import opened_services
 from bot.clock import Clock
 from bot.config import Settings
 from bot.pacing import pacer_for
@@ -305,16 +305,15 @@ async def run_until_stopped(
     The signals end the wait rather than interrupt it, so the updates, the sender and the console
     stop in order before the database closes, and the exit is clean.
     """
-    services = await open_services(settings, clock=clock)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        async with running(build_application(settings, services), settings) as app:
-            await started(app, services)
-            await stop.wait()
-    finally:
+    async with opened_services(settings, clock=clock) as services:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-        await services.close()
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            async with running(build_application(settings, services), settings) as app:
+                await started(app, services)
+                await stop.wait()
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)

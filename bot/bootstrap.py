@@ -6,6 +6,9 @@ core through `open_services`; a different store (PostgreSQL, say) would be wired
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from bot.clock import Clock, process_clock
 from bot.config import Settings
 from bot.evidence import Evidence
@@ -130,6 +133,19 @@ async def open_services(
     except BaseException:
         await db.close()
         raise
+
+
+@asynccontextmanager
+async def opened_services(
+    settings: Settings, *, clock: Clock | None = None, require_campaign: bool = True
+) -> AsyncIterator[Services]:
+    """`open_services` for one piece of work (a command, the demo's steps): the services, closed
+    when the block ends, however it ends."""
+    services = await open_services(settings, clock=clock, require_campaign=require_campaign)
+    try:
+        yield services
+    finally:
+        await services.close()
 
 
 def database_of(services: Services) -> Database:

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.bootstrap import open_services
+from bot.bootstrap import opened_services
 from bot.bulletin_docx import cjk_font, render_bulletin
 from bot.cli_args import WithConfig, add_days, add_lang, period_of
 from bot.config import Settings
@@ -95,29 +95,23 @@ async def write_group_report(
 
 async def run_bulletin(settings: Settings, args: argparse.Namespace) -> int:
     out: Path = _docx(args.out)
-    services = await open_services(settings)
-    try:
+    async with opened_services(settings) as services:
         today = services.clock.now().astimezone(settings.zone).date()
         period = _period(args, today, bulletin.previous_month(today))
         if period.first is None or period.last is None:
             raise CliError("the bulletin needs both --from and --to (or --month)")
         projects = await write_bulletin(services, period, out, args.lang)
-    finally:
-        await services.close()
     print(f"{out}: bulletin {period.first} - {period.last}, {projects} projects")
     return 0
 
 
 async def run_group_report(settings: Settings, args: argparse.Namespace) -> int:
     out: Path = _docx(args.out)
-    services = await open_services(settings)
-    try:
+    async with opened_services(settings) as services:
         today = services.clock.now().astimezone(settings.zone).date()
         items = await write_group_report(
             services, args.group, _period(args, today, Period()), out, args.lang
         )
-    finally:
-        await services.close()
     print(f"{out}: group report of {args.group}, {items} items")
     return 0
 

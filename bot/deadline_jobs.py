@@ -19,7 +19,8 @@ from __future__ import annotations
 import html
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.clock import to_db
@@ -66,50 +67,36 @@ def _liaisons_of(item: Item, liaisons: Liaisons) -> tuple[int, ...]:
     return liaisons.get(item.unit_id, ()) if item.unit_id is not None else ()
 
 
-def sign_reminders(
+def liaison_notices(
     services: Services, now: datetime, items: Sequence[Item], liaisons: Liaisons
-) -> list[Notice]:
-    """The liaisons of items whose signing window ends today (or ended) and that are unsigned."""
+) -> tuple[list[Notice], list[Notice]]:
+    """The liaisons' notices of the morning, in one pass over the waiting items: the sign-for
+    reminders (the signing window ends today or has ended, unsigned; once per forwarding) and
+    催办 (the due date has come, unanswered; once per due date)."""
     policy = services.policy
     today = policy.day(now)
-    notices: list[Notice] = []
+    reminders: list[Notice] = []
+    chases: list[Notice] = []
     for item in items:
-        if item.status is not Status.FORWARDED:
-            continue
-        limit = sign_deadline(item, policy)
-        if limit is None or item.forwarded_at is None or policy.day(limit) > today:
-            continue
-        for notice in notify(
-            _liaisons_of(item, liaisons),
-            "deadline.notice_sign_for",
-            item,
-            date=policy.day(limit),
-            days=policy.deadlines.sign_for_working_days,
-        ):
-            key = f"signfor:{item.id}:{_stamp(item.forwarded_at)}:{notice.person_id}"
-            notices.append(_keyed(notice, key))
-    return notices
-
-
-def chase(
-    services: Services, now: datetime, items: Sequence[Item], liaisons: Liaisons
-) -> list[Notice]:
-    """催办: the liaisons of items whose due date has come, unanswered; once per due date."""
-    policy = services.policy
-    today = policy.day(now)
-    notices: list[Notice] = []
-    for item in items:
-        if item.due_at is None or policy.day(item.due_at) > today:
-            continue
-        for notice in notify(
-            _liaisons_of(item, liaisons),
-            "deadline.notice_chase",
-            item,
-            due=policy.day(item.due_at),
-        ):
-            key = f"chase:{item.id}:{item.round}:{_stamp(item.due_at)}:{notice.person_id}"
-            notices.append(_keyed(notice, key))
-    return notices
+        to = _liaisons_of(item, liaisons)
+        limit = sign_deadline(item, policy) if item.status is Status.FORWARDED else None
+        if limit is not None and item.forwarded_at is not None and policy.day(limit) <= today:
+            reminders += _keyed(
+                notify(
+                    to,
+                    "deadline.notice_sign_for",
+                    item,
+                    date=policy.day(limit),
+                    days=policy.deadlines.sign_for_working_days,
+                ),
+                f"signfor:{item.id}:{_stamp(item.forwarded_at)}",
+            )
+        if item.due_at is not None and policy.day(item.due_at) <= today:
+            chases += _keyed(
+                notify(to, "deadline.notice_chase", item, due=policy.day(item.due_at)),
+                f"chase:{item.id}:{item.round}:{_stamp(item.due_at)}",
+            )
+    return reminders, chases
 
 
 async def escalate(services: Services, now: datetime, items: Sequence[Item]) -> int:
@@ -140,15 +127,9 @@ async def escalate(services: Services, now: datetime, items: Sequence[Item]) -> 
     return escalated
 
 
-def _keyed(notice: Notice, dedup: str) -> Notice:
-    return Notice(
-        notice.person_id,
-        notice.key,
-        notice.params,
-        notice.localized,
-        buttons=notice.buttons,
-        dedup=dedup,
-    )
+def _keyed(notices: Iterable[Notice], once: str) -> list[Notice]:
+    """Each notice unique in the outbox by `once` and its person: a second run queues none."""
+    return [replace(notice, dedup=f"{once}:{notice.person_id}") for notice in notices]
 
 
 def _line(item: Item, when: str) -> str:
@@ -215,11 +196,10 @@ async def deadline_jobs(services: Services, now: datetime) -> dict[str, int]:
     changes no item either, so the items read once serve every step."""
     items = await _waiting_items(services)
     liaisons = await _liaisons_by_unit(services)
+    reminders, chases = liaison_notices(services, now, items, liaisons)
     counts = {
-        "sign_reminders": await queue_notices(
-            services, sign_reminders(services, now, items, liaisons), now
-        ),
-        "chased": await queue_notices(services, chase(services, now, items, liaisons), now),
+        "sign_reminders": await queue_notices(services, reminders, now),
+        "chased": await queue_notices(services, chases, now),
         "escalated": await escalate(services, now, items),
     }
     counts["deadline_digest"] = await queue_notices(

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 
 from bot.app import BotApplication, run_until_stopped
-from bot.bootstrap import open_services
+from bot.bootstrap import opened_services
 from bot.catalog_file import load_catalog
 from bot.clock import SetClock
 from bot.config import (
@@ -169,14 +169,10 @@ async def run_demo(
             per_chat_seconds=0.1,
         )
         clock = SetClock(DEMO_START)
-        services = await open_services(settings, clock=clock, require_campaign=False)
-        await services.catalog.import_catalog(catalog, now=clock.now())
-        await services.close()
-        services = await open_services(settings, clock=clock)
-        try:
+        async with opened_services(settings, clock=clock, require_campaign=False) as services:
+            await services.catalog.import_catalog(catalog, now=clock.now())
+        async with opened_services(settings, clock=clock) as services:
             await play(t, api, settings, services)
-        finally:
-            await services.close()
         print()
         print(f"Database: {settings.storage.database_path}")
         print(f"Photos:   {settings.storage.photos_dir}")

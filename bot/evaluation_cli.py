@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.bootstrap import open_services
+from bot.bootstrap import opened_services
 from bot.cli_args import WithConfig, add_lang
 from bot.config import Settings
 from bot.errors import CliError
@@ -43,11 +43,8 @@ def _writer(out: Path) -> Callable[..., None]:
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     _writer(args.out)  # a wrong extension is told before the database is opened
-    services = await open_services(settings)
-    try:
+    async with opened_services(settings) as services:
         projects, number = await write_results(services, args.out, args.round, args.lang)
-    finally:
-        await services.close()
     print(f"{args.out}: {projects} projects, round {number}")
     return 0
 

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from bot.bootstrap import open_services
+from bot.bootstrap import opened_services
 from bot.cli_args import WithConfig, add_language, out_file
 from bot.config import Settings
 from bot.errors import CliError
@@ -103,8 +103,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     # XlsxWriter and python-docx load only for this command, not for every start of the CLI.
     from bot.exports import export_list
 
-    services = await open_services(settings)
-    try:
+    async with opened_services(settings) as services:
         await _check_codes(services, filters)
         result = await export_list(
             services,
@@ -115,8 +114,6 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             letter_number=args.letter_number,
             now=services.clock.now(),
         )
-    finally:
-        await services.close()
     print(f"Wrote {result.path} ({result.bytes} bytes)")
     if fmt == "zip":
         print(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from bot.plan import Calendar, TaskRow
+from bot.plan import Calendar, PhaseRecord, TaskRow
 from bot.split import split_message
 from bot.texts import Texts
 
@@ -14,39 +14,36 @@ def render_calendar(calendar: Calendar, today: date, texts: Texts) -> list[str]:
     """The current phase and the next key dates; nothing for a campaign without a calendar."""
     if not calendar.phases and not calendar.key_dates:
         return []
-    language = texts.language
     lines = [texts("plan.help_calendar")]
     phase = calendar.phase_on(today)
     if phase is not None:
-        lines.append(
-            texts(
-                "plan.help_phase",
-                phase=html.escape(phase.label(language)),
-                start=phase.start.isoformat(),
-                end=phase.end.isoformat(),
-            )
-        )
+        lines.append(_phase_line("plan.help_phase", phase, texts))
     elif calendar.phases:
         lines.append(texts("plan.help_no_phase"))
     following = calendar.next_phase(today)
     if following is not None:
-        lines.append(
-            texts(
-                "plan.help_next_phase",
-                phase=html.escape(following.label(language)),
-                start=following.start.isoformat(),
-            )
-        )
+        lines.append(_phase_line("plan.help_next_phase", following, texts))
     for key_date in calendar.upcoming(today):
         lines.append(
             texts(
                 "plan.help_key_date",
                 date=key_date.day.isoformat(),
-                name=html.escape(key_date.label(language)),
+                name=html.escape(key_date.label(texts.language)),
                 kind=texts(f"plan.kind.{key_date.kind}"),
             )
         )
     return lines
+
+
+def _phase_line(key: str, phase: PhaseRecord, texts: Texts) -> str:
+    """A phase as the calendar names it, in the reader's language, with its dates (the next
+    phase's line shows only its start: the message leaves {end} out)."""
+    return texts(
+        key,
+        phase=html.escape(phase.label(texts.language)),
+        start=phase.start.isoformat(),
+        end=phase.end.isoformat(),
+    )
 
 
 def render_tasks(rows: list[TaskRow], today: date, texts: Texts) -> list[str]:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bot.bootstrap import open_services
+from bot.bootstrap import opened_services
 from bot.cli_args import WithConfig, add_language, out_file
 from bot.config import Settings
 from bot.errors import CliError, Refused
@@ -29,8 +29,7 @@ async def run(settings: Settings, args: argparse.Namespace, bot_username: str) -
     # python-docx and segno load only for this command (bot/posters.py imports them late).
     from bot.posters import write_posters
 
-    services = await open_services(settings)
-    try:
+    async with opened_services(settings) as services:
         project_id = None
         if args.project is not None:
             projects = await services.catalog.projects(services.campaign.id)
@@ -49,8 +48,6 @@ async def run(settings: Settings, args: argparse.Namespace, bot_username: str) -
             )
         except Refused as refused:
             raise CliError(Texts("en")(refused.key, **refused.params)) from refused
-    finally:
-        await services.close()
     print(f"Wrote {result.path} ({result.bytes} bytes): {result.pages} sites, one page each")
     print(f"  the codes open https://t.me/{bot_username}?start=site_<site code>")
     return 0

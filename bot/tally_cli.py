@@ -8,7 +8,7 @@ import json
 import re
 from typing import Any
 
-from bot.bootstrap import open_services
+from bot.bootstrap import opened_services
 from bot.cli_args import WithConfig, add_days, add_lang, period_of
 from bot.config import Settings
 from bot.overview import all_campaigns, overview_json, render_overview
@@ -48,14 +48,11 @@ def plain(message: str) -> str:
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     period = period_of(args)
-    services = await open_services(settings)
-    try:
+    async with opened_services(settings) as services:
         if args.all_campaigns:
             rows = await all_campaigns(services, period, now=services.clock.now())
         else:
             tally = await compute_tally(services, period, now=services.clock.now())
-    finally:
-        await services.close()
     if args.all_campaigns:
         if args.json:
             print(json.dumps(overview_json(rows), ensure_ascii=False, indent=2))
