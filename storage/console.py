@@ -15,7 +15,7 @@ from bot.clock import from_db, to_db
 from bot.console import Choice, ConsoleRow, FilterChoices, ItemPage, ItemQuery, MapPoint
 from bot.console_ports import UnitOverdue
 from bot.items import Kind, Status, parse_number
-from storage.db import Repo
+from storage.db import Repo, contains
 from storage.item_rows import ITEM_JOINS
 from storage.rows import row_mapper
 
@@ -58,10 +58,6 @@ _row = row_mapper(
     due_at=from_db,
     sign_due_at=from_db,
 )
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _where(
@@ -107,7 +103,7 @@ def _where(
         params.append('"' + text.replace('"', '""') + '"')
     elif text:
         clauses.append("i.description LIKE ? ESCAPE '\\'")
-        params.append(_like(text))
+        params.append(contains(text))
     return " AND ".join(clauses), params
 
 

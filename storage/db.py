@@ -360,3 +360,9 @@ def add_given(clauses: list[str], params: list[Any], *tests: tuple[str, object])
         if value is not None:
             clauses.append(clause)
             params.append(value)
+
+
+def contains(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its `%`, `_` and backslashes taken as
+    themselves: for `LIKE ? ESCAPE '\\'`, so that what a person types is never a wildcard."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -28,7 +28,7 @@ from bot.evaluation import (
 )
 from bot.evaluation_ports import NoticeMaker
 from bot.notices import Notice
-from storage.db import Repo, changed_one, insert, select_one
+from storage.db import Repo, changed_one, contains, insert, select_one
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -262,13 +262,12 @@ class EvaluationRepo(Repo):
         ]
 
     async def candidates(self, campaign_id: int, fragment: str, limit: int) -> list[Candidate]:
-        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = await self.db.fetch_all(
             "SELECT p.id, p.name, p.role, COALESCE(g.name, '') FROM persons p "
             "LEFT JOIN groups g ON g.id = p.group_id "
             "WHERE p.campaign_id = ? AND p.active = 1 AND p.role IN ('deputy', 'leader') "
             "AND p.name LIKE ? ESCAPE '\\' ORDER BY p.name, p.id LIMIT ?",
-            (campaign_id, f"%{escaped}%", limit),
+            (campaign_id, contains(fragment), limit),
         )
         return [Candidate(r[0], r[1], r[2], r[3]) for r in rows]
 
