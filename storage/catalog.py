@@ -21,7 +21,7 @@ from bot.records import (
     SubitemRecord,
     UnitRecord,
 )
-from storage.db import Database, Repo, insert, select_one
+from storage.db import Database, Repo, insert, marks, select_one
 from storage.rows import row_mapper
 from storage.targets import import_targets
 
@@ -43,10 +43,9 @@ async def _upsert(
     if row is None:
         extra = on_insert or {}
         names = [*key, *values, *extra]
-        marks = ", ".join("?" for _ in names)
         row_id = await insert(
             conn,
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})",
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks(names)})",
             [*key.values(), *values.values(), *extra.values()],
         )
         report.count(table, "created")

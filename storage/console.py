@@ -15,7 +15,7 @@ from bot.clock import from_db, to_db
 from bot.console import Choice, ConsoleRow, FilterChoices, ItemPage, ItemQuery, MapPoint
 from bot.console_ports import UnitOverdue
 from bot.items import Kind, Status, parse_number
-from storage.db import Repo, contains
+from storage.db import Repo, contains, marks
 from storage.item_rows import ITEM_JOINS
 from storage.rows import row_mapper
 
@@ -72,7 +72,7 @@ def _where(
             params.append(value)
 
     if query.statuses:
-        clauses.append(f"i.status IN ({', '.join('?' * len(query.statuses))})")
+        clauses.append(f"i.status IN ({marks(query.statuses)})")
         params += [str(s) for s in query.statuses]
     equal("i.kind", None if query.kind is None else str(query.kind))
     equal("i.project_id", query.project_id)

@@ -14,11 +14,7 @@ from bot.progress import (
     SubitemRow,
     TargetRecord,
 )
-from storage.db import Repo, Row, insert, select_one
-
-
-def _marks(values: Sequence[object]) -> str:
-    return ", ".join("?" for _ in values)
+from storage.db import Repo, Row, insert, marks, select_one
 
 
 def _target(r: Row) -> TargetRecord:
@@ -51,7 +47,7 @@ class ProgressRepo(Repo):
         params: list[object] = [campaign_id]
         if project_ids is not None:
             ids = sorted(project_ids)
-            sql += f" AND s.project_id IN ({_marks(ids)})"
+            sql += f" AND s.project_id IN ({marks(ids)})"
             params += ids
         if unit_id is not None:
             sql += " AND s.unit_id = ?"
@@ -64,7 +60,7 @@ class ProgressRepo(Repo):
             return []
         rows = await self.db.fetch_all(
             "SELECT * FROM targets WHERE retired = 0 "
-            f"AND subitem_id IN ({_marks(subitem_ids)}) ORDER BY subitem_id, position",
+            f"AND subitem_id IN ({marks(subitem_ids)}) ORDER BY subitem_id, position",
             list(subitem_ids),
         )
         return [_target(r) for r in rows]
@@ -83,13 +79,13 @@ class ProgressRepo(Repo):
             return []
         ids = [r["id"] for r in rows]
         found: dict[int, dict[int, float]] = {i: {} for i in ids}
-        for v in await self.db.fetch_all(f"{values_sql} ({_marks(ids)})", ids):
+        for v in await self.db.fetch_all(f"{values_sql} ({marks(ids)})", ids):
             found[v[0]][v[1]] = float(v[2])
         photos: dict[int, list[int]] = {i: [] for i in ids}
         if not observation:  # a deputy's photos go with the visit, not the observation
             for p in await self.db.fetch_all(
                 "SELECT progress_report_id, id FROM photos "
-                f"WHERE progress_report_id IN ({_marks(ids)}) ORDER BY id",
+                f"WHERE progress_report_id IN ({marks(ids)}) ORDER BY id",
                 ids,
             ):
                 photos[p[0]].append(int(p[1]))
@@ -134,7 +130,7 @@ class ProgressRepo(Repo):
         text. No sub-items, no query."""
         if not subitem_ids:
             return []
-        made = f"subitem_id IN ({_marks(subitem_ids)})"
+        made = f"subitem_id IN ({marks(subitem_ids)})"
         params: list[object] = list(subitem_ids)
         if as_of is not None:
             made += " AND at <= ?"
@@ -202,7 +198,7 @@ class ProgressRepo(Repo):
                 return int(found[0]), False
             row_id = await insert(
                 conn,
-                f"INSERT INTO {table} ({', '.join(row)}) VALUES ({_marks(list(row))})",
+                f"INSERT INTO {table} ({', '.join(row)}) VALUES ({marks(row)})",
                 row.values(),
             )
             key = "report_id" if table == "progress_reports" else "observation_id"

@@ -21,7 +21,7 @@ from bot.readmodels import (
     VisitRow,
 )
 from bot.records import Leader
-from storage.db import Repo
+from storage.db import Repo, marks
 from storage.tally_summary import (
     GROUPS,
     GROUPS_EDGE,
@@ -263,9 +263,8 @@ class ReportsRepo(Repo):
         # SQLite limits host parameters per statement; 500 is far below every build's limit.
         for offset in range(0, len(keys), 500):
             chunk = keys[offset : offset + 500]
-            marks = ", ".join("?" * len(chunk))
             rows = await self.db.fetch_all(
-                f"SELECT dedup_key FROM outbox WHERE dedup_key IN ({marks})", chunk
+                f"SELECT dedup_key FROM outbox WHERE dedup_key IN ({marks(chunk)})", chunk
             )
             found.update(r[0] for r in rows)
         return found
