@@ -249,7 +249,6 @@ UNITS = "SELECT id, code, name FROM units WHERE campaign_id = ?"
 
 class CatalogRepo(Repo):
     async def import_catalog(self, catalog: Catalog, *, now: datetime) -> ImportReport:
-        """Create or update the campaign from `catalog`, all or nothing (see `import_catalog`)."""
         return await import_catalog(self.db, catalog, now=now)
 
     async def campaign(self, code: str = "") -> CampaignRecord | None:
