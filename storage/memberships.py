@@ -10,8 +10,8 @@ from bot.clock import to_db
 from bot.people import Person
 from storage.db import Repo, Row, changed_one, marks
 from storage.people import PERSON_SELECT, person_of
-from storage.reports import NOT_COUNTED
 from storage.rows import row_mapper
+from storage.statuses import NOT_COUNTED
 
 _partner = row_mapper(PartnerGroup)
 

@@ -22,6 +22,7 @@ from bot.readmodels import (
 )
 from bot.records import Leader
 from storage.db import Repo, marks
+from storage.statuses import NOT_COUNTED, WAITING
 from storage.tally_summary import (
     GROUPS,
     GROUPS_EDGE,
@@ -31,11 +32,6 @@ from storage.tally_summary import (
     summed,
 )
 
-# Drafts never happened, withdrawn items were taken back, and a merged item lives on in the item
-# it was merged into (its raisers are that item's raisers), so none of them is counted.
-NOT_COUNTED = "('draft', 'withdrawn', 'merged')"
-# Statuses in which a unit owes an answer (bot.deadlines.WAITING_FOR_UNIT).
-_WAITING = "('forwarded', 'in_progress')"
 # An item's project: its own, else its site's, else its sub-item's (through `_PLACES`).
 _PROJECT = "COALESCE(i.project_id, s.project_id, si.project_id)"
 _PLACES = "LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN subitems si ON si.id = i.subitem_id"
@@ -206,12 +202,12 @@ class ReportsRepo(Repo):
         """(overdue, due soon, the `worst` longest overdue) of the group's items with units."""
         row = await self.db.fetch_one(
             "SELECT COALESCE(SUM(due_at < ?), 0), COALESCE(SUM(due_at >= ? AND due_at <= ?), 0) "
-            f"FROM items WHERE group_id = ? AND status IN {_WAITING} AND due_at IS NOT NULL",
+            f"FROM items WHERE group_id = ? AND status IN {WAITING} AND due_at IS NOT NULL",
             (now, now, soon, group_id),
         )
         assert row is not None
         rows = await self.db.fetch_all(
-            f"SELECT number, due_at FROM items WHERE group_id = ? AND status IN {_WAITING} "
+            f"SELECT number, due_at FROM items WHERE group_id = ? AND status IN {WAITING} "
             "AND due_at < ? ORDER BY due_at, number LIMIT ?",
             (group_id, now, worst),
         )

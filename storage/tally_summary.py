@@ -21,6 +21,7 @@ from typing import Any
 from bot.clock import from_db, to_db
 from bot.records import AFTER_ALL, BEFORE_ALL
 from storage.db import Reads
+from storage.statuses import NOT_COUNTED, WAITING
 
 # The zone of the summary tables' months and days: migration 0017's '+8 hours'.
 ZONE = timezone(timedelta(hours=8))
@@ -162,7 +163,6 @@ def as_counts(rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
 
 # --- the statements ---------------------------------------------------------------------------
 
-NOT_COUNTED = "('draft', 'withdrawn', 'merged')"
 _CLASSES = "('A', 'B', 'C')"
 _MONTHS = "campaign_id = ? AND month >= ? AND month < ?"
 # The edges are hours, not the year: the campaign's submission-time index finds them.
@@ -194,7 +194,6 @@ VOTES_EDGE = (
     "WHERE i.campaign_id = ? AND i.submitted_at >= ? AND i.submitted_at < ? "
     f"AND i.status NOT IN {NOT_COUNTED} AND i.response_class IN {_CLASSES} GROUP BY 1"
 )
-WAITING = "('forwarded', 'in_progress')"
 DUE = (
     "SELECT SUM(n), SUM(CASE WHEN due_day < ? THEN n END), "
     "SUM(CASE WHEN due_day > ? AND due_day < ? THEN n END) "

@@ -15,8 +15,8 @@ from typing import Any
 from bot.clock import to_db
 from bot.deadline_ports import ReceivedCounts
 from storage.db import Reads
+from storage.statuses import NOT_COUNTED, WAITING
 from storage.tally_summary import (
-    NOT_COUNTED,
     as_counts,
     day_start,
     local_day,
@@ -27,7 +27,7 @@ from storage.tally_summary import (
 
 # Items forwarded to the unit that holds them now, in the period: not those it returned (they
 # are back with staff, and once re-routed, another unit's).
-WITH_UNIT = "i.status IN ('forwarded', 'in_progress')"
+WITH_UNIT = f"i.status IN {WAITING}"
 RECEIVED = (
     "FROM items i WHERE i.campaign_id = ? AND i.unit_id IS NOT NULL "
     "AND i.status IN ('forwarded', 'in_progress', 'answered', 'rated', 'closed') "
@@ -71,7 +71,7 @@ _SIGN_TODAY = (
 )
 _ANSWER_TODAY = (
     "SELECT i.unit_id, SUM(? > i.due_at) FROM items i INDEXED BY items_waiting_due "
-    "WHERE i.campaign_id = ? AND i.status IN ('forwarded', 'in_progress') AND i.due_at >= ? "
+    f"WHERE i.campaign_id = ? AND {WITH_UNIT} AND i.due_at >= ? "
     f"AND i.due_at < ? {_RECEIVED_IN}"
 )
 # Each received item's latest voted round, by unit and value.
