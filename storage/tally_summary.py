@@ -164,7 +164,8 @@ def as_counts(rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
 # --- the statements ---------------------------------------------------------------------------
 
 _CLASSES = "('A', 'B', 'C')"
-_MONTHS = "campaign_id = ? AND month >= ? AND month < ?"
+# The whole months of a campaign in [first, end), the rows the summary tables are read by.
+MONTHS = "campaign_id = ? AND month >= ? AND month < ?"
 # The edges are hours, not the year: the campaign's submission-time index finds them.
 _EDGE = (
     "FROM items i INDEXED BY items_campaign_submitted WHERE i.campaign_id = ? "
@@ -173,19 +174,19 @@ _EDGE = (
 
 PLACES = (
     "SELECT project_id, subitem_id, unit_id, category_id, kind, status, SUM(n) "
-    f"FROM tally_places WHERE {_MONTHS} GROUP BY 1, 2, 3, 4, 5, 6"
+    f"FROM tally_places WHERE {MONTHS} GROUP BY 1, 2, 3, 4, 5, 6"
 )
 PLACES_EDGE = (
     "SELECT i.project_id, i.subitem_id, i.unit_id, i.category_id, i.kind, i.status, COUNT(*) "
     f"{_EDGE} GROUP BY 1, 2, 3, 4, 5, 6"
 )
-GROUPS = f"SELECT group_id, kind, status, SUM(n) FROM tally_groups WHERE {_MONTHS} GROUP BY 1, 2, 3"
+GROUPS = f"SELECT group_id, kind, status, SUM(n) FROM tally_groups WHERE {MONTHS} GROUP BY 1, 2, 3"
 GROUPS_EDGE = f"SELECT i.group_id, i.kind, i.status, COUNT(*) {_EDGE} GROUP BY 1, 2, 3"
-ANSWERS = f"SELECT class, SUM(n) FROM tally_answers WHERE {_MONTHS} GROUP BY 1"
+ANSWERS = f"SELECT class, SUM(n) FROM tally_answers WHERE {MONTHS} GROUP BY 1"
 ANSWERS_EDGE = (
     f"SELECT i.response_class, COUNT(*) {_EDGE} AND i.response_class IN {_CLASSES} GROUP BY 1"
 )
-VOTES = f"SELECT value, SUM(n) FROM tally_votes WHERE {_MONTHS} GROUP BY 1"
+VOTES = f"SELECT value, SUM(n) FROM tally_votes WHERE {MONTHS} GROUP BY 1"
 # Each edge item's latest voted round, as storage/satisfaction.py counts them.
 VOTES_EDGE = (
     "SELECT r.value, COUNT(*) FROM items i INDEXED BY items_campaign_submitted "
@@ -197,7 +198,7 @@ VOTES_EDGE = (
 DUE = (
     "SELECT SUM(n), SUM(CASE WHEN due_day < ? THEN n END), "
     "SUM(CASE WHEN due_day > ? AND due_day < ? THEN n END) "
-    f"FROM tally_due WHERE {_MONTHS}"
+    f"FROM tally_due WHERE {MONTHS}"
 )
 _DUE_SUMS = "SELECT COALESCE(SUM(due_at < ?), 0), COALESCE(SUM(due_at >= ? AND due_at <= ?), 0)"
 DUE_ON_DAY = (
