@@ -187,39 +187,33 @@ async def _import_calendar(
 ) -> None:
     """Phases and key dates by their place in the file: they have no codes, and tasks never
     point at them, so an edited calendar simply replaces the old one."""
-    scope = {"campaign_id": campaign_id}
-    for pos, phase in enumerate(catalog.phases):
-        await _upsert(
-            conn,
-            report,
-            "campaign_phases",
-            {**scope, "position": pos},
+    rows: dict[str, list[dict[str, Any]]] = {
+        "campaign_phases": [
             {
                 "name": phase.name,
                 "name_en": phase.name_en,
                 "start_day": phase.start.isoformat(),
                 "end_day": phase.end.isoformat(),
-            },
-        )
-    for pos, key in enumerate(catalog.key_dates):
-        await _upsert(
-            conn,
-            report,
-            "campaign_key_dates",
-            {**scope, "position": pos},
+            }
+            for phase in catalog.phases
+        ],
+        "campaign_key_dates": [
             {
                 "name": key.name,
                 "name_en": key.name_en,
                 "day": key.date.isoformat(),
                 "kind": key.kind,
-            },
-        )
-    for table, kept in (
-        ("campaign_phases", len(catalog.phases)),
-        ("campaign_key_dates", len(catalog.key_dates)),
-    ):
+            }
+            for key in catalog.key_dates
+        ],
+    }
+    for table, values in rows.items():
+        for pos, row in enumerate(values):
+            await _upsert(conn, report, table, {"campaign_id": campaign_id, "position": pos}, row)
+    for table, values in rows.items():
         async with conn.execute(
-            f"DELETE FROM {table} WHERE campaign_id = ? AND position >= ?", (campaign_id, kept)
+            f"DELETE FROM {table} WHERE campaign_id = ? AND position >= ?",
+            (campaign_id, len(values)),
         ) as cur:
             if cur.rowcount:
                 report.count(table, "updated")
