@@ -177,7 +177,6 @@ class ItemRepo(Repo):
         return await commit_change(self.db, change, now, key)
 
     async def record_vote(self, vote: Vote, now: datetime) -> bool:
-        """One vote per raiser and round; False when this raiser has voted already."""
         return await write_vote(self.db, vote, now)
 
     async def votes(self, item_id: int) -> list[Vote]:
