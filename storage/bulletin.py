@@ -6,7 +6,7 @@ Items count as the tally counts them (storage/reports.py): not drafts, withdrawn
 from __future__ import annotations
 
 from storage.db import Repo
-from storage.reports import NOT_COUNTED
+from storage.statuses import NOT_COUNTED
 
 
 class BulletinRepo(Repo):

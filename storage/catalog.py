@@ -21,7 +21,7 @@ from bot.records import (
     SubitemRecord,
     UnitRecord,
 )
-from storage.db import Database, Repo, insert, select_one
+from storage.db import Database, Repo, insert, marks, select_one
 from storage.rows import row_mapper
 from storage.targets import import_targets
 
@@ -43,10 +43,9 @@ async def _upsert(
     if row is None:
         extra = on_insert or {}
         names = [*key, *values, *extra]
-        marks = ", ".join("?" for _ in names)
         row_id = await insert(
             conn,
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})",
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks(names)})",
             [*key.values(), *values.values(), *extra.values()],
         )
         report.count(table, "created")
@@ -188,39 +187,33 @@ async def _import_calendar(
 ) -> None:
     """Phases and key dates by their place in the file: they have no codes, and tasks never
     point at them, so an edited calendar simply replaces the old one."""
-    scope = {"campaign_id": campaign_id}
-    for pos, phase in enumerate(catalog.phases):
-        await _upsert(
-            conn,
-            report,
-            "campaign_phases",
-            {**scope, "position": pos},
+    rows: dict[str, list[dict[str, Any]]] = {
+        "campaign_phases": [
             {
                 "name": phase.name,
                 "name_en": phase.name_en,
                 "start_day": phase.start.isoformat(),
                 "end_day": phase.end.isoformat(),
-            },
-        )
-    for pos, key in enumerate(catalog.key_dates):
-        await _upsert(
-            conn,
-            report,
-            "campaign_key_dates",
-            {**scope, "position": pos},
+            }
+            for phase in catalog.phases
+        ],
+        "campaign_key_dates": [
             {
                 "name": key.name,
                 "name_en": key.name_en,
                 "day": key.date.isoformat(),
                 "kind": key.kind,
-            },
-        )
-    for table, kept in (
-        ("campaign_phases", len(catalog.phases)),
-        ("campaign_key_dates", len(catalog.key_dates)),
-    ):
+            }
+            for key in catalog.key_dates
+        ],
+    }
+    for table, values in rows.items():
+        for pos, row in enumerate(values):
+            await _upsert(conn, report, table, {"campaign_id": campaign_id, "position": pos}, row)
+    for table, values in rows.items():
         async with conn.execute(
-            f"DELETE FROM {table} WHERE campaign_id = ? AND position >= ?", (campaign_id, kept)
+            f"DELETE FROM {table} WHERE campaign_id = ? AND position >= ?",
+            (campaign_id, len(values)),
         ) as cur:
             if cur.rowcount:
                 report.count(table, "updated")
@@ -250,7 +243,6 @@ UNITS = "SELECT id, code, name FROM units WHERE campaign_id = ?"
 
 class CatalogRepo(Repo):
     async def import_catalog(self, catalog: Catalog, *, now: datetime) -> ImportReport:
-        """Create or update the campaign from `catalog`, all or nothing (see `import_catalog`)."""
         return await import_catalog(self.db, catalog, now=now)
 
     async def campaign(self, code: str = "") -> CampaignRecord | None:

@@ -15,13 +15,12 @@ from bot.clock import from_db, to_db
 from bot.console import Choice, ConsoleRow, FilterChoices, ItemPage, ItemQuery, MapPoint
 from bot.console_ports import UnitOverdue
 from bot.items import Kind, Status, parse_number
-from storage.db import Repo
+from storage.db import Repo, contains, marks
 from storage.item_rows import ITEM_JOINS
 from storage.rows import row_mapper
+from storage.statuses import WAITING
 
 # _OPEN is also the WHERE of the partial index items_console_site (migration 0009), word for word.
-# Statuses whose due date can pass: the unit still owes something.
-_WAITING: Final = "('forwarded', 'in_progress')"
 _OPEN: Final = "('submitted', 'reviewed', 'forwarded', 'in_progress', 'returned')"
 
 _ROW_SELECT: Final = (
@@ -60,10 +59,6 @@ _row = row_mapper(
 )
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _where(
     campaign_id: int, query: ItemQuery, now: datetime, zone: ZoneInfo
 ) -> tuple[str, list[Any]]:
@@ -76,7 +71,7 @@ def _where(
             params.append(value)
 
     if query.statuses:
-        clauses.append(f"i.status IN ({', '.join('?' * len(query.statuses))})")
+        clauses.append(f"i.status IN ({marks(query.statuses)})")
         params += [str(s) for s in query.statuses]
     equal("i.kind", None if query.kind is None else str(query.kind))
     equal("i.project_id", query.project_id)
@@ -91,7 +86,7 @@ def _where(
         clauses.append("i.submitted_at < ?")
         params.append(to_db(datetime.combine(query.date_to + timedelta(days=1), time.min, zone)))
     if query.overdue:
-        clauses.append(f"i.status IN {_WAITING} AND i.due_at IS NOT NULL AND i.due_at < ?")
+        clauses.append(f"i.status IN {WAITING} AND i.due_at IS NOT NULL AND i.due_at < ?")
         params.append(to_db(now))
     if query.sign_overdue:
         clauses.append("i.status = 'forwarded' AND i.sign_due_at IS NOT NULL AND i.sign_due_at < ?")
@@ -107,7 +102,7 @@ def _where(
         params.append('"' + text.replace('"', '""') + '"')
     elif text:
         clauses.append("i.description LIKE ? ESCAPE '\\'")
-        params.append(_like(text))
+        params.append(contains(text))
     return " AND ".join(clauses), params
 
 
@@ -162,7 +157,7 @@ class ConsoleRepo(Repo):
             r[0]: (int(r[1]), int(r[2] or 0), int(r[3]))
             for r in await self.db.fetch_all(
                 "SELECT site_id, COUNT(*),"
-                f" SUM(status IN {_WAITING} AND due_at IS NOT NULL AND due_at < ?), MIN(rowid)"
+                f" SUM(status IN {WAITING} AND due_at IS NOT NULL AND due_at < ?), MIN(rowid)"
                 f" FROM items WHERE site_id IS NOT NULL AND status IN {_OPEN}{reach}"
                 " GROUP BY site_id",
                 params,
@@ -206,7 +201,7 @@ class ConsoleRepo(Repo):
             "SELECT u.id, u.name, COUNT(i.id),"
             " COALESCE(SUM(i.due_at IS NOT NULL AND i.due_at < ?), 0)"
             " FROM units u LEFT JOIN items i ON i.unit_id = u.id AND i.campaign_id = u.campaign_id"
-            f" AND i.status IN {_WAITING}{reach}"
+            f" AND i.status IN {WAITING}{reach}"
             f" WHERE u.campaign_id = ?{units} GROUP BY u.id"
             f"{' HAVING COUNT(i.id) > 0' if group_id is not None else ''} ORDER BY u.code",
             (*params, campaign_id, *(() if unit_id is None else (unit_id,))),

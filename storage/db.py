@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence, Sized
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -360,3 +360,15 @@ def add_given(clauses: list[str], params: list[Any], *tests: tuple[str, object])
         if value is not None:
             clauses.append(clause)
             params.append(value)
+
+
+def contains(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its `%`, `_` and backslashes taken as
+    themselves: for `LIKE ? ESCAPE '\\'`, so that what a person types is never a wildcard."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def marks(values: Sized) -> str:
+    """One `?` for each value, comma-separated: the placeholders of an `IN (...)` or `VALUES
+    (...)` whose values are bound as parameters, never written into the SQL."""
+    return ", ".join("?" * len(values))

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bot.clock import to_db
 from bot.readmodels import OutboxStats
 from bot.records import DueRow
-from storage.db import Repo, rowcount
+from storage.db import Repo, marks, rowcount
 from storage.rows import is_set, row_mapper
 
 # A person's notices are sent strictly in id order, so only the oldest pending row of each
@@ -59,7 +59,7 @@ class DeliveryRepo(Repo):
         excluded = sorted(exclude_persons)
         exclude = ""
         if excluded:
-            exclude = f" AND o.person_id NOT IN ({', '.join('?' * len(excluded))})"
+            exclude = f" AND o.person_id NOT IN ({marks(excluded)})"
         return await self.db.fetch_all_as(
             _due_row, _HEADS.format(exclude=exclude), (retry_time(now), *excluded, limit)
         )

@@ -28,26 +28,20 @@ from bot.evaluation import (
 )
 from bot.evaluation_ports import NoticeMaker
 from bot.notices import Notice
-from storage.db import Repo, changed_one, insert, select_one
+from storage.db import Repo, changed_one, contains, insert, select_one
 from storage.outbox import enqueue
+from storage.rows import row_mapper
 
 log = logging.getLogger(__name__)
 
+# A round's columns, named as EvaluationRound's fields (storage/rows.py row_mapper reads them).
 _ROUND = (
     "SELECT id, campaign_id, deadline, voters_kind, opened_at, closed_at FROM evaluation_rounds"
 )
 SEALED = "sealed"  # what a sealed button's data or comment's text reads in the journal
 
 
-def _round(row: Sequence[object]) -> EvaluationRound:
-    return EvaluationRound(
-        int(str(row[0])),
-        int(str(row[1])),
-        date.fromisoformat(str(row[2])),
-        str(row[3]),
-        str(row[4]),
-        None if row[5] is None else str(row[5]),
-    )
+_round = row_mapper(EvaluationRound, deadline=date.fromisoformat)
 
 
 async def seal_input(conn: aiosqlite.Connection, key: str | None) -> None:
@@ -125,24 +119,22 @@ class EvaluationRepo(Repo):
         return closed
 
     async def round(self, campaign_id: int, round_id: int) -> EvaluationRound | None:
-        row = await self.db.fetch_one(
-            f"{_ROUND} WHERE id = ? AND campaign_id = ?", (round_id, campaign_id)
+        return await self.db.fetch_one_as(
+            _round, f"{_ROUND} WHERE id = ? AND campaign_id = ?", (round_id, campaign_id)
         )
-        return None if row is None else _round(row)
 
     async def open_round_of(self, campaign_id: int) -> EvaluationRound | None:
-        row = await self.db.fetch_one(
-            f"{_ROUND} WHERE campaign_id = ? AND closed_at IS NULL", (campaign_id,)
+        return await self.db.fetch_one_as(
+            _round, f"{_ROUND} WHERE campaign_id = ? AND closed_at IS NULL", (campaign_id,)
         )
-        return None if row is None else _round(row)
 
     async def latest_round(self, campaign_id: int, *, closed: bool) -> EvaluationRound | None:
         only_closed = "AND closed_at IS NOT NULL" if closed else ""
-        row = await self.db.fetch_one(
+        return await self.db.fetch_one_as(
+            _round,
             f"{_ROUND} WHERE campaign_id = ? {only_closed} ORDER BY id DESC LIMIT 1",
             (campaign_id,),
         )
-        return None if row is None else _round(row)
 
     async def projects(self, round_id: int) -> list[RoundProject]:
         rows = await self.db.fetch_all(
@@ -262,13 +254,12 @@ class EvaluationRepo(Repo):
         ]
 
     async def candidates(self, campaign_id: int, fragment: str, limit: int) -> list[Candidate]:
-        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = await self.db.fetch_all(
             "SELECT p.id, p.name, p.role, COALESCE(g.name, '') FROM persons p "
             "LEFT JOIN groups g ON g.id = p.group_id "
             "WHERE p.campaign_id = ? AND p.active = 1 AND p.role IN ('deputy', 'leader') "
             "AND p.name LIKE ? ESCAPE '\\' ORDER BY p.name, p.id LIMIT ?",
-            (campaign_id, f"%{escaped}%", limit),
+            (campaign_id, contains(fragment), limit),
         )
         return [Candidate(r[0], r[1], r[2], r[3]) for r in rows]
 

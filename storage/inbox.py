@@ -12,9 +12,10 @@ from bot.clock import from_db, to_db
 from bot.items import INBOX_STATUSES
 from bot.readmodels import InboxCounts, ResponseRecord
 from storage.db import Repo, rowcount
+from storage.statuses import WAITING
 
 _STATUS_LIST = ", ".join(f"'{s}'" for s in INBOX_STATUSES)
-_WAITING = "i.status IN ('forwarded', 'in_progress')"
+_WAITING = f"i.status IN {WAITING}"
 
 
 def _soon(now: datetime, due_soon_days: int) -> datetime:

@@ -16,7 +16,7 @@ from bot.errors import Refused
 from bot.items import DraftFields, Item, Kind, Severity, Status, Transition, check_complete
 from bot.lifecycle import Change, Parties, Rating, Vote
 from bot.readmodels import TimelineEvent
-from storage.db import Repo, add_given, changed_one, select_one
+from storage.db import Repo, add_given, changed_one, marks, select_one
 from storage.item_changes import commit_change, write_event, write_vote
 from storage.item_rows import ITEM_SELECT, item_from_row, timeline_event_from_row
 
@@ -177,7 +177,6 @@ class ItemRepo(Repo):
         return await commit_change(self.db, change, now, key)
 
     async def record_vote(self, vote: Vote, now: datetime) -> bool:
-        """One vote per raiser and round; False when this raiser has voted already."""
         return await write_vote(self.db, vote, now)
 
     async def votes(self, item_id: int) -> list[Vote]:
@@ -267,7 +266,7 @@ class ItemRepo(Repo):
         clauses = ["i.campaign_id = ?", "i.status != 'draft'"]
         params: list[Any] = [campaign_id]
         if statuses:
-            clauses.append(f"i.status IN ({', '.join('?' * len(statuses))})")
+            clauses.append(f"i.status IN ({marks(statuses)})")
             params += [str(s) for s in statuses]
         add_given(clauses, params, ("i.group_id = ?", group_id), ("i.unit_id = ?", unit_id))
         return " AND ".join(clauses), params

@@ -7,9 +7,8 @@ from datetime import datetime
 from bot.clock import to_db
 from bot.readmodels import DueLookback, Liaison, UnitOverdue
 from storage.db import Repo
+from storage.statuses import WAITING
 
-# Statuses in which a unit still owes an answer (bot/deadlines.py WAITING_FOR_UNIT).
-_WAITING = "('forwarded', 'in_progress')"
 # Only people who joined can be told anything (an invitation not yet used has no chat).
 _REACHABLE = "active = 1 AND telegram_user_id IS NOT NULL"
 
@@ -43,7 +42,7 @@ class JobsRepo(Repo):
     async def units_with_due_items(self, campaign_id: int, until: datetime) -> set[int]:
         """Units holding at least one item due before `until` (overdue or due soon)."""
         units = await self.db.fetch_ints(
-            f"SELECT DISTINCT unit_id FROM items WHERE campaign_id = ? AND status IN {_WAITING} "
+            f"SELECT DISTINCT unit_id FROM items WHERE campaign_id = ? AND status IN {WAITING} "
             "AND due_at IS NOT NULL AND due_at <= ? AND unit_id IS NOT NULL",
             (campaign_id, to_db(until)),
         )
@@ -54,7 +53,7 @@ class JobsRepo(Repo):
         rows = await self.db.fetch_all(
             "SELECT COALESCE(u.name, '') AS name, COUNT(*) AS n FROM items i "
             "LEFT JOIN units u ON u.id = i.unit_id "
-            f"WHERE i.campaign_id = ? AND i.status IN {_WAITING} AND i.due_at IS NOT NULL "
+            f"WHERE i.campaign_id = ? AND i.status IN {WAITING} AND i.due_at IS NOT NULL "
             "AND i.due_at < ? GROUP BY i.unit_id ORDER BY n DESC, name",
             (campaign_id, to_db(now)),
         )

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import from_db
 from bot.items import Kind, Severity, Status, format_number
 from bot.listing import BATCH_ROWS, ListFilter, ListPhoto, ListRow
-from storage.db import Database, add_given
+from storage.db import Database, add_given, marks
 
 # Joins every filter may refer to (p: project, si: sub-item, u: lead unit, g: group).
 _FILTER_JOINS = """
@@ -68,7 +68,7 @@ def _where(campaign_id: int, filters: ListFilter, zone: ZoneInfo) -> tuple[str, 
     clauses = [
         "i.campaign_id = ?",
         "i.number IS NOT NULL",
-        f"i.status IN ({', '.join('?' * len(statuses))})" if statuses else "0",
+        f"i.status IN ({marks(statuses)})" if statuses else "0",
     ]
     params: list[Any] = [campaign_id, *(str(s) for s in statuses)]
     start, end = filters.submitted_between(zone)

@@ -20,7 +20,7 @@ from bot.notices import Notice
 from bot.people import PersonCard, PersonChange, Role
 from bot.records import ImportReport
 from storage.catalog import import_catalog
-from storage.db import Database, Repo, changed_one, insert
+from storage.db import Database, Repo, changed_one, contains, insert
 from storage.outbox import enqueue
 from storage.rows import is_set, row_mapper
 
@@ -40,11 +40,6 @@ _card = row_mapper(
     joined=("joined_at", is_set),
     blocked=("blocked_at", is_set),
 )
-
-
-def _like(fragment: str) -> str:
-    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _text(value: object) -> str | None:
@@ -83,7 +78,7 @@ class ManageRepo(Repo):
             _card,
             f"{_SELECT} WHERE p.campaign_id = ? AND p.name LIKE ? ESCAPE '\\' "
             "ORDER BY p.name != ?, p.name, p.id LIMIT ?",
-            (campaign_id, _like(fragment), fragment, limit),
+            (campaign_id, contains(fragment), fragment, limit),
         )
 
     async def person_card(self, person_id: int) -> PersonCard | None:

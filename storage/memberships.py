@@ -8,10 +8,10 @@ from datetime import datetime
 from bot.campaign_ports import JointCounts, Named, PartnerGroup
 from bot.clock import to_db
 from bot.people import Person
-from storage.db import Repo, Row, changed_one
+from storage.db import Repo, Row, changed_one, marks
 from storage.people import PERSON_SELECT, person_of
-from storage.reports import NOT_COUNTED
 from storage.rows import row_mapper
+from storage.statuses import NOT_COUNTED
 
 _partner = row_mapper(PartnerGroup)
 
@@ -62,12 +62,11 @@ class MembershipRepo(Repo):
         wanted = [c for c in campaign_ids if c != exclude_campaign]
         if not wanted:
             return []
-        marks = ", ".join("?" * len(wanted))
         return await self.db.fetch_all_as(
             _partner,
             "SELECT g.id, g.campaign_id, c.code AS campaign_code, c.name AS campaign_name, g.code, "
             f"g.name FROM groups g JOIN campaigns c ON c.id = g.campaign_id "
-            f"WHERE g.campaign_id IN ({marks}) ORDER BY g.campaign_id, g.code",
+            f"WHERE g.campaign_id IN ({marks(wanted)}) ORDER BY g.campaign_id, g.code",
             tuple(wanted),
         )
 

@@ -11,7 +11,7 @@ from bot.clock import to_db
 from bot.coverage import CoverageFigures
 from bot.notices import Notice
 from bot.plan import Calendar, Due, KeyDateRecord, NewTask, PhaseRecord, TaskRow
-from storage.db import Repo, insert, select_one
+from storage.db import Repo, add_given, insert, select_one
 from storage.outbox import enqueue
 from storage.rows import row_mapper
 
@@ -118,16 +118,16 @@ class PlanRepo(Repo):
         visit_id: int | None = None,
         limit: int = 200,
     ) -> list[TaskRow]:
-        clauses, params = ["t.campaign_id = ?"], [campaign_id]
-        for column, value in (
-            ("t.group_id", group_id),
-            ("td.person_id", person_id),
-            ("t.id", task_id),
-            ("td.visit_id", visit_id),
-        ):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
+        clauses: list[str] = ["t.campaign_id = ?"]
+        params: list[Any] = [campaign_id]
+        add_given(
+            clauses,
+            params,
+            ("t.group_id = ?", group_id),
+            ("td.person_id = ?", person_id),
+            ("t.id = ?", task_id),
+            ("td.visit_id = ?", visit_id),
+        )
         return await self.db.fetch_all_as(
             _row,
             f"{_ROWS} WHERE {' AND '.join(clauses)} "

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.clock import from_db, to_db
 from bot.progress import (
     Kind,
@@ -16,11 +14,7 @@ from bot.progress import (
     SubitemRow,
     TargetRecord,
 )
-from storage.db import Repo, Row, insert, select_one
-
-
-def _marks(values: Sequence[object]) -> str:
-    return ", ".join("?" for _ in values)
+from storage.db import Repo, Row, insert, marks, select_one
 
 
 def _target(r: Row) -> TargetRecord:
@@ -35,15 +29,6 @@ def _target(r: Row) -> TargetRecord:
         date.fromisoformat(r["deadline"]),
         r["position"],
     )
-
-
-def _until(as_of: datetime | None, subitem_ids: Sequence[int]) -> tuple[str, list[object]]:
-    """The condition "made at or before `as_of`" (none: no limit) and the query's parameters:
-    the sub-items', then the moment's. Stored moments are UTC ISO text, so they compare as text."""
-    params: list[object] = list(subitem_ids)
-    if as_of is None:
-        return "", params
-    return " AND at <= ?", [*params, to_db(as_of)]
 
 
 class ProgressRepo(Repo):
@@ -62,7 +47,7 @@ class ProgressRepo(Repo):
         params: list[object] = [campaign_id]
         if project_ids is not None:
             ids = sorted(project_ids)
-            sql += f" AND s.project_id IN ({_marks(ids)})"
+            sql += f" AND s.project_id IN ({marks(ids)})"
             params += ids
         if unit_id is not None:
             sql += " AND s.unit_id = ?"
@@ -75,7 +60,7 @@ class ProgressRepo(Repo):
             return []
         rows = await self.db.fetch_all(
             "SELECT * FROM targets WHERE retired = 0 "
-            f"AND subitem_id IN ({_marks(subitem_ids)}) ORDER BY subitem_id, position",
+            f"AND subitem_id IN ({marks(subitem_ids)}) ORDER BY subitem_id, position",
             list(subitem_ids),
         )
         return [_target(r) for r in rows]
@@ -94,13 +79,13 @@ class ProgressRepo(Repo):
             return []
         ids = [r["id"] for r in rows]
         found: dict[int, dict[int, float]] = {i: {} for i in ids}
-        for v in await self.db.fetch_all(f"{values_sql} ({_marks(ids)})", ids):
+        for v in await self.db.fetch_all(f"{values_sql} ({marks(ids)})", ids):
             found[v[0]][v[1]] = float(v[2])
         photos: dict[int, list[int]] = {i: [] for i in ids}
         if not observation:  # a deputy's photos go with the visit, not the observation
             for p in await self.db.fetch_all(
                 "SELECT progress_report_id, id FROM photos "
-                f"WHERE progress_report_id IN ({_marks(ids)}) ORDER BY id",
+                f"WHERE progress_report_id IN ({marks(ids)}) ORDER BY id",
                 ids,
             ):
                 photos[p[0]].append(int(p[1]))
@@ -137,29 +122,39 @@ class ProgressRepo(Repo):
         "SELECT observation_id, target_id, value FROM observation_values WHERE observation_id IN"
     )
 
+    async def _made_by(
+        self, sql: str, subitem_ids: Sequence[int], as_of: datetime | None
+    ) -> list[Row]:
+        """The rows of `sql` whose `{made}` keeps what was made for these sub-items at or
+        before `as_of` (none: no limit). Stored moments are UTC ISO text, so they compare as
+        text. No sub-items, no query."""
+        if not subitem_ids:
+            return []
+        made = f"subitem_id IN ({marks(subitem_ids)})"
+        params: list[object] = list(subitem_ids)
+        if as_of is not None:
+            made += " AND at <= ?"
+            params.append(to_db(as_of))
+        return await self.db.fetch_all(sql.format(made=made), params)
+
     async def latest_reports(
         self, subitem_ids: Sequence[int], *, as_of: datetime | None = None
     ) -> dict[int, ReportRecord]:
-        if not subitem_ids:
-            return {}
-        until, params = _until(as_of, subitem_ids)
-        rows = await self.db.fetch_all(
-            self._REPORTS + f"WHERE r.id IN (SELECT MAX(id) FROM progress_reports "
-            f"WHERE subitem_id IN ({_marks(subitem_ids)}){until} GROUP BY subitem_id)",
-            params,
+        rows = await self._made_by(
+            self._REPORTS + "WHERE r.id IN (SELECT MAX(id) FROM progress_reports "
+            "WHERE {made} GROUP BY subitem_id)",
+            subitem_ids,
+            as_of,
         )
         return {r.subitem_id: r for r in await self._with_values(rows, self._REPORT_VALUES)}
 
     async def observation_counts(
         self, subitem_ids: Sequence[int], *, as_of: datetime | None = None
     ) -> dict[int, int]:
-        if not subitem_ids:
-            return {}
-        until, params = _until(as_of, subitem_ids)
-        rows = await self.db.fetch_all(
-            "SELECT subitem_id, COUNT(*) FROM observations "
-            f"WHERE subitem_id IN ({_marks(subitem_ids)}){until} GROUP BY subitem_id",
-            params,
+        rows = await self._made_by(
+            "SELECT subitem_id, COUNT(*) FROM observations WHERE {made} GROUP BY subitem_id",
+            subitem_ids,
+            as_of,
         )
         return {int(r[0]): int(r[1]) for r in rows}
 
@@ -183,54 +178,49 @@ class ProgressRepo(Repo):
         return await self._with_values(rows, self._OBSERVATION_VALUES, observation=True)
 
     async def _add(
-        self,
-        conn: aiosqlite.Connection,
-        table: str,
-        values_table: str,
-        row: dict[str, object],
-        figures: NewFigures,
+        self, table: str, values_table: str, figures: NewFigures, **own: object
     ) -> tuple[int, bool]:
-        found = await select_one(
-            conn, f"SELECT id FROM {table} WHERE source_key = ?", (figures.source_key,)
-        )
-        if found is not None:
-            return int(found[0]), False
-        row_id = await insert(
-            conn,
-            f"INSERT INTO {table} ({', '.join(row)}) VALUES ({_marks(list(row))})",
-            row.values(),
-        )
-        key = "report_id" if table == "progress_reports" else "observation_id"
-        await conn.executemany(
-            f"INSERT INTO {values_table} ({key}, target_id, value) VALUES (?, ?, ?)",
-            [(row_id, target_id, value) for target_id, value in figures.values.items()],
-        )
+        """Store a report or an observation and its figures, once per source key; `own` are the
+        columns only its table has. Returns (id, newly stored)."""
+        row: dict[str, object] = {
+            "subitem_id": figures.subitem_id,
+            "person_id": figures.person_id,
+            "at": to_db(figures.at),
+            "note": figures.note,
+            "source_key": figures.source_key,
+            **own,
+        }
+        async with self.db.transaction() as conn:
+            found = await select_one(
+                conn, f"SELECT id FROM {table} WHERE source_key = ?", (figures.source_key,)
+            )
+            if found is not None:
+                return int(found[0]), False
+            row_id = await insert(
+                conn,
+                f"INSERT INTO {table} ({', '.join(row)}) VALUES ({marks(row)})",
+                row.values(),
+            )
+            key = "report_id" if table == "progress_reports" else "observation_id"
+            await conn.executemany(
+                f"INSERT INTO {values_table} ({key}, target_id, value) VALUES (?, ?, ?)",
+                [(row_id, target_id, value) for target_id, value in figures.values.items()],
+            )
         return row_id, True
 
     async def add_report(self, report: NewFigures) -> tuple[int, bool]:
-        row: dict[str, object] = {
-            "subitem_id": report.subitem_id,
-            "person_id": report.person_id,
-            "unit_id": report.unit_id,
-            "at": to_db(report.at),
-            "note": report.note,
-            "via": report.via,
-            "source_key": report.source_key,
-        }
-        async with self.db.transaction() as conn:
-            return await self._add(conn, "progress_reports", "progress_values", row, report)
+        return await self._add(
+            "progress_reports",
+            "progress_values",
+            report,
+            unit_id=report.unit_id,
+            via=report.via,
+        )
 
     async def add_observation(self, observation: NewFigures) -> tuple[int, bool]:
-        row: dict[str, object] = {
-            "visit_id": observation.visit_id,
-            "subitem_id": observation.subitem_id,
-            "person_id": observation.person_id,
-            "at": to_db(observation.at),
-            "note": observation.note,
-            "source_key": observation.source_key,
-        }
-        async with self.db.transaction() as conn:
-            return await self._add(conn, "observations", "observation_values", row, observation)
+        return await self._add(
+            "observations", "observation_values", observation, visit_id=observation.visit_id
+        )
 
     async def liaisons_with_targets(self, campaign_id: int) -> list[tuple[int, int]]:
         rows = await self.db.fetch_all(

@@ -21,7 +21,8 @@ from bot.readmodels import (
     VisitRow,
 )
 from bot.records import Leader
-from storage.db import Repo
+from storage.db import Repo, marks
+from storage.statuses import NOT_COUNTED, WAITING
 from storage.tally_summary import (
     GROUPS,
     GROUPS_EDGE,
@@ -31,11 +32,15 @@ from storage.tally_summary import (
     summed,
 )
 
-# Drafts never happened, withdrawn items were taken back, and a merged item lives on in the item
-# it was merged into (its raisers are that item's raisers), so none of them is counted.
-NOT_COUNTED = "('draft', 'withdrawn', 'merged')"
-# Statuses in which a unit owes an answer (bot.deadlines.WAITING_FOR_UNIT).
-_WAITING = "('forwarded', 'in_progress')"
+# An item's project: its own, else its site's, else its sub-item's (through `_PLACES`).
+_PROJECT = "COALESCE(i.project_id, s.project_id, si.project_id)"
+_PLACES = "LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN subitems si ON si.id = i.subitem_id"
+# The items a group's day lists and counts, in one place so that the list and the counts agree:
+# counted, not declined, submitted in [start, end).
+_GROUP_DAY = (
+    "i.group_id = ? AND i.submitted_at >= ? AND i.submitted_at < ? "
+    f"AND i.status NOT IN {NOT_COUNTED} AND i.status != 'declined'"
+)
 
 
 class ReportsRepo(Repo):
@@ -143,14 +148,10 @@ class ReportsRepo(Repo):
     async def group_items(self, group_id: int, start: str, end: str) -> list[ItemRow]:
         """The group's counted items submitted in the range (a day: a few dozen at most)."""
         rows = await self.db.fetch_all(
-            "SELECT i.id, i.number, i.kind, i.status, "
-            "COALESCE(i.project_id, s.project_id, si.project_id), i.subitem_id, i.category_id, "
+            f"SELECT i.id, i.number, i.kind, i.status, {_PROJECT}, i.subitem_id, i.category_id, "
             "s.name, i.description, p.name, i.submitted_at "
-            "FROM items i JOIN persons p ON p.id = i.author_id "
-            "LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN subitems si ON si.id = i.subitem_id "
-            f"WHERE i.group_id = ? AND i.submitted_at >= ? AND i.submitted_at < ? "
-            f"AND i.status NOT IN {NOT_COUNTED} AND i.status != 'declined' "
-            "ORDER BY i.number",
+            f"FROM items i JOIN persons p ON p.id = i.author_id {_PLACES} "
+            f"WHERE {_GROUP_DAY} ORDER BY i.number",
             (group_id, start, end),
         )
         return [ItemRow(*r) for r in rows]
@@ -201,12 +202,12 @@ class ReportsRepo(Repo):
         """(overdue, due soon, the `worst` longest overdue) of the group's items with units."""
         row = await self.db.fetch_one(
             "SELECT COALESCE(SUM(due_at < ?), 0), COALESCE(SUM(due_at >= ? AND due_at <= ?), 0) "
-            f"FROM items WHERE group_id = ? AND status IN {_WAITING} AND due_at IS NOT NULL",
+            f"FROM items WHERE group_id = ? AND status IN {WAITING} AND due_at IS NOT NULL",
             (now, now, soon, group_id),
         )
         assert row is not None
         rows = await self.db.fetch_all(
-            f"SELECT number, due_at FROM items WHERE group_id = ? AND status IN {_WAITING} "
+            f"SELECT number, due_at FROM items WHERE group_id = ? AND status IN {WAITING} "
             "AND due_at < ? ORDER BY due_at, number LIMIT ?",
             (group_id, now, worst),
         )
@@ -234,12 +235,8 @@ class ReportsRepo(Repo):
     ) -> list[tuple[int | None, int | None, str, int]]:
         """(project, category, kind, count) of the group's counted items in the range."""
         rows = await self.db.fetch_all(
-            "SELECT COALESCE(i.project_id, s.project_id, si.project_id), i.category_id, i.kind, "
-            "COUNT(*) FROM items i "
-            "LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN subitems si ON si.id = i.subitem_id "
-            "WHERE i.group_id = ? AND i.submitted_at >= ? AND i.submitted_at < ? "
-            f"AND i.status NOT IN {NOT_COUNTED} AND i.status != 'declined' "
-            "GROUP BY 1, 2, 3",
+            f"SELECT {_PROJECT}, i.category_id, i.kind, COUNT(*) FROM items i {_PLACES} "
+            f"WHERE {_GROUP_DAY} GROUP BY 1, 2, 3",
             (group_id, start, end),
         )
         return [(r[0], r[1], r[2], int(r[3])) for r in rows]
@@ -263,9 +260,8 @@ class ReportsRepo(Repo):
         # SQLite limits host parameters per statement; 500 is far below every build's limit.
         for offset in range(0, len(keys), 500):
             chunk = keys[offset : offset + 500]
-            marks = ", ".join("?" * len(chunk))
             rows = await self.db.fetch_all(
-                f"SELECT dedup_key FROM outbox WHERE dedup_key IN ({marks})", chunk
+                f"SELECT dedup_key FROM outbox WHERE dedup_key IN ({marks(chunk)})", chunk
             )
             found.update(r[0] for r in rows)
         return found

@@ -7,7 +7,7 @@ from bot.duplicates import GONE
 from bot.items import Item, Status
 from bot.lifecycle import EventKind
 from bot.readmodels import AskState, GroupQueue
-from storage.db import Repo, add_given
+from storage.db import Repo, add_given, marks
 
 # The item query and row mapping are the item repository's; review only adds conditions.
 from storage.item_rows import ITEM_SELECT, item_from_row
@@ -56,7 +56,7 @@ class ReviewRepo(Repo):
         clauses = [
             "i.campaign_id = ?",
             "i.id != ?",
-            f"i.status NOT IN ({', '.join('?' * len(GONE))})",
+            f"i.status NOT IN ({marks(GONE)})",
             "i.merged_into_id IS NULL",
         ]
         params: list[object] = [item.campaign_id, item.id, *(str(s) for s in GONE)]

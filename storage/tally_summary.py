@@ -21,6 +21,7 @@ from typing import Any
 from bot.clock import from_db, to_db
 from bot.records import AFTER_ALL, BEFORE_ALL
 from storage.db import Reads
+from storage.statuses import NOT_COUNTED, WAITING
 
 # The zone of the summary tables' months and days: migration 0017's '+8 hours'.
 ZONE = timezone(timedelta(hours=8))
@@ -162,9 +163,9 @@ def as_counts(rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
 
 # --- the statements ---------------------------------------------------------------------------
 
-NOT_COUNTED = "('draft', 'withdrawn', 'merged')"
 _CLASSES = "('A', 'B', 'C')"
-_MONTHS = "campaign_id = ? AND month >= ? AND month < ?"
+# The whole months of a campaign in [first, end), the rows the summary tables are read by.
+MONTHS = "campaign_id = ? AND month >= ? AND month < ?"
 # The edges are hours, not the year: the campaign's submission-time index finds them.
 _EDGE = (
     "FROM items i INDEXED BY items_campaign_submitted WHERE i.campaign_id = ? "
@@ -173,19 +174,19 @@ _EDGE = (
 
 PLACES = (
     "SELECT project_id, subitem_id, unit_id, category_id, kind, status, SUM(n) "
-    f"FROM tally_places WHERE {_MONTHS} GROUP BY 1, 2, 3, 4, 5, 6"
+    f"FROM tally_places WHERE {MONTHS} GROUP BY 1, 2, 3, 4, 5, 6"
 )
 PLACES_EDGE = (
     "SELECT i.project_id, i.subitem_id, i.unit_id, i.category_id, i.kind, i.status, COUNT(*) "
     f"{_EDGE} GROUP BY 1, 2, 3, 4, 5, 6"
 )
-GROUPS = f"SELECT group_id, kind, status, SUM(n) FROM tally_groups WHERE {_MONTHS} GROUP BY 1, 2, 3"
+GROUPS = f"SELECT group_id, kind, status, SUM(n) FROM tally_groups WHERE {MONTHS} GROUP BY 1, 2, 3"
 GROUPS_EDGE = f"SELECT i.group_id, i.kind, i.status, COUNT(*) {_EDGE} GROUP BY 1, 2, 3"
-ANSWERS = f"SELECT class, SUM(n) FROM tally_answers WHERE {_MONTHS} GROUP BY 1"
+ANSWERS = f"SELECT class, SUM(n) FROM tally_answers WHERE {MONTHS} GROUP BY 1"
 ANSWERS_EDGE = (
     f"SELECT i.response_class, COUNT(*) {_EDGE} AND i.response_class IN {_CLASSES} GROUP BY 1"
 )
-VOTES = f"SELECT value, SUM(n) FROM tally_votes WHERE {_MONTHS} GROUP BY 1"
+VOTES = f"SELECT value, SUM(n) FROM tally_votes WHERE {MONTHS} GROUP BY 1"
 # Each edge item's latest voted round, as storage/satisfaction.py counts them.
 VOTES_EDGE = (
     "SELECT r.value, COUNT(*) FROM items i INDEXED BY items_campaign_submitted "
@@ -194,11 +195,10 @@ VOTES_EDGE = (
     "WHERE i.campaign_id = ? AND i.submitted_at >= ? AND i.submitted_at < ? "
     f"AND i.status NOT IN {NOT_COUNTED} AND i.response_class IN {_CLASSES} GROUP BY 1"
 )
-WAITING = "('forwarded', 'in_progress')"
 DUE = (
     "SELECT SUM(n), SUM(CASE WHEN due_day < ? THEN n END), "
     "SUM(CASE WHEN due_day > ? AND due_day < ? THEN n END) "
-    f"FROM tally_due WHERE {_MONTHS}"
+    f"FROM tally_due WHERE {MONTHS}"
 )
 _DUE_SUMS = "SELECT COALESCE(SUM(due_at < ?), 0), COALESCE(SUM(due_at >= ? AND due_at <= ?), 0)"
 DUE_ON_DAY = (

@@ -13,7 +13,7 @@ import aiosqlite
 
 from bot.catalog import Subitem
 from bot.records import ImportReport
-from storage.db import insert
+from storage.db import insert, marks
 
 
 async def import_targets(
@@ -43,7 +43,7 @@ async def import_targets(
             names = ["subitem_id", "code", *values]
             await insert(
                 conn,
-                f"INSERT INTO targets ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                f"INSERT INTO targets ({', '.join(names)}) VALUES ({marks(names)})",
                 [subitem_id, key, *values.values()],
             )
             report.count("targets", "created")

@@ -15,8 +15,9 @@ from typing import Any
 from bot.clock import to_db
 from bot.deadline_ports import ReceivedCounts
 from storage.db import Reads
+from storage.statuses import NOT_COUNTED, WAITING
 from storage.tally_summary import (
-    NOT_COUNTED,
+    MONTHS,
     as_counts,
     day_start,
     local_day,
@@ -27,10 +28,13 @@ from storage.tally_summary import (
 
 # Items forwarded to the unit that holds them now, in the period: not those it returned (they
 # are back with staff, and once re-routed, another unit's).
-WITH_UNIT = "i.status IN ('forwarded', 'in_progress')"
+WITH_UNIT = f"i.status IN {WAITING}"
+# Items a unit received and holds or has answered: the statuses the triggers of migration 0019
+# count as received.
+_RECEIVED_STATUSES = "('forwarded', 'in_progress', 'answered', 'rated', 'closed')"
 RECEIVED = (
     "FROM items i WHERE i.campaign_id = ? AND i.unit_id IS NOT NULL "
-    "AND i.status IN ('forwarded', 'in_progress', 'answered', 'rated', 'closed') "
+    f"AND i.status IN {_RECEIVED_STATUSES} "
     "AND i.forwarded_at IS NOT NULL AND i.forwarded_at >= ? AND i.forwarded_at < ?"
 )
 # The same of the items without a stored sign-for deadline (from before migration 0014): their
@@ -49,19 +53,18 @@ _COUNTS_EDGE = (
     "SUM(i.status = 'closed') "
     f"{RECEIVED} AND i.sign_due_at IS NOT NULL GROUP BY i.unit_id"
 )
-_MONTHS = "campaign_id = ? AND month >= ? AND month < ?"
 _COUNTS = (
     "SELECT unit_id, SUM(received), SUM(signed), SUM(signed_on_time), SUM(answered), "
-    f"SUM(answered_on_time), SUM(closed) FROM tally_units WHERE {_MONTHS} GROUP BY unit_id"
+    f"SUM(answered_on_time), SUM(closed) FROM tally_units WHERE {MONTHS} GROUP BY unit_id"
 )
 _PAST = (
     "SELECT unit_id, what, SUM(n) FROM tally_unit_due "
-    f"WHERE {_MONTHS} AND day < ? GROUP BY unit_id, what"
+    f"WHERE {MONTHS} AND day < ? GROUP BY unit_id, what"
 )
 # The items of the months whose deadline falls on today (UTC+8), past by `now` or not yet.
 _RECEIVED_IN = (
     "AND i.unit_id IS NOT NULL AND i.sign_due_at IS NOT NULL "
-    "AND i.status IN ('forwarded', 'in_progress', 'answered', 'rated', 'closed') "
+    f"AND i.status IN {_RECEIVED_STATUSES} "
     "AND i.forwarded_at >= ? AND i.forwarded_at < ? GROUP BY i.unit_id"
 )
 _SIGN_TODAY = (
@@ -71,17 +74,17 @@ _SIGN_TODAY = (
 )
 _ANSWER_TODAY = (
     "SELECT i.unit_id, SUM(? > i.due_at) FROM items i INDEXED BY items_waiting_due "
-    "WHERE i.campaign_id = ? AND i.status IN ('forwarded', 'in_progress') AND i.due_at >= ? "
+    f"WHERE i.campaign_id = ? AND {WITH_UNIT} AND i.due_at >= ? "
     f"AND i.due_at < ? {_RECEIVED_IN}"
 )
 # Each received item's latest voted round, by unit and value.
-UNIT_VOTES = f"SELECT unit_id, value, SUM(n) FROM tally_unit_votes WHERE {_MONTHS} GROUP BY 1, 2"
+UNIT_VOTES = f"SELECT unit_id, value, SUM(n) FROM tally_unit_votes WHERE {MONTHS} GROUP BY 1, 2"
 UNIT_VOTES_EDGE = (
     "SELECT i.unit_id, r.value, COUNT(*) FROM ratings r JOIN items i ON i.id = r.item_id "
     "WHERE r.round = (SELECT MAX(r2.round) FROM ratings r2 WHERE r2.item_id = i.id) "
     f"AND i.id IN (SELECT i.id {RECEIVED}) GROUP BY i.unit_id, r.value"
 )
-REASONS = f"SELECT reason, SUM(n) FROM tally_reasons WHERE {_MONTHS} GROUP BY 1"
+REASONS = f"SELECT reason, SUM(n) FROM tally_reasons WHERE {MONTHS} GROUP BY 1"
 REASONS_EDGE = (
     "SELECT i.answer_reason, COUNT(*) FROM items i INDEXED BY items_campaign_submitted "
     "WHERE i.campaign_id = ? AND i.submitted_at >= ? AND i.submitted_at < ? "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator
@@ -28,7 +29,7 @@ from bot.people import Person, Role
 from bot.records import NewPhoto, PhotoTarget, SiteRecord
 from bot.visits import NewVisit, Position
 from storage.catalog import CatalogRepo, import_catalog
-from storage.db import Database, DatabaseError
+from storage.db import Database, DatabaseError, contains
 from storage.items import ItemRepo
 from storage.people import PeopleRepo
 from storage.photos import PhotoRepo
@@ -224,6 +225,15 @@ async def test_a_rolled_back_transaction_leaves_nothing(db: Database) -> None:
             "VALUES ('c', 'C', 2025, 'Asia/Shanghai', '2025-01-01T00:00:00+00:00')"
         )
     assert await db.fetch_value("SELECT COUNT(*) FROM campaigns") == 1
+
+
+async def test_a_like_pattern_takes_wildcards_as_typed(db: Database) -> None:
+    # What a person searches for is text: "%" and "_" match only themselves, anywhere.
+    names = ["50% off", "5000 off", "a_b", "axb", "back\\slash"]
+    sql = "SELECT value FROM json_each(?) WHERE value LIKE ? ESCAPE '\\' ORDER BY value"
+    for typed, found in (("0%", ["50% off"]), ("_", ["a_b"]), ("\\", ["back\\slash"])):
+        rows = await db.fetch_all(sql, (json.dumps(names), contains(typed)))
+        assert [r[0] for r in rows] == found
 
 
 async def test_a_closed_database_refuses_work(tmp_path: Path) -> None:
