@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from .models import JSONDict, UploadedFile, bad_request
@@ -110,6 +110,45 @@ def _required(value: T | None, name: str, empty_error: str | None) -> T:
     return value
 
 
+# How a decoded value reads as each type Params offers; None: it does not, and the call gets
+# Telegram's 400 for a parameter of the wrong type.
+_WRONG = "wrong parameter {name} in request"
+
+
+def _as_str(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, bool | int | float) else None
+
+
+def _as_int(value: object) -> int | None:
+    if isinstance(value, bool | int):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _as_float(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _as_bool(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    return value != 0 if isinstance(value, int) else None
+
+
+def _as_dict(value: object) -> JSONDict | None:
+    return value if isinstance(value, dict) else None
+
+
+def _as_list(value: object) -> list[Any] | None:
+    return value if isinstance(value, list) else None
+
+
 class Params:
     """Typed access to one call's parameters, with Telegram-style errors for bad input."""
 
@@ -120,70 +159,43 @@ class Params:
     def has(self, name: str) -> bool:
         return self.values.get(name) is not None or name in self.files
 
-    def opt_str(self, name: str) -> str | None:
+    def _read(self, name: str, read: Callable[[object], T | None], wrong: str = _WRONG) -> T | None:
+        """The parameter as `read` takes it; None when it is absent, Telegram's 400 (`wrong`)
+        when it is there but not of that type."""
         value = self.values.get(name)
         if value is None:
             return None
-        if isinstance(value, str):
-            return value
-        if isinstance(value, bool | int | float):
-            return str(value)
-        raise bad_request(f"wrong parameter {name} in request")
+        taken = read(value)
+        if taken is None:
+            raise bad_request(wrong.format(name=name))
+        return taken
+
+    def opt_str(self, name: str) -> str | None:
+        return self._read(name, _as_str)
 
     def req_str(self, name: str, empty_error: str | None = None) -> str:
         return _required(self.opt_str(name), name, empty_error)
 
     def opt_int(self, name: str) -> int | None:
-        value = self.values.get(name)
-        if value is None:
-            return None
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        raise bad_request(f"wrong parameter {name} in request")
+        return self._read(name, _as_int)
 
     def req_int(self, name: str, empty_error: str | None = None) -> int:
         return _required(self.opt_int(name), name, empty_error)
 
     def opt_float(self, name: str) -> float | None:
-        value = self.values.get(name)
-        if value is None:
-            return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        raise bad_request(f"wrong parameter {name} in request")
+        return self._read(name, _as_float)
 
     def req_float(self, name: str) -> float:
         return _required(self.opt_float(name), name, None)
 
     def opt_bool(self, name: str) -> bool:
-        value = self.values.get(name)
-        if value is None:
-            return False
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int):
-            return value != 0
-        raise bad_request(f"wrong parameter {name} in request")
+        return self._read(name, _as_bool) or False
 
     def opt_dict(self, name: str) -> JSONDict | None:
-        value = self.values.get(name)
-        if value is None:
-            return None
-        if isinstance(value, dict):
-            return value
-        raise bad_request(f"can't parse {name} JSON object")
+        return self._read(name, _as_dict, "can't parse {name} JSON object")
 
     def opt_list(self, name: str) -> list[Any] | None:
-        value = self.values.get(name)
-        if value is None:
-            return None
-        if isinstance(value, list):
-            return value
-        raise bad_request(f"can't parse {name} JSON array")
+        return self._read(name, _as_list, "can't parse {name} JSON array")
 
     def chat_ref(self, name: str = "chat_id") -> int | str:
         value = self.values.get(name)

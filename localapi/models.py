@@ -150,20 +150,20 @@ class BotMessage:
     location: tuple[float, float] | None = None
     raw: JSONDict = field(default_factory=dict)
 
+    def _rows(self, keyboard: str) -> Any:
+        """The reply markup's rows of this keyboard (inline_keyboard or keyboard); none without."""
+        return (self.reply_markup or {}).get(keyboard) or []
+
     @property
     def buttons(self) -> list[str]:
         """Inline button labels, row by row."""
-        if not self.reply_markup:
-            return []
-        return _labels(self.reply_markup.get("inline_keyboard"))
+        return _labels(self._rows("inline_keyboard"))
 
     @property
     def button_data(self) -> dict[str, str]:
         """Inline button label -> callback_data, for buttons that carry callback data."""
         result: dict[str, str] = {}
-        if not self.reply_markup:
-            return result
-        for row in self.reply_markup.get("inline_keyboard") or []:
+        for row in self._rows("inline_keyboard"):
             for button in row:
                 if isinstance(button, dict) and "callback_data" in button:
                     result[str(button.get("text", ""))] = str(button["callback_data"])
@@ -172,17 +172,13 @@ class BotMessage:
     @property
     def keyboard(self) -> list[str]:
         """Reply keyboard labels, row by row."""
-        if not self.reply_markup:
-            return []
-        return _labels(self.reply_markup.get("keyboard"))
+        return _labels(self._rows("keyboard"))
 
     @property
     def location_buttons(self) -> list[str]:
         """Labels of reply keyboard buttons that ask the user for their location."""
-        if not self.reply_markup:
-            return []
         found: list[str] = []
-        for row in self.reply_markup.get("keyboard") or []:
+        for row in self._rows("keyboard"):
             for button in row:
                 if isinstance(button, dict) and button.get("request_location"):
                     found.append(str(button.get("text", "")))

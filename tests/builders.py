@@ -1,33 +1,26 @@
-"""Domain objects for unit tests of the rules: an item and people, with sensible defaults."""
+"""Domain objects for unit tests of the rules: an item and people, with sensible defaults; the
+cast the rule tests share, and how they read a refusal."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypedDict, Unpack
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot.config import DeadlineSettings
+from bot.errors import Refused
 from bot.items import Item, Kind, Severity, Status
+from bot.lifecycle import Parties, Policy
 from bot.people import Person, Role
 
 NOW = datetime(2025, 6, 3, 1, 30, tzinfo=UTC)  # Tuesday 09:30 in Hangzhou
 
 GROUP, OTHER_GROUP = 10, 20
 UNIT, OTHER_UNIT = 100, 200
-
-
-class PersonFields(TypedDict, total=False):
-    """Person's fields, for the tests to change."""
-
-    id: int
-    campaign_id: int
-    name: str
-    role: Role
-    group_id: int | None
-    unit_id: int | None
-    telegram_user_id: int | None
-    language: str | None
-    active: bool
-    blocked: bool
 
 
 def person(
@@ -122,3 +115,38 @@ def item(status: Status = Status.SUBMITTED, **fields: Unpack[ItemFields]) -> Ite
         round=1 if status not in (Status.SUBMITTED, Status.REVIEWED) else 0,
     )
     return dataclasses.replace(base, **fields)
+
+
+# --- the cast of the rule tests (tests/test_lifecycle_rules.py, test_extension_rules.py,
+# test_scope.py): the default item() is AUTHOR's, in GROUP, forwarded (or to be) to UNIT.
+
+ZONE = ZoneInfo("Asia/Shanghai")
+POLICY = Policy(DeadlineSettings(), ZONE)
+
+AUTHOR = person(1)
+CO_RAISER = person(2)
+LEADER = person(3, Role.LEADER)
+OTHER_LEADER = person(4, Role.LEADER, group_id=OTHER_GROUP)
+STAFF = person(5, Role.STAFF)
+LIAISON = person(6, Role.LIAISON, unit_id=UNIT)
+OTHER_LIAISON = person(7, Role.LIAISON, unit_id=OTHER_UNIT)
+OTHER_DEPUTY = person(9, group_id=OTHER_GROUP)
+# Who the default item's notices go to.
+PARTIES = Parties(
+    raisers=(AUTHOR.id, CO_RAISER.id),
+    liaisons=(LIAISON.id,),
+    staff=(STAFF.id,),
+    leaders=(LEADER.id,),
+)
+
+
+def refusal(call: Callable[[], object]) -> tuple[str, dict[str, object]]:
+    """The key and parameters of the Refused that `call` must raise."""
+    with pytest.raises(Refused) as info:
+        call()
+    return info.value.key, info.value.params
+
+
+def refused(call: Callable[[], object]) -> str:
+    """The key of the Refused that `call` must raise."""
+    return refusal(call)[0]

@@ -17,7 +17,7 @@ from bot.people import Role
 from bot.records import CampaignRecord
 from localapi import LocalBotApi, SimUser
 from tests.conftest import EXAMPLE_CATALOG, Harness, make_settings, running_bot
-from tests.steps import check_in
+from tests.steps import check_in, open_invitation
 from tests.web_steps import free_port, web_settings
 
 CITY = "hangzhou-2020"
@@ -77,10 +77,7 @@ async def join_in(
     if user is None:
         _next_user += 1
         user = bot.api.user(_next_user, name, language_code="zh-hans")
-    await user.send_text(f"/start {token}")
-    welcome = await user.next_message()
-    assert f"欢迎您，{name}" in (welcome.text or ""), welcome.describe()
-    await user.settle(quiet=0.1)
+    await open_invitation(user, token, name)
     return user
 
 

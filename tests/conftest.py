@@ -259,3 +259,9 @@ async def answer_to_button(user: SimUser, message: BotMessage, label: str) -> st
     send it after the bot took the button off."""
     press = await user.press_data(message.message_id, message.button_data[label])
     return await answer_to(user, press)
+
+
+async def reply_to(user: SimUser, text: str) -> str:
+    """Send `text` as the user; the text of the bot's next message in their chat."""
+    await user.send_text(text)
+    return (await user.next_message()).text or ""

@@ -20,7 +20,7 @@ from bot.schedule import bulletin_job
 from bot.tally import compute_tally
 from bot.tally_period import Period
 from localapi import BotMessage, SimUser
-from tests.conftest import SHANGHAI, START, Harness
+from tests.conftest import SHANGHAI, START, Harness, reply_to
 from tests.steps import check_in, imported_example
 
 NOT_ALLOWED = "您的角色无权使用此功能"
@@ -139,15 +139,11 @@ async def test_a_leader_gets_their_groups_report_and_no_other(bot: Harness) -> N
     assert {r[0] for r in _progress_rows(doc)} >= {"C01"}
     assert "C02" not in {r[0] for r in _progress_rows(doc)}  # not the group's project
 
-    await leader.send_text("/groupreport G02")
-    assert "不是您所在小组" in ((await leader.next_message()).text or "")
+    assert "不是您所在小组" in await reply_to(leader, "/groupreport G02")
     for command in ("/bulletin", "/groupreport"):
-        await deputy.send_text(command)
-        assert NOT_ALLOWED in ((await deputy.next_message()).text or "")
-    await staff.send_text("/groupreport")
-    assert "请写明小组编号" in ((await staff.next_message()).text or "")
-    await staff.send_text("/groupreport G99")
-    assert "没有这个编号的小组" in ((await staff.next_message()).text or "")
+        assert NOT_ALLOWED in await reply_to(deputy, command)
+    assert "请写明小组编号" in await reply_to(staff, "/groupreport")
+    assert "没有这个编号的小组" in await reply_to(staff, "/groupreport G99")
     await staff.send_text("/groupreport G02 2020-06")
     _, name, doc = await _document(staff)
     assert name == "书面监督报告-G02.docx" and "本组共发现问题 0 个、提出意见建议 0 条。" in _texts(

@@ -23,7 +23,7 @@ from tests.campaign_steps import (
     switch_to,
     tally_of,
 )
-from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to
+from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to, reply_to
 from tests.steps import (
     check_in,
     confirm,
@@ -90,14 +90,12 @@ async def test_a_deputy_of_both_campaigns_chooses_and_each_sees_only_its_own(
     # Back in the district, a button of the city's /mine list still acts in the city: the
     # press resolves the membership from the item's campaign, and the city becomes current.
     assert DISTRICT_NAME in await switch_to(deputy, DISTRICT_NAME)
-    await deputy.send_text("/mine")
-    assert "共 2 条" in ((await deputy.next_message()).text or "")
+    assert "共 2 条" in await reply_to(deputy, "/mine")
     label = next(b for b in mine_city.buttons if b.startswith("问题 2020-0001"))
     await deputy.press_data(mine_city.message_id, mine_city.button_data[label])
     opened = await deputy.next_message(edited=True)
     assert "问题 2020-0001" in (opened.text or "") and "围挡" not in (opened.text or "")
-    await deputy.send_text("/campaign")
-    assert f"▶ {CITY_NAME}" in ((await deputy.next_message()).text or "")
+    assert f"▶ {CITY_NAME}" in await reply_to(deputy, "/campaign")
 
 
 async def test_a_joint_visit_counts_in_both_tallies_and_the_city_sees_every_campaign(
@@ -186,8 +184,7 @@ async def test_an_open_conversation_ends_in_the_campaign_it_began_in(city: Harne
         == DISTRICT
     )
     # The next command acts in the chosen campaign: the city's /mine has nothing yet.
-    await deputy.send_text("/mine")
-    assert "还没有提交过" in ((await deputy.next_message()).text or "")
+    assert "还没有提交过" in await reply_to(deputy, "/mine")
 
 
 async def test_a_check_in_goes_to_the_campaign_whose_site_is_there(city: Harness) -> None:
@@ -207,8 +204,7 @@ async def test_a_check_in_goes_to_the_campaign_whose_site_is_there(city: Harness
     await deputy.settle()
     visit = await city.value("SELECT c.code FROM visits v JOIN campaigns c ON c.id = v.campaign_id")
     assert visit == CITY
-    await deputy.send_text("/campaign")
-    assert f"▶ {CITY_NAME}" in ((await deputy.next_message()).text or "")
+    assert f"▶ {CITY_NAME}" in await reply_to(deputy, "/campaign")
 
 
 async def test_the_cli_imports_and_invites_per_campaign(
@@ -223,8 +219,7 @@ async def test_the_cli_imports_and_invites_per_campaign(
     )
     # In the chat, the district's staff work on the district's catalog.
     district_staff = await join_in(city, DISTRICT, "钱多", Role.STAFF)
-    await district_staff.send_text("/catalog")
-    assert DISTRICT in ((await district_staff.next_message()).text or "")
+    assert DISTRICT in await reply_to(district_staff, "/catalog")
     # On the command line, the city's catalog must not land on the district's campaign.
     assert (
         await cli(["import", "--config", str(config), "--campaign", DISTRICT, str(EXAMPLE_CATALOG)])
@@ -258,8 +253,7 @@ async def test_staff_share_an_item_with_a_partner_group(city: Harness) -> None:
     ]
     assert "joint" in menu
     # The district's staff reach their own campaign's numbers only.
-    await district_staff.send_text("/joint 2020-0001")
-    assert "没有编号为 2020-0001" in ((await district_staff.next_message()).text or "")
+    assert "没有编号为 2020-0001" in await reply_to(district_staff, "/joint 2020-0001")
     await city_staff.send_text("/joint 2020-0001")
     choose = await city_staff.next_message()
     partner = f"{DISTRICT_NAME}·第二监督小组"
@@ -342,8 +336,7 @@ async def test_a_single_campaign_deployment_is_unchanged(bot: Harness) -> None:
     deputy = await bot.join("王芳")
     menu = [c["command"] for c in bot.api.commands({"type": "chat", "chat_id": deputy.user_id})]
     assert "campaign" not in menu
-    await deputy.send_text("/campaign")
-    assert "只参加这一项监督活动" in ((await deputy.next_message()).text or "")
+    assert "只参加这一项监督活动" in await reply_to(deputy, "/campaign")
     await check_in(bot, deputy)
     closing = [m for m in deputy.messages if "签到完成" in (m.text or "")][-1]
     assert "联合视察…" not in closing.buttons  # no partner campaigns to share with

@@ -12,7 +12,7 @@ from bot.bootstrap import database_of
 from bot.geo import distance_m
 from bot.records import SiteRecord
 from localapi import BotMessage, SimUser
-from tests.conftest import Harness
+from tests.conftest import Harness, reply_to
 from tests.images import make_jpeg
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -89,8 +89,7 @@ async def test_forwarded_location_is_refused_and_live_location_accepted(bot: Har
     deputy, site = await _asked_for_location(bot)
     await deputy.send_location(site.lat, site.lon, horizontal_accuracy=5, forwarded=True)
     assert "不能使用转发的位置" in ((await deputy.next_message()).text or "")
-    await deputy.send_text("我在这里")
-    assert "发送我的当前位置" in ((await deputy.next_message()).text or "")
+    assert "发送我的当前位置" in await reply_to(deputy, "我在这里")
     await deputy.send_location(site.lat, site.lon, horizontal_accuracy=5, live_period=900)
     await deputy.next_message()
     assert site.name in " ".join((await deputy.next_message()).buttons)
@@ -141,8 +140,7 @@ async def test_cancel_leaves_nothing_behind(bot: Harness) -> None:
     await deputy.send_text("取消")
     cancelled = await deputy.next_message()
     assert "已取消" in (cancelled.text or "") and cancelled.removes_keyboard
-    await deputy.send_text("/cancel")
-    assert "没有进行中的操作" in ((await deputy.next_message()).text or "")
+    assert "没有进行中的操作" in await reply_to(deputy, "/cancel")
     assert await bot.value("SELECT COUNT(*) FROM visits") == 0
 
 

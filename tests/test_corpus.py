@@ -33,7 +33,7 @@ from bot.texts import Texts, catalog
 from bot.unit_rules import forward
 from localapi import BotMessage, LocalBotApi, SimGroup, SimUser
 from localapi.models import JSONDict
-from tests.conftest import BOT_USERNAME, TOKEN, Harness, make_settings, start_harness
+from tests.conftest import BOT_USERNAME, TOKEN, Harness, make_settings, reply_to, start_harness
 from tests.corpus.cases import CASES, Act, Case
 from tests.corpus.inputs import GENERATORS
 from tests.rating_steps import answered_item, delivered, press_rating, raise_item, reload
@@ -207,8 +207,7 @@ async def _photos(world: World) -> Place:
 
 async def _location(world: World) -> Place:
     user, refs = await _deputy(world)
-    await user.send_text("/checkin")
-    assert "当前位置" in ((await user.next_message()).text or "")
+    assert "当前位置" in await reply_to(user, "/checkin")
     return Place(user, refs)
 
 

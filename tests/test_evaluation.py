@@ -13,7 +13,7 @@ import openpyxl
 
 from bot.jobs import run_daily_jobs
 from bot.people import Role
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, reply_to
 from tests.evaluation_steps import (
     DEADLINE,
     choose,
@@ -34,8 +34,7 @@ async def test_a_round_from_opening_to_results(bot: Harness) -> None:
     qian = await bot.join("钱进", Role.LIAISON)
 
     # Only staff open rounds.
-    await wang.send_text("/evaluation")
-    assert "无权使用" in ((await wang.next_message()).text or "")
+    assert "无权使用" in await reply_to(wang, "/evaluation")
     assert await bot.value("SELECT COUNT(*) FROM evaluation_rounds") == 0
 
     opened = await open_round(staff)
@@ -44,8 +43,7 @@ async def test_a_round_from_opening_to_results(bot: Harness) -> None:
     voters = await bot.value("SELECT GROUP_CONCAT(person_id) FROM evaluation_voters")
     ids = {(await bot.person(u)).id for u in (wang, zhang)}
     assert set(map(int, str(voters).split(","))) == ids
-    await qian.send_text("/evaluate")
-    assert "无权使用" in ((await qian.next_message()).text or "")
+    assert "无权使用" in await reply_to(qian, "/evaluate")
     assert not [m for m in qian.messages if "满意度测评" in (m.text or "")]
 
     # The deputy is told, and the notice's button opens the first project.
@@ -93,8 +91,7 @@ async def test_a_round_from_opening_to_results(bot: Harness) -> None:
     await choose(zhang, "稍后再评")
 
     # Progress is kept: the deputy goes on at the third project.
-    await wang.send_text("/evaluate")
-    assert "第 3/20 项" in ((await wang.next_message()).text or "")
+    assert "第 3/20 项" in await reply_to(wang, "/evaluate")
     await wang.send_text("/cancel")
     await wang.settle()
 
@@ -193,8 +190,7 @@ async def test_a_second_round_waits_for_the_first_and_bad_deadlines_are_refused(
         ("2020-06-16", "须晚于今天"),
         ("2021-06-16", "不能超过 60 天"),
     ):
-        await staff.send_text(typed)
-        assert told in ((await staff.next_message()).text or "")
+        assert told in await reply_to(staff, typed)
     await staff.send_text("/cancel")
     await staff.settle()
     assert await bot.value("SELECT COUNT(*) FROM evaluation_rounds") == 0
@@ -239,5 +235,4 @@ async def test_staff_name_the_voters(bot: Harness) -> None:
     await staff.press("确认发起")
     assert "已通知 1 名投票人" in ((await staff.next_message(edited=True)).text or "")
     await notice(wang, "满意度测评")
-    await li.send_text("/evaluate")
-    assert "没有需要您参加" in ((await li.next_message()).text or "")
+    assert "没有需要您参加" in await reply_to(li, "/evaluate")

@@ -23,7 +23,7 @@ from bot import exports
 from bot.listing import ListRow
 from bot.people import Role
 from localapi import BotMessage, SimUser
-from tests.conftest import Harness
+from tests.conftest import Harness, reply_to
 from tests.steps import DESCRIPTION, reported_with_photo, submitted_suggestions
 
 # A worker thread's pause: time.sleep fails with EINVAL under faketime (clock_nanosleep), and the
@@ -127,10 +127,8 @@ async def test_the_photo_archive_counts_the_items_that_have_photos(bot: Harness)
 async def test_typed_period_bad_dates_and_an_empty_period(bot: Harness) -> None:
     _deputy, staff = await suggested_and_staff(bot, 2)
     await choose_format(staff, "CSV")
-    await staff.send_text("下个月")
-    assert "没有看懂这个日期范围" in ((await staff.next_message()).text or "")
-    await staff.send_text("2020-06-30 2020-05-01")
-    assert "开始日期晚于结束日期" in ((await staff.next_message()).text or "")
+    assert "没有看懂这个日期范围" in await reply_to(staff, "下个月")
+    assert "开始日期晚于结束日期" in await reply_to(staff, "2020-06-30 2020-05-01")
     await staff.send_text("2019-01-01 2019-12-31")
     events = await staff.settle(quiet=0.3, timeout=20)
     assert any("没有可导出的问题和建议" in (e.text or "") for e in events), [
@@ -168,8 +166,7 @@ async def test_a_large_export_shows_progress_and_others_are_not_kept_waiting(
     await staff.press("全部")
     # While the list is being written, a deputy's command is answered at once.
     started = time.perf_counter()
-    await deputy.send_text("/help")
-    assert "可用命令" in ((await deputy.next_message()).text or "")
+    assert "可用命令" in await reply_to(deputy, "/help")
     assert time.perf_counter() - started < 0.8
     assert not [m for m in staff.messages if m.kind == "document"], "the export was still running"
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.answer_terms import parse_day
-from bot.config import DeadlineSettings
 from bot.errors import Refused
 from bot.items import Status
-from bot.lifecycle import Parties, Policy
-from bot.people import Role
 from bot.typed_dates import typed_day
 from bot.unit_deadlines import (
     Decision,
@@ -24,20 +19,20 @@ from bot.unit_deadlines import (
     sign_deadline,
     sign_overdue,
 )
-from tests.builders import NOW, OTHER_UNIT, UNIT, item, person
+from tests.builders import (
+    LIAISON,
+    NOW,
+    OTHER_LIAISON,
+    PARTIES,
+    POLICY,
+    STAFF,
+    UNIT,
+    ZONE,
+    item,
+    refused,
+)
 
-ZONE = ZoneInfo("Asia/Shanghai")
-POLICY = Policy(DeadlineSettings(), ZONE)
 DUE = datetime(2025, 9, 3, 1, 30, tzinfo=ZONE)  # due 2025-09-03 local
-LIAISON = person(6, Role.LIAISON, unit_id=UNIT)
-STAFF = person(5, Role.STAFF)
-PARTIES = Parties(raisers=(1, 2), liaisons=(6,), staff=(5,), leaders=(3,))
-
-
-def refused(call: Callable[[], object]) -> str:
-    with pytest.raises(Refused) as info:
-        call()
-    return info.value.key
 
 
 @pytest.mark.parametrize(
@@ -86,9 +81,10 @@ def test_an_extension_is_after_the_due_date_and_not_absurdly_far() -> None:
 
 def test_only_the_units_liaison_asks_while_it_handles_the_item() -> None:
     it = item(Status.FORWARDED, due_at=DUE)
-    other = person(7, Role.LIAISON, unit_id=OTHER_UNIT)
     day = date(2025, 10, 1)
-    assert refused(lambda: ask_extension(it, other, "理由", day, POLICY)) == "item_not_your_unit"
+    assert refused(lambda: ask_extension(it, OTHER_LIAISON, "理由", day, POLICY)) == (
+        "item_not_your_unit"
+    )
     assert refused(lambda: ask_extension(it, STAFF, "理由", day, POLICY)) == "not_allowed"
     answered = item(Status.ANSWERED, due_at=DUE)
     key = refused(lambda: ask_extension(answered, LIAISON, "理由", day, POLICY))

@@ -16,7 +16,7 @@ from bot.deadlines import add_months
 from bot.forward_list import ListRow, safe_cell, write_list
 from bot.people import Role
 from localapi import SimUser
-from tests.conftest import Harness, answer_to, answer_to_button
+from tests.conftest import Harness, answer_to, answer_to_button, reply_to
 from tests.steps import (
     DESCRIPTION,
     button_data,
@@ -190,22 +190,18 @@ async def test_unit_without_liaison_goes_by_letter_and_staff_record_its_paper_an
     await staff.next_message()
     await staff.press("录入书面答复")
     assert "2020-0007" in ((await staff.next_message(edited=True)).text or "")
-    await staff.send_text("2020-0001")  # still reviewed: not with a unit
-    assert "只有已交办或办理中的事项" in ((await staff.next_message()).text or "")
-    await staff.send_text("2020-0099")
-    assert "没有找到编号为 2020-0099" in ((await staff.next_message()).text or "")
+    # Still reviewed: not with a unit.
+    assert "只有已交办或办理中的事项" in await reply_to(staff, "2020-0001")
+    assert "没有找到编号为 2020-0099" in await reply_to(staff, "2020-0099")
     await staff.send_text("2020-0002")
     classes = await staff.next_message()
     assert "请选择答复类型" in (classes.text or "") and "市卫健委" in (classes.text or "")
     # Class B: the letter's promised date first, checked as a liaison's would be.
     await staff.press("B 类")
     assert "请输入承诺完成日期" in ((await staff.next_message(edited=True)).text or "")
-    await staff.send_text("2020-06-01")
-    assert "须在今天" in ((await staff.next_message()).text or "")
-    await staff.send_text("2020年12月31日")
-    assert "请输入书面答复" in ((await staff.next_message()).text or "")
-    await staff.send_text("好")
-    assert "至少 2 个字" in ((await staff.next_message()).text or "")
+    assert "须在今天" in await reply_to(staff, "2020-06-01")
+    assert "请输入书面答复" in await reply_to(staff, "2020年12月31日")
+    assert "至少 2 个字" in await reply_to(staff, "好")
     await staff.send_text("已列入明年维修计划，预计三季度完成。")
     recorded = await staff.next_message()
     assert "已代为录入" in (recorded.text or "") and "B 类" in (recorded.text or "")

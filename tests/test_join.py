@@ -11,7 +11,7 @@ from bot.invitations import InvitationRequest
 from bot.people import Role
 from bot.usecases.membership import issue_invitation
 from localapi import LocalBotApi
-from tests.conftest import Harness
+from tests.conftest import Harness, reply_to
 
 
 async def test_deputy_joins_with_invitation_and_sees_role_commands(bot: Harness) -> None:
@@ -33,14 +33,13 @@ async def test_deputy_joins_with_invitation_and_sees_role_commands(bot: Harness)
 
 async def test_stranger_gets_explanation_and_nothing_else(bot: Harness) -> None:
     stranger = bot.api.user(2001, "路人", language_code="zh-hans")
-    await stranger.send_text("/start")
-    assert "仅限受邀人员" in ((await stranger.next_message()).text or "")
-    await stranger.send_text("/checkin")
-    assert "尚未登记" in ((await stranger.next_message()).text or "")
+    assert "仅限受邀人员" in await reply_to(stranger, "/start")
+    assert "尚未登记" in await reply_to(stranger, "/checkin")
     await stranger.send_location(30.25, 120.16, horizontal_accuracy=10)
     assert "尚未登记" in ((await stranger.next_message()).text or "")
-    await stranger.send_text("/start not-a-valid-token-at-all-xxxxxxxxxxxxxxxx")
-    assert "邀请码无效" in ((await stranger.next_message()).text or "")
+    assert "邀请码无效" in await reply_to(
+        stranger, "/start not-a-valid-token-at-all-xxxxxxxxxxxxxxxx"
+    )
     assert await bot.value("SELECT COUNT(*) FROM visits") == 0
     assert await bot.value("SELECT COUNT(*) FROM persons WHERE telegram_user_id IS NOT NULL") == 0
 
@@ -52,20 +51,17 @@ async def test_used_and_expired_invitations_are_refused(bot: Harness) -> None:
     await first.next_message()
     # The same link redelivered to the same account is harmless: a welcome back, no error.
     await first.settle(quiet=0.1)
-    await first.send_text(f"/start {token}")
-    assert "欢迎回来" in ((await first.next_message()).text or "")
+    assert "欢迎回来" in await reply_to(first, f"/start {token}")
 
     thief = bot.api.user(3002, "别人", language_code="zh")
-    await thief.send_text(f"/start {token}")
-    assert "已被使用" in ((await thief.next_message()).text or "")
+    assert "已被使用" in await reply_to(thief, f"/start {token}")
 
     late = await bot.invite("李四")
     async with database_of(bot.services).transaction() as conn:
         await conn.execute(
             "UPDATE invitations SET expires_at = ? WHERE used_at IS NULL", (to_db(bot.now()),)
         )
-    await thief.send_text(f"/start {late}")
-    assert "已过期" in ((await thief.next_message()).text or "")
+    assert "已过期" in await reply_to(thief, f"/start {late}")
     assert await bot.value("SELECT COUNT(*) FROM persons WHERE telegram_user_id = 3002") == 0
 
 
@@ -81,15 +77,13 @@ async def test_group_chats_get_a_note_and_no_data(bot: Harness, api: LocalBotApi
 
 async def test_language_follows_client_then_choice(bot: Harness) -> None:
     english = await bot.join("Alice Wang", language_code="en-US")
-    await english.send_text("/help")
-    assert "Your commands" in ((await english.next_message()).text or "")
+    assert "Your commands" in await reply_to(english, "/help")
     chinese = await bot.join("王芳")
     await chinese.send_text("/lang")
     await chinese.next_message()
     await chinese.press("English")
     assert "English" in ((await chinese.next_message(edited=True)).text or "")
-    await chinese.send_text("/help")
-    assert "Your commands" in ((await chinese.next_message()).text or "")
+    assert "Your commands" in await reply_to(chinese, "/help")
     assert await bot.value("SELECT language FROM persons WHERE name = '王芳'") == "en"
     await chinese.settle(quiet=0.1)
     menu = bot.api.commands({"type": "chat", "chat_id": chinese.user_id})

@@ -6,13 +6,10 @@ refusals when any of these is wrong. The rating aggregation follows DOMAIN.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import DeadlineSettings
 from bot.deadlines import add_months
 from bot.errors import Refused
 from bot.items import Item, Status
@@ -21,7 +18,6 @@ from bot.lifecycle import (
     EventKind,
     LookbackResult,
     Parties,
-    Policy,
     Rating,
     ResponseClass,
     Step,
@@ -48,28 +44,29 @@ from bot.unit_rules import (
     sign_for,
 )
 from handlers import callbacks
-from tests.builders import GROUP, NOW, OTHER_GROUP, OTHER_UNIT, UNIT, item, person
+from tests.builders import (
+    AUTHOR,
+    CO_RAISER,
+    GROUP,
+    LEADER,
+    LIAISON,
+    NOW,
+    OTHER_DEPUTY,
+    OTHER_GROUP,
+    OTHER_LEADER,
+    OTHER_LIAISON,
+    OTHER_UNIT,
+    PARTIES,
+    POLICY,
+    STAFF,
+    UNIT,
+    ZONE,
+    item,
+    person,
+    refused,
+)
 
-ZONE = ZoneInfo("Asia/Shanghai")
-POLICY = Policy(DeadlineSettings(), ZONE)
-
-
-AUTHOR = person(1)
-CO_RAISER = person(2)
-LEADER = person(3, Role.LEADER)
-OTHER_LEADER = person(4, Role.LEADER, group_id=OTHER_GROUP)
-STAFF = person(5, Role.STAFF)
-LIAISON = person(6, Role.LIAISON, unit_id=UNIT)
-OTHER_LIAISON = person(7, Role.LIAISON, unit_id=OTHER_UNIT)
 GROUP_DEPUTY = person(8)  # in the item's group, did not raise it
-OTHER_DEPUTY = person(9, group_id=OTHER_GROUP)
-PARTIES = Parties(raisers=(1, 2), liaisons=(6,), staff=(5,), leaders=(3,))
-
-
-def refused(call: Callable[[], object]) -> str:
-    with pytest.raises(Refused) as info:
-        call()
-    return info.value.key
 
 
 def recipients(change: Change, key: str) -> list[int]:

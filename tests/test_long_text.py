@@ -3,7 +3,7 @@ one text, refuses it whole when it is too long, and never keeps a fragment."""
 
 from __future__ import annotations
 
-from tests.conftest import Harness
+from tests.conftest import Harness, reply_to
 from tests.steps import DESCRIPTION, check_in, problem_up_to_description, skip_photos
 
 
@@ -24,8 +24,7 @@ async def test_a_pasted_text_split_by_the_client_is_refused_whole(bot: Harness) 
     assert draft == "", draft  # neither part was kept
 
     # The step is still open: a description of the right length is taken.
-    await deputy.send_text(DESCRIPTION)
-    assert "可以发送照片" in ((await deputy.next_message()).text or "")
+    assert "可以发送照片" in await reply_to(deputy, DESCRIPTION)
     summary = await skip_photos(deputy)
     assert DESCRIPTION in (summary.text or "")
 

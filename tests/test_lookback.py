@@ -11,7 +11,7 @@ from bot.deadlines import add_months
 from bot.items import Item
 from bot.people import Person, Role
 from localapi import SimUser
-from tests.conftest import Harness, answer_to, answer_to_button
+from tests.conftest import Harness, answer_to, answer_to_button, reply_to
 from tests.images import make_jpeg
 from tests.rating_steps import closed_item, delivered, outbox_keys
 from tests.steps import staff_change, turned_away
@@ -79,8 +79,7 @@ async def test_the_leader_finds_the_problem_back_and_the_unit_gets_it_again(bot:
     await leader.settle()
     await leader.press("⚠️ 问题反弹")
     assert "请写明 问题 2020-0001 的问题如何反弹" in ((await leader.next_message()).text or "")
-    await leader.send_text("坏")
-    assert "请写明理由" in ((await leader.next_message()).text or "")
+    assert "请写明理由" in await reply_to(leader, "坏")
     await leader.send_text("实验室空调再次故障，设备停用。")
     done = await leader.settle()
     assert any("问题反弹，已重新交办责任单位" in (m.text or "") for m in done), [
@@ -100,8 +99,7 @@ async def test_the_leader_finds_the_problem_back_and_the_unit_gets_it_again(bot:
     assert "notice.reopened_unit" in await outbox_keys(bot, liaison)
     assert "notice.reopened" in await outbox_keys(bot, staff)
     # Reopened, the look-back is no longer listed.
-    await leader.send_text("/lookback")
-    assert "没有到期的回头看" in ((await leader.next_message()).text or "")
+    assert "没有到期的回头看" in await reply_to(leader, "/lookback")
 
 
 async def test_a_look_back_is_done_once_even_from_two_phones(bot: Harness) -> None:
@@ -137,11 +135,9 @@ async def test_look_backs_not_yet_due_are_listed_for_information(bot: Harness) -
 async def test_other_groups_and_staff_have_no_look_back_here(bot: Harness) -> None:
     await _closed(bot)
     other = await bot.join("吴代表", group="G02")
-    await other.send_text("/lookback")
-    assert "没有到期的回头看" in ((await other.next_message()).text or "")
+    assert "没有到期的回头看" in await reply_to(other, "/lookback")
     staff = next(u for u in bot.api._users.values() if u.first_name == "陈工作人员")
-    await staff.send_text("/lookback")
-    assert "无权使用此功能" in ((await staff.next_message()).text or "")
+    assert "无权使用此功能" in await reply_to(staff, "/lookback")
 
 
 async def test_a_deputy_moved_to_another_group_no_longer_looks_back_at_the_old_ones(

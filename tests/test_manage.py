@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.bootstrap import database_of
 from bot.people import Role, commands_for
 from localapi import SimUser
-from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to
+from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to, reply_to
 from tests.rating_steps import delivered
 from tests.steps import press_for_edit
 
@@ -24,8 +24,7 @@ def menu(bot: Harness, user: SimUser) -> list[str]:
 
 
 async def open_card(staff: SimUser, name: str) -> None:
-    await staff.send_text("/people")
-    assert "请输入要管理的人员姓名" in ((await staff.next_message()).text or "")
+    assert "请输入要管理的人员姓名" in await reply_to(staff, "/people")
     await staff.send_text(name)
     card = await staff.next_message()
     assert f"<b>{name}</b>" in (card.text or ""), card.describe()
@@ -88,8 +87,7 @@ async def test_deactivating_takes_effect_once_and_locks_the_person_out(bot: Harn
     assert person.active is False
     assert await bot.value("SELECT COUNT(*) FROM person_events WHERE person_id = ?", person.id) == 1
     assert menu(bot, wang) == []
-    await wang.send_text("/mine")
-    assert "您尚未登记" in ((await wang.next_message()).text or "")
+    assert "您尚未登记" in await reply_to(wang, "/mine")
 
     await staff.press("启用")
     await staff.settle()
@@ -106,8 +104,7 @@ async def test_staff_cannot_change_themselves_and_deputies_cannot_manage(bot: Ha
 
     deputy = await bot.join("王芳")
     for command in ("/people", "/catalog"):
-        await deputy.send_text(command)
-        assert "无权使用此功能" in ((await deputy.next_message()).text or "")
+        assert "无权使用此功能" in await reply_to(deputy, command)
 
 
 async def test_a_person_is_found_by_part_of_their_name(bot: Harness) -> None:
@@ -116,8 +113,7 @@ async def test_a_person_is_found_by_part_of_their_name(bot: Harness) -> None:
     await bot.join("王强")
     await staff.send_text("/people")
     await staff.next_message()
-    await staff.send_text("李")
-    assert "没有找到" in ((await staff.next_message()).text or "")
+    assert "没有找到" in await reply_to(staff, "李")
     await staff.send_text("王")
     listing = await staff.next_message()
     assert "找到 2 人" in (listing.text or "")
@@ -128,8 +124,7 @@ async def test_a_person_is_found_by_part_of_their_name(bot: Harness) -> None:
 async def test_a_catalog_with_a_new_project_is_imported_after_confirmation(bot: Harness) -> None:
     staff = await bot.join("陈工作人员", Role.STAFF)
     projects = await bot.value("SELECT COUNT(*) FROM projects")
-    await staff.send_text("/catalog")
-    assert "hangzhou-2020" in ((await staff.next_message()).text or "")
+    assert "hangzhou-2020" in await reply_to(staff, "/catalog")
     text = EXAMPLE_CATALOG.read_text(encoding="utf-8") + NEW_PROJECT
     await staff.send_document(text.encode(), file_name="hangzhou.toml")
     preview = await staff.next_message()
@@ -168,7 +163,6 @@ async def test_a_broken_catalog_shows_its_errors_and_changes_nothing(bot: Harnes
     )
     await staff.send_document(other.encode(), file_name="hangzhou-2021.toml")
     assert "正在运行的是 <code>hangzhou-2020</code>" in ((await staff.next_message()).text or "")
-    await staff.send_text("随便说点什么")
-    assert ".toml" in ((await staff.next_message()).text or "")
+    assert ".toml" in await reply_to(staff, "随便说点什么")
     assert await bot.value("SELECT COUNT(*) FROM subitems WHERE unit_id IS NOT NULL") == before
     assert await bot.value("SELECT COUNT(*) FROM campaigns") == 1

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from bot.bootstrap import database_of
 from bot.people import Role
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, reply_to
 from tests.steps import press_for_edit, reported_with_photo, submitted_suggestions
 
 
 async def test_mine_pages_opens_and_withdraws(bot: Harness) -> None:
     deputy = await bot.join("王芳")
-    await deputy.send_text("/mine")
-    assert "还没有提交过" in ((await deputy.next_message()).text or "")
+    assert "还没有提交过" in await reply_to(deputy, "/mine")
     ids = await submitted_suggestions(bot, deputy, 7)
 
     await deputy.send_text("/mine")
@@ -95,8 +94,6 @@ async def test_staff_invites_from_inside_the_bot(bot: Harness) -> None:
     link = next(w for w in (created.text or "").split() if w.startswith("https://t.me/"))
     token = link.split("start=")[1]
     liaison = bot.api.user(880001, "钱联络", language_code="zh")
-    await liaison.send_text(f"/start {token}")
-    assert "单位联络员" in ((await liaison.next_message()).text or "")
-    await liaison.send_text("/mine")
-    assert "无权" in ((await liaison.next_message()).text or "")
+    assert "单位联络员" in await reply_to(liaison, f"/start {token}")
+    assert "无权" in await reply_to(liaison, "/mine")
     assert await bot.value("SELECT unit_id IS NOT NULL FROM persons WHERE name = '钱联络'") == 1

@@ -21,6 +21,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
+async def _assert_all_exit(pids: set[int]) -> None:
+    for _ in range(100):  # the fork server reaps them a moment after they exit
+        if not any(_alive(pid) for pid in pids):
+            break
+        await asyncio.sleep(0.05)
+    assert not any(_alive(pid) for pid in pids)
+
+
 async def test_work_runs_in_other_processes_and_stops_with_the_pool() -> None:
     pool = PicturePool(2)
     assert not pool.started
@@ -28,11 +36,7 @@ async def test_work_runs_in_other_processes_and_stops_with_the_pool() -> None:
     assert pool.started
     assert os.getpid() not in pids and 1 <= len(pids) <= 2
     await pool.close()
-    for _ in range(100):  # the fork server reaps them a moment after they exit
-        if not any(_alive(pid) for pid in pids):
-            break
-        await asyncio.sleep(0.05)
-    assert not any(_alive(pid) for pid in pids)
+    await _assert_all_exit(pids)
     with pytest.raises(RuntimeError, match="shut down"):
         await pool.run(os.getpid)
     await pool.close()  # twice is harmless
@@ -60,10 +64,6 @@ async def test_closing_the_services_stops_the_pools_processes(tmp_path: Path) ->
         pids = set(await asyncio.gather(*(services.pictures.run(os.getpid) for _ in range(2))))
     finally:
         await services.close()
-    for _ in range(100):  # the fork server reaps them a moment after they exit
-        if not any(_alive(pid) for pid in pids):
-            break
-        await asyncio.sleep(0.05)
-    assert not any(_alive(pid) for pid in pids)
+    await _assert_all_exit(pids)
     with pytest.raises(RuntimeError, match="shut down"):
         await services.pictures.run(os.getpid)

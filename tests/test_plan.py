@@ -22,7 +22,7 @@ from bot.usecases import deputy, plan
 from bot.usecases.acting import Caller
 from bot.visits import Position
 from localapi import BotMessage, SimUser
-from tests.conftest import SHANGHAI, Harness, answer_to
+from tests.conftest import SHANGHAI, Harness, answer_to, reply_to
 from tests.steps import check_in, help_text
 
 
@@ -152,8 +152,7 @@ async def test_a_deputy_cannot_plan_and_a_leader_only_for_the_own_group(bot: Har
     leader = await bot.join("张伟", Role.LEADER)
     wang = await bot.join("王芳")
     other = await bot.join("钱七", group="G02")
-    await wang.send_text("/plan")
-    assert "无权使用" in ((await wang.next_message()).text or "")
+    assert "无权使用" in await reply_to(wang, "/plan")
 
     site = await bot.site_of_group("G01")
     foreign = await bot.site_of_group("G02")
@@ -174,10 +173,8 @@ async def test_a_deputy_cannot_plan_and_a_leader_only_for_the_own_group(bot: Har
     await leader.press(f"点位：{site.name[:10]}")
     await leader.next_message(edited=True)
     # A window that is over, then a readable one.
-    await leader.send_text("6-01 6-10")
-    assert "已经过去" in ((await leader.next_message()).text or "")
-    await leader.send_text("明天")
-    assert "没看懂" in ((await leader.next_message()).text or "")
+    assert "已经过去" in await reply_to(leader, "6-01 6-10")
+    assert "没看懂" in await reply_to(leader, "明天")
     await leader.send_text("2020-06-17 2020-06-19")
     choose = await leader.next_message()
     assert "☐ 钱七" not in choose.buttons

@@ -21,7 +21,7 @@ from bot.people import Role
 from bot.posters import place
 from bot.records import SiteRecord
 from localapi import BotMessage, SimUser
-from tests.conftest import BOT_USERNAME, EXAMPLE_CATALOG, Harness, answer_to
+from tests.conftest import BOT_USERNAME, EXAMPLE_CATALOG, Harness, answer_to, reply_to
 
 CATALOG = load_catalog(EXAMPLE_CATALOG)
 # Every site of the example, in the posters' order: projects as listed, each one's sites by code.
@@ -189,8 +189,7 @@ async def test_scanning_a_poster_checks_in_at_that_site_once_the_location_is_sha
     assert place(site.district, site.address) in (ask.text or "")
     assert ask.location_buttons == ["📍 发送我的当前位置"]
     assert await bot.value("SELECT count(*) FROM visits") == 0  # not before the location
-    await deputy.send_text("我到了")
-    assert "发送我的当前位置" in ((await deputy.next_message()).text or "")
+    assert "发送我的当前位置" in await reply_to(deputy, "我到了")
     await deputy.send_location(site.lat + 0.0002, site.lon, horizontal_accuracy=15)
     received = await deputy.next_message()
     assert received.removes_keyboard and "精度约 15 米" in (received.text or "")

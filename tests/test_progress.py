@@ -16,7 +16,7 @@ from bot.people import Role
 from bot.schedule import progress_reminder_job
 from handlers import projects
 from localapi import BotMessage, SimUser
-from tests.conftest import SHANGHAI, Harness, answer_to, answer_to_button
+from tests.conftest import SHANGHAI, Harness, answer_to, answer_to_button, reply_to
 from tests.steps import arrive_at_site
 
 
@@ -136,8 +136,7 @@ async def test_a_deputy_records_what_they_saw_after_a_check_in(bot: Harness) -> 
     assert "C01-1" in (intro.text or "")
     ask = await deputy.next_message()
     assert "1 个" in (ask.text or "") and ask.buttons == ["跳过"]
-    await deputy.send_text("两个")
-    assert "不小于 0 的数字" in ((await deputy.next_message()).text or "")
+    assert "不小于 0 的数字" in await reply_to(deputy, "两个")
     await deputy.send_text("0.5")
     note = await deputy.next_message()
     assert "现场看到的情况" in (note.text or "")

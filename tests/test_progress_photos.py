@@ -23,7 +23,7 @@ from bot.people import Role
 from bot.records import PhotoTarget
 from localapi import BotMessage, SimUser
 from storage.db import Database
-from tests.conftest import Harness, answer_to, migrate_to
+from tests.conftest import Harness, answer_to, migrate_to, reply_to
 from tests.images import make_jpeg, truncated_jpeg
 from tests.web_steps import Browser, Desk, desk
 
@@ -81,8 +81,7 @@ async def test_a_liaison_reports_with_two_photos_stored_once(bot: Harness) -> No
     await liaison.send_document(truncated_jpeg(), file_name="broken.jpg")
     refusal = await liaison.next_message()
     assert "损坏或不完整" in (refusal.text or ""), refusal.describe()
-    await liaison.send_text("好了")
-    assert "点“完成”" in ((await liaison.next_message()).text or "")
+    assert "点“完成”" in await reply_to(liaison, "好了")
 
     await liaison.press("完成")
     saved = await _until(liaison, "进展已报告")
@@ -105,8 +104,7 @@ async def test_a_liaison_reports_with_two_photos_stored_once(bot: Harness) -> No
     assert _photos_shown(shown) == 2, [m.describe() for m in shown]
 
     # The board says how to open a sub-item.
-    await staff.send_text("/projects")
-    assert "/projects C01-1" in ((await staff.next_message()).text or "")
+    assert "/projects C01-1" in await reply_to(staff, "/projects")
 
     # A deputy of another group sees neither the sub-item nor, with a forged button, its photos.
     stranger = await bot.join("孙外组", group="G02")

@@ -6,7 +6,7 @@ import os
 
 from bot.bootstrap import database_of
 from bot.people import Role
-from tests.conftest import Harness, answer_to, answer_to_button
+from tests.conftest import Harness, answer_to, answer_to_button, reply_to
 from tests.images import fake_heic, make_jpeg, truncated_jpeg
 from tests.steps import (
     DESCRIPTION,
@@ -74,8 +74,7 @@ async def test_bad_descriptions_are_explained_and_change_nothing(bot: Harness) -
         ("😀😀😀😀😀😀", "需要包含文字"),
         ("\u200b\u200b\u200b\u202e\u200b", "描述太短"),
     ]:
-        await deputy.send_text(text)
-        assert answer in ((await deputy.next_message()).text or "")
+        assert answer in await reply_to(deputy, text)
     await deputy.send_photo(make_jpeg(640, 480))
     assert "请先用文字写下描述" in ((await deputy.next_message()).text or "")
     assert await bot.value("SELECT description FROM items WHERE status = 'draft'") == ""
@@ -92,8 +91,7 @@ async def test_a_four_character_chinese_report_is_complete(bot: Harness) -> None
     await deputy.send_text("灯！！！")
     refused = (await deputy.next_message()).text or ""
     assert "至少写 4 个汉字、字母或数字" in refused and "标点、空格和表情不计" in refused, refused
-    await deputy.send_text("路灯不亮")
-    assert "可以发送照片" in ((await deputy.next_message()).text or "")
+    assert "可以发送照片" in await reply_to(deputy, "路灯不亮")
     assert await bot.value("SELECT description FROM items WHERE status = 'draft'") == "路灯不亮"
 
 
@@ -120,8 +118,7 @@ async def test_suggestion_without_checkin_by_subitem_and_gap_free_numbers(bot: H
     # Alice opens a problem draft and cancels it: drafts never consume a number.
     await alice.send_text("/problem")
     await alice.next_message()
-    await alice.send_text("/cancel")
-    assert "已取消" in ((await alice.next_message()).text or "")
+    assert "已取消" in await reply_to(alice, "/cancel")
     assert await bot.value("SELECT COUNT(*) FROM items") == 0
 
     await bob.send_text("/suggest")
@@ -243,11 +240,8 @@ async def test_stale_and_forged_buttons_expire_and_change_nothing(bot: Harness) 
 
 async def test_roles_are_checked_on_the_server(bot: Harness) -> None:
     staff = await bot.join("赵工作", Role.STAFF, group=None)
-    await staff.send_text("/checkin")
-    assert "无权" in ((await staff.next_message()).text or "")
-    await staff.send_text("/problem")
-    assert "无权" in ((await staff.next_message()).text or "")
+    assert "无权" in await reply_to(staff, "/checkin")
+    assert "无权" in await reply_to(staff, "/problem")
     deputy = await bot.join("王芳")
-    await deputy.send_text("/invite")
-    assert "无权" in ((await deputy.next_message()).text or "")
+    assert "无权" in await reply_to(deputy, "/invite")
     assert await bot.value("SELECT COUNT(*) FROM items") == 0

@@ -7,49 +7,44 @@ whose group, unit or role changed after a screen was opened for the old one.
 from __future__ import annotations
 
 import ast
-import dataclasses
-from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Unpack
 
 import pytest
 
 from bot import scope
-from bot.errors import Refused
 from bot.items import Item
 from bot.people import Person, Role
 from bot.texts import LANGUAGES, Texts
-from tests.builders import GROUP, OTHER_GROUP, OTHER_UNIT, UNIT, PersonFields, item, person
+from tests.builders import (
+    AUTHOR,
+    GROUP,
+    LEADER,
+    LIAISON,
+    OTHER_DEPUTY,
+    OTHER_GROUP,
+    OTHER_LEADER,
+    OTHER_LIAISON,
+    OTHER_UNIT,
+    STAFF,
+    UNIT,
+    item,
+    person,
+    refusal,
+)
 
-DEPUTY = person(1)
-LEADER = person(3, Role.LEADER)
-OTHER_LEADER = person(4, Role.LEADER, group_id=OTHER_GROUP)
+DEPUTY = AUTHOR  # a deputy of GROUP, who raised the default item
 GROUPLESS_LEADER = person(10, Role.LEADER, group_id=None)
-STAFF = person(5, Role.STAFF)
-LIAISON = person(6, Role.LIAISON, unit_id=UNIT)
-OTHER_LIAISON = person(7, Role.LIAISON, unit_id=OTHER_UNIT)
 UNITLESS_LIAISON = person(11, Role.LIAISON, unit_id=None)
-OTHER_DEPUTY = person(9, group_id=OTHER_GROUP)
 
 OURS = item()  # of GROUP, forwarded (or to be) to UNIT
 THEIRS = item(id=8, number=40, group_id=OTHER_GROUP, unit_id=OTHER_UNIT)
 ELSEWHERE = item(id=9, campaign_id=2)  # another campaign's
 
 
-def moved(who: Person, **change: Unpack[PersonFields]) -> Person:
-    """The same person after staff changed them in /people."""
-    return dataclasses.replace(who, **change)
-
-
 def inactive(who: Person) -> Person:
-    return moved(who, active=False)
-
-
-def refusal(call: Callable[[], object]) -> tuple[str, dict[str, object]]:
-    with pytest.raises(Refused) as info:
-        call()
-    return info.value.key, info.value.params
+    return replace(who, active=False)
 
 
 # --- review and merging --------------------------------------------------------------------------
@@ -70,8 +65,8 @@ def refusal(call: Callable[[], object]) -> tuple[str, dict[str, object]]:
         (LIAISON, OURS, False),
         (inactive(LEADER), OURS, False),
         (inactive(STAFF), OURS, False),
-        (moved(LEADER, group_id=OTHER_GROUP), OURS, False),
-        (moved(LEADER, role=Role.DEPUTY), OURS, False),
+        (replace(LEADER, group_id=OTHER_GROUP), OURS, False),
+        (replace(LEADER, role=Role.DEPUTY), OURS, False),
     ],
 )
 def test_may_review(who: Person, target: Item, allowed: bool) -> None:
@@ -105,10 +100,10 @@ def test_an_open_review_holds_only_while_its_group_is_the_reviewers() -> None:
     assert scope.review_queue_group(STAFF, OTHER_GROUP) == OTHER_GROUP
     assert scope.review_queue_group(STAFF, None) is None  # all groups
     for now in (
-        moved(LEADER, group_id=OTHER_GROUP),  # moved to another group
-        moved(LEADER, group_id=None),
-        moved(LEADER, role=Role.DEPUTY),  # no longer a leader
-        moved(LEADER, role=Role.LIAISON, group_id=None, unit_id=UNIT),
+        replace(LEADER, group_id=OTHER_GROUP),  # moved to another group
+        replace(LEADER, group_id=None),
+        replace(LEADER, role=Role.DEPUTY),  # no longer a leader
+        replace(LEADER, role=Role.LIAISON, group_id=None, unit_id=UNIT),
     ):
         assert refusal(partial(scope.review_queue_group, now, GROUP))[0] == "review.scope_lost"
     # A leader never pages through all groups, e.g. staff made leader with "all groups" open.
@@ -149,7 +144,7 @@ def test_duplicates_and_merges_stay_within_reach() -> None:
         (STAFF, OURS, False),
         (LEADER, OURS, False),
         (inactive(LIAISON), OURS, False),
-        (moved(LIAISON, unit_id=OTHER_UNIT), OURS, False),
+        (replace(LIAISON, unit_id=OTHER_UNIT), OURS, False),
     ],
 )
 def test_may_see_item_as_liaison(who: Person, target: Item, allowed: bool) -> None:
@@ -171,9 +166,9 @@ def test_an_open_inbox_holds_only_while_its_unit_is_the_liaisons() -> None:
     assert refusal(lambda: scope.own_unit(DEPUTY))[0] == "not_allowed"
     assert scope.inbox_unit(LIAISON, UNIT) == UNIT
     for now in (
-        moved(LIAISON, unit_id=OTHER_UNIT),
-        moved(LIAISON, unit_id=None),
-        moved(LIAISON, role=Role.DEPUTY, unit_id=None, group_id=GROUP),
+        replace(LIAISON, unit_id=OTHER_UNIT),
+        replace(LIAISON, unit_id=None),
+        replace(LIAISON, role=Role.DEPUTY, unit_id=None, group_id=GROUP),
     ):
         assert refusal(partial(scope.inbox_unit, now, UNIT))[0] == "inbox.scope_lost"
     # An inbox opened before it kept its unit knows of none: it is closed, not guessed.
@@ -208,7 +203,10 @@ def test_an_open_lookback_holds_only_while_the_deputy_is_in_its_group() -> None:
     )
     assert refusal(lambda: scope.own_lookback_group(STAFF))[0] == "not_allowed"
     assert scope.lookback_group(DEPUTY, GROUP) == GROUP
-    for now in (moved(DEPUTY, group_id=OTHER_GROUP), moved(DEPUTY, role=Role.STAFF, group_id=None)):
+    for now in (
+        replace(DEPUTY, group_id=OTHER_GROUP),
+        replace(DEPUTY, role=Role.STAFF, group_id=None),
+    ):
         assert refusal(partial(scope.lookback_group, now, GROUP))[0] == "lookback.scope_lost"
     assert refusal(lambda: scope.require_lookback(OTHER_DEPUTY, OURS))[0] == "item_not_your_group"
 
@@ -226,7 +224,7 @@ def test_an_open_lookback_holds_only_while_the_deputy_is_in_its_group() -> None:
         (GROUPLESS_LEADER, GROUP, False),
         (DEPUTY, GROUP, False),  # deputies get no summaries, not even their group's
         (LIAISON, GROUP, False),
-        (moved(LEADER, group_id=OTHER_GROUP), GROUP, False),
+        (replace(LEADER, group_id=OTHER_GROUP), GROUP, False),
     ],
 )
 def test_may_see_group_summary(who: Person, group_id: int, allowed: bool) -> None:
@@ -256,7 +254,7 @@ def test_forwarding_is_for_staff_of_the_campaign() -> None:
     assert not scope.may_forward(STAFF, ELSEWHERE)
     assert not scope.may_forward(LEADER) and not scope.may_forward(inactive(STAFF))
     scope.forwarding(STAFF)
-    assert refusal(lambda: scope.forwarding(moved(STAFF, role=Role.DEPUTY)))[0] == (
+    assert refusal(lambda: scope.forwarding(replace(STAFF, role=Role.DEPUTY)))[0] == (
         "forward.scope_lost"
     )
     assert refusal(lambda: scope.require_staff(LIAISON))[0] == "not_allowed"

@@ -24,7 +24,7 @@ from bot.summary_push import queue_daily_summaries
 from bot.summary_render import render_summary
 from bot.texts import Texts
 from localapi import SimUser
-from tests.conftest import Harness, answer_to
+from tests.conftest import Harness, answer_to, reply_to
 from tests.images import make_jpeg
 from tests.steps import DESCRIPTION, check_in, confirm, describe_problem, skip_photos
 
@@ -162,13 +162,10 @@ async def test_leader_asks_for_the_summary_and_gets_text_chart_and_photos(bot: H
     assert "现场照片" in (photos[1].text or "")
 
     # A leader sees their own group only, and bad input is explained.
-    await leader.send_text("/summary G02")
-    assert "组长只能查看本组的汇总" in ((await leader.next_message()).text or "")
-    await leader.send_text("/summary 2020-13-45")
-    assert "/summary 2025-06-01" in ((await leader.next_message()).text or "")
+    assert "组长只能查看本组的汇总" in await reply_to(leader, "/summary G02")
+    assert "/summary 2025-06-01" in await reply_to(leader, "/summary 2020-13-45")
     tomorrow = (bot.now().astimezone(SHANGHAI) + timedelta(days=2)).date()
-    await leader.send_text(f"/summary {tomorrow.isoformat()}")
-    assert "还没有到" in ((await leader.next_message()).text or "")
+    assert "还没有到" in await reply_to(leader, f"/summary {tomorrow.isoformat()}")
     # Nothing was queued by asking.
     assert await bot.value("SELECT COUNT(*) FROM outbox WHERE dedup_key LIKE 'summary:%'") == 0
 
@@ -191,15 +188,13 @@ async def test_staff_pick_a_group_and_deputies_are_refused(bot: Harness) -> None
     await staff.send_text("/summary g02")  # codes are read case-insensitively
     quiet = await staff.settle()
     assert any("第二监督小组 每日汇总" in (m.text or "") for m in quiet)
-    await staff.send_text("/summary G99")
-    assert "没有编号为 G99 的监督小组" in ((await staff.next_message()).text or "")
+    assert "没有编号为 G99 的监督小组" in await reply_to(staff, "/summary G99")
 
     # A forged button for a group id that does not exist is an expired button.
     press = await staff.press_data(choose.message_id, f"dsum:99999:{day.isoformat()}")
     assert "已失效" in await answer_to(staff, press)
 
-    await deputy.send_text("/summary")
-    assert "无权使用" in ((await deputy.next_message()).text or "")
+    assert "无权使用" in await reply_to(deputy, "/summary")
     press = await deputy.press_data(choose.message_id, f"dsum:1:{day.isoformat()}")
     assert "无权使用" in await answer_to(deputy, press)
 

@@ -28,7 +28,7 @@ from bot.split import split_message
 from bot.tally import compute_tally, tally_json
 from bot.tally_period import Period, PeriodError, parse_day
 from bot.unit_rules import answer
-from tests.conftest import EXAMPLE_CATALOG, START, Harness, open_with_example, start_clock
+from tests.conftest import EXAMPLE_CATALOG, START, Harness, open_with_example, reply_to, start_clock
 from tests.rating_steps import ANSWER, answered_item, apply, default_terms, rate, reload
 from tests.steps import check_in, imported_example, report_problem
 
@@ -137,8 +137,7 @@ async def test_staff_tally_reads_like_the_seeds_report(bot: Harness) -> None:
         answer = (await staff.next_message()).text or ""
         assert "/tally 2025-05-01 2025-06-30" in answer, (bad, answer)
 
-    await alice.send_text("/tally")
-    assert "无权使用" in ((await alice.next_message()).text or "")
+    assert "无权使用" in await reply_to(alice, "/tally")
 
 
 async def test_tally_counts_and_lights_agree_with_the_rules(bot: Harness) -> None:

@@ -13,7 +13,7 @@ from bot.items import Status
 from tests.conftest import SHANGHAI, Harness, answer_to
 from tests.rating_steps import delivered, press_rating, reload
 from tests.test_unit_answers import _answer_in_chat, _finish, _open_card
-from tests.test_unit_deadlines import _ask_extension, _jobs, _until, at, forwarded_items
+from tests.test_unit_deadlines import _extension_decided, _jobs, _until, at, forwarded_items
 
 PROMISED = date(2020, 11, 20)
 
@@ -50,11 +50,10 @@ async def test_the_whole_unit_cycle(bot: Harness) -> None:
     assert signed is not None and signed.startswith("2020-06-19")
 
     # An extension to 30 September, approved by staff; the raiser is told the new date.
-    reply = await _ask_extension(liaison, item, "需要协调施工单位，工期较长", "9-30")
-    assert "已提交" in (reply.text or "")
-    await _until(staff_phone, "延期申请")
-    press = await staff_phone.press("同意延期")
-    assert "2020-09-30" in await answer_to(staff_phone, press)
+    answer = await _extension_decided(
+        liaison, staff_phone, item, "需要协调施工单位，工期较长", "9-30", "同意延期"
+    )
+    assert "2020-09-30" in answer
     await delivered(bot, deputy)
     told = [m.text or "" for m in deputy.messages if "经同意延期" in (m.text or "")]
     assert told and "调整为 2020-09-30" in told[0]

@@ -78,6 +78,18 @@ async def _ask_extension(liaison: SimUser, item: Item, reason: str, *dates: str)
     return reply
 
 
+async def _extension_decided(
+    liaison: SimUser, staff: SimUser, item: Item, reason: str, day: str, button: str
+) -> str:
+    """The liaison asks to extend `item` to `day`; staff press `button` on the request. The
+    bot's answer to staff's press."""
+    reply = await _ask_extension(liaison, item, reason, day)
+    assert "已提交" in (reply.text or "")
+    await _until(staff, "延期申请")
+    press = await staff.press(button)
+    return await answer_to(staff, press)
+
+
 @dataclass(frozen=True)
 class Cast:
     """A G01 deputy, the G01 leader, staff and the health commission's liaison (their phones)."""
@@ -170,11 +182,10 @@ async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
 
     # The second: asked, declined; the liaison is told, the due date stays.
     staff_phone.drain()
-    reply = await _ask_extension(liaison, second, "资金尚未到位", "2020-10-10")
-    assert "已提交" in (reply.text or "")
-    await _until(staff_phone, "延期申请")
-    press = await staff_phone.press("不同意")
-    assert "不同意" in await answer_to(staff_phone, press)
+    answer = await _extension_decided(
+        liaison, staff_phone, second, "资金尚未到位", "2020-10-10", "不同意"
+    )
+    assert "不同意" in answer
     await delivered(bot, liaison)
     assert any("未获同意" in (m.text or "") for m in liaison.messages)
     second = await reload(bot, second)
