@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from datetime import date
-from pathlib import Path
 from urllib.parse import quote
 
 from aiohttp import web
@@ -24,7 +22,7 @@ from bot.group_report_docx import render_group_report
 from bot.people import Action, can, require_can
 from bot.tally_period import Period, PeriodError
 from bot.texts import Texts
-from bot.usecases import bulletin, group_report, posters
+from bot.usecases import bulletin, group_report, poster_document, posters
 from bot.usecases.acting import Caller
 from bot.usecases.bulletin import previous_month
 from web.keys import BOT_USERNAME, RENDERER, SERVICES
@@ -155,27 +153,14 @@ async def posters_docx(request: web.Request) -> web.StreamResponse:
     if code and project is None:
         raise Refused("documents.unknown_project")
     texts = _texts(request)
-    files_dir = services.settings.storage.files_dir
-    await asyncio.to_thread(files_dir.mkdir, parents=True, exist_ok=True)
-    out = files_dir / f"posters-web-{caller.person.id}-{secrets.token_hex(4)}.docx"
-    try:
-        result = await posters.make_posters(
-            services,
-            caller,
-            out,
-            bot_username=request.app[BOT_USERNAME],
-            project_id=project.id if project else None,
-            language=texts.language,
-        )
-        body = await asyncio.to_thread(out.read_bytes)
-    finally:
-        await asyncio.to_thread(_remove, out)
+    result, body = await poster_document.posters_docx(
+        services,
+        caller,
+        bot_username=request.app[BOT_USERNAME],
+        project_id=project.id if project else None,
+        language=texts.language,
+    )
     log.info("Posters (%s pages) downloaded by person %s", result.pages, caller.person.id)
     stem = texts("posters.file_name")
     scope = f"-{project.code}" if project else ""
     return _attachment(body, f"{stem}{scope}-{_today(request, caller)}.docx")
-
-
-def _remove(path: Path) -> None:
-    # The posters can be made again at any time; nothing to keep on the server.
-    path.unlink(missing_ok=True)

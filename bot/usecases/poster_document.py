@@ -1,5 +1,5 @@
 """The site posters as one Word document's bytes, for the doors that hand it over: /posters in the
-chat (handlers/posters.py) and the console's download (web/documents.py can take it from here).
+chat (handlers/posters.py) and the console's download (web/documents.py).
 
 The document is written to the files folder (bot/posters.py writes to a path), read back and
 removed at once: the posters can be made again at any time, so nothing is kept on the server.
