@@ -8,8 +8,11 @@ at a few hundred API calls a second; with aiohttp the same bot made 4.7x the con
 from __future__ import annotations
 
 import aiohttp
+import orjson
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+_JSON = {"Content-Type": "application/json"}
 
 
 class NotSent(NetworkError):
@@ -74,16 +77,22 @@ class AiohttpRequest(BaseRequest):
         read = _given(read_timeout, self._read_timeout)
         connect = _given(connect_timeout, self._connect_timeout)
         pool = _given(pool_timeout, self._pool_timeout)
-        fields = request_data.json_parameters if request_data else {}
         files = request_data.multipart_data if request_data else None
-        data: aiohttp.FormData | dict[str, str] = fields
+        data: aiohttp.FormData | bytes | None = None
+        headers = None
         if files:
+            assert request_data is not None
             form = aiohttp.FormData(quote_fields=False)
-            for name, value in fields.items():
+            for name, value in request_data.json_parameters.items():
                 form.add_field(name, value)
             for name, (filename, content, mime_type) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mime_type)
             data = form
+        elif request_data is not None:
+            # A JSON body, as the Bot API accepts: one orjson call where a form would
+            # JSON-encode each nested field and then percent-encode every Chinese character.
+            data = orjson.dumps(request_data.parameters)
+            headers = _JSON
         timeout = aiohttp.ClientTimeout(
             total=None,
             connect=None if pool is None and connect is None else (pool or 0) + (connect or 0),
@@ -91,7 +100,9 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             # Raised before a byte of the request left: Telegram cannot have acted on it.
