@@ -58,18 +58,24 @@ TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024
 PROGRESS_SECONDS = 1.5
 
 
-def _labels(texts: Texts, group: str, keys: Collection[str]) -> dict[str, str]:
-    """Each of `keys` (bot/listing.py's formats or periods, in their order) with its label: the
-    catalog's "export.<group>.<key>"."""
-    return {key: texts(f"export.{group}.{key}") for key in keys}
-
-
 def _format_labels(texts: Texts) -> dict[str, str]:
-    return _labels(texts, "format", FORMATS)
+    # Spelled out, not computed from bot/listing.py's FORMATS: tests/test_texts.py checks each
+    # literal key and its placeholders ("export.period.range" takes dates; these take none).
+    return {
+        "xlsx": texts("export.format.xlsx"),
+        "csv": texts("export.format.csv"),
+        "docx": texts("export.format.docx"),
+        "zip": texts("export.format.zip"),
+    }
 
 
 def _period_labels(texts: Texts) -> dict[str, str]:
-    return _labels(texts, "period", PERIODS)
+    return {
+        "all": texts("export.period.all"),
+        "this_month": texts("export.period.this_month"),
+        "last_month": texts("export.period.last_month"),
+        "this_week": texts("export.period.this_week"),
+    }
 
 
 def _two_a_row(texts: Texts, nonce: str, verb: str, labels: dict[str, str]) -> InlineKeyboardMarkup:
