@@ -294,6 +294,18 @@ async def running(app: BotApplication, settings: Settings) -> AsyncIterator[BotA
         await app.stop()
 
 
+def settled(app: BotApplication) -> bool:
+    """Every update that arrived has been answered: none is held, queued or being processed.
+    The demo waits for this, not for a quiet spell that a busy machine can outlast."""
+    intake = app.bot_data.intake
+    processor = app.update_processor
+    return (
+        app.update_queue.empty()
+        and (intake is None or not intake.holding)
+        and (not isinstance(processor, PerUserUpdateProcessor) or processor.idle)
+    )
+
+
 async def run_until_stopped(
     settings: Settings,
     started: Callable[[BotApplication, Services], Awaitable[None]],

@@ -7,10 +7,12 @@ plain text, with their buttons.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import random
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from PIL import Image, ImageDraw
@@ -64,6 +66,9 @@ class Transcript:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self._shown: dict[int, str] = {}
+        # Whether the bot has answered everything that reached it (bot/app.py `settled`), once
+        # it runs: a step's answers are collected after that, however slow the machine.
+        self.settled: Callable[[], bool] = lambda: True
 
     def say(self, who: str, what: str) -> None:
         line = f"👤 {who}: {what}"
@@ -100,7 +105,15 @@ class Transcript:
 
 async def step(t: Transcript, user: SimUser, who: str, what: str) -> list[BotMessage]:
     t.say(who, what)
+    # Quiet first: the update has then been fetched (settle waits for that), so `settled` cannot
+    # be true before the bot has even seen it.
     events = await user.settle(quiet=0.25, timeout=30)
+    async with asyncio.timeout(30):
+        # Nothing signals it: the bot's state is read as it stands.
+        while not t.settled():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    # Its answers were sent before it finished: what is left to collect is on the wire.
+    events += await user.settle(quiet=0.05, timeout=30)
     t.bot(events)
     return events
 

@@ -102,6 +102,11 @@ class Intake:
     _flushing: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
+    def holding(self) -> bool:
+        """A long text is held back, waiting for the rest Telegram split off it."""
+        return bool(self._held)
+
+    @property
     def bot(self) -> Bot:
         bot: Bot = self.app.bot
         return bot

@@ -73,6 +73,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     def current_concurrent_updates(self) -> int:
         return self._running
 
+    @property
+    def idle(self) -> bool:
+        """No update is being processed or waiting for its user's turn."""
+        return self._running == 0 and not self._waiting
+
     async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
         async with self._slots:
             self._running += 1
