@@ -34,8 +34,9 @@ from bot.unit_rules import forward
 from localapi import BotMessage, LocalBotApi, SimGroup, SimUser
 from localapi.models import JSONDict
 from tests.conftest import BOT_USERNAME, TOKEN, Harness, make_settings, reply_to, start_harness
-from tests.corpus.cases import CASES, Act, Case
+from tests.corpus.cases import CASES
 from tests.corpus.inputs import GENERATORS
+from tests.corpus.model import Act, Case
 from tests.rating_steps import answered_item, delivered, press_rating, raise_item, reload
 from tests.steps import DESCRIPTION, check_in, problem_up_to_description, skip_photos
 
