@@ -1,73 +1,28 @@
-"""Staff's tally: headline figures in the seeds' form, breakdowns, deadlines; /tally and the CLI."""
+"""Staff's tally over one story told through the bot: /tally in the seeds' form, breakdowns,
+deadlines and satisfaction, and compute_tally's figures checked against the rules."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sqlite3
-from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import pytest
-
-from bot.__main__ import main
 from bot.bootstrap import database_of
 from bot.catalog_file import load_catalog
 from bot.clock import from_db, to_db
-from bot.config import Settings, StorageSettings
 from bot.deadlines import Light, light
 from bot.items import Status
 from bot.lifecycle import Rating, ResponseClass
 from bot.people import Role
-from bot.rating_rules import satisfaction_rate
-from bot.satisfaction import satisfaction_of
-from bot.split import split_message
 from bot.tally import compute_tally, tally_json
-from bot.tally_period import Period, PeriodError, parse_day
+from bot.tally_period import Period
 from bot.unit_rules import answer
-from tests.conftest import EXAMPLE_CATALOG, START, Harness, open_with_example, reply_to, start_clock
+from tests.conftest import EXAMPLE_CATALOG, Harness, reply_to
 from tests.rating_steps import ANSWER, answered_item, apply, default_terms, rate, reload
-from tests.steps import check_in, imported_example, report_problem
+from tests.steps import check_in, report_problem
+from tests.tally_items import _INSERT_ITEM, _item
 
 SHANGHAI_OFFSET = timedelta(hours=8)
-
-# Items in statuses the review and forwarding flows will produce are written directly: the state
-# machine is being built elsewhere, and the tally only reads status, dates and places.
-_INSERT_ITEM = """
-INSERT INTO items (campaign_id, kind, status, number, author_id, group_id, site_id, project_id,
-                   subitem_id, category_id, severity, description, created_at, submitted_at,
-                   updated_at, due_at)
-SELECT c.id, :kind, :status, :number, p.id, p.group_id, NULL, s.project_id, s.id,
-       (SELECT id FROM categories WHERE campaign_id = c.id AND code = :category),
-       CASE :kind WHEN 'problem' THEN 'normal' END, '现场发现的情况说明', :at, :at, :at, :due
-FROM campaigns c JOIN persons p ON p.name = :author JOIN subitems s ON s.code = :subitem
-"""
-
-
-def _item(
-    number: int,
-    author: str,
-    status: str,
-    *,
-    kind: str = "problem",
-    subitem: str = "C02-1",
-    category: str | None = "quality",
-    at: datetime | None = None,
-    due: datetime | None = None,
-) -> dict[str, Any]:
-    return {
-        "number": number,
-        "author": author,
-        "status": status,
-        "kind": kind,
-        "subitem": subitem,
-        "category": category if kind == "problem" else None,
-        "at": to_db(at or START),
-        "due": to_db(due) if due else None,
-    }
 
 
 async def _insert(bot: Harness, *items: dict[str, Any]) -> None:
@@ -291,185 +246,3 @@ async def test_every_project_subitem_and_unit_is_listed_in_catalog_order(bot: Ha
     assert at == sorted(at), "units in the catalog's order"
     assert f"· {catalog.units[-1].name}：问题 0 个，意见建议 0 条" in text
     assert f"· {catalog.subitems[-1].title}：问题 0 个，意见建议 0 条" in text
-
-
-@pytest.mark.parametrize(
-    "votes",
-    [
-        [],
-        [Rating.ABSTAIN],
-        [Rating.SATISFIED, Rating.BASICALLY, Rating.DISSATISFIED],
-        [Rating.SATISFIED, Rating.ABSTAIN, Rating.DISSATISFIED, Rating.DISSATISFIED],
-    ],
-)
-def test_the_rate_from_counts_is_the_lifecycles_rule(votes: list[Rating]) -> None:
-    counts = {str(v): votes.count(v) for v in set(votes)}
-    figures = satisfaction_of(counts, {"A": 1})
-    assert figures.rate == satisfaction_rate(votes)
-    assert figures.valid == sum(v is not Rating.ABSTAIN for v in votes)
-    assert figures.answered == 1 and figures.answers[ResponseClass.C] == 0
-    rate = satisfaction_rate(votes)
-    assert figures.percent() == ("—" if rate is None else f"{rate * 100:.1f}%")
-
-
-# --- periods and splitting ----------------------------------------------------------------------
-
-TODAY = date(2025, 6, 15)
-
-
-@pytest.mark.parametrize(
-    ("args", "first", "last"),
-    [
-        ([], None, None),
-        (["2025-06"], date(2025, 6, 1), date(2025, 6, 30)),
-        (["2025-12"], date(2025, 12, 1), date(2025, 12, 31)),
-        (["2024-2"], date(2024, 2, 1), date(2024, 2, 29)),
-        (["2025-06-03"], date(2025, 6, 3), TODAY),
-        (["2025-05-01", "2025-06-30"], date(2025, 5, 1), date(2025, 6, 30)),
-        (["2025-05", "2025-06"], date(2025, 5, 1), date(2025, 6, 30)),
-        (["2025-05-20", "2025-05-20"], date(2025, 5, 20), date(2025, 5, 20)),
-    ],
-)
-def test_period_forms(args: list[str], first: date | None, last: date | None) -> None:
-    assert Period.parse(args, TODAY) == Period(first, last)
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["2025-13"],
-        ["2025-06-31"],
-        ["today"],
-        ["2025/06/01"],
-        ["2025-06-02", "2025-06-01"],
-        ["1", "2", "3"],
-    ],
-)
-def test_bad_periods(args: list[str]) -> None:
-    with pytest.raises(PeriodError):
-        Period.parse(args, TODAY)
-
-
-def test_period_bounds_are_local_midnights_in_utc() -> None:
-    start, end = Period(date(2025, 6, 1), date(2025, 6, 1)).bounds(ZoneInfo("Asia/Shanghai"))
-    assert (start, end) == ("2025-05-31T16:00:00+00:00", "2025-06-01T16:00:00+00:00")
-    assert parse_day("2025-06-01") == date(2025, 6, 1)
-    with pytest.raises(PeriodError):
-        parse_day("2025-06")
-
-
-def test_split_keeps_lines_whole_and_cuts_only_an_over_long_line() -> None:
-    lines = [f"<b>第 {n} 行</b> " + "内容" * 30 for n in range(200)]
-    parts = split_message("\n".join(lines), limit=500)
-    assert all(len(p) <= 500 for p in parts)
-    assert "\n".join(parts).split("\n") == lines
-    # One line longer than a message: cut between characters, never inside a tag or an entity.
-    long = "<b>标题</b>" + "甲&amp;乙" * 200
-    pieces = split_message(long, limit=100)
-    assert "".join(pieces) == long and all(len(p) <= 100 for p in pieces)
-    assert all(p.count("&amp;") * 5 == len(p) - len(p.replace("&amp;", "")) for p in pieces)
-    # Telegram counts UTF-16 units: an emoji takes two.
-    assert split_message("😀" * 60, limit=100) == ["😀" * 50, "😀" * 10]
-    assert split_message("\n\n") == []
-
-
-# --- the command line ---------------------------------------------------------------------------
-
-
-def test_cli_prints_the_same_figures_as_text_and_json(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    config = imported_example(tmp_path)
-    capsys.readouterr()
-    june = datetime(2020, 6, 10, 2, 0, tzinfo=UTC)
-    with closing(sqlite3.connect(tmp_path / "data" / "deputy-bot.sqlite3")) as db, db:
-        db.execute(
-            "INSERT INTO persons (campaign_id, name, role, group_id, created_at) "
-            "SELECT c.id, '张三', 'deputy', g.id, ? FROM campaigns c JOIN groups g ON g.code = 'G02'",
-            (to_db(june),),
-        )
-        for item in (
-            _item(1, "张三", "submitted", at=june),
-            _item(2, "张三", "reviewed", kind="suggestion", at=june),
-            _item(3, "张三", "submitted", at=june + timedelta(days=40)),  # in July
-        ):
-            db.execute(_INSERT_ITEM, item)
-
-    args = ["tally", "--config", str(config), "--from", "2020-06-01", "--to", "2020-06-30"]
-    assert main([*args, "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert (data["groups"], data["deputies"], data["problems"], data["suggestions"]) == (1, 1, 1, 1)
-    assert data["period"] == {"from": "2020-06-01", "to": "2020-06-30"}
-    assert data["by_group"] == [{"label": "第二监督小组", "problems": 1, "suggestions": 1}]
-    # Every unit of the catalog, in its order, with the ones that got nothing at zero.
-    units = load_catalog(EXAMPLE_CATALOG).units
-    assert [(u["code"], u["label"]) for u in data["by_unit"]] == [(u.code, u.name) for u in units]
-    assert [u["problems"] + u["suggestions"] for u in data["by_unit"]].count(0) == len(units) - 1
-    assert data["satisfaction"]["valid_votes"] == 0 and data["satisfaction"]["rate"] is None
-
-    assert main(args) == 0
-    text = capsys.readouterr().out
-    assert "1个监督小组、1名代表参加，累计发现问题1个、提出意见建议1条" in text
-    assert "答复满意率：尚无有效评价票" in text and f"· {units[-1].name}：问题 0 个" in text
-    assert "<b>" not in text and "2020-06-01 至 2020-06-30" in text
-    assert main([*args, "--lang", "en"]) == 0
-    assert "1 groups, 1 deputies took part, 1 problems and 1 suggestions" in capsys.readouterr().out
-    # Without dates: the whole campaign, July included.
-    assert main(["tally", "--config", str(config), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["problems"] == 2
-
-    assert main(["tally", "--config", str(config), "--from", "2020-06-31"]) == 1
-    assert "--from '2020-06-31'" in capsys.readouterr().err
-    assert (
-        main(["tally", "--config", str(config), "--from", "2020-07-01", "--to", "2020-06-01"]) == 1
-    )
-    assert "after" in capsys.readouterr().err
-
-
-def test_a_year_of_twenty_thousand_items_is_counted_whole(tmp_path: Path) -> None:
-    """20,000 items over a year and every group; how fast is bench/tally.py's business."""
-    asyncio.run(_bulk_tally(tmp_path))
-
-
-async def _bulk_tally(tmp_path: Path) -> None:
-    settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
-    services = await open_with_example(settings, start_clock())
-    try:
-        async with database_of(services).transaction() as conn:
-            await conn.execute(
-                "INSERT INTO persons (campaign_id, name, role, group_id, created_at) "
-                "SELECT c.id, '代表' || g.code, 'deputy', g.id, '2020-01-01T00:00:00+00:00' "
-                "FROM campaigns c JOIN groups g ON g.campaign_id = c.id"
-            )
-            # 20,000 items spread over the year, all groups, sub-items, categories and statuses.
-            await conn.execute(
-                """
-                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
-                INSERT INTO items (campaign_id, kind, status, number, author_id, group_id,
-                                   project_id, subitem_id, category_id, description, created_at,
-                                   submitted_at, updated_at)
-                SELECT 1, CASE i % 3 WHEN 0 THEN 'suggestion' ELSE 'problem' END,
-                       CASE i % 5 WHEN 0 THEN 'forwarded' WHEN 1 THEN 'declined'
-                                  WHEN 2 THEN 'closed' ELSE 'submitted' END,
-                       i, p.id, p.group_id, s.project_id, s.id,
-                       1 + i % 9, 'x',
-                       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2020-01-01', '+' || (i % 365) || ' days'),
-                       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2020-01-01', '+' || (i % 365) || ' days'),
-                       'x'
-                FROM n
-                JOIN persons p ON p.id = 1 + i % (SELECT COUNT(*) FROM persons)
-                JOIN subitems s ON s.id = 1 + i % (SELECT COUNT(*) FROM subitems)
-                """
-            )
-        tally = await compute_tally(
-            services, Period(date(2020, 1, 1), date(2020, 12, 31)), now=services.clock.now()
-        )
-    finally:
-        await services.close()
-    assert tally.problems + tally.suggestions == 16000  # a fifth were declined
-    assert tally.deputies == await _count_groups(settings)
-
-
-async def _count_groups(settings: Any) -> int:
-    with closing(sqlite3.connect(settings.storage.database_path)) as db:
-        return int(db.execute("SELECT COUNT(*) FROM groups").fetchone()[0])
