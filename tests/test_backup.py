@@ -21,6 +21,7 @@ from bot.bootstrap import database_of, open_services
 from bot.items import Status
 from bot.people import Person
 from storage.backup import BackupError, backup_database, photo_files
+from tests.cli_helpers import acli, cli_env
 from tests.conftest import Harness
 from tests.images import make_jpeg
 from tests.rating_steps import raise_item
@@ -33,7 +34,6 @@ from tests.steps import (
     problem_up_to_description,
     skip_photos,
 )
-from tests.test_cli import acli, cli_env
 
 DB_NAME = "deputy-bot.sqlite3"
 

@@ -15,14 +15,17 @@ from pathlib import Path
 import pytest
 
 from localapi import LocalBotApi
-from tests.cli_helpers import DB_NAME, TOKEN_RE, WANG_FANG, cli, scalar
-
-# tests/test_backup.py and tests/test_evaluation_secrecy.py import these four from here: the
-# redundant aliases make them this module's exports (mypy --strict re-exports nothing implicitly).
-from tests.cli_helpers import acli as acli
-from tests.cli_helpers import assert_clean_failure as assert_clean_failure
-from tests.cli_helpers import cli_env as cli_env
-from tests.cli_helpers import write_config as write_config
+from tests.cli_helpers import (
+    DB_NAME,
+    TOKEN_RE,
+    WANG_FANG,
+    acli,
+    assert_clean_failure,
+    cli,
+    cli_env,
+    scalar,
+    write_config,
+)
 from tests.conftest import EXAMPLE_CATALOG
 from tests.steps import help_text, open_invitation
 

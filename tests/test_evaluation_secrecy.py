@@ -13,9 +13,9 @@ from bot.bootstrap import database_of
 from bot.jobs import run_daily_jobs
 from bot.people import Role
 from localapi import SimUser
+from tests.cli_helpers import acli, assert_clean_failure, cli_env, write_config
 from tests.conftest import Harness, answer_to
 from tests.evaluation_steps import morning, notice, open_round, reads
-from tests.test_cli import acli, assert_clean_failure, cli_env, write_config
 
 COMMENT = "路面修复后又出现坑洼，希望彻底整改。"
 # Every table a vote or comment writes to, and the columns each may have: none names a person

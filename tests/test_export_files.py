@@ -27,12 +27,7 @@ from bot.items import Status
 from bot.listing import ListFilter, neutralise, parse_period, period_dates
 from bot.services import Services
 from storage.db import Row
-from tests.export_helpers import FORMULA, export, sample, sheet_rows, sql
-
-# tests/test_photostore.py imports these two from here: the redundant aliases make them this
-# module's exports (mypy --strict re-exports nothing implicitly).
-from tests.export_helpers import item as item
-from tests.export_helpers import person as person
+from tests.export_helpers import FORMULA, export, item, person, sample, sheet_rows, sql
 
 # --- CSV ------------------------------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from bot.photos import PhotoRejected
 from bot.photostore import TMP_PREFIX, PhotoStore
 from bot.records import PhotoTarget
 from bot.services import Services
+from tests.export_helpers import item, person
 from tests.images import make_jpeg, truncated_jpeg
-from tests.test_export_files import item, person
 
 ORIGINAL = b"\xff\xd8 original bytes" * 1000
 SHA = hashlib.sha256(ORIGINAL).hexdigest()
