@@ -4,7 +4,7 @@ exists exactly once, no item exists that its author was not told about (drafts a
 deputy can go on or /cancel, the database is intact and no notice was lost.
 
 The bot runs as `python -m bot run` in its own process against the local Bot API server of this
-test; the deputies are simulated phones (tests/reliability.py). A kill loses only what was in
+test; the deputies are simulated phones (tests/deputy.py). A kill loses only what was in
 memory: every update is journaled before Telegram is told it arrived, and marked done together
 with the conversation it leaves (handlers/intake.py), so the restarted bot answers what was in
 flight and every conversation goes on from the last step that was answered. The deputies tap
@@ -43,19 +43,12 @@ from bot.services import Services
 from bot.usecases.membership import issue_invitation
 from localapi import LocalBotApi
 from localapi.models import ApiCall, ApiError
+from tests.bot_process import BotProcess
+from tests.bot_says import ZH, has_button, says
 from tests.conftest import BOT_USERNAME, TOKEN, open_with_example, start_clock
+from tests.deputy import Deputy, Tally
 from tests.images import make_jpeg
-from tests.reliability import (
-    SOAK,
-    STALE_READ_BUG,
-    ZH,
-    BotProcess,
-    Deputy,
-    Tally,
-    has_button,
-    says,
-    seed_for,
-)
+from tests.reliability import SOAK, STALE_READ_BUG, seed_for
 
 DEPUTIES = 50
 KILLS = (30, 30) if SOAK else (3, 5)
