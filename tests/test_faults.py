@@ -45,16 +45,9 @@ from tests.conftest import (
     open_with_example,
     start_clock,
 )
-from tests.reliability import (
-    SOAK,
-    STALE_READ_BUG,
-    Deputy,
-    FaultPlan,
-    FaultyBotApi,
-    Phase,
-    drop_after_answer,
-    seed_for,
-)
+from tests.deputy import Deputy
+from tests.faulty_api import FaultPlan, FaultyBotApi, Phase, drop_after_answer
+from tests.reliability import SOAK, STALE_READ_BUG, seed_for
 
 # PTB warns about the type of RetryAfter.retry_after each time a 429 is parsed.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

@@ -30,7 +30,8 @@ from tests.conftest import (
     running_bot,
     start_harness,
 )
-from tests.reliability import Deputy, seed_for
+from tests.deputy import Deputy
+from tests.reliability import seed_for
 
 DEPUTIES = 30
 ROUNDS = 2
