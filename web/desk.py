@@ -24,7 +24,6 @@ from aiohttp import web
 from bot.console import ConsoleRow, MapPoint
 from bot.geo import wgs84_to_gcj02
 from bot.listing import neutralise, xml_safe
-from bot.rates import percent
 from bot.tally import Row
 from bot.tally_period import Period, PeriodError
 from bot.texts import Texts, catalog_name
@@ -162,7 +161,6 @@ async def figures_page(request: web.Request) -> web.StreamResponse:
         sections=sections,
         units=units,
         most_waiting=max((u.waiting for u in units), default=0) or 1,
-        percent=percent,  # the units' rates (bot/unit_figures.py)
     )
 
 

@@ -13,7 +13,6 @@ from aiohttp import web
 
 from bot.errors import Refused
 from bot.evaluation_files import file_name, render, verdict_text
-from bot.rates import percent
 from bot.texts import Texts
 from bot.usecases import evaluation
 from web.keys import RENDERER, SERVICES
@@ -36,7 +35,6 @@ async def evaluation_page(request: web.Request) -> web.StreamResponse:
         request,
         "evaluation.html",
         results=results,
-        percent=percent,
         verdict=lambda r: verdict_text(r, texts),
     )
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot import overview
-from bot.rates import percent
 from web.desk import period_of
 from web.keys import RENDERER, SERVICES
 from web.session import who_of
@@ -25,5 +24,4 @@ async def overview_page(request: web.Request) -> web.StreamResponse:
         period=period,
         total_raised=raised,
         total_overdue=overdue,
-        percent=percent,
     )

@@ -9,6 +9,7 @@ report. Every report sent, stored or refused, leaves one line in the audit trail
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiohttp import web
 
@@ -22,6 +23,9 @@ from web.keys import RENDERER, SERVICES
 from web.session import see_other, who_of
 
 log = logging.getLogger(__name__)
+
+# The progress figures as the chat draws them (bot/progress.py), for the board and a sub-item.
+_PROGRESS: dict[str, Any] = {"bar": bar, "lights": LIGHT_EMOJI, "num": number}
 
 
 def _id(request: web.Request, name: str) -> int:
@@ -39,9 +43,7 @@ async def projects_page(request: web.Request) -> web.StreamResponse:
     """GET /projects: projects → sub-items, with progress, status, light and last report."""
     services = request.app[SERVICES]
     board = await progress.board(services, who_of(request).person, console=True)
-    return request.app[RENDERER].page(
-        request, "projects.html", board=board, bar=bar, lights=LIGHT_EMOJI, num=number
-    )
+    return request.app[RENDERER].page(request, "projects.html", board=board, **_PROGRESS)
 
 
 async def subitem_page(request: web.Request) -> web.StreamResponse:
@@ -55,9 +57,7 @@ async def subitem_page(request: web.Request) -> web.StreamResponse:
         request,
         "subitem.html",
         d=detail,
-        bar=bar,
-        lights=LIGHT_EMOJI,
-        num=number,
+        **_PROGRESS,
         saved=request.query.get("saved") == "1",
         form_key=new_form_key(),
     )

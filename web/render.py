@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bot.rates import percent
 from bot.texts import LANGUAGES, Texts, catalog_name
 from web.keys import WHO
 
@@ -34,6 +35,8 @@ class Renderer:
         )
         self.env.filters["local"] = self.local
         self.env.globals["catalog_name"] = catalog_name
+        # A rate reads the same on every page that shows one (figures, overview, evaluation).
+        self.env.globals["percent"] = percent
 
     def local(self, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return "" if moment is None else moment.astimezone(self.zone).strftime(fmt)
