@@ -201,9 +201,13 @@ async def _export(request: web.Request) -> tuple[list[str], list[list[Cell]], st
     return [texts(k) for k in COLUMNS], rows, f"items-{today.isoformat()}", texts
 
 
-def _download(
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(
     body: bytes, filename: str, content_type: str, charset: str | None = None
 ) -> web.Response:
+    """A file to save (the list here, the evaluation's results in web/evaluation.py)."""
     return web.Response(
         body=body,
         content_type=content_type,
@@ -219,7 +223,7 @@ async def items_csv(request: web.Request) -> web.StreamResponse:
     writer.writerow(headers)
     writer.writerows(rows)
     # The BOM is how Excel on Windows knows the file is UTF-8 (without it Chinese is mojibake).
-    return _download(out.getvalue().encode("utf-8-sig"), f"{stem}.csv", "text/csv", "utf-8")
+    return download(out.getvalue().encode("utf-8-sig"), f"{stem}.csv", "text/csv", "utf-8")
 
 
 def _workbook(sheet: str, headers: list[str], rows: list[list[Cell]]) -> bytes:
@@ -250,8 +254,4 @@ def _workbook(sheet: str, headers: list[str], rows: list[list[Cell]]) -> bytes:
 async def items_xlsx(request: web.Request) -> web.StreamResponse:
     headers, rows, stem, texts = await _export(request)
     body = await asyncio.to_thread(_workbook, texts("desk.export.sheet"), headers, rows)
-    return _download(
-        body,
-        f"{stem}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return download(body, f"{stem}.xlsx", XLSX)

@@ -15,12 +15,11 @@ from bot.errors import Refused
 from bot.evaluation_files import file_name, render, verdict_text
 from bot.texts import Texts
 from bot.usecases import evaluation
+from web.desk import XLSX, download
 from web.keys import RENDERER, SERVICES
 from web.session import who_of
 
 log = logging.getLogger(__name__)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def evaluation_page(request: web.Request) -> web.StreamResponse:
@@ -49,9 +48,4 @@ async def evaluation_xlsx(request: web.Request) -> web.StreamResponse:
     texts = Texts(request.app[RENDERER].language(request))
     body = await asyncio.to_thread(render, "xlsx", results, texts, services.campaign.name)
     log.info("Evaluation round %s results downloaded by session %s", round_.id, who.session_id)
-    name = file_name("xlsx", results)
-    return web.Response(
-        body=body,
-        content_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download(body, file_name("xlsx", results), XLSX)
