@@ -29,13 +29,14 @@ from handlers.conversation import END
 from handlers.evaluation_views import flow_button, menu
 from handlers.flow import (
     TYPED,
+    Pressed,
     StepHandler,
     button,
     button_step,
     current_flow,
     end_flow,
+    on_press,
     open_flow,
-    pressed,
     remove_buttons,
     steps,
     typed_step,
@@ -62,10 +63,8 @@ async def start(update: Update, context: BotContext) -> str:
     return MENU
 
 
-async def menu_button(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX, kind="evaluation", answer=False)
-    if press is None:
-        return MENU
+@on_press(PREFIX, "evaluation", MENU)
+async def menu_button(update: Update, context: BotContext, press: Pressed) -> str | int:
     query = press.query
     require_can(context.person, Action.EVALUATION)
     texts, flow = context.texts, current_flow(context)
@@ -154,10 +153,8 @@ async def deadline_step(update: Update, context: BotContext) -> str:
     return VOTERS
 
 
-async def voters_button(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX, kind="evaluation")
-    if press is None:
-        return VOTERS
+@on_press(PREFIX, "evaluation", VOTERS, answer=True)
+async def voters_button(update: Update, context: BotContext, press: Pressed) -> str | int:
     require_can(context.person, Action.EVALUATION)
     texts, flow = context.texts, current_flow(context)
     if press.verb == "cancel":
@@ -276,10 +273,8 @@ async def _confirm(update: Update, context: BotContext) -> str:
     return CONFIRM
 
 
-async def confirm_button(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX, kind="evaluation", answer=False)
-    if press is None:
-        return CONFIRM
+@on_press(PREFIX, "evaluation", CONFIRM)
+async def confirm_button(update: Update, context: BotContext, press: Pressed) -> str | int:
     query = press.query
     texts, flow = context.texts, current_flow(context)
     if press.verb == "cancel":

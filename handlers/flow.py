@@ -7,9 +7,10 @@ forged data) is recognised as expired instead of acting on today's conversation.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -25,6 +26,7 @@ from handlers.replies import Step, replying
 # A handler of a conversation step (the cast-free element type of ConversationHandler's lists).
 StepHandler = BaseHandler[Update, BotContext, object]
 V = TypeVar("V")
+R = TypeVar("R")
 
 MESSAGE = filters.UpdateType.MESSAGE
 TYPED = MESSAGE & ~filters.COMMAND
@@ -155,6 +157,29 @@ async def pressed_verb(
         await expired(update, context)
         return None
     return press, verb
+
+
+# A step that acts on a press `on_press` has accepted.
+PressStep = Callable[[Update, BotContext, Pressed], Coroutine[Any, Any, R]]
+
+
+def on_press(
+    prefix: str, kind: str, here: str, *, answer: bool = False
+) -> Callable[[PressStep[R]], Callable[[Update, BotContext], Coroutine[Any, Any, R | str]]]:
+    """A step of the open `kind` flow answered by one of its buttons: the step gets the press
+    (answered or not as `pressed` says); any other press is "expired" and the flow stays `here`."""
+
+    def wrap(step: PressStep[R]) -> Callable[[Update, BotContext], Coroutine[Any, Any, R | str]]:
+        @functools.wraps(step)
+        async def run(update: Update, context: BotContext) -> R | str:
+            press = await pressed(update, context, prefix, kind=kind, answer=answer)
+            if press is None:
+                return here
+            return await step(update, context, press)
+
+        return run
+
+    return wrap
 
 
 async def open_flow(

@@ -24,14 +24,15 @@ from handlers.context import BotContext
 from handlers.conversation import END
 from handlers.flow import (
     Choice,
+    Pressed,
     StepHandler,
     button,
     button_step,
     choices_keyboard,
     current_flow,
     end_flow,
+    on_press,
     open_flow,
-    pressed,
     steps,
     typed_step,
 )
@@ -63,11 +64,9 @@ def _projects_keyboard(
     return choices_keyboard(context.texts, PREFIX, str(flow["nonce"]), choices)
 
 
-async def project_step(update: Update, context: BotContext) -> str | int:
+@on_press(PREFIX, "plan", PROJECT)
+async def project_step(update: Update, context: BotContext, press: Pressed) -> str | int:
     """A project chosen: its sub-items and sites."""
-    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
-    if press is None:
-        return PROJECT
     query = press.query
     if press.verb == "cancel":
         return await _cancel(update, context)
@@ -96,11 +95,9 @@ async def project_step(update: Update, context: BotContext) -> str | int:
     return TARGET
 
 
-async def target_step(update: Update, context: BotContext) -> str | int:
+@on_press(PREFIX, "plan", TARGET)
+async def target_step(update: Update, context: BotContext, press: Pressed) -> str | int:
     """A sub-item or site chosen: ask for the window."""
-    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
-    if press is None:
-        return TARGET
     query = press.query
     if press.verb == "cancel":
         return await _cancel(update, context)
@@ -153,11 +150,9 @@ async def _deputies_keyboard(context: BotContext, flow: dict[str, object]) -> In
     return InlineKeyboardMarkup(rows)
 
 
-async def deputies_step(update: Update, context: BotContext) -> str | int:
+@on_press(PREFIX, "plan", DEPUTIES)
+async def deputies_step(update: Update, context: BotContext, press: Pressed) -> str | int:
     """Tick deputies; OK stores the task and tells them."""
-    press = await pressed(update, context, PREFIX, kind="plan", answer=False)
-    if press is None:
-        return DEPUTIES
     query = press.query
     if press.verb == "cancel":
         return await _cancel(update, context)
