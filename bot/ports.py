@@ -204,15 +204,6 @@ class ItemStore(Protocol):
         order: str = "number",
     ) -> list[Item]: ...
 
-    async def count(
-        self,
-        campaign_id: int,
-        *,
-        statuses: Sequence[Status] = (),
-        group_id: int | None = None,
-        unit_id: int | None = None,
-    ) -> int: ...
-
     async def get_by_number(self, campaign_id: int, number: int) -> Item | None: ...
 
     async def timeline(self, item_id: int) -> list[TimelineEvent]: ...

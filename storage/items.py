@@ -236,7 +236,13 @@ class ItemRepo(Repo):
         order: str = "number",
     ) -> list[Item]:
         """Items of the campaign by status, group and unit; `order` is "number" or "due"."""
-        where, params = self._where(campaign_id, statuses, group_id, unit_id)
+        clauses = ["i.campaign_id = ?", "i.status != 'draft'"]
+        params: list[Any] = [campaign_id]
+        if statuses:
+            clauses.append(f"i.status IN ({marks(statuses)})")
+            params += [str(s) for s in statuses]
+        add_given(clauses, params, ("i.group_id = ?", group_id), ("i.unit_id = ?", unit_id))
+        where = " AND ".join(clauses)
         order_by = {
             # Earliest due first (so the overdue lead); items without a due date last.
             "due": "i.due_at IS NULL, i.due_at, i.forwarded_at DESC, i.id DESC",
@@ -247,29 +253,6 @@ class ItemRepo(Repo):
             f"{ITEM_SELECT} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
-
-    async def count(
-        self,
-        campaign_id: int,
-        *,
-        statuses: Sequence[Status] = (),
-        group_id: int | None = None,
-        unit_id: int | None = None,
-    ) -> int:
-        where, params = self._where(campaign_id, statuses, group_id, unit_id)
-        return await self.db.fetch_int(f"SELECT COUNT(*) FROM items i WHERE {where}", params)
-
-    @staticmethod
-    def _where(
-        campaign_id: int, statuses: Sequence[Status], group_id: int | None, unit_id: int | None
-    ) -> tuple[str, list[Any]]:
-        clauses = ["i.campaign_id = ?", "i.status != 'draft'"]
-        params: list[Any] = [campaign_id]
-        if statuses:
-            clauses.append(f"i.status IN ({marks(statuses)})")
-            params += [str(s) for s in statuses]
-        add_given(clauses, params, ("i.group_id = ?", group_id), ("i.unit_id = ?", unit_id))
-        return " AND ".join(clauses), params
 
     async def get_by_number(self, campaign_id: int, number: int) -> Item | None:
         return await self.db.fetch_one_as(
