@@ -29,16 +29,21 @@ from tests.conftest import EXAMPLE_CATALOG
 
 NOW = datetime(2025, 6, 3, 1, 30, tzinfo=UTC)
 DESCRIPTION = "外墙脱落, 存在安全隐患"
+# What a group covers: an import replaces a group's list whole (storage/catalog.py _replace_links).
+LINK_TABLES = ("group_projects", "group_units")
+# Every table a catalog import writes (storage/catalog.py import_catalog).
 CATALOG_TABLES = (
     "campaigns",
     "units",
     "projects",
     "subitems",
+    "targets",
     "sites",
     "groups",
-    "group_projects",
-    "group_units",
     "categories",
+    "campaign_phases",
+    "campaign_key_dates",
+    *LINK_TABLES,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -67,7 +68,7 @@ def test_a_promised_date_is_read_as_an_extension_date(typed: str) -> None:
 
 
 def test_an_extension_is_after_the_due_date_and_not_absurdly_far() -> None:
-    it = item(Status.IN_PROGRESS, due_at=DUE)
+    it = replace(item(Status.IN_PROGRESS), due_at=DUE)
     new = ask_extension(it, LIAISON, "需要协调资金", date(2025, 10, 20), POLICY)
     assert (new.proposed_day, new.due_before, new.unit_id) == (date(2025, 10, 20), DUE, UNIT)
     for day, key in (
@@ -80,13 +81,13 @@ def test_an_extension_is_after_the_due_date_and_not_absurdly_far() -> None:
 
 
 def test_only_the_units_liaison_asks_while_it_handles_the_item() -> None:
-    it = item(Status.FORWARDED, due_at=DUE)
+    it = replace(item(Status.FORWARDED), due_at=DUE)
     day = date(2025, 10, 1)
     assert refused(lambda: ask_extension(it, OTHER_LIAISON, "理由", day, POLICY)) == (
         "item_not_your_unit"
     )
     assert refused(lambda: ask_extension(it, STAFF, "理由", day, POLICY)) == "not_allowed"
-    answered = item(Status.ANSWERED, due_at=DUE)
+    answered = replace(item(Status.ANSWERED), due_at=DUE)
     key = refused(lambda: ask_extension(answered, LIAISON, "理由", day, POLICY))
     assert key == "item_state_changed"
     assert refused(lambda: ask_extension(it, LIAISON, "！", day, POLICY)) == (
@@ -111,7 +112,7 @@ def _request(**changes: object) -> Extension:
 
 
 def test_staff_approve_the_date_moves_and_everyone_concerned_is_told() -> None:
-    it = item(Status.IN_PROGRESS, due_at=DUE)
+    it = replace(item(Status.IN_PROGRESS), due_at=DUE)
     decided = decide_extension(_request(), it, STAFF, True, PARTIES, POLICY)
     assert decided.decision is Decision.APPROVED
     assert decided.new_due == datetime(2025, 10, 20, 23, 59, 59, tzinfo=ZONE)
@@ -126,15 +127,15 @@ def test_staff_approve_the_date_moves_and_everyone_concerned_is_told() -> None:
 
 
 def test_a_decided_or_stale_request_and_a_non_staff_caller_are_refused() -> None:
-    it = item(Status.IN_PROGRESS, due_at=DUE)
+    it = replace(item(Status.IN_PROGRESS), due_at=DUE)
     done = _request(decision=Decision.APPROVED)
     assert refused(lambda: decide_extension(done, it, STAFF, True, PARTIES, POLICY)) == (
         "extension.already_decided"
     )
     for moved in (
-        item(Status.ANSWERED, due_at=DUE),
-        item(Status.IN_PROGRESS, due_at=DUE + timedelta(days=30)),  # extended meanwhile
-        item(Status.IN_PROGRESS, due_at=DUE, round=2),  # rated 不满意: a new round
+        replace(item(Status.ANSWERED), due_at=DUE),
+        replace(item(Status.IN_PROGRESS), due_at=DUE + timedelta(days=30)),  # extended meanwhile
+        replace(item(Status.IN_PROGRESS), due_at=DUE, round=2),  # rated 不满意: a new round
     ):
         stale = partial(decide_extension, _request(), moved, STAFF, True, PARTIES, POLICY)
         assert refused(stale) == "extension.stale"
@@ -145,13 +146,13 @@ def test_a_decided_or_stale_request_and_a_non_staff_caller_are_refused() -> None
 
 def test_the_sign_for_deadline_as_set_on_forwarding_else_counted() -> None:
     forwarded = datetime(2025, 9, 30, 10, 0, tzinfo=ZONE)  # before National Day
-    it = item(Status.FORWARDED, forwarded_at=forwarded)
+    it = replace(item(Status.FORWARDED), forwarded_at=forwarded)
     limit = sign_deadline(it, POLICY)
     assert limit == datetime(2025, 10, 10, 23, 59, 59, tzinfo=ZONE)  # Oct 9 and 10
     assert not sign_overdue(it, limit, POLICY) and sign_overdue(
         it, limit + timedelta(seconds=1), POLICY
     )
-    kept = item(Status.FORWARDED, forwarded_at=forwarded, sign_due_at=NOW)
+    kept = replace(item(Status.FORWARDED), forwarded_at=forwarded, sign_due_at=NOW)
     assert sign_deadline(kept, POLICY) == NOW
-    signed = item(Status.IN_PROGRESS, forwarded_at=forwarded)
+    signed = replace(item(Status.IN_PROGRESS), forwarded_at=forwarded)
     assert not sign_overdue(signed, limit + timedelta(days=5), POLICY)

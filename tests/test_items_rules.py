@@ -246,7 +246,7 @@ def test_only_the_author_may_withdraw() -> None:
         builders.person(4, Role.LEADER),
     ):
         with pytest.raises(Refused) as info:
-            withdraw(builders.item(author_id=1), other)
+            withdraw(dataclasses.replace(builders.item(), author_id=1), other)
         assert info.value.key == "item_not_yours"
 
 
@@ -259,7 +259,10 @@ def test_only_submitted_items_can_be_withdrawn(status: Status) -> None:
 
 def test_ownership_is_checked_before_status() -> None:
     with pytest.raises(Refused) as info:
-        withdraw(builders.item(status=Status.FORWARDED, author_id=1), builders.person(2))
+        withdraw(
+            dataclasses.replace(builders.item(status=Status.FORWARDED), author_id=1),
+            builders.person(2),
+        )
     assert info.value.key == "item_not_yours"
 
 
@@ -280,8 +283,8 @@ def test_format_number(year: int, number: int, text: str) -> None:
 
 
 def test_display_number() -> None:
-    assert builders.item(number=42).display_number == "2025-0042"
-    assert builders.item(status=Status.DRAFT, number=None).display_number == ""
+    assert dataclasses.replace(builders.item(), number=42).display_number == "2025-0042"
+    assert dataclasses.replace(builders.item(status=Status.DRAFT), number=None).display_number == ""
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from localapi import LocalBotApi
 from tests.localapi_bot import App, api, app
+from tests.serving import serving
 
 __all__ = ["api", "app"]
 
@@ -91,16 +92,9 @@ async def test_webhook_delivery_with_retry(api: LocalBotApi) -> None:
 
     receiver = web.Application()
     receiver.router.add_post("/hook", receive)
-    runner = web.AppRunner(receiver)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
+    async with serving(receiver) as base_url:
         alice = api.user(1001, "王芳")
-        status, _ = await raw_call(
-            api, "setWebhook", url=f"http://127.0.0.1:{port}/hook", secret_token="s3cr3t"
-        )
+        status, _ = await raw_call(api, "setWebhook", url=f"{base_url}/hook", secret_token="s3cr3t")
         assert status == 200
         sent = await alice.send_text("via webhook")
         for _ in range(100):
@@ -119,8 +113,6 @@ async def test_webhook_delivery_with_retry(api: LocalBotApi) -> None:
         await raw_call(api, "deleteWebhook")
         status, answer = await raw_call(api, "getUpdates")
         assert (status, answer["result"]) == (200, [])
-    finally:
-        await runner.cleanup()
 
 
 async def test_delay_adds_latency(api: LocalBotApi) -> None:

@@ -5,6 +5,7 @@ closed item; who may, when, with what effect and notices, and the refusals other
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -39,7 +40,7 @@ GROUP_DEPUTY = person(8)  # in the item's group, did not raise it
 
 
 def test_a_raiser_votes_on_the_current_round() -> None:
-    answered = item(Status.ANSWERED, round=2)
+    answered = replace(item(Status.ANSWERED), round=2)
     assert vote(answered, CO_RAISER, 2, Rating.BASICALLY, "  基本解决  ", PARTIES) == Vote(
         7, 2, 2, Rating.BASICALLY, "基本解决"
     )
@@ -69,7 +70,7 @@ def test_votes_only_while_answered(status: Status) -> None:
 
 
 def test_a_vote_of_another_round_is_refused_and_long_comments_too() -> None:
-    answered = item(Status.ANSWERED, round=2)
+    answered = replace(item(Status.ANSWERED), round=2)
     assert refused(lambda: vote(answered, AUTHOR, 1, Rating.SATISFIED, "", PARTIES)) == (
         "rating_closed"
     )
@@ -127,7 +128,7 @@ def test_rating_waits_for_every_raiser_until_the_window_is_over() -> None:
 
 
 def test_votes_of_earlier_rounds_do_not_count() -> None:
-    answered = item(Status.ANSWERED, round=2)
+    answered = replace(item(Status.ANSWERED), round=2)
     old = votes(S, S, round_=1)
     assert conclude_rating(answered, old, PARTIES, NOW, POLICY, window_over=False) is None
 
@@ -181,7 +182,7 @@ def test_only_answered_items_are_concluded(status: Status) -> None:
     "actor", [GROUP_DEPUTY, LEADER, AUTHOR], ids=["deputy", "leader", "author"]
 )
 def test_a_group_member_finds_the_fix_held(actor: Person) -> None:
-    closed = item(Status.CLOSED, rating="satisfied")
+    closed = replace(item(Status.CLOSED), rating="satisfied")
     change = look_back(closed, actor, 1, LookbackResult.HELD, " 效果良好 ", PARTIES, NOW, POLICY)
     assert change.steps == (Step(Status.CLOSED, EventKind.LOOKBACK, "效果良好"),)
     assert change.fields == {"lookback_result": "held"}
@@ -191,7 +192,7 @@ def test_a_group_member_finds_the_fix_held(actor: Person) -> None:
 
 
 def test_a_broken_fix_reopens_the_item_with_its_unit() -> None:
-    closed = item(Status.CLOSED, rating="basically", closed_at=NOW)
+    closed = replace(item(Status.CLOSED), rating="basically", closed_at=NOW)
     change = look_back(
         closed, GROUP_DEPUTY, 1, LookbackResult.BROKEN, "又漏水了", PARTIES, NOW, POLICY
     )

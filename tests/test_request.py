@@ -17,6 +17,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.request import AiohttpRequest
 from localapi import LocalBotApi
+from tests.serving import serving
 
 TOKEN = "123456:TEST-TOKEN"
 TEXT = "外立面脚手架已停工两周 & <b>不是标记</b> 100%"
@@ -49,15 +50,8 @@ async def wire() -> AsyncIterator[tuple[str, Seen]]:
 
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}/bot", seen
-    finally:
-        await runner.cleanup()
+    async with serving(app) as base_url:
+        yield f"{base_url}/bot", seen
 
 
 async def test_a_call_without_files_is_one_json_body(wire: tuple[str, Seen]) -> None:

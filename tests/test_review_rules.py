@@ -5,6 +5,8 @@ and scope), in which states, what it changes, whom it tells, and the refusals wh
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.errors import Refused
@@ -58,7 +60,7 @@ def test_review_refuses_the_wrong_people(actor: Person, key: str) -> None:
         lambda: accept(item(), actor, PARTIES, NOW),
         lambda: decline(item(), actor, "重复反映", PARTIES),
         lambda: ask_more(item(), actor, "请补充照片", PARTIES),
-        lambda: merge(item(), item(id=8), actor, PARTIES),
+        lambda: merge(item(), replace(item(), id=8), actor, PARTIES),
     ):
         assert refused(rule) == key
 
@@ -70,18 +72,18 @@ def test_review_only_applies_to_submitted_items(status: Status) -> None:
         lambda: accept(it, LEADER, PARTIES, NOW),
         lambda: decline(it, LEADER, "重复反映", PARTIES),
         lambda: ask_more(it, LEADER, "请补充照片", PARTIES),
-        lambda: merge(it, item(Status.SUBMITTED, id=8), LEADER, PARTIES),
+        lambda: merge(it, replace(item(Status.SUBMITTED), id=8), LEADER, PARTIES),
     ):
         assert refused(rule) == "item_state_changed"
 
 
 def test_the_leaders_own_item_does_not_notify_the_leader() -> None:
-    change = accept(item(author_id=3), LEADER, Parties(raisers=(3,)), NOW)
+    change = accept(replace(item(), author_id=3), LEADER, Parties(raisers=(3,)), NOW)
     assert change.notices == ()
 
 
 def test_merge_joins_the_raisers_to_the_target() -> None:
-    target = item(Status.FORWARDED, id=8, number=40)
+    target = replace(item(Status.FORWARDED), id=8, number=40)
     change = merge(item(), target, LEADER, PARTIES)
     assert change.final_status is Status.MERGED
     assert change.steps == (Step(Status.MERGED, note="2025-0040"),)
@@ -95,12 +97,12 @@ def test_merge_joins_the_raisers_to_the_target() -> None:
     ("target", "key"),
     [
         (item(), "merge_into_itself"),
-        (item(id=8, campaign_id=2), "merge_target_gone"),
-        (item(Status.DECLINED, id=8), "merge_target_gone"),
-        (item(Status.WITHDRAWN, id=8), "merge_target_gone"),
-        (item(Status.MERGED, id=8), "merge_target_gone"),
-        (item(Status.DRAFT, id=8), "merge_target_gone"),
-        (item(Status.SUBMITTED, id=8, merged_into_id=9), "merge_target_gone"),
+        (replace(item(), id=8, campaign_id=2), "merge_target_gone"),
+        (replace(item(Status.DECLINED), id=8), "merge_target_gone"),
+        (replace(item(Status.WITHDRAWN), id=8), "merge_target_gone"),
+        (replace(item(Status.MERGED), id=8), "merge_target_gone"),
+        (replace(item(Status.DRAFT), id=8), "merge_target_gone"),
+        (replace(item(Status.SUBMITTED), id=8, merged_into_id=9), "merge_target_gone"),
     ],
     ids=["itself", "other-campaign", "declined", "withdrawn", "merged", "draft", "merged-away"],
 )
@@ -113,22 +115,22 @@ def test_merge_needs_a_live_other_target(target: Item, key: str) -> None:
     [Status.SUBMITTED, Status.REVIEWED, Status.FORWARDED, Status.RETURNED, Status.IN_PROGRESS],
 )
 def test_merge_targets_are_items_whose_answer_is_still_ahead(status: Status) -> None:
-    assert merge(item(), item(status, id=8), LEADER, PARTIES).merge_raisers_into == 8
+    assert merge(item(), replace(item(status), id=8), LEADER, PARTIES).merge_raisers_into == 8
 
 
 @pytest.mark.parametrize("status", [Status.ANSWERED, Status.RATED, Status.CLOSED])
 def test_an_answered_or_closed_item_takes_no_new_raisers(status: Status) -> None:
     """New raisers would vote on an answer already given (a formal satisfaction figure)."""
     with pytest.raises(Refused) as info:
-        merge(item(), item(status, id=8, number=40), LEADER, PARTIES)
+        merge(item(), replace(item(status), id=8, number=40), LEADER, PARTIES)
     assert (info.value.key, info.value.params) == ("merge_target_closed", {"number": "2025-0040"})
-    assert refused(lambda: merge(item(), item(status, id=8), STAFF, PARTIES)) == (
+    assert refused(lambda: merge(item(), replace(item(status), id=8), STAFF, PARTIES)) == (
         "merge_target_closed"
     )
 
 
 def test_a_leader_merges_only_into_their_own_groups_items_and_staff_anywhere() -> None:
-    theirs = item(Status.FORWARDED, id=8, number=40, group_id=OTHER_GROUP)
+    theirs = replace(item(Status.FORWARDED), id=8, number=40, group_id=OTHER_GROUP)
     with pytest.raises(Refused) as info:
         merge(item(), theirs, LEADER, PARTIES)
     assert (info.value.key, info.value.params) == (
@@ -136,7 +138,7 @@ def test_a_leader_merges_only_into_their_own_groups_items_and_staff_anywhere() -
         {"number": "2025-0040"},
     )
     # Scope is checked before state: another group's closed item says nothing of its state.
-    closed = item(Status.CLOSED, id=8, group_id=OTHER_GROUP)
+    closed = replace(item(Status.CLOSED), id=8, group_id=OTHER_GROUP)
     assert refused(lambda: merge(item(), closed, LEADER, PARTIES)) == "merge_target_not_your_group"
     assert merge(item(), theirs, STAFF, PARTIES).merge_raisers_into == 8
 

@@ -39,8 +39,8 @@ GROUPLESS_LEADER = person(10, Role.LEADER, group_id=None)
 UNITLESS_LIAISON = person(11, Role.LIAISON, unit_id=None)
 
 OURS = item()  # of GROUP, forwarded (or to be) to UNIT
-THEIRS = item(id=8, number=40, group_id=OTHER_GROUP, unit_id=OTHER_UNIT)
-ELSEWHERE = item(id=9, campaign_id=2)  # another campaign's
+THEIRS = replace(item(), id=8, number=40, group_id=OTHER_GROUP, unit_id=OTHER_UNIT)
+ELSEWHERE = replace(item(), id=9, campaign_id=2)  # another campaign's
 
 
 def inactive(who: Person) -> Person:
@@ -56,7 +56,7 @@ def inactive(who: Person) -> Person:
         (LEADER, OURS, True),
         (LEADER, THEIRS, False),
         (OTHER_LEADER, THEIRS, True),
-        (GROUPLESS_LEADER, item(group_id=None), False),
+        (GROUPLESS_LEADER, replace(item(), group_id=None), False),
         (STAFF, OURS, True),
         (STAFF, THEIRS, True),
         (STAFF, ELSEWHERE, False),
@@ -114,7 +114,7 @@ def test_an_open_review_holds_only_while_its_group_is_the_reviewers() -> None:
 
 
 def test_duplicates_and_merges_stay_within_reach() -> None:
-    ours_too = item(id=12, number=41)
+    ours_too = replace(item(), id=12, number=41)
     assert scope.review_reach(LEADER) == GROUP
     assert scope.review_reach(STAFF) is None
     assert scope.may_merge_into(LEADER, OURS, ours_too)
@@ -138,9 +138,9 @@ def test_duplicates_and_merges_stay_within_reach() -> None:
         (LIAISON, OURS, True),
         (OTHER_LIAISON, OURS, False),
         (OTHER_LIAISON, THEIRS, True),
-        (UNITLESS_LIAISON, item(unit_id=None), False),
-        (LIAISON, item(unit_id=None), False),
-        (LIAISON, item(campaign_id=2), False),
+        (UNITLESS_LIAISON, replace(item(), unit_id=None), False),
+        (LIAISON, replace(item(), unit_id=None), False),
+        (LIAISON, replace(item(), campaign_id=2), False),
         (STAFF, OURS, False),
         (LEADER, OURS, False),
         (inactive(LIAISON), OURS, False),
@@ -192,7 +192,7 @@ def test_an_open_inbox_holds_only_while_its_unit_is_the_liaisons() -> None:
     ],
 )
 def test_may_lookback(who: Person, allowed: bool) -> None:
-    closed = item(group_id=GROUP)
+    closed = replace(item(), group_id=GROUP)
     assert scope.may_lookback(who, closed) is allowed
 
 
@@ -261,10 +261,12 @@ def test_forwarding_is_for_staff_of_the_campaign() -> None:
 
 
 def test_own_items_and_votes() -> None:
-    mine = item(author_id=DEPUTY.id)
+    mine = replace(item(), author_id=DEPUTY.id)
     assert scope.may_see_own_item(DEPUTY, mine)
     assert not scope.may_see_own_item(OTHER_DEPUTY, mine)
-    assert not scope.may_see_own_item(LIAISON, item(author_id=LIAISON.id))  # liaisons raise none
+    assert not scope.may_see_own_item(
+        LIAISON, replace(item(), author_id=LIAISON.id)
+    )  # liaisons raise none
     assert refusal(lambda: scope.require_author(LEADER, mine))[0] == "item_not_yours"
     scope.require_raiser(DEPUTY, (1, 2))
     assert refusal(lambda: scope.require_raiser(LEADER, (1, 2)))[0] == "rating_not_a_raiser"

@@ -6,6 +6,7 @@ and whom it tells is checked.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -73,7 +74,7 @@ def test_forward_to_a_unit_without_liaisons_goes_by_letter() -> None:
 
 
 def test_forwarding_again_keeps_the_round() -> None:
-    change = forward(item(Status.REVIEWED, round=2), STAFF, UNIT, PARTIES, NOW, POLICY)
+    change = forward(replace(item(Status.REVIEWED), round=2), STAFF, UNIT, PARTIES, NOW, POLICY)
     assert change.fields["round"] == 2
 
 
@@ -146,14 +147,14 @@ def test_only_forwarded_items_are_taken_on_or_given_back(status: Status) -> None
 def test_return_deadline_counts_working_days_in_the_campaigns_zone() -> None:
     assert return_deadline(item(Status.REVIEWED), POLICY) is None
     forwarded_at = datetime(2025, 6, 6, 2, 0, tzinfo=UTC)  # Friday 10:00 local
-    limit = return_deadline(item(Status.FORWARDED, forwarded_at=forwarded_at), POLICY)
+    limit = return_deadline(replace(item(Status.FORWARDED), forwarded_at=forwarded_at), POLICY)
     assert limit is not None
     # 7 working days after Friday: Mon..Fri, Mon, Tue -> Tuesday 17 June, end of day local.
     assert limit.astimezone(ZONE).strftime("%Y-%m-%d %H:%M") == "2025-06-17 23:59"
 
 
 def test_a_unit_gives_back_within_the_window_and_staff_are_told() -> None:
-    it = item(Status.FORWARDED, forwarded_at=NOW, unit_name="市卫健委")
+    it = replace(item(Status.FORWARDED), forwarded_at=NOW, unit_name="市卫健委")
     change = return_item(it, LIAISON, "不属于本单位职责", PARTIES, NOW + timedelta(days=3), POLICY)
     assert change.final_status is Status.RETURNED
     assert change.steps[0].note == "不属于本单位职责"

@@ -84,40 +84,21 @@ IDLE: list[Case] = [
         for name in STAFF_COMMANDS
     ),
     case("deputy-calls-inbox", "idle", text("/inbox"), says("not_allowed")),
-    case("callback-64-bytes-junk", "idle", press("Q" * 64), alerts("button_expired")),
-    case("callback-unicode-junk", "idle", press("\u202e\u200b💣" * 9), alerts("button_expired")),
-    case(
-        "callback-empty",
-        "idle",
-        press(""),
-        alerts("button_expired"),
+    # Junk, forged and stale buttons: whatever the data, the press is answered as expired.
+    *(
+        case(id, "idle", act, alerts("button_expired"))
+        for id, act in (
+            ("callback-64-bytes-junk", press("Q" * 64)),
+            ("callback-unicode-junk", press("\u202e\u200b💣" * 9)),
+            ("callback-empty", press("")),
+            ("callback-forged-report-nonce", press("rp:zzzzzz:confirm:1")),
+            ("callback-forged-hex-nonce-others-item", press("rp:abcdef:confirm:{others_id}")),
+            ("callback-stale-conversation", press_stale()),
+            ("callback-others-item-withdraw", press("mine:withdraw_ok:{others_id}")),
+            ("callback-mine-huge-id", press("mine:open:99999999999999999999")),
+            ("callback-lang-unknown", press("lang:xx")),
+        )
     ),
-    case(
-        "callback-forged-report-nonce",
-        "idle",
-        press("rp:zzzzzz:confirm:1"),
-        alerts("button_expired"),
-    ),
-    case(
-        "callback-forged-hex-nonce-others-item",
-        "idle",
-        press("rp:abcdef:confirm:{others_id}"),
-        alerts("button_expired"),
-    ),
-    case("callback-stale-conversation", "idle", press_stale(), alerts("button_expired")),
-    case(
-        "callback-others-item-withdraw",
-        "idle",
-        press("mine:withdraw_ok:{others_id}"),
-        alerts("button_expired"),
-    ),
-    case(
-        "callback-mine-huge-id",
-        "idle",
-        press("mine:open:99999999999999999999"),
-        alerts("button_expired"),
-    ),
-    case("callback-lang-unknown", "idle", press("lang:xx"), alerts("button_expired")),
     case(
         "deputy-rates-others-item",
         "idle",

@@ -7,25 +7,15 @@ from tests.corpus.model import Case, case, contact, document, photo, says, stick
 
 # --- the photo step of /problem -------------------------------------------------------------
 PHOTOS: list[Case] = [
-    case("truncated-jpeg", "photos", document("truncated_jpeg"), says("photo.corrupt")),
-    case("truncated-jpeg-as-photo", "photos", photo("truncated_jpeg"), says("photo.corrupt")),
-    case(
-        "corrupt-png",
-        "photos",
-        document("corrupt_png", "IMG_0002.png", "image/png"),
-        says("photo.corrupt"),
-    ),
-    case(
-        "truncated-png",
-        "photos",
-        document("truncated_png", "IMG_0003.png", "image/png"),
-        says("photo.corrupt"),
-    ),
-    case(
-        "jpeg-header-then-garbage",
-        "photos",
-        document("garbage_after_jpeg_header"),
-        says("photo.corrupt"),
+    *(
+        case(id, "photos", act, says("photo.corrupt"))
+        for id, act in (
+            ("truncated-jpeg", document("truncated_jpeg")),
+            ("truncated-jpeg-as-photo", photo("truncated_jpeg")),
+            ("corrupt-png", document("corrupt_png", "IMG_0002.png", "image/png")),
+            ("truncated-png", document("truncated_png", "IMG_0003.png", "image/png")),
+            ("jpeg-header-then-garbage", document("garbage_after_jpeg_header")),
+        )
     ),
     case(
         "png-decompression-bomb",

@@ -108,23 +108,14 @@ PLACE: list[Case] = [
         press("rp:{nonce}:visit:{others_visit_id}"),
         refused("button_expired"),
     ),
-    case(
-        "place-step-unknown-project",
-        "place",
-        press("rp:{nonce}:project:999999"),
-        refused("button_expired"),
-    ),
-    case(
-        "place-step-unknown-site",
-        "place",
-        press("rp:{nonce}:site:999999"),
-        refused("button_expired"),
-    ),
-    case(
-        "place-step-unknown-subitem",
-        "place",
-        press("rp:{nonce}:subitem:999999"),
-        refused("button_expired"),
+    *(
+        case(
+            f"place-step-unknown-{kind}",
+            "place",
+            press(f"rp:{{nonce}}:{kind}:999999"),
+            refused("button_expired"),
+        )
+        for kind in ("project", "site", "subitem")
     ),
 ]
 
