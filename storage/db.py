@@ -36,6 +36,10 @@ T = TypeVar("T")
 _FOREIGN_KEYS_OFF = "-- foreign_keys: off"
 
 
+def _probe(path: Path) -> None:
+    sqlite3.connect(path).close()
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or migrated; the message says why."""
 
@@ -111,6 +115,10 @@ class Database(Reads):
     async def open(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Tried here first: when aiosqlite cannot open the file, its worker thread answers
+            # after the loop may have closed, and the operator would see a thread's traceback
+            # under the clear error.
+            await asyncio.to_thread(_probe, self.path)
             self._writer = await self._connect()
             mode = await (await self._writer.execute("PRAGMA journal_mode = WAL")).fetchone()
             if mode is None or str(mode[0]).lower() != "wal":

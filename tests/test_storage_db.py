@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from storage.catalog import import_catalog
 from storage.db import Database, DatabaseError, contains
-from tests.conftest import MIGRATIONS
+from tests.conftest import MIGRATIONS, ROOT
 from tests.storage_helpers import CATALOG_TABLES, NOW, _counts, example_catalog
 
 # --- the database -------------------------------------------------------------------------------
@@ -99,6 +101,35 @@ async def test_a_closed_database_refuses_work(tmp_path: Path) -> None:
 async def test_an_unopenable_path_is_a_database_error(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="cannot open database"):
         await Database(tmp_path).open()  # a directory, not a file
+
+
+# An operator's failed start: the clear error, then nothing more (once a thread's traceback).
+_OPEN_A_DIRECTORY = """
+import asyncio, sys
+from pathlib import Path
+from storage.db import Database, DatabaseError
+
+async def main() -> None:
+    try:
+        await Database(Path(sys.argv[1])).open()
+    except DatabaseError as exc:
+        print(exc)
+
+asyncio.run(main())
+"""
+
+
+def test_a_failed_open_says_one_thing_and_leaves_no_worker_behind(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _OPEN_A_DIRECTORY, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("cannot open database"), done.stdout
+    assert done.stderr == ""
 
 
 # --- catalog import -----------------------------------------------------------------------------
