@@ -154,8 +154,8 @@ class ConsoleRepo(Repo):
         # read off items_console_site alone (site by site, no table rows, no sort), and a site of
         # another campaign simply finds no entry below.
         counts = {
-            r[0]: (int(r[1]), int(r[2] or 0), int(r[3]))
-            for r in await self.db.fetch_all(
+            site_id: (open_items, overdue or 0, first)
+            for site_id, open_items, overdue, first in await self.db.fetch_all(
                 "SELECT site_id, COUNT(*),"
                 f" SUM(status IN {WAITING} AND due_at IS NOT NULL AND due_at < ?), MIN(rowid)"
                 f" FROM items WHERE site_id IS NOT NULL AND status IN {_OPEN}{reach}"
@@ -163,14 +163,16 @@ class ConsoleRepo(Repo):
                 params,
             )
         }
-        points = []
-        for site_id, lat, lon, name in await self.db.fetch_all(
-            # A scan in id order: through sites_lat SQLite would then sort the campaign's sites.
-            "SELECT id, lat, lon, name FROM sites WHERE +campaign_id = ?",
-            (campaign_id,),
-        ):
-            open_items, overdue, first = counts.get(site_id, (0, 0, None))
-            points.append(MapPoint("site", lat, lon, name, open_items, overdue, first))
+        none = (0, 0, None)
+        points = [
+            MapPoint("site", lat, lon, name, *counts.get(site_id, none))
+            for site_id, lat, lon, name in await self.db.fetch_all(
+                # A scan in id order: through sites_lat SQLite would then sort the campaign's
+                # sites.
+                "SELECT id, lat, lon, name FROM sites WHERE +campaign_id = ?",
+                (campaign_id,),
+            )
+        ]
         if unit_id is None:
             # Check-ins: the whole campaign's for staff, the group's members' for a leader.
             members = "" if group_id is None else " AND p.group_id = ?"
@@ -181,7 +183,7 @@ class ConsoleRepo(Repo):
                 " ORDER BY v.id DESC LIMIT 2000",
                 (campaign_id,) if group_id is None else (campaign_id, group_id),
             )
-            points += [MapPoint("checkin", r[0], r[1], r[2], 0, 0) for r in visits]
+            points += [MapPoint("checkin", lat, lon, name, 0, 0) for lat, lon, name in visits]
         return points
 
     async def overdue_by_unit(
