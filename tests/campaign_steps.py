@@ -17,8 +17,9 @@ from bot.people import Role
 from bot.records import CampaignRecord
 from localapi import LocalBotApi, SimUser
 from tests.conftest import EXAMPLE_CATALOG, Harness, make_settings, running_bot
+from tests.serving import free_port
 from tests.steps import check_in, open_invitation
-from tests.web_steps import free_port, web_settings
+from tests.web_steps import web_settings
 
 CITY = "hangzhou-2020"
 CITY_NAME = "杭州市2020年民生实事项目专项监督"

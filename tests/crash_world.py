@@ -26,6 +26,7 @@ from localapi import LocalBotApi
 from tests.bot_process import BotProcess
 from tests.conftest import BOT_USERNAME, TOKEN, open_with_example, start_clock
 from tests.deputy import Deputy
+from tests.serving import free_port
 
 
 @dataclass
@@ -43,6 +44,7 @@ class World:
 def write_config(folder: Path, api: LocalBotApi) -> Path:
     """The production defaults except where the test needs otherwise: the local server, no
     daily jobs (they would fire at 09:00 and 20:00), and no per-chat spacing of notices."""
+    port = free_port()
     config = folder / "config.toml"
     config.write_text(
         f'[telegram]\nbase_url = "{api.base_url}"\nbase_file_url = "{api.base_file_url}"\n'
@@ -51,7 +53,9 @@ def write_config(folder: Path, api: LocalBotApi) -> Path:
         "[schedule]\nenabled = false\n\n"
         # 50 deputies tapping without pause want more than Telegram's 30 messages a second;
         # this test is about crashes (tests/test_flood.py keeps to Telegram's limits).
-        "[outbox]\nper_chat_seconds = 0\nmessages_per_second = 400\n",
+        "[outbox]\nper_chat_seconds = 0\nmessages_per_second = 400\n\n"
+        # The console as in production, on a port of its own (8080 may be taken).
+        f'[web]\nport = {port}\npublic_url = "http://127.0.0.1:{port}"\n',
         encoding="utf-8",
     )
     return config

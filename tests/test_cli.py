@@ -27,6 +27,7 @@ from tests.cli_helpers import (
     write_config,
 )
 from tests.conftest import EXAMPLE_CATALOG
+from tests.serving import free_port
 from tests.steps import help_text, open_invitation
 
 # --- 4. configuration and start-up errors ---------------------------------------------------------
@@ -124,10 +125,13 @@ class ServedRun:
 
 async def serve_one_deputy(tmp_path: Path, api: LocalBotApi, *options: str) -> ServedRun:
     """Import, invite and `run` by the CLI; the invited deputy joins and asks for help; SIGTERM."""
+    port = free_port()
     config = write_config(
         tmp_path,
         f'[telegram]\nbase_url = "{api.base_url}"\nbase_file_url = "{api.base_file_url}"\n'
-        "\n[runtime]\npersistence_interval_seconds = 0.2\n",
+        "\n[runtime]\npersistence_interval_seconds = 0.2\n"
+        # The console runs as in production, on a port of its own (8080 may be taken).
+        f'\n[web]\nport = {port}\npublic_url = "http://127.0.0.1:{port}"\n',
     )
     env = cli_env(DEPUTY_BOT_TOKEN=api.token)
     imported = await acli("import", "--config", config, EXAMPLE_CATALOG, cwd=tmp_path, env=env)

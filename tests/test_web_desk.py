@@ -22,7 +22,8 @@ from bot.usecases import figures
 from bot.usecases.acting import Caller
 from localapi import LocalBotApi
 from tests.conftest import START, Harness, make_settings, running_bot
-from tests.web_steps import Browser, Desk, desk, free_port, web_settings
+from tests.serving import free_port
+from tests.web_steps import Browser, Desk, desk, web_settings
 
 __all__ = ["desk"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,16 +16,11 @@ from bot.config import WEBHOOK_SECRET_ENV, WebhookSettings
 from bot.people import Role
 from localapi import LocalBotApi, SimUser
 from tests.conftest import Harness, make_settings, running_bot
+from tests.serving import free_port
 from tests.steps import help_text, open_invitation
 
 SECRET = "hook-Secret_2020-deputy"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

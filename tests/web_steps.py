@@ -4,7 +4,6 @@ browser-like HTTP client per person (its own cookie jar) that logs in the way pe
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,16 +18,10 @@ from bot.people import Person, Role
 from bot.usecases.web_login import issue_link
 from localapi import LocalBotApi
 from tests.conftest import Harness, make_settings, running_bot
+from tests.serving import free_port
 
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 FORM_KEY = re.compile(r'name="_key" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def web_settings(port: int, **overrides: Any) -> WebSettings:
