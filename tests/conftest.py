@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -38,6 +39,20 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Every test starts at the same instant, whatever the machine's clock says: a Tuesday morning of
 # the example campaign's year, in its supervision week. A test that needs another moment sets it.
 START = datetime(2020, 6, 16, 10, 0, tzinfo=SHANGHAI)
+
+
+# How many pytest-xdist workers `-n auto` (README's test command) starts. The tests mostly wait
+# on round trips (a process uses 40% of a core), so two workers on 2 cores halve the time; more
+# than 4 would crowd the pacing tests, which measure rates. Under libfaketime (the "at any hour"
+# check) every time call goes through the preload library: the same tests took twice the CPU,
+# and two workers overloaded 2 cores until rate-measuring tests failed; one process passes.
+MAX_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    if "faketime" in os.environ.get("LD_PRELOAD", ""):
+        return 0  # no workers: the tests run in this process
+    return min(os.cpu_count() or 1, MAX_WORKERS)
 
 
 def start_clock(start: datetime = START) -> SetClock:
