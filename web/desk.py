@@ -28,6 +28,7 @@ from bot.tally import Row
 from bot.tally_period import Period, PeriodError
 from bot.texts import Texts, catalog_name
 from bot.usecases import console
+from web.downloads import XLSX, download
 from web.keys import RENDERER, SERVICES
 from web.query import parse_query
 from web.session import who_of
@@ -199,21 +200,6 @@ async def _export(request: web.Request) -> tuple[list[str], list[list[Cell]], st
     rows = [_cells(r, texts, request) for r in page.rows]
     log.info("Export of %s rows for session %s", len(rows), who.session_id)
     return [texts(k) for k in COLUMNS], rows, f"items-{today.isoformat()}", texts
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def download(
-    body: bytes, filename: str, content_type: str, charset: str | None = None
-) -> web.Response:
-    """A file to save (the list here, the evaluation's results in web/evaluation.py)."""
-    return web.Response(
-        body=body,
-        content_type=content_type,
-        charset=charset,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 async def items_csv(request: web.Request) -> web.StreamResponse:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date
-from urllib.parse import quote
 
 from aiohttp import web
 
@@ -25,12 +24,12 @@ from bot.texts import Texts
 from bot.usecases import bulletin, group_report, poster_document, posters
 from bot.usecases.acting import Caller
 from bot.usecases.bulletin import previous_month
+from web.downloads import DOCX, download
 from web.keys import BOT_USERNAME, RENDERER, SERVICES
 from web.session import who_of
 
 log = logging.getLogger(__name__)
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Longer than any date or code the forms send: anything else is not worth parsing.
 MAX_VALUE = 20
 
@@ -73,20 +72,6 @@ def _span(period: Period, issued: date) -> str:
     return f"{period.first}_{period.last}"
 
 
-def _attachment(body: bytes, name: str) -> web.Response:
-    # The names are Chinese by default: RFC 6266's filename* for browsers, ASCII for the rest.
-    plain = name.encode("ascii", "ignore").decode().lstrip("-_") or "document.docx"
-    return web.Response(
-        body=body,
-        content_type=DOCX,
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
-            )
-        },
-    )
-
-
 async def documents_page(request: web.Request) -> web.StreamResponse:
     """The forms of the documents the caller may have; none of them: the polite refusal."""
     services = request.app[SERVICES]
@@ -124,7 +109,7 @@ async def bulletin_docx(request: web.Request) -> web.StreamResponse:
     texts = _texts(request)
     body = await asyncio.to_thread(render_bulletin, found, texts, cjk_font())
     log.info("Bulletin %s..%s downloaded by person %s", period.first, period.last, caller.person.id)
-    return _attachment(body, bulletin_file_name(found, texts))
+    return download(body, bulletin_file_name(found, texts), DOCX)
 
 
 async def group_report_docx(request: web.Request) -> web.StreamResponse:
@@ -140,7 +125,7 @@ async def group_report_docx(request: web.Request) -> web.StreamResponse:
     body = await asyncio.to_thread(render_group_report, found, texts)
     log.info("Group report of %s downloaded by person %s", found.group_code, caller.person.id)
     name = f"{texts('groupreport.file_name')}-{found.group_code}-{_span(period, found.issued)}"
-    return _attachment(body, f"{name}.docx")
+    return download(body, f"{name}.docx", DOCX)
 
 
 async def posters_docx(request: web.Request) -> web.StreamResponse:
@@ -163,4 +148,4 @@ async def posters_docx(request: web.Request) -> web.StreamResponse:
     log.info("Posters (%s pages) downloaded by person %s", result.pages, caller.person.id)
     stem = texts("posters.file_name")
     scope = f"-{project.code}" if project else ""
-    return _attachment(body, f"{stem}{scope}-{_today(request, caller)}.docx")
+    return download(body, f"{stem}{scope}-{_today(request, caller)}.docx", DOCX)

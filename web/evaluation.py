@@ -15,7 +15,7 @@ from bot.errors import Refused
 from bot.evaluation_files import file_name, render, verdict_text
 from bot.texts import Texts
 from bot.usecases import evaluation
-from web.desk import XLSX, download
+from web.downloads import XLSX, download
 from web.keys import RENDERER, SERVICES
 from web.session import who_of
 
