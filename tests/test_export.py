@@ -20,8 +20,9 @@ from docx import Document
 
 import handlers.export
 from bot import exports
-from bot.listing import ListRow
+from bot.listing import FORMATS, PERIODS, ListRow
 from bot.people import Role
+from bot.texts import LANGUAGES, Texts
 from localapi import BotMessage, SimUser
 from tests.conftest import Harness, reply_to
 from tests.steps import DESCRIPTION, reported_with_photo, submitted_suggestions
@@ -204,3 +205,16 @@ async def test_a_deputy_cannot_export_and_nothing_is_written(bot: Harness) -> No
     await deputy.settle()
     assert not [m for m in deputy.messages if m.kind == "document"]
     assert files_left(bot) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_format_and_period_has_its_button(language: str) -> None:
+    # The labels are spelled out key by key (tests/test_texts.py reads literal keys): a format or
+    # period added to bot/listing.py without its label would fail on the first press, not here.
+    texts = Texts(language)
+    formats = handlers.export._format_labels(texts)
+    periods = handlers.export._period_labels(texts)
+    assert list(formats) == list(FORMATS)
+    assert list(periods) == list(PERIODS)
+    for labels in (formats, periods):
+        assert all(labels.values()) and len(set(labels.values())) == len(labels), labels
