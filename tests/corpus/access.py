@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from tests.corpus.model import (
     SILENCE,
+    At,
     Case,
     alerts,
     at_site,
-    case,
     contact,
     dice,
     edit_last_text,
@@ -28,65 +28,51 @@ STAFF_COMMANDS = ("forward", "export", "tally", "people", "catalog", "invite", "
 
 
 # --- someone never invited ------------------------------------------------------------------
+stranger = At("stranger")
 STRANGER: list[Case] = [
-    case(
-        "stranger-start-garbage", "stranger", text("/start 'OR 1=1;--"), says("start_token_unknown")
-    ),
-    case(
+    stranger("stranger-start-garbage", text("/start 'OR 1=1;--"), says("start_token_unknown")),
+    stranger(
         "stranger-start-64-junk",
-        "stranger",
         text("/start " + "Zz9_-" * 12 + "xyzw"),
         says("start_token_unknown"),
     ),
-    case(
-        "stranger-start-expired",
-        "stranger",
-        text("/start {expired_token}"),
-        says("start_token_expired"),
-    ),
-    case(
-        "stranger-start-reused", "stranger", text("/start {used_token}"), says("start_token_used")
-    ),
-    case("stranger-text", "stranger", text("你好，我想反映问题"), says("not_registered")),
-    case("stranger-command", "stranger", text("/problem"), says("not_registered")),
-    case(
-        "stranger-button",
-        "stranger",
-        press("rt:{answered_id}:1:satisfied"),
-        alerts("not_registered"),
-    ),
-    case("stranger-photo", "stranger", photo("photo_ok"), says("not_registered")),
+    stranger("stranger-start-expired", text("/start {expired_token}"), says("start_token_expired")),
+    stranger("stranger-start-reused", text("/start {used_token}"), says("start_token_used")),
+    stranger("stranger-text", text("你好，我想反映问题"), says("not_registered")),
+    stranger("stranger-command", text("/problem"), says("not_registered")),
+    stranger("stranger-button", press("rt:{answered_id}:1:satisfied"), alerts("not_registered")),
+    stranger("stranger-photo", photo("photo_ok"), says("not_registered")),
 ]
 
 
 # --- a deputy with nothing open -------------------------------------------------------------
+idle = At("idle")
 IDLE: list[Case] = [
-    case("idle-text", "idle", text("在吗？"), says("unknown_input")),
-    case("idle-sticker", "idle", sticker(), says("unknown_input")),
-    case("idle-voice", "idle", voice(), says("unknown_input")),
-    case("idle-video-note", "idle", video_note(), says("unknown_input")),
-    case("idle-dice", "idle", dice(), says("unknown_input")),
-    case("idle-contact", "idle", contact(), says("unknown_input")),
-    case("idle-location", "idle", at_site(accuracy=5), says("unknown_input")),
-    case("idle-live-location-moves", "idle", live_location_moves(), says("unknown_input")),
-    case("idle-photo", "idle", photo("photo_ok"), says("unknown_input")),
-    case("idle-unknown-command", "idle", text("/drop_table_items"), says("unknown_input")),
-    case("idle-cancel", "idle", text("/cancel"), says("cancel_nothing")),
-    case(
+    idle("idle-text", text("在吗？"), says("unknown_input")),
+    idle("idle-sticker", sticker(), says("unknown_input")),
+    idle("idle-voice", voice(), says("unknown_input")),
+    idle("idle-video-note", video_note(), says("unknown_input")),
+    idle("idle-dice", dice(), says("unknown_input")),
+    idle("idle-contact", contact(), says("unknown_input")),
+    idle("idle-location", at_site(accuracy=5), says("unknown_input")),
+    idle("idle-live-location-moves", live_location_moves(), says("unknown_input")),
+    idle("idle-photo", photo("photo_ok"), says("unknown_input")),
+    idle("idle-unknown-command", text("/drop_table_items"), says("unknown_input")),
+    idle("idle-cancel", text("/cancel"), says("cancel_nothing")),
+    idle(
         "idle-start-someone-elses-token",
-        "idle",
         text("/start {fresh_token}"),
         says("start_welcome_back", name="{idle_name}"),
     ),
-    case("idle-edited-message", "idle", edit_last_text("/problem 改成别的"), says("edit_ignored")),
+    idle("idle-edited-message", edit_last_text("/problem 改成别的"), says("edit_ignored")),
     *(
-        case(f"deputy-calls-{name}", "idle", text(f"/{name}"), says("not_allowed"))
+        idle(f"deputy-calls-{name}", text(f"/{name}"), says("not_allowed"))
         for name in STAFF_COMMANDS
     ),
-    case("deputy-calls-inbox", "idle", text("/inbox"), says("not_allowed")),
+    idle("deputy-calls-inbox", text("/inbox"), says("not_allowed")),
     # Junk, forged and stale buttons: whatever the data, the press is answered as expired.
     *(
-        case(id, "idle", act, alerts("button_expired"))
+        idle(id, act, alerts("button_expired"))
         for id, act in (
             ("callback-64-bytes-junk", press("Q" * 64)),
             ("callback-unicode-junk", press("\u202e\u200b💣" * 9)),
@@ -99,99 +85,68 @@ IDLE: list[Case] = [
             ("callback-lang-unknown", press("lang:xx")),
         )
     ),
-    case(
+    idle(
         "deputy-rates-others-item",
-        "idle",
         press("rt:{answered_id}:1:satisfied"),
         alerts("rating_not_a_raiser"),
     ),
-    case(
+    idle(
         "deputy-rating-forged-value",
-        "idle",
         press("rt:{answered_id}:1:excellent"),
         alerts("button_expired"),
     ),
-    case(
-        "deputy-rating-unknown-item",
-        "idle",
-        press("rt:999999999:1:satisfied"),
-        alerts("rating_closed"),
-    ),
-    case(
-        "deputy-adds-more-to-others-item", "idle", press("am:{asked_id}"), alerts("item_not_yours")
-    ),
-    case("deputy-opens-inbox-item", "idle", press("ib:{forwarded_id}"), alerts("not_allowed")),
+    idle("deputy-rating-unknown-item", press("rt:999999999:1:satisfied"), alerts("rating_closed")),
+    idle("deputy-adds-more-to-others-item", press("am:{asked_id}"), alerts("item_not_yours")),
+    idle("deputy-opens-inbox-item", press("ib:{forwarded_id}"), alerts("not_allowed")),
 ]
 
 
 # --- group chats ----------------------------------------------------------------------------
+group = At("group")
 GROUP: list[Case] = [
-    case("group-command", "group", in_group(text("/checkin")), says("group_chat_note")),
-    case("group-plain-text", "group", in_group(text("大家好，今天下午去学校点位")), SILENCE),
-    case("group-location", "group", in_group(at_site(accuracy=5)), SILENCE),
-    case("group-photo", "group", in_group(photo("photo_ok")), SILENCE),
-    case(
+    group("group-command", in_group(text("/checkin")), says("group_chat_note")),
+    group("group-plain-text", in_group(text("大家好，今天下午去学校点位")), SILENCE),
+    group("group-location", in_group(at_site(accuracy=5)), SILENCE),
+    group("group-photo", in_group(photo("photo_ok")), SILENCE),
+    group(
         "group-invitation-not-consumed",
-        "group",
         in_group(text("/start {fresh_token}")),
         says("group_chat_note"),
     ),
-    case(
-        "group-button",
-        "group",
-        in_group(press("rt:{answered_id}:1:satisfied")),
-        alerts("group_chat_note"),
+    group(
+        "group-button", in_group(press("rt:{answered_id}:1:satisfied")), alerts("group_chat_note")
     ),
 ]
 
 
 # --- other roles ----------------------------------------------------------------------------
+liaison = At("liaison")
+staff = At("staff")
 OTHER_ROLES: list[Case] = [
-    case(
-        "liaison-opens-other-units-item",
-        "liaison",
-        press("ib:{forwarded_id}"),
-        alerts("item_not_your_unit"),
+    liaison(
+        "liaison-opens-other-units-item", press("ib:{forwarded_id}"), alerts("item_not_your_unit")
     ),
-    case("liaison-opens-huge-id", "liaison", press("ib:9999999999999"), alerts("button_expired")),
-    case(
-        "liaison-presses-rating",
-        "liaison",
-        press("rt:{answered_id}:1:satisfied"),
-        alerts("not_allowed"),
-    ),
-    case(
-        "liaison-presses-mine", "liaison", press("mine:open:{answered_id}"), alerts("not_allowed")
-    ),
-    case("liaison-reports", "liaison", text("/problem"), says("not_allowed")),
-    case("staff-checks-in", "staff", text("/checkin"), says("not_allowed")),
-    case(
-        "staff-presses-rating",
-        "staff",
-        press("rt:{answered_id}:1:satisfied"),
-        alerts("not_allowed"),
-    ),
-    case("staff-opens-inbox-item", "staff", press("ib:{forwarded_id}"), alerts("not_allowed")),
+    liaison("liaison-opens-huge-id", press("ib:9999999999999"), alerts("button_expired")),
+    liaison("liaison-presses-rating", press("rt:{answered_id}:1:satisfied"), alerts("not_allowed")),
+    liaison("liaison-presses-mine", press("mine:open:{answered_id}"), alerts("not_allowed")),
+    liaison("liaison-reports", text("/problem"), says("not_allowed")),
+    staff("staff-checks-in", text("/checkin"), says("not_allowed")),
+    staff("staff-presses-rating", press("rt:{answered_id}:1:satisfied"), alerts("not_allowed")),
+    staff("staff-opens-inbox-item", press("ib:{forwarded_id}"), alerts("not_allowed")),
 ]
 
 
 # --- the raiser of an answered item ---------------------------------------------------------
+raiser = At("raiser")
 RAISER: list[Case] = [
-    case(
-        "raiser-rates-wrong-round",
-        "raiser",
-        press("rt:{answered_id}:2:satisfied"),
-        alerts("rating_closed"),
+    raiser(
+        "raiser-rates-wrong-round", press("rt:{answered_id}:2:satisfied"), alerts("rating_closed")
     ),
-    case(
-        "raiser-rates-round-0",
-        "raiser",
-        press("rt:{answered_id}:0:dissatisfied"),
-        alerts("rating_closed"),
+    raiser(
+        "raiser-rates-round-0", press("rt:{answered_id}:0:dissatisfied"), alerts("rating_closed")
     ),
-    case(
+    raiser(
         "raiser-adds-more-unasked",
-        "raiser",
         press("am:{answered_id}"),
         alerts("review.more_closed", number="{answered_number}"),
     ),

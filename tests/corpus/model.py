@@ -167,25 +167,34 @@ SILENCE = Expect(None)
 QUIET_ACK = Expect(None, via="alert")
 
 
-def case(
-    id: str,
-    stage: str,
-    acts: Act | tuple[Act, ...],
-    expect: Expect,
-    *,
-    changes: tuple[str, ...] = (),
-    stays: bool = True,
-    check: str | None = None,
-    bug: str | None = None,
-) -> Case:
-    assert stage in STAGES, stage
-    return Case(
-        id,
-        stage,
-        acts if isinstance(acts, tuple) else (acts,),
-        expect,
-        frozenset(changes),
-        stays,
-        check,
-        bug,
-    )
+@dataclass(frozen=True)
+class At:
+    """The cases that start at one stage, which a table names once: `idle = At("idle")`, then
+    `idle("idle-text", text("在吗？"), says("unknown_input"))` is a case at that stage."""
+
+    stage: str
+
+    def __post_init__(self) -> None:
+        assert self.stage in STAGES, self.stage
+
+    def __call__(
+        self,
+        id: str,
+        acts: Act | tuple[Act, ...],
+        expect: Expect,
+        *,
+        changes: tuple[str, ...] = (),
+        stays: bool = True,
+        check: str | None = None,
+        bug: str | None = None,
+    ) -> Case:
+        return Case(
+            id,
+            self.stage,
+            acts if isinstance(acts, tuple) else (acts,),
+            expect,
+            frozenset(changes),
+            stays,
+            check,
+            bug,
+        )

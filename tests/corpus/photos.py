@@ -3,12 +3,13 @@ and real photos in unusual shapes, which are taken."""
 
 from __future__ import annotations
 
-from tests.corpus.model import Case, case, contact, document, photo, says, sticker, text, voice
+from tests.corpus.model import At, Case, contact, document, photo, says, sticker, text, voice
 
 # --- the photo step of /problem -------------------------------------------------------------
+photos = At("photos")
 PHOTOS: list[Case] = [
     *(
-        case(id, "photos", act, says("photo.corrupt"))
+        photos(id, act, says("photo.corrupt"))
         for id, act in (
             ("truncated-jpeg", document("truncated_jpeg")),
             ("truncated-jpeg-as-photo", photo("truncated_jpeg")),
@@ -17,64 +18,47 @@ PHOTOS: list[Case] = [
             ("jpeg-header-then-garbage", document("garbage_after_jpeg_header")),
         )
     ),
-    case(
+    photos(
         "png-decompression-bomb",
-        "photos",
         document("png_bomb", "IMG_0004.png", "image/png"),
         says("photo.too_many_pixels", max_mp=40),
     ),
-    case(
-        "jpeg-header-bomb",
-        "photos",
-        document("jpeg_bomb"),
-        says("photo.too_many_pixels", max_mp=40),
-    ),
-    case("text-renamed-jpg", "photos", document("text_renamed_jpg"), says("photo.not_image")),
-    case("pdf-renamed-jpg", "photos", document("pdf_renamed_jpg"), says("photo.not_image")),
-    case("html-renamed-jpg", "photos", document("html_renamed_jpg"), says("photo.not_image")),
-    case("zip-renamed-jpg", "photos", document("zip_renamed_jpg"), says("photo.not_image")),
-    case(
+    photos("jpeg-header-bomb", document("jpeg_bomb"), says("photo.too_many_pixels", max_mp=40)),
+    photos("text-renamed-jpg", document("text_renamed_jpg"), says("photo.not_image")),
+    photos("pdf-renamed-jpg", document("pdf_renamed_jpg"), says("photo.not_image")),
+    photos("html-renamed-jpg", document("html_renamed_jpg"), says("photo.not_image")),
+    photos("zip-renamed-jpg", document("zip_renamed_jpg"), says("photo.not_image")),
+    photos(
         "file-25-mb",
-        "photos",
         document("twenty_five_mb"),
         says("photo.too_big", max_mb=20),
         check="nothing_downloaded",
     ),
-    case("file-0-bytes", "photos", document("empty_file"), says("photo.not_image")),
-    case(
+    photos("file-0-bytes", document("empty_file"), says("photo.not_image")),
+    photos(
         "strip-1x50000",
-        "photos",
         document("strip_1x50000", "IMG_0005.png", "image/png"),
         says("photo.bad_shape"),
     ),
-    case("tiny-8x8", "photos", document("tiny_8x8"), says("photo.bad_shape")),
-    case(
-        "heic-damaged",
-        "photos",
-        document("heic", "IMG_0006.HEIC", "image/heic"),
-        says("photo.corrupt"),
-    ),
-    case(
-        "avif", "photos", document("heif_avif", "IMG_0007.avif", "image/avif"), says("photo.format")
-    ),
-    case("gif", "photos", document("gif", "anim.gif", "image/gif"), says("photo.format")),
-    case("bmp", "photos", document("bmp", "scan.bmp", "image/bmp"), says("photo.format")),
-    case("svg", "photos", document("svg", "drawing.svg", "image/svg+xml"), says("photo.not_image")),
-    case(
+    photos("tiny-8x8", document("tiny_8x8"), says("photo.bad_shape")),
+    photos("heic-damaged", document("heic", "IMG_0006.HEIC", "image/heic"), says("photo.corrupt")),
+    photos("avif", document("heif_avif", "IMG_0007.avif", "image/avif"), says("photo.format")),
+    photos("gif", document("gif", "anim.gif", "image/gif"), says("photo.format")),
+    photos("bmp", document("bmp", "scan.bmp", "image/bmp"), says("photo.format")),
+    photos("svg", document("svg", "drawing.svg", "image/svg+xml"), says("photo.not_image")),
+    photos(
         "pdf-document",
-        "photos",
         document("pdf_renamed_jpg", "report.pdf", "application/pdf"),
         says("photo_not_image"),
     ),
-    case("photos-sticker", "photos", sticker(), says("report_photos_expected")),
-    case("photos-text", "photos", text("照片稍后补"), says("report_photos_expected")),
-    case("photos-contact", "photos", contact(), says("report_photos_expected")),
-    case("photos-voice", "photos", voice(), says("report_photos_expected")),
+    photos("photos-sticker", sticker(), says("report_photos_expected")),
+    photos("photos-text", text("照片稍后补"), says("report_photos_expected")),
+    photos("photos-contact", contact(), says("report_photos_expected")),
+    photos("photos-voice", voice(), says("report_photos_expected")),
     # Real photos in unusual shapes are taken.
     *(
-        case(
+        photos(
             id,
-            "photos",
             act,
             says("photo_saved", count="{photos_next}"),
             changes=("photos", "photo files"),
@@ -88,9 +72,8 @@ PHOTOS: list[Case] = [
             ("jpeg-with-garbage-exif", document("jpeg_with_exif_garbage", "IMG_0009.jpg")),
         )
     ),
-    case(
+    photos(
         "same-photo-twice",
-        "photos",
         (document("photo_ok", "IMG_0010.jpg"), document("photo_ok", "IMG_0010.jpg")),
         says("photo_saved", count="{photos_next}"),
         changes=("photos", "photo files"),

@@ -4,10 +4,10 @@ rating, a liaison's progress note and answer, the name of someone staff invite."
 from __future__ import annotations
 
 from tests.corpus.model import (
+    At,
     Case,
     alerts,
     at_site,
-    case,
     edit_last_text,
     photo,
     press,
@@ -23,74 +23,49 @@ MIN, MAX = 4, 2000  # [reports] description_min_chars / description_max_chars de
 
 
 # --- the description step of /problem -------------------------------------------------------
+description = At("description")
 DESCRIPTION: list[Case] = [
-    case(
+    description(
         "text-5000-chars",
-        "description",
         text_of("text_5000"),
         says("report_description_too_long", max=MAX, got=5000),
     ),
-    case(
+    description(
         "single-word-4000-chars",
-        "description",
         text_of("single_word_4000"),
         says("report_description_too_long", max=MAX, got=4000),
     ),
     # Zero-width joiners are kept (emoji sequences and some scripts need them), so this is "no words".
-    case(
-        "zero-width-only",
-        "description",
-        text_of("zero_width_only"),
-        says("report_description_no_words"),
-    ),
-    case(
+    description("zero-width-only", text_of("zero_width_only"), says("report_description_no_words")),
+    description(
         "rtl-override-short",
-        "description",
         text_of("rtl_override_short"),
         says("report_description_too_short", min=MIN, got=2),
     ),
-    case("emoji-only", "description", text_of("emoji_only"), says("report_description_no_words")),
-    case(
+    description("emoji-only", text_of("emoji_only"), says("report_description_no_words")),
+    description(
         "whitespace-only",
-        "description",
         text_of("whitespace_only"),
         says("report_description_too_short", min=MIN, got=0),
     ),
     # NFC splits U+0344 into two marks: 1 + 3000 code points are counted as 4001 characters.
-    case(
-        "zalgo-3000-marks",
-        "description",
-        text_of("zalgo"),
-        says("report_description_too_long", max=MAX, got=4001),
+    description(
+        "zalgo-3000-marks", text_of("zalgo"), says("report_description_too_long", max=MAX, got=4001)
     ),
-    case(
-        "description-photo", "description", photo("photo_ok"), says("report_description_expected")
-    ),
-    case("description-sticker", "description", sticker(), says("report_description_expected")),
-    case("description-voice", "description", voice(), says("report_description_expected")),
-    case(
-        "description-location",
-        "description",
-        at_site(accuracy=5),
-        says("report_description_expected"),
-    ),
-    case(
-        "description-edited-message",
-        "description",
-        edit_last_text("/suggest"),
-        says("edit_ignored"),
-    ),
-    case(
+    description("description-photo", photo("photo_ok"), says("report_description_expected")),
+    description("description-sticker", sticker(), says("report_description_expected")),
+    description("description-voice", voice(), says("report_description_expected")),
+    description("description-location", at_site(accuracy=5), says("report_description_expected")),
+    description("description-edited-message", edit_last_text("/suggest"), says("edit_ignored")),
+    description(
         "description-others-confirm-button",
-        "description",
         press("rp:abcdef:confirm:{others_id}"),
         alerts("button_expired"),
     ),
     # Accepted texts: stored as typed (cleaned of invisible characters), never executed.
     *(
-        case(
+        description(
             id,
-            "description",
             text_of(generator),
             says("report_ask_photos", max=10),
             changes=("items",),
@@ -107,9 +82,8 @@ DESCRIPTION: list[Case] = [
             ("astral-cjk-text", "astral_cjk", "description_is_input"),
         )
     ),
-    case(
+    description(
         "html-text-echoed-in-summary",
-        "description",
         (text_of("html_looking"), press_label("跳过")),
         says("report_summary_title"),
         changes=("items",),
@@ -120,26 +94,16 @@ DESCRIPTION: list[Case] = [
 
 
 # --- the comment after a rating -------------------------------------------------------------
+comment = At("comment")
 COMMENT: list[Case] = [
-    case(
-        "comment-5000-chars",
-        "comment",
-        text_of("text_5000"),
-        says("lifecycle_text_too_long", max=1000),
+    comment("comment-5000-chars", text_of("text_5000"), says("lifecycle_text_too_long", max=1000)),
+    comment("comment-emoji-only", text_of("emoji_only"), says("rating_flow.comment_expected")),
+    comment(
+        "comment-zero-width-only", text_of("zero_width_only"), says("rating_flow.comment_expected")
     ),
-    case(
-        "comment-emoji-only", "comment", text_of("emoji_only"), says("rating_flow.comment_expected")
-    ),
-    case(
-        "comment-zero-width-only",
-        "comment",
-        text_of("zero_width_only"),
-        says("rating_flow.comment_expected"),
-    ),
-    case("comment-sticker", "comment", sticker(), says("rating_flow.comment_expected")),
-    case(
+    comment("comment-sticker", sticker(), says("rating_flow.comment_expected")),
+    comment(
         "comment-formula-injection",
-        "comment",
         text_of("formula_injection"),
         says("rating_flow.comment_saved"),
         changes=("ratings", "outbox"),  # staff are told of the comment (bot/usecases/answers.py)
@@ -149,55 +113,31 @@ COMMENT: list[Case] = [
 
 
 # --- a liaison's progress note and answer ---------------------------------------------------
+progress = At("progress")
+answer = At("answer")
 LIAISON: list[Case] = [
-    case(
-        "progress-5000-chars",
-        "progress",
-        text_of("text_5000"),
-        says("lifecycle_text_too_long", max=2000),
+    progress(
+        "progress-5000-chars", text_of("text_5000"), says("lifecycle_text_too_long", max=2000)
     ),
-    case("progress-sticker", "progress", sticker(), says("inbox.text_expected")),
-    case(
-        "progress-zero-width-only",
-        "progress",
-        text_of("zero_width_only"),
-        says("lifecycle_text_missing"),
+    progress("progress-sticker", sticker(), says("inbox.text_expected")),
+    progress(
+        "progress-zero-width-only", text_of("zero_width_only"), says("lifecycle_text_missing")
     ),
-    case(
-        "progress-emoji-only",
-        "progress",
-        text_of("emoji_only"),
-        says("lifecycle_text_missing"),
-    ),
-    case(
-        "answer-5000-chars",
-        "answer",
-        text_of("text_5000"),
-        says("lifecycle_text_too_long", max=2000),
-    ),
-    case("answer-photo-first", "answer", photo("photo_ok"), says("inbox.text_expected")),
-    case(
-        "answer-zero-width-only",
-        "answer",
-        text_of("zero_width_only"),
-        says("lifecycle_text_missing"),
-    ),
+    progress("progress-emoji-only", text_of("emoji_only"), says("lifecycle_text_missing")),
+    answer("answer-5000-chars", text_of("text_5000"), says("lifecycle_text_too_long", max=2000)),
+    answer("answer-photo-first", photo("photo_ok"), says("inbox.text_expected")),
+    answer("answer-zero-width-only", text_of("zero_width_only"), says("lifecycle_text_missing")),
 ]
 
 
 # --- staff inviting someone: the name --------------------------------------------------------
+invite_name = At("invite_name")
 INVITE_NAME: list[Case] = [
-    case("invite-name-5000-chars", "invite_name", text_of("text_5000"), says("invite_bad_name")),
-    case("invite-name-sticker", "invite_name", sticker(), says("invite_name_expected")),
-    case(
-        "invite-name-zero-width-only",
-        "invite_name",
-        text_of("zero_width_only"),
-        says("invite_bad_name"),
-    ),
-    case(
+    invite_name("invite-name-5000-chars", text_of("text_5000"), says("invite_bad_name")),
+    invite_name("invite-name-sticker", sticker(), says("invite_name_expected")),
+    invite_name("invite-name-zero-width-only", text_of("zero_width_only"), says("invite_bad_name")),
+    invite_name(
         "invite-name-html",
-        "invite_name",
         text("<b>王</b> & 李"),
         says("invite_created", name="&lt;b&gt;王&lt;/b&gt; &amp; 李", role="人大代表"),
         changes=("persons", "invitations"),
