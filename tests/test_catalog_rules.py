@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,65 +14,73 @@ from tests.catalog_helpers import BASE, Doc, dump, errors_of
 # --- one test per rule ----------------------------------------------------------------------------
 
 
-def _set(section: str, index: int | None, key: str, value: Any) -> Callable[[Doc], None]:
+Change = Callable[[Doc], None]
+Rule = tuple[str, Change, str]
+
+
+def _field(doc: Doc, path: str) -> tuple[Doc, str]:
+    """The table that holds the field a path names, written as the errors write it
+    ("campaign.code", "sites[0].lat", "categories"), and the field's key."""
+    match = re.fullmatch(r"(\w+)(?:\[(\d+)\])?(?:\.(\w+))?", path)
+    assert match is not None, path
+    section, index, key = match.groups()
+    if key is None:
+        return doc, section
+    return (doc[section] if index is None else doc[section][int(index)]), key
+
+
+def _set(path: str, value: Any) -> Change:
     def change(doc: Doc) -> None:
-        target = doc[section] if index is None else doc[section][index]
-        target[key] = value
+        table, key = _field(doc, path)
+        table[key] = value
 
     return change
 
 
-def _delete(section: str, index: int | None, key: str) -> Callable[[Doc], None]:
+def _delete(path: str) -> Change:
     def change(doc: Doc) -> None:
-        target = doc[section] if index is None else doc[section][index]
-        del target[key]
+        table, key = _field(doc, path)
+        del table[key]
 
     return change
 
 
-def _append(section: str, entry: Doc) -> Callable[[Doc], None]:
+def _append(section: str, entry: Doc) -> Change:
     def change(doc: Doc) -> None:
         doc.setdefault(section, []).append(entry)
 
     return change
 
 
-def _put(key: str, value: Any) -> Callable[[Doc], None]:
-    def change(doc: Doc) -> None:
-        doc[key] = value
-
-    return change
+def _wrong(name: str, path: str, value: Any, problem: str) -> Rule:
+    """The rule whose one error is the problem with the field at `path`, set to `value`."""
+    return name, _set(path, value), f"{path}: {problem}"
 
 
-RULES: list[tuple[str, Callable[[Doc], None], str]] = [
+def _missing(name: str, path: str, problem: str) -> Rule:
+    """The rule whose one error is the problem with the field at `path`, taken away."""
+    return name, _delete(path), f"{path}: {problem}"
+
+
+RULES: list[Rule] = [
     # campaign
-    (
+    _wrong(
         "campaign code pattern",
-        _set("campaign", None, "code", "Hangzhou_2025"),
-        "campaign.code: must be 2-40 lowercase letters, digits or '-' (got 'Hangzhou_2025')",
+        "campaign.code",
+        "Hangzhou_2025",
+        "must be 2-40 lowercase letters, digits or '-' (got 'Hangzhou_2025')",
     ),
-    ("campaign name required", _delete("campaign", None, "name"), "campaign.name: is required"),
-    (
-        "campaign authority not blank",
-        _set("campaign", None, "authority", "  "),
-        "campaign.authority: must not be empty",
-    ),
-    (
-        "campaign year range",
-        _set("campaign", None, "year", 1999),
-        "campaign.year: must be between 2000 and 2100",
-    ),
-    (
-        "campaign year type",
-        _set("campaign", None, "year", "2025"),
-        "campaign.year: must be a whole number",
-    ),
-    (
+    _missing("campaign name required", "campaign.name", "is required"),
+    _wrong("campaign authority not blank", "campaign.authority", "  ", "must not be empty"),
+    _wrong("campaign year range", "campaign.year", 1999, "must be between 2000 and 2100"),
+    _wrong("campaign year type", "campaign.year", "2025", "must be a whole number"),
+    _wrong(
         "campaign timezone",
-        _set("campaign", None, "timezone", "Asia/Shangai"),
-        "campaign.timezone: unknown time zone 'Asia/Shangai' (use a name like Asia/Shanghai)",
+        "campaign.timezone",
+        "Asia/Shangai",
+        "unknown time zone 'Asia/Shangai' (use a name like Asia/Shanghai)",
     ),
-    ("campaign unknown key", _set("campaign", None, "yaer", 2025), "campaign.yaer: unknown key"),
+    _wrong("campaign unknown key", "campaign.yaer", 2025, "unknown key"),
     # units
     (
         "unit code pattern",
@@ -83,42 +92,37 @@ RULES: list[tuple[str, Callable[[Doc], None], str]] = [
         _append("units", {"code": "x" * 33, "name": "n"}),
         f"units[2].code: must be 1-32 letters, digits, '-' or '_' (got '{'x' * 33}')",
     ),
-    ("unit name empty", _set("units", 0, "name", ""), "units[0].name: must not be empty"),
+    _wrong("unit name empty", "units[0].name", "", "must not be empty"),
     (
         "unit duplicate code",
         _append("units", {"code": "edu", "name": "市教育局"}),
         "units[2].code: duplicate code 'edu' (first at units[0])",
     ),
     # projects
-    (
+    _wrong(
         "project title at most 30 characters",
-        _set("projects", 0, "title", "长" * 31),
-        "projects[0].title: must be at most 30 characters (has 31)",
+        "projects[0].title",
+        "长" * 31,
+        "must be at most 30 characters (has 31)",
     ),
-    (
-        "project title single line",
-        _set("projects", 0, "title", "两\n行"),
-        "projects[0].title: must be a single line",
-    ),
-    (
-        "project level",
-        _set("projects", 0, "level", "town"),
-        "projects[0].level: must be one of city, district",
-    ),
-    (
+    _wrong("project title single line", "projects[0].title", "两\n行", "must be a single line"),
+    _wrong("project level", "projects[0].level", "town", "must be one of city, district"),
+    _missing(
         "district required for district projects",
-        _delete("projects", 2, "district"),
-        'projects[2].district: is required when level is "district"',
+        "projects[2].district",
+        'is required when level is "district"',
     ),
-    (
+    _wrong(
         "district blank for district projects",
-        _set("projects", 2, "district", " "),
-        'projects[2].district: is required when level is "district"',
+        "projects[2].district",
+        " ",
+        'is required when level is "district"',
     ),
-    (
+    _wrong(
         "no district on city projects",
-        _set("projects", 0, "district", "上城区"),
-        'projects[0].district: must be empty when level is "city"',
+        "projects[0].district",
+        "上城区",
+        'must be empty when level is "city"',
     ),
     (
         "project duplicate code",
@@ -126,73 +130,41 @@ RULES: list[tuple[str, Callable[[Doc], None], str]] = [
         "projects[3].code: duplicate code 'C01' (first at projects[0])",
     ),
     # subitems
-    (
-        "subitem unknown project",
-        _set("subitems", 0, "project", "C99"),
-        "subitems[0].project: unknown project 'C99'",
-    ),
-    (
-        "subitem unknown unit",
-        _set("subitems", 1, "unit", "edux"),
-        "subitems[1].unit: unknown unit 'edux'",
-    ),
-    ("subitem title required", _delete("subitems", 1, "title"), "subitems[1].title: is required"),
+    _wrong("subitem unknown project", "subitems[0].project", "C99", "unknown project 'C99'"),
+    _wrong("subitem unknown unit", "subitems[1].unit", "edux", "unknown unit 'edux'"),
+    _missing("subitem title required", "subitems[1].title", "is required"),
     (
         "subitem duplicate code",
         _append("subitems", {"code": "C07-1", "project": "C07", "title": "t", "unit": "edu"}),
         "subitems[2].code: duplicate code 'C07-1' (first at subitems[1])",
     ),
     # sites
-    ("site lat range", _set("sites", 0, "lat", 91.0), "sites[0].lat: must be between -90 and 90"),
-    (
-        "site lon range",
-        _set("sites", 0, "lon", -180.5),
-        "sites[0].lon: must be between -180 and 180",
+    _wrong("site lat range", "sites[0].lat", 91.0, "must be between -90 and 90"),
+    _wrong("site lon range", "sites[0].lon", -180.5, "must be between -180 and 180"),
+    _wrong("site lat not NaN", "sites[0].lat", float("nan"), "must be between -90 and 90"),
+    _wrong("site lat type", "sites[0].lat", "30.28", "must be a number"),
+    _missing("site lon required", "sites[0].lon", "is required"),
+    _wrong("site crs", "sites[0].crs", "gps", "must be one of wgs84, gcj02, bd09"),
+    _wrong("site radius too small", "sites[0].radius_m", 10, "must be between 20 and 5000"),
+    _wrong("site radius too large", "sites[0].radius_m", 5001, "must be between 20 and 5000"),
+    _wrong("site misspelt key", "sites[0].radius", 200, "unknown key"),
+    _wrong(
+        "site illustrative is a boolean", "sites[0].illustrative", "yes", "must be true or false"
     ),
-    (
-        "site lat not NaN",
-        _set("sites", 0, "lat", float("nan")),
-        "sites[0].lat: must be between -90 and 90",
-    ),
-    ("site lat type", _set("sites", 0, "lat", "30.28"), "sites[0].lat: must be a number"),
-    ("site lon required", _delete("sites", 0, "lon"), "sites[0].lon: is required"),
-    ("site crs", _set("sites", 0, "crs", "gps"), "sites[0].crs: must be one of wgs84, gcj02, bd09"),
-    (
-        "site radius too small",
-        _set("sites", 0, "radius_m", 10),
-        "sites[0].radius_m: must be between 20 and 5000",
-    ),
-    (
-        "site radius too large",
-        _set("sites", 0, "radius_m", 5001),
-        "sites[0].radius_m: must be between 20 and 5000",
-    ),
-    ("site misspelt key", _set("sites", 0, "radius", 200), "sites[0].radius: unknown key"),
-    (
-        "site illustrative is a boolean",
-        _set("sites", 0, "illustrative", "yes"),
-        "sites[0].illustrative: must be true or false",
-    ),
-    (
+    _wrong(
         "site code pattern",
-        _set("sites", 0, "code", "S 1"),
-        "sites[0].code: must be 1-32 letters, digits, '-' or '_' (got 'S 1')",
+        "sites[0].code",
+        "S 1",
+        "must be 1-32 letters, digits, '-' or '_' (got 'S 1')",
     ),
-    ("site name required", _delete("sites", 0, "name"), "sites[0].name: is required"),
-    (
-        "site unknown project",
-        _set("sites", 0, "project", "C08"),
-        "sites[0].project: unknown project 'C08'",
-    ),
-    (
-        "site unknown subitem",
-        _set("sites", 0, "subitem", "C07-9"),
-        "sites[0].subitem: unknown subitem 'C07-9'",
-    ),
-    (
+    _missing("site name required", "sites[0].name", "is required"),
+    _wrong("site unknown project", "sites[0].project", "C08", "unknown project 'C08'"),
+    _wrong("site unknown subitem", "sites[0].subitem", "C07-9", "unknown subitem 'C07-9'"),
+    _wrong(
         "site subitem of another project",
-        _set("sites", 0, "subitem", "C01-1"),
-        "sites[0].subitem: 'C01-1' belongs to project C01, not C07",
+        "sites[0].subitem",
+        "C01-1",
+        "'C01-1' belongs to project C01, not C07",
     ),
     (
         "site duplicate code",
@@ -214,24 +186,20 @@ RULES: list[tuple[str, Callable[[Doc], None], str]] = [
     ),
     (
         "group unknown project",
-        _set("groups", 0, "projects", ["C07", "C99"]),
+        _set("groups[0].projects", ["C07", "C99"]),
         "groups[0].projects[1]: unknown project 'C99'",
     ),
     (
         "group unknown unit",
-        _set("groups", 1, "units", ["health", "edux"]),
+        _set("groups[1].units", ["health", "edux"]),
         "groups[1].units[1]: unknown unit 'edux'",
     ),
     (
         "group lists a project twice",
-        _set("groups", 0, "projects", ["C07", "C07"]),
+        _set("groups[0].projects", ["C07", "C07"]),
         "groups[0].projects[1]: 'C07' is listed twice",
     ),
-    (
-        "group projects is a list",
-        _set("groups", 0, "projects", "C07"),
-        "groups[0].projects: must be a list",
-    ),
+    _wrong("group projects is a list", "groups[0].projects", "C07", "must be a list"),
     (
         "group duplicate code",
         _append("groups", {"code": "G01", "name": "重复", "projects": ["C01"]}),
@@ -240,26 +208,22 @@ RULES: list[tuple[str, Callable[[Doc], None], str]] = [
     # categories
     (
         "categories duplicate code",
-        _put("categories", [{"code": "a", "name": "甲"}, {"code": "a", "name": "乙"}]),
+        _set("categories", [{"code": "a", "name": "甲"}, {"code": "a", "name": "乙"}]),
         "categories[1].code: duplicate code 'a' (first at categories[0])",
     ),
     (
         "category name required",
-        _put("categories", [{"code": "a"}]),
+        _set("categories", [{"code": "a"}]),
         "categories[0].name: is required",
     ),
     # structure
-    ("unknown section", _put("site", [{"code": "x"}]), "site: unknown key"),
-    (
-        "campaign required",
-        lambda doc: doc.pop("campaign"),
-        "campaign: is required (add a [campaign] section)",
-    ),
+    _wrong("unknown section", "site", [{"code": "x"}], "unknown key"),
+    _missing("campaign required", "campaign", "is required (add a [campaign] section)"),
 ]
 
 
 @pytest.mark.parametrize(("change", "expected"), [r[1:] for r in RULES], ids=[r[0] for r in RULES])
-def test_rule(change: Callable[[Doc], None], expected: str) -> None:
+def test_rule(change: Change, expected: str) -> None:
     doc = copy.deepcopy(BASE)
     change(doc)
     assert errors_of(doc) == [expected]
