@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 
-_TAGS = {
+# Telegram's HTML tags (tests/corpus/observing.py holds the bot's messages to the same list).
+TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
     "code", "pre", "blockquote", "tg-emoji",
 }  # fmt: skip
 _TAG = re.compile(r"<(/?)([a-z-]+)(?:\s[^<>]*)?>")
-_TWICE = re.compile(r"&amp;(?:lt|gt|amp|quot|#\d+);|&lt;/?(?:" + "|".join(sorted(_TAGS)) + r")&gt;")
+_TWICE = re.compile(r"&amp;(?:lt|gt|amp|quot|#\d+);|&lt;/?(?:" + "|".join(sorted(TAGS)) + r")&gt;")
 
 
 def parse_error(text: str) -> str | None:
@@ -25,7 +26,7 @@ def parse_error(text: str) -> str | None:
         if "<" in text[position : match.start()]:
             return "unsupported start tag"
         closing, name = match.group(1) == "/", match.group(2)
-        if name not in _TAGS:
+        if name not in TAGS:
             return f'unsupported start tag "{name}"'
         if not closing:
             open_tags.append(name)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from localapi import BotMessage, SimGroup, SimUser
+from localapi.html_check import TAGS
 from tests.corpus.stages import ZH, Place
 
 INTERNAL_ERROR = ZH("internal_error")
@@ -72,25 +73,8 @@ async def observe(place: Place, answers_from: int, wanted: str | None, via: str)
     return Observed([m for chat_events in events for m in chat_events], alerts)
 
 
-# Telegram's HTML: these tags, and &lt; &gt; &amp; &quot; or numeric entities; nothing else.
-_TAGS = {
-    "b",
-    "strong",
-    "i",
-    "em",
-    "u",
-    "ins",
-    "s",
-    "strike",
-    "del",
-    "a",
-    "code",
-    "pre",
-    "span",
-    "tg-spoiler",
-    "tg-emoji",
-    "blockquote",
-}
+# Telegram's HTML: its tags (localapi/html_check.py TAGS), and &lt; &gt; &amp; &quot; or numeric
+# entities; nothing else.
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z-]*)(\s[^<>]*)?>")
 _ENTITY_RE = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
@@ -104,7 +88,7 @@ def html_problems(text: str) -> list[str]:
         if "<" in text[position : match.start()] or ">" in text[position : match.start()]:
             problems.append(f"a bare < or > before {match.group()!r}")
         closing, name = match.group(1), match.group(2).lower()
-        if name not in _TAGS:
+        if name not in TAGS:
             problems.append(f"unsupported tag {match.group()!r}")
         elif closing:
             if not stack or stack.pop() != name:
