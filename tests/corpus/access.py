@@ -48,16 +48,22 @@ STRANGER: list[Case] = [
 # --- a deputy with nothing open -------------------------------------------------------------
 idle = At("idle")
 IDLE: list[Case] = [
-    idle("idle-text", text("在吗？"), says("unknown_input")),
-    idle("idle-sticker", sticker(), says("unknown_input")),
-    idle("idle-voice", voice(), says("unknown_input")),
-    idle("idle-video-note", video_note(), says("unknown_input")),
-    idle("idle-dice", dice(), says("unknown_input")),
-    idle("idle-contact", contact(), says("unknown_input")),
-    idle("idle-location", at_site(accuracy=5), says("unknown_input")),
-    idle("idle-live-location-moves", live_location_moves(), says("unknown_input")),
-    idle("idle-photo", photo("photo_ok"), says("unknown_input")),
-    idle("idle-unknown-command", text("/drop_table_items"), says("unknown_input")),
+    # Whatever opens nothing, from a deputy with nothing open: the bot does not understand.
+    *(
+        idle(id, act, says("unknown_input"))
+        for id, act in (
+            ("idle-text", text("在吗？")),
+            ("idle-sticker", sticker()),
+            ("idle-voice", voice()),
+            ("idle-video-note", video_note()),
+            ("idle-dice", dice()),
+            ("idle-contact", contact()),
+            ("idle-location", at_site(accuracy=5)),
+            ("idle-live-location-moves", live_location_moves()),
+            ("idle-photo", photo("photo_ok")),
+            ("idle-unknown-command", text("/drop_table_items")),
+        )
+    ),
     idle("idle-cancel", text("/cancel"), says("cancel_nothing")),
     idle(
         "idle-start-someone-elses-token",
