@@ -8,7 +8,7 @@ from typing import Protocol
 
 from bot.coverage import CoverageFigures
 from bot.notices import Notice
-from bot.plan import Calendar, Due, NewTask, TaskRow
+from bot.plan import Calendar, Due, NewTask, TaskQuery, TaskRow
 
 
 class PlanStore(Protocol):
@@ -27,18 +27,8 @@ class PlanStore(Protocol):
         task) in one transaction; (task id, created). The same source key again: the first."""
         ...
 
-    async def rows(
-        self,
-        campaign_id: int,
-        *,
-        group_id: int | None = None,
-        person_id: int | None = None,
-        task_id: int | None = None,
-        visit_id: int | None = None,
-        limit: int = 200,
-    ) -> list[TaskRow]:
-        """Deputies' parts of tasks, the latest windows first (`visit_id`: those that visit
-        fulfilled)."""
+    async def rows(self, campaign_id: int, query: TaskQuery) -> list[TaskRow]:
+        """Deputies' parts of tasks, the latest windows first."""
         ...
 
     async def fulfil(

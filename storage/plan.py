@@ -10,7 +10,7 @@ from typing import Any
 from bot.clock import to_db
 from bot.coverage import CoverageFigures
 from bot.notices import Notice
-from bot.plan import Calendar, Due, KeyDateRecord, NewTask, PhaseRecord, TaskRow
+from bot.plan import Calendar, Due, KeyDateRecord, NewTask, PhaseRecord, TaskQuery, TaskRow
 from storage.db import Repo, add_given, insert, select_one
 from storage.outbox import enqueue
 from storage.rows import row_mapper
@@ -108,31 +108,22 @@ class PlanRepo(Repo):
             await enqueue(conn, notices, now, default_dedup=f"task{task_id}")
         return task_id, True
 
-    async def rows(
-        self,
-        campaign_id: int,
-        *,
-        group_id: int | None = None,
-        person_id: int | None = None,
-        task_id: int | None = None,
-        visit_id: int | None = None,
-        limit: int = 200,
-    ) -> list[TaskRow]:
+    async def rows(self, campaign_id: int, query: TaskQuery) -> list[TaskRow]:
         clauses: list[str] = ["t.campaign_id = ?"]
         params: list[Any] = [campaign_id]
         add_given(
             clauses,
             params,
-            ("t.group_id = ?", group_id),
-            ("td.person_id = ?", person_id),
-            ("t.id = ?", task_id),
-            ("td.visit_id = ?", visit_id),
+            ("t.group_id = ?", query.group_id),
+            ("td.person_id = ?", query.person_id),
+            ("t.id = ?", query.task_id),
+            ("td.visit_id = ?", query.visit_id),
         )
         return await self.db.fetch_all_as(
             _row,
             f"{_ROWS} WHERE {' AND '.join(clauses)} "
             "ORDER BY t.last_day DESC, t.id DESC, p.name, p.id LIMIT ?",
-            (*params, limit),
+            (*params, query.limit),
         )
 
     async def fulfil(

@@ -15,7 +15,7 @@ from bot import scope
 from bot.errors import Refused
 from bot.items import Item, Kind, Status, withdraw
 from bot.people import Action, Person, require_can
-from bot.plan import TaskRow
+from bot.plan import TaskQuery, TaskRow
 from bot.services import Services
 from bot.usecases.acting import Caller, campaign_record, item_id_of
 from bot.visits import Position, Visit, plan_visit
@@ -62,7 +62,7 @@ async def check_in(
         if done:
             log.info("Visit %s fulfilled tasks %s", visit.id, done)
         tasks = await services.plan.rows(
-            services.campaign.id, person_id=caller.person.id, visit_id=visit.id
+            services.campaign.id, TaskQuery(person_id=caller.person.id, visit_id=visit.id)
         )
         return CheckedIn(visit, tasks)
     return CheckedIn(visit, [])
