@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import to_db
 from bot.deadlines import WAITING_FOR_UNIT
-from bot.items import Item, Status
+from bot.items import Item, ItemFilter, Status
 from bot.lifecycle import notify
 from bot.notice_queue import queue_notices
 from bot.notices import Notice
@@ -50,7 +50,8 @@ async def _waiting_items(services: Services) -> list[Item]:
     """The items a unit still owes something, read once per run: every step below looks at
     them (the forwarded ones among them are those not signed for)."""
     return await services.items.find(
-        services.campaign.id, statuses=tuple(WAITING_FOR_UNIT), order="due", limit=ITEMS_LIMIT
+        services.campaign.id,
+        ItemFilter(statuses=tuple(WAITING_FOR_UNIT), order="due", limit=ITEMS_LIMIT),
     )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.catalog import Catalog
-from bot.items import Item, Kind, Status, Transition
+from bot.items import Item, ItemFilter, NewDraft, Transition
 from bot.lifecycle import Change, Parties, Vote
 from bot.likeness import IndexedPhoto
 from bot.notices import Notice
@@ -154,14 +154,7 @@ class ItemStore(Protocol):
     async def get(self, item_id: int) -> Item | None: ...
 
     async def create_draft(
-        self,
-        *,
-        campaign_id: int,
-        kind: Kind,
-        author_id: int,
-        group_id: int | None,
-        now: datetime,
-        discard_unfinished: bool = False,
+        self, draft: NewDraft, now: datetime, *, discard_unfinished: bool = False
     ) -> int: ...
 
     async def update_draft(
@@ -192,17 +185,7 @@ class ItemStore(Protocol):
 
     async def raiser_names(self, item_id: int) -> list[str]: ...
 
-    async def find(
-        self,
-        campaign_id: int,
-        *,
-        statuses: Sequence[Status] = (),
-        group_id: int | None = None,
-        unit_id: int | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        order: str = "number",
-    ) -> list[Item]: ...
+    async def find(self, campaign_id: int, which: ItemFilter) -> list[Item]: ...
 
     async def get_by_number(self, campaign_id: int, number: int) -> Item | None: ...
 

@@ -16,7 +16,7 @@ import pytest
 from bot.catalog import Catalog
 from bot.catalog_file import load_catalog
 from bot.invitations import hash_token, new_token
-from bot.items import Kind, Severity
+from bot.items import Kind, NewDraft, Severity
 from bot.people import Role
 from bot.records import SiteRecord
 from storage.catalog import CatalogRepo, import_catalog
@@ -162,11 +162,7 @@ async def _world(db: Database) -> World:
 async def _draft(w: World, kind: Kind = Kind.PROBLEM, author: int | None = None) -> int:
     """An empty draft in the world's group, by its deputy unless told."""
     return await w.items.create_draft(
-        campaign_id=w.campaign_id,
-        kind=kind,
-        author_id=author or w.deputy_id,
-        group_id=w.group_id,
-        now=NOW,
+        NewDraft(w.campaign_id, kind, author or w.deputy_id, w.group_id), NOW
     )
 
 

@@ -23,7 +23,7 @@ import pytest
 from bot.catalog_file import load_catalog
 from bot.clock import from_db, to_db
 from bot.invitations import hash_token, new_token
-from bot.items import Kind, Severity, Status
+from bot.items import Kind, NewDraft, Severity, Status
 from bot.lifecycle import Change, NewResponse, Rating, ResponseClass, Step, Vote
 from bot.people import Role
 from bot.records import AFTER_ALL, BEFORE_ALL
@@ -169,11 +169,7 @@ class Campaign:
     async def raise_item(self, at: datetime, n: int, kind: Kind = Kind.PROBLEM) -> int:
         author = self.people[n % len(self.people)]
         item_id = await self.items.create_draft(
-            campaign_id=self.id,
-            kind=kind,
-            author_id=author,
-            group_id=self.groups[n % len(self.groups)],
-            now=at,
+            NewDraft(self.id, kind, author, self.groups[n % len(self.groups)]), at
         )
         fields: dict[str, object] = {"site_id": self.sites[n % len(self.sites)]}
         fields["description"] = f"第{n}个问题：路面破损，影响通行"
@@ -269,9 +265,7 @@ async def test_the_summary_stays_a_recount_through_an_items_life(campaign: Campa
         await c.raise_item(times[n % len(times)], n, Kind.PROBLEM if n % 3 else Kind.SUGGESTION)
         for n in range(12)
     ]
-    draft = await c.items.create_draft(
-        campaign_id=c.id, kind=Kind.PROBLEM, author_id=c.people[0], group_id=c.groups[0], now=NOW
-    )
+    draft = await c.items.create_draft(NewDraft(c.id, Kind.PROBLEM, c.people[0], c.groups[0]), NOW)
     await c.check()
 
     for item_id in ids[:10]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot import scope
 from bot.errors import Refused
-from bot.items import Item, Kind, Status, withdraw
+from bot.items import Item, Kind, NewDraft, Status, withdraw
 from bot.people import Action, Person, require_can
 from bot.plan import TaskQuery, TaskRow
 from bot.services import Services
@@ -72,11 +72,8 @@ async def start_report(services: Services, caller: Caller, kind: Kind) -> int:
     """A new draft of the deputy's (an unfinished earlier draft is discarded); its id."""
     require_can(caller.person, Action.REPORT)
     return await services.items.create_draft(
-        campaign_id=services.campaign.id,
-        kind=kind,
-        author_id=caller.person.id,
-        group_id=caller.person.group_id,
-        now=caller.now,
+        NewDraft(services.campaign.id, kind, caller.person.id, caller.person.group_id),
+        caller.now,
         discard_unfinished=True,
     )
 
