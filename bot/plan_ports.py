@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from bot.coverage import CoverageFigures
+from bot.coverage import CoverageFigures, CoverageRange
 from bot.notices import Notice
 from bot.plan import Calendar, Due, NewTask, TaskQuery, TaskRow
 
@@ -48,17 +48,7 @@ class PlanStore(Protocol):
         """(id, language) of the campaign's deputies and leaders who joined and are active."""
         ...
 
-    async def coverage(
-        self,
-        campaign_id: int,
-        group_id: int | None,
-        first: date | None,
-        last: date | None,
-        start: str,
-        end: str,
-        today: date,
-    ) -> CoverageFigures:
+    async def coverage(self, campaign_id: int, span: CoverageRange) -> CoverageFigures:
         """Deputies with no task and no visit, sub-items with no on-site visit, overdue parts of
-        tasks: of a group (or the campaign), for the local days [first, last] (None: open)
-        whose UTC bounds are [start, end)."""
+        tasks, in the span."""
         ...
