@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.catalog import Catalog
+from bot.invitations import NewInvitation
 from bot.items import Item, ItemFilter, NewDraft, Transition
 from bot.lifecycle import Change, Parties, Vote
 from bot.likeness import IndexedPhoto
 from bot.notices import Notice
-from bot.people import Person, PersonCard, PersonChange, Role
+from bot.people import Person, PersonCard, PersonChange
 from bot.readmodels import (
     Inbound,
     OutboxStats,
@@ -232,20 +233,7 @@ class PeopleStore(Protocol):
 
     async def by_id(self, person_id: int) -> Person | None: ...
 
-    async def invite(
-        self,
-        *,
-        campaign_id: int,
-        name: str,
-        role: Role,
-        group_id: int | None,
-        unit_id: int | None,
-        token_hash: str,
-        created_by: int | None,
-        now: datetime,
-        expires_at: datetime,
-        source_key: str | None = None,
-    ) -> int | None: ...
+    async def invite(self, invitation: NewInvitation, now: datetime) -> int | None: ...
 
     async def redeem(
         self, token_hash: str, telegram_user_id: int, now: datetime

@@ -22,7 +22,7 @@ import pytest
 
 from bot.catalog_file import load_catalog
 from bot.clock import from_db, to_db
-from bot.invitations import hash_token, new_token
+from bot.invitations import NewInvitation, hash_token, new_token
 from bot.items import Kind, NewDraft, Severity, Status
 from bot.lifecycle import Change, NewResponse, Rating, ResponseClass, Step, Vote
 from bot.people import Role
@@ -234,7 +234,7 @@ async def campaign(tmp_path: Path) -> AsyncIterator[Campaign]:
         people_repo = PeopleRepo(db)
         people = []
         for n in range(4):
-            person = await people_repo.invite(
+            invitation = NewInvitation(
                 campaign_id=campaign_id,
                 name=f"代表{n}",
                 role=Role.DEPUTY,
@@ -242,9 +242,9 @@ async def campaign(tmp_path: Path) -> AsyncIterator[Campaign]:
                 unit_id=None,
                 token_hash=hash_token(new_token()),
                 created_by=None,
-                now=START,
                 expires_at=START + timedelta(days=7),
             )
+            person = await people_repo.invite(invitation, START)
             assert person is not None
             people.append(person)
         yield Campaign(db, ItemRepo(db), campaign_id, groups, sites, units, category, people)
