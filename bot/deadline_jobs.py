@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.clock import to_db
+from bot.deadline_ports import NewEscalation
 from bot.deadlines import WAITING_FOR_UNIT
 from bot.items import Item, ItemFilter, Status
 from bot.lifecycle import notify
@@ -120,9 +121,8 @@ async def escalate(services: Services, now: datetime, items: Sequence[Item]) -> 
             due=policy.day(item.due_at),
             days=days,
         )
-        if await services.deadlines.record_escalation(
-            item.id, item.round, item.unit_id, item.due_at, notices, now
-        ):
+        escalation = NewEscalation(item.id, item.round, item.unit_id, item.due_at)
+        if await services.deadlines.record_escalation(escalation, notices, now):
             escalated += 1
             log.info("Item %s escalated (unit %s)", item.id, item.unit_id)
     return escalated

@@ -12,6 +12,16 @@ from bot.unit_deadlines import Extension, ExtensionDecision, NewExtension
 
 
 @dataclass(frozen=True, slots=True)
+class NewEscalation:
+    """An item escalated in its round, for its due date, while with `unit_id`."""
+
+    item_id: int
+    round: int
+    unit_id: int | None
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class EscalationRow:
     """An escalated item, for the digest and the bulletin."""
 
@@ -91,13 +101,7 @@ class DeadlineStore(Protocol):
         ...
 
     async def record_escalation(
-        self,
-        item_id: int,
-        round_: int,
-        unit_id: int | None,
-        due_at: datetime,
-        notices: Sequence[Notice],
-        now: datetime,
+        self, escalation: NewEscalation, notices: Sequence[Notice], now: datetime
     ) -> bool:
         """Once per item, round and due date: the escalation and its notices; False if it was
         recorded already."""
