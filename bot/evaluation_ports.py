@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
-from bot.evaluation import Candidate, EvaluationRound, Mark, ProjectResult, RoundProject, Turnout
+from bot.evaluation import (
+    Candidate,
+    EvaluationRound,
+    Mark,
+    NewRound,
+    ProjectResult,
+    RoundProject,
+    Turnout,
+)
 from bot.notices import Notice
 
 # The notices of a round's opening, made once its id is known (for their buttons).
@@ -15,15 +23,7 @@ NoticeMaker = Callable[[int, Sequence[int]], list[Notice]]
 
 class EvaluationStore(Protocol):
     async def open_round(
-        self,
-        campaign_id: int,
-        deadline: date,
-        voters_kind: str,
-        voter_ids: Sequence[int],
-        opened_by: int,
-        now: datetime,
-        key: str | None,
-        notices_for: NoticeMaker,
+        self, new: NewRound, now: datetime, key: str | None, notices_for: NoticeMaker
     ) -> tuple[EvaluationRound, bool]:
         """Open a round over all the campaign's projects, with its voters and their notices, in
         one transaction; (the round, True) or, for an input seen before, (that round, False).
