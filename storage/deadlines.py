@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.clock import to_db
 from bot.deadline_ports import (
+    AskedNotices,
     EscalationRow,
     NewEscalation,
     ReceivedCounts,
@@ -53,11 +54,7 @@ class _MovedOn(Exception):
 
 class DeadlineRepo(Repo):
     async def add_extension(
-        self,
-        new: NewExtension,
-        notices_for: Callable[[int], Sequence[Notice]],
-        now: datetime,
-        key: str | None,
+        self, new: NewExtension, notices_for: AskedNotices, now: datetime, key: str | None
     ) -> int | None:
         async with self.db.transaction() as conn:
             if key is not None:
