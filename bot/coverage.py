@@ -25,6 +25,20 @@ NAMES_SHOWN = 10
 
 
 @dataclass(frozen=True, slots=True)
+class CoverageRange:
+    """Whose coverage over which days: a group (None: the campaign), for the local days
+    [first, last] (None: open on that side) whose UTC bounds are [start, end); tasks overdue as
+    of the local day `today`."""
+
+    group_id: int | None
+    first: date | None
+    last: date | None
+    start: str
+    end: str
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
 class CoverageFigures:
     deputies: int
     idle: list[str]  # deputies (and leaders) with no task and no visit
@@ -70,4 +84,5 @@ async def load_coverage(
     zone = services.settings.zone
     start = to_db(datetime.combine(first, time.min, zone)) if first else BEFORE_ALL
     end = to_db(datetime.combine(last + timedelta(days=1), time.min, zone)) if last else AFTER_ALL
-    return await services.plan.coverage(services.campaign.id, group_id, first, last, start, end, on)
+    span = CoverageRange(group_id, first, last, start, end, on)
+    return await services.plan.coverage(services.campaign.id, span)

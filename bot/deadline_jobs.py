@@ -24,8 +24,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.clock import to_db
+from bot.deadline_ports import NewEscalation
 from bot.deadlines import WAITING_FOR_UNIT
-from bot.items import Item, Status
+from bot.items import Item, ItemFilter, Status
 from bot.lifecycle import notify
 from bot.notice_queue import queue_notices
 from bot.notices import Notice
@@ -50,7 +51,8 @@ async def _waiting_items(services: Services) -> list[Item]:
     """The items a unit still owes something, read once per run: every step below looks at
     them (the forwarded ones among them are those not signed for)."""
     return await services.items.find(
-        services.campaign.id, statuses=tuple(WAITING_FOR_UNIT), order="due", limit=ITEMS_LIMIT
+        services.campaign.id,
+        ItemFilter(statuses=tuple(WAITING_FOR_UNIT), order="due", limit=ITEMS_LIMIT),
     )
 
 
@@ -119,9 +121,8 @@ async def escalate(services: Services, now: datetime, items: Sequence[Item]) -> 
             due=policy.day(item.due_at),
             days=days,
         )
-        if await services.deadlines.record_escalation(
-            item.id, item.round, item.unit_id, item.due_at, notices, now
-        ):
+        escalation = NewEscalation(item.id, item.round, item.unit_id, item.due_at)
+        if await services.deadlines.record_escalation(escalation, notices, now):
             escalated += 1
             log.info("Item %s escalated (unit %s)", item.id, item.unit_id)
     return escalated

@@ -10,6 +10,19 @@ from typing import Protocol
 from bot.notices import Notice
 from bot.unit_deadlines import Extension, ExtensionDecision, NewExtension
 
+# The notices of an extension request, made once its id is known (for their buttons).
+AskedNotices = Callable[[int], Sequence[Notice]]
+
+
+@dataclass(frozen=True, slots=True)
+class NewEscalation:
+    """An item escalated in its round, for its due date, while with `unit_id`."""
+
+    item_id: int
+    round: int
+    unit_id: int | None
+    due_at: datetime
+
 
 @dataclass(frozen=True, slots=True)
 class EscalationRow:
@@ -63,15 +76,10 @@ class UnitEvents:
 
 class DeadlineStore(Protocol):
     async def add_extension(
-        self,
-        new: NewExtension,
-        notices_for: Callable[[int], Sequence[Notice]],
-        now: datetime,
-        key: str | None,
+        self, new: NewExtension, notices_for: AskedNotices, now: datetime, key: str | None
     ) -> int | None:
-        """Store the request and its notices (made once its id is known) in one transaction.
-        The same input again returns the same id; None when another request of the item is
-        still open."""
+        """Store the request and its notices in one transaction. The same input again returns
+        the same id; None when another request of the item is still open."""
         ...
 
     async def extension(self, campaign_id: int, extension_id: int) -> Extension | None: ...
@@ -91,13 +99,7 @@ class DeadlineStore(Protocol):
         ...
 
     async def record_escalation(
-        self,
-        item_id: int,
-        round_: int,
-        unit_id: int | None,
-        due_at: datetime,
-        notices: Sequence[Notice],
-        now: datetime,
+        self, escalation: NewEscalation, notices: Sequence[Notice], now: datetime
     ) -> bool:
         """Once per item, round and due date: the escalation and its notices; False if it was
         recorded already."""

@@ -48,6 +48,17 @@ class EvaluationRound:
 
 
 @dataclass(frozen=True, slots=True)
+class NewRound:
+    """A round to open over all the campaign's projects, and who votes in it."""
+
+    campaign_id: int
+    deadline: date
+    voters_kind: str  # as EvaluationRound's
+    voter_ids: tuple[int, ...]
+    opened_by: int
+
+
+@dataclass(frozen=True, slots=True)
 class RoundProject:
     id: int
     code: str

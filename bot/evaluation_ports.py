@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
-from bot.evaluation import Candidate, EvaluationRound, Mark, ProjectResult, RoundProject, Turnout
+from bot import evaluation
 from bot.notices import Notice
 
 # The notices of a round's opening, made once its id is known (for their buttons).
@@ -15,16 +15,8 @@ NoticeMaker = Callable[[int, Sequence[int]], list[Notice]]
 
 class EvaluationStore(Protocol):
     async def open_round(
-        self,
-        campaign_id: int,
-        deadline: date,
-        voters_kind: str,
-        voter_ids: Sequence[int],
-        opened_by: int,
-        now: datetime,
-        key: str | None,
-        notices_for: NoticeMaker,
-    ) -> tuple[EvaluationRound, bool]:
+        self, new: evaluation.NewRound, now: datetime, key: str | None, notices_for: NoticeMaker
+    ) -> tuple[evaluation.EvaluationRound, bool]:
         """Open a round over all the campaign's projects, with its voters and their notices, in
         one transaction; (the round, True) or, for an input seen before, (that round, False).
         Refused("evaluation.already_open") when another round is open."""
@@ -34,20 +26,22 @@ class EvaluationStore(Protocol):
         """Close an open round (with the notices it causes); False when it was closed already."""
         ...
 
-    async def round(self, campaign_id: int, round_id: int) -> EvaluationRound | None: ...
+    async def round(self, campaign_id: int, round_id: int) -> evaluation.EvaluationRound | None: ...
 
-    async def open_round_of(self, campaign_id: int) -> EvaluationRound | None: ...
+    async def open_round_of(self, campaign_id: int) -> evaluation.EvaluationRound | None: ...
 
-    async def latest_round(self, campaign_id: int, *, closed: bool) -> EvaluationRound | None: ...
+    async def latest_round(
+        self, campaign_id: int, *, closed: bool
+    ) -> evaluation.EvaluationRound | None: ...
 
-    async def projects(self, round_id: int) -> list[RoundProject]: ...
+    async def projects(self, round_id: int) -> list[evaluation.RoundProject]: ...
 
     async def is_voter(self, round_id: int, person_id: int) -> bool: ...
 
     async def voted_projects(self, round_id: int, person_id: int) -> set[int]: ...
 
     async def cast(
-        self, round_id: int, person_id: int, project_id: int, mark: Mark, key: str | None
+        self, round_id: int, person_id: int, project_id: int, mark: evaluation.Mark, key: str | None
     ) -> bool:
         """Record that the person voted on the project and count the mark, in one transaction;
         False when they had voted on it already (nothing counted). The input that carried the
@@ -62,11 +56,13 @@ class EvaluationStore(Protocol):
 
     async def unfinished_voters(self, round_id: int) -> list[int]: ...
 
-    async def turnout(self, round_id: int) -> Turnout: ...
+    async def turnout(self, round_id: int) -> evaluation.Turnout: ...
 
-    async def results(self, round_id: int) -> list[ProjectResult]: ...
+    async def results(self, round_id: int) -> list[evaluation.ProjectResult]: ...
 
-    async def candidates(self, campaign_id: int, fragment: str, limit: int) -> list[Candidate]:
+    async def candidates(
+        self, campaign_id: int, fragment: str, limit: int
+    ) -> list[evaluation.Candidate]:
         """Active deputies and leaders whose name contains `fragment`."""
         ...
 

@@ -56,6 +56,22 @@ class InvitationRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class NewInvitation:
+    """An invited person and their single invitation, as stored: only the token's hash is kept.
+    `source_key` names the input that asked for it (the same input again makes none)."""
+
+    campaign_id: int
+    name: str
+    role: Role
+    group_id: int | None
+    unit_id: int | None
+    token_hash: str
+    created_by: int | None
+    expires_at: datetime
+    source_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InvitationState:
     expires_at: datetime
     used_at: datetime | None

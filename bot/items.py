@@ -104,6 +104,19 @@ class Transition:
     note: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    """Which of a campaign's items (never drafts) a search finds, in which order: "number" or
+    "due". Empty or None: no filter on that field."""
+
+    statuses: tuple[Status, ...] = ()
+    group_id: int | None = None
+    unit_id: int | None = None
+    limit: int = 50
+    offset: int = 0
+    order: str = "number"
+
+
 def format_number(year: int, number: int) -> str:
     """Numbers read like 2025-0042: per campaign, gap-free, never reused."""
     return f"{year}-{number:04d}"
@@ -176,6 +189,16 @@ def validate_description(text: str, min_chars: int, max_chars: int) -> str:
     got = meaningful_chars(cleaned)
     require(got >= min_chars, "report_description_too_short", min=min_chars, got=got)
     return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class NewDraft:
+    """A deputy's new, empty draft: of which kind, whose, in which campaign and group."""
+
+    campaign_id: int
+    kind: Kind
+    author_id: int
+    group_id: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from bot.deadline_jobs import deadline_jobs
 from bot.deadlines import WAITING_FOR_UNIT
 from bot.evaluation_jobs import evaluation_jobs
-from bot.items import Item
+from bot.items import Item, ItemFilter
 from bot.notice_queue import queue_notices
 from bot.notices import Notice
 from bot.plan_jobs import plan_reminders
@@ -68,10 +68,12 @@ async def daily_reminders(services: Services, now: datetime) -> int:
     for unit_id in units:
         items = await services.items.find(
             campaign_id,
-            statuses=tuple(WAITING_FOR_UNIT),
-            unit_id=unit_id,
-            order="due",
-            limit=UNIT_ITEMS_LIMIT,
+            ItemFilter(
+                statuses=tuple(WAITING_FOR_UNIT),
+                unit_id=unit_id,
+                order="due",
+                limit=UNIT_ITEMS_LIMIT,
+            ),
         )
         overdue = [i for i in items if i.due_at is not None and i.due_at < now]
         due_soon = [i for i in items if i.due_at is not None and now <= i.due_at <= soon]

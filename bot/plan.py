@@ -128,6 +128,17 @@ class NewTask:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskQuery:
+    """Which deputies' parts of a campaign's tasks a list shows. None: no filter on that field."""
+
+    group_id: int | None = None
+    person_id: int | None = None
+    task_id: int | None = None
+    visit_id: int | None = None  # the parts this visit fulfilled
+    limit: int = 200
+
+
+@dataclass(frozen=True, slots=True)
 class TaskRow:
     """One deputy's part of a task, as lists show it."""
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from bot.coverage import CoverageFigures
+from bot.coverage import CoverageFigures, CoverageRange
 from bot.notices import Notice
-from bot.plan import Calendar, Due, NewTask, TaskRow
+from bot.plan import Calendar, Due, NewTask, TaskQuery, TaskRow
 
 
 class PlanStore(Protocol):
@@ -27,18 +27,8 @@ class PlanStore(Protocol):
         task) in one transaction; (task id, created). The same source key again: the first."""
         ...
 
-    async def rows(
-        self,
-        campaign_id: int,
-        *,
-        group_id: int | None = None,
-        person_id: int | None = None,
-        task_id: int | None = None,
-        visit_id: int | None = None,
-        limit: int = 200,
-    ) -> list[TaskRow]:
-        """Deputies' parts of tasks, the latest windows first (`visit_id`: those that visit
-        fulfilled)."""
+    async def rows(self, campaign_id: int, query: TaskQuery) -> list[TaskRow]:
+        """Deputies' parts of tasks, the latest windows first."""
         ...
 
     async def fulfil(
@@ -58,17 +48,7 @@ class PlanStore(Protocol):
         """(id, language) of the campaign's deputies and leaders who joined and are active."""
         ...
 
-    async def coverage(
-        self,
-        campaign_id: int,
-        group_id: int | None,
-        first: date | None,
-        last: date | None,
-        start: str,
-        end: str,
-        today: date,
-    ) -> CoverageFigures:
+    async def coverage(self, campaign_id: int, span: CoverageRange) -> CoverageFigures:
         """Deputies with no task and no visit, sub-items with no on-site visit, overdue parts of
-        tasks: of a group (or the campaign), for the local days [first, last] (None: open)
-        whose UTC bounds are [start, end)."""
+        tasks, in the span."""
         ...

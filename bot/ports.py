@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.catalog import Catalog
-from bot.items import Item, Kind, Status, Transition
+from bot.invitations import NewInvitation
+from bot.items import Item, ItemFilter, NewDraft, Transition
 from bot.lifecycle import Change, Parties, Vote
 from bot.likeness import IndexedPhoto
 from bot.notices import Notice
-from bot.people import Person, PersonCard, PersonChange, Role
+from bot.people import Person, PersonCard, PersonChange
 from bot.readmodels import (
     Inbound,
     OutboxStats,
@@ -154,14 +155,7 @@ class ItemStore(Protocol):
     async def get(self, item_id: int) -> Item | None: ...
 
     async def create_draft(
-        self,
-        *,
-        campaign_id: int,
-        kind: Kind,
-        author_id: int,
-        group_id: int | None,
-        now: datetime,
-        discard_unfinished: bool = False,
+        self, draft: NewDraft, now: datetime, *, discard_unfinished: bool = False
     ) -> int: ...
 
     async def update_draft(
@@ -192,17 +186,7 @@ class ItemStore(Protocol):
 
     async def raiser_names(self, item_id: int) -> list[str]: ...
 
-    async def find(
-        self,
-        campaign_id: int,
-        *,
-        statuses: Sequence[Status] = (),
-        group_id: int | None = None,
-        unit_id: int | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        order: str = "number",
-    ) -> list[Item]: ...
+    async def find(self, campaign_id: int, which: ItemFilter) -> list[Item]: ...
 
     async def get_by_number(self, campaign_id: int, number: int) -> Item | None: ...
 
@@ -249,20 +233,7 @@ class PeopleStore(Protocol):
 
     async def by_id(self, person_id: int) -> Person | None: ...
 
-    async def invite(
-        self,
-        *,
-        campaign_id: int,
-        name: str,
-        role: Role,
-        group_id: int | None,
-        unit_id: int | None,
-        token_hash: str,
-        created_by: int | None,
-        now: datetime,
-        expires_at: datetime,
-        source_key: str | None = None,
-    ) -> int | None: ...
+    async def invite(self, invitation: NewInvitation, now: datetime) -> int | None: ...
 
     async def redeem(
         self, token_hash: str, telegram_user_id: int, now: datetime

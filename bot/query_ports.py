@@ -26,6 +26,7 @@ from bot.readmodels import (
     ResponseRecord,
     StaleSite,
     UnitBacklog,
+    UnitInbox,
     UnitOverdue,
     VisitRow,
 )
@@ -63,20 +64,9 @@ class InboxStore(Protocol):
     In SQLite: storage/inbox.py.
     """
 
-    async def page(
-        self,
-        campaign_id: int,
-        unit_id: int,
-        *,
-        now: datetime,
-        due_soon_days: int,
-        limit: int,
-        offset: int,
-    ) -> list[int]: ...
+    async def page(self, inbox: UnitInbox, *, limit: int, offset: int) -> list[int]: ...
 
-    async def counts(
-        self, campaign_id: int, unit_id: int, *, now: datetime, due_soon_days: int
-    ) -> InboxCounts: ...
+    async def counts(self, inbox: UnitInbox) -> InboxCounts: ...
 
     async def unit_name(self, unit_id: int) -> str | None: ...
 

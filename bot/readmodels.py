@@ -6,7 +6,7 @@ They live in the core so that any store (SQLite today) can fill them and any doo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -29,6 +29,21 @@ class UnitBacklog:
     name: str
     count: int
     liaisons: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInbox:
+    """Which unit's inbox, and when: its lights are as of `now`, due soon within
+    `due_soon_days`."""
+
+    campaign_id: int
+    unit_id: int
+    now: datetime
+    due_soon_days: int
+
+    @property
+    def soon(self) -> datetime:
+        return self.now + timedelta(days=self.due_soon_days)
 
 
 @dataclass(frozen=True, slots=True)

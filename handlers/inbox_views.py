@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.deadlines import Light, days_overdue, light
 from bot.items import Item, Kind, Status
 from bot.lifecycle import EventKind
+from bot.readmodels import UnitInbox
 from bot.texts import Texts
 from bot.unit_rules import WITH_UNIT
 from bot.usecases import unit
@@ -60,7 +61,8 @@ async def list_view(context: BotContext, unit_id: int, page: int) -> tuple[str, 
     now = context.now()
     soon = services.settings.deadlines.due_soon_days
     unit = html.escape(await repo.unit_name(unit_id) or "")
-    counts = await repo.counts(services.campaign.id, unit_id, now=now, due_soon_days=soon)
+    inbox = UnitInbox(services.campaign.id, unit_id, now, soon)
+    counts = await repo.counts(inbox)
     flow = current_flow(context)
     if counts.total == 0:
         flow["page"] = 0
@@ -69,14 +71,7 @@ async def list_view(context: BotContext, unit_id: int, page: int) -> tuple[str, 
     page = max(0, min(page, pages - 1))
     flow["page"] = page
     nonce = flow["nonce"]
-    ids = await repo.page(
-        services.campaign.id,
-        unit_id,
-        now=now,
-        due_soon_days=soon,
-        limit=PAGE_SIZE,
-        offset=page * PAGE_SIZE,
-    )
+    ids = await repo.page(inbox, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
     rows = []
     for item_id in ids:
         item = await services.items.get(item_id)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.clock import to_db
-from bot.deadline_ports import EscalationRow, ReceivedCounts, ReceivedRow, UnitEvents
+from bot.deadline_ports import (
+    AskedNotices,
+    EscalationRow,
+    NewEscalation,
+    ReceivedCounts,
+    ReceivedRow,
+    UnitEvents,
+)
 from bot.items import Status, Transition, format_number
 from bot.lifecycle import EventKind
 from bot.notices import Notice
@@ -47,11 +54,7 @@ class _MovedOn(Exception):
 
 class DeadlineRepo(Repo):
     async def add_extension(
-        self,
-        new: NewExtension,
-        notices_for: Callable[[int], Sequence[Notice]],
-        now: datetime,
-        key: str | None,
+        self, new: NewExtension, notices_for: AskedNotices, now: datetime, key: str | None
     ) -> int | None:
         async with self.db.transaction() as conn:
             if key is not None:
@@ -160,26 +163,21 @@ class DeadlineRepo(Repo):
         return True
 
     async def record_escalation(
-        self,
-        item_id: int,
-        round_: int,
-        unit_id: int | None,
-        due_at: datetime,
-        notices: Sequence[Notice],
-        now: datetime,
+        self, escalation: NewEscalation, notices: Sequence[Notice], now: datetime
     ) -> bool:
+        item_id, round_, due_at = escalation.item_id, escalation.round, to_db(escalation.due_at)
         async with self.db.transaction() as conn:
             if not await changed_one(
                 conn,
                 "INSERT INTO escalations (item_id, round, unit_id, due_at, at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (item_id, round_, unit_id, to_db(due_at), to_db(now)),
+                (item_id, round_, escalation.unit_id, due_at, to_db(now)),
             ):
                 return False
             row = await select_one(
                 conn,
                 "SELECT id FROM escalations WHERE item_id = ? AND round = ? AND due_at = ?",
-                (item_id, round_, to_db(due_at)),
+                (item_id, round_, due_at),
             )
             assert row is not None
             await enqueue(conn, notices, now, default_dedup=f"escalation{row[0]}")

@@ -22,6 +22,7 @@ from bot.evaluation import (
     Candidate,
     EvaluationRound,
     Mark,
+    NewRound,
     ProjectResult,
     RoundProject,
     Turnout,
@@ -59,15 +60,7 @@ async def seal_input(conn: aiosqlite.Connection, key: str | None) -> None:
 
 class EvaluationRepo(Repo):
     async def open_round(
-        self,
-        campaign_id: int,
-        deadline: date,
-        voters_kind: str,
-        voter_ids: Sequence[int],
-        opened_by: int,
-        now: datetime,
-        key: str | None,
-        notices_for: NoticeMaker,
+        self, new: NewRound, now: datetime, key: str | None, notices_for: NoticeMaker
     ) -> tuple[EvaluationRound, bool]:
         async with self.db.transaction() as conn:
             if key is not None:
@@ -77,7 +70,7 @@ class EvaluationRepo(Repo):
             if await select_one(
                 conn,
                 "SELECT 1 FROM evaluation_rounds WHERE campaign_id = ? AND closed_at IS NULL",
-                (campaign_id,),
+                (new.campaign_id,),
             ):
                 raise Refused("evaluation.already_open")
             round_id = await insert(
@@ -85,13 +78,20 @@ class EvaluationRepo(Repo):
                 "INSERT INTO evaluation_rounds "
                 "(campaign_id, deadline, voters_kind, opened_by, opened_at, open_key) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (campaign_id, deadline.isoformat(), voters_kind, opened_by, to_db(now), key),
+                (
+                    new.campaign_id,
+                    new.deadline.isoformat(),
+                    new.voters_kind,
+                    new.opened_by,
+                    to_db(now),
+                    key,
+                ),
             )
             await conn.execute(
                 "INSERT INTO evaluation_projects (round_id, project_id, position) "
                 "SELECT ?, id, ROW_NUMBER() OVER (ORDER BY position, id) FROM projects "
                 "WHERE campaign_id = ?",
-                (round_id, campaign_id),
+                (round_id, new.campaign_id),
             )
             await conn.executemany(
                 "INSERT INTO evaluation_counts (round_id, project_id, value, votes) "
@@ -100,9 +100,9 @@ class EvaluationRepo(Repo):
             )
             await conn.executemany(
                 "INSERT OR IGNORE INTO evaluation_voters (round_id, person_id) VALUES (?, ?)",
-                [(round_id, person_id) for person_id in voter_ids],
+                [(round_id, person_id) for person_id in new.voter_ids],
             )
-            await enqueue(conn, notices_for(round_id, voter_ids), now)
+            await enqueue(conn, notices_for(round_id, new.voter_ids), now)
             row = await select_one(conn, f"{_ROUND} WHERE id = ?", (round_id,))
         assert row is not None
         return _round(row), True

@@ -6,11 +6,9 @@ Overdue, due soon and on time are derived from `due_at` and the moment asked for
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from bot.clock import from_db, to_db
 from bot.items import INBOX_STATUSES
-from bot.readmodels import InboxCounts, ResponseRecord
+from bot.readmodels import InboxCounts, ResponseRecord, UnitInbox
 from storage.db import Repo, rowcount
 from storage.statuses import WAITING
 
@@ -18,24 +16,11 @@ _STATUS_LIST = ", ".join(f"'{s}'" for s in INBOX_STATUSES)
 _WAITING = f"i.status IN {WAITING}"
 
 
-def _soon(now: datetime, due_soon_days: int) -> datetime:
-    return now + timedelta(days=due_soon_days)
-
-
 class InboxRepo(Repo):
-    async def page(
-        self,
-        campaign_id: int,
-        unit_id: int,
-        *,
-        now: datetime,
-        due_soon_days: int,
-        limit: int,
-        offset: int,
-    ) -> list[int]:
+    async def page(self, inbox: UnitInbox, *, limit: int, offset: int) -> list[int]:
         """Ids of a page of the unit's items: overdue first (the longest overdue first), then
         due soon, then the newest forwarded; answers awaiting rating and returned items last."""
-        now_db, soon_db = to_db(now), to_db(_soon(now, due_soon_days))
+        now_db, soon_db = to_db(inbox.now), to_db(inbox.soon)
         return await self.db.fetch_ints(
             f"""
             SELECT i.id FROM items i
@@ -52,13 +37,11 @@ class InboxRepo(Repo):
                 i.id DESC
             LIMIT ? OFFSET ?
             """,
-            (campaign_id, unit_id, now_db, soon_db, soon_db, limit, offset),
+            (inbox.campaign_id, inbox.unit_id, now_db, soon_db, soon_db, limit, offset),
         )
 
-    async def counts(
-        self, campaign_id: int, unit_id: int, *, now: datetime, due_soon_days: int
-    ) -> InboxCounts:
-        now_db, soon_db = to_db(now), to_db(_soon(now, due_soon_days))
+    async def counts(self, inbox: UnitInbox) -> InboxCounts:
+        now_db, soon_db = to_db(inbox.now), to_db(inbox.soon)
         row = await self.db.fetch_one(
             f"""
             SELECT
@@ -70,7 +53,7 @@ class InboxRepo(Repo):
             FROM items i
             WHERE i.campaign_id = ? AND i.unit_id = ? AND i.status IN ({_STATUS_LIST})
             """,
-            (now_db, now_db, soon_db, soon_db, campaign_id, unit_id),
+            (now_db, now_db, soon_db, soon_db, inbox.campaign_id, inbox.unit_id),
         )
         if row is None:
             return InboxCounts()

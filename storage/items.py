@@ -7,13 +7,21 @@ mapping are storage/item_rows.py's, shared with the other item queries.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.clock import from_db, to_db
 from bot.errors import Refused
-from bot.items import DraftFields, Item, Kind, Severity, Status, Transition, check_complete
+from bot.items import (
+    DraftFields,
+    Item,
+    ItemFilter,
+    NewDraft,
+    Severity,
+    Status,
+    Transition,
+    check_complete,
+)
 from bot.lifecycle import Change, Parties, Rating, Vote
 from bot.readmodels import TimelineEvent
 from storage.db import Repo, add_given, changed_one, marks, select_one
@@ -31,14 +39,7 @@ class ItemRepo(Repo):
         return await self.db.lookup(item_from_row, f"{ITEM_SELECT} WHERE i.id = ?", (item_id,))
 
     async def create_draft(
-        self,
-        *,
-        campaign_id: int,
-        kind: Kind,
-        author_id: int,
-        group_id: int | None,
-        now: datetime,
-        discard_unfinished: bool = False,
+        self, draft: NewDraft, now: datetime, *, discard_unfinished: bool = False
     ) -> int:
         """A new draft. With `discard_unfinished`, the author's other drafts go in the same
         transaction: a deputy writes one report at a time, and a report started again after a
@@ -48,12 +49,19 @@ class ItemRepo(Repo):
         def create(conn: sqlite3.Connection) -> int:
             if discard_unfinished:
                 conn.execute(
-                    "DELETE FROM items WHERE author_id = ? AND status = 'draft'", (author_id,)
+                    "DELETE FROM items WHERE author_id = ? AND status = 'draft'", (draft.author_id,)
                 )
             cur = conn.execute(
                 "INSERT INTO items (campaign_id, kind, status, author_id, group_id, created_at, "
                 "updated_at) VALUES (?, ?, 'draft', ?, ?, ?, ?)",
-                (campaign_id, str(kind), author_id, group_id, created, created),
+                (
+                    draft.campaign_id,
+                    str(draft.kind),
+                    draft.author_id,
+                    draft.group_id,
+                    created,
+                    created,
+                ),
             )
             assert cur.lastrowid is not None
             return cur.lastrowid
@@ -224,34 +232,25 @@ class ItemRepo(Repo):
         )
         return [r[0] for r in rows]
 
-    async def find(
-        self,
-        campaign_id: int,
-        *,
-        statuses: Sequence[Status] = (),
-        group_id: int | None = None,
-        unit_id: int | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        order: str = "number",
-    ) -> list[Item]:
-        """Items of the campaign by status, group and unit; `order` is "number" or "due"."""
+    async def find(self, campaign_id: int, which: ItemFilter) -> list[Item]:
         clauses = ["i.campaign_id = ?", "i.status != 'draft'"]
         params: list[Any] = [campaign_id]
-        if statuses:
-            clauses.append(f"i.status IN ({marks(statuses)})")
-            params += [str(s) for s in statuses]
-        add_given(clauses, params, ("i.group_id = ?", group_id), ("i.unit_id = ?", unit_id))
+        if which.statuses:
+            clauses.append(f"i.status IN ({marks(which.statuses)})")
+            params += [str(s) for s in which.statuses]
+        add_given(
+            clauses, params, ("i.group_id = ?", which.group_id), ("i.unit_id = ?", which.unit_id)
+        )
         where = " AND ".join(clauses)
         order_by = {
             # Earliest due first (so the overdue lead); items without a due date last.
             "due": "i.due_at IS NULL, i.due_at, i.forwarded_at DESC, i.id DESC",
             "number": "i.number, i.id",
-        }[order]
+        }[which.order]
         return await self.db.fetch_all_as(
             item_from_row,
             f"{ITEM_SELECT} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            (*params, which.limit, which.offset),
         )
 
     async def get_by_number(self, campaign_id: int, number: int) -> Item | None:

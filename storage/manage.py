@@ -46,6 +46,16 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def _stored(person: PersonCard | PersonChange) -> dict[str, object]:
+    """What a change may alter, as the persons table holds it: of the card seen, or the change."""
+    return {
+        "role": str(person.role),
+        "group_id": person.group_id,
+        "unit_id": person.unit_id,
+        "active": int(person.active),
+    }
+
+
 # --- the catalog ---------------------------------------------------------------------------------
 
 
@@ -97,18 +107,7 @@ class ManageRepo(Repo):
 
         None when nothing differs or the person was changed meanwhile (nothing is written then).
         """
-        before: dict[str, object] = {
-            "role": str(seen.role),
-            "group_id": seen.group_id,
-            "unit_id": seen.unit_id,
-            "active": int(seen.active),
-        }
-        after: dict[str, object] = {
-            "role": str(change.role),
-            "group_id": change.group_id,
-            "unit_id": change.unit_id,
-            "active": int(change.active),
-        }
+        before, after = _stored(seen), _stored(change)
         differs = [name for name in before if before[name] != after[name]]
         if not differs:
             return None

@@ -8,7 +8,7 @@ import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.errors import Refused
-from bot.invitations import InvitationState, check_redeemable
+from bot.invitations import InvitationState, NewInvitation, check_redeemable
 from bot.people import Person, Role
 from storage.db import Repo, insert, select_one
 from storage.rows import is_set, row_mapper
@@ -48,27 +48,14 @@ class PeopleRepo(Repo):
     async def by_id(self, person_id: int) -> Person | None:
         return await self.db.fetch_one_as(person_of, f"{PERSON_SELECT} WHERE id = ?", (person_id,))
 
-    async def invite(
-        self,
-        *,
-        campaign_id: int,
-        name: str,
-        role: Role,
-        group_id: int | None,
-        unit_id: int | None,
-        token_hash: str,
-        created_by: int | None,
-        now: datetime,
-        expires_at: datetime,
-        source_key: str | None = None,
-    ) -> int | None:
+    async def invite(self, invitation: NewInvitation, now: datetime) -> int | None:
         """Create the invited person and their single invitation together. None when the input
         named by `source_key` made its invitation already (it is being processed again)."""
         async with self.db.transaction() as conn:
             if (
-                source_key is not None
+                invitation.source_key is not None
                 and await select_one(
-                    conn, "SELECT 1 FROM invitations WHERE source_key = ?", (source_key,)
+                    conn, "SELECT 1 FROM invitations WHERE source_key = ?", (invitation.source_key,)
                 )
                 is not None
             ):
@@ -77,12 +64,26 @@ class PeopleRepo(Repo):
                 conn,
                 "INSERT INTO persons (campaign_id, name, role, group_id, unit_id, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (campaign_id, name, str(role), group_id, unit_id, to_db(now)),
+                (
+                    invitation.campaign_id,
+                    invitation.name,
+                    str(invitation.role),
+                    invitation.group_id,
+                    invitation.unit_id,
+                    to_db(now),
+                ),
             )
             await conn.execute(
                 "INSERT INTO invitations (person_id, token_hash, created_by, created_at, "
                 "expires_at, source_key) VALUES (?, ?, ?, ?, ?, ?)",
-                (person_id, token_hash, created_by, to_db(now), to_db(expires_at), source_key),
+                (
+                    person_id,
+                    invitation.token_hash,
+                    invitation.created_by,
+                    to_db(now),
+                    to_db(invitation.expires_at),
+                    invitation.source_key,
+                ),
             )
         return person_id
 

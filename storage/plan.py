@@ -8,9 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.clock import to_db
-from bot.coverage import CoverageFigures
+from bot.coverage import CoverageFigures, CoverageRange
 from bot.notices import Notice
-from bot.plan import Calendar, Due, KeyDateRecord, NewTask, PhaseRecord, TaskRow
+from bot.plan import Calendar, Due, KeyDateRecord, NewTask, PhaseRecord, TaskQuery, TaskRow
 from storage.db import Repo, add_given, insert, select_one
 from storage.outbox import enqueue
 from storage.rows import row_mapper
@@ -108,31 +108,22 @@ class PlanRepo(Repo):
             await enqueue(conn, notices, now, default_dedup=f"task{task_id}")
         return task_id, True
 
-    async def rows(
-        self,
-        campaign_id: int,
-        *,
-        group_id: int | None = None,
-        person_id: int | None = None,
-        task_id: int | None = None,
-        visit_id: int | None = None,
-        limit: int = 200,
-    ) -> list[TaskRow]:
+    async def rows(self, campaign_id: int, query: TaskQuery) -> list[TaskRow]:
         clauses: list[str] = ["t.campaign_id = ?"]
         params: list[Any] = [campaign_id]
         add_given(
             clauses,
             params,
-            ("t.group_id = ?", group_id),
-            ("td.person_id = ?", person_id),
-            ("t.id = ?", task_id),
-            ("td.visit_id = ?", visit_id),
+            ("t.group_id = ?", query.group_id),
+            ("td.person_id = ?", query.person_id),
+            ("t.id = ?", query.task_id),
+            ("td.visit_id = ?", query.visit_id),
         )
         return await self.db.fetch_all_as(
             _row,
             f"{_ROWS} WHERE {' AND '.join(clauses)} "
             "ORDER BY t.last_day DESC, t.id DESC, p.name, p.id LIMIT ?",
-            (*params, limit),
+            (*params, query.limit),
         )
 
     async def fulfil(
@@ -185,32 +176,23 @@ class PlanRepo(Repo):
         )
         return [(int(r[0]), r[1]) for r in rows]
 
-    async def coverage(
-        self,
-        campaign_id: int,
-        group_id: int | None,
-        first: date | None,
-        last: date | None,
-        start: str,
-        end: str,
-        today: date,
-    ) -> CoverageFigures:
-        lo = first.isoformat() if first else "0000-00-00"
-        hi = last.isoformat() if last else "9999-99-99"
-        in_group = "" if group_id is None else " AND p.group_id = ?"
-        group: tuple[int, ...] = () if group_id is None else (group_id,)
+    async def coverage(self, campaign_id: int, span: CoverageRange) -> CoverageFigures:
+        lo = span.first.isoformat() if span.first else "0000-00-00"
+        hi = span.last.isoformat() if span.last else "9999-99-99"
+        in_group = "" if span.group_id is None else " AND p.group_id = ?"
+        group: tuple[int, ...] = () if span.group_id is None else (span.group_id,)
         people = await self.db.fetch_all(
             "SELECT p.name, NOT EXISTS (SELECT 1 FROM task_deputies td JOIN tasks t "
             "ON t.id = td.task_id WHERE td.person_id = p.id AND t.first_day <= ? "
             "AND t.last_day >= ?) AND NOT EXISTS (SELECT 1 FROM visits v "
             "WHERE v.person_id = p.id AND v.at >= ? AND v.at < ?) AS idle "
             f"FROM persons p WHERE p.campaign_id = ? AND {_MEMBER}{in_group} ORDER BY p.name, p.id",
-            (hi, lo, start, end, campaign_id, *group),
+            (hi, lo, span.start, span.end, campaign_id, *group),
         )
         # A group's sub-items: of the projects it covers, named or through a lead unit.
         of_group = (
             ""
-            if group_id is None
+            if span.group_id is None
             else " AND s.project_id IN (SELECT project_id FROM group_projects WHERE group_id = ? "
             "UNION SELECT s2.project_id FROM subitems s2 JOIN group_units gu "
             "ON gu.unit_id = s2.unit_id WHERE gu.group_id = ?)"
@@ -219,14 +201,14 @@ class PlanRepo(Repo):
             "SELECT s.title, NOT EXISTS (SELECT 1 FROM visits v JOIN sites st ON st.id = v.site_id "
             "WHERE st.subitem_id = s.id AND v.on_site = 1 AND v.at >= ? AND v.at < ?) "
             f"FROM subitems s WHERE s.campaign_id = ?{of_group} ORDER BY s.position, s.code",
-            (start, end, campaign_id, *(group * 2)),
+            (span.start, span.end, campaign_id, *(group * 2)),
         )
-        of_task_group = "" if group_id is None else " AND t.group_id = ?"
+        of_task_group = "" if span.group_id is None else " AND t.group_id = ?"
         overdue = await self.db.fetch_int(
             "SELECT COUNT(*) FROM tasks t JOIN task_deputies td ON td.task_id = t.id "
             "WHERE t.campaign_id = ? AND td.done_at IS NULL AND t.last_day < ? "
             f"AND t.last_day >= ? AND t.first_day <= ?{of_task_group}",
-            (campaign_id, today.isoformat(), lo, hi, *group),
+            (campaign_id, span.today.isoformat(), lo, hi, *group),
         )
         return CoverageFigures(
             deputies=len(people),

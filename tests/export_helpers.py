@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.bootstrap import database_of
 from bot.exports import ExportResult, export_list
 from bot.invitations import InvitationRequest
-from bot.items import Kind, Severity
+from bot.items import Kind, NewDraft, Severity
 from bot.listing import ListFilter
 from bot.people import Person, Role
 from bot.records import PhotoTarget
@@ -58,11 +58,7 @@ async def item(
     site = sites[site_index % len(sites)]
     categories = await services.catalog.categories(campaign_id)
     item_id = await services.items.create_draft(
-        campaign_id=campaign_id,
-        kind=kind,
-        author_id=author.id,
-        group_id=author.group_id,
-        now=services.clock.now(),
+        NewDraft(campaign_id, kind, author.id, author.group_id), services.clock.now()
     )
     fields: dict[str, object] = {
         "site_id": site.id,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from bot.answer_terms import AnswerTerms, answer_terms
 from bot.bootstrap import database_of
-from bot.items import Item, Kind, Severity
+from bot.items import Item, Kind, NewDraft, Severity
 from bot.lifecycle import Change, Rating, ResponseClass
 from bot.people import Person
 from bot.rating_rules import conclude_rating, vote
@@ -49,11 +49,7 @@ async def raise_item(bot: Harness, author: Person, description: str = "实验室
     category = (await services.catalog.categories(campaign_id))[0]
     now = bot.now()
     item_id = await services.items.create_draft(
-        campaign_id=campaign_id,
-        kind=Kind.PROBLEM,
-        author_id=author.id,
-        group_id=author.group_id,
-        now=now,
+        NewDraft(campaign_id, Kind.PROBLEM, author.id, author.group_id), now
     )
     await services.items.update_draft(
         item_id,

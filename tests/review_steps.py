@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.items import Kind
+from bot.items import Kind, NewDraft
 from localapi import BotMessage, CallbackPress, SimUser
 from tests.conftest import Harness
 
@@ -51,11 +51,8 @@ async def submitted(bot: Harness, author: SimUser, description: str, group: str 
     site = await bot.site_of_group(group)
     items = bot.services.items
     new_id = await items.create_draft(
-        campaign_id=bot.services.campaign.id,
-        kind=Kind.SUGGESTION,
-        author_id=person.id,
-        group_id=person.group_id,
-        now=bot.now(),
+        NewDraft(bot.services.campaign.id, Kind.SUGGESTION, person.id, person.group_id),
+        bot.now(),
     )
     await items.update_draft(
         new_id,

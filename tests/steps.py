@@ -12,7 +12,7 @@ import pytest
 from bot.__main__ import main
 from bot.catalog import CatalogError
 from bot.catalog_file import parse_catalog
-from bot.items import Kind
+from bot.items import Kind, NewDraft
 from bot.notices import Act
 from handlers import callbacks
 from localapi import BotMessage, SimUser
@@ -196,11 +196,8 @@ async def submitted_suggestions(bot: Harness, author: SimUser, count: int) -> li
     ids = []
     for i in range(count):
         item_id = await bot.services.items.create_draft(
-            campaign_id=bot.services.campaign.id,
-            kind=Kind.SUGGESTION,
-            author_id=person.id,
-            group_id=person.group_id,
-            now=bot.now(),
+            NewDraft(bot.services.campaign.id, Kind.SUGGESTION, person.id, person.group_id),
+            bot.now(),
         )
         await bot.services.items.update_draft(
             item_id,

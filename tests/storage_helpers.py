@@ -15,8 +15,8 @@ import pytest
 
 from bot.catalog import Catalog
 from bot.catalog_file import load_catalog
-from bot.invitations import hash_token, new_token
-from bot.items import Kind, Severity
+from bot.invitations import NewInvitation, hash_token, new_token
+from bot.items import Kind, NewDraft, Severity
 from bot.people import Role
 from bot.records import SiteRecord
 from storage.catalog import CatalogRepo, import_catalog
@@ -85,7 +85,7 @@ async def _invite(
     token: str | None = None,
     expires_at: datetime | None = None,
 ) -> int:
-    person_id = await people.invite(
+    invitation = NewInvitation(
         campaign_id=campaign_id,
         name=name,
         role=role,
@@ -93,9 +93,9 @@ async def _invite(
         unit_id=None,
         token_hash=hash_token(token or new_token()),
         created_by=None,
-        now=NOW,
         expires_at=expires_at or NOW + timedelta(days=7),
     )
+    person_id = await people.invite(invitation, NOW)
     assert person_id is not None  # None only for an input seen before (source_key); none here
     return person_id
 
@@ -162,11 +162,7 @@ async def _world(db: Database) -> World:
 async def _draft(w: World, kind: Kind = Kind.PROBLEM, author: int | None = None) -> int:
     """An empty draft in the world's group, by its deputy unless told."""
     return await w.items.create_draft(
-        campaign_id=w.campaign_id,
-        kind=kind,
-        author_id=author or w.deputy_id,
-        group_id=w.group_id,
-        now=NOW,
+        NewDraft(w.campaign_id, kind, author or w.deputy_id, w.group_id), NOW
     )
 
 

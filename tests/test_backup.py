@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import database_of, open_services
-from bot.items import Status
+from bot.items import ItemFilter, Status
 from bot.people import Person
 from storage.backup import BackupError, backup_database, photo_files
 from tests.cli_helpers import acli, cli_env
@@ -154,7 +154,9 @@ async def test_backup_while_the_bot_writes_is_one_moment_and_restores(
     try:
         campaign_id = restored.campaign.id
         assert campaign_id == bot.services.campaign.id
-        found = await restored.items.find(campaign_id, statuses=[Status.SUBMITTED], limit=1000)
+        found = await restored.items.find(
+            campaign_id, ItemFilter(statuses=(Status.SUBMITTED,), limit=1000)
+        )
         assert {i.id for i in found} == ids
         for item in found:
             assert item == await bot.services.items.get(item.id)

@@ -22,8 +22,8 @@ import pytest
 
 from bot.catalog_file import load_catalog
 from bot.clock import from_db, to_db
-from bot.invitations import hash_token, new_token
-from bot.items import Kind, Severity, Status
+from bot.invitations import NewInvitation, hash_token, new_token
+from bot.items import Kind, NewDraft, Severity, Status
 from bot.lifecycle import Change, NewResponse, Rating, ResponseClass, Step, Vote
 from bot.people import Role
 from bot.records import AFTER_ALL, BEFORE_ALL
@@ -169,11 +169,7 @@ class Campaign:
     async def raise_item(self, at: datetime, n: int, kind: Kind = Kind.PROBLEM) -> int:
         author = self.people[n % len(self.people)]
         item_id = await self.items.create_draft(
-            campaign_id=self.id,
-            kind=kind,
-            author_id=author,
-            group_id=self.groups[n % len(self.groups)],
-            now=at,
+            NewDraft(self.id, kind, author, self.groups[n % len(self.groups)]), at
         )
         fields: dict[str, object] = {"site_id": self.sites[n % len(self.sites)]}
         fields["description"] = f"第{n}个问题：路面破损，影响通行"
@@ -238,7 +234,7 @@ async def campaign(tmp_path: Path) -> AsyncIterator[Campaign]:
         people_repo = PeopleRepo(db)
         people = []
         for n in range(4):
-            person = await people_repo.invite(
+            invitation = NewInvitation(
                 campaign_id=campaign_id,
                 name=f"代表{n}",
                 role=Role.DEPUTY,
@@ -246,9 +242,9 @@ async def campaign(tmp_path: Path) -> AsyncIterator[Campaign]:
                 unit_id=None,
                 token_hash=hash_token(new_token()),
                 created_by=None,
-                now=START,
                 expires_at=START + timedelta(days=7),
             )
+            person = await people_repo.invite(invitation, START)
             assert person is not None
             people.append(person)
         yield Campaign(db, ItemRepo(db), campaign_id, groups, sites, units, category, people)
@@ -269,9 +265,7 @@ async def test_the_summary_stays_a_recount_through_an_items_life(campaign: Campa
         await c.raise_item(times[n % len(times)], n, Kind.PROBLEM if n % 3 else Kind.SUGGESTION)
         for n in range(12)
     ]
-    draft = await c.items.create_draft(
-        campaign_id=c.id, kind=Kind.PROBLEM, author_id=c.people[0], group_id=c.groups[0], now=NOW
-    )
+    draft = await c.items.create_draft(NewDraft(c.id, Kind.PROBLEM, c.people[0], c.groups[0]), NOW)
     await c.check()
 
     for item_id in ids[:10]:

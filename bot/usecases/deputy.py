@@ -13,9 +13,9 @@ from typing import Any
 
 from bot import scope
 from bot.errors import Refused
-from bot.items import Item, Kind, Status, withdraw
+from bot.items import Item, Kind, NewDraft, Status, withdraw
 from bot.people import Action, Person, require_can
-from bot.plan import TaskRow
+from bot.plan import TaskQuery, TaskRow
 from bot.services import Services
 from bot.usecases.acting import Caller, campaign_record, item_id_of
 from bot.visits import Position, Visit, plan_visit
@@ -62,7 +62,7 @@ async def check_in(
         if done:
             log.info("Visit %s fulfilled tasks %s", visit.id, done)
         tasks = await services.plan.rows(
-            services.campaign.id, person_id=caller.person.id, visit_id=visit.id
+            services.campaign.id, TaskQuery(person_id=caller.person.id, visit_id=visit.id)
         )
         return CheckedIn(visit, tasks)
     return CheckedIn(visit, [])
@@ -72,11 +72,8 @@ async def start_report(services: Services, caller: Caller, kind: Kind) -> int:
     """A new draft of the deputy's (an unfinished earlier draft is discarded); its id."""
     require_can(caller.person, Action.REPORT)
     return await services.items.create_draft(
-        campaign_id=services.campaign.id,
-        kind=kind,
-        author_id=caller.person.id,
-        group_id=caller.person.group_id,
-        now=caller.now,
+        NewDraft(services.campaign.id, kind, caller.person.id, caller.person.group_id),
+        caller.now,
         discard_unfinished=True,
     )
 

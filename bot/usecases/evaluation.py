@@ -19,6 +19,7 @@ from bot.evaluation import (
     Candidate,
     EvaluationRound,
     Mark,
+    NewRound,
     Results,
     RoundProject,
     check_deadline,
@@ -98,12 +99,9 @@ async def open_round(
     require(bool(voters), "evaluation.no_voters")
     projects = await services.catalog.projects(campaign_id)
     require(bool(projects), "evaluation.no_projects")
+    voters_kind = "all" if named is None else "named"
     round_, new = await services.evaluation.open_round(
-        campaign_id,
-        deadline,
-        "all" if named is None else "named",
-        voters,
-        actor.id,
+        NewRound(campaign_id, deadline, voters_kind, tuple(voters), actor.id),
         caller.now,
         caller.key,
         _opened_notices(deadline, len(projects)),

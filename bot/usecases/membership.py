@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.errors import Refused, require
 from bot.invitations import (
     InvitationRequest,
+    NewInvitation,
     deep_link,
     expiry,
     hash_token,
@@ -65,16 +66,18 @@ async def issue_invitation(
     token = new_token()
     expires_at = expiry(now, services.settings.invitations.ttl_days)
     person_id = await services.people.invite(
-        campaign_id=campaign_id,
-        name=request.name.strip(),
-        role=request.role,
-        group_id=group_id,
-        unit_id=unit_id,
-        token_hash=hash_token(token),
-        created_by=created_by.id if created_by else None,
-        now=now,
-        expires_at=expires_at,
-        source_key=key,
+        NewInvitation(
+            campaign_id=campaign_id,
+            name=request.name.strip(),
+            role=request.role,
+            group_id=group_id,
+            unit_id=unit_id,
+            token_hash=hash_token(token),
+            created_by=created_by.id if created_by else None,
+            expires_at=expires_at,
+            source_key=key,
+        ),
+        now,
     )
     require(person_id is not None, "invite_already_made", name=request.name.strip())
     assert person_id is not None

@@ -20,7 +20,7 @@ from bot.coverage import CoverageFigures, load_coverage
 from bot.errors import Refused, require
 from bot.notices import Notice
 from bot.people import Action, Person, require_can
-from bot.plan import Calendar, NewTask, Target, TaskRow, Window, parse_window
+from bot.plan import Calendar, NewTask, Target, TaskQuery, TaskRow, Window, parse_window
 from bot.records import ProjectRecord, SiteRecord, SubitemRecord
 from bot.services import Services
 from bot.usecases.acting import Caller
@@ -182,7 +182,7 @@ async def create_task(
             "Task %s planned by person %s for %d deputies", task_id, caller.person.id, len(chosen)
         )
         services.wake_sender()
-    rows = await services.plan.rows(services.campaign.id, task_id=task_id)
+    rows = await services.plan.rows(services.campaign.id, TaskQuery(task_id=task_id))
     first = rows[0] if rows else None
     return Planned(
         task_id,
@@ -198,13 +198,13 @@ async def my_tasks(services: Services, person: Person | None) -> list[TaskRow]:
     """The caller's own tasks, the latest windows first."""
     require_can(person, Action.TASKS)
     assert person is not None
-    return await services.plan.rows(services.campaign.id, person_id=person.id)
+    return await services.plan.rows(services.campaign.id, TaskQuery(person_id=person.id))
 
 
 async def tasks_in_reach(services: Services, person: Person | None) -> list[TaskRow]:
     """A leader's group's tasks; staff: the campaign's."""
     group_id = scope.plan_reach(person)
-    return await services.plan.rows(services.campaign.id, group_id=group_id, limit=500)
+    return await services.plan.rows(services.campaign.id, TaskQuery(group_id=group_id, limit=500))
 
 
 async def coverage_in_reach(services: Services, person: Person | None, on: date) -> CoverageFigures:
