@@ -1,13 +1,15 @@
 """Migration 0019: the per-unit figures and class-C reasons of the tally, kept per month.
 
 Generated rather than written out: its triggers on items add an item's counts (the new row, +1)
-and take them back (the old row, -1) with the same four statements, and its six triggers on
-ratings differ only in their event. Each is written once below, with the row and the sign as
-names to fill in. The text is exactly the SQL this migration was applied with, byte for byte
-(tests/test_migrations_frozen.py): change nothing here, write a new migration instead.
+and take them back (the old row, -1) with the same statements, and its six triggers on ratings
+differ only in their event. Each is written once below, with the row and the sign as names to
+fill in (storage/migrations/_triggers.py). The text is exactly the SQL this migration was applied
+with, byte for byte (tests/test_migrations_frozen.py): change nothing here, write a new migration.
 """
 
 from __future__ import annotations
+
+from storage.migrations._triggers import NEW, OLD, vote_triggers
 
 _TABLES = """\
 -- deputy-bot schema, version 19: the per-unit figures and the class-C reasons of the tally kept
@@ -128,10 +130,10 @@ _REASON = """\
     ON CONFLICT (campaign_id, month, reason) DO UPDATE SET n = n + excluded.n;
 """
 
-_NEW_RECEIVED = _RECEIVED.format(row="NEW", sign="")
-_OLD_RECEIVED = _RECEIVED.format(row="OLD", sign="-")
-_NEW_REASON = _REASON.format(row="NEW", sign="")
-_OLD_REASON = _REASON.format(row="OLD", sign="-")
+_NEW_RECEIVED = _RECEIVED.format(**NEW)
+_OLD_RECEIVED = _RECEIVED.format(**OLD)
+_NEW_REASON = _REASON.format(**NEW)
+_OLD_REASON = _REASON.format(**OLD)
 
 _ITEM_TRIGGERS = f"""\
 -- --- an item counted, uncounted or moved --------------------------------------------------------
@@ -172,9 +174,12 @@ BEGIN
 {_OLD_REASON}{_NEW_REASON}END;
 """
 
-# The votes of the items a change to ratings touches: before it they leave the counts (sign "-"),
-# after it they join them again (sign "").
-_VOTE_TRIGGER = """\
+_VOTE_TRIGGERS = """\
+-- --- a vote cast, changed or taken back -----------------------------------------------------------
+-- As migration 0017's tally_vote_*: the item's latest round's votes leave the counts before the
+-- change and join them again after it.
+
+""" + vote_triggers("""\
 CREATE TRIGGER tally_unit_vote_{when}_{name} {WHEN} {event} ON ratings
 BEGIN
     INSERT INTO tally_unit_votes
@@ -186,38 +191,7 @@ BEGIN
     GROUP BY {group_by}
     ON CONFLICT (campaign_id, unit_id, value, month) DO UPDATE SET n = n + excluded.n;
 END;
-"""
-
-# (name, event, the items whose votes it moves, grouped by)
-_VOTE_EVENTS = (
-    ("insert", "INSERT", "i.id = NEW.item_id", "r.value"),
-    (
-        "update",
-        "UPDATE OF item_id, round, value",
-        "i.id IN (OLD.item_id, NEW.item_id)",
-        "i.id, r.value",
-    ),
-    ("delete", "DELETE", "i.id = OLD.item_id", "r.value"),
-)
-
-_VOTE_TRIGGERS = """\
--- --- a vote cast, changed or taken back -----------------------------------------------------------
--- As migration 0017's tally_vote_*: the item's latest round's votes leave the counts before the
--- change and join them again after it.
-
-""" + "\n".join(
-    _VOTE_TRIGGER.format(
-        when=when,
-        WHEN=when.upper(),
-        sign=sign,
-        name=name,
-        event=event,
-        items=items,
-        group_by=group_by,
-    )
-    for name, event, items, group_by in _VOTE_EVENTS
-    for when, sign in (("before", "-"), ("after", ""))
-)
+""")
 
 _EXISTING_ITEMS = """\
 -- --- the counts of the items already there --------------------------------------------------------
