@@ -135,6 +135,18 @@ _OLD_RECEIVED = _RECEIVED.format(**OLD)
 _NEW_REASON = _REASON.format(**NEW)
 _OLD_REASON = _REASON.format(**OLD)
 
+
+def _when_changed(columns: str) -> str:
+    """The WHEN of a trigger for a change to items in any of `columns` (space-separated)."""
+    return "WHEN (" + "\n    OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns.split()) + ")"
+
+
+# The columns _RECEIVED and _REASON read: a change to any other costs their triggers nothing.
+_RECEIVED_CHANGED = _when_changed(
+    "campaign_id forwarded_at unit_id status sign_due_at signed_at answered_at due_at id"
+)
+_REASON_CHANGED = _when_changed("campaign_id submitted_at status response_class answer_reason id")
+
 _ITEM_TRIGGERS = f"""\
 -- --- an item counted, uncounted or moved --------------------------------------------------------
 
@@ -151,25 +163,12 @@ BEGIN
 
 -- A change of anything counted: the old row leaves its counts, the new one joins its own.
 CREATE TRIGGER tally_unit_item_changed AFTER UPDATE ON items
-WHEN (OLD.campaign_id IS NOT NEW.campaign_id
-    OR OLD.forwarded_at IS NOT NEW.forwarded_at
-    OR OLD.unit_id IS NOT NEW.unit_id
-    OR OLD.status IS NOT NEW.status
-    OR OLD.sign_due_at IS NOT NEW.sign_due_at
-    OR OLD.signed_at IS NOT NEW.signed_at
-    OR OLD.answered_at IS NOT NEW.answered_at
-    OR OLD.due_at IS NOT NEW.due_at
-    OR OLD.id IS NOT NEW.id)
+{_RECEIVED_CHANGED}
 BEGIN
 {_OLD_RECEIVED}{_NEW_RECEIVED}END;
 
 CREATE TRIGGER tally_reason_item_changed AFTER UPDATE ON items
-WHEN (OLD.campaign_id IS NOT NEW.campaign_id
-    OR OLD.submitted_at IS NOT NEW.submitted_at
-    OR OLD.status IS NOT NEW.status
-    OR OLD.response_class IS NOT NEW.response_class
-    OR OLD.answer_reason IS NOT NEW.answer_reason
-    OR OLD.id IS NOT NEW.id)
+{_REASON_CHANGED}
 BEGIN
 {_OLD_REASON}{_NEW_REASON}END;
 """
