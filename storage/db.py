@@ -33,6 +33,7 @@ Row = sqlite3.Row
 T = TypeVar("T")
 
 
+# The package of the migrations: NNNN_name.sql files and NNNN_name.py modules.
 _MIGRATIONS = "storage.migrations"
 # The first line of a migration that must run with foreign keys off (a table rebuild).
 _FOREIGN_KEYS_OFF = "-- foreign_keys: off"
