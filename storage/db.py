@@ -15,6 +15,7 @@ still all-or-nothing, and none reported done before the commit.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence, Sized
@@ -32,6 +33,8 @@ Row = sqlite3.Row
 T = TypeVar("T")
 
 
+# The package of the migrations: NNNN_name.sql files and NNNN_name.py modules.
+_MIGRATIONS = "storage.migrations"
 # The first line of a migration that must run with foreign keys off (a table rebuild).
 _FOREIGN_KEYS_OFF = "-- foreign_keys: off"
 
@@ -45,11 +48,19 @@ class DatabaseError(Exception):
 
 
 def _migrations() -> list[tuple[int, str]]:
+    """Every migration as (version, SQL), oldest first: a NNNN_name.sql file's text, or the `SQL`
+    of a NNNN_name.py module (one that writes text repeated many times, as triggers for the old and
+    the new row, once; tests/test_migrations_frozen.py holds every version to the text it had)."""
     found = []
-    for entry in resources.files("storage.migrations").iterdir():
+    for entry in resources.files(_MIGRATIONS).iterdir():
         name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
+        if not name[:4].isdigit():
+            continue
+        if name.endswith(".sql"):
             found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+        elif name.endswith(".py"):
+            sql: str = importlib.import_module(f"{_MIGRATIONS}.{name[:-3]}").SQL
+            found.append((int(name[:4]), sql))
     return sorted(found)
 
 

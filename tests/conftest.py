@@ -28,11 +28,12 @@ from bot.services import Services
 from bot.usecases.membership import issue_invitation
 from localapi import BotMessage, CallbackPress, LocalBotApi, SimUser
 from storage.catalog import import_catalog
-from storage.db import Database
+from storage.db import Database, _migrations
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
-MIGRATIONS = sorted((ROOT / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]*.sql"))
+# (version, SQL) of every migration, oldest first, as the database applies them.
+MIGRATIONS = _migrations()
 TOKEN = "123456:TEST-TOKEN-deputy-bot"
 BOT_USERNAME = "deputy_test_bot"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -175,9 +176,9 @@ class Harness:
 def migrate_to(conn: sqlite3.Connection, version: int) -> None:
     """The schema as the migrations up to `version` left it: an older database, for the tests
     of what a later migration does to it."""
-    for migration in MIGRATIONS:
-        if int(migration.name[:4]) <= version:
-            conn.executescript(migration.read_text(encoding="utf-8"))
+    for number, sql in MIGRATIONS:
+        if number <= version:
+            conn.executescript(sql)
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ where a query repeats its condition word for word): held here to the rules and t
 from __future__ import annotations
 
 import re
-from importlib import resources
 
 from bot.deadlines import WAITING_FOR_UNIT
 from bot.items import Status
 from bot.tally import STATUS_ORDER
+from storage.db import _migrations
 from storage.statuses import NOT_COUNTED, WAITING
 
 
@@ -18,8 +18,7 @@ def _listed(sql: str) -> set[str]:
 
 def test_waiting_is_the_rule_and_the_partial_indexes_condition() -> None:
     assert _listed(WAITING) == {status.value for status in WAITING_FOR_UNIT}
-    migration = resources.files("storage.migrations").joinpath("0017_tally_summary.sql")
-    conditions = re.findall(r"WHERE status IN (\([^)]*\))", migration.read_text("utf-8"))
+    conditions = re.findall(r"WHERE status IN (\([^)]*\))", dict(_migrations())[17])
     assert len(conditions) >= 2 and set(conditions) == {WAITING}
 
 
