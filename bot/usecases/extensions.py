@@ -172,10 +172,9 @@ async def item_deadlines(services: Services, actor: Person | None, item: Item) -
         due_day, latest = unit_deadlines.extension_window(item, policy)
         earliest = due_day + timedelta(days=1)
     shown = staff or liaison
+    forwarded = shown and item.status is Status.FORWARDED
     return DeadlineView(
-        sign_due=unit_deadlines.sign_deadline(item, policy)
-        if shown and item.status is Status.FORWARDED
-        else None,
+        sign_due=unit_deadlines.sign_deadline(item, policy) if forwarded else None,
         sign_overdue=shown and unit_deadlines.sign_overdue(item, now, policy),
         signed_at=item.signed_at if shown else None,
         extensions=visible,
