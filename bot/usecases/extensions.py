@@ -31,13 +31,6 @@ class Asked:
     proposed_day: date
 
 
-@dataclass(frozen=True, slots=True)
-class Decided:
-    item: Item
-    extension: unit_deadlines.Extension
-    decision: unit_deadlines.Decision
-
-
 async def may_ask(services: Services, actor: Person | None, item_id: object) -> Item:
     """The item, if its unit's liaison may ask for more time now (no request of it open)."""
     item = await unit_item(services, actor, item_id)
@@ -96,8 +89,9 @@ async def decide(
     approve: bool,
     *,
     item_id: int | None = None,
-) -> Decided:
-    """Staff's decision; a request decided already, or of an item that moved on, is refused.
+) -> unit_deadlines.ExtensionDecision:
+    """Staff's decision, as the rule made and the store kept it (the request, approved or not,
+    and the new due date); a request decided already, or of an item that moved on, is refused.
     `item_id`: the item whose page the decision came from, which the request must be of."""
     scope.require_staff(caller.person)
     extension = await campaign_record(
@@ -124,7 +118,7 @@ async def decide(
         raise Refused("extension.stale", number=item.display_number)
     services.wake_sender()
     log.info("Extension %s %s by %s", extension.id, decision.decision, caller.person.id)
-    return Decided(item, extension, decision.decision)
+    return decision
 
 
 async def of_item(
