@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Asked:
     item: Item
-    extension_id: int
     proposed_day: date
 
 
@@ -79,7 +78,7 @@ async def ask(
         raise Refused("extension.pending", number=item.display_number)
     services.wake_sender()
     log.info("Extension %s of item %s asked by %s", extension_id, item.id, caller.person.id)
-    return Asked(item, extension_id, day)
+    return Asked(item, day)
 
 
 async def decide(
