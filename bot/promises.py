@@ -17,38 +17,31 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot import lifecycle
 from bot.items import Item, Status
-from bot.lifecycle import (
-    Change,
-    EventKind,
-    Parties,
-    Policy,
-    Rating,
-    Step,
-    Vote,
-    notify,
-    notify_unit,
-)
 from bot.notices import Notice
 
 
-def rating_key(result: Rating | None) -> str:
+def rating_key(result: lifecycle.Rating | None) -> str:
     """The catalog key naming a round's result, "no rating" when nobody voted."""
     return f"rating.{result}" if result else "rating.none"
 
 
-def vote_counts(votes: Sequence[Vote]) -> dict[str, int]:
+def vote_counts(votes: Sequence[lifecycle.Vote]) -> dict[str, int]:
     """How many votes of each value: what a unit may know of a round (no names)."""
     counted = Counter(str(v.value) for v in votes)
-    return {str(value): counted.get(str(value), 0) for value in Rating}
+    return {str(value): counted.get(str(value), 0) for value in lifecycle.Rating}
 
 
 def result_for_unit(
-    parties: Parties, item: Item, votes: Sequence[Vote], result: Rating | None
+    parties: lifecycle.Parties,
+    item: Item,
+    votes: Sequence[lifecycle.Vote],
+    result: lifecycle.Rating | None,
 ) -> tuple[Notice, ...]:
     """The round's verdict and counts, to the unit's liaisons."""
     counts = vote_counts(votes)
-    return notify(
+    return lifecycle.notify(
         parties.liaisons,
         "answers.notice_rated_unit",
         item,
@@ -61,12 +54,16 @@ def result_for_unit(
 
 
 def promise_kept_open(
-    item: Item, votes: Sequence[Vote], result: Rating | None, parties: Parties, policy: Policy
-) -> Change:
+    item: Item,
+    votes: Sequence[lifecycle.Vote],
+    result: lifecycle.Rating | None,
+    parties: lifecycle.Parties,
+    policy: lifecycle.Policy,
+) -> lifecycle.Change:
     """A class-B answer rated 满意 / 基本满意 (or not at all): rated, waiting for its promised day."""
     assert item.promised_at is not None
     day = policy.day(item.promised_at)
-    notices = notify(
+    notices = lifecycle.notify(
         parties.raisers,
         "answers.notice_promise_pending",
         item,
@@ -74,28 +71,32 @@ def promise_kept_open(
         promised=day,
     )
     notices += result_for_unit(parties, item, votes, result)
-    return Change.of(
+    return lifecycle.Change.of(
         item,
         None,
-        (Step(Status.RATED, note=str(result or "")),),
+        (lifecycle.Step(Status.RATED, note=str(result or "")),),
         fields={"rating": str(result) if result else None},
         notices=notices,
     )
 
 
-def promise_due(item: Item, parties: Parties, now: datetime, policy: Policy) -> Change | None:
+def promise_due(
+    item: Item, parties: lifecycle.Parties, now: datetime, policy: lifecycle.Policy
+) -> lifecycle.Change | None:
     """The promised day has come: the item goes back to its unit for a follow-up answer, in a
     new round, due `followup_days` later. The bot acts (no actor); None when nothing is due."""
     if item.status is not Status.RATED or item.promised_at is None or now < item.promised_at:
         return None
     day = policy.day(item.promised_at)
     due = now + timedelta(days=policy.answers.followup_days)
-    notices = notify_unit(parties, "answers.notice_followup_unit", item, due, policy, promised=day)
-    notices += notify(parties.raisers, "answers.notice_followup", item, promised=day)
-    return Change.of(
+    notices = lifecycle.notify_unit(
+        parties, "answers.notice_followup_unit", item, due, policy, promised=day
+    )
+    notices += lifecycle.notify(parties.raisers, "answers.notice_followup", item, promised=day)
+    return lifecycle.Change.of(
         item,
         None,
-        (Step(Status.IN_PROGRESS, EventKind.TRANSITION, f"followup {day}"),),
+        (lifecycle.Step(Status.IN_PROGRESS, lifecycle.EventKind.TRANSITION, f"followup {day}"),),
         # promised_at stays: while the unit holds the item, it marks the follow-up.
         fields={"round": item.round + 1, "due_at": due},
         notices=notices,

@@ -12,19 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot import evaluation
 from bot.errors import Refused, require
-from bot.evaluation import (
-    COMMENT_MAX,
-    Ballot,
-    Candidate,
-    EvaluationRound,
-    Mark,
-    NewRound,
-    Results,
-    RoundProject,
-    check_deadline,
-    voting_open,
-)
 from bot.notices import Act, Notice, NoticeButton
 from bot.people import Action, Person, require_can
 from bot.services import Services
@@ -35,7 +24,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    round: EvaluationRound
+    round: evaluation.EvaluationRound
     voters: int
     projects: int
     new: bool
@@ -62,7 +51,9 @@ def _opened_notices(deadline: date, projects: int) -> Callable[[int, Sequence[in
     return make
 
 
-async def candidates(services: Services, actor: Person | None, fragment: str) -> list[Candidate]:
+async def candidates(
+    services: Services, actor: Person | None, fragment: str
+) -> list[evaluation.Candidate]:
     """Deputies and leaders staff may name as voters (liaisons are the ones being rated)."""
     require_can(actor, Action.EVALUATION)
     fragment = fragment.strip()
@@ -78,7 +69,7 @@ async def default_voters(services: Services, actor: Person | None) -> list[int]:
 
 def check_new_deadline(services: Services, actor: Person | None, deadline: date) -> None:
     require_can(actor, Action.EVALUATION)
-    check_deadline(deadline, today(services), services.settings.evaluation.max_days)
+    evaluation.check_deadline(deadline, today(services), services.settings.evaluation.max_days)
 
 
 async def open_round(
@@ -88,7 +79,7 @@ async def open_round(
     leaders, or the named ones among them. Each voter is told, with a button to begin."""
     actor = caller.person
     require_can(actor, Action.EVALUATION)
-    check_deadline(deadline, today(services), services.settings.evaluation.max_days)
+    evaluation.check_deadline(deadline, today(services), services.settings.evaluation.max_days)
     campaign_id = services.campaign.id
     eligible = set(await services.evaluation.all_voters(campaign_id))
     if named is None:
@@ -101,7 +92,7 @@ async def open_round(
     require(bool(projects), "evaluation.no_projects")
     voters_kind = "all" if named is None else "named"
     round_, new = await services.evaluation.open_round(
-        NewRound(campaign_id, deadline, voters_kind, tuple(voters), actor.id),
+        evaluation.NewRound(campaign_id, deadline, voters_kind, tuple(voters), actor.id),
         caller.now,
         caller.key,
         _opened_notices(deadline, len(projects)),
@@ -113,7 +104,7 @@ async def open_round(
     return Opened(round_, turnout.voters, turnout.projects, new)
 
 
-async def current(services: Services, actor: Person | None) -> EvaluationRound | None:
+async def current(services: Services, actor: Person | None) -> evaluation.EvaluationRound | None:
     """The open round, else the latest closed one, else None."""
     require_can(actor, Action.EVALUATION)
     store, campaign_id = services.evaluation, services.campaign.id
@@ -122,7 +113,9 @@ async def current(services: Services, actor: Person | None) -> EvaluationRound |
     )
 
 
-async def close_round(services: Services, caller: Caller, round_id: object) -> EvaluationRound:
+async def close_round(
+    services: Services, caller: Caller, round_id: object
+) -> evaluation.EvaluationRound:
     """Staff close an open round before its deadline."""
     require_can(caller.person, Action.EVALUATION)
     round_ = await _round(services, round_id)
@@ -134,22 +127,24 @@ async def close_round(services: Services, caller: Caller, round_id: object) -> E
     return fresh
 
 
-async def results(services: Services, actor: Person | None, round_id: object) -> Results:
+async def results(services: Services, actor: Person | None, round_id: object) -> evaluation.Results:
     """Turnout always; the results per project once the round is closed."""
     require_can(actor, Action.EVALUATION)
     return await round_results(services, await _round(services, round_id))
 
 
-async def round_results(services: Services, round_: EvaluationRound) -> Results:
+async def round_results(
+    services: Services, round_: evaluation.EvaluationRound
+) -> evaluation.Results:
     """A round's turnout and (closed rounds only) its results: for doors that checked the
     caller already, the command line (whoever holds the database) and the daily job."""
     store = services.evaluation
     turnout = await store.turnout(round_.id)
     projects = tuple(await store.results(round_.id)) if not round_.open else ()
-    return Results(round_, turnout, projects)
+    return evaluation.Results(round_, turnout, projects)
 
 
-async def _round(services: Services, round_id: object) -> EvaluationRound:
+async def _round(services: Services, round_id: object) -> evaluation.EvaluationRound:
     if not isinstance(round_id, int) or isinstance(round_id, bool):
         raise Refused("button_expired")
     round_ = await services.evaluation.round(services.campaign.id, round_id)
@@ -161,7 +156,7 @@ async def _round(services: Services, round_id: object) -> EvaluationRound:
 # --- voting ------------------------------------------------------------------------------------
 
 
-async def ballot(services: Services, actor: Person | None) -> Ballot:
+async def ballot(services: Services, actor: Person | None) -> evaluation.Ballot:
     """The open round the person is a voter of, and the next project they have not rated."""
     require_can(actor, Action.EVALUATE)
     assert actor is not None
@@ -169,7 +164,7 @@ async def ballot(services: Services, actor: Person | None) -> Ballot:
     round_ = await store.open_round_of(services.campaign.id)
     require(
         round_ is not None
-        and voting_open(round_, today(services))
+        and evaluation.voting_open(round_, today(services))
         and await store.is_voter(round_.id, actor.id),
         "evaluation.none_for_you",
     )
@@ -178,16 +173,18 @@ async def ballot(services: Services, actor: Person | None) -> Ballot:
     voted = await store.voted_projects(round_.id, actor.id)
     for position, project in enumerate(projects, start=1):
         if project.id not in voted:
-            return Ballot(round_, project, position, len(projects))
-    return Ballot(round_, None, len(projects), len(projects))
+            return evaluation.Ballot(round_, project, position, len(projects))
+    return evaluation.Ballot(round_, None, len(projects), len(projects))
 
 
-async def _voting_round(services: Services, actor: Person, round_id: object) -> EvaluationRound:
+async def _voting_round(
+    services: Services, actor: Person, round_id: object
+) -> evaluation.EvaluationRound:
     """The open round `round_id` in which `actor` may vote (a voter's check before a vote or a
     comment)."""
     require_can(actor, Action.EVALUATE)
     round_ = await _round(services, round_id)
-    require(voting_open(round_, today(services)), "evaluation.closed")
+    require(evaluation.voting_open(round_, today(services)), "evaluation.closed")
     require(await services.evaluation.is_voter(round_.id, actor.id), "evaluation.none_for_you")
     return round_
 
@@ -197,12 +194,12 @@ class Voted:
     """The project voted on, and whether this vote was counted (False: one was given before,
     and it stands: a vote cannot be changed once given)."""
 
-    project: RoundProject
+    project: evaluation.RoundProject
     counted: bool
 
 
 async def vote(
-    services: Services, caller: Caller, round_id: object, project_id: object, mark: Mark
+    services: Services, caller: Caller, round_id: object, project_id: object, mark: evaluation.Mark
 ) -> Voted:
     """Count the voter's mark for the project, once."""
     actor = caller.person
@@ -224,7 +221,11 @@ async def comment(
     actor = caller.person
     round_ = await _voting_round(services, actor, round_id)
     text = text.strip()
-    require(0 < len(text) <= COMMENT_MAX, "evaluation.comment_too_long", max=COMMENT_MAX)
+    require(
+        0 < len(text) <= evaluation.COMMENT_MAX,
+        "evaluation.comment_too_long",
+        max=evaluation.COMMENT_MAX,
+    )
     if not isinstance(project_id, int):
         raise Refused("button_expired")
     return await services.evaluation.add_comment(round_.id, actor.id, project_id, text, caller.key)

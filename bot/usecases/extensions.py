@@ -11,25 +11,12 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot import scope
+from bot import scope, unit_deadlines
 from bot.errors import Refused, require
 from bot.items import Item, Status
 from bot.people import Person
 from bot.services import Services
 from bot.typed_dates import typed_day
-from bot.unit_deadlines import (
-    Decision,
-    Extension,
-    ask_extension,
-    asked_notices,
-    check_proposed_day,
-    check_reason,
-    decide_extension,
-    extension_window,
-    may_ask_extension,
-    sign_deadline,
-    sign_overdue,
-)
 from bot.unit_rules import WITH_UNIT
 from bot.usecases.acting import Caller, campaign_record
 from bot.usecases.unit import unit_item
@@ -40,22 +27,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Asked:
     item: Item
-    extension_id: int
     proposed_day: date
-
-
-@dataclass(frozen=True, slots=True)
-class Decided:
-    item: Item
-    extension: Extension
-    decision: Decision
 
 
 async def may_ask(services: Services, actor: Person | None, item_id: object) -> Item:
     """The item, if its unit's liaison may ask for more time now (no request of it open)."""
     item = await unit_item(services, actor, item_id)
     assert actor is not None
-    may_ask_extension(item, actor)
+    unit_deadlines.may_ask_extension(item, actor)
     require(
         await services.deadlines.open_extension(item.id) is None,
         "extension.pending",
@@ -70,14 +49,14 @@ async def check_ask_reason(
     """The item, if its liaison may still ask, and the reason as it will be kept: checked
     before the date is asked for."""
     item = await may_ask(services, actor, item_id)
-    return item, check_reason(reason)
+    return item, unit_deadlines.check_reason(reason)
 
 
 def proposed_day(services: Services, item: Item, text: str) -> date:
     """The typed date, checked against the item's current due date."""
     policy = services.policy
-    due_day, _latest = extension_window(item, policy)
-    return check_proposed_day(item, typed_day(text, due_day), policy)
+    due_day, _latest = unit_deadlines.extension_window(item, policy)
+    return unit_deadlines.check_proposed_day(item, typed_day(text, due_day), policy)
 
 
 async def ask(
@@ -87,11 +66,11 @@ async def ask(
     item = await may_ask(services, caller.person, item_id)
     policy = services.policy
     day = proposed_day(services, item, day_text)
-    new = ask_extension(item, caller.person, reason, day, policy)
+    new = unit_deadlines.ask_extension(item, caller.person, reason, day, policy)
     parties = await services.items.parties(item)
     extension_id = await services.deadlines.add_extension(
         new,
-        lambda ext_id: asked_notices(item, new, ext_id, parties, policy),
+        lambda ext_id: unit_deadlines.asked_notices(item, new, ext_id, parties, policy),
         caller.now,
         caller.key,
     )
@@ -99,7 +78,7 @@ async def ask(
         raise Refused("extension.pending", number=item.display_number)
     services.wake_sender()
     log.info("Extension %s of item %s asked by %s", extension_id, item.id, caller.person.id)
-    return Asked(item, extension_id, day)
+    return Asked(item, day)
 
 
 async def decide(
@@ -109,8 +88,9 @@ async def decide(
     approve: bool,
     *,
     item_id: int | None = None,
-) -> Decided:
-    """Staff's decision; a request decided already, or of an item that moved on, is refused.
+) -> unit_deadlines.ExtensionDecision:
+    """Staff's decision, as the rule made and the store kept it (the request, approved or not,
+    and the new due date); a request decided already, or of an item that moved on, is refused.
     `item_id`: the item whose page the decision came from, which the request must be of."""
     scope.require_staff(caller.person)
     extension = await campaign_record(
@@ -121,7 +101,7 @@ async def decide(
     item = await services.items.get(extension.item_id)
     if item is None:
         raise Refused("button_expired")
-    decision = decide_extension(
+    decision = unit_deadlines.decide_extension(
         extension,
         item,
         caller.person,
@@ -137,10 +117,12 @@ async def decide(
         raise Refused("extension.stale", number=item.display_number)
     services.wake_sender()
     log.info("Extension %s %s by %s", extension.id, decision.decision, caller.person.id)
-    return Decided(item, extension, decision.decision)
+    return decision
 
 
-async def of_item(services: Services, actor: Person | None, item: Item) -> list[Extension]:
+async def of_item(
+    services: Services, actor: Person | None, item: Item
+) -> list[unit_deadlines.Extension]:
     """The item's requests, for whoever may see the item's deadlines (staff, its unit)."""
     if actor is None:
         return []
@@ -149,7 +131,7 @@ async def of_item(services: Services, actor: Person | None, item: Item) -> list[
     return []
 
 
-async def pending(services: Services, actor: Person | None) -> list[Extension]:
+async def pending(services: Services, actor: Person | None) -> list[unit_deadlines.Extension]:
     """Requests waiting for staff's decision."""
     scope.require_staff(actor)
     return await services.deadlines.pending_extensions(services.campaign.id)
@@ -162,7 +144,7 @@ class DeadlineView:
     sign_due: datetime | None  # while forwarded
     sign_overdue: bool
     signed_at: datetime | None
-    extensions: list[Extension]
+    extensions: list[unit_deadlines.Extension]
     may_ask: bool  # the unit's liaison: the request form
     earliest: date | None  # the form's date bounds
     latest: date | None
@@ -180,12 +162,13 @@ async def item_deadlines(services: Services, actor: Person | None, item: Item) -
     earliest = latest = None
     may = liaison and item.status in WITH_UNIT and item.due_at is not None and not open_request
     if may:
-        due_day, latest = extension_window(item, policy)
+        due_day, latest = unit_deadlines.extension_window(item, policy)
         earliest = due_day + timedelta(days=1)
     shown = staff or liaison
+    forwarded = shown and item.status is Status.FORWARDED
     return DeadlineView(
-        sign_due=sign_deadline(item, policy) if shown and item.status is Status.FORWARDED else None,
-        sign_overdue=shown and sign_overdue(item, now, policy),
+        sign_due=unit_deadlines.sign_deadline(item, policy) if forwarded else None,
+        sign_overdue=shown and unit_deadlines.sign_overdue(item, now, policy),
         signed_at=item.signed_at if shown else None,
         extensions=visible,
         may_ask=may,

@@ -6,16 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import invitations
 from bot.errors import Refused, require
-from bot.invitations import (
-    InvitationRequest,
-    NewInvitation,
-    deep_link,
-    expiry,
-    hash_token,
-    looks_like_token,
-    new_token,
-)
 from bot.people import Person, Role
 from bot.services import Services
 
@@ -34,7 +26,7 @@ class IssuedInvitation:
 
 async def issue_invitation(
     services: Services,
-    request: InvitationRequest,
+    request: invitations.InvitationRequest,
     *,
     bot_username: str,
     created_by: Person | None,
@@ -63,16 +55,16 @@ async def issue_invitation(
         assert unit is not None
         unit_id = unit.id
     now = services.clock.now()
-    token = new_token()
-    expires_at = expiry(now, services.settings.invitations.ttl_days)
+    token = invitations.new_token()
+    expires_at = invitations.expiry(now, services.settings.invitations.ttl_days)
     person_id = await services.people.invite(
-        NewInvitation(
+        invitations.NewInvitation(
             campaign_id=campaign_id,
             name=request.name.strip(),
             role=request.role,
             group_id=group_id,
             unit_id=unit_id,
-            token_hash=hash_token(token),
+            token_hash=invitations.hash_token(token),
             created_by=created_by.id if created_by else None,
             expires_at=expires_at,
             source_key=key,
@@ -83,16 +75,21 @@ async def issue_invitation(
     assert person_id is not None
     log.info("Invitation issued for person %s (role %s)", person_id, request.role)
     return IssuedInvitation(
-        person_id, token, deep_link(bot_username, token), expires_at, request.role, request.name
+        person_id,
+        token,
+        invitations.deep_link(bot_username, token),
+        expires_at,
+        request.role,
+        request.name,
     )
 
 
 async def join(services: Services, token: str, telegram_user_id: int) -> tuple[Person, bool]:
     """Bind a Telegram account to the invited person. Returns (person, newly_joined)."""
-    if not looks_like_token(token):
+    if not invitations.looks_like_token(token):
         raise Refused("start_token_unknown")
     person, newly = await services.people.redeem(
-        hash_token(token), telegram_user_id, services.clock.now()
+        invitations.hash_token(token), telegram_user_id, services.clock.now()
     )
     if newly:
         log.info("Person %s joined as telegram user %s", person.id, telegram_user_id)
