@@ -192,12 +192,16 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--group", help="supervision group code (deputies and leaders)")
     inv.add_argument("--unit", help="lead unit code (liaisons)")
 
-    tally_cli.add_parser(sub, with_config)
-    export_cli.add_parser(sub, with_config)
-    posters_cli.add_parser(sub, with_config)
-    evaluation_cli.add_parser(sub, with_config)
-    bulletin_cli.add_parser(sub, with_config)
-    backup_cli.add_parser(sub, with_config)
+    for command in (
+        tally_cli.tally_command,
+        export_cli.export_command,
+        posters_cli.posters_command,
+        evaluation_cli.evaluation_command,
+        bulletin_cli.bulletin_command,
+        bulletin_cli.group_report_command,
+        backup_cli.backup_command,
+    ):
+        command.add_to(sub, with_config)
     return parser
 
 

@@ -5,23 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
-from typing import Any
 
-from bot.cli_args import WithConfig
+from bot.cli_args import command
 from bot.config import Settings
 from bot.errors import CliError
 from storage.backup import BackupError, PhotoFiles, backup_database, photo_files
 
 
-def add_parser(sub: Any, with_config: WithConfig) -> None:
-    parser = sub.add_parser(
-        "backup",
-        help="copy the database consistently while the bot runs",
-        description="Copy the database with SQLite's online backup API, from a read-only "
-        "connection, while the bot keeps running; the copy is checked with PRAGMA "
-        "integrity_check. Photos are files in the data folder: copy them as well, afterwards.",
-    )
-    with_config(parser)
+@command("backup", help="copy the database consistently while the bot runs")
+def backup_command(parser: argparse.ArgumentParser) -> None:
+    """Copy the database with SQLite's online backup API, from a read-only connection, while the
+    bot keeps running; the copy is checked with PRAGMA integrity_check. Photos are files in the
+    data folder: copy them as well, afterwards."""
     parser.add_argument("--out", type=Path, required=True, metavar="FILE", help="the copy to write")
     parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists already")
 

@@ -9,11 +9,10 @@ import asyncio
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from bot.bootstrap import opened_services
 from bot.bulletin_docx import cjk_font, render_bulletin
-from bot.cli_args import WithConfig, add_days, add_lang, period_of
+from bot.cli_args import add_days, add_lang, command, period_of
 from bot.config import Settings
 from bot.errors import CliError
 from bot.group_report_docx import render_group_report
@@ -26,28 +25,29 @@ from bot.usecases import bulletin, group_report
 _MONTH = re.compile(r"\d{4}-\d{1,2}")
 
 
-def add_parser(sub: Any, with_config: WithConfig) -> None:
-    parser = sub.add_parser(
-        "bulletin",
-        help="the monthly supervision bulletin (or the half-year report) as a Word document",
-        description="Progress of every project and sub-item against its targets (with traffic "
-        "lights and a chart), the items raised, forwarded, answered and closed in the period, "
-        "overdue answers by unit, satisfaction so far and coverage. --month 2025-07 for a month "
-        "(default: the past month); --from 2025-01-01 --to 2025-06-30 for the half-year report.",
-    )
-    with_config(parser)
+@command(
+    "bulletin",
+    help="the monthly supervision bulletin (or the half-year report) as a Word document",
+)
+def bulletin_command(parser: argparse.ArgumentParser) -> None:
+    """Progress of every project and sub-item against its targets (with traffic lights and a
+    chart), the items raised, forwarded, answered and closed in the period, overdue answers by
+    unit, satisfaction so far and coverage. --month 2025-07 for a month (default: the past month);
+    --from 2025-01-01 --to 2025-06-30 for the half-year report."""
     _common(parser)
     parser.add_argument("--month", metavar="YYYY-MM", help="the month (default: the past month)")
-    report = sub.add_parser(
-        "group-report",
-        help="a group's written supervision report (a draft to edit) as a Word document",
-        description="What the group did (visits, deputies, sites), what it found (by category "
-        "and project), how units answered and deputies rated, its projects' progress and the "
-        "points still open, for the period (default: the whole campaign).",
-    )
-    with_config(report)
-    _common(report)
-    report.add_argument("--group", required=True, metavar="CODE", help="the group's code (G01)")
+
+
+@command(
+    "group-report",
+    help="a group's written supervision report (a draft to edit) as a Word document",
+)
+def group_report_command(parser: argparse.ArgumentParser) -> None:
+    """What the group did (visits, deputies, sites), what it found (by category and project), how
+    units answered and deputies rated, its projects' progress and the points still open, for the
+    period (default: the whole campaign)."""
+    _common(parser)
+    parser.add_argument("--group", required=True, metavar="CODE", help="the group's code (G01)")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

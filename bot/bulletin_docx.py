@@ -14,16 +14,7 @@ from bot.bulletin_chart import Bar, render_progress_chart
 from bot.bulletin_units import add_unit_sections
 from bot.chart import FontMissing, find_cjk_font
 from bot.coverage import CoverageFigures
-from bot.report_docx import (
-    add_heading,
-    add_picture,
-    add_progress_table,
-    add_table,
-    add_text,
-    add_title,
-    new_document,
-    to_bytes,
-)
+from bot.report_docx import ReportDocument
 from bot.tally_period import period_text
 from bot.texts import Texts, catalog_name
 from bot.usecases.bulletin import Bulletin
@@ -82,15 +73,12 @@ def render_bulletin(bulletin: Bulletin, texts: Texts, font_path: Path | None) ->
     """The .docx's bytes."""
     tally, flow = bulletin.tally, bulletin.flow
     period = period_text(bulletin.period, texts)
-    doc = new_document(title_of(bulletin, texts))
-    add_title(
-        doc,
+    doc = ReportDocument(
         title_of(bulletin, texts),
         texts("bulletin.subtitle", period=period, issued=bulletin.issued.isoformat()),
     )
-    add_heading(doc, 1, texts("bulletin.h_overview"))
-    add_text(
-        doc,
+    doc.heading(texts("bulletin.h_overview"))
+    doc.text(
         texts(
             "bulletin.overview",
             period=period,
@@ -104,12 +92,12 @@ def render_bulletin(bulletin: Bulletin, texts: Texts, font_path: Path | None) ->
             closed=flow.closed,
         ),
     )
-    add_heading(doc, 2, texts("bulletin.h_progress"))
+    doc.heading(texts("bulletin.h_progress"))
     if bulletin.board.projects and font_path is not None:
-        add_picture(doc, chart_png(bulletin, texts, font_path))
-    add_progress_table(doc, bulletin.board, texts)
+        doc.picture(chart_png(bulletin, texts, font_path))
+    doc.progress_table(bulletin.board, texts)
 
-    add_heading(doc, 3, texts("bulletin.h_items"))
+    doc.heading(texts("bulletin.h_items"))
     rows = [
         [
             catalog_name(r.label, r.label_en, texts.language) or texts("tally.unassigned"),
@@ -124,32 +112,30 @@ def render_bulletin(bulletin: Bulletin, texts: Texts, font_path: Path | None) ->
         texts("bulletin.col.suggestions"),
     ]
     rows.append([texts("bulletin.total"), tally.problems, tally.suggestions])
-    add_table(doc, headers, rows, COUNT_WIDTHS_MM, bold_rows=[len(rows) - 1])
+    doc.table(headers, rows, COUNT_WIDTHS_MM, bold_rows=[len(rows) - 1])
 
-    add_heading(doc, 4, texts("bulletin.h_overdue"))
+    doc.heading(texts("bulletin.h_overdue"))
     overdue = bulletin.overdue_by_unit
     if overdue:
-        add_text(doc, texts("bulletin.overdue", count=sum(u.count for u in overdue)))
-        add_table(
-            doc,
+        doc.text(texts("bulletin.overdue", count=sum(u.count for u in overdue)))
+        doc.table(
             [texts("bulletin.col.unit"), texts("bulletin.col.overdue")],
             [[u.unit_name or texts("tally.unassigned"), u.count] for u in overdue],
             UNIT_WIDTHS_MM,
         )
     else:
-        add_text(doc, texts("bulletin.overdue_none"))
+        doc.text(texts("bulletin.overdue_none"))
 
-    add_heading(doc, 5, texts("bulletin.h_satisfaction"))
+    doc.heading(texts("bulletin.h_satisfaction"))
     figures = bulletin.satisfaction
     last = bulletin.period.last
     assert last is not None
-    add_text(
-        doc,
+    doc.text(
         texts("bulletin.satisfaction", until=last.isoformat(), **figures.params())
         if figures.valid
         else texts("bulletin.satisfaction_none", until=last.isoformat(), **figures.params()),
     )
-    add_heading(doc, 6, texts("bulletin.h_coverage"))
-    add_text(doc, coverage_text(bulletin.coverage, texts))
-    add_unit_sections(doc, 7, list(tally.units), list(bulletin.escalations), texts)
-    return to_bytes(doc)
+    doc.heading(texts("bulletin.h_coverage"))
+    doc.text(coverage_text(bulletin.coverage, texts))
+    add_unit_sections(doc, list(tally.units), list(bulletin.escalations), texts)
+    return doc.to_bytes()

@@ -3,10 +3,8 @@ bot/unit_figures.py) and the escalations (通报) made in it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.rates import percent
-from bot.report_docx import add_heading, add_table, add_text
+from bot.report_docx import ReportDocument
 from bot.texts import Texts
 from bot.unit_figures import UnitFigures
 
@@ -15,19 +13,17 @@ ESCALATION_WIDTHS_MM = (30, 46, 40, 20, 20)
 
 
 def add_unit_sections(
-    doc: Any,
-    first: int,
+    doc: ReportDocument,
     units: list[UnitFigures],
     escalations: list[tuple[str, str, str, str, str]],
     texts: Texts,
 ) -> None:
-    """Two numbered sections from `first` on: the units' figures, then the escalations."""
-    add_heading(doc, first, texts("unitfig.h_units"))
+    """Two sections: the units' figures, then the escalations."""
+    doc.heading(texts("unitfig.h_units"))
     shown = [u for u in units if u.active]
     if shown:
-        add_text(doc, texts("unitfig.units_intro"))
-        add_table(
-            doc,
+        doc.text(texts("unitfig.units_intro"))
+        doc.table(
             [
                 texts("unitfig.col.unit"),
                 texts("unitfig.col.received"),
@@ -56,14 +52,13 @@ def add_unit_sections(
             UNIT_FIGURE_WIDTHS_MM,
         )
     else:
-        add_text(doc, texts("unitfig.units_none"))
-    add_heading(doc, first + 1, texts("unitfig.h_escalations"))
+        doc.text(texts("unitfig.units_none"))
+    doc.heading(texts("unitfig.h_escalations"))
     if not escalations:
-        add_text(doc, texts("unitfig.escalations_none"))
+        doc.text(texts("unitfig.escalations_none"))
         return
-    add_text(doc, texts("unitfig.escalations", count=len(escalations)))
-    add_table(
-        doc,
+    doc.text(texts("unitfig.escalations", count=len(escalations)))
+    doc.table(
         [
             texts("unitfig.col.number"),
             texts("unitfig.col.project"),

@@ -1,6 +1,6 @@
-"""What the command line's modules (bot/*_cli.py) share: the type of the hook that adds the
-config options, the --lang and --from/--to options (and the period they give) and the check of
-the file to write.
+"""What the command line's modules (bot/*_cli.py) share: how a sub-command is declared (and the
+hook that adds the config options), the --lang and --from/--to options (and the period they give)
+and the check of the file to write.
 
 No store and no entry point is imported here, so any CLI module may use it (tests/test_layers.py).
 """
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.errors import CliError
 from bot.tally_period import Period, PeriodError, parse_day
@@ -18,6 +20,30 @@ from bot.texts import LANGUAGES
 
 # bot/__main__.py's hook: it adds --config to a command's parser.
 WithConfig = Callable[[argparse.ArgumentParser], None]
+# A sub-command's own options, added to its parser.
+Options = Callable[[argparse.ArgumentParser], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A sub-command's parser: its name, its line in `deputy-bot --help`, and the function that
+    adds its own options, whose docstring is what `deputy-bot NAME --help` describes it with."""
+
+    name: str
+    help: str
+    options: Options
+
+    def add_to(self, sub: Any, with_config: WithConfig) -> None:
+        """Add the sub-command to `sub`: --config and --campaign first, then its own options."""
+        parser = sub.add_parser(self.name, help=self.help, description=self.options.__doc__)
+        with_config(parser)
+        self.options(parser)
+
+
+def command(name: str, help: str) -> Callable[[Options], Command]:
+    """`@command(name, help=...)` over the function that adds a sub-command's options declares
+    the sub-command (bot/__main__.py adds it to the parser)."""
+    return lambda options: Command(name, help, options)
 
 
 def add_lang(parser: argparse.ArgumentParser, of: str) -> None:

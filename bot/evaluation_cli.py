@@ -6,10 +6,9 @@ import argparse
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from bot.bootstrap import opened_services
-from bot.cli_args import WithConfig, add_lang
+from bot.cli_args import add_lang, command
 from bot.config import Settings
 from bot.errors import CliError
 from bot.evaluation_files import write_docx, write_xlsx
@@ -20,15 +19,11 @@ from bot.usecases.evaluation import round_results
 _WRITERS = {".xlsx": write_xlsx, ".docx": write_docx}
 
 
-def add_parser(sub: Any, with_config: WithConfig) -> None:
-    parser = sub.add_parser(
-        "evaluation",
-        help="the results of a satisfaction evaluation round (XLSX or DOCX)",
-        description="Per project the votes 满意 / 基本满意 / 不满意, the rate (满意 + 基本满意) / "
-        "votes and the verdict, with the voters' anonymous comments, of the latest closed round "
-        "(or --round N). The file's extension chooses the format: .xlsx or .docx.",
-    )
-    with_config(parser)
+@command("evaluation", help="the results of a satisfaction evaluation round (XLSX or DOCX)")
+def evaluation_command(parser: argparse.ArgumentParser) -> None:
+    """Per project the votes 满意 / 基本满意 / 不满意, the rate (满意 + 基本满意) / votes and the
+    verdict, with the voters' anonymous comments, of the latest closed round (or --round N). The
+    file's extension chooses the format: .xlsx or .docx."""
     parser.add_argument("--out", required=True, type=Path, help="the file to write")
     parser.add_argument("--round", type=int, help="the round's number (default: the latest closed)")
     add_lang(parser, "file")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from bot.bootstrap import opened_services
-from bot.cli_args import WithConfig, add_language, out_file
+from bot.cli_args import add_language, command, out_file
 from bot.config import Settings
 from bot.errors import CliError
 from bot.items import Status
@@ -16,11 +16,8 @@ from bot.listing import FORMATS, Format, ListFilter
 from bot.services import Services
 
 
-def add_parser(sub: Any, with_config: WithConfig) -> None:
-    parser = sub.add_parser(
-        "export", help="export the problem-and-suggestion list (xlsx, csv, docx, zip)"
-    )
-    with_config(parser)
+@command("export", help="export the problem-and-suggestion list (xlsx, csv, docx, zip)")
+def export_command(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", required=True, choices=FORMATS, help="file format")
     parser.add_argument("--out", required=True, type=Path, help="file to write")
     parser.add_argument("--from", dest="date_from", help="first submission day, YYYY-MM-DD")

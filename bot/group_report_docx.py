@@ -7,15 +7,7 @@ Blocking (python-docx): doors call `render_group_report` in a worker thread.
 
 from __future__ import annotations
 
-from bot.report_docx import (
-    add_heading,
-    add_progress_table,
-    add_table,
-    add_text,
-    add_title,
-    new_document,
-    to_bytes,
-)
+from bot.report_docx import ReportDocument
 from bot.tally_period import period_text
 from bot.texts import Texts
 from bot.usecases.group_report import GroupReport
@@ -44,15 +36,12 @@ def _names(names: list[str], texts: Texts) -> str:
 def render_group_report(report: GroupReport, texts: Texts) -> bytes:
     """The .docx's bytes."""
     period = period_text(report.period, texts)
-    doc = new_document(title_of(report, texts))
-    add_title(
-        doc,
+    doc = ReportDocument(
         title_of(report, texts),
         texts("groupreport.subtitle", campaign=report.campaign, period=period),
     )
-    add_heading(doc, 1, texts("groupreport.h_activity"))
-    add_text(
-        doc,
+    doc.heading(texts("groupreport.h_activity"))
+    doc.text(
         texts(
             "groupreport.activity",
             period=period,
@@ -62,24 +51,21 @@ def render_group_report(report: GroupReport, texts: Texts) -> bytes:
             sites=len(report.sites),
         ),
     )
-    add_text(doc, texts("groupreport.deputies", names=_names(report.deputies, texts)))
-    add_text(doc, texts("groupreport.sites", names=_names(report.sites, texts)))
+    doc.text(texts("groupreport.deputies", names=_names(report.deputies, texts)))
+    doc.text(texts("groupreport.sites", names=_names(report.sites, texts)))
 
-    add_heading(doc, 2, texts("groupreport.h_found"))
-    add_text(
-        doc,
+    doc.heading(texts("groupreport.h_found"))
+    doc.text(
         texts("groupreport.found", problems=report.problems, suggestions=report.suggestions),
     )
     if report.by_category:
-        add_table(
-            doc,
+        doc.table(
             [texts("groupreport.col.category"), texts("groupreport.col.problems")],
             [[name or texts("tally.unassigned"), n] for name, n in report.by_category],
             CATEGORY_WIDTHS_MM,
         )
     if report.by_project:
-        add_table(
-            doc,
+        doc.table(
             [
                 texts("bulletin.col.project"),
                 texts("bulletin.col.problems"),
@@ -89,24 +75,22 @@ def render_group_report(report: GroupReport, texts: Texts) -> bytes:
             PROJECT_WIDTHS_MM,
         )
 
-    add_heading(doc, 3, texts("groupreport.h_answers"))
+    doc.heading(texts("groupreport.h_answers"))
     figures = report.satisfaction
-    add_text(doc, texts("groupreport.answers", **figures.params()))
-    add_text(
-        doc,
+    doc.text(texts("groupreport.answers", **figures.params()))
+    doc.text(
         texts("groupreport.votes", **figures.params())
         if figures.valid
         else texts("groupreport.votes_none"),
     )
 
-    add_heading(doc, 4, texts("groupreport.h_progress"))
-    add_progress_table(doc, report.board, texts)
+    doc.heading(texts("groupreport.h_progress"))
+    doc.progress_table(report.board, texts)
 
-    add_heading(doc, 5, texts("groupreport.h_open"))
+    doc.heading(texts("groupreport.h_open"))
     if report.open_points:
-        add_text(doc, texts("groupreport.open", count=report.open_total))
-        add_table(
-            doc,
+        doc.text(texts("groupreport.open", count=report.open_total))
+        doc.table(
             [
                 texts(f"groupreport.col.{c}")
                 for c in ("number", "kind", "project", "status", "text")
@@ -118,8 +102,8 @@ def render_group_report(report: GroupReport, texts: Texts) -> bytes:
             OPEN_WIDTHS_MM,
         )
     else:
-        add_text(doc, texts("groupreport.open_none"))
+        doc.text(texts("groupreport.open_none"))
 
-    add_heading(doc, 6, texts("groupreport.h_opinion"))
-    add_text(doc, texts("groupreport.opinion_placeholder"))
-    return to_bytes(doc)
+    doc.heading(texts("groupreport.h_opinion"))
+    doc.text(texts("groupreport.opinion_placeholder"))
+    return doc.to_bytes()

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from bot.bootstrap import opened_services
-from bot.cli_args import WithConfig, add_language, out_file
+from bot.cli_args import add_language, command, out_file
 from bot.config import Settings
 from bot.errors import CliError, Refused
 from bot.texts import Texts
 
 
-def add_parser(sub: Any, with_config: WithConfig) -> None:
-    parser = sub.add_parser(
-        "posters", help="print the sites' check-in QR codes (DOCX, one page per site)"
-    )
-    with_config(parser)
+@command("posters", help="print the sites' check-in QR codes (DOCX, one page per site)")
+def posters_command(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="file to write (.docx)")
     parser.add_argument("--project", help="only this project's sites (its code, e.g. C01)")
     add_language(parser, "pages")

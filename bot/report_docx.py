@@ -61,75 +61,12 @@ def new_document(title: str) -> Any:
     return doc
 
 
-def add_title(doc: Any, text: str, subtitle: str = "") -> None:
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.line_spacing = Pt(36)
-    set_font(title.add_run(xml_safe(text)), TITLE_FONT, TITLE_PT)
-    if subtitle:
-        line = doc.add_paragraph()
-        line.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        set_font(line.add_run(xml_safe(subtitle)), BODY_FONT, BODY_PT)
-    doc.add_paragraph()
-
-
-def add_heading(doc: Any, number: int, text: str) -> None:
-    """A first-level heading, 一、… in 黑体, indented like the body."""
-    paragraph = doc.add_paragraph()
-    paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-    paragraph.paragraph_format.keep_with_next = True
-    prefix = HEADING_NUMBERS[number - 1] if 0 < number <= len(HEADING_NUMBERS) else str(number)
-    set_font(paragraph.add_run(f"{prefix}、{xml_safe(text)}"), HEADING_FONT, BODY_PT)
-
-
-def add_text(doc: Any, text: str) -> None:
-    """A body paragraph with the first line indented two characters."""
-    paragraph = doc.add_paragraph()
-    paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-    set_font(paragraph.add_run(xml_safe(text)), BODY_FONT, BODY_PT)
-
-
-def add_picture(doc: Any, png: bytes) -> None:
-    paragraph = doc.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    paragraph.add_run().add_picture(io.BytesIO(png), width=Mm(TEXT_WIDTH_MM))
-
-
 def _shade(cell: Any, fill: str) -> None:
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill)
     cell._tc.get_or_add_tcPr().append(shading)
-
-
-def add_table(
-    doc: Any,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[object]],
-    widths_mm: Sequence[float],
-    *,
-    bold_rows: Sequence[int] = (),
-    fills: dict[tuple[int, int], str] | None = None,
-) -> Table:
-    """A grid table, its header repeated on every page; `fills`: (row, column) -> RGB hex."""
-    table: Table = doc.add_table(rows=1 + len(rows), cols=len(headers))
-    table.style = doc.styles["Table Grid"]
-    table.autofit = False
-    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    bold = set(bold_rows)
-    for r, values in enumerate([list(headers), *rows]):
-        for c, (cell, value) in enumerate(zip(table.rows[r].cells, values, strict=True)):
-            cell.width = Mm(widths_mm[c])
-            paragraph = cell.paragraphs[0]
-            paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-            text = xml_safe(str(value))
-            set_font(paragraph.add_run(text), BODY_FONT, TABLE_PT, bold=r == 0 or r - 1 in bold)
-            if fills and (r - 1, c) in fills:
-                _shade(cell, fills[(r - 1, c)])
-    doc.add_paragraph()
-    return table
 
 
 def _cells(derived: Derived, texts: Texts) -> list[str]:
@@ -139,31 +76,96 @@ def _cells(derived: Derived, texts: Texts) -> list[str]:
     return [f"{derived.percent}%", texts(f"progress.status.{derived.status}"), light]
 
 
-def add_progress_table(doc: Any, board: Board, texts: Texts) -> Table | None:
-    """Projects (bold) and their sub-items: completion, status and light (the cell shaded in
-    its colour). None when the board is empty (a line says so instead)."""
-    if not board.projects:
-        add_text(doc, texts("bulletin.no_projects"))
-        return None
-    rows: list[list[str]] = []
-    bold: list[int] = []
-    fills: dict[tuple[int, int], str] = {}
-    light_column = PROGRESS_COLUMNS.index("light")
-    for project in board.projects:
-        bold.append(len(rows))
-        if project.derived.light:
-            fills[(len(rows), light_column)] = LIGHT_FILL[project.derived.light]
-        rows.append([project.code, project.title, "", *_cells(project.derived, texts)])
-        for sp in project.subitems:
-            if sp.derived.light:
-                fills[(len(rows), light_column)] = LIGHT_FILL[sp.derived.light]
-            sub = sp.subitem
-            rows.append([sub.code, sub.title, sub.unit_name, *_cells(sp.derived, texts)])
-    headers = [texts(f"bulletin.col.{c}") for c in PROGRESS_COLUMNS]
-    return add_table(doc, headers, rows, PROGRESS_WIDTHS_MM, bold_rows=bold, fills=fills)
+class ReportDocument:
+    """A report written top to bottom: new_document with the title (its property too) and the
+    subtitle on top, then sections whose headings are numbered 一、二、… in the order they come."""
 
+    def __init__(self, title: str, subtitle: str) -> None:
+        self.doc = new_document(title)
+        self._headings = 0
+        head = self.doc.add_paragraph()
+        head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        head.paragraph_format.line_spacing = Pt(36)
+        set_font(head.add_run(xml_safe(title)), TITLE_FONT, TITLE_PT)
+        if subtitle:
+            line = self.doc.add_paragraph()
+            line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            set_font(line.add_run(xml_safe(subtitle)), BODY_FONT, BODY_PT)
+        self.doc.add_paragraph()
 
-def to_bytes(doc: Any) -> bytes:
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    def heading(self, text: str) -> None:
+        """The next first-level heading, 一、… in 黑体, indented like the body."""
+        self._headings += 1
+        number = self._headings
+        paragraph = self.doc.add_paragraph()
+        paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+        paragraph.paragraph_format.keep_with_next = True
+        prefix = HEADING_NUMBERS[number - 1] if number <= len(HEADING_NUMBERS) else str(number)
+        set_font(paragraph.add_run(f"{prefix}、{xml_safe(text)}"), HEADING_FONT, BODY_PT)
+
+    def text(self, text: str) -> None:
+        """A body paragraph with the first line indented two characters."""
+        paragraph = self.doc.add_paragraph()
+        paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+        set_font(paragraph.add_run(xml_safe(text)), BODY_FONT, BODY_PT)
+
+    def picture(self, png: bytes) -> None:
+        paragraph = self.doc.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        paragraph.add_run().add_picture(io.BytesIO(png), width=Mm(TEXT_WIDTH_MM))
+
+    def table(
+        self,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        widths_mm: Sequence[float],
+        *,
+        bold_rows: Sequence[int] = (),
+        fills: dict[tuple[int, int], str] | None = None,
+    ) -> Table:
+        """A grid table, its header repeated on every page; `fills`: (row, column) -> RGB hex."""
+        table: Table = self.doc.add_table(rows=1 + len(rows), cols=len(headers))
+        table.style = self.doc.styles["Table Grid"]
+        table.autofit = False
+        table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+        bold = set(bold_rows)
+        for r, values in enumerate([list(headers), *rows]):
+            for c, (cell, value) in enumerate(zip(table.rows[r].cells, values, strict=True)):
+                cell.width = Mm(widths_mm[c])
+                paragraph = cell.paragraphs[0]
+                paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+                text = xml_safe(str(value))
+                set_font(paragraph.add_run(text), BODY_FONT, TABLE_PT, bold=r == 0 or r - 1 in bold)
+                if fills and (r - 1, c) in fills:
+                    _shade(cell, fills[(r - 1, c)])
+        self.doc.add_paragraph()
+        return table
+
+    def progress_table(self, board: Board, texts: Texts) -> Table | None:
+        """Projects (bold) and their sub-items: completion, status and light (the cell shaded in
+        its colour). None when the board is empty (a line says so instead)."""
+        if not board.projects:
+            self.text(texts("bulletin.no_projects"))
+            return None
+        rows: list[list[str]] = []
+        bold: list[int] = []
+        fills: dict[tuple[int, int], str] = {}
+        light_column = PROGRESS_COLUMNS.index("light")
+        for project in board.projects:
+            bold.append(len(rows))
+            if project.derived.light:
+                fills[(len(rows), light_column)] = LIGHT_FILL[project.derived.light]
+            rows.append([project.code, project.title, "", *_cells(project.derived, texts)])
+            for sp in project.subitems:
+                if sp.derived.light:
+                    fills[(len(rows), light_column)] = LIGHT_FILL[sp.derived.light]
+                sub = sp.subitem
+                rows.append([sub.code, sub.title, sub.unit_name, *_cells(sp.derived, texts)])
+        headers = [texts(f"bulletin.col.{c}") for c in PROGRESS_COLUMNS]
+        return self.table(headers, rows, PROGRESS_WIDTHS_MM, bold_rows=bold, fills=fills)
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        self.doc.save(out)
+        return out.getvalue()

@@ -6,10 +6,9 @@ import argparse
 import html
 import json
 import re
-from typing import Any
 
 from bot.bootstrap import opened_services
-from bot.cli_args import WithConfig, add_days, add_lang, period_of
+from bot.cli_args import add_days, add_lang, command, period_of
 from bot.config import Settings
 from bot.overview import all_campaigns, overview_json, render_overview
 from bot.tally import compute_tally, render_tally, tally_json
@@ -18,19 +17,14 @@ from bot.texts import Texts
 _TAG = re.compile(r"</?(?:b|i|code|a)(?:\s[^<>]*)?>")
 
 
-def add_parser(sub: Any, with_config: WithConfig) -> None:
-    parser = sub.add_parser(
-        "tally",
-        help="headline figures and breakdowns for a period",
-        description="Headline figures (groups, deputies, problems, suggestions, the satisfaction "
-        "rate of the units' answers) and breakdowns by project, sub-item, lead unit, category, "
-        "group and status, the deputies' votes by rating, the answers by class (A/B/C) and each lead "
-        "unit's figures (received, signed and answered on time, closed, satisfaction, extensions, "
-        "escalations, returns; README defines them). Dates "
-        "are local dates in the campaign's time zone, both included; without them, the whole "
-        "campaign.",
-    )
-    with_config(parser)
+@command("tally", help="headline figures and breakdowns for a period")
+def tally_command(parser: argparse.ArgumentParser) -> None:
+    """Headline figures (groups, deputies, problems, suggestions, the satisfaction rate of the
+    units' answers) and breakdowns by project, sub-item, lead unit, category, group and status,
+    the deputies' votes by rating, the answers by class (A/B/C) and each lead unit's figures
+    (received, signed and answered on time, closed, satisfaction, extensions, escalations,
+    returns; README defines them). Dates are local dates in the campaign's time zone, both
+    included; without them, the whole campaign."""
     add_days(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of the report")
     parser.add_argument(

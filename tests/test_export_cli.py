@@ -23,7 +23,7 @@ def cli_args(*argv: str) -> argparse.Namespace:
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
-    export_cli.add_parser(sub, with_config)
+    export_cli.export_command.add_to(sub, with_config)
     return parser.parse_args(["export", *argv])
 
 
