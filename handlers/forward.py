@@ -24,20 +24,10 @@ from bot.items import Status
 from bot.people import Person
 from bot.usecases import forwarding
 from bot.views import item_summary
+from handlers import flow as flows
 from handlers import forward_run, paper_answer, returns
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    TYPED,
-    Pressed,
-    StepHandler,
-    buttons_expected,
-    current_flow,
-    end_flow,
-    open_flow,
-    pressed_verb,
-    steps,
-)
 from handlers.forward_list import send_list
 from handlers.forward_views import LIST_LIMIT, batch_view, menu_view, pick_view
 from handlers.guard import within
@@ -52,7 +42,7 @@ log = logging.getLogger(__name__)
 async def start_forward(update: Update, context: BotContext) -> str:
     """Show what waits for staff: forwarding by unit, returned items, paper answers."""
     scope.require_staff(context.person)
-    message, _flow = await open_flow(update, context, forward_run.FLOW_KIND)
+    message, _flow = await flows.open_flow(update, context, forward_run.FLOW_KIND)
     text, markup = await menu_view(context)
     await message.reply_text(text, reply_markup=markup)
     return forward_run.CHOOSE
@@ -62,7 +52,9 @@ async def choose_step(update: Update, context: BotContext) -> forward_run.Next:
     """Every button of /forward; refusals are answered by the error handler, state unchanged."""
     query = update.callback_query
     assert query is not None
-    found = await pressed_verb(update, context, forward_run.PREFIX, forward_run.FLOW_KIND, _VERBS)
+    found = await flows.pressed_verb(
+        update, context, forward_run.PREFIX, forward_run.FLOW_KIND, _VERBS
+    )
     if found is None:
         return None
     press, verb = found
@@ -71,19 +63,21 @@ async def choose_step(update: Update, context: BotContext) -> forward_run.Next:
     return state
 
 
-async def _on_menu(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
+async def _on_menu(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
     await edit_screen(update, *await menu_view(context))
     return forward_run.CHOOSE, None
 
 
-async def _on_cancel(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
-    end_flow(context)
+async def _on_cancel(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
+    flows.end_flow(context)
     await edit_screen(update, context.texts("cancelled"))
     return END, None
 
 
-async def _on_done(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
-    end_flow(context)
+async def _on_done(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
+    flows.end_flow(context)
     await edit_screen(update, context.texts("forward.finished"))
     return END, None
 
@@ -91,7 +85,9 @@ async def _on_done(update: Update, context: BotContext, press: Pressed) -> forwa
 # --- forwarding by unit ---------------------------------------------------------------------------
 
 
-async def _on_units(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
+async def _on_units(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
     """Units with reviewed items and their counts; ✉️ marks units without a liaison."""
     texts = context.texts
     backlog = await forward_run.store(context).backlog(context.services.campaign.id)
@@ -126,7 +122,7 @@ async def _choices_screen(
     return forward_run.CHOOSE, None
 
 
-async def _on_unit(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
+async def _on_unit(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
     """A unit: its reviewed items, ready to confirm."""
     unit = await forward_run.campaign_unit(context, press.int_arg())
     ids = await forward_run.store(context).reviewed_ids(context.services.campaign.id, unit.id)
@@ -137,12 +133,12 @@ async def _open_batch(
     update: Update, context: BotContext, unit_id: int, ids: list[int], *, orphan: bool
 ) -> forward_run.Result:
     """The items to forward to the unit, none picked yet."""
-    current_flow(context).update(unit=unit_id, orphan=orphan, ids=ids, selected=[], page=0)
+    flows.current_flow(context).update(unit=unit_id, orphan=orphan, ids=ids, selected=[], page=0)
     await edit_screen(update, *await batch_view(context))
     return forward_run.CHOOSE, None
 
 
-async def _on_none(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
+async def _on_none(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
     """Reviewed items without a lead unit: pick one, then its unit."""
     ids = await forward_run.store(context).reviewed_ids(context.services.campaign.id, None)
     rows = []
@@ -153,7 +149,9 @@ async def _on_none(update: Update, context: BotContext, press: Pressed) -> forwa
     return await _choices_screen(update, context, rows, "forward.no_unit_title", back="units")
 
 
-async def _on_orphan(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
+async def _on_orphan(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
     """An item without a lead unit: staff choose where it goes."""
     texts = context.texts
     item = await forward_run.staff_item(context, press.int_arg())
@@ -162,7 +160,7 @@ async def _on_orphan(update: Update, context: BotContext, press: Pressed) -> for
         "item_state_changed",
         number=item.display_number,
     )
-    current_flow(context)["orphan_id"] = item.id
+    flows.current_flow(context)["orphan_id"] = item.id
     units = await context.services.catalog.units(context.services.campaign.id)
     buttons = [forward_run.run_button(context, u.name, "target", u.id) for u in units]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -174,27 +172,33 @@ async def _on_orphan(update: Update, context: BotContext, press: Pressed) -> for
     return forward_run.CHOOSE, None
 
 
-async def _on_target(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
+async def _on_target(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
     """The unit for an item without a lead unit: confirm like any batch."""
     unit = await forward_run.campaign_unit(context, press.int_arg())
-    item = await forward_run.staff_item(context, current_flow(context).get("orphan_id"))
+    item = await forward_run.staff_item(context, flows.current_flow(context).get("orphan_id"))
     return await _open_batch(update, context, unit.id, [item.id], orphan=True)
 
 
-async def _on_batch(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
+async def _on_batch(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
     await edit_screen(update, *await batch_view(context))
     return forward_run.CHOOSE, None
 
 
-async def _on_pick(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
+async def _on_pick(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
     page = press.int_arg() or 0
-    current_flow(context)["page"] = page
+    flows.current_flow(context)["page"] = page
     await edit_screen(update, *await pick_view(context))
     return forward_run.CHOOSE, None
 
 
-async def _on_toggle(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
-    flow = current_flow(context)
+async def _on_toggle(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
+    flow = flows.current_flow(context)
     item_id = press.int_arg()
     ids: list[int] = flow.get("ids") or []
     if item_id not in ids:
@@ -208,13 +212,15 @@ async def _on_toggle(update: Update, context: BotContext, press: Pressed) -> for
     return forward_run.CHOOSE, None
 
 
-async def _on_all(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
-    ids: list[int] = current_flow(context).get("ids") or []
+async def _on_all(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
+    ids: list[int] = flows.current_flow(context).get("ids") or []
     return await _forward(update, context, ids)
 
 
-async def _on_selected(update: Update, context: BotContext, press: Pressed) -> forward_run.Result:
-    flow = current_flow(context)
+async def _on_selected(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
+    flow = flows.current_flow(context)
     selected = set(flow.get("selected") or [])
     require(bool(selected), "forward.nothing_selected")
     # In the order of the list, not the order of the taps.
@@ -226,7 +232,7 @@ async def _forward(update: Update, context: BotContext, ids: list[int]) -> forwa
     services = context.services
     texts = context.texts
     # The run ends before anything is applied: a second tap finds no open run ("expired").
-    flow = end_flow(context)
+    flow = flows.end_flow(context)
     unit = await forward_run.campaign_unit(context, flow.get("unit"))
     now = context.now()
     run = await forwarding.forward_items(
@@ -275,9 +281,9 @@ _VERBS: dict[str, forward_run.Verb] = {
 }
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return steps(CommandHandler("forward", start_forward))
+    return flows.steps(CommandHandler("forward", start_forward))
 
 
 def _still_staff(person: Person | None, flow: dict[str, Any]) -> object:
@@ -289,24 +295,26 @@ def _still_staff(person: Person | None, flow: dict[str, Any]) -> object:
 _guarded = within(forward_run.FLOW_KIND, _still_staff)
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
     buttons = CallbackQueryHandler(_guarded(choose_step), pattern=rf"^{forward_run.PREFIX}:")
-    typed_text = TYPED & tg_filters.TEXT
-    text_expected = MessageHandler(TYPED, _guarded(replying("forward.text_expected")))
+    typed_text = flows.TYPED & tg_filters.TEXT
+    text_expected = MessageHandler(flows.TYPED, _guarded(replying("forward.text_expected")))
     return {
-        forward_run.CHOOSE: steps(buttons, MessageHandler(TYPED, _guarded(buttons_expected))),
-        forward_run.NUMBER: steps(
+        forward_run.CHOOSE: flows.steps(
+            buttons, MessageHandler(flows.TYPED, _guarded(flows.buttons_expected))
+        ),
+        forward_run.NUMBER: flows.steps(
             buttons,
             MessageHandler(typed_text, _guarded(paper_answer.number_step)),
             text_expected,
         ),
-        forward_run.PROMISE: steps(
+        forward_run.PROMISE: flows.steps(
             buttons,
             MessageHandler(typed_text, _guarded(paper_answer.promise_step)),
             text_expected,
         ),
-        forward_run.ANSWER: steps(
+        forward_run.ANSWER: flows.steps(
             buttons,
             MessageHandler(typed_text, _guarded(paper_answer.answer_step)),
             text_expected,
@@ -314,6 +322,6 @@ def states() -> dict[str, list[StepHandler]]:
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return []
