@@ -30,18 +30,8 @@ from bot.usecases import unit
 from bot.usecases.acting import Acted, Caller
 from bot.views import number_label
 from handlers import callbacks, inbox_answer, inbox_extension, inbox_flow
+from handlers import flow as flows
 from handlers.context import BotContext
-from handlers.flow import (
-    TYPED,
-    Pressed,
-    StepHandler,
-    abandon_flow,
-    buttons_expected,
-    current_flow,
-    pressed_verb,
-    start_flow,
-    steps,
-)
 from handlers.guard import within
 from handlers.inbox_views import PREFIX, Markup, card_view, list_view
 from handlers.photos import PHOTO_INPUT
@@ -54,9 +44,9 @@ log = logging.getLogger(__name__)
 
 
 async def _leave_previous(context: BotContext) -> None:
-    if current_flow(context).get("kind") == inbox_flow.FLOW_KIND:
+    if flows.current_flow(context).get("kind") == inbox_flow.FLOW_KIND:
         await inbox_flow.drop_pending(context)
-    await abandon_flow(context)
+    await flows.abandon_flow(context)
 
 
 async def start_inbox(update: Update, context: BotContext) -> str:
@@ -65,7 +55,7 @@ async def start_inbox(update: Update, context: BotContext) -> str:
     message = update.effective_message
     assert message is not None
     await _leave_previous(context)
-    start_flow(context, inbox_flow.FLOW_KIND, page=0, unit_id=unit_id)
+    flows.start_flow(context, inbox_flow.FLOW_KIND, page=0, unit_id=unit_id)
     text, markup = await list_view(context, inbox_flow.inbox_unit(context), 0)
     await message.reply_text(text, reply_markup=markup)
     return inbox_flow.BROWSE
@@ -81,7 +71,7 @@ async def open_from_notice(update: Update, context: BotContext) -> str:
         context.services, context.person, int(digits) if len(digits) < 12 else None
     )
     await _leave_previous(context)
-    start_flow(context, inbox_flow.FLOW_KIND, page=0, unit_id=unit_id)
+    flows.start_flow(context, inbox_flow.FLOW_KIND, page=0, unit_id=unit_id)
     text, markup = await card_view(context, item)
     await query.answer()
     await send_screen(update, context, text, markup)
@@ -93,7 +83,7 @@ async def open_from_notice(update: Update, context: BotContext) -> str:
 
 async def on_button(update: Update, context: BotContext) -> inbox_flow.Result:
     """Every button of the inbox; each verb checks role, unit and state before it acts."""
-    found = await pressed_verb(update, context, PREFIX, inbox_flow.FLOW_KIND, _VERBS)
+    found = await flows.pressed_verb(update, context, PREFIX, inbox_flow.FLOW_KIND, _VERBS)
     if found is None:
         return None
     press, verb = found
@@ -110,7 +100,7 @@ async def _show(
     return inbox_flow.BROWSE
 
 
-async def _page(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
+async def _page(update: Update, context: BotContext, press: flows.Pressed) -> inbox_flow.Result:
     await inbox_flow.drop_pending(context)
     return await _show(
         update,
@@ -119,13 +109,13 @@ async def _page(update: Update, context: BotContext, press: Pressed) -> inbox_fl
     )
 
 
-async def _open(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
+async def _open(update: Update, context: BotContext, press: flows.Pressed) -> inbox_flow.Result:
     item = await inbox_flow.my_item(context, press.int_arg())
     await inbox_flow.drop_pending(context)
     return await _show(update, context, await card_view(context, item))
 
 
-async def _photos(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
+async def _photos(update: Update, context: BotContext, press: flows.Pressed) -> inbox_flow.Result:
     """The deputies' evidence photos of the item, as one album."""
     item = await inbox_flow.my_item(context, press.int_arg())
     photos = await context.services.photos.of(PhotoTarget(item_id=item.id))
@@ -138,7 +128,7 @@ async def _photos(update: Update, context: BotContext, press: Pressed) -> inbox_
     return None
 
 
-async def _take(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
+async def _take(update: Update, context: BotContext, press: flows.Pressed) -> inbox_flow.Result:
     """Accept the item: it is in progress, and its raisers are told."""
     inbox_flow.inbox_unit(context)
     acted = await unit.sign_for(context.services, context.caller(), press.int_arg())
@@ -148,7 +138,9 @@ async def _take(update: Update, context: BotContext, press: Pressed) -> inbox_fl
     return await _show(update, context, screen, toast)
 
 
-async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
+async def _ask_reason(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> inbox_flow.Result:
     """Return the item: only while it is forwarded and the window is open; then ask why."""
     inbox_flow.inbox_unit(context)
     item, until = await unit.may_return(
@@ -166,7 +158,9 @@ async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> in
     return inbox_flow.REASON
 
 
-async def _ask_progress(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
+async def _ask_progress(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> inbox_flow.Result:
     inbox_flow.inbox_unit(context)
     item = await unit.may_handle(context.services, context.me, press.int_arg())
     await inbox_flow.ask_about(
@@ -179,7 +173,7 @@ async def _ask_progress(update: Update, context: BotContext, press: Pressed) -> 
     return inbox_flow.PROGRESS
 
 
-async def _back(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
+async def _back(update: Update, context: BotContext, press: flows.Pressed) -> inbox_flow.Result:
     """Cancel the step under way (an answer's photos are deleted) and show the card again."""
     removed = await inbox_flow.drop_pending(context)
     try:
@@ -224,7 +218,7 @@ async def _record_typed(
         acted = await record(
             context.services,
             context.caller(),
-            current_flow(context).get("item"),
+            flows.current_flow(context).get("item"),
             inbox_flow.typed_text(update),
         )
     except Refused as refused:
@@ -279,42 +273,42 @@ def _buttons() -> CallbackQueryHandler[BotContext, inbox_flow.Result | int]:
 
 def _typing(
     callback: Callable[[Update, BotContext], Coroutine[Any, Any, inbox_flow.Result]],
-) -> list[StepHandler]:
-    return steps(
-        MessageHandler(TYPED & filters.TEXT, _guarded(callback)),
+) -> list[flows.StepHandler]:
+    return flows.steps(
+        MessageHandler(flows.TYPED & filters.TEXT, _guarded(callback)),
         _buttons(),
-        MessageHandler(TYPED, _guarded(replying("inbox.text_expected"))),
+        MessageHandler(flows.TYPED, _guarded(replying("inbox.text_expected"))),
     )
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return steps(
+    return flows.steps(
         CommandHandler("inbox", start_inbox),
         CallbackQueryHandler(open_from_notice, pattern=rf"^{callbacks.OPEN_IN_INBOX}:\d+$"),
     )
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    buttons_only = MessageHandler(TYPED, _guarded(buttons_expected))
+    buttons_only = MessageHandler(flows.TYPED, _guarded(flows.buttons_expected))
     return {
-        inbox_flow.BROWSE: steps(_buttons(), buttons_only),
+        inbox_flow.BROWSE: flows.steps(_buttons(), buttons_only),
         inbox_flow.REASON: _typing(reason_typed),
         inbox_flow.PROGRESS: _typing(progress_typed),
         inbox_flow.ANSWER_PROMISE: _typing(inbox_answer.promise_typed),
         inbox_flow.ANSWER_TEXT: _typing(inbox_answer.answer_text_typed),
-        inbox_flow.ANSWER_PHOTOS: steps(
+        inbox_flow.ANSWER_PHOTOS: flows.steps(
             MessageHandler(PHOTO_INPUT, _guarded(inbox_answer.answer_photo)),
             _buttons(),
-            MessageHandler(TYPED, _guarded(replying("inbox.photos_expected"))),
+            MessageHandler(flows.TYPED, _guarded(replying("inbox.photos_expected"))),
         ),
-        inbox_flow.ANSWER_CONFIRM: steps(_buttons(), buttons_only),
+        inbox_flow.ANSWER_CONFIRM: flows.steps(_buttons(), buttons_only),
         inbox_extension.EXT_REASON: _typing(inbox_extension.reason_typed),
         inbox_extension.EXT_DATE: _typing(inbox_extension.date_typed),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return []
