@@ -19,20 +19,9 @@ from bot.items import Item, Status
 from bot.usecases import review
 from bot.views import number_label
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    TYPED,
-    StepHandler,
-    button,
-    current_flow,
-    end_flow,
-    pressed,
-    remove_buttons,
-    start_flow,
-    steps,
-    typed_step,
-)
 from handlers.photos import PHOTO_INPUT, receive_item_photo
 from handlers.replies import message_of, replying
 from handlers.review_views import PREFIX
@@ -60,8 +49,8 @@ async def start_more(update: Update, context: BotContext) -> StepResult | None:
         refusal = texts("review.more_not_asked", number=item.display_number)
     else:
         await query.answer()
-        flow = start_flow(context, "review_more", adding_to=item.id)
-        cancel = button(texts("button.cancel"), PREFIX, flow["nonce"], "cancel")
+        flow = flows.start_flow(context, "review_more", adding_to=item.id)
+        cancel = flows.button(texts("button.cancel"), PREFIX, flow["nonce"], "cancel")
         await message_of(update).reply_text(
             texts(
                 "review.more_start",
@@ -78,7 +67,7 @@ async def start_more(update: Update, context: BotContext) -> StepResult | None:
 
 async def _own_submitted(context: BotContext) -> Item:
     return await review.own_submitted(
-        context.services, context.me, current_flow(context).get("adding_to")
+        context.services, context.me, flows.current_flow(context).get("adding_to")
     )
 
 
@@ -91,14 +80,14 @@ async def more_text(update: Update, context: BotContext) -> StepResult:
         await review.check_more(context.services, context.me, item.id, message.text or "")
     except Refused as refused:
         if refused.key == "item_state_changed":
-            end_flow(context)
+            flows.end_flow(context)
             await message.reply_text(texts("review.more_closed", number=item.display_number))
             return END
         await message.reply_text(texts(refused.key, **refused.params))
         return MORE_TEXT
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow["text"] = message.text or ""
-    done = button(texts("button.done"), PREFIX, flow["nonce"], "done")
+    done = flows.button(texts("button.done"), PREFIX, flow["nonce"], "done")
     await message.reply_text(
         texts("review.more_ask_photos", max=context.services.settings.reports.max_photos),
         reply_markup=InlineKeyboardMarkup([[done]]),
@@ -114,20 +103,20 @@ async def more_photo(update: Update, context: BotContext) -> StepResult:
 
 async def more_button(update: Update, context: BotContext) -> StepResult:
     """完成 commits the added information (the leaders are told); cancel drops it."""
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None:
-        return MORE_PHOTOS if current_flow(context).get("text") else MORE_TEXT
+        return MORE_PHOTOS if flows.current_flow(context).get("text") else MORE_TEXT
     texts = context.texts
     message = message_of(update)
-    await remove_buttons(update)
+    await flows.remove_buttons(update)
     if press.verb == "cancel":
-        end_flow(context)
+        flows.end_flow(context)
         await message.reply_text(texts("review.more_cancelled"))
         return END
-    if press.verb != "done" or not current_flow(context).get("text"):
+    if press.verb != "done" or not flows.current_flow(context).get("text"):
         return MORE_TEXT
     item = await _own_submitted(context)
-    text = str(current_flow(context)["text"])
+    text = str(flows.current_flow(context)["text"])
     try:
         acted = await review.add_more(context.services, context.caller(), item.id, text)
     except Refused as refused:
@@ -136,7 +125,7 @@ async def more_button(update: Update, context: BotContext) -> StepResult:
         applied = False
     else:
         applied = acted.applied
-    end_flow(context)
+    flows.end_flow(context)
     if applied:
         await message.reply_text(texts("review.more_saved", label=number_label(item, texts)))
     else:
@@ -147,24 +136,24 @@ async def more_button(update: Update, context: BotContext) -> StepResult:
 # --- wiring --------------------------------------------------------------------------------------
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """The button of the question's notice, which opens this feature's steps."""
-    return steps(CallbackQueryHandler(start_more, pattern=rf"^{callbacks.ADD_MORE}:\d+$"))
+    return flows.steps(CallbackQueryHandler(start_more, pattern=rf"^{callbacks.ADD_MORE}:\d+$"))
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps."""
     buttons = CallbackQueryHandler(more_button, pattern=rf"^{PREFIX}:")
     return {
-        MORE_TEXT: steps(buttons, *typed_step(more_text, "review.more_text_expected")),
-        MORE_PHOTOS: steps(
+        MORE_TEXT: flows.steps(buttons, *flows.typed_step(more_text, "review.more_text_expected")),
+        MORE_PHOTOS: flows.steps(
             MessageHandler(PHOTO_INPUT, more_photo),
             buttons,
-            MessageHandler(TYPED, replying("review.more_photos_expected")),
+            MessageHandler(flows.TYPED, replying("review.more_photos_expected")),
         ),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return []

@@ -23,20 +23,9 @@ from bot.records import ImportReport
 from bot.texts import Texts
 from bot.usecases import people
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    MESSAGE,
-    TYPED,
-    StepHandler,
-    button,
-    buttons_expected,
-    current_flow,
-    end_flow,
-    open_flow,
-    pressed,
-    steps,
-)
 from handlers.replies import replying
 
 log = logging.getLogger(__name__)
@@ -51,7 +40,7 @@ ERRORS_SHOWN = 30
 async def start_catalog(update: Update, context: BotContext) -> str:
     """Ask for the catalog file."""
     require_can(context.person, Action.MANAGE)
-    message, _flow = await open_flow(update, context, "catalog")
+    message, _flow = await flows.open_flow(update, context, "catalog")
     await message.reply_text(
         context.texts(
             "manage.catalog_ask",
@@ -93,20 +82,20 @@ async def catalog_file(update: Update, context: BotContext) -> str | int:
         return CATALOG_FILE
     report = await people.rehearse_import(services, context.person, catalog, now=context.now())
     if not report.changed:
-        end_flow(context)
+        flows.end_flow(context)
         await message.reply_text(texts("manage.catalog_unchanged"))
         return END
     digest = hashlib.sha256(data).hexdigest()
     path = services.settings.storage.files_dir / "catalogs" / f"{digest}.toml"
     await asyncio.to_thread(_write, path, data)
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow["catalog_path"] = str(path)
     flow["catalog_sha"] = digest
     nonce = flow["nonce"]
     markup = InlineKeyboardMarkup(
         [
-            [button(texts("manage.catalog_import"), PREFIX, nonce, "import")],
-            [button(texts("button.cancel"), PREFIX, nonce, "cancel")],
+            [flows.button(texts("manage.catalog_import"), PREFIX, nonce, "import")],
+            [flows.button(texts("button.cancel"), PREFIX, nonce, "cancel")],
         ]
     )
     await message.reply_text(
@@ -208,13 +197,13 @@ def _report_lines(texts: Texts, report: ImportReport) -> str:
 async def catalog_confirm(update: Update, context: BotContext) -> str | int:
     """Import the previewed catalog in one transaction, or drop it."""
     require_can(context.person, Action.MANAGE)
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None:
         return CATALOG_CONFIRM
     query = press.query
     texts = context.texts
     services = context.services
-    flow = end_flow(context)
+    flow = flows.end_flow(context)
     if press.verb != "import":
         await query.edit_message_text(texts("manage.catalog_cancelled"))
         return END
@@ -242,26 +231,26 @@ async def catalog_confirm(update: Update, context: BotContext) -> str | int:
 # --- wiring ----------------------------------------------------------------------------------------
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return steps(CommandHandler("catalog", start_catalog))
+    return flows.steps(CommandHandler("catalog", start_catalog))
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps (state names keep the "manage." of /catalog's first home:
     open conversations are stored with them)."""
     return {
-        CATALOG_FILE: steps(
-            MessageHandler(MESSAGE & filters.Document.ALL, catalog_file),
-            MessageHandler(TYPED, replying("manage.catalog_not_toml")),
+        CATALOG_FILE: flows.steps(
+            MessageHandler(flows.MESSAGE & filters.Document.ALL, catalog_file),
+            MessageHandler(flows.TYPED, replying("manage.catalog_not_toml")),
         ),
-        CATALOG_CONFIRM: steps(
+        CATALOG_CONFIRM: flows.steps(
             CallbackQueryHandler(catalog_confirm, pattern=rf"^{PREFIX}:"),
-            MessageHandler(TYPED, buttons_expected),
+            MessageHandler(flows.TYPED, flows.buttons_expected),
         ),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return []

@@ -25,28 +25,11 @@ from bot.texts import Texts
 from bot.usecases import deputy, progress
 from bot.visits import NearbySite, Position, rank_nearby
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.campaigns import follow_location, with_joint_button
 from handlers.common import leave_conversation
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    CANCEL_LABELS,
-    MESSAGE,
-    TYPED,
-    Choice,
-    StepHandler,
-    button,
-    button_step,
-    choices_keyboard,
-    current_flow,
-    end_flow,
-    my_group_projects,
-    pressed,
-    projects_keyboard,
-    remove_buttons,
-    start_flow,
-    steps,
-)
 from handlers.observe import observe_button
 from handlers.photos import PHOTO_INPUT, receive_photo
 from handlers.replies import alongside, replying
@@ -78,7 +61,7 @@ def location_keyboard(texts: Texts) -> ReplyKeyboardMarkup:
 async def start_checkin(update: Update, context: BotContext) -> str:
     """Ask for the deputy's current location with a location button."""
     require_can(context.person, Action.CHECKIN)
-    start_flow(context, "checkin")
+    flows.start_flow(context, "checkin")
     message = update.effective_message
     assert message is not None
     texts = context.texts
@@ -90,7 +73,7 @@ def _site_keyboard(
     context: BotContext, nonce: str, nearby: list[NearbySite]
 ) -> InlineKeyboardMarkup:
     texts = context.texts
-    sites: list[Choice] = [
+    sites: list[flows.Choice] = [
         (
             f"{'★ ' if n.in_group else ''}{n.site.name} · {format_distance(n.distance_m)}",
             "site",
@@ -98,7 +81,7 @@ def _site_keyboard(
         )
         for n in nearby
     ]
-    return choices_keyboard(
+    return flows.choices_keyboard(
         texts, PREFIX, nonce, sites, (texts("checkin_not_listed"), "projects", "")
     )
 
@@ -123,7 +106,7 @@ async def receive_location(update: Update, context: BotContext) -> str:
         await message.reply_text(texts(refused.key, **refused.params))
         return LOCATION
     settings = context.services.settings.checkin
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow["position"] = {
         "lat": position.lat,
         "lon": position.lon,
@@ -150,7 +133,7 @@ async def receive_location(update: Update, context: BotContext) -> str:
     candidates = await services.catalog.sites_within_box(
         services.campaign.id, position.lat, position.lon, settings.search_radius_m
     )
-    group_projects = await my_group_projects(context)
+    group_projects = await flows.my_group_projects(context)
     nearby = rank_nearby(
         candidates,
         position.lat,
@@ -165,7 +148,7 @@ async def receive_location(update: Update, context: BotContext) -> str:
     if not nearby:
         await message.reply_text(
             texts("checkin_none_nearby", km=f"{settings.search_radius_m / 1000:g}"),
-            reply_markup=await projects_keyboard(context, PREFIX, flow["nonce"]),
+            reply_markup=await flows.projects_keyboard(context, PREFIX, flow["nonce"]),
         )
         return PROJECT
     await message.reply_text(
@@ -179,15 +162,15 @@ location_expected = replying("checkin_need_location")
 
 async def site_step(update: Update, context: BotContext) -> str | int:
     """The deputy picked a site, asked for the full list, or cancelled."""
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None:
         return SITE
     query = press.query
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     if press.verb == "projects":
         await query.edit_message_text(
             context.texts("checkin_choose_project"),
-            reply_markup=await projects_keyboard(context, PREFIX, flow["nonce"]),
+            reply_markup=await flows.projects_keyboard(context, PREFIX, flow["nonce"]),
         )
         return PROJECT
     if press.verb == "project" and press.int_arg() is not None:
@@ -195,7 +178,7 @@ async def site_step(update: Update, context: BotContext) -> str | int:
     if press.verb == "site" and press.int_arg() is not None:
         return await _record_visit(update, context, press.int_arg() or 0)
     if press.verb == "cancel":
-        end_flow(context)
+        flows.end_flow(context)
         await query.edit_message_text(context.texts("cancelled"))
         return END
     return SITE
@@ -205,7 +188,7 @@ async def _show_project_sites(update: Update, context: BotContext, project_id: i
     services = context.services
     query = update.callback_query
     assert query is not None
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     project = await services.catalog.project(services.campaign.id, project_id)
     sites = (
         await services.catalog.sites_of_project(services.campaign.id, project_id) if project else []
@@ -213,13 +196,14 @@ async def _show_project_sites(update: Update, context: BotContext, project_id: i
     if project is None or not sites:
         await query.edit_message_text(
             context.texts("checkin_project_has_no_sites"),
-            reply_markup=await projects_keyboard(context, PREFIX, flow["nonce"]),
+            reply_markup=await flows.projects_keyboard(context, PREFIX, flow["nonce"]),
         )
         return PROJECT
     rows = [
-        [button(f"{s.name}（{s.district}）", PREFIX, flow["nonce"], "site", s.id)] for s in sites
+        [flows.button(f"{s.name}（{s.district}）", PREFIX, flow["nonce"], "site", s.id)]
+        for s in sites
     ]
-    rows.append([button(context.texts("button.back"), PREFIX, flow["nonce"], "projects")])
+    rows.append([flows.button(context.texts("button.back"), PREFIX, flow["nonce"], "projects")])
     await query.edit_message_text(
         context.texts("checkin_choose_site_of", project=html.escape(project.title)),
         reply_markup=InlineKeyboardMarkup(rows),
@@ -241,7 +225,7 @@ async def _visit(context: BotContext, site_id: int, pick_key: str) -> str:
     """Record the visit at the site (with the shared location, if any: `pick_key` keys a visit
     without one) and say what was recorded."""
     services = context.services
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     pos = flow.get("position")
     position = (
         Position(pos["lat"], pos["lon"], pos["accuracy"], pos["live"])
@@ -278,18 +262,16 @@ async def _visit(context: BotContext, site_id: int, pick_key: str) -> str:
 
 async def _ask_for_photos(message: Message, context: BotContext) -> str:
     texts = context.texts
+    done = flows.button(texts("button.done"), PREFIX, flows.current_flow(context)["nonce"], "done")
     await message.reply_text(
-        texts("checkin_photos_prompt"),
-        reply_markup=InlineKeyboardMarkup(
-            [[button(texts("button.done"), PREFIX, current_flow(context)["nonce"], "done")]]
-        ),
+        texts("checkin_photos_prompt"), reply_markup=InlineKeyboardMarkup([[done]])
     )
     return PHOTOS
 
 
 async def visit_photo(update: Update, context: BotContext) -> str:
     """A photo for the visit just recorded."""
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     services = context.services
     visit_id = flow.get("visit_id")
     if not isinstance(visit_id, int):
@@ -311,15 +293,15 @@ async def visit_photo(update: Update, context: BotContext) -> str:
 async def photos_done(update: Update, context: BotContext) -> str | int:
     """Finish the check-in."""
     if update.callback_query is not None:
-        press = await pressed(update, context, PREFIX)
+        press = await flows.pressed(update, context, PREFIX)
         if press is None or press.verb != "done":
             return PHOTOS
-        return await alongside(remove_buttons(update), _finish(update, context))
+        return await alongside(flows.remove_buttons(update), _finish(update, context))
     return await _finish(update, context)
 
 
 async def _finish(update: Update, context: BotContext) -> int:
-    flow = end_flow(context)
+    flow = flows.end_flow(context)
     services = context.services
     visit_id = flow.get("visit_id")
     count = (
@@ -349,30 +331,30 @@ photos_expected = replying("checkin_photos_expected")
 # --- wiring --------------------------------------------------------------------------------------
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """/checkin opens this feature's steps (and so does a scanned poster, handlers/posters.py)."""
-    return steps(CommandHandler("checkin", start_checkin))
+    return flows.steps(CommandHandler("checkin", start_checkin))
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """Share a location, pick the site (or a project, then a site), send photos."""
     return {
-        LOCATION: steps(
-            MessageHandler(MESSAGE & filters.LOCATION, receive_location),
-            MessageHandler(MESSAGE & CANCEL_LABELS, leave_conversation),
-            MessageHandler(TYPED, location_expected),
+        LOCATION: flows.steps(
+            MessageHandler(flows.MESSAGE & filters.LOCATION, receive_location),
+            MessageHandler(flows.MESSAGE & flows.CANCEL_LABELS, leave_conversation),
+            MessageHandler(flows.TYPED, location_expected),
         ),
-        SITE: button_step(site_step, PREFIX),
-        PROJECT: button_step(site_step, PREFIX),
-        PHOTOS: steps(
+        SITE: flows.button_step(site_step, PREFIX),
+        PROJECT: flows.button_step(site_step, PREFIX),
+        PHOTOS: flows.steps(
             MessageHandler(PHOTO_INPUT, visit_photo),
             CallbackQueryHandler(photos_done, pattern=callbacks.pattern(PREFIX)),
             CommandHandler("done", photos_done),
-            MessageHandler(TYPED, photos_expected),
+            MessageHandler(flows.TYPED, photos_expected),
         ),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation."""
     return []

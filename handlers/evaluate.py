@@ -23,20 +23,9 @@ from bot.evaluation import COMMENT_MAX, Ballot, Mark
 from bot.usecases import evaluation
 from bot.views import clip
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    TYPED,
-    StepHandler,
-    button,
-    current_flow,
-    end_flow,
-    open_flow,
-    pressed,
-    remove_buttons,
-    steps,
-    typed_step,
-)
 from handlers.replies import message_of, replying, send_screen, typed_comment
 
 log = logging.getLogger(__name__)
@@ -57,8 +46,8 @@ async def start(update: Update, context: BotContext) -> str | int:
     ballot = await evaluation.ballot(context.services, context.person)
     if query is not None:
         await query.answer()
-        await remove_buttons(update)
-    await open_flow(update, context, "evaluate", round=ballot.round.id)
+        await flows.remove_buttons(update)
+    await flows.open_flow(update, context, "evaluate", round=ballot.round.id)
     return await _show(context, chat.id, ballot)
 
 
@@ -67,17 +56,17 @@ async def _show(context: BotContext, chat_id: int, ballot: Ballot) -> str | int:
     texts = context.texts
     project = ballot.project
     if project is None:
-        end_flow(context)
+        flows.end_flow(context)
         await context.bot.send_message(chat_id, texts("evaluation.all_done", total=ballot.total))
         return END
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     nonce = flow["nonce"]
     marks = [
-        button(texts(f"rating.{mark}"), PREFIX, nonce, "v", f"{project.id}-{code}")
+        flows.button(texts(f"rating.{mark}"), PREFIX, nonce, "v", f"{project.id}-{code}")
         for code, mark in _MARKS.items()
     ]
     markup = InlineKeyboardMarkup(
-        [marks, [button(texts("evaluation.button_later"), PREFIX, nonce, "later")]]
+        [marks, [flows.button(texts("evaluation.button_later"), PREFIX, nonce, "later")]]
     )
     text = texts(
         "evaluation.ballot",
@@ -101,21 +90,21 @@ def _parse(arg: str) -> tuple[int, Mark]:
 
 async def vote_button(update: Update, context: BotContext) -> str | int:
     """A mark for a project: counted once; a second press is told, politely, it stands."""
-    press = await pressed(update, context, PREFIX, kind="evaluate", answer=False)
+    press = await flows.pressed(update, context, PREFIX, kind="evaluate", answer=False)
     if press is None:
-        return VOTE if current_flow(context) else END
+        return VOTE if flows.current_flow(context) else END
     query = press.query
     texts = context.texts
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     if press.verb == "later":
         await query.answer()
-        end_flow(context)
-        await remove_buttons(update)
+        flows.end_flow(context)
+        await flows.remove_buttons(update)
         await send_screen(update, context, texts("evaluation.later"))
         return END
     if press.verb == "next":
         await query.answer()
-        await remove_buttons(update)
+        await flows.remove_buttons(update)
         return await _next(update, context)
     if press.verb != "v":
         raise Refused("button_expired")
@@ -148,8 +137,8 @@ async def vote_button(update: Update, context: BotContext) -> str | int:
         texts("evaluation.ask_comment", max=COMMENT_MAX),
         reply_markup=InlineKeyboardMarkup(
             [
-                [button(texts("evaluation.button_next"), PREFIX, flow["nonce"], "next")],
-                [button(texts("evaluation.button_later"), PREFIX, flow["nonce"], "later")],
+                [flows.button(texts("evaluation.button_next"), PREFIX, flow["nonce"], "next")],
+                [flows.button(texts("evaluation.button_later"), PREFIX, flow["nonce"], "later")],
             ]
         ),
     )
@@ -159,7 +148,7 @@ async def vote_button(update: Update, context: BotContext) -> str | int:
 async def _next(update: Update, context: BotContext) -> str | int:
     chat = update.effective_chat
     assert chat is not None
-    current_flow(context).pop("project", None)
+    flows.current_flow(context).pop("project", None)
     return await _show(context, chat.id, await evaluation.ballot(context.services, context.person))
 
 
@@ -176,7 +165,7 @@ async def comment_step(update: Update, context: BotContext) -> str | int:
     if text is None:
         return COMMENT
     message = message_of(update)
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     saved = await evaluation.comment(
         context.services, context.caller(), flow.get("round"), flow.get("project"), text
     )
@@ -186,20 +175,24 @@ async def comment_step(update: Update, context: BotContext) -> str | int:
     return await _next(update, context)
 
 
-def entry_points() -> list[StepHandler]:
-    return steps(
+def entry_points() -> list[flows.StepHandler]:
+    return flows.steps(
         CommandHandler("evaluate", start),
         CallbackQueryHandler(start, pattern=NOTICE_DATA),
     )
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     buttons = CallbackQueryHandler(vote_button, pattern=callbacks.pattern(PREFIX))
     return {
-        VOTE: steps(buttons, MessageHandler(TYPED, replying("evaluation.press_a_button"))),
-        COMMENT: steps(buttons, *typed_step(comment_step, "evaluation.comment_expected")),
+        VOTE: flows.steps(
+            buttons, MessageHandler(flows.TYPED, replying("evaluation.press_a_button"))
+        ),
+        COMMENT: flows.steps(
+            buttons, *flows.typed_step(comment_step, "evaluation.comment_expected")
+        ),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     return []

@@ -24,23 +24,10 @@ from bot.evaluation_files import file_name, render
 from bot.people import Action, require_can
 from bot.usecases import evaluation
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
 from handlers.evaluation_views import flow_button, menu
-from handlers.flow import (
-    TYPED,
-    Pressed,
-    StepHandler,
-    button,
-    button_step,
-    current_flow,
-    end_flow,
-    on_press,
-    open_flow,
-    remove_buttons,
-    steps,
-    typed_step,
-)
 from handlers.replies import MATCHES_SHOWN, name_fragment, send_screen
 
 log = logging.getLogger(__name__)
@@ -57,21 +44,21 @@ PREFIX = callbacks.EVALUATION
 async def start(update: Update, context: BotContext) -> str:
     """The current round (open: its turnout; closed: its results), and what can be done."""
     require_can(context.person, Action.EVALUATION)
-    message, _flow = await open_flow(update, context, "evaluation")
+    message, _flow = await flows.open_flow(update, context, "evaluation")
     text, markup = await menu(context)
     await message.reply_text(text, reply_markup=markup)
     return MENU
 
 
-@on_press(PREFIX, "evaluation", MENU)
-async def menu_button(update: Update, context: BotContext, press: Pressed) -> str | int:
+@flows.on_press(PREFIX, "evaluation", MENU)
+async def menu_button(update: Update, context: BotContext, press: flows.Pressed) -> str | int:
     query = press.query
     require_can(context.person, Action.EVALUATION)
-    texts, flow = context.texts, current_flow(context)
+    texts, flow = context.texts, flows.current_flow(context)
     if press.verb == "done":
         await query.answer()
-        end_flow(context)
-        await remove_buttons(update)
+        flows.end_flow(context)
+        await flows.remove_buttons(update)
         return END
     if press.verb == "refresh":
         await query.answer()
@@ -107,7 +94,7 @@ async def menu_button(update: Update, context: BotContext, press: Pressed) -> st
         return MENU
     if press.verb == "new":
         await query.answer()
-        await remove_buttons(update)
+        await flows.remove_buttons(update)
         await send_screen(update, context, texts("evaluation.ask_deadline"))
         return DEADLINE
     raise Refused("button_expired")
@@ -136,7 +123,7 @@ async def deadline_step(update: Update, context: BotContext) -> str:
     except Refused as refused:
         await message.reply_text(texts(refused.key, **refused.params))
         return DEADLINE
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow["deadline"] = deadline.isoformat()
     everyone = await evaluation.default_voters(context.services, context.person)
     markup = InlineKeyboardMarkup(
@@ -153,19 +140,19 @@ async def deadline_step(update: Update, context: BotContext) -> str:
     return VOTERS
 
 
-@on_press(PREFIX, "evaluation", VOTERS, answer=True)
-async def voters_button(update: Update, context: BotContext, press: Pressed) -> str | int:
+@flows.on_press(PREFIX, "evaluation", VOTERS, answer=True)
+async def voters_button(update: Update, context: BotContext, press: flows.Pressed) -> str | int:
     require_can(context.person, Action.EVALUATION)
-    texts, flow = context.texts, current_flow(context)
+    texts, flow = context.texts, flows.current_flow(context)
     if press.verb == "cancel":
         return await _cancelled(context, press.query)
     if press.verb == "all":
         flow.pop("named", None)
-        await remove_buttons(update)
+        await flows.remove_buttons(update)
         return await _confirm(update, context)
     if press.verb == "named":
         flow["named"], flow["names"] = [], {}
-        await remove_buttons(update)
+        await flows.remove_buttons(update)
         await send_screen(update, context, texts("evaluation.ask_name"))
         return VOTERS
     if press.verb == "add" and isinstance(flow.get("named"), list):
@@ -183,7 +170,7 @@ async def voters_button(update: Update, context: BotContext, press: Pressed) -> 
             )
         return VOTERS
     if press.verb == "picked" and flow.get("named"):
-        await remove_buttons(update)
+        await flows.remove_buttons(update)
         return await _confirm(update, context)
     if press.verb == "picked":
         await send_screen(update, context, texts("evaluation.named_none"))
@@ -208,7 +195,7 @@ async def name_step(update: Update, context: BotContext) -> str:
     """A name (or part of one) of a deputy or leader to add to the voters."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    texts, flow = context.texts, current_flow(context)
+    texts, flow = context.texts, flows.current_flow(context)
     if not isinstance(flow.get("named"), list):
         await message.reply_text(texts("buttons_expected"))
         return VOTERS
@@ -221,7 +208,7 @@ async def name_step(update: Update, context: BotContext) -> str:
     flow["offered"] = {str(c.id): c.name for c in shown}
     rows = [
         [
-            button(
+            flows.button(
                 texts(
                     "evaluation.button_add",
                     name=c.name,
@@ -245,7 +232,7 @@ async def name_step(update: Update, context: BotContext) -> str:
 
 
 async def _confirm(update: Update, context: BotContext) -> str:
-    texts, flow = context.texts, current_flow(context)
+    texts, flow = context.texts, flows.current_flow(context)
     chat = update.effective_chat
     assert chat is not None
     projects = await context.services.catalog.projects(context.services.campaign.id)
@@ -273,10 +260,10 @@ async def _confirm(update: Update, context: BotContext) -> str:
     return CONFIRM
 
 
-@on_press(PREFIX, "evaluation", CONFIRM)
-async def confirm_button(update: Update, context: BotContext, press: Pressed) -> str | int:
+@flows.on_press(PREFIX, "evaluation", CONFIRM)
+async def confirm_button(update: Update, context: BotContext, press: flows.Pressed) -> str | int:
     query = press.query
-    texts, flow = context.texts, current_flow(context)
+    texts, flow = context.texts, flows.current_flow(context)
     if press.verb == "cancel":
         await query.answer()
         return await _cancelled(context, query)
@@ -290,7 +277,7 @@ async def confirm_button(update: Update, context: BotContext, press: Pressed) ->
         [int(i) for i in named] if named else None,
     )
     await query.answer()
-    end_flow(context)
+    flows.end_flow(context)
     with contextlib.suppress(BadRequest):
         await query.edit_message_text(
             texts(
@@ -305,28 +292,28 @@ async def confirm_button(update: Update, context: BotContext, press: Pressed) ->
 
 
 async def _cancelled(context: BotContext, query: Any) -> int:
-    end_flow(context)
+    flows.end_flow(context)
     with contextlib.suppress(BadRequest):
         await query.edit_message_text(context.texts("evaluation.cancelled"), reply_markup=None)
     return END
 
 
-def entry_points() -> list[StepHandler]:
-    return steps(CommandHandler("evaluation", start))
+def entry_points() -> list[flows.StepHandler]:
+    return flows.steps(CommandHandler("evaluation", start))
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     pattern = callbacks.pattern(PREFIX)
     return {
-        MENU: button_step(menu_button, PREFIX),
-        DEADLINE: typed_step(deadline_step, "evaluation.ask_deadline"),
-        VOTERS: steps(
+        MENU: flows.button_step(menu_button, PREFIX),
+        DEADLINE: flows.typed_step(deadline_step, "evaluation.ask_deadline"),
+        VOTERS: flows.steps(
             CallbackQueryHandler(voters_button, pattern=pattern),
-            MessageHandler(TYPED & filters.TEXT, name_step),
+            MessageHandler(flows.TYPED & filters.TEXT, name_step),
         ),
-        CONFIRM: button_step(confirm_button, PREFIX),
+        CONFIRM: flows.button_step(confirm_button, PREFIX),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     return []

@@ -36,19 +36,9 @@ from bot.people import Action, require_can
 from bot.texts import Texts
 from bot.usecases import figures
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    TYPED,
-    StepHandler,
-    button,
-    buttons_expected,
-    current_flow,
-    end_flow,
-    open_flow,
-    pressed,
-    remove_buttons,
-)
 
 FORMAT, PERIOD = "export.format", "export.period"
 PREFIX = callbacks.EXPORT
@@ -80,16 +70,16 @@ def _period_labels(texts: Texts) -> dict[str, str]:
 
 def _two_a_row(texts: Texts, nonce: str, verb: str, labels: dict[str, str]) -> InlineKeyboardMarkup:
     """The choices of a step, two buttons a row (the labels are short), then cancel."""
-    buttons = [button(label, PREFIX, nonce, verb, key) for key, label in labels.items()]
+    buttons = [flows.button(label, PREFIX, nonce, verb, key) for key, label in labels.items()]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([button(texts("button.cancel"), PREFIX, nonce, "cancel")])
+    rows.append([flows.button(texts("button.cancel"), PREFIX, nonce, "cancel")])
     return InlineKeyboardMarkup(rows)
 
 
 async def start_export(update: Update, context: BotContext) -> str:
     """Ask staff which kind of file they want."""
     require_can(context.person, Action.EXPORT)
-    message, flow = await open_flow(update, context, "export")
+    message, flow = await flows.open_flow(update, context, "export")
     nonce = flow["nonce"]
     texts = context.texts
     keys = _two_a_row(texts, nonce, "fmt", _format_labels(texts))
@@ -98,7 +88,7 @@ async def start_export(update: Update, context: BotContext) -> str:
 
 
 async def _cancel(update: Update, context: BotContext) -> int:
-    end_flow(context)
+    flows.end_flow(context)
     query = update.callback_query
     if query is not None:
         with contextlib.suppress(BadRequest):
@@ -116,7 +106,7 @@ async def _choice(
 ) -> str | int:
     """A button of a step: `verb` with one of `choices` goes on with it, cancel ends the flow,
     and anything else (a stale or foreign press) leaves the step as it is."""
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None:
         return here
     if press.verb == "cancel":
@@ -135,7 +125,7 @@ async def format_step(update: Update, context: BotContext) -> str | int:
 
 async def _ask_period(update: Update, context: BotContext, fmt: str) -> str:
     require_can(context.person, Action.EXPORT)
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow["format"] = fmt
     texts = context.texts
     nonce = flow["nonce"]
@@ -158,7 +148,7 @@ async def period_step(update: Update, context: BotContext) -> str | int:
 
 
 async def _export_period(update: Update, context: BotContext, key: str) -> int:
-    await remove_buttons(update)
+    await flows.remove_buttons(update)
     today = local_today(context.services.settings.zone, context.now())
     start, end = period_dates(key, today)
     return await _export(update, context, start, end, _period_labels(context.texts)[key])
@@ -169,7 +159,7 @@ async def typed_period(update: Update, context: BotContext) -> str | int:
     message = update.effective_message
     assert message is not None and message.text is not None
     start, end = parse_period(message.text)
-    message_id = current_flow(context).get("message_id")
+    message_id = flows.current_flow(context).get("message_id")
     if isinstance(message_id, int):
         # The period buttons belong to this step; once a range is typed they must not linger.
         with contextlib.suppress(BadRequest):
@@ -195,8 +185,8 @@ async def _export(
     require_can(context.person, Action.EXPORT)
     message = update.effective_message
     assert message is not None
-    fmt = current_flow(context).get("format")
-    end_flow(context)
+    fmt = flows.current_flow(context).get("format")
+    flows.end_flow(context)
     if fmt not in FORMATS:
         raise Refused("button_expired")
     fmt = cast(Format, fmt)
@@ -276,27 +266,27 @@ def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return [cast(StepHandler, CommandHandler("export", start_export))]
+    return [cast(flows.StepHandler, CommandHandler("export", start_export))]
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    buttons_only = cast(StepHandler, MessageHandler(TYPED, buttons_expected))
+    buttons_only = cast(flows.StepHandler, MessageHandler(flows.TYPED, flows.buttons_expected))
     return {
         FORMAT: [
-            cast(StepHandler, CallbackQueryHandler(format_step, pattern=rf"^{PREFIX}:")),
+            cast(flows.StepHandler, CallbackQueryHandler(format_step, pattern=rf"^{PREFIX}:")),
             buttons_only,
         ],
         PERIOD: [
-            cast(StepHandler, CallbackQueryHandler(period_step, pattern=rf"^{PREFIX}:")),
-            cast(StepHandler, MessageHandler(TYPED & tg_filters.TEXT, typed_period)),
+            cast(flows.StepHandler, CallbackQueryHandler(period_step, pattern=rf"^{PREFIX}:")),
+            cast(flows.StepHandler, MessageHandler(flows.TYPED & tg_filters.TEXT, typed_period)),
             buttons_only,
         ],
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return []

@@ -2,6 +2,9 @@
 
 Each conversation run gets a nonce that its buttons carry, so a button from an earlier run (or
 forged data) is recognised as expired instead of acting on today's conversation.
+
+A flow module that takes many names from here imports the module as `flows`
+(`from handlers import flow as flows`): `flow` is what its steps call the open flow's data.
 """
 
 from __future__ import annotations

@@ -24,38 +24,11 @@ from bot.items import Status
 from bot.people import Person
 from bot.usecases import forwarding
 from bot.views import item_summary
-from handlers import paper_answer, returns
+from handlers import flow as flows
+from handlers import forward_run, paper_answer, returns
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    TYPED,
-    Pressed,
-    StepHandler,
-    buttons_expected,
-    current_flow,
-    end_flow,
-    open_flow,
-    pressed_verb,
-    steps,
-)
 from handlers.forward_list import send_list
-from handlers.forward_run import (
-    ANSWER,
-    CHOOSE,
-    FLOW_KIND,
-    NUMBER,
-    PREFIX,
-    PROMISE,
-    Next,
-    Result,
-    Verb,
-    campaign_unit,
-    keyboard,
-    run_button,
-    short,
-    staff_item,
-    store,
-)
 from handlers.forward_views import LIST_LIMIT, batch_view, menu_view, pick_view
 from handlers.guard import within
 from handlers.replies import edit_screen, replying
@@ -69,17 +42,19 @@ log = logging.getLogger(__name__)
 async def start_forward(update: Update, context: BotContext) -> str:
     """Show what waits for staff: forwarding by unit, returned items, paper answers."""
     scope.require_staff(context.person)
-    message, _flow = await open_flow(update, context, FLOW_KIND)
+    message, _flow = await flows.open_flow(update, context, forward_run.FLOW_KIND)
     text, markup = await menu_view(context)
     await message.reply_text(text, reply_markup=markup)
-    return CHOOSE
+    return forward_run.CHOOSE
 
 
-async def choose_step(update: Update, context: BotContext) -> Next:
+async def choose_step(update: Update, context: BotContext) -> forward_run.Next:
     """Every button of /forward; refusals are answered by the error handler, state unchanged."""
     query = update.callback_query
     assert query is not None
-    found = await pressed_verb(update, context, PREFIX, FLOW_KIND, _VERBS)
+    found = await flows.pressed_verb(
+        update, context, forward_run.PREFIX, forward_run.FLOW_KIND, _VERBS
+    )
     if found is None:
         return None
     press, verb = found
@@ -88,19 +63,21 @@ async def choose_step(update: Update, context: BotContext) -> Next:
     return state
 
 
-async def _on_menu(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _on_menu(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
     await edit_screen(update, *await menu_view(context))
-    return CHOOSE, None
+    return forward_run.CHOOSE, None
 
 
-async def _on_cancel(update: Update, context: BotContext, press: Pressed) -> Result:
-    end_flow(context)
+async def _on_cancel(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
+    flows.end_flow(context)
     await edit_screen(update, context.texts("cancelled"))
     return END, None
 
 
-async def _on_done(update: Update, context: BotContext, press: Pressed) -> Result:
-    end_flow(context)
+async def _on_done(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
+    flows.end_flow(context)
     await edit_screen(update, context.texts("forward.finished"))
     return END, None
 
@@ -108,22 +85,24 @@ async def _on_done(update: Update, context: BotContext, press: Pressed) -> Resul
 # --- forwarding by unit ---------------------------------------------------------------------------
 
 
-async def _on_units(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _on_units(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
     """Units with reviewed items and their counts; ✉️ marks units without a liaison."""
     texts = context.texts
-    backlog = await store(context).backlog(context.services.campaign.id)
+    backlog = await forward_run.store(context).backlog(context.services.campaign.id)
     rows: list[list[InlineKeyboardButton]] = []
     for entry in backlog:
         if entry.unit_id is None:
             label = texts("forward.no_unit_button", count=entry.count)
-            rows.append([run_button(context, label, "none")])
+            rows.append([forward_run.run_button(context, label, "none")])
             continue
         key_label = (
             texts("forward.unit_button", unit=entry.name, count=entry.count)
             if entry.liaisons
             else texts("forward.unit_button_letter", unit=entry.name, count=entry.count)
         )
-        rows.append([run_button(context, key_label, "unit", entry.unit_id)])
+        rows.append([forward_run.run_button(context, key_label, "unit", entry.unit_id)])
     return await _choices_screen(update, context, rows, "forward.choose_unit", back="menu")
 
 
@@ -134,82 +113,92 @@ async def _choices_screen(
     title_key: str,
     *,
     back: str,
-) -> Result:
+) -> forward_run.Result:
     """What waits to be forwarded, one button a row, and a way back; a plain word when none."""
     texts = context.texts
     text = texts(title_key) if rows else texts("forward.nothing_to_forward")
-    rows.append([run_button(context, texts("button.back"), back)])
-    await edit_screen(update, text, keyboard(rows))
-    return CHOOSE, None
+    rows.append([forward_run.run_button(context, texts("button.back"), back)])
+    await edit_screen(update, text, forward_run.keyboard(rows))
+    return forward_run.CHOOSE, None
 
 
-async def _on_unit(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _on_unit(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
     """A unit: its reviewed items, ready to confirm."""
-    unit = await campaign_unit(context, press.int_arg())
-    ids = await store(context).reviewed_ids(context.services.campaign.id, unit.id)
+    unit = await forward_run.campaign_unit(context, press.int_arg())
+    ids = await forward_run.store(context).reviewed_ids(context.services.campaign.id, unit.id)
     return await _open_batch(update, context, unit.id, ids, orphan=False)
 
 
 async def _open_batch(
     update: Update, context: BotContext, unit_id: int, ids: list[int], *, orphan: bool
-) -> Result:
+) -> forward_run.Result:
     """The items to forward to the unit, none picked yet."""
-    current_flow(context).update(unit=unit_id, orphan=orphan, ids=ids, selected=[], page=0)
+    flows.current_flow(context).update(unit=unit_id, orphan=orphan, ids=ids, selected=[], page=0)
     await edit_screen(update, *await batch_view(context))
-    return CHOOSE, None
+    return forward_run.CHOOSE, None
 
 
-async def _on_none(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _on_none(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
     """Reviewed items without a lead unit: pick one, then its unit."""
-    ids = await store(context).reviewed_ids(context.services.campaign.id, None)
+    ids = await forward_run.store(context).reviewed_ids(context.services.campaign.id, None)
     rows = []
     for item_id in ids[:LIST_LIMIT]:
-        item = await staff_item(context, item_id)
-        label = f"{item.display_number} {short(item.description)}"
-        rows.append([run_button(context, label, "orphan", item.id)])
+        item = await forward_run.staff_item(context, item_id)
+        label = f"{item.display_number} {forward_run.short(item.description)}"
+        rows.append([forward_run.run_button(context, label, "orphan", item.id)])
     return await _choices_screen(update, context, rows, "forward.no_unit_title", back="units")
 
 
-async def _on_orphan(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _on_orphan(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
     """An item without a lead unit: staff choose where it goes."""
     texts = context.texts
-    item = await staff_item(context, press.int_arg())
+    item = await forward_run.staff_item(context, press.int_arg())
     require(
         item.status is Status.REVIEWED and forwarding.destination(item) is None,
         "item_state_changed",
         number=item.display_number,
     )
-    current_flow(context)["orphan_id"] = item.id
+    flows.current_flow(context)["orphan_id"] = item.id
     units = await context.services.catalog.units(context.services.campaign.id)
-    buttons = [run_button(context, u.name, "target", u.id) for u in units]
+    buttons = [forward_run.run_button(context, u.name, "target", u.id) for u in units]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([run_button(context, texts("button.back"), "none")])
+    rows.append([forward_run.run_button(context, texts("button.back"), "none")])
     summary = item_summary(item, texts, context.services.settings.zone)
-    await edit_screen(update, texts("forward.choose_target", summary=summary), keyboard(rows))
-    return CHOOSE, None
+    await edit_screen(
+        update, texts("forward.choose_target", summary=summary), forward_run.keyboard(rows)
+    )
+    return forward_run.CHOOSE, None
 
 
-async def _on_target(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _on_target(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
     """The unit for an item without a lead unit: confirm like any batch."""
-    unit = await campaign_unit(context, press.int_arg())
-    item = await staff_item(context, current_flow(context).get("orphan_id"))
+    unit = await forward_run.campaign_unit(context, press.int_arg())
+    item = await forward_run.staff_item(context, flows.current_flow(context).get("orphan_id"))
     return await _open_batch(update, context, unit.id, [item.id], orphan=True)
 
 
-async def _on_batch(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _on_batch(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
     await edit_screen(update, *await batch_view(context))
-    return CHOOSE, None
+    return forward_run.CHOOSE, None
 
 
-async def _on_pick(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _on_pick(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
     page = press.int_arg() or 0
-    current_flow(context)["page"] = page
+    flows.current_flow(context)["page"] = page
     await edit_screen(update, *await pick_view(context))
-    return CHOOSE, None
+    return forward_run.CHOOSE, None
 
 
-async def _on_toggle(update: Update, context: BotContext, press: Pressed) -> Result:
-    flow = current_flow(context)
+async def _on_toggle(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
+    flow = flows.current_flow(context)
     item_id = press.int_arg()
     ids: list[int] = flow.get("ids") or []
     if item_id not in ids:
@@ -220,29 +209,31 @@ async def _on_toggle(update: Update, context: BotContext, press: Pressed) -> Res
     else:
         flow["selected"] = [*selected, item_id]
     await edit_screen(update, *await pick_view(context))
-    return CHOOSE, None
+    return forward_run.CHOOSE, None
 
 
-async def _on_all(update: Update, context: BotContext, press: Pressed) -> Result:
-    ids: list[int] = current_flow(context).get("ids") or []
+async def _on_all(update: Update, context: BotContext, press: flows.Pressed) -> forward_run.Result:
+    ids: list[int] = flows.current_flow(context).get("ids") or []
     return await _forward(update, context, ids)
 
 
-async def _on_selected(update: Update, context: BotContext, press: Pressed) -> Result:
-    flow = current_flow(context)
+async def _on_selected(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> forward_run.Result:
+    flow = flows.current_flow(context)
     selected = set(flow.get("selected") or [])
     require(bool(selected), "forward.nothing_selected")
     # In the order of the list, not the order of the taps.
     return await _forward(update, context, [i for i in flow.get("ids") or [] if i in selected])
 
 
-async def _forward(update: Update, context: BotContext, ids: list[int]) -> Result:
+async def _forward(update: Update, context: BotContext, ids: list[int]) -> forward_run.Result:
     """Forward each item that is still reviewed and still meant for this unit."""
     services = context.services
     texts = context.texts
     # The run ends before anything is applied: a second tap finds no open run ("expired").
-    flow = end_flow(context)
-    unit = await campaign_unit(context, flow.get("unit"))
+    flow = flows.end_flow(context)
+    unit = await forward_run.campaign_unit(context, flow.get("unit"))
     now = context.now()
     run = await forwarding.forward_items(
         services, context.caller(), unit.id, ids, meant_for=None if flow.get("orphan") else unit.id
@@ -271,7 +262,7 @@ async def _forward(update: Update, context: BotContext, ids: list[int]) -> Resul
 
 # --- wiring ---------------------------------------------------------------------------------------
 
-_VERBS: dict[str, Verb] = {
+_VERBS: dict[str, forward_run.Verb] = {
     "menu": _on_menu,
     "cancel": _on_cancel,
     "done": _on_done,
@@ -290,9 +281,9 @@ _VERBS: dict[str, Verb] = {
 }
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return steps(CommandHandler("forward", start_forward))
+    return flows.steps(CommandHandler("forward", start_forward))
 
 
 def _still_staff(person: Person | None, flow: dict[str, Any]) -> object:
@@ -301,27 +292,29 @@ def _still_staff(person: Person | None, flow: dict[str, Any]) -> object:
 
 
 # Every step of an open /forward first checks that the caller is still staff.
-_guarded = within(FLOW_KIND, _still_staff)
+_guarded = within(forward_run.FLOW_KIND, _still_staff)
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    buttons = CallbackQueryHandler(_guarded(choose_step), pattern=rf"^{PREFIX}:")
-    typed_text = TYPED & tg_filters.TEXT
-    text_expected = MessageHandler(TYPED, _guarded(replying("forward.text_expected")))
+    buttons = CallbackQueryHandler(_guarded(choose_step), pattern=rf"^{forward_run.PREFIX}:")
+    typed_text = flows.TYPED & tg_filters.TEXT
+    text_expected = MessageHandler(flows.TYPED, _guarded(replying("forward.text_expected")))
     return {
-        CHOOSE: steps(buttons, MessageHandler(TYPED, _guarded(buttons_expected))),
-        NUMBER: steps(
+        forward_run.CHOOSE: flows.steps(
+            buttons, MessageHandler(flows.TYPED, _guarded(flows.buttons_expected))
+        ),
+        forward_run.NUMBER: flows.steps(
             buttons,
             MessageHandler(typed_text, _guarded(paper_answer.number_step)),
             text_expected,
         ),
-        PROMISE: steps(
+        forward_run.PROMISE: flows.steps(
             buttons,
             MessageHandler(typed_text, _guarded(paper_answer.promise_step)),
             text_expected,
         ),
-        ANSWER: steps(
+        forward_run.ANSWER: flows.steps(
             buttons,
             MessageHandler(typed_text, _guarded(paper_answer.answer_step)),
             text_expected,
@@ -329,6 +322,6 @@ def states() -> dict[str, list[StepHandler]]:
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return []

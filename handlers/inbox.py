@@ -29,42 +29,10 @@ from bot.services import Services
 from bot.usecases import unit
 from bot.usecases.acting import Acted, Caller
 from bot.views import number_label
-from handlers import callbacks, inbox_answer, inbox_extension
+from handlers import callbacks, inbox_answer, inbox_extension, inbox_flow
+from handlers import flow as flows
 from handlers.context import BotContext
-from handlers.flow import (
-    TYPED,
-    Pressed,
-    StepHandler,
-    abandon_flow,
-    buttons_expected,
-    current_flow,
-    pressed_verb,
-    start_flow,
-    steps,
-)
 from handlers.guard import within
-from handlers.inbox_flow import (
-    ANSWER_CONFIRM,
-    ANSWER_PHOTOS,
-    ANSWER_PROMISE,
-    ANSWER_TEXT,
-    BROWSE,
-    FLOW_KIND,
-    PROGRESS,
-    REASON,
-    Result,
-    Verb,
-    ask_about,
-    cancel_row,
-    card_screen,
-    clear_pending,
-    drop_pending,
-    inbox_unit,
-    list_screen,
-    my_item,
-    typed_refusal,
-    typed_text,
-)
 from handlers.inbox_views import PREFIX, Markup, card_view, list_view
 from handlers.photos import PHOTO_INPUT
 from handlers.replies import edit_screen, replying, send_album, send_screen
@@ -76,9 +44,9 @@ log = logging.getLogger(__name__)
 
 
 async def _leave_previous(context: BotContext) -> None:
-    if current_flow(context).get("kind") == FLOW_KIND:
-        await drop_pending(context)
-    await abandon_flow(context)
+    if flows.current_flow(context).get("kind") == inbox_flow.FLOW_KIND:
+        await inbox_flow.drop_pending(context)
+    await flows.abandon_flow(context)
 
 
 async def start_inbox(update: Update, context: BotContext) -> str:
@@ -87,10 +55,10 @@ async def start_inbox(update: Update, context: BotContext) -> str:
     message = update.effective_message
     assert message is not None
     await _leave_previous(context)
-    start_flow(context, FLOW_KIND, page=0, unit_id=unit_id)
-    text, markup = await list_view(context, inbox_unit(context), 0)
+    flows.start_flow(context, inbox_flow.FLOW_KIND, page=0, unit_id=unit_id)
+    text, markup = await list_view(context, inbox_flow.inbox_unit(context), 0)
     await message.reply_text(text, reply_markup=markup)
-    return BROWSE
+    return inbox_flow.BROWSE
 
 
 async def open_from_notice(update: Update, context: BotContext) -> str:
@@ -103,19 +71,19 @@ async def open_from_notice(update: Update, context: BotContext) -> str:
         context.services, context.person, int(digits) if len(digits) < 12 else None
     )
     await _leave_previous(context)
-    start_flow(context, FLOW_KIND, page=0, unit_id=unit_id)
+    flows.start_flow(context, inbox_flow.FLOW_KIND, page=0, unit_id=unit_id)
     text, markup = await card_view(context, item)
     await query.answer()
     await send_screen(update, context, text, markup)
-    return BROWSE
+    return inbox_flow.BROWSE
 
 
 # --- buttons ---------------------------------------------------------------------------------
 
 
-async def on_button(update: Update, context: BotContext) -> Result:
+async def on_button(update: Update, context: BotContext) -> inbox_flow.Result:
     """Every button of the inbox; each verb checks role, unit and state before it acts."""
-    found = await pressed_verb(update, context, PREFIX, FLOW_KIND, _VERBS)
+    found = await flows.pressed_verb(update, context, PREFIX, inbox_flow.FLOW_KIND, _VERBS)
     if found is None:
         return None
     press, verb = found
@@ -124,30 +92,32 @@ async def on_button(update: Update, context: BotContext) -> Result:
 
 async def _show(
     update: Update, context: BotContext, screen: tuple[str, Markup], toast: str | None = None
-) -> Result:
+) -> inbox_flow.Result:
     """Answer the press, then show `screen` on the pressed message."""
     assert update.callback_query is not None
     await update.callback_query.answer(toast)
     await edit_screen(update, *screen)
-    return BROWSE
+    return inbox_flow.BROWSE
 
 
-async def _page(update: Update, context: BotContext, press: Pressed) -> Result:
-    await drop_pending(context)
+async def _page(update: Update, context: BotContext, press: flows.Pressed) -> inbox_flow.Result:
+    await inbox_flow.drop_pending(context)
     return await _show(
-        update, context, await list_view(context, inbox_unit(context), press.int_arg() or 0)
+        update,
+        context,
+        await list_view(context, inbox_flow.inbox_unit(context), press.int_arg() or 0),
     )
 
 
-async def _open(update: Update, context: BotContext, press: Pressed) -> Result:
-    item = await my_item(context, press.int_arg())
-    await drop_pending(context)
+async def _open(update: Update, context: BotContext, press: flows.Pressed) -> inbox_flow.Result:
+    item = await inbox_flow.my_item(context, press.int_arg())
+    await inbox_flow.drop_pending(context)
     return await _show(update, context, await card_view(context, item))
 
 
-async def _photos(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _photos(update: Update, context: BotContext, press: flows.Pressed) -> inbox_flow.Result:
     """The deputies' evidence photos of the item, as one album."""
-    item = await my_item(context, press.int_arg())
+    item = await inbox_flow.my_item(context, press.int_arg())
     photos = await context.services.photos.of(PhotoTarget(item_id=item.id))
     query = update.callback_query
     assert query is not None
@@ -158,62 +128,66 @@ async def _photos(update: Update, context: BotContext, press: Pressed) -> Result
     return None
 
 
-async def _take(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _take(update: Update, context: BotContext, press: flows.Pressed) -> inbox_flow.Result:
     """Accept the item: it is in progress, and its raisers are told."""
-    inbox_unit(context)
+    inbox_flow.inbox_unit(context)
     acted = await unit.sign_for(context.services, context.caller(), press.int_arg())
     item = acted.item
-    screen = await card_screen(context, item.id)
+    screen = await inbox_flow.card_screen(context, item.id)
     toast = context.texts("inbox.taken", label=number_label(item, context.texts))
     return await _show(update, context, screen, toast)
 
 
-async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _ask_reason(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> inbox_flow.Result:
     """Return the item: only while it is forwarded and the window is open; then ask why."""
-    inbox_unit(context)
+    inbox_flow.inbox_unit(context)
     item, until = await unit.may_return(
         context.services, context.me, press.int_arg(), context.now()
     )
     policy = context.services.policy
     texts = context.texts
-    await ask_about(
+    await inbox_flow.ask_about(
         update,
         context,
         item,
         texts("inbox.ask_reason", label=number_label(item, texts), date=policy.day(until)),
-        [cancel_row(context, item.id)],
+        [inbox_flow.cancel_row(context, item.id)],
     )
-    return REASON
+    return inbox_flow.REASON
 
 
-async def _ask_progress(update: Update, context: BotContext, press: Pressed) -> Result:
-    inbox_unit(context)
+async def _ask_progress(
+    update: Update, context: BotContext, press: flows.Pressed
+) -> inbox_flow.Result:
+    inbox_flow.inbox_unit(context)
     item = await unit.may_handle(context.services, context.me, press.int_arg())
-    await ask_about(
+    await inbox_flow.ask_about(
         update,
         context,
         item,
         context.texts("inbox.ask_progress", label=number_label(item, context.texts)),
-        [cancel_row(context, item.id)],
+        [inbox_flow.cancel_row(context, item.id)],
     )
-    return PROGRESS
+    return inbox_flow.PROGRESS
 
 
-async def _back(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _back(update: Update, context: BotContext, press: flows.Pressed) -> inbox_flow.Result:
     """Cancel the step under way (an answer's photos are deleted) and show the card again."""
-    removed = await drop_pending(context)
+    removed = await inbox_flow.drop_pending(context)
     try:
-        item = await my_item(context, press.int_arg())
+        item = await inbox_flow.my_item(context, press.int_arg())
         screen = await card_view(context, item)
     except Refused:
         # The item left the inbox meanwhile (re-routed, closed): the list is what is left.
-        screen = await list_screen(context)
+        screen = await inbox_flow.list_screen(context)
     texts = context.texts
     toast = texts("inbox.answer_cancelled") if removed else texts("inbox.cancelled")
     return await _show(update, context, screen, toast)
 
 
-_VERBS: dict[str, Verb] = {
+_VERBS: dict[str, inbox_flow.Verb] = {
     "page": _page,
     "open": _open,
     "photos": _photos,
@@ -237,20 +211,20 @@ async def _record_typed(
     record: Record,
     done_key: str,
     then: Callable[[int], Awaitable[tuple[str, Markup]]],
-) -> Result:
+) -> inbox_flow.Result:
     """Record the typed text about the item (a use case), confirm, then show the next screen."""
     try:
-        inbox_unit(context)
+        inbox_flow.inbox_unit(context)
         acted = await record(
             context.services,
             context.caller(),
-            current_flow(context).get("item"),
-            typed_text(update),
+            flows.current_flow(context).get("item"),
+            inbox_flow.typed_text(update),
         )
     except Refused as refused:
-        return await typed_refusal(update, context, refused)
+        return await inbox_flow.typed_refusal(update, context, refused)
     item = acted.item
-    clear_pending(context)
+    inbox_flow.clear_pending(context)
     texts = context.texts
     if acted.applied:
         confirmation = texts(done_key, label=number_label(item, texts))
@@ -258,23 +232,23 @@ async def _record_typed(
         confirmation = texts("item_state_changed", number=item.display_number)
     await send_screen(update, context, confirmation)
     await send_screen(update, context, *await then(item.id))
-    return BROWSE
+    return inbox_flow.BROWSE
 
 
-async def reason_typed(update: Update, context: BotContext) -> Result:
+async def reason_typed(update: Update, context: BotContext) -> inbox_flow.Result:
     """The reason for returning the item: it goes back to staff, who re-route it."""
 
     async def the_list(item_id: int) -> tuple[str, Markup]:
-        return await list_screen(context)
+        return await inbox_flow.list_screen(context)
 
     return await _record_typed(update, context, unit.return_item, "inbox.returned", the_list)
 
 
-async def progress_typed(update: Update, context: BotContext) -> Result:
+async def progress_typed(update: Update, context: BotContext) -> inbox_flow.Result:
     """A progress note: recorded, and the raisers are told."""
 
     async def the_card(item_id: int) -> tuple[str, Markup]:
-        return await card_screen(context, item_id)
+        return await inbox_flow.card_screen(context, item_id)
 
     return await _record_typed(
         update, context, unit.report_progress, "inbox.progress_posted", the_card
@@ -290,51 +264,51 @@ def _still_in_unit(person: Person | None, flow: dict[str, Any]) -> object:
 
 # Every step of an open inbox first checks that the caller still handles the flow's unit; when
 # they do not, an unconfirmed answer's photos go with the flow.
-_guarded = within(FLOW_KIND, _still_in_unit, cleanup=drop_pending)
+_guarded = within(inbox_flow.FLOW_KIND, _still_in_unit, cleanup=inbox_flow.drop_pending)
 
 
-def _buttons() -> CallbackQueryHandler[BotContext, Result | int]:
+def _buttons() -> CallbackQueryHandler[BotContext, inbox_flow.Result | int]:
     return CallbackQueryHandler(_guarded(on_button), pattern=rf"^{PREFIX}:")
 
 
 def _typing(
-    callback: Callable[[Update, BotContext], Coroutine[Any, Any, Result]],
-) -> list[StepHandler]:
-    return steps(
-        MessageHandler(TYPED & filters.TEXT, _guarded(callback)),
+    callback: Callable[[Update, BotContext], Coroutine[Any, Any, inbox_flow.Result]],
+) -> list[flows.StepHandler]:
+    return flows.steps(
+        MessageHandler(flows.TYPED & filters.TEXT, _guarded(callback)),
         _buttons(),
-        MessageHandler(TYPED, _guarded(replying("inbox.text_expected"))),
+        MessageHandler(flows.TYPED, _guarded(replying("inbox.text_expected"))),
     )
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return steps(
+    return flows.steps(
         CommandHandler("inbox", start_inbox),
         CallbackQueryHandler(open_from_notice, pattern=rf"^{callbacks.OPEN_IN_INBOX}:\d+$"),
     )
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    buttons_only = MessageHandler(TYPED, _guarded(buttons_expected))
+    buttons_only = MessageHandler(flows.TYPED, _guarded(flows.buttons_expected))
     return {
-        BROWSE: steps(_buttons(), buttons_only),
-        REASON: _typing(reason_typed),
-        PROGRESS: _typing(progress_typed),
-        ANSWER_PROMISE: _typing(inbox_answer.promise_typed),
-        ANSWER_TEXT: _typing(inbox_answer.answer_text_typed),
-        ANSWER_PHOTOS: steps(
+        inbox_flow.BROWSE: flows.steps(_buttons(), buttons_only),
+        inbox_flow.REASON: _typing(reason_typed),
+        inbox_flow.PROGRESS: _typing(progress_typed),
+        inbox_flow.ANSWER_PROMISE: _typing(inbox_answer.promise_typed),
+        inbox_flow.ANSWER_TEXT: _typing(inbox_answer.answer_text_typed),
+        inbox_flow.ANSWER_PHOTOS: flows.steps(
             MessageHandler(PHOTO_INPUT, _guarded(inbox_answer.answer_photo)),
             _buttons(),
-            MessageHandler(TYPED, _guarded(replying("inbox.photos_expected"))),
+            MessageHandler(flows.TYPED, _guarded(replying("inbox.photos_expected"))),
         ),
-        ANSWER_CONFIRM: steps(_buttons(), buttons_only),
+        inbox_flow.ANSWER_CONFIRM: flows.steps(_buttons(), buttons_only),
         inbox_extension.EXT_REASON: _typing(inbox_extension.reason_typed),
         inbox_extension.EXT_DATE: _typing(inbox_extension.date_typed),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return []

@@ -21,52 +21,34 @@ from bot.lifecycle import ResponseClass
 from bot.records import PhotoTarget
 from bot.usecases import unit
 from bot.views import clip, number_label
+from handlers import inbox_flow
 from handlers.answer_views import chosen_terms, example_promise_day
 from handlers.context import BotContext
 from handlers.flow import Pressed, button, current_flow
-from handlers.inbox_flow import (
-    ANSWER_CONFIRM,
-    ANSWER_PHOTOS,
-    ANSWER_PROMISE,
-    ANSWER_TEXT,
-    BROWSE,
-    Result,
-    Verb,
-    ask_about,
-    cancel_row,
-    card_screen,
-    clear_pending,
-    go_on_below,
-    inbox_unit,
-    my_item,
-    pending_item,
-    typed_refusal,
-    typed_text,
-)
 from handlers.inbox_views import ANSWER_CHARS, PREFIX
 from handlers.photos import receive_photo
 from handlers.replies import edit_screen, send_screen
 
 
-async def _ask_class(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _ask_class(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
     """Start an answer: first its class."""
-    inbox_unit(context)
+    inbox_flow.inbox_unit(context)
     item = await unit.may_handle(context.services, context.me, press.int_arg())
     nonce = current_flow(context)["nonce"]
     texts = context.texts
     rows = [
         [button(texts(f"response_class.{c}"), PREFIX, nonce, "cls", c.value)] for c in ResponseClass
     ]
-    rows.append(cancel_row(context, item.id))
-    await ask_about(
+    rows.append(inbox_flow.cancel_row(context, item.id))
+    await inbox_flow.ask_about(
         update, context, item, texts("inbox.choose_class", label=number_label(item, texts)), rows
     )
-    return BROWSE
+    return inbox_flow.BROWSE
 
 
-async def _choose_class(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _choose_class(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
     """The class is chosen: B asks its promised date, C its reason, A goes to the text."""
-    item = await pending_item(context)
+    item = await inbox_flow.pending_item(context)
     if press.arg not in {c.value for c in ResponseClass}:
         raise Refused("button_expired")
     flow = current_flow(context)
@@ -81,21 +63,21 @@ async def _choose_class(update: Update, context: BotContext, press: Pressed) -> 
         await edit_screen(
             update,
             texts("answers.ask_promise", label=label, example=example_promise_day(context)),
-            InlineKeyboardMarkup([cancel_row(context, item.id)]),
+            InlineKeyboardMarkup([inbox_flow.cancel_row(context, item.id)]),
         )
-        return ANSWER_PROMISE
+        return inbox_flow.ANSWER_PROMISE
     if press.arg == ResponseClass.C:
         nonce = flow["nonce"]
         rows = [
             [button(texts(f"answer_reason.{code}"), PREFIX, nonce, "why", code)] for code in REASONS
         ]
-        rows.append(cancel_row(context, item.id))
+        rows.append(inbox_flow.cancel_row(context, item.id))
         await edit_screen(
             update, texts("answers.choose_reason", label=label), InlineKeyboardMarkup(rows)
         )
-        return BROWSE
+        return inbox_flow.BROWSE
     await _ask_text(update, context, item, edit=True)
-    return ANSWER_TEXT
+    return inbox_flow.ANSWER_TEXT
 
 
 async def _ask_text(update: Update, context: BotContext, item: Item, *, edit: bool) -> None:
@@ -106,31 +88,33 @@ async def _ask_text(update: Update, context: BotContext, item: Item, *, edit: bo
         label=number_label(item, texts),
         cls=texts(f"response_class.{flow['cls']}"),
     )
-    markup = InlineKeyboardMarkup([cancel_row(context, item.id)])
+    markup = InlineKeyboardMarkup([inbox_flow.cancel_row(context, item.id)])
     if edit:
         await edit_screen(update, question, markup)
     else:
         await send_screen(update, context, question, markup)
 
 
-async def promise_typed(update: Update, context: BotContext) -> Result:
+async def promise_typed(update: Update, context: BotContext) -> inbox_flow.Result:
     """Class B: the date the unit promises; after today and within range, or asked again."""
     flow = current_flow(context)
     try:
         if flow.get("cls") != ResponseClass.B:
             raise Refused("button_expired")
-        item = await pending_item(context)
-        day = unit.check_promise(context.services, context.caller(), parse_day(typed_text(update)))
+        item = await inbox_flow.pending_item(context)
+        day = unit.check_promise(
+            context.services, context.caller(), parse_day(inbox_flow.typed_text(update))
+        )
     except Refused as refused:
-        return await typed_refusal(update, context, refused)
+        return await inbox_flow.typed_refusal(update, context, refused)
     flow["promised"] = day.isoformat()
     await _ask_text(update, context, item, edit=False)
-    return ANSWER_TEXT
+    return inbox_flow.ANSWER_TEXT
 
 
-async def _choose_reason(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _choose_reason(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
     """Class C: the reason category is picked; then the text."""
-    item = await pending_item(context)
+    item = await inbox_flow.pending_item(context)
     flow = current_flow(context)
     if flow.get("cls") != ResponseClass.C or press.arg not in REASONS:
         raise Refused("button_expired")
@@ -138,7 +122,7 @@ async def _choose_reason(update: Update, context: BotContext, press: Pressed) ->
     assert update.callback_query is not None
     await update.callback_query.answer()
     await _ask_text(update, context, item, edit=True)
-    return ANSWER_TEXT
+    return inbox_flow.ANSWER_TEXT
 
 
 def _terms(context: BotContext) -> dict[str, Any]:
@@ -165,7 +149,7 @@ def _answer_draft(context: BotContext) -> tuple[ResponseClass, str] | None:
     return ResponseClass(cls), text
 
 
-async def answer_text_typed(update: Update, context: BotContext) -> Result:
+async def answer_text_typed(update: Update, context: BotContext) -> inbox_flow.Result:
     """The answer's text; checked by the rule now, so the summary never shows a bad one."""
     flow = current_flow(context)
     cls = flow.get("cls")
@@ -173,23 +157,23 @@ async def answer_text_typed(update: Update, context: BotContext) -> Result:
     try:
         if not isinstance(cls, str):
             raise Refused("button_expired")
-        item = await pending_item(context)
+        item = await inbox_flow.pending_item(context)
         # Only validates: the answer is made on 确认提交.
         await unit.check_answer(
             services,
             context.caller(),
             item.id,
             ResponseClass(cls),
-            typed_text(update),
+            inbox_flow.typed_text(update),
             **_terms(context),
         )
     except Refused as refused:
-        return await typed_refusal(update, context, refused)
-    flow["text"] = clean_description(typed_text(update))
+        return await inbox_flow.typed_refusal(update, context, refused)
+    flow["text"] = clean_description(inbox_flow.typed_text(update))
     texts = context.texts
     rows = [
         [button(texts("button.done"), PREFIX, flow["nonce"], "done", item.id)],
-        cancel_row(context, item.id),
+        inbox_flow.cancel_row(context, item.id),
     ]
     await send_screen(
         update,
@@ -197,14 +181,14 @@ async def answer_text_typed(update: Update, context: BotContext) -> Result:
         texts("inbox.ask_answer_photos", max=services.settings.reports.max_photos),
         InlineKeyboardMarkup(rows),
     )
-    return ANSWER_PHOTOS
+    return inbox_flow.ANSWER_PHOTOS
 
 
-async def answer_photo(update: Update, context: BotContext) -> Result:
+async def answer_photo(update: Update, context: BotContext) -> inbox_flow.Result:
     """A photo of the answer, stored at once with purpose "response" (deleted on cancel)."""
     if _answer_draft(context) is None:
         raise Refused("button_expired")
-    item = await pending_item(context)
+    item = await inbox_flow.pending_item(context)
     services = context.services
     target = PhotoTarget(item_id=item.id, purpose="response")
     pending = await services.inbox.pending_response_photos(item.id, context.me.id)
@@ -219,20 +203,20 @@ async def answer_photo(update: Update, context: BotContext) -> Result:
     return None
 
 
-async def _photos_done(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _photos_done(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
     """Photos are in: show the answer once more before it is sent."""
     draft = _answer_draft(context)
     if draft is None:
         raise Refused("button_expired")
-    item = await pending_item(context)
+    item = await inbox_flow.pending_item(context)
     count = await context.services.inbox.pending_response_photos(item.id, context.me.id)
     texts = context.texts
     nonce = current_flow(context)["nonce"]
     rows = [
         [button(texts("button.confirm"), PREFIX, nonce, "send", item.id)],
-        cancel_row(context, item.id),
+        inbox_flow.cancel_row(context, item.id),
     ]
-    await go_on_below(
+    await inbox_flow.go_on_below(
         update,
         context,
         texts(
@@ -245,26 +229,26 @@ async def _photos_done(update: Update, context: BotContext, press: Pressed) -> R
         + _terms_line(context),
         InlineKeyboardMarkup(rows),
     )
-    return ANSWER_CONFIRM
+    return inbox_flow.ANSWER_CONFIRM
 
 
-async def _send_answer(update: Update, context: BotContext, press: Pressed) -> Result:
+async def _send_answer(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
     """Record the answer; every raiser is asked to rate it (through the outbox)."""
     draft = _answer_draft(context)
     if draft is None:
         # A second tap on 确认提交, or a redelivered press: the answer is in already.
-        item = await my_item(context, press.int_arg())
+        item = await inbox_flow.my_item(context, press.int_arg())
         raise Refused("item_state_changed", number=item.display_number)
-    item = await pending_item(context)
+    item = await inbox_flow.pending_item(context)
     count = await context.services.inbox.pending_response_photos(item.id, context.me.id)
     acted = await unit.answer_item(
         context.services, context.caller(), item.id, draft[0], draft[1], **_terms(context)
     )
     if not acted.applied:
         raise Refused("item_state_changed", number=item.display_number)
-    clear_pending(context)
+    inbox_flow.clear_pending(context)
     texts = context.texts
-    await go_on_below(
+    await inbox_flow.go_on_below(
         update,
         context,
         texts(
@@ -274,12 +258,12 @@ async def _send_answer(update: Update, context: BotContext, press: Pressed) -> R
             count=count,
         ),
     )
-    await send_screen(update, context, *await card_screen(context, item.id))
-    return BROWSE
+    await send_screen(update, context, *await inbox_flow.card_screen(context, item.id))
+    return inbox_flow.BROWSE
 
 
 # The buttons of this part, by the verb they carry.
-VERBS: dict[str, Verb] = {
+VERBS: dict[str, inbox_flow.Verb] = {
     "ans": _ask_class,
     "cls": _choose_class,
     "why": _choose_reason,

@@ -14,20 +14,9 @@ from bot.errors import Refused
 from bot.unit_deadlines import extension_window
 from bot.usecases import extensions
 from bot.views import number_label
+from handlers import inbox_flow
 from handlers.context import BotContext
 from handlers.flow import Pressed, current_flow
-from handlers.inbox_flow import (
-    BROWSE,
-    Result,
-    Verb,
-    ask_about,
-    cancel_row,
-    card_screen,
-    clear_pending,
-    inbox_unit,
-    typed_refusal,
-    typed_text,
-)
 from handlers.replies import message_of, send_screen
 
 EXT_REASON = "inbox.ext_reason"  # typing why the unit needs more time
@@ -39,8 +28,8 @@ _RETYPE_DATE = frozenset(
 )
 
 
-async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> Result:
-    inbox_unit(context)
+async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> inbox_flow.Result:
+    inbox_flow.inbox_unit(context)
     item = await extensions.may_ask(context.services, context.person, press.int_arg())
     assert item.due_at is not None
     texts = context.texts
@@ -49,21 +38,23 @@ async def _ask_reason(update: Update, context: BotContext, press: Pressed) -> Re
         label=number_label(item, texts),
         due=context.services.policy.day(item.due_at),
     )
-    await ask_about(update, context, item, question, [cancel_row(context, item.id)])
+    await inbox_flow.ask_about(
+        update, context, item, question, [inbox_flow.cancel_row(context, item.id)]
+    )
     return EXT_REASON
 
 
-async def reason_typed(update: Update, context: BotContext) -> Result:
+async def reason_typed(update: Update, context: BotContext) -> inbox_flow.Result:
     """The reason is kept in the flow; the date comes next."""
     flow = current_flow(context)
     services = context.services
     try:
-        inbox_unit(context)
+        inbox_flow.inbox_unit(context)
         item, reason = await extensions.check_ask_reason(
-            services, context.person, flow.get("item"), typed_text(update)
+            services, context.person, flow.get("item"), inbox_flow.typed_text(update)
         )
     except Refused as refused:
-        return await typed_refusal(update, context, refused)
+        return await inbox_flow.typed_refusal(update, context, refused)
     flow["ext_reason"] = reason
     due, latest = extension_window(item, services.policy)
     example = min(due + timedelta(days=30), latest)
@@ -78,26 +69,26 @@ async def reason_typed(update: Update, context: BotContext) -> Result:
     return EXT_DATE
 
 
-async def date_typed(update: Update, context: BotContext) -> Result:
+async def date_typed(update: Update, context: BotContext) -> inbox_flow.Result:
     """The request is stored and staff are asked; a date out of bounds is asked again."""
     flow = current_flow(context)
     try:
-        inbox_unit(context)
+        inbox_flow.inbox_unit(context)
         asked = await extensions.ask(
             context.services,
             context.caller(),
             flow.get("item"),
             str(flow.get("ext_reason", "")),
-            typed_text(update),
+            inbox_flow.typed_text(update),
         )
     except Refused as refused:
         if refused.key in _RETYPE_DATE:
             await message_of(update).reply_text(context.texts(refused.key, **refused.params))
             return None
         flow.pop("ext_reason", None)
-        return await typed_refusal(update, context, refused)
+        return await inbox_flow.typed_refusal(update, context, refused)
     flow.pop("ext_reason", None)
-    clear_pending(context)
+    inbox_flow.clear_pending(context)
     texts = context.texts
     await send_screen(
         update,
@@ -108,8 +99,8 @@ async def date_typed(update: Update, context: BotContext) -> Result:
             date=asked.proposed_day.isoformat(),
         ),
     )
-    await send_screen(update, context, *await card_screen(context, asked.item.id))
-    return BROWSE
+    await send_screen(update, context, *await inbox_flow.card_screen(context, asked.item.id))
+    return inbox_flow.BROWSE
 
 
-VERBS: dict[str, Verb] = {"ext": _ask_reason}
+VERBS: dict[str, inbox_flow.Verb] = {"ext": _ask_reason}

@@ -12,20 +12,9 @@ from bot.invitations import InvitationRequest
 from bot.people import Action, Role, require_can
 from bot.usecases.membership import issue_invitation
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    StepHandler,
-    button,
-    button_step,
-    choices_keyboard,
-    current_flow,
-    end_flow,
-    pressed,
-    start_flow,
-    steps,
-    typed_step,
-)
 
 ROLE, SCOPE, NAME = "invite.role", "invite.scope", "invite.name"
 PREFIX = callbacks.INVITE
@@ -34,29 +23,29 @@ PREFIX = callbacks.INVITE
 async def start_invite(update: Update, context: BotContext) -> str:
     """Ask which role the new person gets."""
     require_can(context.person, Action.INVITE)
-    flow = start_flow(context, "invite")
+    flow = flows.start_flow(context, "invite")
     message = update.effective_message
     assert message is not None
     texts = context.texts
     roles = [(texts(f"role.{r}"), "role", r.value) for r in Role]
-    markup = choices_keyboard(texts, PREFIX, flow["nonce"], roles)
+    markup = flows.choices_keyboard(texts, PREFIX, flow["nonce"], roles)
     await message.reply_text(texts("invite_choose_role"), reply_markup=markup)
     return ROLE
 
 
 async def role_step(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None:
         return ROLE
     query = press.query
     if press.verb == "cancel":
-        end_flow(context)
+        flows.end_flow(context)
         await query.edit_message_text(context.texts("cancelled"))
         return END
     if press.verb != "role" or press.arg not in {r.value for r in Role}:
         return ROLE
     role = Role(press.arg)
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow["role"] = str(role)
     services = context.services
     texts = context.texts
@@ -65,10 +54,10 @@ async def role_step(update: Update, context: BotContext) -> str | int:
         return NAME
     if role is Role.LIAISON:
         units = await services.catalog.units(services.campaign.id)
-        rows = [[button(u.name, PREFIX, flow["nonce"], "unit", u.code)] for u in units]
+        rows = [[flows.button(u.name, PREFIX, flow["nonce"], "unit", u.code)] for u in units]
     else:
         groups = await services.catalog.groups(services.campaign.id)
-        rows = [[button(g.name, PREFIX, flow["nonce"], "group", g.code)] for g in groups]
+        rows = [[flows.button(g.name, PREFIX, flow["nonce"], "group", g.code)] for g in groups]
     await query.edit_message_text(
         texts("invite_choose_scope"), reply_markup=InlineKeyboardMarkup(rows)
     )
@@ -76,10 +65,10 @@ async def role_step(update: Update, context: BotContext) -> str | int:
 
 
 async def scope_step(update: Update, context: BotContext) -> str:
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None or press.verb not in {"group", "unit"}:
         return SCOPE
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow[press.verb] = press.arg
     await press.query.edit_message_text(
         context.texts("invite_ask_name", role=context.texts(f"role.{flow['role']}"))
@@ -91,7 +80,7 @@ async def name_step(update: Update, context: BotContext) -> str | int:
     """Create the person and their invitation; show the link to pass on."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     request = InvitationRequest(
         name=message.text.strip(),
         role=Role(flow["role"]),
@@ -109,7 +98,7 @@ async def name_step(update: Update, context: BotContext) -> str | int:
     except Refused as refused:
         await message.reply_text(context.texts(refused.key, **refused.params))
         return NAME
-    end_flow(context)
+    flows.end_flow(context)
     texts = context.texts
     expires = issued.expires_at.astimezone(context.services.settings.zone).strftime(
         "%Y-%m-%d %H:%M"
@@ -129,20 +118,20 @@ async def name_step(update: Update, context: BotContext) -> str | int:
 # --- wiring --------------------------------------------------------------------------------------
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """/invite (staff) opens this feature's steps."""
-    return steps(CommandHandler("invite", start_invite))
+    return flows.steps(CommandHandler("invite", start_invite))
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """The role, the group or unit, the name."""
     return {
-        ROLE: button_step(role_step, PREFIX),
-        SCOPE: button_step(scope_step, PREFIX),
-        NAME: typed_step(name_step, "invite_name_expected"),
+        ROLE: flows.button_step(role_step, PREFIX),
+        SCOPE: flows.button_step(scope_step, PREFIX),
+        NAME: flows.typed_step(name_step, "invite_name_expected"),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation."""
     return []

@@ -29,20 +29,9 @@ from bot.records import LookbackRecord
 from bot.usecases import rating
 from bot.views import clip, number_label, place_of
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    TYPED,
-    Pressed,
-    StepHandler,
-    abandon_flow,
-    button,
-    buttons_expected,
-    current_flow,
-    end_flow,
-    pressed,
-    start_flow,
-)
 from handlers.guard import within
 from handlers.photos import PHOTO_INPUT, receive_item_photo
 from handlers.replies import replying
@@ -62,7 +51,7 @@ async def start_lookback(update: Update, context: BotContext) -> str | int:
     group_id = scope.own_lookback_group(context.person)
     message = update.effective_message
     assert message is not None
-    await abandon_flow(context)
+    await flows.abandon_flow(context)
     services = context.services
     texts = context.texts
     now = context.now()
@@ -72,7 +61,9 @@ async def start_lookback(update: Update, context: BotContext) -> str | int:
     if not due:
         await message.reply_text(texts("lookback.none_due") + upcoming_text)
         return END
-    flow = start_flow(context, FLOW_KIND, group_id=group_id, open=[lb.id for lb in due], cards={})
+    flow = flows.start_flow(
+        context, FLOW_KIND, group_id=group_id, open=[lb.id for lb in due], cards={}
+    )
     await message.reply_text(texts("lookback.intro", count=len(due)) + upcoming_text)
     for record in due:
         item = await services.items.get(record.item_id)
@@ -123,13 +114,13 @@ async def _card(context: BotContext, item: Item, record: LookbackRecord) -> str:
 
 def _verdict_buttons(context: BotContext, lookback_id: int) -> InlineKeyboardMarkup:
     texts = context.texts
-    nonce = current_flow(context)["nonce"]
+    nonce = flows.current_flow(context)["nonce"]
     return InlineKeyboardMarkup(
         [
-            [button(texts("lookback.button_photos"), PREFIX, nonce, "photos", lookback_id)],
+            [flows.button(texts("lookback.button_photos"), PREFIX, nonce, "photos", lookback_id)],
             [
-                button(texts("lookback.button_held"), PREFIX, nonce, "held", lookback_id),
-                button(texts("lookback.button_broken"), PREFIX, nonce, "broken", lookback_id),
+                flows.button(texts("lookback.button_held"), PREFIX, nonce, "held", lookback_id),
+                flows.button(texts("lookback.button_broken"), PREFIX, nonce, "broken", lookback_id),
             ],
         ]
     )
@@ -139,13 +130,13 @@ async def _open_lookback(
     context: BotContext, lookback_id: int | None
 ) -> tuple[LookbackRecord, Item]:
     """The look-back a button names, still open, of the open flow's group, with its item."""
-    group_id = scope.lookback_group(context.person, current_flow(context).get("group_id"))
+    group_id = scope.lookback_group(context.person, flows.current_flow(context).get("group_id"))
     return await rating.open_lookback(context.services, context.person, lookback_id, group_id)
 
 
 async def lookback_button(update: Update, context: BotContext) -> str | int:
     """Photos, held, broken (then a note), done with photos, back."""
-    press = await pressed(update, context, PREFIX, answer=False)
+    press = await flows.pressed(update, context, PREFIX, answer=False)
     if press is None:
         return _state_of(context)
     # Answered only once the press was acted on: a refusal on the way becomes its alert.
@@ -154,9 +145,9 @@ async def lookback_button(update: Update, context: BotContext) -> str | int:
     return next_state
 
 
-async def _act(update: Update, context: BotContext, press: Pressed) -> str | int:
+async def _act(update: Update, context: BotContext, press: flows.Pressed) -> str | int:
     texts = context.texts
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     record, item = await _open_lookback(context, press.int_arg())
     query = press.query
     assert query.message is not None
@@ -206,27 +197,27 @@ async def _wait_for(
 ) -> str:
     """Ask for what the deputy sends next about `record` (photos, a note); its one button ends
     the waiting with `verb`."""
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow["current"] = record.id
     flow["step"] = step
     await context.bot.send_message(
         chat_id,
         question,
         reply_markup=InlineKeyboardMarkup(
-            [[button(label, PREFIX, flow["nonce"], verb, record.id)]]
+            [[flows.button(label, PREFIX, flow["nonce"], verb, record.id)]]
         ),
     )
     return step
 
 
 def _state_of(context: BotContext) -> str:
-    step = current_flow(context).get("step")
+    step = flows.current_flow(context).get("step")
     return step if step in (CHOOSE, PHOTOS, NOTE) else CHOOSE
 
 
 async def lookback_photo(update: Update, context: BotContext) -> str:
     """A photo of what the deputy sees on site now, kept with the item."""
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     record, item = await _open_lookback(context, flow.get("current"))
     await receive_item_photo(update, context, item, purpose="lookback")
     log.info("Look-back %s: photo received", record.id)
@@ -240,7 +231,7 @@ async def note_step(update: Update, context: BotContext) -> str | int:
     """What is wrong again: the item goes back to its unit with this note."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     record, item = await _open_lookback(context, flow.get("current"))
     try:
         return await _conclude(
@@ -270,7 +261,7 @@ async def _conclude(
     texts = context.texts
     acted = await rating.conclude_lookback(services, context.caller(), record, item, result, note)
     change = acted.change
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     card_id = flow.get("cards", {}).get(str(record.id))
     if isinstance(card_id, int):
         # The card may be gone or already without buttons; neither matters.
@@ -291,7 +282,7 @@ async def _conclude(
     flow["step"] = CHOOSE
     flow.pop("current", None)
     if not remaining:
-        end_flow(context)
+        flows.end_flow(context)
         await context.bot.send_message(chat_id, done + "\n\n" + texts("lookback.all_done"))
         return END
     await context.bot.send_message(
@@ -300,9 +291,9 @@ async def _conclude(
     return CHOOSE
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return [cast(StepHandler, CommandHandler("lookback", start_lookback))]
+    return [cast(flows.StepHandler, CommandHandler("lookback", start_lookback))]
 
 
 def _still_in_group(person: Person | None, flow: dict[str, Any]) -> object:
@@ -313,26 +304,31 @@ def _still_in_group(person: Person | None, flow: dict[str, Any]) -> object:
 _guarded = within(FLOW_KIND, _still_in_group)
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
     buttons = cast(
-        StepHandler, CallbackQueryHandler(_guarded(lookback_button), pattern=rf"^{PREFIX}:")
+        flows.StepHandler, CallbackQueryHandler(_guarded(lookback_button), pattern=rf"^{PREFIX}:")
     )
     return {
-        CHOOSE: [buttons, cast(StepHandler, MessageHandler(TYPED, _guarded(buttons_expected)))],
-        PHOTOS: [
-            cast(StepHandler, MessageHandler(PHOTO_INPUT, _guarded(lookback_photo))),
+        CHOOSE: [
             buttons,
-            cast(StepHandler, MessageHandler(TYPED, _guarded(photos_expected))),
+            cast(flows.StepHandler, MessageHandler(flows.TYPED, _guarded(flows.buttons_expected))),
+        ],
+        PHOTOS: [
+            cast(flows.StepHandler, MessageHandler(PHOTO_INPUT, _guarded(lookback_photo))),
+            buttons,
+            cast(flows.StepHandler, MessageHandler(flows.TYPED, _guarded(photos_expected))),
         ],
         NOTE: [
-            cast(StepHandler, MessageHandler(TYPED & filters.TEXT, _guarded(note_step))),
+            cast(
+                flows.StepHandler, MessageHandler(flows.TYPED & filters.TEXT, _guarded(note_step))
+            ),
             buttons,
-            cast(StepHandler, MessageHandler(TYPED, _guarded(note_expected))),
+            cast(flows.StepHandler, MessageHandler(flows.TYPED, _guarded(note_expected))),
         ],
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return []

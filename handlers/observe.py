@@ -16,21 +16,9 @@ from bot.progress import SubitemProgress
 from bot.usecases import progress
 from bot.usecases.acting import Caller
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    TYPED,
-    StepHandler,
-    abandon_flow,
-    button,
-    buttons_expected,
-    current_flow,
-    end_flow,
-    pressed,
-    remove_buttons,
-    start_flow,
-    steps,
-)
 from handlers.progress import ask_value_text, last_value, subitem_name, take_value, typed_note
 
 VALUE, NOTE = "observe.value", "observe.note"
@@ -60,8 +48,8 @@ async def start_observe(update: Update, context: BotContext) -> str | None:
     visit_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
     sp = await _found(context, visit_id)  # refused: the alert says why, nothing starts
     await query.answer()
-    await abandon_flow(context)
-    flow = start_flow(
+    await flows.abandon_flow(context)
+    flow = flows.start_flow(
         context,
         FLOW_KIND,
         visit_id=visit_id,
@@ -77,7 +65,7 @@ async def start_observe(update: Update, context: BotContext) -> str | None:
 
 
 async def _ask(update: Update, context: BotContext, sp: SubitemProgress) -> str:
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     index = int(flow["index"])
     texts = context.texts
     text = ask_value_text(
@@ -90,7 +78,7 @@ async def _ask(update: Update, context: BotContext, sp: SubitemProgress) -> str:
     )
     message = update.effective_message
     assert message is not None
-    skip = button(texts("progress.button_skip"), PREFIX, flow["nonce"], "skip", index)
+    skip = flows.button(texts("progress.button_skip"), PREFIX, flow["nonce"], "skip", index)
     await context.bot.send_message(
         message.chat_id, text, reply_markup=InlineKeyboardMarkup([[skip]])
     )
@@ -98,14 +86,14 @@ async def _ask(update: Update, context: BotContext, sp: SubitemProgress) -> str:
 
 
 async def _next(update: Update, context: BotContext, sp: SubitemProgress) -> str:
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow["index"] = int(flow["index"]) + 1
     if flow["index"] < len(sp.targets):
         return await _ask(update, context, sp)
     flow["step"] = NOTE
     message = update.effective_message
     assert message is not None
-    skip = button(context.texts("progress.button_skip"), PREFIX, flow["nonce"], "skip_note")
+    skip = flows.button(context.texts("progress.button_skip"), PREFIX, flow["nonce"], "skip_note")
     await context.bot.send_message(
         message.chat_id,
         context.texts("observe.ask_note"),
@@ -115,18 +103,18 @@ async def _next(update: Update, context: BotContext, sp: SubitemProgress) -> str
 
 
 async def value_step(update: Update, context: BotContext) -> str:
-    sp = await _found(context, current_flow(context).get("visit_id"))
+    sp = await _found(context, flows.current_flow(context).get("visit_id"))
     if not await take_value(update, context, sp):
         return VALUE
     return await _next(update, context, sp)
 
 
 async def observe_press(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX, kind=FLOW_KIND)
-    flow = current_flow(context)
+    press = await flows.pressed(update, context, PREFIX, kind=FLOW_KIND)
+    flow = flows.current_flow(context)
     if press is None:
         return str(flow.get("step", VALUE))
-    await remove_buttons(update)
+    await flows.remove_buttons(update)
     sp = await _found(context, flow.get("visit_id"))
     if press.verb == "skip" and flow.get("step") == VALUE and press.int_arg() == flow["index"]:
         return await _next(update, context, sp)
@@ -136,7 +124,7 @@ async def observe_press(update: Update, context: BotContext) -> str | int:
 
 
 async def note_step(update: Update, context: BotContext) -> str | int:
-    sp = await _found(context, current_flow(context).get("visit_id"))
+    sp = await _found(context, flows.current_flow(context).get("visit_id"))
     note = await typed_note(update, context)
     if note is None:
         return NOTE
@@ -144,7 +132,7 @@ async def note_step(update: Update, context: BotContext) -> str | int:
 
 
 async def _save(update: Update, context: BotContext, sp: SubitemProgress, note: str) -> int:
-    flow = end_flow(context)
+    flow = flows.end_flow(context)
     message = update.effective_message
     assert message is not None
     typed = {int(k): str(v) for k, v in flow.get("typed", {}).items()}
@@ -160,29 +148,29 @@ async def _save(update: Update, context: BotContext, sp: SubitemProgress, note: 
     return END
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """The check-in's 记录进展观察 button opens this feature's steps."""
-    return steps(CallbackQueryHandler(start_observe, pattern=rf"^{callbacks.OBSERVE}:\d+$"))
+    return flows.steps(CallbackQueryHandler(start_observe, pattern=rf"^{callbacks.OBSERVE}:\d+$"))
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """A value (or skip) per target, then a note (or skip)."""
     buttons = CallbackQueryHandler(observe_press, pattern=callbacks.pattern(PREFIX))
-    typed_text = TYPED & filters.TEXT
+    typed_text = flows.TYPED & filters.TEXT
     return {
-        VALUE: steps(
+        VALUE: flows.steps(
             MessageHandler(typed_text, value_step),
             buttons,
-            MessageHandler(TYPED, buttons_expected),
+            MessageHandler(flows.TYPED, flows.buttons_expected),
         ),
-        NOTE: steps(
+        NOTE: flows.steps(
             MessageHandler(typed_text, note_step),
             buttons,
-            MessageHandler(TYPED, buttons_expected),
+            MessageHandler(flows.TYPED, flows.buttons_expected),
         ),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation."""
     return []

@@ -21,22 +21,10 @@ from bot.people import Action, PersonCard, PersonChange, Role, require_can
 from bot.texts import Texts, pick_language
 from bot.usecases import people
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.common import set_person_commands
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    TYPED,
-    Pressed,
-    StepHandler,
-    button,
-    buttons_expected,
-    current_flow,
-    end_flow,
-    open_flow,
-    pressed,
-    steps,
-    typed_step,
-)
 from handlers.replies import MATCHES_SHOWN, name_fragment
 
 log = logging.getLogger(__name__)
@@ -48,7 +36,7 @@ PREFIX = callbacks.MANAGE
 async def start_people(update: Update, context: BotContext) -> str:
     """Ask whom to manage."""
     require_can(context.person, Action.MANAGE)
-    message, _flow = await open_flow(update, context, "people")
+    message, _flow = await flows.open_flow(update, context, "people")
     await message.reply_text(context.texts("manage.ask_name"))
     return SEARCH
 
@@ -70,10 +58,10 @@ async def search_step(update: Update, context: BotContext) -> str:
         text, markup = _card_view(context, found[0])
         await message.reply_text(text, reply_markup=markup)
         return CARD
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     rows = [
         [
-            button(
+            flows.button(
                 f"{p.name} · {texts(f'role.{p.role}')} · {_scope(p)}",
                 PREFIX,
                 flow["nonce"],
@@ -83,7 +71,7 @@ async def search_step(update: Update, context: BotContext) -> str:
         ]
         for p in found[:MATCHES_SHOWN]
     ]
-    rows.append([button(texts("button.cancel"), PREFIX, flow["nonce"], "done")])
+    rows.append([flows.button(texts("button.cancel"), PREFIX, flow["nonce"], "done")])
     markup = InlineKeyboardMarkup(rows)
     if len(found) > MATCHES_SHOWN:
         await message.reply_text(
@@ -107,7 +95,7 @@ def _card_view(
     instead of acting on the person a second time.
     """
     texts = context.texts
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow["nonce"] = secrets.token_hex(3)
     flow["person"] = card.id
     flow["seen"] = [str(card.role), card.group_id, card.unit_id, card.active]
@@ -126,33 +114,33 @@ def _card_view(
     )
     if note:
         text = note + "\n\n" + text
-    rows = [[button(texts("manage.button_role"), PREFIX, nonce, "role", card.id)]]
+    rows = [[flows.button(texts("manage.button_role"), PREFIX, nonce, "role", card.id)]]
     if card.role in (Role.DEPUTY, Role.LEADER):
-        rows[0].append(button(texts("manage.button_group"), PREFIX, nonce, "groups", card.id))
+        rows[0].append(flows.button(texts("manage.button_group"), PREFIX, nonce, "groups", card.id))
     toggle = texts("manage.button_deactivate") if card.active else texts("manage.button_activate")
-    rows.append([button(toggle, PREFIX, nonce, "toggle", card.id)])
-    rows.append([button(texts("button.done"), PREFIX, nonce, "done")])
+    rows.append([flows.button(toggle, PREFIX, nonce, "toggle", card.id)])
+    rows.append([flows.button(texts("button.done"), PREFIX, nonce, "done")])
     return text, InlineKeyboardMarkup(rows)
 
 
 async def people_button(update: Update, context: BotContext) -> str | int:
     """Open a person, choose a role, a group or a unit, switch access, or finish."""
     require_can(context.person, Action.MANAGE)
-    press = await pressed(update, context, PREFIX, answer=False)
+    press = await flows.pressed(update, context, PREFIX, answer=False)
     if press is None:
-        return CARD if current_flow(context).get("person") else PICK
+        return CARD if flows.current_flow(context).get("person") else PICK
     # Answered only once the press was acted on: a refusal on the way becomes its alert.
     next_state = await _act(update, context, press)
     await press.query.answer()
     return next_state
 
 
-async def _act(update: Update, context: BotContext, press: Pressed) -> str | int:
+async def _act(update: Update, context: BotContext, press: flows.Pressed) -> str | int:
     query = press.query
     texts = context.texts
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     if press.verb == "done":
-        end_flow(context)
+        flows.end_flow(context)
         await query.edit_message_text(texts("manage.finished"))
         return END
     if press.verb == "open":
@@ -164,11 +152,11 @@ async def _act(update: Update, context: BotContext, press: Pressed) -> str | int
     nonce = flow["nonce"]
     if press.verb == "role":
         rows = [
-            [button(texts(f"role.{role}"), PREFIX, nonce, "setrole", str(role))]
+            [flows.button(texts(f"role.{role}"), PREFIX, nonce, "setrole", str(role))]
             for role in Role
             if role is not card.role or role in (Role.DEPUTY, Role.LEADER, Role.LIAISON)
         ]
-        rows.append([button(texts("button.back"), PREFIX, nonce, "back")])
+        rows.append([flows.button(texts("button.back"), PREFIX, nonce, "back")])
         await query.edit_message_text(
             texts("manage.choose_role", name=html.escape(card.name)),
             reply_markup=InlineKeyboardMarkup(rows),
@@ -212,24 +200,28 @@ async def _choose_scope(update: Update, context: BotContext, card: PersonCard, r
     assert query is not None
     texts = context.texts
     services = context.services
-    nonce = current_flow(context)["nonce"]
+    nonce = flows.current_flow(context)["nonce"]
     rows: list[list[InlineKeyboardButton]]
     if role is Role.LIAISON:
         units = await services.catalog.units(card.campaign_id)
-        rows = [[button(u.name, PREFIX, nonce, "unit", u.id)] for u in units]
+        rows = [[flows.button(u.name, PREFIX, nonce, "unit", u.id)] for u in units]
         prompt = texts(
             "manage.choose_unit", name=html.escape(card.name), role=texts(f"role.{role}")
         )
     else:
         groups = await services.catalog.groups(card.campaign_id)
         rows = [
-            [button(("★ " if g.id == card.group_id else "") + g.name, PREFIX, nonce, "group", g.id)]
+            [
+                flows.button(
+                    ("★ " if g.id == card.group_id else "") + g.name, PREFIX, nonce, "group", g.id
+                )
+            ]
             for g in groups
         ]
         prompt = texts(
             "manage.choose_group", name=html.escape(card.name), role=texts(f"role.{role}")
         )
-    rows.append([button(texts("button.back"), PREFIX, nonce, "back")])
+    rows.append([flows.button(texts("button.back"), PREFIX, nonce, "back")])
     await query.edit_message_text(prompt, reply_markup=InlineKeyboardMarkup(rows))
     return CARD
 
@@ -241,7 +233,7 @@ async def _apply(
     query = update.callback_query
     assert query is not None
     texts = context.texts
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     if flow.get("seen") != [str(card.role), card.group_id, card.unit_id, card.active]:
         # Someone else changed the person since this card was shown.
         text, markup = _card_view(context, card, texts("manage.changed_meanwhile"))
@@ -282,22 +274,22 @@ async def _follow_menu(context: BotContext, card: PersonCard) -> None:
 # --- wiring ----------------------------------------------------------------------------------------
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return steps(CommandHandler("people", start_people))
+    return flows.steps(CommandHandler("people", start_people))
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps (state names keep the "manage." of /people's first home:
     open conversations are stored with them)."""
     buttons = CallbackQueryHandler(people_button, pattern=rf"^{PREFIX}:")
     return {
-        SEARCH: typed_step(search_step, "manage.ask_name"),
-        PICK: steps(buttons, MessageHandler(TYPED & filters.TEXT, search_step)),
-        CARD: steps(buttons, MessageHandler(TYPED, buttons_expected)),
+        SEARCH: flows.typed_step(search_step, "manage.ask_name"),
+        PICK: flows.steps(buttons, MessageHandler(flows.TYPED & filters.TEXT, search_step)),
+        CARD: flows.steps(buttons, MessageHandler(flows.TYPED, flows.buttons_expected)),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return []

@@ -20,22 +20,9 @@ from bot.records import ProjectRecord
 from bot.usecases import plan
 from bot.views import clip
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    Choice,
-    Pressed,
-    StepHandler,
-    button,
-    button_step,
-    choices_keyboard,
-    current_flow,
-    end_flow,
-    on_press,
-    open_flow,
-    steps,
-    typed_step,
-)
 
 PROJECT, TARGET, WINDOW, DEPUTIES = "plan.project", "plan.target", "plan.window", "plan.deputies"
 PREFIX = callbacks.PLAN
@@ -45,10 +32,10 @@ LABEL_CHARS = 40
 async def start_plan(update: Update, context: BotContext) -> str | int:
     """The group's projects."""
     projects = await plan.plan_projects(context.services, context.person)
-    message, flow = await open_flow(update, context, "plan")
+    message, flow = await flows.open_flow(update, context, "plan")
     texts = context.texts
     if not projects:
-        end_flow(context)
+        flows.end_flow(context)
         await message.reply_text(texts("plan.no_projects"))
         return END
     await message.reply_text(
@@ -61,11 +48,11 @@ def _projects_keyboard(
     context: BotContext, projects: list[ProjectRecord], flow: dict[str, object]
 ) -> InlineKeyboardMarkup:
     choices = [(clip(f"{p.code} {p.title}", LABEL_CHARS), "project", p.id) for p in projects]
-    return choices_keyboard(context.texts, PREFIX, str(flow["nonce"]), choices)
+    return flows.choices_keyboard(context.texts, PREFIX, str(flow["nonce"]), choices)
 
 
-@on_press(PREFIX, "plan", PROJECT)
-async def project_step(update: Update, context: BotContext, press: Pressed) -> str | int:
+@flows.on_press(PREFIX, "plan", PROJECT)
+async def project_step(update: Update, context: BotContext, press: flows.Pressed) -> str | int:
     """A project chosen: its sub-items and sites."""
     query = press.query
     if press.verb == "cancel":
@@ -76,8 +63,8 @@ async def project_step(update: Update, context: BotContext, press: Pressed) -> s
     targets = await plan.plan_targets(context.services, context.person, press.int_arg())
     await query.answer()
     texts = context.texts
-    nonce = str(current_flow(context)["nonce"])
-    choices: list[Choice] = [
+    nonce = str(flows.current_flow(context)["nonce"])
+    choices: list[flows.Choice] = [
         (clip(texts("plan.target_subitem", title=s.title), LABEL_CHARS), "subitem", s.id)
         for s in targets.subitems
     ]
@@ -90,20 +77,20 @@ async def project_step(update: Update, context: BotContext, press: Pressed) -> s
         return PROJECT
     await query.edit_message_text(
         texts("plan.choose_target", project=html.escape(targets.project.title)),
-        reply_markup=choices_keyboard(texts, PREFIX, nonce, choices),
+        reply_markup=flows.choices_keyboard(texts, PREFIX, nonce, choices),
     )
     return TARGET
 
 
-@on_press(PREFIX, "plan", TARGET)
-async def target_step(update: Update, context: BotContext, press: Pressed) -> str | int:
+@flows.on_press(PREFIX, "plan", TARGET)
+async def target_step(update: Update, context: BotContext, press: flows.Pressed) -> str | int:
     """A sub-item or site chosen: ask for the window."""
     query = press.query
     if press.verb == "cancel":
         return await _cancel(update, context)
     placed = await plan.place_of(context.services, context.person, press.verb, press.int_arg())
     await query.answer()
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow.update(target_kind=press.verb, target_id=press.int_arg(), place=placed.place)
     await query.edit_message_text(context.texts("plan.ask_window", place=html.escape(placed.place)))
     return WINDOW
@@ -114,7 +101,7 @@ async def window_step(update: Update, context: BotContext) -> str:
     message = update.effective_message
     assert message is not None and message.text is not None
     window = plan.window_of(context.services, context.caller(), message.text)
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow.update(first=window.first.isoformat(), last=window.last.isoformat(), chosen=[])
     await message.reply_text(
         _deputies_text(context, flow), reply_markup=await _deputies_keyboard(context, flow)
@@ -137,26 +124,30 @@ async def _deputies_keyboard(context: BotContext, flow: dict[str, object]) -> In
     nonce = str(flow["nonce"])
     texts = context.texts
     rows = [
-        [button(("☑ " if pid in chosen else "☐ ") + clip(name, 30), PREFIX, nonce, "toggle", pid)]
+        [
+            flows.button(
+                ("☑ " if pid in chosen else "☐ ") + clip(name, 30), PREFIX, nonce, "toggle", pid
+            )
+        ]
         for pid, name in members
     ]
     rows.append(
         [
-            button(texts("plan.button_all"), PREFIX, nonce, "all"),
-            button(texts("plan.button_confirm"), PREFIX, nonce, "ok"),
+            flows.button(texts("plan.button_all"), PREFIX, nonce, "all"),
+            flows.button(texts("plan.button_confirm"), PREFIX, nonce, "ok"),
         ]
     )
-    rows.append([button(texts("button.cancel"), PREFIX, nonce, "cancel")])
+    rows.append([flows.button(texts("button.cancel"), PREFIX, nonce, "cancel")])
     return InlineKeyboardMarkup(rows)
 
 
-@on_press(PREFIX, "plan", DEPUTIES)
-async def deputies_step(update: Update, context: BotContext, press: Pressed) -> str | int:
+@flows.on_press(PREFIX, "plan", DEPUTIES)
+async def deputies_step(update: Update, context: BotContext, press: flows.Pressed) -> str | int:
     """Tick deputies; OK stores the task and tells them."""
     query = press.query
     if press.verb == "cancel":
         return await _cancel(update, context)
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     chosen: list[int] = list(flow.get("chosen") or [])
     members = dict(await plan.plan_members(context.services, context.person))
     if press.verb in ("toggle", "all"):
@@ -187,7 +178,7 @@ async def deputies_step(update: Update, context: BotContext, press: Pressed) -> 
         source_key=f"plan:{flow['nonce']}",
     )
     await query.answer()
-    end_flow(context)
+    flows.end_flow(context)
     texts = context.texts
     await query.edit_message_text(
         texts(
@@ -206,7 +197,7 @@ async def _cancel(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    end_flow(context)
+    flows.end_flow(context)
     await query.edit_message_text(context.texts("cancelled"))
     return END
 
@@ -224,21 +215,21 @@ async def tasks_command(update: Update, context: BotContext) -> None:
 # --- wiring --------------------------------------------------------------------------------------
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """/plan (leaders) opens this feature's steps."""
-    return steps(CommandHandler("plan", start_plan))
+    return flows.steps(CommandHandler("plan", start_plan))
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """The project, the sub-item or site, the window (typed), the deputies."""
     return {
-        PROJECT: button_step(project_step, PREFIX),
-        TARGET: button_step(target_step, PREFIX),
-        WINDOW: typed_step(window_step, "plan.window_expected"),
-        DEPUTIES: button_step(deputies_step, PREFIX),
+        PROJECT: flows.button_step(project_step, PREFIX),
+        TARGET: flows.button_step(target_step, PREFIX),
+        WINDOW: flows.typed_step(window_step, "plan.window_expected"),
+        DEPUTIES: flows.button_step(deputies_step, PREFIX),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """/tasks works anywhere, also in the middle of another flow."""
-    return steps(CommandHandler("tasks", tasks_command))
+    return flows.steps(CommandHandler("tasks", tasks_command))

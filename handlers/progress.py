@@ -32,23 +32,9 @@ from bot.texts import Texts
 from bot.usecases import progress, progress_photos
 from bot.usecases.acting import Caller
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    TYPED,
-    Choice,
-    StepHandler,
-    button,
-    buttons_expected,
-    choices_keyboard,
-    current_flow,
-    end_flow,
-    expired,
-    open_flow,
-    pressed,
-    remove_buttons,
-    steps,
-)
 from handlers.guard import within
 from handlers.photos import PHOTO_INPUT
 from handlers.progress_photos import PHOTOS, ask_for_photos, photos_expected, report_photo
@@ -100,7 +86,7 @@ async def take_value(update: Update, context: BotContext, sp: SubitemProgress) -
     """Keep the typed value of the flow's current target; False once told why it is not one."""
     message = message_of(update)
     assert message.text is not None
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     index = int(flow.get("index", 0))
     if index >= len(sp.targets):  # the catalog changed under the open flow: start over
         raise Refused("button_expired")
@@ -131,14 +117,14 @@ def status_text(context: BotContext, sp: SubitemProgress) -> str:
 
 async def start_progress(update: Update, context: BotContext) -> str | int:
     unit_id = scope.progress_unit(context.person)
-    message, flow = await open_flow(update, context, FLOW_KIND, unit_id=unit_id)
+    message, flow = await flows.open_flow(update, context, FLOW_KIND, unit_id=unit_id)
     subitems = await progress.reportable(context.services, context.person)
     if not subitems:
-        end_flow(context)
+        flows.end_flow(context)
         await message.reply_text(context.texts("progress.none"))
         return END
     nonce = flow["nonce"]
-    choices: list[Choice] = [
+    choices: list[flows.Choice] = [
         (
             f"{LIGHT_EMOJI[sp.derived.light] if sp.derived.light else ''} {sp.subitem.code} "
             f"{sp.subitem.title[:30]} · {sp.derived.percent}%",
@@ -149,13 +135,13 @@ async def start_progress(update: Update, context: BotContext) -> str | int:
     ]
     await message.reply_text(
         context.texts("progress.choose"),
-        reply_markup=choices_keyboard(context.texts, PREFIX, nonce, choices),
+        reply_markup=flows.choices_keyboard(context.texts, PREFIX, nonce, choices),
     )
     return CHOOSE
 
 
 async def _ask_value(update: Update, context: BotContext, sp: SubitemProgress) -> str:
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     index = int(flow["index"])
     texts = context.texts
     text = ask_value_text(
@@ -176,7 +162,7 @@ async def _ask_value(update: Update, context: BotContext, sp: SubitemProgress) -
 
 async def _current(context: BotContext) -> SubitemProgress:
     return await progress.for_report(
-        context.services, context.person, current_flow(context).get("subitem")
+        context.services, context.person, flows.current_flow(context).get("subitem")
     )
 
 
@@ -185,20 +171,20 @@ _FITS = {("sub", CHOOSE), ("skip", NOTE), ("confirm", CONFIRM), ("done", PHOTOS)
 
 
 async def progress_button(update: Update, context: BotContext) -> str | int:
-    press = await pressed(update, context, PREFIX, kind=FLOW_KIND, answer=False)
+    press = await flows.pressed(update, context, PREFIX, kind=FLOW_KIND, answer=False)
     if press is None:
-        return str(current_flow(context).get("step", CHOOSE))
-    flow = current_flow(context)
+        return str(flows.current_flow(context).get("step", CHOOSE))
+    flow = flows.current_flow(context)
     step = flow.get("step", CHOOSE)
     if (press.verb, step) not in _FITS and not (press.verb == "cancel" and step != PHOTOS):
         # A button of a step already passed (a second tap on 确认 once the report is stored;
         # 取消 once it is: too late to cancel): expired, and nothing changes.
-        await expired(update, context)
+        await flows.expired(update, context)
         return str(step)
     await press.query.answer()
-    await remove_buttons(update)
+    await flows.remove_buttons(update)
     if press.verb == "cancel":
-        end_flow(context)
+        flows.end_flow(context)
         message = update.effective_message
         assert message is not None
         await message.reply_text(context.texts("progress.cancelled"))
@@ -222,7 +208,7 @@ async def value_step(update: Update, context: BotContext) -> str:
     sp = await _current(context)
     if not await take_value(update, context, sp):
         return VALUE
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     flow["index"] = int(flow.get("index", 0)) + 1
     if flow["index"] < len(sp.targets):
         return await _ask_value(update, context, sp)
@@ -230,7 +216,7 @@ async def value_step(update: Update, context: BotContext) -> str:
     await message_of(update).reply_text(
         context.texts("progress.ask_note"),
         reply_markup=InlineKeyboardMarkup(
-            [[button(context.texts("progress.button_skip"), PREFIX, flow["nonce"], "skip")]]
+            [[flows.button(context.texts("progress.button_skip"), PREFIX, flow["nonce"], "skip")]]
         ),
     )
     return NOTE
@@ -248,7 +234,7 @@ def _typed(flow: dict[str, Any]) -> dict[int, str]:
 
 
 async def _summary(update: Update, context: BotContext, note: str) -> str:
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     sp = await _current(context)
     typed = _typed(flow)
     texts = context.texts
@@ -278,8 +264,8 @@ async def _summary(update: Update, context: BotContext, note: str) -> str:
         ),
         reply_markup=InlineKeyboardMarkup(
             [
-                [button(texts("progress.button_confirm"), PREFIX, nonce, "confirm")],
-                [button(texts("button.cancel"), PREFIX, nonce, "cancel")],
+                [flows.button(texts("progress.button_confirm"), PREFIX, nonce, "confirm")],
+                [flows.button(texts("button.cancel"), PREFIX, nonce, "cancel")],
             ]
         ),
     )
@@ -288,7 +274,7 @@ async def _summary(update: Update, context: BotContext, note: str) -> str:
 
 async def _submit(update: Update, context: BotContext) -> str:
     """Store the report (once, whatever the taps), then take its photos."""
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     caller = Caller(context.me, context.now(), str(flow.get("key")))
     report_id, _created = await progress.submit_report(
         context.services,
@@ -303,13 +289,13 @@ async def _submit(update: Update, context: BotContext) -> str:
 
 async def _finish(update: Update, context: BotContext) -> int:
     """完成: the report and its photos are stored; say so, with what the database holds."""
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     services = context.services
     report, photos = await progress_photos.report_photos(
         services, context.person, flow.get("report_id")
     )
     sp = await _current(context)
-    end_flow(context)
+    flows.end_flow(context)
     message = update.effective_message
     assert message is not None
     texts = context.texts
@@ -327,8 +313,8 @@ async def _finish(update: Update, context: BotContext) -> int:
 
 async def photos_done(update: Update, context: BotContext) -> str | int:
     """/done in the photo step, as 完成."""
-    if current_flow(context).get("step") != PHOTOS:
-        return str(current_flow(context).get("step", CHOOSE))
+    if flows.current_flow(context).get("step") != PHOTOS:
+        return str(flows.current_flow(context).get("step", CHOOSE))
     return await _finish(update, context)
 
 
@@ -348,37 +334,39 @@ def _still_reporting(person: Person | None, flow: dict[str, Any]) -> object:
 _guarded = within(FLOW_KIND, _still_reporting)
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """/progress opens this feature's steps."""
-    return steps(CommandHandler("progress", start_progress))
+    return flows.steps(CommandHandler("progress", start_progress))
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """Choose the sub-item, a value per target, a note, confirm, then photos and 完成."""
     buttons = CallbackQueryHandler(_guarded(progress_button), pattern=callbacks.pattern(PREFIX))
-    typed_text = TYPED & filters.TEXT
+    typed_text = flows.TYPED & filters.TEXT
     return {
-        CHOOSE: steps(buttons, MessageHandler(TYPED, _guarded(buttons_expected))),
-        VALUE: steps(
+        CHOOSE: flows.steps(buttons, MessageHandler(flows.TYPED, _guarded(flows.buttons_expected))),
+        VALUE: flows.steps(
             MessageHandler(typed_text, _guarded(value_step)),
             buttons,
-            MessageHandler(TYPED, _guarded(value_expected)),
+            MessageHandler(flows.TYPED, _guarded(value_expected)),
         ),
-        NOTE: steps(
+        NOTE: flows.steps(
             MessageHandler(typed_text, _guarded(note_step)),
             buttons,
-            MessageHandler(TYPED, _guarded(buttons_expected)),
+            MessageHandler(flows.TYPED, _guarded(flows.buttons_expected)),
         ),
-        CONFIRM: steps(buttons, MessageHandler(TYPED, _guarded(buttons_expected))),
-        PHOTOS: steps(
+        CONFIRM: flows.steps(
+            buttons, MessageHandler(flows.TYPED, _guarded(flows.buttons_expected))
+        ),
+        PHOTOS: flows.steps(
             MessageHandler(PHOTO_INPUT, _guarded(report_photo)),
             buttons,
             CommandHandler("done", _guarded(photos_done)),
-            MessageHandler(TYPED, _guarded(photos_expected)),
+            MessageHandler(flows.TYPED, _guarded(photos_expected)),
         ),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation."""
     return []

@@ -25,9 +25,9 @@ from bot.lifecycle import Rating
 from bot.usecases import answers, rating
 from bot.views import clip, number_label
 from handlers import callbacks, rating_comments
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import TYPED, StepHandler, button, current_flow, end_flow, pressed, start_flow
 from handlers.replies import message_of, replying, typed_comment
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ async def rate(update: Update, context: BotContext) -> str | int | None:
     await _show_choice(update, context, item, round_, value)
     await rating.conclude_round(context.services, context.caller(), item)
 
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     if flow and flow.get("kind") != "rating":
         # The deputy is in the middle of something else (a report, a check-in): the vote
         # stands, and their open conversation is left as it was instead of being replaced.
@@ -79,12 +79,12 @@ async def rate(update: Update, context: BotContext) -> str | int | None:
     assert message is not None
     if flow:
         await _close_prompt(context, message.chat.id)  # an earlier rating's comment prompt
-    flow = start_flow(context, "rating", rated_item=item.id, rated_round=round_)
+    flow = flows.start_flow(context, "rating", rated_item=item.id, rated_round=round_)
     prompt = await context.bot.send_message(
         message.chat.id,
         texts("rating_flow.ask_comment", label=number_label(item, texts)),
         reply_markup=InlineKeyboardMarkup(
-            [[button(texts("rating_flow.skip"), PREFIX, flow["nonce"], "skip")]]
+            [[flows.button(texts("rating_flow.skip"), PREFIX, flow["nonce"], "skip")]]
         ),
     )
     flow["prompt_id"] = prompt.message_id
@@ -131,10 +131,10 @@ async def comment_step(update: Update, context: BotContext) -> str | int:
     if comment is None:
         return COMMENT
     message = message_of(update)
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     item_id, round_ = flow.get("rated_item"), flow.get("rated_round")
     if not isinstance(item_id, int) or not isinstance(round_, int):
-        end_flow(context)
+        flows.end_flow(context)
         await message.reply_text(texts("button_expired"))
         return END
     saved = await rating.comment(context.services, context.me, item_id, round_, comment)
@@ -142,7 +142,7 @@ async def comment_step(update: Update, context: BotContext) -> str | int:
         # Staff decide whether the unit may read it (without its author).
         await answers.tell_staff_of_comment(context.services, context.caller(), item_id, round_)
     await _close_prompt(context, message.chat_id)
-    end_flow(context)
+    flows.end_flow(context)
     await message.reply_text(
         texts("rating_flow.comment_saved") if saved else texts("rating_flow.comment_lost")
     )
@@ -151,10 +151,10 @@ async def comment_step(update: Update, context: BotContext) -> str | int:
 
 async def skip_step(update: Update, context: BotContext) -> str | int:
     """No comment: the rating stands as it is."""
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None or press.verb != "skip":
         return COMMENT
-    end_flow(context)
+    flows.end_flow(context)
     with contextlib.suppress(BadRequest):
         await press.query.edit_message_text(context.texts("rating_flow.comment_skipped"))
     return END
@@ -164,30 +164,30 @@ comment_expected = replying("rating_flow.comment_expected")
 
 
 async def _close_prompt(context: BotContext, chat_id: int) -> None:
-    prompt_id = current_flow(context).get("prompt_id")
+    prompt_id = flows.current_flow(context).get("prompt_id")
     if isinstance(prompt_id, int):
         # The prompt may be gone or already without its button; neither matters.
         with contextlib.suppress(BadRequest):
             await context.bot.edit_message_reply_markup(chat_id, prompt_id, reply_markup=None)
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return [cast(StepHandler, CallbackQueryHandler(rate, pattern=RATING_DATA))]
+    return [cast(flows.StepHandler, CallbackQueryHandler(rate, pattern=RATING_DATA))]
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
     return {
         COMMENT: [
-            cast(StepHandler, MessageHandler(TYPED & filters.TEXT, comment_step)),
-            cast(StepHandler, CallbackQueryHandler(skip_step, pattern=rf"^{PREFIX}:")),
-            cast(StepHandler, MessageHandler(TYPED, comment_expected)),
+            cast(flows.StepHandler, MessageHandler(flows.TYPED & filters.TEXT, comment_step)),
+            cast(flows.StepHandler, CallbackQueryHandler(skip_step, pattern=rf"^{PREFIX}:")),
+            cast(flows.StepHandler, MessageHandler(flows.TYPED, comment_expected)),
         ]
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications):
     staff's toggle on a comment (handlers/rating_comments.py)."""
     return rating_comments.handlers()

@@ -19,23 +19,8 @@ from bot.records import SiteRecord
 from bot.usecases import deputy
 from bot.views import place_of
 from handlers import callbacks
+from handlers import flow as flows
 from handlers.context import BotContext
-from handlers.flow import (
-    TYPED,
-    Choice,
-    StepHandler,
-    abandon_flow,
-    button,
-    button_step,
-    choices_keyboard,
-    current_flow,
-    pressed,
-    projects_keyboard,
-    remove_buttons,
-    start_flow,
-    steps,
-    typed_step,
-)
 from handlers.photos import PHOTO_INPUT, receive_item_photo
 from handlers.replies import alongside, replying
 from handlers.report_confirm import cancel_report, confirm_step, edit_step, late_confirm
@@ -63,18 +48,18 @@ async def start_report(update: Update, context: BotContext) -> str:
     message = update.effective_message
     assert message is not None and message.text is not None
     kind = Kind.SUGGESTION if message.text.split()[0].split("@")[0] == "/suggest" else Kind.PROBLEM
-    await abandon_flow(context)
+    await flows.abandon_flow(context)
     services = context.services
     me = context.me
     item_id = await deputy.start_report(services, context.caller(), kind)
-    flow = start_flow(context, "report", item_id=item_id, report_kind=str(kind))
+    flow = flows.start_flow(context, "report", item_id=item_id, report_kind=str(kind))
     since = context.now() - timedelta(hours=services.settings.checkin.recent_hours)
     recent = await services.visits.recent(me.id, since)
     texts = context.texts
     intro = texts(f"report_start.{kind}")
     if recent:
         seen: set[int] = set()
-        visits: list[Choice] = []
+        visits: list[flows.Choice] = []
         for visit in recent:
             if visit.site_id in seen:
                 continue
@@ -83,14 +68,14 @@ async def start_report(update: Update, context: BotContext) -> str:
             label = texts("report_recent_site", site=visit.site_name, time=local)
             visits.append((label, "visit", visit.id))
         other = (texts("report_other_place"), "projects", "")
-        markup = choices_keyboard(texts, PREFIX, flow["nonce"], visits, other)
+        markup = flows.choices_keyboard(texts, PREFIX, flow["nonce"], visits, other)
         await message.reply_text(
             intro + "\n\n" + texts("report_choose_recent"), reply_markup=markup
         )
     else:
         await message.reply_text(
             intro + "\n\n" + texts("report_choose_project"),
-            reply_markup=await projects_keyboard(context, PREFIX, flow["nonce"]),
+            reply_markup=await flows.projects_keyboard(context, PREFIX, flow["nonce"]),
         )
     return PLACE
 
@@ -107,13 +92,13 @@ def _at_site(site: SiteRecord, visit_id: int | None = None) -> dict[str, int | N
 
 async def place_step(update: Update, context: BotContext) -> str | int:
     """A recent visit, a project, a site or a sub-item was picked."""
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None:
         return PLACE
     query = press.query
     services = context.services
     campaign_id = services.campaign.id
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     nonce = flow["nonce"]
     texts = context.texts
     arg = press.int_arg()
@@ -122,7 +107,7 @@ async def place_step(update: Update, context: BotContext) -> str | int:
     if press.verb == "projects":
         await query.edit_message_text(
             texts("report_choose_project"),
-            reply_markup=await projects_keyboard(context, PREFIX, nonce),
+            reply_markup=await flows.projects_keyboard(context, PREFIX, nonce),
         )
         return PLACE
     if press.verb == "project" and arg is not None:
@@ -131,10 +116,10 @@ async def place_step(update: Update, context: BotContext) -> str | int:
             raise Refused("button_expired")
         sites = await services.catalog.sites_of_project(campaign_id, arg)
         subitems = await services.catalog.subitems_of_project(campaign_id, arg)
-        rows = [[button(f"📍 {s.name}", PREFIX, nonce, "site", s.id)] for s in sites]
-        rows += [[button(f"📋 {s.title}", PREFIX, nonce, "subitem", s.id)] for s in subitems]
-        rows.append([button(texts("report_whole_project"), PREFIX, nonce, "whole", arg)])
-        rows.append([button(texts("button.back"), PREFIX, nonce, "projects")])
+        rows = [[flows.button(f"📍 {s.name}", PREFIX, nonce, "site", s.id)] for s in sites]
+        rows += [[flows.button(f"📋 {s.title}", PREFIX, nonce, "subitem", s.id)] for s in subitems]
+        rows.append([flows.button(texts("report_whole_project"), PREFIX, nonce, "whole", arg)])
+        rows.append([flows.button(texts("button.back"), PREFIX, nonce, "projects")])
         await query.edit_message_text(
             texts("report_choose_site", project=html.escape(project.title)),
             reply_markup=InlineKeyboardMarkup(rows),
@@ -179,7 +164,7 @@ async def place_step(update: Update, context: BotContext) -> str | int:
 
 
 async def category_step(update: Update, context: BotContext) -> str:
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None or press.verb != "cat" or press.int_arg() is None:
         return CATEGORY
     services = context.services
@@ -192,13 +177,13 @@ async def category_step(update: Update, context: BotContext) -> str:
             "report_category_set", category=html.escape(category.label(context.texts.language))
         )
     )
-    if current_flow(context).get("editing"):
+    if flows.current_flow(context).get("editing"):
         return await alongside(edit, show_summary(update, context))
     return await alongside(edit, ask_severity(update, context))
 
 
 async def severity_step(update: Update, context: BotContext) -> str:
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None or press.verb != "sev" or press.arg not in {s.value for s in Severity}:
         return SEVERITY
     severity = Severity(press.arg)
@@ -206,7 +191,7 @@ async def severity_step(update: Update, context: BotContext) -> str:
     edit = press.query.edit_message_text(
         context.texts("report_severity_set", severity=context.texts(f"severity.{severity}"))
     )
-    if current_flow(context).get("editing"):
+    if flows.current_flow(context).get("editing"):
         return await alongside(edit, show_summary(update, context))
     return await alongside(edit, ask_description(update, context))
 
@@ -224,11 +209,11 @@ async def description_step(update: Update, context: BotContext) -> str:
         await message.reply_text(context.texts(refused.key, **refused.params))
         return DESCRIPTION
     await save(context, description=text)
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     if flow.get("editing"):
         return await show_summary(update, context)
     markup = InlineKeyboardMarkup(
-        [[button(context.texts("report_photos_skip"), PREFIX, flow["nonce"], "photos_done")]]
+        [[flows.button(context.texts("report_photos_skip"), PREFIX, flow["nonce"], "photos_done")]]
     )
     await message.reply_text(
         context.texts("report_ask_photos", max=settings.max_photos), reply_markup=markup
@@ -248,10 +233,10 @@ async def report_photo(update: Update, context: BotContext) -> str:
 
 
 async def photos_done(update: Update, context: BotContext) -> str:
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None or press.verb != "photos_done":
         return PHOTOS
-    return await alongside(remove_buttons(update), show_summary(update, context))
+    return await alongside(flows.remove_buttons(update), show_summary(update, context))
 
 
 photos_expected = replying("report_photos_expected")
@@ -259,29 +244,31 @@ photos_expected = replying("report_photos_expected")
 # --- wiring --------------------------------------------------------------------------------------
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """/problem and /suggest open this feature's steps."""
-    return steps(CommandHandler(["problem", "suggest"], start_report))
+    return flows.steps(CommandHandler(["problem", "suggest"], start_report))
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """Place, (category and severity), description, photos, then confirm or change an answer."""
     pattern = callbacks.pattern(PREFIX)
     return {
-        PLACE: button_step(place_step, PREFIX),
-        CATEGORY: button_step(category_step, PREFIX),
-        SEVERITY: button_step(severity_step, PREFIX),
-        DESCRIPTION: typed_step(description_step, "report_description_expected"),
-        PHOTOS: steps(
+        PLACE: flows.button_step(place_step, PREFIX),
+        CATEGORY: flows.button_step(category_step, PREFIX),
+        SEVERITY: flows.button_step(severity_step, PREFIX),
+        DESCRIPTION: flows.typed_step(description_step, "report_description_expected"),
+        PHOTOS: flows.steps(
             MessageHandler(PHOTO_INPUT, report_photo),
             CallbackQueryHandler(photos_done, pattern=pattern),
-            MessageHandler(TYPED, photos_expected),
+            MessageHandler(flows.TYPED, photos_expected),
         ),
-        CONFIRM: button_step(confirm_step, PREFIX),
-        EDIT: button_step(edit_step, PREFIX),
+        CONFIRM: flows.button_step(confirm_step, PREFIX),
+        EDIT: flows.button_step(edit_step, PREFIX),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """A second tap on confirm after the item was stored says its number."""
-    return steps(CallbackQueryHandler(late_confirm, pattern=rf"^{PREFIX}:[0-9a-f]+:confirm:\d+$"))
+    return flows.steps(
+        CallbackQueryHandler(late_confirm, pattern=rf"^{PREFIX}:[0-9a-f]+:confirm:\d+$")
+    )

@@ -9,17 +9,9 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.items import Kind, Status
 from bot.usecases import deputy
 from bot.views import number_label
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    abandon_flow,
-    button,
-    current_flow,
-    end_flow,
-    pressed,
-    projects_keyboard,
-    remove_buttons,
-)
 from handlers.report_flow import (
     CONFIRM,
     EDIT,
@@ -37,11 +29,11 @@ from handlers.report_flow import (
 
 async def confirm_step(update: Update, context: BotContext) -> str | int:
     """Confirm (store and number), edit a field, or cancel."""
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None:
         return CONFIRM
     texts = context.texts
-    nonce = current_flow(context)["nonce"]
+    nonce = flows.current_flow(context)["nonce"]
     if press.verb == "cancel":
         return await cancel_report(update, context)
     if press.verb == "edit":
@@ -50,30 +42,32 @@ async def confirm_step(update: Update, context: BotContext) -> str | int:
         if item.kind is Kind.PROBLEM:
             fields += ["category", "severity"]
         fields += ["description", "photos"]
-        rows = [[button(texts(f"report_field.{f}"), PREFIX, nonce, "field", f)] for f in fields]
-        rows.append([button(texts("button.back"), PREFIX, nonce, "summary")])
+        rows = [
+            [flows.button(texts(f"report_field.{f}"), PREFIX, nonce, "field", f)] for f in fields
+        ]
+        rows.append([flows.button(texts("button.back"), PREFIX, nonce, "summary")])
         await press.query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
         return EDIT
     if press.verb == "confirm":
         # Durable first: the item is committed and numbered before the deputy is told.
         item = await deputy.submit(
-            context.services, context.caller(), current_flow(context)["item_id"]
+            context.services, context.caller(), flows.current_flow(context)["item_id"]
         )
-        end_flow(context)
+        flows.end_flow(context)
         # The number first: a crash before the buttons go still lets a second tap show it.
         await send(update, texts("report_submitted", label=number_label(item, texts)))
-        await remove_buttons(update)
+        await flows.remove_buttons(update)
         return END
     return CONFIRM
 
 
 async def edit_step(update: Update, context: BotContext) -> str:
     """Go back to one step; after it the summary is shown again."""
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None:
         return EDIT
-    flow = current_flow(context)
-    await remove_buttons(update)
+    flow = flows.current_flow(context)
+    await flows.remove_buttons(update)
     if press.verb == "summary":
         return await show_summary(update, context)
     flow["editing"] = True
@@ -81,7 +75,7 @@ async def edit_step(update: Update, context: BotContext) -> str:
         await send(
             update,
             context.texts("report_choose_project"),
-            await projects_keyboard(context, PREFIX, flow["nonce"]),
+            await flows.projects_keyboard(context, PREFIX, flow["nonce"]),
         )
         return PLACE
     if press.arg == "category":
@@ -93,7 +87,7 @@ async def edit_step(update: Update, context: BotContext) -> str:
     if press.arg == "photos":
         flow["editing"] = False
         markup = InlineKeyboardMarkup(
-            [[button(context.texts("button.done"), PREFIX, flow["nonce"], "photos_done")]]
+            [[flows.button(context.texts("button.done"), PREFIX, flow["nonce"], "photos_done")]]
         )
         await send(
             update,
@@ -105,10 +99,10 @@ async def edit_step(update: Update, context: BotContext) -> str:
 
 
 async def cancel_report(update: Update, context: BotContext) -> int:
-    await abandon_flow(context)
+    await flows.abandon_flow(context)
     query = update.callback_query
     if query is not None:
-        await remove_buttons(update)
+        await flows.remove_buttons(update)
     await send(update, context.texts("report_cancelled"))
     return END
 

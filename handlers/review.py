@@ -24,20 +24,9 @@ from bot.people import Person
 from bot.services import Services
 from bot.usecases import review
 from bot.usecases.acting import Acted, Caller
+from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.flow import (
-    TYPED,
-    StepHandler,
-    buttons_expected,
-    current_flow,
-    end_flow,
-    expired,
-    pressed,
-    remove_buttons,
-    start_flow,
-    steps,
-)
 from handlers.guard import within
 from handlers.replies import message_of, replying
 from handlers.review_views import (
@@ -81,28 +70,28 @@ async def start_review(update: Update, context: BotContext) -> StepResult:
         queues = await repo.queues(campaign_id)
         total = await repo.count_submitted(campaign_id, None)
         if total == 0:
-            end_flow(context)
+            flows.end_flow(context)
             await message.reply_text(context.texts("review.empty_all"))
             return END
-        flow = start_flow(context, "review", group_id=None, after=0, handled=[], skipped=0)
+        flow = flows.start_flow(context, "review", group_id=None, after=0, handled=[], skipped=0)
         text, markup = queues_view(context.texts, flow["nonce"], queues, total)
         await message.reply_text(text, reply_markup=markup)
         return GROUP
-    start_flow(context, "review", group_id=own_group, after=0, handled=[], skipped=0)
+    flows.start_flow(context, "review", group_id=own_group, after=0, handled=[], skipped=0)
     return await _show_next(update, context)
 
 
 async def group_step(update: Update, context: BotContext) -> StepResult:
     """Staff chose a group's queue, or all of them."""
-    press = await pressed(update, context, PREFIX)
+    press = await flows.pressed(update, context, PREFIX)
     if press is None:
         return GROUP
-    await remove_buttons(update)
+    await flows.remove_buttons(update)
     if press.verb == "end":
         return await _end(update, context)
     if press.verb != "group":
         return GROUP
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     if press.arg == ALL:
         flow["group_id"] = None
     else:
@@ -120,7 +109,7 @@ async def group_step(update: Update, context: BotContext) -> StepResult:
 
 async def _show_next(update: Update, context: BotContext, note: str | None = None) -> StepResult:
     """Say what was done (if anything), then show the next submitted item or finish."""
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     message = message_of(update)
     texts = context.texts
     if note:
@@ -130,7 +119,7 @@ async def _show_next(update: Update, context: BotContext, note: str | None = Non
         context.services.campaign.id, group_id, int(flow.get("after", 0))
     )
     if item is None:
-        end_flow(context)
+        flows.end_flow(context)
         skipped = int(flow.get("skipped", 0))
         if skipped:
             await message.reply_text(texts("review.done_skipped", count=skipped))
@@ -153,7 +142,7 @@ async def _current(update: Update, context: BotContext, item_id: int | None) -> 
     A card's buttons carry their item's id: a tap on an older card (or forged data naming
     another item) must never act on the item shown now.
     """
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     query = update.callback_query
     assert query is not None
     if item_id is None or item_id != flow.get("reviewing"):
@@ -179,28 +168,28 @@ async def _on_button(update: Update, context: BotContext, state: str) -> StepRes
     """Accept, open the merge choices, merge, ask for more, decline, go back, skip or end."""
     query = update.callback_query
     assert query is not None
-    press = await pressed(update, context, PREFIX, answer=False)
+    press = await flows.pressed(update, context, PREFIX, answer=False)
     if press is None:
         return state
     verb, (item_id, target_id) = press.verb, button_ids(press.arg)
     if verb == "end":
         await query.answer()
-        await remove_buttons(update)
+        await flows.remove_buttons(update)
         return await _end(update, context)
     item = await _current(update, context, item_id)
     if item is None:
         return state
     texts = context.texts
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     if verb == "merge_into":
         if target_id is None or target_id not in flow.get("proposals", []):
-            await expired(update, context)
+            await flows.expired(update, context)
             return state
         await query.answer()
         return await _merge(update, context, item, target_id)
     await query.answer()
     if verb == "skip":
-        await remove_buttons(update)
+        await flows.remove_buttons(update)
         flow["skipped"] = int(flow.get("skipped", 0)) + 1
         return await _show_next(update, context)
     if verb == "accept":
@@ -212,7 +201,7 @@ async def _on_button(update: Update, context: BotContext, state: str) -> StepRes
             texts("review.accepted", number=item.display_number),
         )
     if verb in _OPENS:
-        await remove_buttons(update)
+        await flows.remove_buttons(update)
         if verb == "merge":
             text, markup = await merge_view(context, item)
         elif verb == "back":
@@ -247,7 +236,7 @@ async def merge_typed(update: Update, context: BotContext) -> StepResult:
             texts("review.merge_not_found", number=html.escape((message.text or "").strip()))
         )
         return MERGE
-    item = await services.items.get(int(current_flow(context).get("reviewing", 0)))
+    item = await services.items.get(int(flows.current_flow(context).get("reviewing", 0)))
     if item is None:
         return await _show_next(update, context)
     return await _merge(update, context, item, target.id)
@@ -290,7 +279,7 @@ async def reason_typed(update: Update, context: BotContext) -> StepResult:
 
 async def _typed(update: Update, context: BotContext, state: str) -> StepResult:
     text = message_of(update).text or ""
-    item = await context.services.items.get(int(current_flow(context).get("reviewing", 0)))
+    item = await context.services.items.get(int(flows.current_flow(context).get("reviewing", 0)))
     if item is None:
         return await _show_next(update, context)
     decide, done = _TYPED[state]
@@ -320,7 +309,7 @@ async def _apply(
 
     Bad input (a reason too short) keeps the step open; nothing is written.
     """
-    flow = current_flow(context)
+    flow = flows.current_flow(context)
     try:
         applied = (await decide()).applied
     except Refused as refused:
@@ -329,7 +318,7 @@ async def _apply(
             await message_of(update).reply_text(context.texts(refused.key, **refused.params))
             return stay
         applied = False
-    await remove_buttons(update)
+    await flows.remove_buttons(update)
     flow.setdefault("handled", []).append(item.id)
     if not applied:
         log.info("Review of item %s found it moved on", item.id)
@@ -338,7 +327,7 @@ async def _apply(
 
 
 async def _end(update: Update, context: BotContext) -> int:
-    end_flow(context)
+    flows.end_flow(context)
     await message_of(update).reply_text(context.texts("review.ended"))
     return END
 
@@ -346,9 +335,9 @@ async def _end(update: Update, context: BotContext) -> int:
 # --- wiring --------------------------------------------------------------------------------------
 
 
-def entry_points() -> list[StepHandler]:
+def entry_points() -> list[flows.StepHandler]:
     """Commands that open this feature's steps in the shared conversation."""
-    return steps(CommandHandler("review", start_review))
+    return flows.steps(CommandHandler("review", start_review))
 
 
 def _still_reviewing(person: Person | None, flow: dict[str, Any]) -> object:
@@ -359,38 +348,40 @@ def _still_reviewing(person: Person | None, flow: dict[str, Any]) -> object:
 _guarded = within("review", _still_reviewing)
 
 
-def states() -> dict[str, list[StepHandler]]:
+def states() -> dict[str, list[flows.StepHandler]]:
     """This feature's conversation steps (state names are prefixed with the feature's name)."""
-    text = TYPED & tg_filters.TEXT
+    text = flows.TYPED & tg_filters.TEXT
     text_expected = _guarded(replying("review.text_expected"))
 
     def buttons(state: str) -> CallbackQueryHandler[BotContext, StepResult]:
         return CallbackQueryHandler(_guarded(_on_button_in(state)), pattern=rf"^{PREFIX}:")
 
     return {
-        GROUP: steps(
+        GROUP: flows.steps(
             CallbackQueryHandler(_guarded(group_step), pattern=rf"^{PREFIX}:"),
-            MessageHandler(TYPED, _guarded(buttons_expected)),
+            MessageHandler(flows.TYPED, _guarded(flows.buttons_expected)),
         ),
-        ITEM: steps(buttons(ITEM), MessageHandler(TYPED, _guarded(buttons_expected))),
-        MERGE: steps(
+        ITEM: flows.steps(
+            buttons(ITEM), MessageHandler(flows.TYPED, _guarded(flows.buttons_expected))
+        ),
+        MERGE: flows.steps(
             buttons(MERGE),
             MessageHandler(text, _guarded(merge_typed)),
-            MessageHandler(TYPED, _guarded(merge_other)),
+            MessageHandler(flows.TYPED, _guarded(merge_other)),
         ),
-        QUESTION: steps(
+        QUESTION: flows.steps(
             buttons(QUESTION),
             MessageHandler(text, _guarded(question_typed)),
-            MessageHandler(TYPED, text_expected),
+            MessageHandler(flows.TYPED, text_expected),
         ),
-        REASON: steps(
+        REASON: flows.steps(
             buttons(REASON),
             MessageHandler(text, _guarded(reason_typed)),
-            MessageHandler(TYPED, text_expected),
+            MessageHandler(flows.TYPED, text_expected),
         ),
     }
 
 
-def commands() -> list[StepHandler]:
+def commands() -> list[flows.StepHandler]:
     """Handlers that work outside any conversation (commands, buttons of notifications)."""
     return []
