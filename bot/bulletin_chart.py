@@ -17,13 +17,10 @@ from PIL import Image, ImageDraw
 from bot.chart import BACKGROUND, GRID, INK, load_font
 from bot.progress import Light
 
-LIGHT_COLOURS = {
-    Light.GREEN: (0, 158, 115),
-    Light.YELLOW: (230, 159, 0),
-    Light.RED: (213, 94, 0),
-}
-NO_LIGHT = (160, 160, 160)
-ELAPSED_MARK = (33, 33, 33)
+# Okabe-Ito's bluish green, orange and vermillion, as in bot/chart.py's palette.
+LIGHT_COLOURS = {Light.GREEN: "#009E73", Light.YELLOW: "#E69F00", Light.RED: "#D55E00"}
+NO_LIGHT = "#A0A0A0"
+ELAPSED_MARK = INK
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,25 +111,15 @@ class ChartData:
     count_label: str  # the y axis
 
 
-# Colour-blind-friendly categorical palette (Okabe-Ito, then Tableau), then greys.
-PALETTE = (
-    (0, 114, 178),
-    (230, 159, 0),
-    (0, 158, 115),
-    (213, 94, 0),
-    (204, 121, 167),
-    (86, 180, 233),
-    (240, 228, 66),
-    (148, 103, 189),
-    (140, 86, 75),
-    (127, 127, 127),
-    (188, 189, 34),
-    (23, 190, 207),
-)
-SUGGESTION_COLOUR = (96, 125, 139)
-BACKGROUND = (255, 255, 255)
-INK = (33, 33, 33)
-GRID = (224, 224, 224)
+# Colour-blind-friendly categorical palette: Okabe-Ito's colours (black left out), then five more
+# of Tableau 10's, in the hex codes the two publish (Pillow reads them as they are).
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+TABLEAU = ("#9467BD", "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF")
+PALETTE = OKABE_ITO + TABLEAU
+SUGGESTION_COLOUR = "#607D8B"
+BACKGROUND = "#FFFFFF"
+INK = "#212121"
+GRID = "#E0E0E0"
 
 
 def _nice_step(top: int) -> int:
