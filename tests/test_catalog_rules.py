@@ -62,13 +62,29 @@ def _missing(name: str, path: str, problem: str) -> Rule:
     return name, _delete(path), f"{path}: {problem}"
 
 
+# What a unit's or a site's code must be; the error then quotes the code it got.
+CODE = "must be 1-32 letters, digits, '-' or '_'"
+
+
+def _unlike(name: str, path: str, value: str, pattern: str) -> Rule:
+    """The rule whose one error is the field at `path` set to `value`, not of the `pattern`."""
+    return _wrong(name, path, value, f"{pattern} (got {value!r})")
+
+
+def _duplicate(name: str, section: str, entry: Doc, at: int, first: int) -> Rule:
+    """The rule whose one error is `entry`, appended as `section`[at], repeating the code of
+    `section`[first]."""
+    problem = f"duplicate code {entry['code']!r} (first at {section}[{first}])"
+    return name, _append(section, entry), f"{section}[{at}].code: {problem}"
+
+
 RULES: list[Rule] = [
     # campaign
-    _wrong(
+    _unlike(
         "campaign code pattern",
         "campaign.code",
         "Hangzhou_2025",
-        "must be 2-40 lowercase letters, digits or '-' (got 'Hangzhou_2025')",
+        "must be 2-40 lowercase letters, digits or '-'",
     ),
     _missing("campaign name required", "campaign.name", "is required"),
     _wrong("campaign authority not blank", "campaign.authority", "  ", "must not be empty"),
@@ -85,19 +101,15 @@ RULES: list[Rule] = [
     (
         "unit code pattern",
         _append("units", {"code": "市卫健委", "name": "市卫健委"}),
-        "units[2].code: must be 1-32 letters, digits, '-' or '_' (got '市卫健委')",
+        f"units[2].code: {CODE} (got '市卫健委')",
     ),
     (
         "unit code too long",
         _append("units", {"code": "x" * 33, "name": "n"}),
-        f"units[2].code: must be 1-32 letters, digits, '-' or '_' (got '{'x' * 33}')",
+        f"units[2].code: {CODE} (got '{'x' * 33}')",
     ),
     _wrong("unit name empty", "units[0].name", "", "must not be empty"),
-    (
-        "unit duplicate code",
-        _append("units", {"code": "edu", "name": "市教育局"}),
-        "units[2].code: duplicate code 'edu' (first at units[0])",
-    ),
+    _duplicate("unit duplicate code", "units", {"code": "edu", "name": "市教育局"}, 2, 0),
     # projects
     _wrong(
         "project title at most 30 characters",
@@ -124,19 +136,17 @@ RULES: list[Rule] = [
         "上城区",
         'must be empty when level is "city"',
     ),
-    (
-        "project duplicate code",
-        _append("projects", {"code": "C01", "title": "重复"}),
-        "projects[3].code: duplicate code 'C01' (first at projects[0])",
-    ),
+    _duplicate("project duplicate code", "projects", {"code": "C01", "title": "重复"}, 3, 0),
     # subitems
     _wrong("subitem unknown project", "subitems[0].project", "C99", "unknown project 'C99'"),
     _wrong("subitem unknown unit", "subitems[1].unit", "edux", "unknown unit 'edux'"),
     _missing("subitem title required", "subitems[1].title", "is required"),
-    (
+    _duplicate(
         "subitem duplicate code",
-        _append("subitems", {"code": "C07-1", "project": "C07", "title": "t", "unit": "edu"}),
-        "subitems[2].code: duplicate code 'C07-1' (first at subitems[1])",
+        "subitems",
+        {"code": "C07-1", "project": "C07", "title": "t", "unit": "edu"},
+        2,
+        1,
     ),
     # sites
     _wrong("site lat range", "sites[0].lat", 91.0, "must be between -90 and 90"),
@@ -151,12 +161,7 @@ RULES: list[Rule] = [
     _wrong(
         "site illustrative is a boolean", "sites[0].illustrative", "yes", "must be true or false"
     ),
-    _wrong(
-        "site code pattern",
-        "sites[0].code",
-        "S 1",
-        "must be 1-32 letters, digits, '-' or '_' (got 'S 1')",
-    ),
+    _unlike("site code pattern", "sites[0].code", "S 1", CODE),
     _missing("site name required", "sites[0].name", "is required"),
     _wrong("site unknown project", "sites[0].project", "C08", "unknown project 'C08'"),
     _wrong("site unknown subitem", "sites[0].subitem", "C07-9", "unknown subitem 'C07-9'"),
@@ -166,12 +171,12 @@ RULES: list[Rule] = [
         "C01-1",
         "'C01-1' belongs to project C01, not C07",
     ),
-    (
+    _duplicate(
         "site duplicate code",
-        _append(
-            "sites", {"code": "S-C07-01", "name": "n", "project": "C07", "lat": 30.0, "lon": 120.0}
-        ),
-        "sites[1].code: duplicate code 'S-C07-01' (first at sites[0])",
+        "sites",
+        {"code": "S-C07-01", "name": "n", "project": "C07", "lat": 30.0, "lon": 120.0},
+        1,
+        0,
     ),
     # groups
     (
@@ -200,10 +205,8 @@ RULES: list[Rule] = [
         "groups[0].projects[1]: 'C07' is listed twice",
     ),
     _wrong("group projects is a list", "groups[0].projects", "C07", "must be a list"),
-    (
-        "group duplicate code",
-        _append("groups", {"code": "G01", "name": "重复", "projects": ["C01"]}),
-        "groups[2].code: duplicate code 'G01' (first at groups[0])",
+    _duplicate(
+        "group duplicate code", "groups", {"code": "G01", "name": "重复", "projects": ["C01"]}, 2, 0
     ),
     # categories
     (

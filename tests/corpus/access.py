@@ -10,6 +10,7 @@ from tests.corpus.model import (
     alerts,
     at_site,
     contact,
+    denies,
     dice,
     edit_last_text,
     in_group,
@@ -38,10 +39,16 @@ STRANGER: list[Case] = [
     ),
     stranger("stranger-start-expired", text("/start {expired_token}"), says("start_token_expired")),
     stranger("stranger-start-reused", text("/start {used_token}"), says("start_token_used")),
-    stranger("stranger-text", text("你好，我想反映问题"), says("not_registered")),
-    stranger("stranger-command", text("/problem"), says("not_registered")),
-    stranger("stranger-button", press("rt:{answered_id}:1:satisfied"), alerts("not_registered")),
-    stranger("stranger-photo", photo("photo_ok"), says("not_registered")),
+    # Anything else they send or press: they are not registered.
+    *(
+        stranger(id, act, denies(act, "not_registered"))
+        for id, act in (
+            ("stranger-text", text("你好，我想反映问题")),
+            ("stranger-command", text("/problem")),
+            ("stranger-button", press("rt:{answered_id}:1:satisfied")),
+            ("stranger-photo", photo("photo_ok")),
+        )
+    ),
 ]
 
 
@@ -133,12 +140,18 @@ OTHER_ROLES: list[Case] = [
         "liaison-opens-other-units-item", press("ib:{forwarded_id}"), alerts("item_not_your_unit")
     ),
     liaison("liaison-opens-huge-id", press("ib:9999999999999"), alerts("button_expired")),
-    liaison("liaison-presses-rating", press("rt:{answered_id}:1:satisfied"), alerts("not_allowed")),
-    liaison("liaison-presses-mine", press("mine:open:{answered_id}"), alerts("not_allowed")),
-    liaison("liaison-reports", text("/problem"), says("not_allowed")),
-    staff("staff-checks-in", text("/checkin"), says("not_allowed")),
-    staff("staff-presses-rating", press("rt:{answered_id}:1:satisfied"), alerts("not_allowed")),
-    staff("staff-opens-inbox-item", press("ib:{forwarded_id}"), alerts("not_allowed")),
+    # A deputy's command or button: not allowed for a liaison or staff.
+    *(
+        who(id, act, denies(act, "not_allowed"))
+        for who, id, act in (
+            (liaison, "liaison-presses-rating", press("rt:{answered_id}:1:satisfied")),
+            (liaison, "liaison-presses-mine", press("mine:open:{answered_id}")),
+            (liaison, "liaison-reports", text("/problem")),
+            (staff, "staff-checks-in", text("/checkin")),
+            (staff, "staff-presses-rating", press("rt:{answered_id}:1:satisfied")),
+            (staff, "staff-opens-inbox-item", press("ib:{forwarded_id}")),
+        )
+    ),
 ]
 
 

@@ -162,6 +162,11 @@ def refused(key: str, **params: Any) -> Expect:
     return Expect(key, params, via="any")
 
 
+def denies(act: Act, key: str) -> Expect:
+    """A refusal where the user acted: as the alert of a pressed button, else in the chat."""
+    return alerts(key) if act.kind == "press" else says(key)
+
+
 SILENCE = Expect(None)
 # A press answered without a word (the button stops spinning) and nothing else said.
 QUIET_ACK = Expect(None, via="alert")
