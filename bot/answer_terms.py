@@ -5,8 +5,9 @@
 - a class-C answer (暂缓 / 留作参考) names a reason category from one fixed list (REASONS), so the
   tally can count why items were not solved.
 
-Pure: the doors parse what people typed or picked into AnswerTerms through `answer_terms`, and the
-rule (bot/unit_rules.py answer) checks the terms fit the class.
+Pure: the doors pass what people typed or picked as an AnswerGiven, the use case turns it into
+AnswerTerms through `answer_terms`, and the rule (bot/unit_rules.py answer) checks the terms fit the
+class.
 """
 
 from __future__ import annotations
@@ -71,6 +72,20 @@ def answer_terms(
         require(reason in REASONS, "answers.reason_missing")
         return AnswerTerms(reason=reason)
     return NO_TERMS
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerGiven:
+    """An answer as a door took it in: its class and text, and the promised date (B) or reason
+    category (C) as typed or picked, not yet checked (`terms` checks them)."""
+
+    cls: ResponseClass
+    text: str
+    promised: date | None = None
+    reason: str | None = None
+
+    def terms(self, now: datetime, policy: Policy) -> AnswerTerms:
+        return answer_terms(self.cls, self.promised, self.reason, now, policy)
 
 
 def fits(cls: ResponseClass, terms: AnswerTerms) -> bool:

@@ -14,7 +14,7 @@ return a group or unit raise Refused with the catalog key that tells the person 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from bot.errors import Refused, require
@@ -43,6 +43,37 @@ def _in_campaign(person: Person, item: Item) -> bool:
 
 def _of_own_group(person: Person, group_id: int | None) -> bool:
     return person.group_id is not None and person.group_id == group_id
+
+
+# The person's own place a flow starts from and stays in: their unit (a liaison's inbox and
+# progress reports) or their group (a deputy's look-backs).
+_Place = Callable[[Person], int | None]
+
+
+def _unit(person: Person) -> int | None:
+    return person.unit_id
+
+
+def _group(person: Person) -> int | None:
+    return person.group_id
+
+
+def _own_place(person: Person | None, action: Action, place: _Place, missing: str) -> int:
+    """Where a flow for `action` starts: the person's own unit or group (`missing` if none)."""
+    own = place(_allowed(person, action))
+    require(own is not None, missing)
+    assert own is not None
+    return own
+
+
+def _still_own(
+    person: Person | None, action: Action, place: _Place, opened: int | None, lost: str
+) -> int:
+    """The unit or group an open flow shows, while the person may still take `action` there."""
+    person = require_active(person)
+    require(can(person, action) and opened is not None and place(person) == opened, lost)
+    assert opened is not None
+    return opened
 
 
 # --- review and merging (leaders: their group; staff: the campaign) ------------------------------
@@ -118,21 +149,12 @@ def require_unit_item(person: Person | None, item: Item) -> None:
 
 def own_unit(person: Person | None) -> int:
     """Where /inbox starts: the liaison's unit."""
-    person = _allowed(person, Action.INBOX)
-    require(person.unit_id is not None, "inbox.no_unit")
-    assert person.unit_id is not None
-    return person.unit_id
+    return _own_place(person, Action.INBOX, _unit, "inbox.no_unit")
 
 
 def inbox_unit(person: Person | None, opened_unit: int | None) -> int:
     """The unit an open inbox shows, while the person still handles that unit's items."""
-    person = require_active(person)
-    require(
-        can(person, Action.INBOX) and person.unit_id is not None and person.unit_id == opened_unit,
-        "inbox.scope_lost",
-    )
-    assert opened_unit is not None
-    return opened_unit
+    return _still_own(person, Action.INBOX, _unit, opened_unit, "inbox.scope_lost")
 
 
 # --- look-backs (deputies and leaders: their group's closed items) -------------------------------
@@ -152,21 +174,12 @@ def require_lookback(person: Person | None, item: Item) -> None:
 
 def own_lookback_group(person: Person | None) -> int:
     """Where /lookback starts: the deputy's group."""
-    person = _allowed(person, Action.LOOKBACK)
-    require(person.group_id is not None, "lookback.no_group")
-    assert person.group_id is not None
-    return person.group_id
+    return _own_place(person, Action.LOOKBACK, _group, "lookback.no_group")
 
 
 def lookback_group(person: Person | None, opened_group: int | None) -> int:
     """The group whose look-backs an open /lookback shows, while the person is still in it."""
-    person = require_active(person)
-    require(
-        can(person, Action.LOOKBACK) and _of_own_group(person, opened_group),
-        "lookback.scope_lost",
-    )
-    assert opened_group is not None
-    return opened_group
+    return _still_own(person, Action.LOOKBACK, _group, opened_group, "lookback.scope_lost")
 
 
 # --- summaries (leaders: their group; staff: any group) -----------------------------------------
@@ -313,10 +326,7 @@ def progress_reach(person: Person | None) -> tuple[int | None, int | None]:
 
 def progress_unit(person: Person | None) -> int:
     """Where /progress starts: the liaison's unit, which reports on the sub-items it leads."""
-    person = _allowed(person, Action.PROGRESS)
-    require(person.unit_id is not None, "progress.no_unit")
-    assert person.unit_id is not None
-    return person.unit_id
+    return _own_place(person, Action.PROGRESS, _unit, "progress.no_unit")
 
 
 def require_lead_unit(person: Person | None, subitem_unit_id: int) -> None:

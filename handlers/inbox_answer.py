@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.answer_terms import REASONS, parse_day
+from bot.answer_terms import REASONS, AnswerGiven, parse_day
 from bot.errors import Refused
 from bot.items import Item, clean_description
 from bot.lifecycle import ResponseClass
@@ -159,14 +159,8 @@ async def answer_text_typed(update: Update, context: BotContext) -> inbox_flow.R
             raise Refused("button_expired")
         item = await inbox_flow.pending_item(context)
         # Only validates: the answer is made on 确认提交.
-        await unit.check_answer(
-            services,
-            context.caller(),
-            item.id,
-            ResponseClass(cls),
-            inbox_flow.typed_text(update),
-            **_terms(context),
-        )
+        given = AnswerGiven(ResponseClass(cls), inbox_flow.typed_text(update), **_terms(context))
+        await unit.check_answer(services, context.caller(), item.id, given)
     except Refused as refused:
         return await inbox_flow.typed_refusal(update, context, refused)
     flow["text"] = clean_description(inbox_flow.typed_text(update))
@@ -241,9 +235,8 @@ async def _send_answer(update: Update, context: BotContext, press: Pressed) -> i
         raise Refused("item_state_changed", number=item.display_number)
     item = await inbox_flow.pending_item(context)
     count = await context.services.inbox.pending_response_photos(item.id, context.me.id)
-    acted = await unit.answer_item(
-        context.services, context.caller(), item.id, draft[0], draft[1], **_terms(context)
-    )
+    given = AnswerGiven(draft[0], draft[1], **_terms(context))
+    acted = await unit.answer_item(context.services, context.caller(), item.id, given)
     if not acted.applied:
         raise Refused("item_state_changed", number=item.display_number)
     inbox_flow.clear_pending(context)

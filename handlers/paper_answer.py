@@ -14,7 +14,7 @@ from typing import Any
 from telegram import Update
 
 from bot import unit_rules
-from bot.answer_terms import REASONS, parse_day
+from bot.answer_terms import REASONS, AnswerGiven, parse_day
 from bot.errors import Refused
 from bot.items import format_number, parse_number
 from bot.lifecycle import ResponseClass
@@ -161,13 +161,9 @@ async def answer_step(update: Update, context: BotContext) -> Next:
     flow = current_flow(context)
     response_class = ResponseClass(str(flow.get("paper_class")))
     try:
+        given = AnswerGiven(response_class, message.text, **_terms(flow))
         acted = await forwarding.record_paper_answer(
-            context.services,
-            context.caller(),
-            flow.get("paper_id"),
-            response_class,
-            message.text,
-            **_terms(flow),
+            context.services, context.caller(), flow.get("paper_id"), given
         )
     except Refused as refused:
         await message.reply_text(texts(refused.key, **refused.params))

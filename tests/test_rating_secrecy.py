@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import openpyxl
 
+from bot.answer_terms import AnswerGiven
 from bot.bootstrap import database_of
 from bot.lifecycle import ResponseClass
 from bot.people import Person, Role
@@ -100,8 +101,7 @@ async def test_ratings_are_secret_from_units_on_every_screen(desk: Desk) -> None
         bot.services,
         Caller(liaison, bot.now()),
         item_id,
-        ResponseClass.A,
-        "已增设遮阳棚两处。",
+        AnswerGiven(ResponseClass.A, "已增设遮阳棚两处。"),
     )
     assert answered.applied
     item = await reload(bot, answered.item)

@@ -273,17 +273,51 @@ def test_own_items_and_votes() -> None:
     assert refusal(lambda: scope.require_raiser(inactive(DEPUTY), (1,)))[0] == "not_registered"
 
 
+def _refusal_keys(tree: ast.Module) -> set[str]:
+    """The literal catalog key of every refusal in the module: of each require(...) and
+    Refused(...) call, and of each call to a helper that passes one of its parameters on as such a
+    key (scope.py's _own_place(..., missing)); a key given any other way fails here."""
+    key_at = {"require": 1, "Refused": 0}  # which positional argument is the key
+    calls = [
+        (function, call)
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef)
+        for call in ast.walk(function)
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+    ]
+
+    def key_of(call: ast.Call) -> ast.expr | None:
+        assert isinstance(call.func, ast.Name)
+        at = key_at.get(call.func.id)
+        return None if at is None else call.args[at]
+
+    grown = True
+    while grown:  # a helper that passes a parameter on as the key refuses with it too
+        grown = False
+        for function, call in calls:
+            key, params = key_of(call), [a.arg for a in function.args.args]
+            if isinstance(key, ast.Name) and key.id in params and function.name not in key_at:
+                key_at[function.name] = params.index(key.id)
+                grown = True
+    keys = set()
+    for function, call in calls:
+        key = key_of(call)
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            keys.add(key.value)
+        elif key is not None:
+            params = [a.arg for a in function.args.args]
+            passed_on = (
+                isinstance(key, ast.Name)
+                and key.id in params
+                and params.index(key.id) == key_at.get(function.name)
+            )
+            assert passed_on, f"{function.name}: a refusal key that is not a literal"
+    return keys
+
+
 def test_every_refusal_is_in_both_catalogs() -> None:
-    tree = ast.parse(Path(scope.__file__).read_text(encoding="utf-8"))
-    keys = {
-        node.args[1].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "require"
-        and isinstance(node.args[1], ast.Constant)
-        and isinstance(node.args[1].value, str)
-    }
+    keys = _refusal_keys(ast.parse(Path(scope.__file__).read_text(encoding="utf-8")))
     assert {"review.scope_lost", "inbox.scope_lost", "merge_target_not_your_group"} <= keys
+    assert {"inbox.no_unit", "lookback.scope_lost", "web.not_for_role"} <= keys
     for language in LANGUAGES:
         assert [k for k in sorted(keys) if not Texts(language).has(k)] == [], language

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.answer_terms import AnswerGiven
 from bot.bootstrap import database_of
 from bot.errors import Refused
 from bot.items import Status
@@ -208,9 +209,8 @@ async def test_no_action_of_a_liaison_closes_an_item(bot: Harness) -> None:
     assert (await unit.report_progress(services, caller(), item.id, "已开工建设。")).applied
     reached.append((await reload(bot, item)).status)
     promised = bot.now().date() + timedelta(days=30)
-    acted = await unit.answer_item(
-        services, caller(), item.id, ResponseClass.B, "已列入计划。", promised=promised
-    )
+    given = AnswerGiven(ResponseClass.B, "已列入计划。", promised=promised)
+    acted = await unit.answer_item(services, caller(), item.id, given)
     assert acted.applied
     reached.append((await reload(bot, item)).status)
     other = await _item(bot, 2)

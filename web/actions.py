@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
-from bot.answer_terms import parse_day
+from bot.answer_terms import AnswerGiven, parse_day
 from bot.errors import Refused
 from bot.items import Item
 from bot.lifecycle import ResponseClass
@@ -139,16 +139,14 @@ def _terms(form: Form) -> dict[str, Any]:
 
 async def _answer(p: Posted) -> Acted:
     cls, text, photos = _class(p.form), _text(p.form), uploaded_photos(p.form)
-    return await desk.answer_with_photos(
-        p.services, p.caller, p.item.id, cls, text, photos, **_terms(p.form)
-    )
+    given = AnswerGiven(cls, text, **_terms(p.form))
+    return await desk.answer_with_photos(p.services, p.caller, p.item.id, given, photos)
 
 
 async def _paper_answer(p: Posted) -> Acted:
     cls, text = _class(p.form), _text(p.form)
-    return await forwarding.record_paper_answer(
-        p.services, p.caller, p.item.id, cls, text, **_terms(p.form)
-    )
+    given = AnswerGiven(cls, text, **_terms(p.form))
+    return await forwarding.record_paper_answer(p.services, p.caller, p.item.id, given)
 
 
 async def _share(p: Posted) -> None:

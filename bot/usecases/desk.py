@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from datetime import date
 
+from bot.answer_terms import AnswerGiven
 from bot.errors import Refused, require
-from bot.lifecycle import ResponseClass
 from bot.photos import PhotoRejected, process_photo
 from bot.records import PhotoTarget
 from bot.services import Services
@@ -74,17 +73,11 @@ async def answer_with_photos(
     services: Services,
     caller: Caller,
     item_id: object,
-    cls: ResponseClass,
-    text: str,
+    given: AnswerGiven,
     photos: list[bytes],
-    *,
-    promised: date | None = None,
-    reason: str | None = None,
 ) -> Acted:
     """The unit's answer with its photos (purpose "response"), as the chat would record it."""
-    item = await unit.check_answer(
-        services, caller, item_id, cls, text, promised=promised, reason=reason
-    )
+    item = await unit.check_answer(services, caller, item_id, given)
     await judge_uploads(services, photos)
     try:
         await keep_uploads(
@@ -93,9 +86,7 @@ async def answer_with_photos(
     except PhotoRejected as rejected:  # judged above; kept for a store that disagrees
         await services.inbox.discard_pending_response_photos(item.id, caller.person.id)
         raise photo_refusal(services, rejected) from None
-    acted = await unit.answer_item(
-        services, caller, item.id, cls, text, promised=promised, reason=reason
-    )
+    acted = await unit.answer_item(services, caller, item.id, given)
     if not acted.applied:
         # The item moved on meanwhile: photos waiting for an answer would join a later one.
         await services.inbox.discard_pending_response_photos(item.id, caller.person.id)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 
 from bot import scope, unit_rules
-from bot.answer_terms import NO_TERMS, answer_terms
+from bot.answer_terms import NO_TERMS, AnswerGiven
 from bot.errors import Refused
 from bot.items import Item, Status
-from bot.lifecycle import Change, Parties, Policy, ResponseClass
+from bot.lifecycle import Change, Parties, Policy
 from bot.people import Person
 from bot.records import UnitRecord
 from bot.services import Services
@@ -128,14 +128,7 @@ async def reroute(
 
 
 async def record_paper_answer(
-    services: Services,
-    caller: Caller,
-    item_id: object,
-    response_class: ResponseClass,
-    text: str,
-    *,
-    promised: date | None = None,
-    reason: str | None = None,
+    services: Services, caller: Caller, item_id: object, given: AnswerGiven
 ) -> Acted:
     """An answer the unit gave on paper, recorded on its behalf; the raisers are asked to rate.
 
@@ -143,14 +136,14 @@ async def record_paper_answer(
     short paper flow records the class and text only)."""
     item = await staff_item(services, caller.person, item_id)
     terms = NO_TERMS
-    if promised is not None or reason is not None:
-        terms = answer_terms(response_class, promised, reason, caller.now, services.policy)
+    if given.promised is not None or given.reason is not None:
+        terms = given.terms(caller.now, services.policy)
     acted = await act(
         services,
         caller,
         item,
         lambda p: unit_rules.answer(
-            item, caller.person, response_class, text, p, caller.now, on_paper=True, terms=terms
+            item, caller.person, given.cls, given.text, p, caller.now, on_paper=True, terms=terms
         ),
     )
     if acted.applied:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot import scope, unit_rules
-from bot.answer_terms import answer_terms
+from bot.answer_terms import AnswerGiven
 from bot.answer_terms import check_promise as answer_terms_check
 from bot.errors import Refused, require
 from bot.items import INBOX_STATUSES, Item, Status
-from bot.lifecycle import ResponseClass
 from bot.people import Person
 from bot.services import Services
 from bot.unit_rules import WITH_UNIT, return_deadline
@@ -91,30 +90,15 @@ async def report_progress(services: Services, caller: Caller, item_id: object, n
     )
 
 
-def _answering(
-    services: Services,
-    caller: Caller,
-    item: Item,
-    cls: ResponseClass,
-    text: str,
-    promised: date | None,
-    reason: str | None,
-) -> Rule:
-    terms = answer_terms(cls, promised, reason, caller.now, services.policy)
+def _answering(services: Services, caller: Caller, item: Item, given: AnswerGiven) -> Rule:
+    terms = given.terms(caller.now, services.policy)
     return lambda parties: unit_rules.answer(
-        item, caller.person, cls, text, parties, caller.now, terms=terms
+        item, caller.person, given.cls, given.text, parties, caller.now, terms=terms
     )
 
 
 async def check_answer(
-    services: Services,
-    caller: Caller,
-    item_id: object,
-    cls: ResponseClass,
-    text: str,
-    *,
-    promised: date | None = None,
-    reason: str | None = None,
+    services: Services, caller: Caller, item_id: object, given: AnswerGiven
 ) -> Item:
     """Would this answer be accepted? Refused as the answer itself would be; nothing is written.
 
@@ -122,7 +106,7 @@ async def check_answer(
     answer needs its promised date, a class-C answer its reason (bot/answer_terms.py).
     """
     item = await unit_item(services, caller.person, item_id)
-    rule = _answering(services, caller, item, cls, text, promised, reason)
+    rule = _answering(services, caller, item, given)
     rule(await services.items.parties(item))
     return item
 
@@ -134,17 +118,10 @@ def check_promise(services: Services, caller: Caller, day: date) -> date:
 
 
 async def answer_item(
-    services: Services,
-    caller: Caller,
-    item_id: object,
-    cls: ResponseClass,
-    text: str,
-    *,
-    promised: date | None = None,
-    reason: str | None = None,
+    services: Services, caller: Caller, item_id: object, given: AnswerGiven
 ) -> Acted:
     """The unit's answer (A/B/C and its text, with the photos already received): the raisers
     are asked to rate it."""
     item = await unit_item(services, caller.person, item_id)
-    rule = _answering(services, caller, item, cls, text, promised, reason)
+    rule = _answering(services, caller, item, given)
     return await act(services, caller, item, rule)
