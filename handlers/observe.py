@@ -19,7 +19,7 @@ from handlers import callbacks
 from handlers import flow as flows
 from handlers.context import BotContext
 from handlers.conversation import END
-from handlers.progress import ask_value_text, last_value, subitem_name, take_value, typed_note
+from handlers.progress import ask_value_text, subitem_name, take_value, typed_note
 
 VALUE, NOTE = "observe.value", "observe.note"
 PREFIX = callbacks.OBSERVE_FLOW
@@ -68,14 +68,7 @@ async def _ask(update: Update, context: BotContext, sp: SubitemProgress) -> str:
     flow = flows.current_flow(context)
     index = int(flow["index"])
     texts = context.texts
-    text = ask_value_text(
-        texts,
-        sp,
-        index,
-        percent="observe.ask_percent",
-        count="observe.ask_count",
-        reported=last_value(texts, sp, index),
-    )
+    text = ask_value_text(context, sp, percent="observe.ask_percent", count="observe.ask_count")
     message = update.effective_message
     assert message is not None
     skip = flows.button(texts("progress.button_skip"), PREFIX, flow["nonce"], "skip", index)

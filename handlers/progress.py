@@ -59,16 +59,21 @@ def subitem_name(sp: SubitemProgress) -> str:
 
 
 def ask_value_text(
-    texts: Texts, sp: SubitemProgress, index: int, *, percent: str, count: str, **params: object
+    context: BotContext, sp: SubitemProgress, *, percent: str, count: str, **params: object
 ) -> str:
-    """The question for the index-th target's value: the flow's `percent` or `count` text, with
-    what else the flow's question names."""
+    """The question for the value of the flow's current target: the flow's `percent` or `count`
+    text, with the target, its deadline and last reported value, and what else the flow's
+    question names."""
+    index = int(flows.current_flow(context)["index"])
+    texts = context.texts
     target = sp.targets[index]
     shared = {
         "n": index + 1,
         "total": len(sp.targets),
         "label": target_label(target),
         "target": target.describe(),
+        "deadline": target.deadline.isoformat(),
+        "last": last_value(texts, sp, index),
         **params,
     }
     if target.kind is Kind.PERCENT:
@@ -141,18 +146,12 @@ async def start_progress(update: Update, context: BotContext) -> str | int:
 
 
 async def _ask_value(update: Update, context: BotContext, sp: SubitemProgress) -> str:
-    flow = flows.current_flow(context)
-    index = int(flow["index"])
-    texts = context.texts
     text = ask_value_text(
-        texts,
+        context,
         sp,
-        index,
         percent="progress.ask_percent",
         count="progress.ask_count",
         subitem=subitem_name(sp),
-        deadline=sp.targets[index].deadline.isoformat(),
-        last=last_value(texts, sp, index),
     )
     message = update.effective_message
     assert message is not None

@@ -136,6 +136,7 @@ async def test_a_deputy_records_what_they_saw_after_a_check_in(bot: Harness) -> 
     assert "C01-1" in (intro.text or "")
     ask = await deputy.next_message()
     assert "1 个" in (ask.text or "") and ask.buttons == ["跳过"]
+    assert "单位上次报告：尚无" in (ask.text or ""), ask.describe()  # no report from the unit yet
     assert "不小于 0 的数字" in await reply_to(deputy, "两个")
     await deputy.send_text("0.5")
     note = await deputy.next_message()

@@ -31,6 +31,7 @@ from bot.usecases import console
 from web.downloads import XLSX, download
 from web.keys import RENDERER, SERVICES
 from web.query import parse_query
+from web.render import Context, template
 from web.session import who_of
 
 log = logging.getLogger(__name__)
@@ -112,9 +113,10 @@ def dumps(payload: object) -> bytes:
     return orjson.dumps(payload)
 
 
-async def map_page(request: web.Request) -> web.StreamResponse:
+@template("map.html")
+async def map_page(request: web.Request) -> Context:
     who_of(request)
-    return request.app[RENDERER].page(request, "map.html")
+    return {}
 
 
 async def map_points(request: web.Request) -> web.StreamResponse:
@@ -143,7 +145,8 @@ def _most(rows: Sequence[Row]) -> int:
     return max((r.problems + r.suggestions for r in rows), default=0) or 1
 
 
-async def figures_page(request: web.Request) -> web.StreamResponse:
+@template("figures.html")
+async def figures_page(request: web.Request) -> Context:
     services = request.app[SERVICES]
     who = who_of(request)
     period = period_of(request.query)
@@ -154,15 +157,13 @@ async def figures_page(request: web.Request) -> web.StreamResponse:
         for name in ("by_project", "by_subitem", "by_unit", "by_group", "by_category"):
             rows: list[Row] = getattr(tally, name)
             sections.append((name, rows, _most(rows)))
-    return request.app[RENDERER].page(
-        request,
-        "figures.html",
-        tally=tally,
-        period=period,
-        sections=sections,
-        units=units,
-        most_waiting=max((u.waiting for u in units), default=0) or 1,
-    )
+    return {
+        "tally": tally,
+        "period": period,
+        "sections": sections,
+        "units": units,
+        "most_waiting": max((u.waiting for u in units), default=0) or 1,
+    }
 
 
 # --- the list as a file ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from bot.usecases.acting import Caller
 from bot.usecases.bulletin import previous_month
 from web.downloads import DOCX, download
 from web.keys import BOT_USERNAME, RENDERER, SERVICES
+from web.render import Context, template
 from web.session import who_of
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ def _span(period: Period, issued: date) -> str:
     return f"{period.first}_{period.last}"
 
 
-async def documents_page(request: web.Request) -> web.StreamResponse:
+@template("documents.html")
+async def documents_page(request: web.Request) -> Context:
     """The forms of the documents the caller may have; none of them: the polite refusal."""
     services = request.app[SERVICES]
     caller = _caller(request)
@@ -86,16 +88,14 @@ async def documents_page(request: web.Request) -> web.StreamResponse:
     )
     choices = await posters.choices(services, caller) if can(person, Action.POSTERS) else []
     last_month = previous_month(_today(request, caller))
-    return request.app[RENDERER].page(
-        request,
-        "documents.html",
-        may_bulletin=can(person, Action.BULLETIN),
-        may_report=can(person, Action.GROUP_REPORT),
-        may_posters=can(person, Action.POSTERS),
-        groups=groups,
-        choices=choices,
-        last_month=f"{last_month.first:%Y-%m}",
-    )
+    return {
+        "may_bulletin": can(person, Action.BULLETIN),
+        "may_report": can(person, Action.GROUP_REPORT),
+        "may_posters": can(person, Action.POSTERS),
+        "groups": groups,
+        "choices": choices,
+        "last_month": f"{last_month.first:%Y-%m}",
+    }
 
 
 async def bulletin_docx(request: web.Request) -> web.StreamResponse:

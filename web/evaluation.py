@@ -17,12 +17,14 @@ from bot.texts import Texts
 from bot.usecases import evaluation
 from web.downloads import XLSX, download
 from web.keys import RENDERER, SERVICES
+from web.render import Context, template
 from web.session import who_of
 
 log = logging.getLogger(__name__)
 
 
-async def evaluation_page(request: web.Request) -> web.StreamResponse:
+@template("evaluation.html")
+async def evaluation_page(request: web.Request) -> Context:
     services = request.app[SERVICES]
     who = who_of(request)
     round_ = await evaluation.current(services, who.person)
@@ -30,12 +32,7 @@ async def evaluation_page(request: web.Request) -> web.StreamResponse:
     if round_ is not None:
         results = await evaluation.results(services, who.person, round_.id)
     texts = Texts(request.app[RENDERER].language(request))
-    return request.app[RENDERER].page(
-        request,
-        "evaluation.html",
-        results=results,
-        verdict=lambda r: verdict_text(r, texts),
-    )
+    return {"results": results, "verdict": lambda r: verdict_text(r, texts)}
 
 
 async def evaluation_xlsx(request: web.Request) -> web.StreamResponse:

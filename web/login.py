@@ -15,11 +15,11 @@ from web.keys import (
     BOT_USERNAME,
     LANGUAGE_COOKIE,
     LIMITER,
-    RENDERER,
     SERVICES,
     SESSION_COOKIE,
     WHO,
 )
+from web.render import Context, template
 from web.session import see_other, who_of
 
 log = logging.getLogger(__name__)
@@ -53,15 +53,17 @@ def _signed_in(request: web.Request, session: web_login.Session, to: str) -> web
     return response
 
 
-async def login_page(request: web.Request) -> web.StreamResponse:
+@template("login.html")
+async def login_page(request: web.Request) -> Context:
     if request.get(WHO) is not None:
         raise web.HTTPSeeOther("/items")
-    return request.app[RENDERER].page(request, "login.html", bot_username=request.app[BOT_USERNAME])
+    return {"bot_username": request.app[BOT_USERNAME]}
 
 
-async def link_page(request: web.Request) -> web.StreamResponse:
+@template("login_link.html")
+async def link_page(request: web.Request) -> Context:
     """The link from the chat: a button, so that a preview or a prefetch cannot use it up."""
-    return request.app[RENDERER].page(request, "login_link.html", token=request.match_info["token"])
+    return {"token": request.match_info["token"]}
 
 
 async def use_link(request: web.Request) -> web.StreamResponse:
@@ -90,9 +92,10 @@ async def webapp_login(request: web.Request) -> web.StreamResponse:
     return _signed_in(request, session, "/items")
 
 
-async def app_page(request: web.Request) -> web.StreamResponse:
+@template("app.html")
+async def app_page(request: web.Request) -> Context:
     """Where the Mini App button opens: its script logs in with the data Telegram passes."""
-    return request.app[RENDERER].page(request, "app.html")
+    return {}
 
 
 async def logout(request: web.Request) -> web.StreamResponse:

@@ -7,21 +7,16 @@ from aiohttp import web
 
 from bot import overview
 from web.desk import period_of
-from web.keys import RENDERER, SERVICES
+from web.keys import SERVICES
+from web.render import Context, template
 from web.session import who_of
 
 
-async def overview_page(request: web.Request) -> web.StreamResponse:
+@template("overview.html")
+async def overview_page(request: web.Request) -> Context:
     services = request.app[SERVICES]
     who = who_of(request)
     period = period_of(request.query)
     rows = await overview.city_overview(services, who.person, period, now=services.clock.now())
     raised, overdue = overview.totals(rows)
-    return request.app[RENDERER].page(
-        request,
-        "overview.html",
-        rows=rows,
-        period=period,
-        total_raised=raised,
-        total_overdue=overdue,
-    )
+    return {"rows": rows, "period": period, "total_raised": raised, "total_overdue": overdue}

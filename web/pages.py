@@ -14,6 +14,7 @@ from bot.usecases import console, extensions, joint
 from web.forms import new_form_key
 from web.keys import RENDERER, SERVICES
 from web.query import parse_query, to_args
+from web.render import Context, template
 from web.session import who_of
 
 # The statuses a filter offers: drafts are never listed.
@@ -55,7 +56,8 @@ async def items(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def item(request: web.Request) -> web.StreamResponse:
+@template("item.html")
+async def item(request: web.Request) -> Context:
     services = request.app[SERVICES]
     who = who_of(request)
     detail = await console.item_detail(services, who.person, int(request.match_info["item_id"]))
@@ -69,20 +71,18 @@ async def item(request: web.Request) -> web.StreamResponse:
         if "forward" in detail.actions or "reroute" in detail.actions
         else []
     )
-    return request.app[RENDERER].page(
-        request,
-        "item.html",
-        d=detail,
-        deadlines=await extensions.item_deadlines(services, who.person, detail.item),
-        site=site,
-        units=units,
-        reasons=REASONS,
-        notice=request.query.get("done", ""),
-        joint_with=await joint.partners_of(services, detail.item.id),
-        share_with=await joint.item_share_choices(services, who.person, detail.item),
+    return {
+        "d": detail,
+        "deadlines": await extensions.item_deadlines(services, who.person, detail.item),
+        "site": site,
+        "units": units,
+        "reasons": REASONS,
+        "notice": request.query.get("done", ""),
+        "joint_with": await joint.partners_of(services, detail.item.id),
+        "share_with": await joint.item_share_choices(services, who.person, detail.item),
         # One key per rendered form: the same form sent twice (a double click) acts once.
-        form_key=new_form_key(),
-    )
+        "form_key": new_form_key(),
+    }
 
 
 async def photo(request: web.Request) -> web.StreamResponse:

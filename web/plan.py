@@ -16,7 +16,8 @@ from bot.plan import Window
 from bot.usecases import plan, web_login
 from bot.usecases.acting import Caller
 from web.forms import new_form_key, sent_form_key
-from web.keys import RENDERER, SERVICES
+from web.keys import SERVICES
+from web.render import Context, template
 from web.session import see_other, who_of
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,8 @@ log = logging.getLogger(__name__)
 _TARGET = re.compile(r"(site|subitem):(\d{1,12})")
 
 
-async def plan_page(request: web.Request) -> web.StreamResponse:
+@template("plan.html")
+async def plan_page(request: web.Request) -> Context:
     services = request.app[SERVICES]
     who = who_of(request)
     today = services.clock.now().astimezone(services.settings.zone).date()
@@ -39,20 +41,18 @@ async def plan_page(request: web.Request) -> web.StreamResponse:
             targets += [(f"subitem:{s.id}", f"{project.title} · {s.title}") for s in found.subitems]
             targets += [(f"site:{s.id}", f"{project.title} · {s.name}") for s in found.sites]
         members = await plan.plan_members(services, who.person)
-    return request.app[RENDERER].page(
-        request,
-        "plan.html",
-        rows=rows,
-        day=today,
-        coverage=coverage,
-        phase=calendar.phase_on(today),
-        key_dates=calendar.upcoming(today),
-        targets=targets,
-        members=members,
-        today=today.isoformat(),
-        created=request.query.get("done") == "1",
-        form_key=new_form_key(),
-    )
+    return {
+        "rows": rows,
+        "day": today,
+        "coverage": coverage,
+        "phase": calendar.phase_on(today),
+        "key_dates": calendar.upcoming(today),
+        "targets": targets,
+        "members": members,
+        "today": today.isoformat(),
+        "created": request.query.get("done") == "1",
+        "form_key": new_form_key(),
+    }
 
 
 def _day(value: object) -> date:

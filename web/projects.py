@@ -19,7 +19,8 @@ from bot.records import is_photo_size
 from bot.usecases import progress, progress_photos, web_login
 from bot.usecases.acting import Caller
 from web.forms import new_form_key, sent_form_key, uploaded_photos
-from web.keys import RENDERER, SERVICES
+from web.keys import SERVICES
+from web.render import Context, template
 from web.session import see_other, who_of
 
 log = logging.getLogger(__name__)
@@ -39,28 +40,28 @@ def _subitem_id(request: web.Request) -> int:
     return _id(request, "subitem_id")
 
 
-async def projects_page(request: web.Request) -> web.StreamResponse:
+@template("projects.html")
+async def projects_page(request: web.Request) -> Context:
     """GET /projects: projects → sub-items, with progress, status, light and last report."""
     services = request.app[SERVICES]
     board = await progress.board(services, who_of(request).person, console=True)
-    return request.app[RENDERER].page(request, "projects.html", board=board, **_PROGRESS)
+    return {"board": board, **_PROGRESS}
 
 
-async def subitem_page(request: web.Request) -> web.StreamResponse:
+@template("subitem.html")
+async def subitem_page(request: web.Request) -> Context:
     """GET /projects/{id}: targets, milestones, the unit's reports beside deputies' observations,
     and the report form for the lead unit's liaison."""
     services = request.app[SERVICES]
     detail = await progress.detail(
         services, who_of(request).person, _subitem_id(request), console=True
     )
-    return request.app[RENDERER].page(
-        request,
-        "subitem.html",
-        d=detail,
+    return {
+        "d": detail,
         **_PROGRESS,
-        saved=request.query.get("saved") == "1",
-        form_key=new_form_key(),
-    )
+        "saved": request.query.get("saved") == "1",
+        "form_key": new_form_key(),
+    }
 
 
 async def report(request: web.Request) -> web.StreamResponse:

@@ -1,23 +1,32 @@
 """Pages from Jinja2 templates, in the reader's language; every value is escaped once, here.
 
 Templates hold no sentences: they ask `t("web.…")` from the same catalogs as the chat.
+A page handler returns its template's context and `@template("x.html")` renders it (the style
+of aiohttp_jinja2's decorator), so every page is made the one way `Renderer.page` makes it.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.rates import percent
 from bot.texts import LANGUAGES, Texts, catalog_name
-from web.keys import WHO
+from web.keys import RENDERER, WHO
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+# What a page handler under @template returns: its template's names and values.
+Context = Mapping[str, Any]
+PageHandler = Callable[[web.Request], Awaitable[Context]]
 
 
 class Renderer:
@@ -72,3 +81,16 @@ class Renderer:
             content_type="text/html",
             charset="utf-8",
         )
+
+
+def template(name: str) -> Callable[[PageHandler], Handler]:
+    """The handler's returned context rendered as the page `name` (status 200)."""
+
+    def decorate(handler: PageHandler) -> Handler:
+        @functools.wraps(handler)
+        async def page(request: web.Request) -> web.StreamResponse:
+            return request.app[RENDERER].page(request, name, **await handler(request))
+
+        return page
+
+    return decorate
