@@ -10,7 +10,8 @@ the same transaction, so the journal cannot tell later what the person chose eit
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 
 import aiosqlite
@@ -26,10 +27,11 @@ from bot.evaluation import (
     ProjectResult,
     RoundProject,
     Turnout,
+    VoterInput,
 )
 from bot.evaluation_ports import NoticeMaker
 from bot.notices import Notice
-from storage.db import Repo, changed_one, contains, insert, select_one
+from storage.db import Database, Repo, changed_one, contains, insert, select_one
 from storage.outbox import enqueue
 from storage.rows import row_mapper
 
@@ -45,17 +47,20 @@ SEALED = "sealed"  # what a sealed button's data or comment's text reads in the 
 _round = row_mapper(EvaluationRound, deadline=date.fromisoformat)
 
 
-async def seal_input(conn: aiosqlite.Connection, key: str | None) -> None:
-    """Blank what the person chose or wrote in the journaled update `key` ("telegram:<id>")."""
-    if key is None or not key.startswith("telegram:") or not key[9:].isdigit():
-        return
-    seq = int(key[9:])
-    for path in ("$.callback_query.data", "$.message.text"):
-        await conn.execute(
-            "UPDATE inbound SET payload = json_set(payload, ?, ?) "
-            "WHERE channel = 'telegram' AND seq = ? AND json_type(payload, ?) IS NOT NULL",
-            (path, SEALED, seq, path),
-        )
+@asynccontextmanager
+async def _sealed(db: Database, key: str | None) -> AsyncIterator[aiosqlite.Connection]:
+    """The transaction of a vote or a comment, which first blanks what the person chose or wrote
+    in the journaled update `key` ("telegram:<id>") that carried it."""
+    async with db.transaction() as conn:
+        if key is not None and key.startswith("telegram:") and key[9:].isdigit():
+            seq = int(key[9:])
+            for path in ("$.callback_query.data", "$.message.text"):
+                await conn.execute(
+                    "UPDATE inbound SET payload = json_set(payload, ?, ?) "
+                    "WHERE channel = 'telegram' AND seq = ? AND json_type(payload, ?) IS NOT NULL",
+                    (path, SEALED, seq, path),
+                )
+        yield conn
 
 
 class EvaluationRepo(Repo):
@@ -160,45 +165,39 @@ class EvaluationRepo(Repo):
             )
         )
 
-    async def cast(
-        self, round_id: int, person_id: int, project_id: int, mark: Mark, key: str | None
-    ) -> bool:
-        async with self.db.transaction() as conn:
-            await seal_input(conn, key)
+    async def cast(self, said: VoterInput, mark: Mark) -> bool:
+        async with _sealed(self.db, said.key) as conn:
             marked = await changed_one(
                 conn,
                 "INSERT OR IGNORE INTO evaluation_cast (round_id, person_id, project_id) "
                 "VALUES (?, ?, ?)",
-                (round_id, person_id, project_id),
+                (said.round_id, said.person_id, said.project_id),
             )
             if marked:
                 counted = await changed_one(
                     conn,
                     "UPDATE evaluation_counts SET votes = votes + 1 "
                     "WHERE round_id = ? AND project_id = ? AND value = ?",
-                    (round_id, project_id, str(mark)),
+                    (said.round_id, said.project_id, str(mark)),
                 )
                 if not counted:
                     raise Refused("button_expired")  # rolls the marker back too
         return marked
 
-    async def add_comment(
-        self, round_id: int, person_id: int, project_id: int, text: str, key: str | None
-    ) -> bool:
-        async with self.db.transaction() as conn:
-            await seal_input(conn, key)
+    async def add_comment(self, said: VoterInput, text: str) -> bool:
+        async with _sealed(self.db, said.key) as conn:
             voted = await select_one(
                 conn,
                 "SELECT 1 FROM evaluation_cast "
                 "WHERE round_id = ? AND person_id = ? AND project_id = ?",
-                (round_id, person_id, project_id),
+                (said.round_id, said.person_id, said.project_id),
             )
             if voted is None:
                 return False
             await conn.execute(
                 "INSERT INTO evaluation_comments (id, round_id, project_id, text) "
                 "VALUES (randomblob(16), ?, ?, ?)",
-                (round_id, project_id, text),
+                (said.round_id, said.project_id, text),
             )
         return True
 
