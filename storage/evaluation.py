@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 _ROUND = (
     "SELECT id, campaign_id, deadline, voters_kind, opened_at, closed_at FROM evaluation_rounds"
 )
+# How many of the round's projects the voter `v` (an evaluation_voters row) has voted on.
+_VOTED = (
+    "(SELECT COUNT(*) FROM evaluation_cast c "
+    "WHERE c.round_id = v.round_id AND c.person_id = v.person_id)"
+)
 SEALED = "sealed"  # what a sealed button's data or comment's text reads in the journal
 
 
@@ -204,9 +209,7 @@ class EvaluationRepo(Repo):
     async def unfinished_voters(self, round_id: int) -> list[int]:
         return await self.db.fetch_ints(
             "SELECT v.person_id FROM evaluation_voters v JOIN persons p ON p.id = v.person_id "
-            "WHERE v.round_id = ? AND p.active = 1 AND "
-            "(SELECT COUNT(*) FROM evaluation_cast c "
-            " WHERE c.round_id = v.round_id AND c.person_id = v.person_id) < "
+            f"WHERE v.round_id = ? AND p.active = 1 AND {_VOTED} < "
             "(SELECT COUNT(*) FROM evaluation_projects e WHERE e.round_id = v.round_id) "
             "ORDER BY v.person_id",
             (round_id,),
@@ -214,9 +217,8 @@ class EvaluationRepo(Repo):
 
     async def turnout(self, round_id: int) -> Turnout:
         row = await self.db.fetch_one(
-            "WITH per AS (SELECT v.person_id, (SELECT COUNT(*) FROM evaluation_cast c "
-            "  WHERE c.round_id = v.round_id AND c.person_id = v.person_id) AS n "
-            "  FROM evaluation_voters v WHERE v.round_id = ?), "
+            f"WITH per AS (SELECT v.person_id, {_VOTED} AS n "
+            "FROM evaluation_voters v WHERE v.round_id = ?), "
             "total AS (SELECT COUNT(*) AS k FROM evaluation_projects WHERE round_id = ?) "
             "SELECT (SELECT COUNT(*) FROM per), "
             "(SELECT COUNT(*) FROM per, total WHERE per.n >= total.k AND total.k > 0), "
