@@ -191,20 +191,14 @@ class EvaluationRepo(Repo):
 
     async def add_comment(self, said: VoterInput, text: str) -> bool:
         async with _sealed(self.db, said.key) as conn:
-            voted = await select_one(
+            # Written only beside the marker that the person voted on the project.
+            return await changed_one(
                 conn,
-                "SELECT 1 FROM evaluation_cast "
-                "WHERE round_id = ? AND person_id = ? AND project_id = ?",
-                (said.round_id, said.person_id, said.project_id),
-            )
-            if voted is None:
-                return False
-            await conn.execute(
                 "INSERT INTO evaluation_comments (id, round_id, project_id, text) "
-                "VALUES (randomblob(16), ?, ?, ?)",
-                (said.round_id, said.project_id, text),
+                "SELECT randomblob(16), round_id, project_id, ? FROM evaluation_cast "
+                "WHERE round_id = ? AND person_id = ? AND project_id = ?",
+                (text, said.round_id, said.person_id, said.project_id),
             )
-        return True
 
     async def unfinished_voters(self, round_id: int) -> list[int]:
         return await self.db.fetch_ints(
