@@ -59,6 +59,17 @@ class NewRound:
 
 
 @dataclass(frozen=True, slots=True)
+class VoterInput:
+    """What a voter sends about one project of a round (a vote or a comment), and the journaled
+    update that carried it (Caller.key), sealed in the transaction that records it."""
+
+    round_id: int
+    person_id: int
+    project_id: int
+    key: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RoundProject:
     id: int
     code: str

@@ -40,17 +40,13 @@ class EvaluationStore(Protocol):
 
     async def voted_projects(self, round_id: int, person_id: int) -> set[int]: ...
 
-    async def cast(
-        self, round_id: int, person_id: int, project_id: int, mark: evaluation.Mark, key: str | None
-    ) -> bool:
+    async def cast(self, said: evaluation.VoterInput, mark: evaluation.Mark) -> bool:
         """Record that the person voted on the project and count the mark, in one transaction;
         False when they had voted on it already (nothing counted). The input that carried the
         vote is sealed in the journal either way."""
         ...
 
-    async def add_comment(
-        self, round_id: int, person_id: int, project_id: int, text: str, key: str | None
-    ) -> bool:
+    async def add_comment(self, said: evaluation.VoterInput, text: str) -> bool:
         """An anonymous comment on a project the person voted on; False if they had not."""
         ...
 

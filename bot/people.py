@@ -191,3 +191,13 @@ class PersonChange:
     group_id: int | None
     unit_id: int | None
     active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PersonEdit:
+    """A change staff make to a person as they saw them: it applies only while the person is still
+    as `seen` (someone else may have changed them meanwhile)."""
+
+    seen: PersonCard
+    change: PersonChange
+    actor_id: int

@@ -14,7 +14,7 @@ from bot.items import Item, ItemFilter, NewDraft, Transition
 from bot.lifecycle import Change, Parties, Vote
 from bot.likeness import IndexedPhoto
 from bot.notices import Notice
-from bot.people import Person, PersonCard, PersonChange
+from bot.people import Person, PersonCard, PersonEdit
 from bot.readmodels import (
     Inbound,
     OutboxStats,
@@ -203,13 +203,7 @@ class ManageStore(Protocol):
     async def person_card(self, person_id: int) -> PersonCard | None: ...
 
     async def change_person(
-        self,
-        seen: PersonCard,
-        change: PersonChange,
-        *,
-        actor_id: int,
-        now: datetime,
-        notices: Iterable[Notice] = (),
+        self, edit: PersonEdit, *, now: datetime, notices: Iterable[Notice] = ()
     ) -> int | None: ...
 
     async def rehearse_import(self, catalog: Catalog, *, now: datetime) -> ImportReport: ...

@@ -103,6 +103,23 @@ class SubitemRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Reach:
+    """The sub-items a board shows: those of these projects and/or of this lead unit; None for
+    either: not limited by it."""
+
+    project_ids: frozenset[int] | None = None
+    unit_id: int | None = None
+
+    def holds(self, row: SubitemRow) -> bool:
+        return (self.project_ids is None or row.project_id in self.project_ids) and (
+            self.unit_id is None or row.unit_id == self.unit_id
+        )
+
+
+WHOLE_CAMPAIGN = Reach()
+
+
+@dataclass(frozen=True, slots=True)
 class Derived:
     """What the rule says of one sub-item (or project) on a day."""
 

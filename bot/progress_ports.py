@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.progress import MilestoneRecord, NewFigures, ReportRecord, SubitemRow, TargetRecord
+from bot import progress
 
 
 class ProgressStore(Protocol):
     async def subitems(
-        self,
-        campaign_id: int,
-        *,
-        project_ids: Collection[int] | None = None,
-        unit_id: int | None = None,
-    ) -> list[SubitemRow]:
-        """The campaign's sub-items in catalog order, of these projects and/or this lead unit."""
+        self, campaign_id: int, reach: progress.Reach = progress.WHOLE_CAMPAIGN
+    ) -> list[progress.SubitemRow]:
+        """The campaign's sub-items within `reach`, in catalog order."""
         ...
 
-    async def targets(self, subitem_ids: Sequence[int]) -> list[TargetRecord]:
+    async def targets(self, subitem_ids: Sequence[int]) -> list[progress.TargetRecord]:
         """The current (not retired) targets of these sub-items, in catalog order."""
         ...
 
-    async def milestones(self, subitem_id: int) -> list[MilestoneRecord]: ...
+    async def milestones(self, subitem_id: int) -> list[progress.MilestoneRecord]: ...
 
     async def latest_reports(
         self, subitem_ids: Sequence[int], *, as_of: datetime | None = None
-    ) -> dict[int, ReportRecord]:
+    ) -> dict[int, progress.ReportRecord]:
         """Each sub-item's latest progress report (the one that counts); `as_of`: the latest
         made at or before then."""
         ...
@@ -37,23 +33,23 @@ class ProgressStore(Protocol):
         self, subitem_ids: Sequence[int], *, as_of: datetime | None = None
     ) -> dict[int, int]: ...
 
-    async def reports(self, subitem_id: int, limit: int) -> list[ReportRecord]:
+    async def reports(self, subitem_id: int, limit: int) -> list[progress.ReportRecord]:
         """The sub-item's progress reports, newest first."""
         ...
 
-    async def report(self, report_id: int) -> ReportRecord | None:
+    async def report(self, report_id: int) -> progress.ReportRecord | None:
         """One progress report (with the ids of its photos), whoever's."""
         ...
 
-    async def observations(self, subitem_id: int, limit: int) -> list[ReportRecord]:
+    async def observations(self, subitem_id: int, limit: int) -> list[progress.ReportRecord]:
         """Deputies' observations of the sub-item on their visits, newest first."""
         ...
 
-    async def add_report(self, report: NewFigures) -> tuple[int, bool]:
+    async def add_report(self, report: progress.NewFigures) -> tuple[int, bool]:
         """Store a unit's report once per source key: (its id, whether it was created now)."""
         ...
 
-    async def add_observation(self, observation: NewFigures) -> tuple[int, bool]:
+    async def add_observation(self, observation: progress.NewFigures) -> tuple[int, bool]:
         """Store a deputy's observation once per source key."""
         ...
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
@@ -21,9 +22,11 @@ from bot.records import (
     SubitemRecord,
     UnitRecord,
 )
-from storage.db import Database, Repo, insert, marks, select_one
+from storage.db import Database, Repo, Row, insert, marks, select_one
 from storage.rows import row_mapper
 from storage.targets import import_targets
+
+R = TypeVar("R")
 
 
 async def _upsert(
@@ -220,25 +223,64 @@ async def _import_calendar(
 
 
 _campaign = row_mapper(CampaignRecord)
-_site = row_mapper(SiteRecord)
-_project = row_mapper(ProjectRecord)
-_subitem = row_mapper(SubitemRecord)
-_category = row_mapper(CategoryRecord)
-_group = row_mapper(GroupRecord)
-unit_from_row = row_mapper(UnitRecord)
 
-# What each look-up reads; the records' fields are named after these columns.
-_SITES = (
+
+@dataclass(frozen=True, slots=True)
+class CatalogTable(Generic[R]):
+    """A catalog table as its look-ups read it: one campaign's rows, as records whose fields are
+    named after the columns `select` reads, listed in the table's own order."""
+
+    select: str  # SELECT ... FROM the table WHERE campaign_id = ?
+    to: Callable[[Row], R]
+    order: str
+
+    async def all(self, db: Database, campaign_id: int, **equal: object) -> list[R]:
+        """The campaign's rows whose columns have these values, in order."""
+        return await db.fetch_all_as(
+            self.to, f"{self._where(equal)} ORDER BY {self.order}", (campaign_id, *equal.values())
+        )
+
+    async def one(self, db: Database, campaign_id: int, **key: object) -> R | None:
+        """The campaign's row of this key (its id, or its code)."""
+        return await db.fetch_one_as(self.to, self._where(key), (campaign_id, *key.values()))
+
+    async def lookup(self, db: Database, campaign_id: int, **key: object) -> R | None:
+        """The same, read on the event loop's own connection (Database.lookup): for the rows a
+        busy screen reads one by one."""
+        return await db.lookup(self.to, self._where(key), (campaign_id, *key.values()))
+
+    def _where(self, equal: Mapping[str, object]) -> str:
+        return "".join([self.select, *(f" AND {column} = ?" for column in equal)])
+
+
+# What each look-up reads.
+_SITES = CatalogTable(
     "SELECT id, project_id, subitem_id, code, name, district, address, lat, lon, radius_m "
-    "FROM sites WHERE campaign_id = ?"
+    "FROM sites WHERE campaign_id = ?",
+    row_mapper(SiteRecord),
+    "code",
 )
-_PROJECTS = "SELECT id, code, title, level, district FROM projects WHERE campaign_id = ?"
-_SUBITEMS = (
-    "SELECT id, project_id, code, title, target, unit_id FROM subitems WHERE campaign_id = ?"
+_PROJECTS = CatalogTable(
+    "SELECT id, code, title, level, district FROM projects WHERE campaign_id = ?",
+    row_mapper(ProjectRecord),
+    "position, code",
 )
-_CATEGORIES = "SELECT id, code, name, name_en FROM categories WHERE campaign_id = ?"
-_GROUPS = "SELECT id, code, name FROM groups WHERE campaign_id = ?"
-UNITS = "SELECT id, code, name FROM units WHERE campaign_id = ?"
+_SUBITEMS = CatalogTable(
+    "SELECT id, project_id, code, title, target, unit_id FROM subitems WHERE campaign_id = ?",
+    row_mapper(SubitemRecord),
+    "position, code",
+)
+_CATEGORIES = CatalogTable(
+    "SELECT id, code, name, name_en FROM categories WHERE campaign_id = ?",
+    row_mapper(CategoryRecord),
+    "position",
+)
+_GROUPS = CatalogTable(
+    "SELECT id, code, name FROM groups WHERE campaign_id = ?", row_mapper(GroupRecord), "code"
+)
+UNITS = CatalogTable(
+    "SELECT id, code, name FROM units WHERE campaign_id = ?", row_mapper(UnitRecord), "code"
+)
 
 
 class CatalogRepo(Repo):
@@ -267,67 +309,49 @@ class CatalogRepo(Repo):
         dlat = radius_m / 111_320.0
         dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
         return await self.db.fetch_all_as(
-            _site,
-            f"{_SITES} AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?",
+            _SITES.to,
+            f"{_SITES.select} AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?",
             (campaign_id, lat - dlat, lat + dlat, lon - dlon, lon + dlon),
         )
 
     async def site(self, campaign_id: int, site_id: int) -> SiteRecord | None:
-        return await self.db.lookup(_site, f"{_SITES} AND id = ?", (campaign_id, site_id))
+        return await _SITES.lookup(self.db, campaign_id, id=site_id)
 
     async def site_by_code(self, campaign_id: int, code: str) -> SiteRecord | None:
-        return await self.db.fetch_one_as(_site, f"{_SITES} AND code = ?", (campaign_id, code))
+        return await _SITES.one(self.db, campaign_id, code=code)
 
     async def sites_of_project(self, campaign_id: int, project_id: int) -> list[SiteRecord]:
-        return await self.db.fetch_all_as(
-            _site, f"{_SITES} AND project_id = ? ORDER BY code", (campaign_id, project_id)
-        )
+        return await _SITES.all(self.db, campaign_id, project_id=project_id)
 
     async def projects(self, campaign_id: int) -> list[ProjectRecord]:
-        return await self.db.fetch_all_as(
-            _project, f"{_PROJECTS} ORDER BY position, code", (campaign_id,)
-        )
+        return await _PROJECTS.all(self.db, campaign_id)
 
     async def project(self, campaign_id: int, project_id: int) -> ProjectRecord | None:
-        return await self.db.fetch_one_as(
-            _project, f"{_PROJECTS} AND id = ?", (campaign_id, project_id)
-        )
+        return await _PROJECTS.one(self.db, campaign_id, id=project_id)
 
     async def subitems_of_project(self, campaign_id: int, project_id: int) -> list[SubitemRecord]:
-        return await self.db.fetch_all_as(
-            _subitem,
-            f"{_SUBITEMS} AND project_id = ? ORDER BY position, code",
-            (campaign_id, project_id),
-        )
+        return await _SUBITEMS.all(self.db, campaign_id, project_id=project_id)
 
     async def subitem(self, campaign_id: int, subitem_id: int) -> SubitemRecord | None:
-        return await self.db.fetch_one_as(
-            _subitem, f"{_SUBITEMS} AND id = ?", (campaign_id, subitem_id)
-        )
+        return await _SUBITEMS.one(self.db, campaign_id, id=subitem_id)
 
     async def categories(self, campaign_id: int) -> list[CategoryRecord]:
-        return await self.db.fetch_all_as(
-            _category, f"{_CATEGORIES} ORDER BY position", (campaign_id,)
-        )
+        return await _CATEGORIES.all(self.db, campaign_id)
 
     async def category(self, campaign_id: int, category_id: int) -> CategoryRecord | None:
-        return await self.db.lookup(
-            _category, f"{_CATEGORIES} AND id = ?", (campaign_id, category_id)
-        )
+        return await _CATEGORIES.lookup(self.db, campaign_id, id=category_id)
 
     async def groups(self, campaign_id: int) -> list[GroupRecord]:
-        return await self.db.fetch_all_as(_group, f"{_GROUPS} ORDER BY code", (campaign_id,))
+        return await _GROUPS.all(self.db, campaign_id)
 
     async def units(self, campaign_id: int) -> list[UnitRecord]:
-        return await self.db.fetch_all_as(unit_from_row, f"{UNITS} ORDER BY code", (campaign_id,))
+        return await UNITS.all(self.db, campaign_id)
 
     async def group_by_code(self, campaign_id: int, code: str) -> GroupRecord | None:
-        return await self.db.fetch_one_as(_group, f"{_GROUPS} AND code = ?", (campaign_id, code))
+        return await _GROUPS.one(self.db, campaign_id, code=code)
 
     async def unit_by_code(self, campaign_id: int, code: str) -> UnitRecord | None:
-        return await self.db.fetch_one_as(
-            unit_from_row, f"{UNITS} AND code = ?", (campaign_id, code)
-        )
+        return await UNITS.one(self.db, campaign_id, code=code)
 
     async def group_project_ids(self, group_id: int) -> set[int]:
         """Projects a group covers: named directly, or through a lead unit it covers."""

@@ -10,7 +10,8 @@ the same transaction, so the journal cannot tell later what the person chose eit
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 
 import aiosqlite
@@ -26,10 +27,11 @@ from bot.evaluation import (
     ProjectResult,
     RoundProject,
     Turnout,
+    VoterInput,
 )
 from bot.evaluation_ports import NoticeMaker
 from bot.notices import Notice
-from storage.db import Repo, changed_one, contains, insert, select_one
+from storage.db import Database, Repo, changed_one, contains, insert, select_one
 from storage.outbox import enqueue
 from storage.rows import row_mapper
 
@@ -39,23 +41,31 @@ log = logging.getLogger(__name__)
 _ROUND = (
     "SELECT id, campaign_id, deadline, voters_kind, opened_at, closed_at FROM evaluation_rounds"
 )
+# How many of the round's projects the voter `v` (an evaluation_voters row) has voted on.
+_VOTED = (
+    "(SELECT COUNT(*) FROM evaluation_cast c "
+    "WHERE c.round_id = v.round_id AND c.person_id = v.person_id)"
+)
 SEALED = "sealed"  # what a sealed button's data or comment's text reads in the journal
 
 
 _round = row_mapper(EvaluationRound, deadline=date.fromisoformat)
 
 
-async def seal_input(conn: aiosqlite.Connection, key: str | None) -> None:
-    """Blank what the person chose or wrote in the journaled update `key` ("telegram:<id>")."""
-    if key is None or not key.startswith("telegram:") or not key[9:].isdigit():
-        return
-    seq = int(key[9:])
-    for path in ("$.callback_query.data", "$.message.text"):
-        await conn.execute(
-            "UPDATE inbound SET payload = json_set(payload, ?, ?) "
-            "WHERE channel = 'telegram' AND seq = ? AND json_type(payload, ?) IS NOT NULL",
-            (path, SEALED, seq, path),
-        )
+@asynccontextmanager
+async def _sealed(db: Database, key: str | None) -> AsyncIterator[aiosqlite.Connection]:
+    """The transaction of a vote or a comment, which first blanks what the person chose or wrote
+    in the journaled update `key` ("telegram:<id>") that carried it."""
+    async with db.transaction() as conn:
+        if key is not None and key.startswith("telegram:") and key[9:].isdigit():
+            seq = int(key[9:])
+            for path in ("$.callback_query.data", "$.message.text"):
+                await conn.execute(
+                    "UPDATE inbound SET payload = json_set(payload, ?, ?) "
+                    "WHERE channel = 'telegram' AND seq = ? AND json_type(payload, ?) IS NOT NULL",
+                    (path, SEALED, seq, path),
+                )
+        yield conn
 
 
 class EvaluationRepo(Repo):
@@ -160,54 +170,40 @@ class EvaluationRepo(Repo):
             )
         )
 
-    async def cast(
-        self, round_id: int, person_id: int, project_id: int, mark: Mark, key: str | None
-    ) -> bool:
-        async with self.db.transaction() as conn:
-            await seal_input(conn, key)
+    async def cast(self, said: VoterInput, mark: Mark) -> bool:
+        async with _sealed(self.db, said.key) as conn:
             marked = await changed_one(
                 conn,
                 "INSERT OR IGNORE INTO evaluation_cast (round_id, person_id, project_id) "
                 "VALUES (?, ?, ?)",
-                (round_id, person_id, project_id),
+                (said.round_id, said.person_id, said.project_id),
             )
             if marked:
                 counted = await changed_one(
                     conn,
                     "UPDATE evaluation_counts SET votes = votes + 1 "
                     "WHERE round_id = ? AND project_id = ? AND value = ?",
-                    (round_id, project_id, str(mark)),
+                    (said.round_id, said.project_id, str(mark)),
                 )
                 if not counted:
                     raise Refused("button_expired")  # rolls the marker back too
         return marked
 
-    async def add_comment(
-        self, round_id: int, person_id: int, project_id: int, text: str, key: str | None
-    ) -> bool:
-        async with self.db.transaction() as conn:
-            await seal_input(conn, key)
-            voted = await select_one(
+    async def add_comment(self, said: VoterInput, text: str) -> bool:
+        async with _sealed(self.db, said.key) as conn:
+            # Written only beside the marker that the person voted on the project.
+            return await changed_one(
                 conn,
-                "SELECT 1 FROM evaluation_cast "
-                "WHERE round_id = ? AND person_id = ? AND project_id = ?",
-                (round_id, person_id, project_id),
-            )
-            if voted is None:
-                return False
-            await conn.execute(
                 "INSERT INTO evaluation_comments (id, round_id, project_id, text) "
-                "VALUES (randomblob(16), ?, ?, ?)",
-                (round_id, project_id, text),
+                "SELECT randomblob(16), round_id, project_id, ? FROM evaluation_cast "
+                "WHERE round_id = ? AND person_id = ? AND project_id = ?",
+                (text, said.round_id, said.person_id, said.project_id),
             )
-        return True
 
     async def unfinished_voters(self, round_id: int) -> list[int]:
         return await self.db.fetch_ints(
             "SELECT v.person_id FROM evaluation_voters v JOIN persons p ON p.id = v.person_id "
-            "WHERE v.round_id = ? AND p.active = 1 AND "
-            "(SELECT COUNT(*) FROM evaluation_cast c "
-            " WHERE c.round_id = v.round_id AND c.person_id = v.person_id) < "
+            f"WHERE v.round_id = ? AND p.active = 1 AND {_VOTED} < "
             "(SELECT COUNT(*) FROM evaluation_projects e WHERE e.round_id = v.round_id) "
             "ORDER BY v.person_id",
             (round_id,),
@@ -215,9 +211,8 @@ class EvaluationRepo(Repo):
 
     async def turnout(self, round_id: int) -> Turnout:
         row = await self.db.fetch_one(
-            "WITH per AS (SELECT v.person_id, (SELECT COUNT(*) FROM evaluation_cast c "
-            "  WHERE c.round_id = v.round_id AND c.person_id = v.person_id) AS n "
-            "  FROM evaluation_voters v WHERE v.round_id = ?), "
+            f"WITH per AS (SELECT v.person_id, {_VOTED} AS n "
+            "FROM evaluation_voters v WHERE v.round_id = ?), "
             "total AS (SELECT COUNT(*) AS k FROM evaluation_projects WHERE round_id = ?) "
             "SELECT (SELECT COUNT(*) FROM per), "
             "(SELECT COUNT(*) FROM per, total WHERE per.n >= total.k AND total.k > 0), "

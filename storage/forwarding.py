@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.readmodels import UnitBacklog
 from bot.records import UnitRecord
-from storage.catalog import UNITS, unit_from_row
+from storage.catalog import UNITS
 from storage.db import Repo
 
 # The unit a reviewed item goes to unless staff choose another.
@@ -72,9 +72,7 @@ class ForwardingRepo(Repo):
         return str(note or "")
 
     async def unit(self, campaign_id: int, unit_id: int) -> UnitRecord | None:
-        return await self.db.fetch_one_as(
-            unit_from_row, f"{UNITS} AND id = ?", (campaign_id, unit_id)
-        )
+        return await UNITS.one(self.db, campaign_id, id=unit_id)
 
     async def liaison_count(self, campaign_id: int, unit_id: int) -> int:
         return await self.db.fetch_int(_LIAISONS.format(unit="?"), (campaign_id, unit_id))

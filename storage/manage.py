@@ -17,7 +17,7 @@ import aiosqlite
 from bot.catalog import Catalog
 from bot.clock import to_db
 from bot.notices import Notice
-from bot.people import PersonCard, PersonChange, Role
+from bot.people import PersonCard, PersonChange, PersonEdit, Role
 from bot.records import ImportReport
 from storage.catalog import import_catalog
 from storage.db import Database, Repo, changed_one, contains, insert
@@ -95,19 +95,14 @@ class ManageRepo(Repo):
         return await self.db.fetch_one_as(_card, f"{_SELECT} WHERE p.id = ?", (person_id,))
 
     async def change_person(
-        self,
-        seen: PersonCard,
-        change: PersonChange,
-        *,
-        actor_id: int,
-        now: datetime,
-        notices: Iterable[Notice] = (),
+        self, edit: PersonEdit, *, now: datetime, notices: Iterable[Notice] = ()
     ) -> int | None:
-        """Apply the change if the person is still as `seen`; returns the first audit row's id.
+        """Apply the change if the person is still as seen; returns the first audit row's id.
 
         None when nothing differs or the person was changed meanwhile (nothing is written then).
         """
-        before, after = _stored(seen), _stored(change)
+        seen, actor_id = edit.seen, edit.actor_id
+        before, after = _stored(seen), _stored(edit.change)
         differs = [name for name in before if before[name] != after[name]]
         if not differs:
             return None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.clock import from_db, to_db
 from bot.progress import (
+    WHOLE_CAMPAIGN,
     Kind,
     MilestoneRecord,
     NewFigures,
+    Reach,
     ReportRecord,
     SubitemRow,
     TargetRecord,
@@ -32,26 +34,20 @@ def _target(r: Row) -> TargetRecord:
 
 
 class ProgressRepo(Repo):
-    async def subitems(
-        self,
-        campaign_id: int,
-        *,
-        project_ids: Collection[int] | None = None,
-        unit_id: int | None = None,
-    ) -> list[SubitemRow]:
+    async def subitems(self, campaign_id: int, reach: Reach = WHOLE_CAMPAIGN) -> list[SubitemRow]:
         sql = (
             "SELECT s.id, s.code, s.title, s.project_id, s.unit_id, u.name AS unit_name "
             "FROM subitems s JOIN units u ON u.id = s.unit_id "
             "JOIN projects p ON p.id = s.project_id WHERE s.campaign_id = ?"
         )
         params: list[object] = [campaign_id]
-        if project_ids is not None:
-            ids = sorted(project_ids)
+        if reach.project_ids is not None:
+            ids = sorted(reach.project_ids)
             sql += f" AND s.project_id IN ({marks(ids)})"
             params += ids
-        if unit_id is not None:
+        if reach.unit_id is not None:
             sql += " AND s.unit_id = ?"
-            params.append(unit_id)
+            params.append(reach.unit_id)
         rows = await self.db.fetch_all(sql + " ORDER BY p.position, s.position, s.code", params)
         return [SubitemRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 

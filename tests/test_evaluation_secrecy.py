@@ -10,6 +10,7 @@ import docx
 import openpyxl
 
 from bot.bootstrap import database_of
+from bot.evaluation import VoterInput
 from bot.jobs import run_daily_jobs
 from bot.people import Role
 from localapi import SimUser
@@ -115,6 +116,25 @@ async def test_the_stored_data_cannot_link_a_voter_to_a_vote(bot: Harness) -> No
         "= 'sealed' OR json_extract(payload, '$.message.text') = 'sealed'"
     )
     assert sealed == 3  # two votes and one comment
+
+
+async def test_a_comment_is_kept_only_on_a_project_the_person_voted_on(bot: Harness) -> None:
+    voters, _ = await _voted(bot)
+    db = database_of(bot.services)
+    li = (await bot.person(voters[1])).id
+    round_id = await db.fetch_int("SELECT id FROM evaluation_rounds")
+    [first] = await db.fetch_ints(
+        "SELECT project_id FROM evaluation_cast WHERE person_id = ?", (li,)
+    )
+    other = await db.fetch_int(
+        "SELECT MIN(project_id) FROM evaluation_projects WHERE project_id != ?", (first,)
+    )
+    assert not await bot.services.evaluation.add_comment(
+        VoterInput(round_id, li, other, None), "未评的项目"
+    )
+    assert await bot.services.evaluation.add_comment(VoterInput(round_id, li, first, None), "补充")
+    texts = await db.fetch_all("SELECT project_id, text FROM evaluation_comments")
+    assert sorted(tuple(r) for r in texts) == sorted([(first, COMMENT), (first, "补充")])
 
 
 async def test_the_command_line_writes_the_results(bot: Harness, tmp_path: Path) -> None:

@@ -208,7 +208,8 @@ async def vote(
     project = projects.get(project_id) if isinstance(project_id, int) else None
     if project is None:
         raise Refused("button_expired")
-    counted = await services.evaluation.cast(round_.id, actor.id, project.id, mark, caller.key)
+    said = evaluation.VoterInput(round_.id, actor.id, project.id, caller.key)
+    counted = await services.evaluation.cast(said, mark)
     # The log says that a person voted, never what: that is the secret.
     log.info("Evaluation round %s: person %s voted on project %s", round_.id, actor.id, project.id)
     return Voted(project, counted)
@@ -228,4 +229,5 @@ async def comment(
     )
     if not isinstance(project_id, int):
         raise Refused("button_expired")
-    return await services.evaluation.add_comment(round_.id, actor.id, project_id, text, caller.key)
+    said = evaluation.VoterInput(round_.id, actor.id, project_id, caller.key)
+    return await services.evaluation.add_comment(said, text)

@@ -16,7 +16,7 @@ from bot import scope
 from bot.errors import Refused
 from bot.items import Kind, Status, format_number
 from bot.people import Action, Role, require_can
-from bot.progress import Board
+from bot.progress import Board, Reach
 from bot.records import GroupRecord
 from bot.satisfaction import Satisfaction, satisfaction_of
 from bot.services import Services
@@ -130,7 +130,7 @@ async def gather(
         ),
         board=await campaign_board(
             services,
-            project_ids=await services.catalog.group_project_ids(group.id),
+            Reach(project_ids=frozenset(await services.catalog.group_project_ids(group.id))),
             as_of=period_end(services, period.last, now),
         ),
         open_points=open_points[:OPEN_SHOWN],

@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.catalog import Catalog
 from bot.errors import require
 from bot.notices import Notice
-from bot.people import Action, Person, PersonCard, PersonChange, Role, require_can
+from bot.people import Action, Person, PersonCard, PersonChange, PersonEdit, Role, require_can
 from bot.records import ImportReport
 from bot.services import Services
 
@@ -101,9 +101,8 @@ async def change_person(
                 localized={"role": f"role.{change.role}"},
             )
         )
-    event = await services.manage.change_person(
-        seen, change, actor_id=actor.id, now=now, notices=notices
-    )
+    edit = PersonEdit(seen, change, actor.id)
+    event = await services.manage.change_person(edit, now=now, notices=notices)
     fresh = await services.manage.person_card(seen.id)
     assert fresh is not None
     if event is not None:

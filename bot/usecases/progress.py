@@ -17,10 +17,12 @@ from bot import scope
 from bot.errors import Refused, require
 from bot.people import Person
 from bot.progress import (
+    WHOLE_CAMPAIGN,
     Board,
     MilestoneRecord,
     NewFigures,
     ProjectProgress,
+    Reach,
     ReportRecord,
     SubitemProgress,
     SubitemRow,
@@ -69,14 +71,12 @@ def period_end(services: Services, last: date | None, now: datetime) -> datetime
     return min(end, now)
 
 
-async def _reach(
-    services: Services, person: Person | None, *, console: bool
-) -> tuple[set[int] | None, int | None]:
-    """(project ids, unit id) the caller reaches; None for either: not limited by it."""
+async def _reach(services: Services, person: Person | None, *, console: bool) -> Reach:
+    """The sub-items the caller reaches."""
     group_id, unit_id = scope.console_reach(person) if console else scope.progress_reach(person)
     if group_id is not None:
-        return await services.catalog.group_project_ids(group_id), None
-    return None, unit_id
+        return Reach(project_ids=frozenset(await services.catalog.group_project_ids(group_id)))
+    return Reach(unit_id=unit_id)
 
 
 async def _progress(
@@ -101,16 +101,11 @@ async def _progress(
 
 async def board(services: Services, person: Person | None, *, console: bool = False) -> Board:
     """The projects and sub-items within the caller's reach, each with its derived progress."""
-    project_ids, unit_id = await _reach(services, person, console=console)
-    return await campaign_board(services, project_ids=project_ids, unit_id=unit_id)
+    return await campaign_board(services, await _reach(services, person, console=console))
 
 
 async def campaign_board(
-    services: Services,
-    *,
-    project_ids: set[int] | None = None,
-    unit_id: int | None = None,
-    as_of: datetime | None = None,
+    services: Services, reach: Reach = WHOLE_CAMPAIGN, *, as_of: datetime | None = None
 ) -> Board:
     """The board without a caller: for the bulletin and the group report, whose use cases
     check the caller themselves (and for the operator's command line).
@@ -120,7 +115,7 @@ async def campaign_board(
     zone = services.settings.zone
     day = today(services) if as_of is None else as_of.astimezone(zone).date()
     campaign_id = services.campaign.id
-    rows = await services.progress.subitems(campaign_id, project_ids=project_ids, unit_id=unit_id)
+    rows = await services.progress.subitems(campaign_id, reach)
     by_project: dict[int, list[SubitemProgress]] = {}
     for sp in await _progress(services, rows, day, as_of):
         by_project.setdefault(sp.subitem.project_id, []).append(sp)
@@ -160,11 +155,9 @@ async def visible_subitem(
     services: Services, person: Person | None, subitem_id: object, *, console: bool = False
 ) -> SubitemRow:
     """A sub-item within the caller's reach (what its page, its reports and their photos ask)."""
-    project_ids, unit_id = await _reach(services, person, console=console)
+    reach = await _reach(services, person, console=console)
     row = await _subitem(services, subitem_id)
-    if (project_ids is not None and row.project_id not in project_ids) or (
-        unit_id is not None and row.unit_id != unit_id
-    ):
+    if not reach.holds(row):
         raise Refused("progress.subitem_not_found")  # says nothing of another's sub-item
     return row
 
@@ -202,7 +195,7 @@ def _may_report(person: Person, row: SubitemRow) -> bool:
 async def reportable(services: Services, person: Person | None) -> list[SubitemProgress]:
     """/progress: the sub-items the caller's unit leads that have targets to report against."""
     unit_id = scope.progress_unit(person)
-    rows = await services.progress.subitems(services.campaign.id, unit_id=unit_id)
+    rows = await services.progress.subitems(services.campaign.id, Reach(unit_id=unit_id))
     return [s for s in await _progress(services, rows, today(services)) if s.targets]
 
 

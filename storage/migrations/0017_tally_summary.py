@@ -92,8 +92,8 @@ CREATE INDEX items_waiting_group ON items (group_id, due_at, number)
     WHERE status IN ('forwarded', 'in_progress');
 """
 
-# A counted item's places, group, answer class and votes, as the triggers that add an item and
-# delete one write them: the WHEN of the trigger has checked that the item `row` is counted.
+# A counted item's places and group, as the triggers that add an item and delete one write them:
+# the WHEN of the trigger has checked that the item `row` is counted.
 _COUNTED = """\
     INSERT INTO tally_places VALUES ({row}.campaign_id, strftime('%Y-%m', {row}.submitted_at, '+8 hours'),
         coalesce({row}.project_id, 0), coalesce({row}.subitem_id, 0), coalesce({row}.unit_id, 0),
@@ -103,20 +103,11 @@ _COUNTED = """\
     INSERT INTO tally_groups VALUES ({row}.campaign_id, strftime('%Y-%m', {row}.submitted_at, '+8 hours'),
         coalesce({row}.group_id, 0), {row}.kind, {row}.status, {sign}1)
     ON CONFLICT (campaign_id, group_id, kind, status, month) DO UPDATE SET n = n + excluded.n;
-    INSERT INTO tally_answers
-    SELECT {row}.campaign_id, strftime('%Y-%m', {row}.submitted_at, '+8 hours'), {row}.response_class, {sign}1
-    WHERE {row}.response_class IN ('A', 'B', 'C')
-    ON CONFLICT (campaign_id, month, class) DO UPDATE SET n = n + excluded.n;
-    INSERT INTO tally_votes
-    SELECT {row}.campaign_id, strftime('%Y-%m', {row}.submitted_at, '+8 hours'), r.value, {sign}COUNT(*) FROM ratings r
-    WHERE {row}.response_class IN ('A', 'B', 'C') AND r.item_id = {row}.id
-        AND r.round = (SELECT MAX(l.round) FROM ratings l WHERE l.item_id = {row}.id)
-    GROUP BY r.value
-    ON CONFLICT (campaign_id, month, value) DO UPDATE SET n = n + excluded.n;
 """
 
 # The same counts as the trigger for a change writes them, each for the old row and then the new
-# one, each asking whether its row is counted.
+# one, each asking whether its row is counted. The answers and votes are also what the triggers
+# that add and delete an item write, their {where} left open for that question (_filled).
 _PLACES = """\
     INSERT INTO tally_places
     SELECT {row}.campaign_id, strftime('%Y-%m', {row}.submitted_at, '+8 hours'),
@@ -136,15 +127,13 @@ _GROUPS = """\
 _ANSWERS = """\
     INSERT INTO tally_answers
     SELECT {row}.campaign_id, strftime('%Y-%m', {row}.submitted_at, '+8 hours'), {row}.response_class, {sign}1
-    WHERE {row}.submitted_at IS NOT NULL AND {row}.status NOT IN ('draft', 'withdrawn', 'merged')
-        AND {row}.response_class IN ('A', 'B', 'C')
+    {where}{row}.response_class IN ('A', 'B', 'C')
     ON CONFLICT (campaign_id, month, class) DO UPDATE SET n = n + excluded.n;
 """
 _VOTES = """\
     INSERT INTO tally_votes
     SELECT {row}.campaign_id, strftime('%Y-%m', {row}.submitted_at, '+8 hours'), r.value, {sign}COUNT(*) FROM ratings r
-    WHERE {row}.submitted_at IS NOT NULL AND {row}.status NOT IN ('draft', 'withdrawn', 'merged')
-        AND {row}.response_class IN ('A', 'B', 'C') AND r.item_id = {row}.id
+    {where}{row}.response_class IN ('A', 'B', 'C') AND r.item_id = {row}.id
         AND r.round = (SELECT MAX(l.round) FROM ratings l WHERE l.item_id = {row}.id)
     GROUP BY r.value
     ON CONFLICT (campaign_id, month, value) DO UPDATE SET n = n + excluded.n;
@@ -158,8 +147,26 @@ _DUE = """\
     ON CONFLICT (campaign_id, month, due_day) DO UPDATE SET n = n + excluded.n;
 """
 
+
+# Whether the row is counted, as the trigger for a change asks it in the WHERE of its answers and
+# votes; the triggers that add and delete an item have asked it in their WHEN.
+_IS_COUNTED = (
+    "{row}.submitted_at IS NOT NULL AND {row}.status NOT IN ('draft', 'withdrawn', 'merged')"
+)
+
+
+def _filled(statement: str, row: dict[str, str], *, asking: bool) -> str:
+    """`statement` for `row`; `asking`: its {where} asks first whether the row is counted."""
+    where = f"WHERE {_IS_COUNTED.format(**row)}\n        AND " if asking else "WHERE "
+    return statement.format(where=where, **row)
+
+
+def _added_or_deleted(row: dict[str, str]) -> str:
+    return "".join(_filled(s, row, asking=False) for s in (_COUNTED, _ANSWERS, _VOTES, _DUE))
+
+
 _CHANGED = "\n".join(
-    statement.format(**OLD) + statement.format(**NEW)
+    _filled(statement, OLD, asking=True) + _filled(statement, NEW, asking=True)
     for statement in (_PLACES, _GROUPS, _ANSWERS, _VOTES, _DUE)
 )
 
@@ -169,13 +176,13 @@ _ITEM_TRIGGERS = f"""\
 CREATE TRIGGER tally_item_added AFTER INSERT ON items
 WHEN NEW.submitted_at IS NOT NULL AND NEW.status NOT IN ('draft', 'withdrawn', 'merged')
 BEGIN
-{_COUNTED.format(**NEW)}{_DUE.format(**NEW)}END;
+{_added_or_deleted(NEW)}END;
 
 -- Drafts are the only items ever deleted; BEFORE, so that the item's votes are still there.
 CREATE TRIGGER tally_item_deleted BEFORE DELETE ON items
 WHEN OLD.submitted_at IS NOT NULL AND OLD.status NOT IN ('draft', 'withdrawn', 'merged')
 BEGIN
-{_COUNTED.format(**OLD)}{_DUE.format(**OLD)}END;
+{_added_or_deleted(OLD)}END;
 
 -- A change of anything counted (status, place, group, kind, answer class, dates): the old row
 -- leaves its counts, the new one joins its own. Other updates (notes, deadlines) cost nothing.

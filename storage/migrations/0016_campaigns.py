@@ -1,3 +1,15 @@
+"""Migration 0016: several campaigns in one deployment (persons rebuilt with the account unique
+per campaign, the acting campaign), and joint inspections.
+
+Generated rather than written out where it repeats itself: a visit and an item are shared with a
+partner campaign's group in tables of the same columns, written once below (_JOINT). The text is
+exactly the SQL this migration was applied with, byte for byte (tests/test_migrations_frozen.py):
+change nothing here, write a new migration.
+"""
+
+from __future__ import annotations
+
+_CAMPAIGNS = """\
 -- foreign_keys: off
 -- Several campaigns in one deployment (the city's and the districts'). A person may take part in
 -- more than one: each campaign they take part in is a persons row of its own (their membership,
@@ -40,22 +52,23 @@ CREATE TABLE acting_campaigns (
 
 -- Joint inspections (联合视察): a visit or an item shared with a partner campaign's group. It stays
 -- the campaign's own (its number, its loop) and is counted once more in the partner's tally.
-CREATE TABLE joint_visits (
-    visit_id    INTEGER NOT NULL REFERENCES visits(id),
-    campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
-    group_id    INTEGER NOT NULL REFERENCES groups(id),
-    shared_by   INTEGER REFERENCES persons(id),
-    shared_at   TEXT NOT NULL,
-    PRIMARY KEY (visit_id, campaign_id)
-);
-CREATE INDEX joint_visits_campaign ON joint_visits (campaign_id);
+"""
 
-CREATE TABLE joint_items (
-    item_id     INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+# A partner campaign's share of a visit or an item: the same columns but for the key of what is
+# shared (and, for an item, ON DELETE CASCADE).
+_JOINT = """\
+CREATE TABLE joint_{shared} (
+    {key:<12}INTEGER NOT NULL REFERENCES {shared}(id){on_delete},
     campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
     group_id    INTEGER NOT NULL REFERENCES groups(id),
     shared_by   INTEGER REFERENCES persons(id),
     shared_at   TEXT NOT NULL,
-    PRIMARY KEY (item_id, campaign_id)
+    PRIMARY KEY ({key}, campaign_id)
 );
-CREATE INDEX joint_items_campaign ON joint_items (campaign_id);
+CREATE INDEX joint_{shared}_campaign ON joint_{shared} (campaign_id);
+"""
+
+_JOINT_VISITS = _JOINT.format(shared="visits", key="visit_id", on_delete="")
+_JOINT_ITEMS = _JOINT.format(shared="items", key="item_id", on_delete=" ON DELETE CASCADE")
+
+SQL = f"{_CAMPAIGNS}{_JOINT_VISITS}\n{_JOINT_ITEMS}"
