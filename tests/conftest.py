@@ -9,7 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -77,6 +77,14 @@ def make_settings(api: LocalBotApi, data_dir: Path, **overrides: Any) -> Setting
     return settings.model_copy(update=overrides)
 
 
+class Placement(TypedDict, total=False):
+    """A person's group and unit, which Harness.join passes on to Harness.invite (whose defaults
+    stand for what is left out)."""
+
+    group: str | None
+    unit: str | None
+
+
 @dataclass
 class Harness:
     """The running bot, its database, and helpers to bring people in."""
@@ -130,12 +138,12 @@ class Harness:
         name: str,
         role: Role = Role.DEPUTY,
         *,
-        group: str | None = "G01",
-        unit: str | None = None,
         language_code: str = "zh-hans",
+        **placement: Unpack[Placement],
     ) -> SimUser:
-        """Invite a person and have them open their link; returns their simulated phone."""
-        token = await self.invite(name, role, group, unit)
+        """Invite a person (where `invite` places them unless told) and have them open their link;
+        returns their simulated phone."""
+        token = await self.invite(name, role, **placement)
         self._next_user += 1
         user = self.api.user(self._next_user, name, language_code=language_code)
         await user.send_text(f"/start {token}")
