@@ -74,7 +74,7 @@ async def join_in(
     them open the link: a new phone, or `user`'s, who then takes part in both campaigns."""
     global _next_user
     with bot.services.acting_in(campaign(bot, code)):
-        token = await bot.invite(name, role, None if role is Role.STAFF else "G01")
+        token = await bot.invite(name, role)  # in G01, staff in none: as Harness.invite places
     if user is None:
         _next_user += 1
         user = bot.api.user(_next_user, name, language_code="zh-hans")
