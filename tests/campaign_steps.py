@@ -62,24 +62,23 @@ def campaign(bot: Harness, code: str) -> CampaignRecord:
 _next_user = 900_000
 
 
-async def join_in(
-    bot: Harness,
-    code: str,
-    name: str,
-    role: Role = Role.DEPUTY,
-    *,
-    user: SimUser | None = None,
-) -> SimUser:
-    """Invite `name` into the campaign `code` (as its operator would, `--campaign code`) and have
-    them open the link: a new phone, or `user`'s, who then takes part in both campaigns."""
+async def join_in(bot: Harness, code: str, name: str, role: Role = Role.DEPUTY) -> SimUser:
+    """Invite `name` into the campaign `code` and have them open the link on a new phone."""
     global _next_user
-    with bot.services.acting_in(campaign(bot, code)):
-        token = await bot.invite(name, role)  # in G01, staff in none: as Harness.invite places
-    if user is None:
-        _next_user += 1
-        user = bot.api.user(_next_user, name, language_code="zh-hans")
-    await open_invitation(user, token, name)
+    _next_user += 1
+    user = bot.api.user(_next_user, name, language_code="zh-hans")
+    await invite_into(bot, code, user, role)
     return user
+
+
+async def invite_into(bot: Harness, code: str, user: SimUser, role: Role = Role.DEPUTY) -> None:
+    """Invite the person on `user`'s phone into the campaign `code` (as its operator would,
+    `--campaign code`) and have them open the link; one already in another campaign then takes
+    part in both."""
+    with bot.services.acting_in(campaign(bot, code)):
+        # Into G01, staff into no group: Harness.invite places them.
+        token = await bot.invite(user.first_name, role)
+    await open_invitation(user, token, user.first_name)
 
 
 async def check_in_at(bot: Harness, code: str, deputy: SimUser) -> None:

@@ -19,6 +19,7 @@ from tests.campaign_steps import (
     check_in_at,
     city,
     cli,
+    invite_into,
     join_in,
     switch_to,
     tally_of,
@@ -41,7 +42,7 @@ async def test_a_deputy_of_both_campaigns_chooses_and_each_sees_only_its_own(
 ) -> None:
     deputy = await join_in(city, CITY, "王芳")
     # The same phone joins the district's campaign: a membership of its own, acting there now.
-    await join_in(city, DISTRICT, "王芳", user=deputy)
+    await invite_into(city, DISTRICT, deputy)
     rows = await city.value(
         "SELECT COUNT(DISTINCT campaign_id) FROM persons WHERE telegram_user_id = ?",
         deputy.user_id,
@@ -167,7 +168,7 @@ async def test_a_joint_visit_counts_in_both_tallies_and_the_city_sees_every_camp
 
 async def test_an_open_conversation_ends_in_the_campaign_it_began_in(city: Harness) -> None:
     deputy = await join_in(city, CITY, "王芳")
-    await join_in(city, DISTRICT, "王芳", user=deputy)
+    await invite_into(city, DISTRICT, deputy)
     await check_in_at(city, DISTRICT, deputy)  # in the district, where she joined last
     await problem_up_to_description(deputy)
     # Switching in the middle does not move the open report to the other campaign.
@@ -189,7 +190,7 @@ async def test_an_open_conversation_ends_in_the_campaign_it_began_in(city: Harne
 
 async def test_a_check_in_goes_to_the_campaign_whose_site_is_there(city: Harness) -> None:
     deputy = await join_in(city, CITY, "王芳")
-    await join_in(city, DISTRICT, "王芳", user=deputy)  # acting in the district now
+    await invite_into(city, DISTRICT, deputy)  # acting in the district now
     site = await city.site_of_group("G01")  # the city's (the test acts in the home campaign)
     await deputy.send_text("/checkin")
     await deputy.next_message()
