@@ -86,14 +86,14 @@ class UnitFigures:
     unit_id: int
     code: str
     name: str
-    counts: ReceivedFigures = ReceivedFigures()
-    satisfied: int = 0
-    basically: int = 0
-    valid_votes: int = 0
-    extensions: int = 0
-    extensions_approved: int = 0
-    escalations: int = 0
-    returns: int = 0
+    counts: ReceivedFigures
+    satisfied: int
+    basically: int
+    valid_votes: int
+    extensions: int
+    extensions_approved: int
+    escalations: int
+    returns: int
 
     @property
     def active(self) -> bool:
