@@ -38,10 +38,10 @@ def add_unit_sections(
             [
                 [
                     u.name,
-                    u.received,
-                    f"{u.signed_on_time}/{u.sign_due}",
-                    percent(u.on_time_rate),
-                    percent(u.closed_rate),
+                    u.counts.received,
+                    f"{u.counts.signed_on_time}/{u.counts.sign_due}",
+                    percent(u.counts.on_time_rate),
+                    percent(u.counts.closed_rate),
                     percent(u.satisfaction_rate),
                     u.extensions,
                     u.escalations,

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.notices import Notice
 from bot.unit_deadlines import Extension, ExtensionDecision, NewExtension
+from bot.unit_figures import ReceivedFigures
 
 # The notices of an extension request, made once its id is known (for their buttons).
 AskedNotices = Callable[[int], Sequence[Notice]]
@@ -34,20 +35,6 @@ class EscalationRow:
     unit_name: str
     due_at: datetime
     at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedCounts:
-    """One unit's items forwarded in the period, counted in the store: those whose sign-for
-    deadline was stored when they were forwarded (all since migration 0014)."""
-
-    unit_id: int
-    received: int
-    sign_due: int
-    signed_on_time: int
-    answer_due: int
-    answered_on_time: int
-    closed: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +100,9 @@ class DeadlineStore(Protocol):
 
     async def received_counts(
         self, campaign_id: int, start: str, end: str, now: datetime
-    ) -> list[ReceivedCounts]:
-        """Per unit, the items with a stored sign-for deadline, counted as of `now`."""
+    ) -> dict[int, ReceivedFigures]:
+        """Per unit id, the items with a stored sign-for deadline (all since migration 0014),
+        counted as of `now`; units without any are left out."""
         ...
 
     async def received(self, campaign_id: int, start: str, end: str) -> list[ReceivedRow]:

@@ -20,7 +20,8 @@ For a period (local days, both included; without dates, the whole campaign), per
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import operator
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,33 +33,44 @@ from bot.unit_deadlines import sign_deadline_from
 from bot.unit_rules import WITH_UNIT
 
 if TYPE_CHECKING:
-    from bot.deadline_ports import ReceivedCounts, ReceivedRow
+    from bot.deadline_ports import ReceivedRow
     from bot.lifecycle import Policy
     from bot.services import Services
 
 
 @dataclass(frozen=True, slots=True)
-class UnitFigures:
-    unit_id: int
-    code: str
-    name: str
+class ReceivedFigures:
+    """The counts of a unit's received items (as the module docstring defines them)."""
+
     received: int = 0
     sign_due: int = 0
     signed_on_time: int = 0
     answer_due: int = 0
     answered_on_time: int = 0
     closed: int = 0
-    satisfied: int = 0
-    basically: int = 0
-    valid_votes: int = 0
-    extensions: int = 0
-    extensions_approved: int = 0
-    escalations: int = 0
-    returns: int = 0
 
-    @property
-    def active(self) -> bool:
-        return bool(self.received or self.extensions or self.escalations or self.returns)
+    @classmethod
+    def of(cls, row: ReceivedRow, now: datetime, policy: Policy) -> ReceivedFigures:
+        """One received item, counted as of `now` (the store counts the same in SQL for the
+        items with a stored sign-for deadline: storage/unit_summary.py)."""
+        status = Status(row.status)
+        window = row.sign_due_at or sign_deadline_from(row.forwarded_at, policy)
+        signed = row.signed_at
+        answered = None if status in WITH_UNIT else row.answered_at
+        overdue = status in WITH_UNIT and row.due_at is not None and now > row.due_at
+        return cls(
+            received=1,
+            sign_due=int(signed is not None or now > window),
+            signed_on_time=int(signed is not None and signed <= window),
+            answer_due=int(answered is not None or overdue),
+            answered_on_time=int(
+                answered is not None and (row.due_at is None or answered <= row.due_at)
+            ),
+            closed=int(status is Status.CLOSED),
+        )
+
+    def __add__(self, other: ReceivedFigures) -> ReceivedFigures:
+        return ReceivedFigures(*map(operator.add, astuple(self), astuple(other)))
 
     @property
     def on_time_rate(self) -> float | None:
@@ -68,22 +80,42 @@ class UnitFigures:
     def closed_rate(self) -> float | None:
         return rate(self.closed, self.received)
 
+
+@dataclass(frozen=True, slots=True)
+class UnitFigures:
+    unit_id: int
+    code: str
+    name: str
+    counts: ReceivedFigures
+    satisfied: int
+    basically: int
+    valid_votes: int
+    extensions: int
+    extensions_approved: int
+    escalations: int
+    returns: int
+
+    @property
+    def active(self) -> bool:
+        return bool(self.counts.received or self.extensions or self.escalations or self.returns)
+
     @property
     def satisfaction_rate(self) -> float | None:
         return rate(self.satisfied + self.basically, self.valid_votes)
 
     def to_json(self) -> dict[str, Any]:
+        c = self.counts
         return {
             "code": self.code,
             "name": self.name,
-            "received": self.received,
-            "sign_due": self.sign_due,
-            "signed_on_time": self.signed_on_time,
-            "answer_due": self.answer_due,
-            "answered_on_time": self.answered_on_time,
-            "on_time_rate": self.on_time_rate,
-            "closed": self.closed,
-            "closed_rate": self.closed_rate,
+            "received": c.received,
+            "sign_due": c.sign_due,
+            "signed_on_time": c.signed_on_time,
+            "answer_due": c.answer_due,
+            "answered_on_time": c.answered_on_time,
+            "on_time_rate": c.on_time_rate,
+            "closed": c.closed,
+            "closed_rate": c.closed_rate,
             "valid_votes": self.valid_votes,
             "satisfaction_rate": self.satisfaction_rate,
             "extensions": self.extensions,
@@ -93,44 +125,6 @@ class UnitFigures:
         }
 
 
-@dataclass
-class _Tally:
-    received: int = 0
-    sign_due: int = 0
-    signed_on_time: int = 0
-    answer_due: int = 0
-    answered_on_time: int = 0
-    closed: int = 0
-
-    def add(self, row: ReceivedRow, now: datetime, policy: Policy) -> None:
-        self.received += 1
-        status = Status(row.status)
-        window = row.sign_due_at or sign_deadline_from(row.forwarded_at, policy)
-        if row.signed_at is not None or now > window:
-            self.sign_due += 1
-            if row.signed_at is not None and row.signed_at <= window:
-                self.signed_on_time += 1
-        answered = row.answered_at is not None and status not in WITH_UNIT
-        if answered:
-            self.answer_due += 1
-            assert row.answered_at is not None
-            if row.due_at is None or row.answered_at <= row.due_at:
-                self.answered_on_time += 1
-        elif status in WITH_UNIT and row.due_at is not None and now > row.due_at:
-            self.answer_due += 1
-        if status is Status.CLOSED:
-            self.closed += 1
-
-    def merge(self, counts: ReceivedCounts) -> None:
-        """The same figures counted by the store (items with a stored sign-for deadline)."""
-        self.received += counts.received
-        self.sign_due += counts.sign_due
-        self.signed_on_time += counts.signed_on_time
-        self.answer_due += counts.answer_due
-        self.answered_on_time += counts.answered_on_time
-        self.closed += counts.closed
-
-
 async def load_unit_figures(
     services: Services, start: str, end: str, now: datetime
 ) -> list[UnitFigures]:
@@ -138,18 +132,18 @@ async def load_unit_figures(
     campaign_id = services.campaign.id
     labels = await services.reports.labels(campaign_id)
     store = services.deadlines
-    tallies: dict[int, _Tally] = {unit_id: _Tally() for unit_id in labels.unit_order}
-    for counts in await store.received_counts(campaign_id, start, end, now):
-        tallies.setdefault(counts.unit_id, _Tally()).merge(counts)
+    counts = dict.fromkeys(labels.unit_order, ReceivedFigures())
+    counts |= await store.received_counts(campaign_id, start, end, now)
     # Items forwarded before their sign-for deadline was stored: worked out one by one.
     for row in await store.received(campaign_id, start, end):
-        tallies.setdefault(row.unit_id, _Tally()).add(row, now, services.policy)
+        one = ReceivedFigures.of(row, now, services.policy)
+        counts[row.unit_id] = counts.get(row.unit_id, ReceivedFigures()) + one
     votes: dict[int, dict[str, int]] = {}
     for unit_id, value, count in await store.unit_votes(campaign_id, start, end):
         votes.setdefault(unit_id, {})[value] = count
     events = await store.unit_events(campaign_id, start, end)
     out = []
-    for unit_id, t in tallies.items():
+    for unit_id, received in counts.items():
         v = votes.get(unit_id, {})
         satisfied, basically = v.get(Rating.SATISFIED, 0), v.get(Rating.BASICALLY, 0)
         out.append(
@@ -157,12 +151,7 @@ async def load_unit_figures(
                 unit_id,
                 labels.unit_codes.get(unit_id, ""),
                 labels.units.get(unit_id, ""),
-                t.received,
-                t.sign_due,
-                t.signed_on_time,
-                t.answer_due,
-                t.answered_on_time,
-                t.closed,
+                received,
                 satisfied,
                 basically,
                 satisfied + basically + v.get(Rating.DISSATISFIED, 0),
@@ -184,14 +173,14 @@ def render_unit_figures(rows: list[UnitFigures], texts: Texts) -> list[str]:
         texts(
             "unitfig.row",
             unit=html.escape(r.name),
-            received=r.received,
-            signed_on_time=r.signed_on_time,
-            sign_due=r.sign_due,
-            answered_on_time=r.answered_on_time,
-            answer_due=r.answer_due,
-            on_time_rate=percent(r.on_time_rate),
-            closed=r.closed,
-            closed_rate=percent(r.closed_rate),
+            received=r.counts.received,
+            signed_on_time=r.counts.signed_on_time,
+            sign_due=r.counts.sign_due,
+            answered_on_time=r.counts.answered_on_time,
+            answer_due=r.counts.answer_due,
+            on_time_rate=percent(r.counts.on_time_rate),
+            closed=r.counts.closed,
+            closed_rate=percent(r.counts.closed_rate),
             satisfaction=percent(r.satisfaction_rate),
             extensions=r.extensions,
             escalations=r.escalations,

@@ -10,7 +10,6 @@ from bot.deadline_ports import (
     AskedNotices,
     EscalationRow,
     NewEscalation,
-    ReceivedCounts,
     ReceivedRow,
     UnitEvents,
 )
@@ -18,6 +17,7 @@ from bot.items import Status, Transition, format_number
 from bot.lifecycle import EventKind
 from bot.notices import Notice
 from bot.unit_deadlines import Decision, Extension, ExtensionDecision, NewExtension
+from bot.unit_figures import ReceivedFigures
 from storage import unit_summary
 from storage.db import Repo, changed_one, insert, select_one
 from storage.item_changes import write_event
@@ -215,7 +215,7 @@ class DeadlineRepo(Repo):
 
     async def received_counts(
         self, campaign_id: int, start: str, end: str, now: datetime
-    ) -> list[ReceivedCounts]:
+    ) -> dict[int, ReceivedFigures]:
         return await unit_summary.received_counts(self.db, campaign_id, start, end, now)
 
     async def received(self, campaign_id: int, start: str, end: str) -> list[ReceivedRow]:

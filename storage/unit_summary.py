@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import to_db
-from bot.deadline_ports import ReceivedCounts
+from bot.unit_figures import ReceivedFigures
 from storage.db import Reads
 from storage.statuses import NOT_COUNTED, WAITING
 from storage.tally_summary import (
@@ -41,7 +41,7 @@ RECEIVED = (
 # own index, not a pass over every forwarded item of the period (migration 0019).
 RECEIVED_OLD = RECEIVED.replace("FROM items i", "FROM items i INDEXED BY items_sign_due_unknown")
 _ANSWERED = f"(i.answered_at IS NOT NULL AND NOT {WITH_UNIT})"
-# The rule of bot/unit_figures.py's _Tally.add, in SQL (times are UTC ISO text, bot/clock.py
+# The rule of bot/unit_figures.py's ReceivedFigures.of, in SQL (times are UTC ISO text, bot/clock.py
 # to_db, so they compare as strings); for a period's edges.
 _COUNTS_EDGE = (
     "SELECT i.unit_id, COUNT(*), "
@@ -92,26 +92,25 @@ REASONS_EDGE = (
     "AND i.answer_reason IS NOT NULL GROUP BY 1"
 )
 
-# Columns of ReceivedCounts after unit_id (received, sign_due, signed_on_time, answer_due, ...).
-_SIGN_DUE, _ANSWER_DUE = 1, 3
+# What a passed deadline of tally_unit_due (its `what`) or of today's items adds to.
+_DUE = {"sign": "sign_due", "answer": "answer_due"}
 
 
 async def received_counts(
     db: Reads, campaign_id: int, start: str, end: str, now: datetime
-) -> list[ReceivedCounts]:
+) -> dict[int, ReceivedFigures]:
     """Per unit, the items of [start, end) with a stored sign-for deadline, counted by the rule
-    of bot/unit_figures.py's _Tally.add."""
+    of bot/unit_figures.py's ReceivedFigures.of."""
     moment = to_db(now)
     split = split_period(start, end)
-    totals: dict[int, list[int]] = {}
+    totals: dict[int, ReceivedFigures] = {}
 
-    def add(unit_id: int, column: int, n: Any) -> None:
-        totals.setdefault(unit_id, [0] * 6)[column] += int(n or 0)
+    def add(unit_id: Any, counts: ReceivedFigures) -> None:
+        totals[int(unit_id)] = totals.get(int(unit_id), ReceivedFigures()) + counts
 
     def add_rows(rows: list[Any]) -> None:
         for unit_id, *counts in rows:
-            for column, n in enumerate(counts):
-                add(int(unit_id), column, n)
+            add(unit_id, ReceivedFigures(*(int(n or 0) for n in counts)))
 
     for first, until in split.edges:
         add_rows(await db.fetch_all(_COUNTS_EDGE, (moment, moment, campaign_id, first, until)))
@@ -120,17 +119,16 @@ async def received_counts(
         # deadlines passed of the others are added below.
         add_rows(await db.fetch_all(_COUNTS, (campaign_id, *split.months)))
         today = local_day(moment)
-        due_column = {"sign": _SIGN_DUE, "answer": _ANSWER_DUE}
         for unit_id, what, n in await db.fetch_all(
             _PAST, (campaign_id, *split.months, today.isoformat())
         ):
-            add(int(unit_id), due_column[str(what)], n)
+            add(unit_id, ReceivedFigures(**{_DUE[str(what)]: int(n or 0)}))
         lo, hi = months_range(split.months)
         day = (day_start(today), day_start(today + timedelta(days=1)))
-        for sql, column in ((_SIGN_TODAY, _SIGN_DUE), (_ANSWER_TODAY, _ANSWER_DUE)):
+        for sql, what in ((_SIGN_TODAY, "sign"), (_ANSWER_TODAY, "answer")):
             for unit_id, n in await db.fetch_all(sql, (moment, campaign_id, *day, lo, hi)):
-                add(int(unit_id), column, n)
-    return [ReceivedCounts(unit_id, *counts) for unit_id, counts in totals.items() if counts[0]]
+                add(unit_id, ReceivedFigures(**{_DUE[what]: int(n or 0)}))
+    return {unit_id: counts for unit_id, counts in totals.items() if counts.received}
 
 
 async def unit_votes(

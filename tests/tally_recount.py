@@ -11,7 +11,7 @@ from bot.clock import from_db
 from bot.config import DeadlineSettings
 from bot.deadline_ports import ReceivedRow
 from bot.lifecycle import Policy
-from bot.unit_figures import _Tally
+from bot.unit_figures import ReceivedFigures
 from storage.db import Database
 from storage.deadlines import DeadlineRepo
 from storage.satisfaction import SatisfactionRepo
@@ -96,7 +96,7 @@ async def assert_unit_counts(
             and i["forwarded_at"] is not None
             and start <= i["forwarded_at"] < end
         ]
-        want: dict[int, _Tally] = {}
+        want: dict[int, ReceivedFigures] = {}
         for i in received:
             if i["sign_due_at"] is not None:
                 forwarded_at = from_db(i["forwarded_at"])
@@ -108,19 +108,10 @@ async def assert_unit_counts(
                     forwarded_at,
                     *(from_db(i[k]) for k in ("sign_due_at", "signed_at", "due_at", "answered_at")),
                 )
-                want.setdefault(i["unit_id"], _Tally()).add(row, now, _POLICY)
-        got = {c.unit_id: c for c in await store.received_counts(campaign_id, start, end, now)}
-        assert {u: tuple(vars(t).values()) for u, t in want.items()} == {
-            u: (
-                c.received,
-                c.sign_due,
-                c.signed_on_time,
-                c.answer_due,
-                c.answered_on_time,
-                c.closed,
-            )
-            for u, c in got.items()
-        }, (start, end)
+                unit = want.get(i["unit_id"], ReceivedFigures())
+                want[i["unit_id"]] = unit + ReceivedFigures.of(row, now, _POLICY)
+        got = await store.received_counts(campaign_id, start, end, now)
+        assert want == got, (start, end)
         votes: Counter[tuple[int, str]] = Counter()
         for i in received:
             rows = await db.fetch_all(

@@ -1,5 +1,5 @@
 """The per-unit figures counted in SQL (items with a stored sign-for deadline) agree with the
-rule applied item by item (bot/unit_figures.py `_Tally.add`, which also serves the items
+rule applied item by item (bot/unit_figures.py `ReceivedFigures.of`, which also serves the items
 forwarded before migration 0014), over items in every state the figures tell apart."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.bootstrap import database_of
 from bot.people import Role
-from bot.unit_figures import _Tally
+from bot.unit_figures import ReceivedFigures
 from storage.deadlines import _received
 from tests.conftest import Harness
 from tests.test_unit_deadlines import _forwarded
@@ -48,17 +48,15 @@ async def test_counted_in_sql_as_item_by_item(bot: Harness) -> None:
     campaign = services.campaign.id
     start, end = "2000-01-01", "2100-01-01"
     for now in (bot.now(), bot.now() + 3 * day, bot.now() + 200 * day):
-        [counts] = await services.deadlines.received_counts(campaign, start, end, now)
+        [in_sql] = (await services.deadlines.received_counts(campaign, start, end, now)).values()
         rows = await db.fetch_all_as(
             _received,
             "SELECT unit_id, id AS item_id, status, forwarded_at, sign_due_at, signed_at, "
             "due_at, answered_at FROM items WHERE unit_id IS NOT NULL",
         )
-        one_by_one = _Tally()
-        for row in rows:
-            one_by_one.add(row, now, services.policy)
-        in_sql = _Tally()
-        in_sql.merge(counts)
+        one_by_one = sum(
+            (ReceivedFigures.of(row, now, services.policy) for row in rows), ReceivedFigures()
+        )
         assert in_sql == one_by_one, now
         assert one_by_one.received == 6 and one_by_one.closed == 1
     assert await services.deadlines.received(campaign, start, end) == []  # none from before 0014
