@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeGuard, get_args
 
+from bot.photostore import StoredFiles
 from bot.texts import catalog_name
 
 # Bounds for code ranges in tallies: every catalog code sorts after the first and before the second.
@@ -147,9 +148,7 @@ class NewPhoto:
     person_id: int
     target: PhotoTarget
     facts: PhotoFacts
-    original_path: str
-    display_path: str
-    thumb_path: str
+    files: StoredFiles
     as_file: bool
     flags: tuple[str, ...]
     file_unique_id: str

@@ -39,7 +39,7 @@ class PhotoRepo(Repo):
 
     async def add(self, photo: NewPhoto) -> tuple[int, bool]:
         """Store a photo once per record and Telegram file. Returns (count on record, created)."""
-        t, facts = photo.target, photo.facts
+        t, facts, files = photo.target, photo.facts, photo.files
         async with self.db.transaction() as conn:
             created = await changed_one(
                 conn,
@@ -59,9 +59,9 @@ class PhotoRepo(Repo):
                     facts.width,
                     facts.height,
                     facts.size_bytes,
-                    photo.original_path,
-                    photo.display_path,
-                    photo.thumb_path,
+                    files.original,
+                    files.display,
+                    files.thumb,
                     facts.phash,
                     facts.signature,
                     facts.taken_at.isoformat() if facts.taken_at else None,

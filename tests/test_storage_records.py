@@ -8,6 +8,7 @@ import pytest
 
 from bot.geo import Presence, PresenceReason
 from bot.likeness import SIGNATURE_BYTES
+from bot.photostore import StoredFiles
 from bot.records import NewPhoto, PhotoFacts, PhotoTarget
 from bot.visits import NewVisit, Position
 from tests.storage_helpers import NOW, World, _complete_draft, imported_template, world
@@ -91,9 +92,7 @@ def _photo(w: World, target: PhotoTarget, file_unique_id: str, sha: str = "ab" *
             gps_lat=None,
             gps_lon=None,
         ),
-        original_path=f"originals/{sha}.jpg",
-        display_path=f"display/{sha}.jpg",
-        thumb_path=f"thumbs/{sha}.jpg",
+        files=StoredFiles(f"originals/{sha}.jpg", f"display/{sha}.jpg", f"thumbs/{sha}.jpg"),
         as_file=True,
         flags=("near_duplicate",),
         file_unique_id=file_unique_id,
