@@ -21,7 +21,6 @@ from bot.usecases.bulletin import Bulletin
 
 log = logging.getLogger(__name__)
 
-COUNT_WIDTHS_MM = (100, 28, 28)
 UNIT_WIDTHS_MM = (120, 36)
 
 
@@ -98,21 +97,14 @@ def render_bulletin(bulletin: Bulletin, texts: Texts, font_path: Path | None) ->
     doc.progress_table(bulletin.board, texts)
 
     doc.heading(texts("bulletin.h_items"))
-    rows = [
+    doc.count_table(
         [
-            catalog_name(r.label, r.label_en, texts.language) or texts("tally.unassigned"),
-            r.problems,
-            r.suggestions,
-        ]
-        for r in tally.by_project
-    ]
-    headers = [
-        texts("bulletin.col.project"),
-        texts("bulletin.col.problems"),
-        texts("bulletin.col.suggestions"),
-    ]
-    rows.append([texts("bulletin.total"), tally.problems, tally.suggestions])
-    doc.table(headers, rows, COUNT_WIDTHS_MM, bold_rows=[len(rows) - 1])
+            (catalog_name(r.label, r.label_en, texts.language), r.problems, r.suggestions)
+            for r in tally.by_project
+        ],
+        texts,
+        total=(tally.problems, tally.suggestions),
+    )
 
     doc.heading(texts("bulletin.h_overdue"))
     overdue = bulletin.overdue_by_unit

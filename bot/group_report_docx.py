@@ -14,7 +14,6 @@ from bot.usecases.group_report import GroupReport
 
 NAMES_SHOWN = 30
 CATEGORY_WIDTHS_MM = (120, 36)
-PROJECT_WIDTHS_MM = (100, 28, 28)
 OPEN_WIDTHS_MM = (26, 16, 40, 22, 52)
 
 
@@ -65,15 +64,7 @@ def render_group_report(report: GroupReport, texts: Texts) -> bytes:
             CATEGORY_WIDTHS_MM,
         )
     if report.by_project:
-        doc.table(
-            [
-                texts("bulletin.col.project"),
-                texts("bulletin.col.problems"),
-                texts("bulletin.col.suggestions"),
-            ],
-            [[name or texts("tally.unassigned"), p, s] for name, p, s in report.by_project],
-            PROJECT_WIDTHS_MM,
-        )
+        doc.count_table(report.by_project, texts)
 
     doc.heading(texts("groupreport.h_answers"))
     figures = report.satisfaction

@@ -30,6 +30,7 @@ from bot.exif import TRANSPOSE, offset_tz, parse_offset, read_exif
 from bot.geo import distance_m
 from bot.likeness import Earlier, dhash, hamming, probes, signature
 from bot.photo_formats import EXTENSIONS, heif_brand, sniff
+from bot.records import PhotoFacts
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -101,22 +102,15 @@ class PhotoRejected(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class ProcessedPhoto:
-    sha256: str
-    format: str
+class ProcessedPhoto(PhotoFacts):
+    """What process_photo makes of a file: its facts, which the photo's row keeps, and the
+    copies and probes derived from it."""
+
     extension: str
-    width: int
-    height: int
-    size_bytes: int
     display_jpeg: bytes = field(repr=False)
     thumb_jpeg: bytes = field(repr=False)
-    phash: int  # the legacy 64-bit difference hash, still kept (see bot/likeness.py)
-    signature: bytes = field(repr=False)  # what later photos are compared with
     probes: bytes = field(repr=False)  # what this photo is compared through
-    taken_at: datetime | None
     taken_offset: str | None
-    gps_lat: float | None
-    gps_lon: float | None
 
 
 class PhotoFlag(StrEnum):

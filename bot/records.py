@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeGuard, get_args
 
+from bot.photostore import StoredFiles
 from bot.texts import catalog_name
 
 # Bounds for code ranges in tallies: every catalog code sorts after the first and before the second.
@@ -126,22 +127,28 @@ class PhotoTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class NewPhoto:
-    person_id: int
-    target: PhotoTarget
+class PhotoFacts:
+    """What a received photo file is, as its row keeps it; bot.photos.ProcessedPhoto adds the
+    copies and probes derived from it."""
+
     sha256: str
     format: str
     width: int
     height: int
     size_bytes: int
-    original_path: str
-    display_path: str
-    thumb_path: str
-    phash: int
-    signature: bytes
+    phash: int  # the legacy 64-bit difference hash, still kept (see bot/likeness.py)
+    signature: bytes = field(repr=False)  # what later photos are compared with
     taken_at: datetime | None
     gps_lat: float | None
     gps_lon: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewPhoto:
+    person_id: int
+    target: PhotoTarget
+    facts: PhotoFacts
+    files: StoredFiles
     as_file: bool
     flags: tuple[str, ...]
     file_unique_id: str

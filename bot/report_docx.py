@@ -9,7 +9,7 @@ Blocking (python-docx): doors write the files in a worker thread.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from docx import Document
@@ -39,6 +39,7 @@ TEXT_WIDTH_MM = 210 - MARGINS_MM["left"] - MARGINS_MM["right"]
 LIGHT_FILL = {Light.GREEN: "C6EFCE", Light.YELLOW: "FFEB9C", Light.RED: "FFC7CE"}
 PROGRESS_COLUMNS = ("code", "title", "unit", "percent", "status", "light")
 PROGRESS_WIDTHS_MM = (18, 62, 36, 18, 20, 16)
+COUNT_WIDTHS_MM = (100, 28, 28)
 HEADING_NUMBERS = "一二三四五六七八九十"
 
 
@@ -164,6 +165,27 @@ class ReportDocument:
                 rows.append([sub.code, sub.title, sub.unit_name, *_cells(sp.derived, texts)])
         headers = [texts(f"bulletin.col.{c}") for c in PROGRESS_COLUMNS]
         return self.table(headers, rows, PROGRESS_WIDTHS_MM, bold_rows=bold, fills=fills)
+
+    def count_table(
+        self,
+        counts: Iterable[tuple[str, int, int]],
+        texts: Texts,
+        total: tuple[int, int] | None = None,
+    ) -> Table:
+        """Problems and suggestions by project (a nameless one is the unassigned), then in bold the
+        `total` when given (the tally's, which counts joint visits' items too)."""
+        headers = [
+            texts("bulletin.col.project"),
+            texts("bulletin.col.problems"),
+            texts("bulletin.col.suggestions"),
+        ]
+        rows: list[list[object]] = [
+            [name or texts("tally.unassigned"), p, s] for name, p, s in counts
+        ]
+        if total is None:
+            return self.table(headers, rows, COUNT_WIDTHS_MM)
+        rows.append([texts("bulletin.total"), *total])
+        return self.table(headers, rows, COUNT_WIDTHS_MM, bold_rows=[len(rows) - 1])
 
     def to_bytes(self) -> bytes:
         out = io.BytesIO()

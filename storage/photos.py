@@ -39,7 +39,7 @@ class PhotoRepo(Repo):
 
     async def add(self, photo: NewPhoto) -> tuple[int, bool]:
         """Store a photo once per record and Telegram file. Returns (count on record, created)."""
-        t = photo.target
+        t, facts, files = photo.target, photo.facts, photo.files
         async with self.db.transaction() as conn:
             created = await changed_one(
                 conn,
@@ -54,19 +54,19 @@ class PhotoRepo(Repo):
                     t.item_id,
                     t.visit_id,
                     t.progress_report_id,
-                    photo.sha256,
-                    photo.format,
-                    photo.width,
-                    photo.height,
-                    photo.size_bytes,
-                    photo.original_path,
-                    photo.display_path,
-                    photo.thumb_path,
-                    photo.phash,
-                    photo.signature,
-                    photo.taken_at.isoformat() if photo.taken_at else None,
-                    photo.gps_lat,
-                    photo.gps_lon,
+                    facts.sha256,
+                    facts.format,
+                    facts.width,
+                    facts.height,
+                    facts.size_bytes,
+                    files.original,
+                    files.display,
+                    files.thumb,
+                    facts.phash,
+                    facts.signature,
+                    facts.taken_at.isoformat() if facts.taken_at else None,
+                    facts.gps_lat,
+                    facts.gps_lon,
                     int(photo.as_file),
                     ",".join(photo.flags),
                     photo.file_unique_id,

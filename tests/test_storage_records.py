@@ -8,7 +8,8 @@ import pytest
 
 from bot.geo import Presence, PresenceReason
 from bot.likeness import SIGNATURE_BYTES
-from bot.records import NewPhoto, PhotoTarget
+from bot.photostore import StoredFiles
+from bot.records import NewPhoto, PhotoFacts, PhotoTarget
 from bot.visits import NewVisit, Position
 from tests.storage_helpers import NOW, World, _complete_draft, imported_template, world
 
@@ -79,19 +80,19 @@ def _photo(w: World, target: PhotoTarget, file_unique_id: str, sha: str = "ab" *
     return NewPhoto(
         person_id=w.deputy_id,
         target=target,
-        sha256=sha,
-        format="JPEG",
-        width=1600,
-        height=1200,
-        size_bytes=123_456,
-        original_path=f"originals/{sha}.jpg",
-        display_path=f"display/{sha}.jpg",
-        thumb_path=f"thumbs/{sha}.jpg",
-        phash=0x0123_4567_89AB_CDEF,
-        signature=bytes(range(SIGNATURE_BYTES)),
-        taken_at=NOW - timedelta(minutes=10),
-        gps_lat=None,
-        gps_lon=None,
+        facts=PhotoFacts(
+            sha256=sha,
+            format="JPEG",
+            width=1600,
+            height=1200,
+            size_bytes=123_456,
+            phash=0x0123_4567_89AB_CDEF,
+            signature=bytes(range(SIGNATURE_BYTES)),
+            taken_at=NOW - timedelta(minutes=10),
+            gps_lat=None,
+            gps_lon=None,
+        ),
+        files=StoredFiles(f"originals/{sha}.jpg", f"display/{sha}.jpg", f"thumbs/{sha}.jpg"),
         as_file=True,
         flags=("near_duplicate",),
         file_unique_id=file_unique_id,
