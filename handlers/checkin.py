@@ -98,10 +98,11 @@ async def receive_location(update: Update, context: BotContext) -> str:
         await message.reply_text(texts("checkin_venue_refused"))
         return LOCATION
     loc = message.location
+    # Only whether the location is live matters. Reading `live_period` itself warns on every
+    # check-in that PTB will return a timedelta, while to_dict() gives Telegram's field as is.
+    live = bool(loc.to_dict().get("live_period"))
     try:
-        position = Position(
-            loc.latitude, loc.longitude, loc.horizontal_accuracy, bool(loc.live_period)
-        )
+        position = Position(loc.latitude, loc.longitude, loc.horizontal_accuracy, live)
     except Refused as refused:
         await message.reply_text(texts(refused.key, **refused.params))
         return LOCATION
