@@ -42,7 +42,6 @@ class Light(StrEnum):
 
 
 LIGHT_EMOJI = {Light.GREEN: "🟢", Light.YELLOW: "🟡", Light.RED: "🔴"}
-_STATUS_ORDER = (Status.DONE, Status.NOT_STARTED, Status.IN_PROGRESS, Status.BEHIND)
 _LIGHT_ORDER = (Light.GREEN, Light.YELLOW, Light.RED)
 
 
