@@ -7,6 +7,8 @@ at a few hundred API calls a second; with aiohttp the same bot made 4.7x the con
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import aiohttp
 import orjson
 from telegram.error import NetworkError, TimedOut
@@ -49,6 +51,17 @@ class AiohttpRequest(BaseRequest):
     @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Telegram's answer, read by orjson (PTB's documented hook for it): every answer is
+        parsed, and the standard library's json took 2.6% of the bot's CPU at 200 deputies.
+        Bytes that are not valid UTF-8 JSON go to PTB's own reader, which replaces bad bytes
+        and raises TelegramError for what is not JSON at all."""
+        try:
+            return cast(dict[str, Any], orjson.loads(payload))
+        except orjson.JSONDecodeError:
+            return BaseRequest.parse_json_payload(payload)
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:

@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from PIL import Image
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import TelegramError
 
 from handlers.request import AiohttpRequest
 from localapi import LocalBotApi
@@ -90,3 +91,33 @@ async def test_text_keyboard_and_photo_arrive_whole() -> None:
         assert (text.text, text.buttons) == (TEXT, ["较重"])
         photo = await user.next_message()
         assert photo.kind == "photo" and photo.text == "现场照片" and photo.files
+
+
+async def test_answers_are_read_whole_and_bad_bytes_as_ptb_reads_them() -> None:
+    """Answers go through orjson; those it refuses still read as python-telegram-bot reads
+    them: a byte that is not UTF-8 becomes U+FFFD, and what is not JSON is a TelegramError."""
+    good = b'"text":"\xe5\xb7\xb2\xe6\x8f\x90\xe4\xba\xa4"'  # 已提交
+    bodies = {
+        7: b'{"ok":true,"result":{"message_id":1,"date":0,"chat":{"id":7,"type":"private"},%s}}'
+        % good,
+        8: b'{"ok":true,"result":{"message_id":2,"date":0,"chat":{"id":8,"type":"private"},'
+        b'"text":"a\xffb"}}',
+        9: b"<html>502 Bad Gateway</html>",
+    }
+
+    async def answer(request: web.Request) -> web.Response:
+        if request.match_info["method"] == "getMe":
+            me = {"id": 1, "is_bot": True, "first_name": "Deputy Bot", "username": "d_bot"}
+            return web.json_response({"ok": True, "result": me})
+        chat_id = (await request.json())["chat_id"]
+        return web.Response(body=bodies[chat_id], content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", answer)
+    async with serving(app) as base_url:
+        bot = Bot(TOKEN, base_url=f"{base_url}/bot", request=AiohttpRequest())
+        async with bot:
+            assert (await bot.send_message(7, "x")).text == "已提交"
+            assert (await bot.send_message(8, "x")).text == "a\ufffdb"
+            with pytest.raises(TelegramError, match="Invalid server response"):
+                await bot.send_message(9, "x")
