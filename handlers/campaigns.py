@@ -14,6 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.campaign_ports import PartnerGroup
 from bot.errors import Refused
 from bot.usecases import campaigns, joint
+from bot.visits import NearbySite
 from handlers import callbacks
 from handlers.common import set_person_commands
 from handlers.context import BotContext
@@ -80,22 +81,22 @@ async def campaign_chosen(update: Update, context: BotContext) -> None:
         await set_person_commands(context, query.message.chat.id, chosen.person, context.texts)
 
 
-async def follow_location(
+async def sites_around(
     context: BotContext, flow: dict[str, Any], lat: float, lon: float
-) -> None:
-    """/checkin: a person of several campaigns checks in where the location is a site of one;
-    the flow goes on in that campaign, and they are told so."""
+) -> list[NearbySite]:
+    """/checkin's sites within reach of the location. A person of several campaigns checks in
+    where the location is a site of one: the flow goes on in that campaign, and they are told."""
     user_id = context.me.telegram_user_id
-    if user_id is None:
-        return
-    moved = await campaigns.by_location(context.services, user_id, context.me, lat, lon)
-    if moved is None:
-        return
-    context.person = moved.person
-    flow["campaign"] = moved.campaign.id
-    await context.bot.send_message(
-        user_id, context.texts("campaign.by_location", campaign=html.escape(moved.campaign.name))
-    )
+    around = await campaigns.sites_around(context.services, user_id, context.me, lat, lon)
+    moved = around.moved
+    if moved is not None and user_id is not None:
+        context.person = moved.person
+        flow["campaign"] = moved.campaign.id
+        await context.bot.send_message(
+            user_id,
+            context.texts("campaign.by_location", campaign=html.escape(moved.campaign.name)),
+        )
+    return around.sites
 
 
 # --- joint inspections (bot/usecases/joint.py) ----------------------------------------------------

@@ -23,10 +23,10 @@ from bot.people import Action, can, require_can
 from bot.records import PhotoTarget
 from bot.texts import Texts
 from bot.usecases import deputy, progress
-from bot.visits import NearbySite, Position, rank_nearby
+from bot.visits import NearbySite, Position
 from handlers import callbacks
 from handlers import flow as flows
-from handlers.campaigns import follow_location, with_joint_button
+from handlers.campaigns import sites_around, with_joint_button
 from handlers.common import leave_conversation
 from handlers.context import BotContext
 from handlers.conversation import END
@@ -129,20 +129,7 @@ async def receive_location(update: Update, context: BotContext) -> str:
         )
         await message.reply_text(await _visit(context, scanned, flow["position"]["key"]))
         return await _ask_for_photos(message, context)
-    services = context.services
-    await follow_location(context, flow, position.lat, position.lon)
-    candidates = await services.catalog.sites_within_box(
-        services.campaign.id, position.lat, position.lon, settings.search_radius_m
-    )
-    group_projects = await flows.my_group_projects(context)
-    nearby = rank_nearby(
-        candidates,
-        position.lat,
-        position.lon,
-        within_m=settings.search_radius_m,
-        group_project_ids=group_projects,
-        limit=settings.max_sites_listed,
-    )
+    nearby = await sites_around(context, flow, position.lat, position.lon)
     await message.reply_text(
         texts("checkin_location_received", accuracy=accuracy), reply_markup=ReplyKeyboardRemove()
     )

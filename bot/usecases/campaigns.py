@@ -23,7 +23,7 @@ from bot.errors import require
 from bot.people import Action, Person, can
 from bot.records import CampaignRecord
 from bot.services import Services
-from bot.visits import rank_nearby
+from bot.visits import NearbySite, rank_nearby
 
 log = logging.getLogger(__name__)
 
@@ -118,30 +118,52 @@ async def switch(services: Services, telegram_user_id: int, campaign_id: object)
     return chosen
 
 
-async def by_location(
-    services: Services, telegram_user_id: int, current: Person, lat: float, lon: float
-) -> Membership | None:
-    """/checkin's default from the site: another membership to check in as, when the current
-    campaign has no site within reach of the location and that one's campaign has (the first in
-    the served order); None: stay. Chosen, it becomes the account's current campaign."""
-    radius = services.settings.checkin.search_radius_m
+@dataclass(frozen=True, slots=True)
+class SitesAround:
+    """What /checkin offers for a shared location: the sites within reach, the group's first;
+    `moved`: the membership the check-in went to (None: the campaign it acts in)."""
+
+    sites: list[NearbySite]
+    moved: Membership | None = None
+
+
+async def sites_around(
+    services: Services, telegram_user_id: int | None, current: Person, lat: float, lon: float
+) -> SitesAround:
+    """The sites within reach in the campaign the person acts in. When it has none there and
+    another membership's campaign has, the check-in goes there (the first in the served
+    order), which becomes the account's current campaign. Each campaign's sites are read once."""
+    sites = await _ranked(services, services.campaign.id, current.group_id, lat, lon)
+    if sites or telegram_user_id is None:
+        return SitesAround(sites)
     mine = [
-        m for m in await memberships(services, telegram_user_id) if can(m.person, Action.CHECKIN)
+        m
+        for m in await memberships(services, telegram_user_id)
+        if m.person.id != current.id and can(m.person, Action.CHECKIN)
     ]
-    if len(mine) < 2 or await _reaches(services, current.campaign_id, lat, lon, radius):
-        return None
     for m in mine:
-        if m.person.id != current.id and await _reaches(services, m.campaign.id, lat, lon, radius):
+        if found := await _ranked(services, m.campaign.id, m.person.group_id, lat, lon):
             await services.memberships.choose_campaign(
                 telegram_user_id, m.campaign.id, services.clock.now()
             )
             services.act_in(m.campaign)
-            return m
-    return None
+            return SitesAround(found, m)
+    return SitesAround([])
 
 
-async def _reaches(
-    services: Services, campaign_id: int, lat: float, lon: float, radius: float
-) -> bool:
-    box = await services.catalog.sites_within_box(campaign_id, lat, lon, radius)
-    return bool(rank_nearby(box, lat, lon, within_m=radius, group_project_ids=set(), limit=1))
+async def _ranked(
+    services: Services, campaign_id: int, group_id: int | None, lat: float, lon: float
+) -> list[NearbySite]:
+    settings = services.settings.checkin
+    box = await services.catalog.sites_within_box(campaign_id, lat, lon, settings.search_radius_m)
+    group_projects = (
+        await services.catalog.group_project_ids(group_id) if group_id is not None else set()
+    )
+    return rank_nearby(
+        box,
+        lat,
+        lon,
+        within_m=settings.search_radius_m,
+        group_project_ids=group_projects,
+        limit=settings.max_sites_listed,
+    )
