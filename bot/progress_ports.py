@@ -10,6 +10,10 @@ from bot import progress
 
 
 class ProgressStore(Protocol):
+    async def subitem(self, campaign_id: int, subitem_id: int) -> progress.SubitemRow | None:
+        """The campaign's sub-item of this id (None: no such sub-item in the campaign)."""
+        ...
+
     async def subitems(
         self, campaign_id: int, reach: progress.Reach = progress.WHOLE_CAMPAIGN
     ) -> list[progress.SubitemRow]:

@@ -33,13 +33,25 @@ def _target(r: Row) -> TargetRecord:
     )
 
 
+def _subitem_row(r: Row) -> SubitemRow:
+    return SubitemRow(r[0], r[1], r[2], r[3], r[4], r[5])
+
+
+_SUBITEMS = (
+    "SELECT s.id, s.code, s.title, s.project_id, s.unit_id, u.name AS unit_name "
+    "FROM subitems s JOIN units u ON u.id = s.unit_id "
+    "JOIN projects p ON p.id = s.project_id WHERE s.campaign_id = ?"
+)
+
+
 class ProgressRepo(Repo):
-    async def subitems(self, campaign_id: int, reach: Reach = WHOLE_CAMPAIGN) -> list[SubitemRow]:
-        sql = (
-            "SELECT s.id, s.code, s.title, s.project_id, s.unit_id, u.name AS unit_name "
-            "FROM subitems s JOIN units u ON u.id = s.unit_id "
-            "JOIN projects p ON p.id = s.project_id WHERE s.campaign_id = ?"
+    async def subitem(self, campaign_id: int, subitem_id: int) -> SubitemRow | None:
+        return await self.db.lookup(
+            _subitem_row, _SUBITEMS + " AND s.id = ?", (campaign_id, subitem_id)
         )
+
+    async def subitems(self, campaign_id: int, reach: Reach = WHOLE_CAMPAIGN) -> list[SubitemRow]:
+        sql = _SUBITEMS
         params: list[object] = [campaign_id]
         if reach.project_ids is not None:
             ids = sorted(reach.project_ids)
@@ -49,7 +61,7 @@ class ProgressRepo(Repo):
             sql += " AND s.unit_id = ?"
             params.append(reach.unit_id)
         rows = await self.db.fetch_all(sql + " ORDER BY p.position, s.position, s.code", params)
-        return [SubitemRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+        return [_subitem_row(r) for r in rows]
 
     async def targets(self, subitem_ids: Sequence[int]) -> list[TargetRecord]:
         if not subitem_ids:

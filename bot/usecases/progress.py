@@ -134,8 +134,7 @@ async def campaign_board(
 async def _subitem(services: Services, subitem_id: object) -> SubitemRow:
     if not isinstance(subitem_id, int) or isinstance(subitem_id, bool) or subitem_id <= 0:
         raise Refused("button_expired")
-    rows = await services.progress.subitems(services.campaign.id)
-    row = next((r for r in rows if r.id == subitem_id), None)
+    row = await services.progress.subitem(services.campaign.id, subitem_id)
     if row is None:
         raise Refused("progress.subitem_not_found")
     return row
