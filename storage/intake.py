@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from bot.clock import to_db
 from bot.readmodels import Inbound
 from bot.records import Conversation, Finished
@@ -65,8 +67,9 @@ class IntakeRepo:
         """Journal a batch of (seq, sender, update) in one transaction; returns the seqs that
         were new (a redelivered update is already there and is not processed twice)."""
         at = to_db(now)
+        # orjson: Telegram's own JSON, journaled as it came (UTF-8 as is, like ensure_ascii=False).
         rows = [
-            (self.channel, seq, address, json.dumps(payload, ensure_ascii=False), at)
+            (self.channel, seq, address, orjson.dumps(payload).decode(), at)
             for seq, address, payload in updates
         ]
         return await self.db.run_write(functools.partial(_record_all, rows=rows))
