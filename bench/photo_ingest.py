@@ -18,6 +18,10 @@ Goal (issue 13): under 60 ms per photo and at most 1.5x the floor.
 - floor: the same two pictures made with bare Pillow the simplest way, same files, same run:
   Image.open, draft("RGB", display size), thumbnail(display size), JPEG at quality 85 to memory,
   thumbnail((320, 320)), JPEG at quality 85 to memory. No EXIF, no hashes, no files, no database.
+- beside a busy thread (informative): process_photo while another thread runs Python without
+  pause, the worst case of an event loop at the week's peak (a loop lets go of the GIL at each
+  poll), and bare Pillow's decode with its default 64 KB blocks and in one block: a thread that
+  hands the GIL back waits up to the 5 ms switch interval for it each time.
 - the least any path takes on this machine (informative): the JPEG decoded at libjpeg's smallest
   scale, 1/8, where entropy decoding the whole file is nearly all the work whatever the library
   (simplejpeg with its fast DCT and upsampling took 44-46 ms where Pillow took 47-50), and the
@@ -30,17 +34,20 @@ Goal (issue 13): under 60 ms per photo and at most 1.5x the floor.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import hashlib
 import io
 import math
 import sqlite3
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 from bench._campaign import Shape
 from bench._data import build
@@ -98,6 +105,38 @@ def decode_eighth(data: bytes) -> None:
     every coefficient of the file, which no library and no scale avoids."""
     with Image.open(io.BytesIO(data)) as im:
         im.draft("RGB", (im.size[0] // 8, im.size[1] // 8))
+        im.load()
+
+
+@contextlib.contextmanager
+def busy_python() -> Iterator[None]:
+    """A thread running Python without pause (the worst case of the event loop at the week's
+    peak): a thread that lets go of the GIL (a decoder) waits for it each time it wants it back."""
+    stop = threading.Event()
+
+    def spin() -> None:
+        n = 0
+        while not stop.is_set():
+            for i in range(2000):
+                n += i
+
+    thread = threading.Thread(target=spin, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def decode_in_blocks(data: bytes, size: tuple[int, int], block: int | None) -> None:
+    """Bare Pillow's decode to the display size, handing the decoder `block` bytes at a time
+    (None: Pillow's default, 64 KB)."""
+    with Image.open(io.BytesIO(data)) as im:
+        im.draft("RGB", size)
+        if block is not None:
+            assert isinstance(im, ImageFile.ImageFile)
+            im.decodermaxblock = block
         im.load()
 
 
@@ -218,6 +257,12 @@ async def run(args: argparse.Namespace) -> None:
 
     process_ms = ms_each(process_photo, sets[0])
     eighth_ms = ms_each(decode_eighth, sets[0])
+    with busy_python():
+        busy_ms = ms_each(process_photo, sets[0])
+        blocks_ms = {
+            block: ms_each(functools.partial(decode_in_blocks, size=size, block=block), sets[0])
+            for block in (None, 1 << 26)
+        }
     parts: dict[str, list[float]] = {}
     for data in sets[0]:
         for name, value in stages(data).items():
@@ -312,6 +357,12 @@ async def run(args: argparse.Namespace) -> None:
         f"(median): {floor:.1f} ms"
     )
     print(f"ratio: {figure / floor:.2f}")
+    print(
+        f"beside a thread running Python without pause (median): process_photo "
+        f"{median(busy_ms):.1f} ms; bare Pillow's decode alone with its default 64 KB blocks "
+        f"{median(blocks_ms[None]):.1f} ms, in one block as process_photo does "
+        f"{median(blocks_ms[1 << 26]):.1f} ms"
+    )
     print(
         f"the least any path that decodes the photo takes on this machine: decoding it at 1/8 "
         f"scale, bare Pillow (median): {median(eighth_ms):.1f} ms; writing and fsyncing the "
