@@ -57,6 +57,20 @@ def imported_example(folder: Path) -> Path:
     return config
 
 
+async def up_to(user: SimUser, fragment: str) -> list[BotMessage]:
+    """The bot's next messages, up to and including the first that contains `fragment`
+    (notifications before it are passed over, not lost to the caller)."""
+    seen = [await user.next_message()]
+    while fragment not in (seen[-1].text or ""):
+        seen.append(await user.next_message())
+    return seen
+
+
+async def until(user: SimUser, fragment: str) -> BotMessage:
+    """The bot's next message that contains `fragment`; the ones before it are passed over."""
+    return (await up_to(user, fragment))[-1]
+
+
 async def delivered(user: SimUser, *fragments: str) -> BotMessage:
     """A notice the outbox sender delivered to the person's chat, whenever it came (within
     20 s: the sender works in its own time, slower on a busy machine)."""

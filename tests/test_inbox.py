@@ -27,6 +27,8 @@ from tests.steps import (
     report_problem,
     staff_change,
     taps,
+    until,
+    up_to,
 )
 
 # The first site of group G01 (tests/steps.py) belongs to sub-item C01-1, whose lead unit in
@@ -79,14 +81,6 @@ async def _cast(bot: Harness, reports: int) -> tuple[SimUser, SimUser, Person, P
     for n in range(1, reports + 1):
         await _accept_and_forward(bot, n, leader, staff)
     return deputy, liaison, leader, staff
-
-
-async def _until(user: SimUser, fragment: str) -> BotMessage:
-    """The next message of the bot containing `fragment`; notifications before it are passed."""
-    while True:
-        message = await user.next_message()
-        if fragment in (message.text or ""):
-            return message
 
 
 async def _outbox_keys(bot: Harness, person: Person) -> list[dict[str, Any]]:  # JSON payloads
@@ -300,7 +294,7 @@ async def test_other_units_and_deputies_see_nothing(bot: Harness) -> None:
     assert await bot.value("SELECT COUNT(*) FROM item_events WHERE item_id = ?", item.id) == 3
 
     await deputy.send_text("/inbox")
-    refusal = await _until(deputy, "无权")
+    refusal = await until(deputy, "无权")
     press = await deputy.press_data(refusal.message_id, f"ib:{item.id}")
     assert "无权" in await answer_to(deputy, press)
     assert (await _item(bot, 1)).status == "forwarded"
@@ -317,10 +311,7 @@ async def _said_up_to(user: SimUser, fragment: str) -> str:
     """What the bot newly said up to its message with `fragment` and right after it. Waited
     for, not caught in a quiet spell: on a busy machine the bot can take longer than one to
     answer (a run beside a benchmark got nothing within 0.1 s)."""
-    seen = [await user.next_message()]
-    while fragment not in (seen[-1].text or ""):
-        seen.append(await user.next_message())
-    return _said(seen + await user.settle(quiet=0.1))
+    return _said(await up_to(user, fragment) + await user.settle(quiet=0.1))
 
 
 async def _move_liaison(staff: SimUser, liaison: SimUser, unit: str) -> None:
@@ -332,7 +323,7 @@ async def _move_liaison(staff: SimUser, liaison: SimUser, unit: str) -> None:
 async def _open_first_item(liaison: SimUser) -> None:
     """A fresh /inbox of 市卫健委, and its item 2020-0001 opened."""
     await liaison.send_text("/inbox")
-    await _until(liaison, "市卫健委")
+    await until(liaison, "市卫健委")
     await liaison.press("2020-0001")
     await liaison.settle(quiet=0.1)
 
@@ -346,7 +337,7 @@ async def test_a_liaison_moved_to_another_unit_sees_nothing_more_of_the_old_one(
 
     # The list is open when staff move the liaison to 市教育局 in /people.
     await liaison.send_text("/inbox")
-    listing = await _until(liaison, "市卫健委")
+    listing = await until(liaison, "市卫健委")
     assert any(b.startswith("🟢 2020-0002") for b in listing.buttons), listing.describe()
     await _move_liaison(staff, liaison, "市教育局")
     press = await liaison.press("2020-0002")
@@ -376,7 +367,7 @@ async def test_a_liaison_moved_to_another_unit_sees_nothing_more_of_the_old_one(
     await taps(liaison, "📨 答复", "A 类", quiet=0.1)
     await liaison.send_text("已督促施工单位复工。")
     # The photo goes once its question is there; a quiet spell can come before the question.
-    await _until(liaison, "可以发送整改照片")
+    await until(liaison, "可以发送整改照片")
     await liaison.send_photo(make_jpeg(800, 600, pattern_seed=53))
     # Waited for, not caught in a quiet spell: storing a photo takes a while on a slow machine.
     assert "已保存照片" in ((await liaison.next_message(timeout=20)).text or "")

@@ -17,14 +17,7 @@ from bot.schedule import progress_reminder_job
 from handlers import projects
 from localapi import BotMessage, SimUser
 from tests.conftest import SHANGHAI, Harness, answer_to, answer_to_button, reply_to
-from tests.steps import arrive_at_site
-
-
-async def _until(user: SimUser, fragment: str) -> BotMessage:
-    while True:
-        message = await user.next_message()
-        if fragment in (message.text or ""):
-            return message
+from tests.steps import arrive_at_site, until
 
 
 async def _report_up_to_summary(liaison: SimUser, subitem: str, *values: str) -> BotMessage:
@@ -34,10 +27,10 @@ async def _report_up_to_summary(liaison: SimUser, subitem: str, *values: str) ->
     await liaison.press(subitem)
     await liaison.next_message(edited=True)
     for value in values:
-        ask = await _until(liaison, "请输入目前")
+        ask = await until(liaison, "请输入目前")
         assert ask.text is not None
         await liaison.send_text(value)
-    note = await _until(liaison, "备注")
+    note = await until(liaison, "备注")
     assert note.buttons == ["跳过"]
     await liaison.send_text("6月新增负压救护车12辆，已全部投入使用。")
     summary = await liaison.next_message()
@@ -67,7 +60,7 @@ async def test_a_liaison_reports_progress_once_whatever_the_taps(bot: Harness) -
     assert await bot.value("SELECT COUNT(*) FROM progress_reports") == 0
 
     await liaison.send_text("１２")  # full-width digits, as Chinese keyboards type them
-    await _until(liaison, "备注")
+    await until(liaison, "备注")
     await liaison.send_text("6月新增负压救护车12辆，已全部投入使用。")
     summary = await liaison.next_message()
     assert "12 / 30 辆（40%）" in (summary.text or ""), summary.describe()
@@ -78,9 +71,9 @@ async def test_a_liaison_reports_progress_once_whatever_the_taps(bot: Harness) -
     assert first == "" and "按钮已失效" in second
     # Stored on 确认; photos may follow, and 完成 says it is saved.
     assert await bot.value("SELECT COUNT(*) FROM progress_reports") == 1
-    await _until(liaison, "可以发送现场照片")
+    await until(liaison, "可以发送现场照片")
     await liaison.press("完成")
-    saved = await _until(liaison, "进展已报告")
+    saved = await until(liaison, "进展已报告")
     assert "随报告保存照片 0 张" in (saved.text or "")
     assert "C01-3" in (saved.text or "") and "40%" in (saved.text or "")
     await liaison.settle()
@@ -96,9 +89,9 @@ async def test_a_liaison_reports_progress_once_whatever_the_taps(bot: Harness) -
     summary = await _report_up_to_summary(liaison, "C01-2", "52%")
     assert "52 / 100%" in (summary.text or "")
     await liaison.press("✅ 确认提交")
-    await _until(liaison, "可以发送现场照片")
+    await until(liaison, "可以发送现场照片")
     await liaison.send_text("/done")
-    await _until(liaison, "进展已报告")
+    await until(liaison, "进展已报告")
     assert await bot.value("SELECT COUNT(*) FROM progress_reports") == 2
 
 
@@ -129,7 +122,7 @@ async def test_a_deputy_records_what_they_saw_after_a_check_in(bot: Harness) -> 
     deputy = await bot.join("王芳")
     await arrive_at_site(bot, deputy)
     await deputy.press("完成")
-    finished = await _until(deputy, "签到")
+    finished = await until(deputy, "签到")
     assert finished.buttons == ["📏 记录进展观察"], finished.describe()
     await deputy.press("📏 记录进展观察")
     intro = await deputy.next_message()
@@ -216,11 +209,11 @@ async def test_the_monthly_reminder_asks_each_liaison_once(bot: Harness) -> None
     bot.clock.set(datetime(2020, 7, 1, 9, 0, tzinfo=SHANGHAI))
     assert await progress_reminder_job(bot.services, bot.now()) == 2
     assert await progress_reminder_job(bot.services, bot.now()) == 0  # the same month: once
-    reminder = await _until(liaison, "请报告 2020-07 月份的进展")
+    reminder = await until(liaison, "请报告 2020-07 月份的进展")
     assert "4 个子项" in (reminder.text or "")
-    assert "1 个子项" in ((await _until(nothing, "请报告")).text or "")
+    assert "1 个子项" in ((await until(nothing, "请报告")).text or "")
     bot.clock.set(datetime(2020, 8, 3, 9, 0, tzinfo=SHANGHAI))  # missed the 1st: caught up
     assert await progress_reminder_job(bot.services, bot.now()) == 2
-    await _until(liaison, "2020-08")
+    await until(liaison, "2020-08")
     deputy_id = (await bot.person(deputy)).id
     assert await bot.value("SELECT COUNT(*) FROM outbox WHERE person_id = ?", deputy_id) == 0

@@ -25,19 +25,13 @@ from localapi import BotMessage, SimUser
 from storage.db import Database
 from tests.conftest import Harness, answer_to, migrate_to, reply_to
 from tests.images import make_jpeg, truncated_jpeg
+from tests.steps import until
 from tests.web_steps import Browser, Desk, desk
 
 __all__ = ["desk"]
 
 FORM_KEY = re.compile(r'name="_key" value="([^"]+)"')
 THUMB = re.compile(r'src="(/projects/\d+/reports/(\d+)/photos/(\d+)/thumb)"')
-
-
-async def _until(user: SimUser, fragment: str) -> BotMessage:
-    while True:
-        message = await user.next_message()
-        if fragment in (message.text or ""):
-            return message
 
 
 def _photos_shown(events: list[BotMessage]) -> int:
@@ -51,13 +45,13 @@ async def _report_up_to_photos(liaison: SimUser) -> BotMessage:
     await liaison.next_message()
     await liaison.press("C01-3")
     await liaison.next_message(edited=True)
-    await _until(liaison, "请输入目前")
+    await until(liaison, "请输入目前")
     await liaison.send_text("12")
-    await _until(liaison, "备注")
+    await until(liaison, "备注")
     await liaison.send_text("新增负压救护车12辆。")
-    await _until(liaison, "请核对进展报告")
+    await until(liaison, "请核对进展报告")
     await liaison.press("✅ 确认提交")
-    prompt = await _until(liaison, "可以发送现场照片")
+    prompt = await until(liaison, "可以发送现场照片")
     assert prompt.buttons == ["完成"], prompt.describe()
     return prompt
 
@@ -84,7 +78,7 @@ async def test_a_liaison_reports_with_two_photos_stored_once(bot: Harness) -> No
     assert "点“完成”" in await reply_to(liaison, "好了")
 
     await liaison.press("完成")
-    saved = await _until(liaison, "进展已报告")
+    saved = await until(liaison, "进展已报告")
     assert "C01-3" in (saved.text or "") and "随报告保存照片 2 张" in (saved.text or "")
     assert await bot.value("SELECT COUNT(*) FROM photos") == 2
     assert await bot.value("SELECT COUNT(*) FROM progress_reports") == 1

@@ -25,7 +25,8 @@ from bot.usecases.acting import Caller, act
 from localapi import SimUser
 from tests.conftest import SHANGHAI, Harness, answer_to
 from tests.rating_steps import delivered, press_rating, reload
-from tests.test_inbox import _cast, _item, _next, _until
+from tests.steps import until
+from tests.test_inbox import _cast, _item, _next
 
 
 async def _keys(bot: Harness, person_id: int) -> list[str]:
@@ -37,7 +38,7 @@ async def _keys(bot: Harness, person_id: int) -> list[str]:
 
 async def _open_card(liaison: SimUser, number: str) -> str:
     await liaison.send_text("/inbox")
-    await _until(liaison, "· 交办事项")
+    await until(liaison, "· 交办事项")
     await liaison.press(number)
     return (await _next(liaison, edited=True)).text or ""
 
@@ -45,18 +46,18 @@ async def _open_card(liaison: SimUser, number: str) -> str:
 async def _answer_in_chat(liaison: SimUser, cls: str) -> None:
     """From an open card: 答复, then the class (what it asks next is the caller's)."""
     await liaison.press("📨 答复")
-    await _until(liaison, "请选择答复类型")
+    await until(liaison, "请选择答复类型")
     await liaison.press(cls)
 
 
 async def _finish(liaison: SimUser, text: str) -> str:
     """The text typed, no photos, the summary confirmed; the summary's text."""
     await liaison.send_text(text)
-    await _until(liaison, "可以发送整改照片")
+    await until(liaison, "可以发送整改照片")
     await liaison.press("完成")
-    summary = await _until(liaison, "请核对答复")
+    summary = await until(liaison, "请核对答复")
     await liaison.press("✅ 确认提交")
-    await _until(liaison, "已提交")
+    await until(liaison, "已提交")
     return summary.text or ""
 
 
@@ -95,7 +96,7 @@ async def test_a_promise_is_followed_up_and_rated_again(bot: Harness) -> None:
     assert await bot.value(
         "SELECT promised_at IS NOT NULL FROM responses WHERE item_id = ?", item.id
     )
-    notice = await _until(deputy, "请评价本次答复")
+    notice = await until(deputy, "请评价本次答复")
     assert f"承诺 {promised.isoformat()} 前完成" in (notice.text or "")
     # The liaison's card shows the promise while the raisers rate.
     card = await _open_card(liaison, "2020-0001")
@@ -104,7 +105,7 @@ async def test_a_promise_is_followed_up_and_rated_again(bot: Harness) -> None:
     # 满意: rated, but not closed; the item waits for its promised day.
     press = await press_rating(deputy, answered, "satisfied")
     assert "已记录您的评价" in await answer_to(deputy, press)
-    await _until(deputy, "可以直接输入文字")
+    await until(deputy, "可以直接输入文字")
     await deputy.press("跳过")
     rated = await reload(bot, answered)
     assert (rated.status, rated.rating, rated.closed_at) == (Status.RATED, "satisfied", None)
@@ -115,7 +116,7 @@ async def test_a_promise_is_followed_up_and_rated_again(bot: Harness) -> None:
     assert any("答复评价结果：满意（满意 1、" in (m.text or "") for m in liaison.messages)
     # The raiser's own item screen (/mine) shows the promise too.
     await deputy.send_text("/mine")
-    await _until(deputy, "共 1 条")
+    await until(deputy, "共 1 条")
     await deputy.press("问题 2020-0001")
     mine = await _next(deputy, edited=True)
     assert f"单位承诺 {promised.isoformat()} 前完成" in (mine.text or ""), mine.describe()
@@ -130,10 +131,10 @@ async def test_a_promise_is_followed_up_and_rated_again(bot: Harness) -> None:
     assert back.due_at is not None and back.due_at - bot.now() < timedelta(days=16)
     assert (await _keys(bot, p_liaison.id)).count("answers.notice_followup_unit") == 1
     assert (await _keys(bot, p_deputy.id)).count("answers.notice_followup") == 1
-    told = await _until(liaison, "请于")
+    told = await until(liaison, "请于")
     assert f"承诺的完成日期 {promised.isoformat()} 已到" in (told.text or "")
     assert "打开查看" in told.buttons
-    await _until(deputy, "已请责任单位答复落实情况")
+    await until(deputy, "已请责任单位答复落实情况")
 
     # The inbox shows it as a follow-up; the follow-up answer asks the raisers again.
     card = await _open_card(liaison, "2020-0001")
@@ -145,12 +146,12 @@ async def test_a_promise_is_followed_up_and_rated_again(bot: Harness) -> None:
     followed = await reload(bot, answered)
     assert (followed.status, followed.round, followed.response_class) == ("answered", 2, "A")
     assert followed.promised_at is None
-    rerate = await _until(deputy, "道路已按计划完成改造")
+    rerate = await until(deputy, "道路已按计划完成改造")
     assert "请评价本次答复" in (rerate.text or "")
     assert f"rt:{item.id}:2:satisfied" in rerate.button_data.values()
     press = await press_rating(deputy, followed, "basically")
     assert "已记录您的评价" in await answer_to(deputy, press)
-    await _until(deputy, "可以直接输入文字")  # the rating is concluded before the prompt
+    await until(deputy, "可以直接输入文字")  # the rating is concluded before the prompt
     closed = await reload(bot, followed)
     assert (closed.status, closed.rating) == (Status.CLOSED, "basically")
     assert closed.closed_at is not None
@@ -178,7 +179,7 @@ async def test_a_class_c_answer_gives_its_reason_counted_in_the_tally(bot: Harne
     item = await _item(bot, 1)
     assert (item.status, item.response_class, item.answer_reason) == ("answered", "C", "funding")
     assert await bot.value("SELECT reason FROM responses WHERE item_id = ?", item.id) == "funding"
-    notice = await _until(deputy, "请评价本次答复")
+    notice = await until(deputy, "请评价本次答复")
     assert "原因：资金不足" in (notice.text or "")
     card = await _open_card(liaison, "2020-0001")
     assert "原因类别：资金不足" in card
