@@ -169,6 +169,8 @@ def stages(data: bytes) -> dict[str, float]:
         scale = allowed / max(im.size)
         drafted = im.draft("RGB", (round(im.size[0] * scale), round(im.size[1] * scale)))
         box = drafted[1] if drafted else None
+        assert isinstance(im, ImageFile.ImageFile)
+        im.decodermaxblock = max(im.decodermaxblock, len(data))  # one decoder call, as there
         im.load()
         lap(f"decode at {im.size[0]}x{im.size[1]} (draft)")
         exif = im.getexif()
