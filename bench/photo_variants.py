@@ -32,7 +32,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from bench._machine import header, run_main
-from bench.photo_ingest import photos
+from bench._photo_steps import photos
 from bot.likeness import likeness, probes
 from bot.photos import DEFAULT_POLICY, PhotoPolicy, process_photo
 
