@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from bot.chart import (
     CJK_FONT_CANDIDATES,
@@ -19,9 +19,22 @@ from bot.chart import (
     find_cjk_font,
     glyph_image,
     ink_in,
+    load_font,
     render_chart,
 )
-from bot.contactsheet import CELL_H, HEADER_H, PAD, PER_SHEET, SheetPhoto, chunks, render_sheet
+from bot.contactsheet import (
+    CELL_H,
+    CELL_W,
+    HEADER_H,
+    INK,
+    PAD,
+    PER_SHEET,
+    SheetPhoto,
+    chunks,
+    render_sheet,
+    write_text,
+)
+from bot.png import unfiltered_png
 from tests.images import make_jpeg
 
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -90,6 +103,23 @@ def test_chart_is_a_png_with_chinese_labels_drawn_in_the_cjk_font() -> None:
     assert ImageChops.difference(with_chinese, with_nothing).getbbox() is not None
 
 
+def test_the_chart_png_holds_exactly_the_pixels_drawn() -> None:
+    """The chart's PNG is written without row filters (bot/png.py): any decoder gets back every
+    pixel, anti-aliased text included."""
+    font = find_cjk_font()
+    drawn = Image.new("RGB", (333, 77), (250, 250, 250))
+    ImageDraw.Draw(drawn).text(
+        (5, 5), "提升公共卫生应急能力 2025", font=load_font(font, 20), fill=INK
+    )
+    drawn.putpixel((332, 76), (1, 2, 3))  # the last pixel of the last row
+    with Image.open(io.BytesIO(unfiltered_png(drawn))) as image:
+        assert (image.format, image.mode, image.size) == ("PNG", "RGB", drawn.size)
+        image.load()
+        assert ImageChops.difference(image, drawn).getbbox() is None
+    with pytest.raises(ValueError, match="RGB"):
+        unfiltered_png(drawn.convert("L"))
+
+
 def test_chart_handles_a_single_project_big_numbers_and_long_titles() -> None:
     font = find_cjk_font()
     data = ChartData(
@@ -122,6 +152,26 @@ def test_contact_sheet_is_a_jpeg_grid_with_captions(tmp_path: Path) -> None:
         sheet = image.convert("RGB")
     # Caption of the first photo, under it.
     assert ink_in(sheet, (PAD, HEADER_H + CELL_H + 4, PAD + 200, HEADER_H + CELL_H + 46)) > 50
+
+
+def test_a_caption_drawn_once_and_pasted_is_the_text_drawn() -> None:
+    """A site's name under many photos is drawn once and pasted: pixel for pixel what drawing
+    the text in place gives, also when it is shortened to its cell."""
+    font = load_font(find_cjk_font(), 17)
+    long_name = "杭州市上城区疾病预防控制中心新建业务用房项目东门工地"
+    for text in ("问题 2025-0001", long_name, ""):
+        fitted = text
+        if font.getlength(text) > CELL_W:
+            while font.getlength(fitted + "…") > CELL_W:
+                fitted = fitted[:-1]
+            fitted += "…"
+        drawn = Image.new("RGB", (CELL_W + 20, 40), (250, 250, 250))
+        ImageDraw.Draw(drawn).text((7, 9), fitted, font=font, fill=INK)
+        for _ in range(2):  # drawn, then from the cache
+            pasted = Image.new("RGB", drawn.size, (250, 250, 250))
+            write_text(pasted, (7, 9), text, font, CELL_W)
+            assert ImageChops.difference(pasted, drawn).getbbox() is None, text
+        assert (text == long_name) == (fitted != text)
 
 
 def test_more_photos_than_a_sheet_holds_make_more_sheets() -> None:
