@@ -2,9 +2,9 @@
 
 Pillow picks a filter for every row of an RGB image by trying all five of them (libpng's
 heuristic). For the daily summary's chart, flat colours and text, that search was most of the
-encoding time, and the filters saved little: the file is larger by about a third (about 70 KB
-against 52 KB for a chart of eight projects), and it is written in half the time or less. Every
-group's chart is drawn on the evening of the peak day, one after another.
+encoding time, and the filters saved little: unfiltered, the file is larger by about a third
+(about 70 KB against 52 KB for a chart of eight projects) and written in half the time or less,
+on an evening when every group's chart is drawn.
 """
 
 from __future__ import annotations
