@@ -46,7 +46,7 @@ def chunks(photos: Sequence[SheetPhoto], per_sheet: int = PER_SHEET) -> list[lis
     return [list(photos[i : i + per_sheet]) for i in range(0, len(photos), per_sheet)]
 
 
-def _fit(text: str, font: FontType, width: int) -> str:
+def fit_text(text: str, font: FontType, width: int) -> str:
     """The text, shortened with "…" to fit `width`."""
     if font.getlength(text) <= width:
         return text
@@ -61,7 +61,7 @@ def _label(text: str, font: FontType, width: int) -> tuple[Image.Image, int, int
     origin; once per process. A site's name recurs under many photos and in many groups'
     sheets, an item's number under each of its photos: pasting the mask again costs a fifth
     of drawing the text again, with the same pixels."""
-    return text_mask(font, _fit(text, font, width))
+    return text_mask(font, fit_text(text, font, width))
 
 
 def write_text(

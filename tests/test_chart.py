@@ -31,6 +31,7 @@ from bot.contactsheet import (
     PER_SHEET,
     SheetPhoto,
     chunks,
+    fit_text,
     render_sheet,
     write_text,
 )
@@ -160,18 +161,20 @@ def test_a_caption_drawn_once_and_pasted_is_the_text_drawn() -> None:
     font = load_font(find_cjk_font(), 17)
     long_name = "杭州市上城区疾病预防控制中心新建业务用房项目东门工地"
     for text in ("问题 2025-0001", long_name, ""):
-        fitted = text
-        if font.getlength(text) > CELL_W:
-            while font.getlength(fitted + "…") > CELL_W:
-                fitted = fitted[:-1]
-            fitted += "…"
+        fitted = fit_text(text, font, CELL_W)
+        if text == long_name:  # as much of it as fits, then "…"
+            kept = fitted.removesuffix("…")
+            assert fitted.endswith("…") and text.startswith(kept), fitted
+            assert font.getlength(fitted) <= CELL_W
+            assert font.getlength(text[: len(kept) + 1] + "…") > CELL_W
+        else:
+            assert fitted == text
         drawn = Image.new("RGB", (CELL_W + 20, 40), (250, 250, 250))
         ImageDraw.Draw(drawn).text((7, 9), fitted, font=font, fill=INK)
         for _ in range(2):  # drawn, then from the cache
             pasted = Image.new("RGB", drawn.size, (250, 250, 250))
             write_text(pasted, (7, 9), text, font, CELL_W)
             assert ImageChops.difference(pasted, drawn).getbbox() is None, text
-        assert (text == long_name) == (fitted != text)
 
 
 def test_more_photos_than_a_sheet_holds_make_more_sheets() -> None:
