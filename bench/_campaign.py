@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bench._machine import CATALOG, YEAR
+from bench._machine import YEAR
 from bot.bootstrap import database_of, open_services
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.config import ScheduleSettings, Settings, StorageSettings
 from storage.catalog import import_catalog
 
@@ -44,7 +44,9 @@ async def new_campaign(data_dir: Path, page_size: int = 0) -> Settings:
         _new_file(settings.storage.database_path, page_size)
     services = await open_services(settings, require_campaign=False)
     try:
-        await import_catalog(database_of(services), load_catalog(CATALOG), now=services.clock.now())
+        await import_catalog(
+            database_of(services), load_catalog(EXAMPLE_CATALOG), now=services.clock.now()
+        )
     finally:
         await services.close()
     return settings

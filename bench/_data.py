@@ -1,6 +1,6 @@
 """Test data for the benchmarks: a campaign of any size, photos like a phone's, the machine.
 
-The campaign is the Hangzhou example catalog (examples/hangzhou.toml, imported the way the bot
+The campaign is the Hangzhou example catalog (bot/examples/hangzhou.toml, imported the way the bot
 imports it) grown to the size asked for: more groups, sites and people (bench/_cast.py), then a
 year of check-ins and items with a realistic spread of statuses, dates (a supervision-week peak in
 May and June), projects and categories, raisers and answers. Rows go in with plain sqlite3

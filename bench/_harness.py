@@ -30,7 +30,7 @@ from pydantic import SecretStr
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.bootstrap import database_of, open_services
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.config import ScheduleSettings, Settings, StorageSettings, TelegramSettings, WebSettings
 from bot.invitations import InvitationRequest
 from bot.people import Role
@@ -41,7 +41,6 @@ from localapi import LocalBotApi
 from storage.catalog import import_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
 TOKEN = "123456:BENCH-TOKEN-deputy-bot"
 BOT_USERNAME = "deputy_bench_bot"
 # A bot that waits longer than this to READY or to stop is broken, not slow.

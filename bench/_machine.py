@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import PIL
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOG = ROOT / "examples" / "hangzhou.toml"
 ZONE = ZoneInfo("Asia/Shanghai")
 YEAR = 2020  # the example catalog's year
 

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bot.bootstrap import open_services
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.people import Role
 from bot.services import Services
 from bot.summary_push import queue_daily_summaries
@@ -32,7 +32,6 @@ from handlers.delivery import build_sender, delivery_bot
 from localapi import LocalBotApi, SimUser
 
 from ._harness import (
-    EXAMPLE_CATALOG,
     TOKEN,
     CpuMeter,
     goal_line,

@@ -27,14 +27,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.bootstrap import open_services
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.people import Role
 from bot.records import SiteRecord
 from bot.services import Services
 from localapi import BotMessage, LocalBotApi, SimUser
 
 from ._harness import (
-    EXAMPLE_CATALOG,
     BotProcess,
     ChildConfig,
     CpuMeter,

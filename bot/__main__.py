@@ -173,7 +173,7 @@ def _parser() -> argparse.ArgumentParser:
         "--catalog",
         type=Path,
         default=None,
-        help="catalog to import (default: examples/hangzhou.toml)",
+        help="catalog to import (default: bot/examples/hangzhou.toml)",
     )
     demo.add_argument(
         "--serve",

@@ -4,7 +4,7 @@ Staff write the catalog by hand (or from a spreadsheet) and import it with
 `deputy-bot import --config config.toml CATALOG.toml`. Codes are stable identifiers: re-importing an
 edited file updates the rows with the same codes.
 
-Sections (see examples/hangzhou.toml for a full, commented example):
+Sections (see bot/examples/hangzhou.toml for a full, commented example):
 
     [campaign]       code, name, year, timezone (default Asia/Shanghai), authority
     [[units]]        lead implementing units (牵头实施单位): code, name

@@ -25,6 +25,10 @@ from bot.catalog import (
     reference_errors,
 )
 
+# The Hangzhou example campaign, built from the seed documents: the demo's and the tests' data. It
+# sits in the package so that an installed bot carries it.
+EXAMPLE_CATALOG = Path(__file__).resolve().parent / "examples" / "hangzhou.toml"
+
 _TYPE_MESSAGES = {
     "missing": "is required",
     "extra_forbidden": "unknown key",

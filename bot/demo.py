@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from bot.app import BotApplication, run_until_stopped
 from bot.bootstrap import opened_services
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.clock import SetClock
 from bot.config import (
     OutboxSettings,
@@ -44,7 +44,6 @@ from bot.usecases.web_login import issue_link
 from localapi import LocalBotApi
 
 DEMO_TOKEN = "424242:DEMO-token-not-for-telegram"
-DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "examples" / "hangzhou.toml"
 # When the demo starts: within the example campaign's 监督推进 phase (2020), as the tests do.
 DEMO_START = datetime(2020, 6, 16, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -153,7 +152,7 @@ async def run_demo(
     # Checked before the demo plays: a busy port should not cost the wait.
     console = _served_console(base.web) if serve else None
     await asyncio.to_thread(_prepare, data_dir)
-    catalog = load_catalog(catalog_path or DEFAULT_CATALOG)
+    catalog = load_catalog(catalog_path or EXAMPLE_CATALOG)
     t = Transcript()
     async with LocalBotApi(
         token=DEMO_TOKEN, bot_username=DEMO_BOT, bot_first_name="人大代表监督助手"

@@ -11,12 +11,12 @@ import pytest
 
 from bot.__main__ import main
 from bot.catalog import Catalog
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.config import CampaignSettings
 from bot.people import Role
 from bot.records import CampaignRecord
 from localapi import LocalBotApi, SimUser
-from tests.conftest import EXAMPLE_CATALOG, Harness, make_settings, running_bot
+from tests.conftest import Harness, make_settings, running_bot
 from tests.serving import free_port
 from tests.steps import check_in, open_invitation
 from tests.web_steps import web_settings

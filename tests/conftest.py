@@ -17,7 +17,7 @@ import pytest
 from bot.app import BotApplication, build_application, running
 from bot.bootstrap import database_of, open_services
 from bot.catalog import Catalog
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.clock import SetClock
 from bot.config import Settings, StorageSettings
 from bot.demo import local_settings
@@ -31,7 +31,6 @@ from storage.catalog import import_catalog
 from storage.db import Database, _migrations
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_CATALOG = ROOT / "examples" / "hangzhou.toml"
 # (version, SQL) of every migration, oldest first, as the database applies them.
 MIGRATIONS = _migrations()
 TOKEN = "123456:TEST-TOKEN-deputy-bot"

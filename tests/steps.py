@@ -11,12 +11,12 @@ import pytest
 
 from bot.__main__ import main
 from bot.catalog import CatalogError
-from bot.catalog_file import parse_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, parse_catalog
 from bot.items import Kind, NewDraft
 from bot.notices import Act
 from handlers import callbacks
 from localapi import BotMessage, SimUser
-from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to
+from tests.conftest import Harness, answer_to
 from tests.images import make_jpeg
 
 DESCRIPTION = "外立面脚手架已停工两周，现场无施工人员，交付存在风险。"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import Catalog
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.invitations import NewInvitation, hash_token, new_token
 from bot.items import Kind, NewDraft, Severity
 from bot.people import Role
@@ -25,7 +25,6 @@ from storage.items import ItemRepo
 from storage.people import PeopleRepo
 from storage.photos import PhotoRepo
 from storage.visits import VisitRepo
-from tests.conftest import EXAMPLE_CATALOG
 
 NOW = datetime(2025, 6, 3, 1, 30, tzinfo=UTC)
 DESCRIPTION = "外墙脱落, 存在安全隐患"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import database_of
+from bot.catalog_file import EXAMPLE_CATALOG
 from bot.people import Role
 from tests.campaign_steps import (
     CITY,
@@ -24,7 +25,7 @@ from tests.campaign_steps import (
     switch_to,
     tally_of,
 )
-from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to, reply_to
+from tests.conftest import Harness, answer_to, reply_to
 from tests.steps import (
     check_in,
     confirm,

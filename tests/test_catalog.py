@@ -10,10 +10,10 @@ import pytest
 from pydantic import ValidationError
 
 from bot.catalog import DEFAULT_CATEGORIES, Catalog, CatalogError, Category, Project, Subitem, Unit
+from bot.catalog_file import EXAMPLE_CATALOG as EXAMPLE
 from bot.catalog_file import load_catalog, parse_catalog
 from bot.geo import CRS
 from tests.catalog_helpers import BASE, dump, parse_doc
-from tests.conftest import EXAMPLE_CATALOG as EXAMPLE
 
 DATA = Path(__file__).resolve().parent / "data" / "catalogs"
 

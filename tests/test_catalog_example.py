@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog import DEFAULT_CATEGORIES, Catalog, Site
+from bot.catalog_file import EXAMPLE_CATALOG as EXAMPLE
 from bot.catalog_file import load_catalog
 from bot.geo import CRS, distance_m
-from tests.conftest import EXAMPLE_CATALOG as EXAMPLE
 
 # --- the example ----------------------------------------------------------------------------------
 

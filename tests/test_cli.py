@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalog_file import EXAMPLE_CATALOG
 from localapi import LocalBotApi
 from tests.cli_helpers import (
     DB_NAME,
@@ -26,7 +27,6 @@ from tests.cli_helpers import (
     scalar,
     write_config,
 )
-from tests.conftest import EXAMPLE_CATALOG
 from tests.serving import free_port
 from tests.steps import help_text, open_invitation
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalog_file import EXAMPLE_CATALOG
 from tests.cli_helpers import (
     DB_NAME,
     TOKEN_RE,
@@ -22,7 +23,6 @@ from tests.cli_helpers import (
     scalar,
     write_config,
 )
-from tests.conftest import EXAMPLE_CATALOG
 from tests.storage_helpers import CATALOG_TABLES, LINK_TABLES
 
 # A catalog with three kinds of mistakes: a value out of range, a reference to a unit that does

@@ -32,7 +32,7 @@ from tests.steps import (
 )
 
 # The first site of group G01 (tests/steps.py) belongs to sub-item C01-1, whose lead unit in
-# examples/hangzhou.toml is "health" (市卫健委). "edu" (市教育局) is a unit with nothing of it.
+# bot/examples/hangzhou.toml is "health" (市卫健委). "edu" (市教育局) is a unit with nothing of it.
 LEAD_UNIT = "health"
 OTHER_UNIT = "edu"
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.bootstrap import database_of
+from bot.catalog_file import EXAMPLE_CATALOG
 from bot.people import Role, commands_for
 from localapi import SimUser
-from tests.conftest import EXAMPLE_CATALOG, Harness, answer_to, reply_to
+from tests.conftest import Harness, answer_to, reply_to
 from tests.rating_steps import delivered
 from tests.steps import press_for_edit
 

@@ -65,6 +65,7 @@ def test_the_wheel_holds_every_module_and_data_file(tmp_path: Path) -> None:
         "bot/usecases/__init__.py",
         "bot/locales/zh/review.toml",
         "storage/migrations/0001_initial.sql",
+        "bot/examples/hangzhou.toml",
     } <= expected
     assert sorted(expected - shipped) == []
     assert sorted(shipped - expected) == []

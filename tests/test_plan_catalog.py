@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog_file import load_catalog, parse_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog, parse_catalog
 from bot.plan import Calendar, KeyDateRecord, PhaseRecord
 from storage.catalog import import_catalog
 from storage.db import Database
 from storage.plan import PlanRepo
-from tests.conftest import EXAMPLE_CATALOG, START
+from tests.conftest import START
 from tests.steps import SMALL_CATALOG, catalog_errors
 
 

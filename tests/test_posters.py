@@ -15,13 +15,13 @@ from PIL import Image
 
 from bot.__main__ import main
 from bot.bootstrap import database_of
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.invitations import looks_like_token, new_token
 from bot.people import Role
 from bot.posters import place
 from bot.records import SiteRecord
 from localapi import BotMessage, SimUser
-from tests.conftest import BOT_USERNAME, EXAMPLE_CATALOG, Harness, answer_to, reply_to
+from tests.conftest import BOT_USERNAME, Harness, answer_to, reply_to
 
 CATALOG = load_catalog(EXAMPLE_CATALOG)
 # Every site of the example, in the posters' order: projects as listed, each one's sites by code.

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.bootstrap import database_of
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.clock import from_db, to_db
 from bot.deadlines import Light, light
 from bot.items import Status
@@ -17,7 +17,7 @@ from bot.people import Role
 from bot.tally import compute_tally, tally_json
 from bot.tally_period import Period
 from bot.unit_rules import answer
-from tests.conftest import EXAMPLE_CATALOG, Harness, reply_to
+from tests.conftest import Harness, reply_to
 from tests.rating_steps import ANSWER, answered_item, apply, default_terms, rate, reload
 from tests.steps import check_in, report_problem
 from tests.tally_items import _INSERT_ITEM, _item

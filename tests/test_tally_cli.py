@@ -15,12 +15,12 @@ import pytest
 
 from bot.__main__ import main
 from bot.bootstrap import database_of
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.clock import to_db
 from bot.config import Settings, StorageSettings
 from bot.tally import compute_tally
 from bot.tally_period import Period
-from tests.conftest import EXAMPLE_CATALOG, open_with_example, start_clock
+from tests.conftest import open_with_example, start_clock
 from tests.steps import imported_example
 from tests.tally_items import _INSERT_ITEM, _item
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.clock import from_db, to_db
 from bot.invitations import NewInvitation, hash_token, new_token
 from bot.items import Kind, NewDraft, Severity, Status
@@ -39,7 +39,6 @@ from storage.tally_summary import split_period
 from tests.tally_recount import RECOUNT, SUMMARY_INDEXES, assert_unit_counts
 from tests.tally_recount import kept as kept_sql
 
-ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2025, 5, 30, 2, 0, tzinfo=UTC)
 NOW = datetime(2025, 7, 10, 3, 0, tzinfo=UTC)  # "now" of the deadline counts
@@ -225,7 +224,7 @@ async def campaign(tmp_path: Path) -> AsyncIterator[Campaign]:
     db = Database(tmp_path / "tally.sqlite3")
     await db.open()
     try:
-        await import_catalog(db, load_catalog(ROOT / "examples" / "hangzhou.toml"), now=START)
+        await import_catalog(db, load_catalog(EXAMPLE_CATALOG), now=START)
         campaign_id = int(await db.fetch_value("SELECT id FROM campaigns"))
         groups = [int(r[0]) for r in await db.fetch_all("SELECT id FROM groups ORDER BY id")]
         sites = [int(r[0]) for r in await db.fetch_all("SELECT id FROM sites ORDER BY id LIMIT 3")]

@@ -10,9 +10,8 @@ from urllib.parse import quote
 from docx import Document
 from docx.document import Document as DocxDocument
 
-from bot.catalog_file import load_catalog
+from bot.catalog_file import EXAMPLE_CATALOG, load_catalog
 from bot.people import Role
-from tests.conftest import EXAMPLE_CATALOG
 from tests.web_steps import Browser, Desk, desk
 
 __all__ = ["desk"]
