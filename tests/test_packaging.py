@@ -46,6 +46,8 @@ def test_the_wheel_holds_every_module_and_data_file(tmp_path: Path) -> None:
             "wheel",
             "--no-deps",
             "--no-build-isolation",
+            "--no-index",
+            "--disable-pip-version-check",
             "--no-cache-dir",
             "--wheel-dir",
             str(tmp_path / "dist"),
