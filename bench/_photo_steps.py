@@ -15,7 +15,8 @@ from datetime import datetime
 
 from PIL import Image, ImageFile
 
-from bench._photos import noise, photo_exif, scene
+from bench._machine import YEAR
+from bench._photos import noise, photo_jpeg
 from bot.likeness import dhash, probes, signature
 from bot.photos import DEFAULT_POLICY, process_photo
 
@@ -25,15 +26,11 @@ THUMB = (DEFAULT_POLICY.thumb_px, DEFAULT_POLICY.thumb_px)
 def photos(count: int, *, width: int = 4000, height: int = 3000) -> list[bytes]:
     """`count` different phone-like JPEGs: different scenes under one shared grain."""
     grain = noise(width, height)
-    taken = datetime(2020, 6, 2, 10, 30)
-    out = []
-    for n in range(count):
-        buffer = io.BytesIO()
-        scene(width, height, 100 + n, grain).save(
-            buffer, "JPEG", quality=92, exif=photo_exif(taken, 30.2741, 120.1551)
-        )
-        out.append(buffer.getvalue())
-    return out
+    taken = datetime(YEAR, 6, 2, 10, 30)
+    return [
+        photo_jpeg(100 + n, width=width, height=height, taken_at=taken, grain=grain)
+        for n in range(count)
+    ]
 
 
 def display_size(data: bytes) -> tuple[int, int]:

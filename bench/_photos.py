@@ -74,10 +74,12 @@ def photo_jpeg(
     lat: float = 30.2741,
     lon: float = 120.1551,
     quality: int = 92,
+    grain: Image.Image | None = None,
 ) -> bytes:
-    """A phone-sized JPEG (4000x3000 = 12 MP, about 4 MB, 4:2:0) with EXIF time and GPS."""
+    """A phone-sized JPEG (4000x3000 = 12 MP, about 5 MB, 4:2:0) with EXIF time and GPS; pass
+    `grain` (noise of the same size) to share the expensive part between photos."""
     out = io.BytesIO()
-    scene(width, height, seed).save(
+    scene(width, height, seed, grain).save(
         out, "JPEG", quality=quality, exif=photo_exif(taken_at, lat, lon)
     )
     return out.getvalue()
