@@ -29,6 +29,7 @@ from bot.usecases.acting import Caller
 from localapi import BotMessage, SimUser
 from tests.conftest import SHANGHAI, Harness, answer_to
 from tests.rating_steps import apply, delivered, raise_item, reload
+from tests.steps import until
 
 
 def at(month: int, day: int, hour: int = 9) -> datetime:
@@ -52,24 +53,16 @@ async def _jobs(bot: Harness, moment: datetime) -> dict[str, int]:
     return await run_daily_jobs(bot.services, moment)
 
 
-async def _until(user: SimUser, fragment: str) -> BotMessage:
-    """The next message of the bot containing `fragment`; others before it are passed."""
-    while True:
-        message = await user.next_message()
-        if fragment in (message.text or ""):
-            return message
-
-
 async def _ask_extension(liaison: SimUser, item: Item, reason: str, *dates: str) -> BotMessage:
     """In /inbox: open the item, 📅, type the reason, then each date; the last reply."""
     await liaison.send_text("/inbox")
-    await _until(liaison, "共")
+    await until(liaison, "共")
     await liaison.press(item.display_number)
     await liaison.settle()
     await liaison.press("申请延期")
-    await _until(liaison, "请写明需要延期的理由")
+    await until(liaison, "请写明需要延期的理由")
     await liaison.send_text(reason)
-    await _until(liaison, "请输入建议的新答复期限")
+    await until(liaison, "请输入建议的新答复期限")
     reply: BotMessage | None = None
     for day in dates:
         await liaison.send_text(day)
@@ -85,7 +78,7 @@ async def _extension_decided(
     bot's answer to staff's press."""
     reply = await _ask_extension(liaison, item, reason, day)
     assert "已提交" in (reply.text or "")
-    await _until(staff, "延期申请")
+    await until(staff, "延期申请")
     press = await staff.press(button)
     return await answer_to(staff, press)
 
@@ -138,12 +131,12 @@ async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
     # Friday: both are late; staff's digest says so.
     counts = await _jobs(bot, at(6, 19))
     assert counts["sign_reminders"] == 0 and counts["deadline_digest"] == 1
-    digest = await _until(staff_phone, "办理时限情况")
+    digest = await until(staff_phone, "办理时限情况")
     assert "签收超时 2 条" in (digest.text or "") and first.display_number in (digest.text or "")
 
     # The liaison signs for the first, late.
     await liaison.send_text("/inbox")
-    await _until(liaison, "共 2 条")
+    await until(liaison, "共 2 条")
     await liaison.press(first.display_number)
     card = await liaison.next_message(edited=True)
     assert "签收超时（应于 2020-06-18 前签收）" in (card.text or ""), card.describe()
@@ -162,7 +155,7 @@ async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
     assert any("须晚于当前答复期限 2020-09-16" in t for t in texts), texts
     assert any("最晚只能到 2020-12-15" in t for t in texts), texts
     assert "已提交" in (reply.text or "") and "2020-09-30" in (reply.text or "")
-    request = await _until(staff_phone, "延期申请")
+    request = await until(staff_phone, "延期申请")
     assert "市卫健委" in (request.text or "") and "需要协调施工单位" in (request.text or "")
     assert request.buttons == ["✅ 同意延期", "❌ 不同意"]
     press = await staff_phone.press("同意延期")
@@ -206,11 +199,11 @@ async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
     assert (counts["chased"], counts["escalated"]) == (1, 0)
     assert (await _jobs(bot, at(9, 21)))["escalated"] == 0
     assert (await _jobs(bot, at(9, 22)))["escalated"] == 1
-    escalation = await _until(leader_phone, "通报")
+    escalation = await until(leader_phone, "通报")
     assert second.display_number in (escalation.text or "") and "市卫健委" in (
         escalation.text or ""
     )
-    await _until(staff_phone, "通报")
+    await until(staff_phone, "通报")
 
     # The first's new due date: chased. National Day (Oct 1-8) does not count, the working
     # Saturday Oct 10 does: escalated after Oct 9, 10 and 12, not after Oct 1, 2 and 5.
@@ -224,7 +217,7 @@ async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
     assert counts["escalated"] == 1 and counts["deadline_digest"] == 1
     assert (await _jobs(bot, at(10, 13, 15)))["escalated"] == 0
     assert await bot.value("SELECT COUNT(*) FROM escalations") == 2
-    escalation = await _until(leader_phone, "通报")
+    escalation = await until(leader_phone, "通报")
     assert first.display_number in (escalation.text or "")
     await delivered(bot, staff_phone)
     last_digest = [m.text or "" for m in staff_phone.messages if "办理时限情况" in (m.text or "")][
@@ -265,7 +258,7 @@ async def test_sign_for_extension_chase_and_escalation(bot: Harness) -> None:
     assert row == ["市卫健委", 2, 0, 2, 0, 2, 0, 0, 0, 0, "—", 2, 1, 2, 0], row
 
     await staff_phone.send_text("/tally")
-    shown = await _until(staff_phone, "各责任单位办理情况")
+    shown = await until(staff_phone, "各责任单位办理情况")
     assert "市卫健委：收到 2，按时签收 0/2" in (shown.text or "")
     assert "延期 2，通报 2，退回 0" in (shown.text or "")
 
