@@ -57,18 +57,26 @@ def imported_example(folder: Path) -> Path:
     return config
 
 
-async def up_to(user: SimUser, fragment: str) -> list[BotMessage]:
+async def up_to(
+    user: SimUser,
+    fragment: str,
+    timeout: float = 10.0,  # noqa: ASYNC109 (each message's wait, as SimUser.next_message)
+) -> list[BotMessage]:
     """The bot's next messages, up to and including the first that contains `fragment`
     (notifications before it are passed over, not lost to the caller)."""
-    seen = [await user.next_message()]
+    seen = [await user.next_message(timeout)]
     while fragment not in (seen[-1].text or ""):
-        seen.append(await user.next_message())
+        seen.append(await user.next_message(timeout))
     return seen
 
 
-async def until(user: SimUser, fragment: str) -> BotMessage:
+async def until(
+    user: SimUser,
+    fragment: str,
+    timeout: float = 10.0,  # noqa: ASYNC109 (each message's wait, as SimUser.next_message)
+) -> BotMessage:
     """The bot's next message that contains `fragment`; the ones before it are passed over."""
-    return (await up_to(user, fragment))[-1]
+    return (await up_to(user, fragment, timeout))[-1]
 
 
 async def delivered(user: SimUser, *fragments: str) -> BotMessage:
@@ -119,8 +127,7 @@ async def check_in(bot: Harness, deputy: SimUser, photo: bytes | None = None) ->
     await deputy.press("完成")
     # The closing line comes after the prompt's buttons are taken off: once it is here, nothing
     # of the check-in is still on its way (a quiet spell alone can be a slow machine).
-    while "签到完成" not in ((await deputy.next_message(timeout=20)).text or ""):
-        pass
+    await until(deputy, "签到完成", timeout=20)
     await deputy.settle()
 
 
@@ -177,10 +184,7 @@ async def confirm(deputy: SimUser) -> list[BotMessage]:
     is database work with no message in flight (on a loaded machine it can outlast the quiet).
     """
     await deputy.press("确认提交")
-    said = [await deputy.next_message()]
-    while "已提交" not in (said[-1].text or ""):
-        said.append(await deputy.next_message())
-    return said + await deputy.settle()
+    return await up_to(deputy, "已提交") + await deputy.settle()
 
 
 async def report_problem(

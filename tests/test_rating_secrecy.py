@@ -23,7 +23,7 @@ from localapi import SimUser
 from tests.conftest import SHANGHAI, Harness, answer_to
 from tests.rating_steps import delivered, press_rating, reload
 from tests.steps import delivered as delivered_text
-from tests.steps import submitted_suggestions
+from tests.steps import submitted_suggestions, until
 from tests.web_steps import Browser, Desk, desk
 
 __all__ = ["desk"]
@@ -53,9 +53,7 @@ async def _forwarded(bot: Harness, author: SimUser, leader: Person, staff: Perso
 async def _liaison_chat(liaison: SimUser, number: str) -> str:
     """The /inbox list and the item's card, as the liaison's chat shows them."""
     await liaison.send_text("/inbox")
-    listing = await liaison.next_message()
-    while "· 交办事项" not in (listing.text or ""):
-        listing = await liaison.next_message()
+    listing = await until(liaison, "· 交办事项")
     await liaison.press(number)
     card = await liaison.next_message(edited=True)
     return (listing.text or "") + "\n" + " ".join(listing.buttons) + "\n" + (card.text or "")
