@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "storage", "localapi", "web")
 # What the build reads besides the packages (pyproject's readme).
 BUILD_FILES = ("pyproject.toml", "README.md")
-JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+# Left behind by running the code, not part of it.
+JUNK = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
 def _program_files(root: Path) -> set[str]:
@@ -25,7 +26,7 @@ def _program_files(root: Path) -> set[str]:
         path.relative_to(root).as_posix()
         for package in PACKAGES
         for path in (root / package).rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        if path.is_file()
     }
 
 
