@@ -1,6 +1,6 @@
 """Running `python -m bot ...` as the operator does, in a separate process, and reading its
 database as a separate client: what tests/test_cli.py, tests/test_cli_import.py and
-tests/test_cli_demo.py share."""
+tests/test_cli_demo.py share. Other programs a test runs go through run_program too."""
 
 from __future__ import annotations
 
@@ -60,10 +60,19 @@ async def acli(
     *args: str | Path, cwd: Path, env: dict[str, str], seconds: float = CLI_TIMEOUT
 ) -> Finished:
     """The CLI without blocking the event loop (needed while a LocalBotApi serves in it)."""
+    return await run_program(sys.executable, "-m", "bot", *args, cwd=cwd, env=env, seconds=seconds)
+
+
+async def run_program(
+    *args: str | Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    seconds: float = CLI_TIMEOUT,
+) -> Finished:
+    """Any program, run to its end within `seconds`; its output read as UTF-8. Tests run other
+    programs through this, never subprocess.run with a timeout, which fails under faketime (see
+    cli)."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
         *map(str, args),
         cwd=cwd,
         env=env,

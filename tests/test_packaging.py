@@ -8,10 +8,11 @@ listed by hand, and bot/usecases was missing from the wheel.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+from tests.cli_helpers import run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "storage", "localapi", "web")
@@ -30,7 +31,7 @@ def _program_files(root: Path) -> set[str]:
     }
 
 
-def test_the_wheel_holds_every_module_and_data_file(tmp_path: Path) -> None:
+async def test_the_wheel_holds_every_module_and_data_file(tmp_path: Path) -> None:
     source = tmp_path / "source"
     source.mkdir()
     for name in BUILD_FILES:
@@ -39,25 +40,21 @@ def test_the_wheel_holds_every_module_and_data_file(tmp_path: Path) -> None:
         shutil.copytree(ROOT / package, source / package, ignore=JUNK)
     # No build isolation: the development install carries the setuptools pyproject asks for,
     # so the build needs no network.
-    built = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--disable-pip-version-check",
-            "--no-cache-dir",
-            "--wheel-dir",
-            str(tmp_path / "dist"),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    built = await run_program(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--disable-pip-version-check",
+        "--no-cache-dir",
+        "--wheel-dir",
+        tmp_path / "dist",
+        source,
+        cwd=tmp_path,
+        seconds=300,
     )
     assert built.returncode == 0, built.stdout + built.stderr
     (wheel,) = (tmp_path / "dist").glob("deputy_bot-*.whl")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from storage.catalog import import_catalog
 from storage.db import Database, DatabaseError, contains
+from tests.cli_helpers import run_program
 from tests.conftest import MIGRATIONS, ROOT
 from tests.storage_helpers import CATALOG_TABLES, NOW, _counts, example_catalog
 
@@ -119,13 +119,9 @@ asyncio.run(main())
 """
 
 
-def test_a_failed_open_says_one_thing_and_leaves_no_worker_behind(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _OPEN_A_DIRECTORY, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
+async def test_a_failed_open_says_one_thing_and_leaves_no_worker_behind(tmp_path: Path) -> None:
+    done = await run_program(
+        sys.executable, "-c", _OPEN_A_DIRECTORY, tmp_path, cwd=ROOT, seconds=60
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("cannot open database"), done.stdout
